@@ -1,0 +1,43 @@
+"""The root typer app: global options and the registration of every command group."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from zeroclaw import __version__
+from zeroclaw.cli.state import CliState
+
+app = typer.Typer(
+    name="zeroclaw",
+    help="ZeroClaw: a self-hosted AI agent runtime with sandboxed WebAssembly plugins.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"zeroclaw {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            "-c",
+            help="Config file (default: $ZEROCLAW_CONFIG, else the platform config dir).",
+        ),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    ctx.obj = CliState(config_path=config)

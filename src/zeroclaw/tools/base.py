@@ -1,0 +1,34 @@
+"""The Tool protocol: a named, described, JSON-schema-typed action the model may request.
+
+`execute` gets arguments already validated against the tool's schema and a `ToolContext`
+for the call. It returns a `ToolResult`; an exception escaping `execute` is turned into a
+failed result by the registry, never into a crashed turn.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, Protocol, runtime_checkable
+
+from zeroclaw.messages import ToolResult, ToolSpec
+
+ToolOwner = Literal["native", "plugin"]
+
+
+@dataclass(frozen=True, slots=True)
+class ToolContext:
+    """Who is calling and where: the session and the workspace the call is confined to."""
+
+    session_id: str
+    workspace: Path
+
+
+@runtime_checkable
+class Tool(Protocol):
+    spec: ToolSpec
+    # True when running the tool changes something (files, memory, the network's state);
+    # read_only autonomy refuses such tools and supervised autonomy asks before each call.
+    mutating: bool
+
+    async def execute(self, arguments: dict[str, Any], context: ToolContext) -> ToolResult: ...
