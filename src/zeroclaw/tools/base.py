@@ -32,3 +32,18 @@ class Tool(Protocol):
     mutating: bool
 
     async def execute(self, arguments: dict[str, Any], context: ToolContext) -> ToolResult: ...
+
+
+@runtime_checkable
+class CallDependentMutation(Protocol):
+    """A tool whose calls change something or not depending on the arguments
+    (http_request: GET reads, POST writes). Its `mutating` is the worst case."""
+
+    def mutates(self, arguments: dict[str, Any]) -> bool: ...
+
+
+def is_mutating_call(tool: Tool, arguments: dict[str, Any]) -> bool:
+    """Whether this call of `tool` changes something: what the policy should be told."""
+    if isinstance(tool, CallDependentMutation):
+        return tool.mutates(arguments)
+    return tool.mutating

@@ -1,0 +1,192 @@
+"""`ToolRegistry`: the tools the model can call, who owns each, and how a call is run.
+
+Running a call is one path whoever owns the tool: look it up, validate the arguments
+against its JSON schema, execute, and turn every failure into a failed `ToolResult` the
+model can read and react to. Nothing a tool does can raise out of `execute`.
+
+Owners rank: a native tool always wins over a plugin tool of the same name, and the
+clash is kept in `conflicts` for `zeroclaw tools list` and the plugin report. Plugin
+tools come from a plugin snapshot; `with_tools` builds the combined registry for one
+snapshot without touching the native one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from jsonschema import validators
+from jsonschema.exceptions import SchemaError, ValidationError
+from jsonschema.protocols import Validator
+
+from zeroclaw.errors import ZeroClawError
+from zeroclaw.messages import ToolResult, ToolSpec
+from zeroclaw.tool_arguments import invalid_arguments
+from zeroclaw.tools.base import Tool, ToolContext, ToolOwner
+from zeroclaw.tools.errors import ToolRegistrationError
+from zeroclaw.tools.truncation import truncate_utf8
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MAX_OUTPUT_BYTES = 64 * 1024
+# Lower wins a name clash.
+_OWNER_RANK: dict[ToolOwner, int] = {"native": 0, "plugin": 1}
+# Enough for the model to fix its call; more would bury the first problem.
+_MAX_REPORTED_PROBLEMS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class ToolConflict:
+    """Two owners offered a tool of the same name; `kept` won, `dropped` is ignored."""
+
+    name: str
+    kept: ToolOwner
+    dropped: ToolOwner
+
+    def describe(self) -> str:
+        return (
+            f"tool {self.name!r} is offered by a {self.kept} and a {self.dropped} tool; "
+            f"the {self.kept} one is used"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    tool: Tool
+    owner: ToolOwner
+    validator: Validator
+
+
+class ToolRegistry:
+    def __init__(self, *, max_output_bytes: int = DEFAULT_MAX_OUTPUT_BYTES) -> None:
+        self.max_output_bytes = max_output_bytes
+        self.conflicts: list[ToolConflict] = []
+        self._entries: dict[str, _Entry] = {}
+
+    def register(self, tool: Tool, owner: ToolOwner = "native") -> None:
+        """Add `tool`. Same name, same owner: an error. Different owners: the better
+        ranked one (native over plugin) stays and the clash is recorded."""
+        name = tool.spec.name
+        entry = _Entry(tool, owner, _validator_for(tool.spec))
+        existing = self._entries.get(name)
+        if existing is None:
+            self._entries[name] = entry
+            return
+        if existing.owner == owner:
+            raise ToolRegistrationError(
+                f"a {owner} tool named {name!r} is already registered",
+                hint="tool names must be unique per owner",
+            )
+        kept, dropped = sorted((existing, entry), key=lambda e: _OWNER_RANK[e.owner])
+        self._entries[name] = kept
+        conflict = ToolConflict(name, kept.owner, dropped.owner)
+        self.conflicts.append(conflict)
+        log.warning("%s", conflict.describe())
+
+    def with_tools(self, tools: Iterable[Tool], owner: ToolOwner = "plugin") -> ToolRegistry:
+        """A new registry holding these tools and `tools` under `owner`; this one is
+        unchanged, so each plugin snapshot gets its own view over the same native tools."""
+        combined = ToolRegistry(max_output_bytes=self.max_output_bytes)
+        combined._entries = dict(self._entries)
+        combined.conflicts = list(self.conflicts)
+        for tool in tools:
+            combined.register(tool, owner)
+        return combined
+
+    def get(self, name: str) -> Tool | None:
+        entry = self._entries.get(name)
+        return None if entry is None else entry.tool
+
+    def owner_of(self, name: str) -> ToolOwner | None:
+        entry = self._entries.get(name)
+        return None if entry is None else entry.owner
+
+    def names(self) -> list[str]:
+        return sorted(self._entries)
+
+    def specs(self) -> list[ToolSpec]:
+        """What the model is told, sorted by name so prompts are stable between turns."""
+        return [self._entries[name].tool.spec for name in self.names()]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._entries
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    async def execute(
+        self, name: str, arguments: dict[str, Any], context: ToolContext
+    ) -> ToolResult:
+        """Run tool `name`; every failure comes back as a failed result, never raised."""
+        entry = self._entries.get(name)
+        if entry is None:
+            known = ", ".join(self.names()) or "(none)"
+            return ToolResult.fail(f"unknown tool {name!r}; known tools: {known}")
+        raw = invalid_arguments(arguments)
+        if raw is not None:
+            return ToolResult.fail(
+                f"arguments for tool {name!r} are not a JSON object: {raw[:200]!r}; "
+                "send the arguments as one JSON object"
+            )
+        problems = _argument_problems(entry.validator, arguments)
+        if problems:
+            return ToolResult.fail(f"invalid arguments for tool {name!r}: {'; '.join(problems)}")
+        try:
+            result = await entry.tool.execute(arguments, context)
+        except ZeroClawError as exc:
+            # An expected refusal (a policy violation, a missing file), told as such.
+            result = ToolResult.fail(str(exc))
+        except Exception as exc:
+            log.warning("tool %r crashed", name, exc_info=True)
+            result = ToolResult.fail(f"tool {name!r} crashed: {type(exc).__name__}: {exc}")
+        if not isinstance(result, ToolResult):
+            return ToolResult.fail(
+                f"tool {name!r} returned {type(result).__name__} instead of a ToolResult"
+            )
+        return self._capped(result)
+
+    def _capped(self, result: ToolResult) -> ToolResult:
+        error = result.error
+        return ToolResult(
+            success=result.success,
+            output=truncate_utf8(result.output, self.max_output_bytes),
+            error=None if error is None else truncate_utf8(error, self.max_output_bytes),
+        )
+
+
+def _validator_for(spec: ToolSpec) -> Validator:
+    schema = spec.parameters
+    validator_class = validators.validator_for(schema)
+    try:
+        validator_class.check_schema(schema)
+    except SchemaError as exc:
+        raise ToolRegistrationError(
+            f"tool {spec.name!r} has an invalid parameter schema: {exc.message}",
+            hint="fix the tool's JSON schema",
+        ) from exc
+    return validator_class(schema)
+
+
+def _argument_problems(validator: Validator, arguments: object) -> list[str]:
+    if not isinstance(arguments, dict):
+        return [f"arguments must be a JSON object, not {type(arguments).__name__}"]
+    errors = sorted(validator.iter_errors(arguments), key=_error_order)
+    return [_describe(error) for error in errors[:_MAX_REPORTED_PROBLEMS]]
+
+
+def _error_order(error: ValidationError) -> tuple[str, str]:
+    return (_where(error), error.message)
+
+
+def _where(error: ValidationError) -> str:
+    return ".".join(str(part) for part in error.absolute_path)
+
+
+def _describe(error: ValidationError) -> str:
+    where = _where(error)
+    if not where:
+        # Problems with the object itself: a missing or an unexpected argument.
+        return error.message
+    return f"argument {where!r}: {error.message}"
