@@ -7,6 +7,7 @@ that carries the complete response, so callers never reassemble tool calls thems
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol, runtime_checkable
@@ -106,3 +107,11 @@ async def stream_whole(provider: Provider, request: ChatRequest) -> AsyncIterato
     if response.text:
         yield TextDelta(response.text)
     yield StreamEnd(response)
+
+
+def read_api_key(provider: str, env_var: str) -> str:
+    """The API key held by `env_var`; a missing or empty variable is a clear error."""
+    key = os.environ.get(env_var, "").strip()
+    if not key:
+        raise MissingCredentialsError(provider, env_var)
+    return key

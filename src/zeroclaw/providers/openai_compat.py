@@ -1,0 +1,248 @@
+"""The OpenAI chat-completions wire format, over the official `openai` SDK.
+
+Any OpenAI-compatible server works through `base_url`: OpenAI, OpenRouter, vLLM,
+llama.cpp, LM Studio, Ollama (`/v1`). The SDK's own retries are off (`max_retries=0`):
+`ResilientProvider` retries, with one policy for every provider.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+import openai
+from openai import AsyncOpenAI
+from openai.types.chat import (
+    ChatCompletion,
+    ChatCompletionAssistantMessageParam,
+    ChatCompletionFunctionToolParam,
+    ChatCompletionMessageFunctionToolCallParam,
+    ChatCompletionMessageParam,
+)
+
+from zeroclaw.config.models import ProviderConfig
+from zeroclaw.messages import ChatMessage, ToolCall, ToolSpec, Usage
+from zeroclaw.providers.base import (
+    ChatRequest,
+    ChatResponse,
+    FinishReason,
+    ProviderError,
+    StreamEnd,
+    StreamEvent,
+    TextDelta,
+    read_api_key,
+)
+from zeroclaw.providers.http_errors import status_error
+from zeroclaw.tool_arguments import arguments_to_wire, parse_tool_arguments
+
+_T = TypeVar("_T")
+
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+# Local servers (Ollama, llama.cpp, vLLM) need no key, but the SDK insists on one.
+PLACEHOLDER_API_KEY = "zeroclaw-no-key"
+
+
+class OpenAIProvider:
+    """Chat completions against an OpenAI-compatible server."""
+
+    def __init__(self, name: str, config: ProviderConfig) -> None:
+        self.name = name
+        self.default_model = config.model or ""
+        self.base_url = config.base_url or DEFAULT_BASE_URL
+        self._timeout_s = config.timeout_s
+        api_key = read_api_key(name, config.api_key_env) if config.api_key_env else None
+        self._client = AsyncOpenAI(
+            api_key=api_key or PLACEHOLDER_API_KEY,
+            base_url=self.base_url,
+            timeout=config.timeout_s,
+            max_retries=0,
+        )
+
+    async def chat(self, request: ChatRequest) -> ChatResponse:
+        model = self._model(request)
+        try:
+            completion = await self._client.chat.completions.create(
+                model=model,
+                messages=to_openai_messages(request.messages),
+                tools=to_openai_tools(request.tools) if request.tools else openai.omit,
+                temperature=_given(request.options.temperature),
+                # `max_tokens`, not `max_completion_tokens`: every compatible server knows it.
+                max_tokens=_given(request.options.max_tokens),
+            )
+        except openai.APIError as exc:
+            raise self._error(exc) from exc
+        return self._response(completion, model)
+
+    async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+        model = self._model(request)
+        text: list[str] = []
+        calls: dict[int, _PartialCall] = {}
+        usage = Usage()
+        finish: str | None = None
+        try:
+            chunks = await self._client.chat.completions.create(
+                model=model,
+                messages=to_openai_messages(request.messages),
+                tools=to_openai_tools(request.tools) if request.tools else openai.omit,
+                temperature=_given(request.options.temperature),
+                max_tokens=_given(request.options.max_tokens),
+                stream=True,
+                stream_options={"include_usage": True},
+            )
+            async with chunks:
+                async for chunk in chunks:
+                    if chunk.usage is not None:
+                        usage = Usage(chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
+                    for choice in chunk.choices[:1]:
+                        delta = choice.delta
+                        if delta.content:
+                            text.append(delta.content)
+                            yield TextDelta(delta.content)
+                        # A tool call arrives in pieces; `index` says which call a piece extends.
+                        for piece in delta.tool_calls or ():
+                            partial = calls.setdefault(piece.index, _PartialCall())
+                            partial.id = partial.id or piece.id or ""
+                            if piece.function is not None:
+                                partial.name = partial.name or piece.function.name or ""
+                                partial.arguments += piece.function.arguments or ""
+                        finish = choice.finish_reason or finish
+        except openai.APIError as exc:
+            raise self._error(exc) from exc
+        tool_calls = tuple(
+            ToolCall(
+                partial.id or f"call_{index}", partial.name, parse_tool_arguments(partial.arguments)
+            )
+            for index, partial in sorted(calls.items())
+        )
+        yield StreamEnd(
+            ChatResponse(
+                text="".join(text) or None,
+                tool_calls=tool_calls,
+                usage=usage,
+                model=model,
+                finish_reason=_finish_reason(finish, bool(tool_calls)),
+            )
+        )
+
+    def _model(self, request: ChatRequest) -> str:
+        model = request.model or self.default_model
+        if not model:
+            raise ProviderError(
+                "no model to ask for",
+                provider=self.name,
+                hint=f"set llm.model or llm.providers.{self.name}.model",
+            )
+        return model
+
+    def _response(self, completion: ChatCompletion, model: str) -> ChatResponse:
+        if not completion.choices:
+            raise ProviderError("the server answered without any choice", provider=self.name)
+        choice = completion.choices[0]
+        calls = tuple(
+            ToolCall(call.id, call.function.name, parse_tool_arguments(call.function.arguments))
+            for call in choice.message.tool_calls or ()
+            if call.type == "function"
+        )
+        usage = completion.usage
+        return ChatResponse(
+            text=choice.message.content or None,
+            tool_calls=calls,
+            usage=Usage(usage.prompt_tokens, usage.completion_tokens) if usage else Usage(),
+            model=completion.model or model,
+            finish_reason=_finish_reason(choice.finish_reason, bool(calls)),
+        )
+
+    def _error(self, exc: openai.APIError) -> ProviderError:
+        if isinstance(exc, openai.APIStatusError):
+            return status_error(
+                self.name,
+                status=exc.status_code,
+                headers=exc.response.headers,
+                body=exc.body,
+                fallback=exc.message,
+            )
+        if isinstance(exc, openai.APITimeoutError):
+            return ProviderError(
+                f"no answer within {self._timeout_s:g} s",
+                provider=self.name,
+                retryable=True,
+                hint=f"raise llm.providers.{self.name}.timeout_s if the model is slow",
+            )
+        if isinstance(exc, openai.APIConnectionError):
+            return ProviderError(
+                f"cannot reach {self.base_url}: {exc.__cause__ or exc.message}",
+                provider=self.name,
+                retryable=True,
+                hint=f"is the server running? check llm.providers.{self.name}.base_url",
+            )
+        return ProviderError(exc.message, provider=self.name)
+
+
+@dataclass
+class _PartialCall:
+    id: str = ""
+    name: str = ""
+    arguments: str = ""
+
+
+def to_openai_messages(messages: Sequence[ChatMessage]) -> list[ChatCompletionMessageParam]:
+    return [_to_openai_message(message) for message in messages]
+
+
+def _to_openai_message(message: ChatMessage) -> ChatCompletionMessageParam:
+    if message.role == "system":
+        return {"role": "system", "content": message.content}
+    if message.role == "user":
+        return {"role": "user", "content": message.content}
+    if message.role == "tool":
+        return {
+            "role": "tool",
+            "content": message.content,
+            "tool_call_id": message.tool_call_id or "",
+        }
+    assistant: ChatCompletionAssistantMessageParam = {
+        "role": "assistant",
+        # Servers reject an empty string next to tool calls; null is the documented form.
+        "content": message.content or None,
+    }
+    if message.tool_calls:
+        assistant["tool_calls"] = [_to_openai_call(call) for call in message.tool_calls]
+    return assistant
+
+
+def _to_openai_call(call: ToolCall) -> ChatCompletionMessageFunctionToolCallParam:
+    return {
+        "id": call.id,
+        "type": "function",
+        "function": {"name": call.name, "arguments": arguments_to_wire(call)},
+    }
+
+
+def to_openai_tools(tools: Iterable[ToolSpec]) -> list[ChatCompletionFunctionToolParam]:
+    return [
+        {
+            "type": "function",
+            "function": {
+                "name": tool.name,
+                "description": tool.description,
+                "parameters": tool.parameters,
+            },
+        }
+        for tool in tools
+    ]
+
+
+def _finish_reason(reason: str | None, has_tool_calls: bool) -> FinishReason:
+    # Some compatible servers say "stop" next to tool calls; the calls are what counts.
+    if has_tool_calls:
+        return "tool_calls"
+    if reason == "length":
+        return "length"
+    if reason == "content_filter":
+        return "error"
+    return "stop"
+
+
+def _given(value: _T | None) -> _T | openai.Omit:
+    return openai.omit if value is None else value

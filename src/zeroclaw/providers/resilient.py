@@ -1,0 +1,138 @@
+"""Retries and fallbacks around a chain of providers.
+
+The whole policy lives in `ResilientProvider._run`:
+
+- each provider of the chain gets up to `retry.max_attempts` tries; only a retryable
+  `ProviderError` (429, 5xx, timeout, connection) is tried again, after an exponential
+  backoff (`initial_backoff_ms`, doubling, at most `max_backoff_ms`, plus up to 10 % jitter);
+- a server's Retry-After is honoured: the wait is at least that long. A Retry-After longer
+  than `MAX_RETRY_AFTER_S` means "not soon": we move on to the next provider instead of
+  sleeping that long or retrying too early;
+- a non-retryable error, or the last try, moves on to the next provider. The primary gets
+  the request's model; a fallback gets its own default model (another provider does not
+  know the primary's model names);
+- when every provider failed, `AllProvidersFailedError` lists each one's last failure (a
+  chain of one raises that provider's last error as it is);
+- streaming: once a text delta has reached the caller, a failure is raised as it is, since
+  a retry would repeat text the caller already has.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, replace
+
+from zeroclaw.config.models import RetryConfig
+from zeroclaw.providers.base import (
+    ChatRequest,
+    ChatResponse,
+    Provider,
+    ProviderError,
+    StreamEnd,
+    StreamEvent,
+    TextDelta,
+)
+
+MAX_RETRY_AFTER_S = 60.0
+JITTER = 0.1
+
+Sleep = Callable[[float], Awaitable[None]]
+OpenStream = Callable[[Provider, ChatRequest], AsyncIterator[StreamEvent]]
+
+
+@dataclass(frozen=True, slots=True)
+class ChainLink:
+    """One provider of the chain and the model it asks for: always for a fallback, and for
+    the primary when the request names none (None: the provider's own default)."""
+
+    name: str
+    provider: Provider
+    model: str | None = None
+
+
+class AllProvidersFailedError(ProviderError):
+    """Every provider of the chain failed; `failures` holds each one's last error."""
+
+    def __init__(self, failures: Sequence[tuple[str, ProviderError]]) -> None:
+        lines = "\n".join(f"  - {error.message}" for _, error in failures)
+        hint = next((error.hint for _, error in failures if error.hint), None)
+        names = " -> ".join(name for name, _ in failures)
+        super().__init__(f"every provider failed:\n{lines}", provider=names, hint=hint)
+        self.failures = list(failures)
+
+
+class ResilientProvider:
+    def __init__(
+        self,
+        chain: Sequence[ChainLink | tuple[str, Provider, str | None]],
+        retry: RetryConfig,
+        *,
+        sleep: Sleep = asyncio.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        if not chain:
+            raise ValueError("a ResilientProvider needs at least one provider")
+        self._chain = [link if isinstance(link, ChainLink) else ChainLink(*link) for link in chain]
+        self._retry = retry
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+        self.name = self._chain[0].name
+
+    async def chat(self, request: ChatRequest) -> ChatResponse:
+        response: ChatResponse | None = None
+        async for event in self._run(request, _whole):
+            if isinstance(event, StreamEnd):
+                response = event.response
+        if response is None:
+            raise ProviderError("the provider answered nothing", provider=self.name)
+        return response
+
+    def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+        return self._run(request, _streamed)
+
+    async def _run(
+        self, request: ChatRequest, open_stream: OpenStream
+    ) -> AsyncIterator[StreamEvent]:
+        failures: list[tuple[str, ProviderError]] = []
+        for position, link in enumerate(self._chain):
+            wants = request.model if position == 0 else ""
+            attempt_request = replace(request, model=wants or link.model or "")
+            for attempt in range(1, self._retry.max_attempts + 1):
+                text_sent = False
+                try:
+                    async for event in open_stream(link.provider, attempt_request):
+                        text_sent = text_sent or isinstance(event, TextDelta)
+                        yield event
+                    return
+                except ProviderError as error:
+                    if text_sent:
+                        raise
+                    delay = self._delay(error, attempt)
+                    if delay is None:
+                        failures.append((link.name, error))
+                        break
+                    await self._sleep(delay)
+        if len(failures) == 1:
+            raise failures[0][1]  # one provider: its own error says it best
+        raise AllProvidersFailedError(failures)
+
+    def _delay(self, error: ProviderError, attempt: int) -> float | None:
+        """Seconds to wait before trying the same provider again; None to move on."""
+        if not error.retryable or attempt >= self._retry.max_attempts:
+            return None
+        if error.retry_after is not None and error.retry_after > MAX_RETRY_AFTER_S:
+            return None
+        base = self._retry.initial_backoff_ms * 2.0 ** (attempt - 1)
+        jittered = base * (1 + self._rng.uniform(0, JITTER))
+        backoff = min(jittered, self._retry.max_backoff_ms) / 1000
+        return max(backoff, error.retry_after or 0.0)
+
+
+async def _whole(provider: Provider, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+    yield StreamEnd(await provider.chat(request))
+
+
+def _streamed(provider: Provider, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+    return provider.stream(request)
