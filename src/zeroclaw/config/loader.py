@@ -8,14 +8,18 @@ taken relative to the file's own directory.
 
 from __future__ import annotations
 
+import difflib
 import os
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from zeroclaw.config.models import Config, default_config_path
+from zeroclaw.config.schema import section_at
+from zeroclaw.config.toml_writer import format_key, format_value
 from zeroclaw.errors import ZeroClawError
 
 CONFIG_ENV = "ZEROCLAW_CONFIG"
@@ -44,7 +48,21 @@ def load_config(explicit: Path | None = None) -> Config:
                 hint=f"create one with `zeroclaw config init --path {path}`",
             )
         return Config()
-    return parse_config(path.read_text(encoding="utf-8"), source=path)
+    return parse_config(read_config_text(path), source=path)
+
+
+def read_config_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(
+            f"{path} is not UTF-8 text", hint="a config file is TOML, saved as UTF-8"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot read config file {path}: {exc.strerror or exc}",
+            hint="check that the path names a readable file",
+        ) from None
 
 
 def parse_config(text: str, *, source: Path) -> Config:
@@ -55,7 +73,9 @@ def parse_config(text: str, *, source: Path) -> Config:
             f"{source} is not valid TOML: {exc}", hint="fix the syntax at the line shown"
         ) from None
     try:
-        config = Config.model_validate(data)
+        # Strict: TOML values carry their type, so "8" or true where a number belongs is a
+        # mistake to report, not a value to convert.
+        config = Config.model_validate(data, strict=True)
     except ValidationError as exc:
         raise ConfigError(
             f"{source} has {exc.error_count()} invalid setting(s):\n"
@@ -98,6 +118,7 @@ _EXPECTED = {
     "model_type": "table",
     "model_attributes_type": "table",
     "path_type": "path (string)",
+    "is_instance_of": "path (string)",  # the only is-instance check is ConfigPath's
 }
 
 
@@ -105,15 +126,42 @@ def describe_validation_error(exc: ValidationError) -> list[str]:
     """One line per problem: the key's dotted path, what was given and what is expected."""
     lines = []
     for error in exc.errors():
-        key = ".".join(str(part) for part in error["loc"])
+        ctx = error.get("ctx") or {}
+        # A check across keys (an override looser than its limit) names the key it is about.
+        loc = (*error["loc"], *ctx.get("sub_loc", ()))
+        key = dotted_key(loc)
         kind = error["type"]
         if kind == "extra_forbidden":
-            lines.append(f"`{key}`: unknown key (check the spelling and the section it is in)")
+            lines.append(f"`{key}`: unknown key{_known_keys(loc)}")
         elif kind == "missing":
             lines.append(f"`{key}`: required key is missing")
         else:
-            lines.append(f"`{key}`: expected {_expected(error)}, got {_shown(error['input'])}")
+            given = ctx["given"] if "given" in ctx else error["input"]
+            lines.append(f"`{key}`: expected {_expected(error)}, got {_shown(given)}")
     return lines
+
+
+def dotted_key(loc: tuple[str | int, ...]) -> str:
+    """`llm.providers.mine.kind`, `tools.allowed[2]`: a key as the user would write it."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + format_key(part)
+    return out
+
+
+def _known_keys(loc: tuple[str | int, ...]) -> str:
+    found = section_at(loc[:-1])
+    if found is None:
+        return ""
+    path, model = found
+    valid = list(model.model_fields)
+    where = f" in [{dotted_key(path)}]" if path else " at the top level"
+    close = difflib.get_close_matches(str(loc[-1]), valid, n=1)
+    guess = f" (did you mean `{close[0]}`?)" if close else ""
+    return f"{where}{guess}; valid keys: {', '.join(valid)}"
 
 
 def _expected(error: Any) -> str:
@@ -122,7 +170,10 @@ def _expected(error: Any) -> str:
     if kind in _EXPECTED:
         return str(_EXPECTED[kind])
     if kind == "literal_error":
-        return f"one of {ctx.get('expected')}"
+        # pydantic quotes the choices Python-style; the file writes strings in double quotes.
+        return f"one of {str(ctx.get('expected')).replace(chr(39), chr(34))}"
+    if kind == "looser_override":
+        return f"at most {ctx['limit']} (an override may only tighten plugins.limits.{ctx['key']})"
     for bound, words in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")):
         if bound in ctx:
             return f"a value {words} {ctx[bound]}"
@@ -130,10 +181,11 @@ def _expected(error: Any) -> str:
 
 
 def _shown(value: Any) -> str:
-    if isinstance(value, str):
-        return f'"{value}"'
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict):
+    """The given value as it looks in TOML, shortened if long."""
+    if isinstance(value, Mapping):
         return "a table"
-    return repr(value)
+    try:
+        text = format_value(value)
+    except TypeError:  # e.g. a TOML date, or a list holding a table
+        text = str(value)
+    return text if len(text) <= 80 else text[:77] + "..."

@@ -8,12 +8,17 @@ Unknown keys are rejected (`extra="forbid"`) so a typo never passes silently.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 APP_NAME = "zeroclaw"
+
+# Marks a default that depends on the machine: the template writes it commented out (so the
+# file stays portable) and the reference describes it instead of printing this machine's value.
+PLATFORM_DEFAULT = "platform_default"
 
 
 def default_data_dir() -> Path:
@@ -22,6 +27,15 @@ def default_data_dir() -> Path:
 
 def default_config_path() -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
+
+
+def _path_from_str(value: Any) -> Any:
+    return Path(value) if isinstance(value, str) else value
+
+
+# The loader validates in strict mode (TOML values are typed: "8" is not an integer), and a
+# strict Path accepts only Path objects; this turns the file's string into one first.
+ConfigPath = Annotated[Path, BeforeValidator(_path_from_str)]
 
 
 class Section(BaseModel):
@@ -35,6 +49,8 @@ ProviderKind = Literal["offline", "scripted", "openai", "anthropic"]
 
 
 class CompactionConfig(Section):
+    """History compaction: old messages are summarized so a turn fits the model's context."""
+
     enabled: bool = Field(True, description="Summarize old history when it exceeds the budget.")
     max_history_tokens: int = Field(
         6000, ge=200, description="Estimated tokens of history above which compaction runs."
@@ -45,6 +61,8 @@ class CompactionConfig(Section):
 
 
 class AgentConfig(Section):
+    """The agent loop: its prompt and how far one turn may go."""
+
     system_prompt: str = Field(
         "You are ZeroClaw, a helpful assistant. Use tools when they help; answer concisely.",
         description="The system prompt every turn starts with.",
@@ -59,17 +77,23 @@ class AgentConfig(Section):
 
 
 class RetryConfig(Section):
+    """Retries of a failed provider request, with exponential backoff."""
+
     max_attempts: int = Field(3, ge=1, le=20, description="Tries per provider (first included).")
     initial_backoff_ms: int = Field(500, ge=0, description="Wait before the first retry.")
     max_backoff_ms: int = Field(8000, ge=0, description="Upper bound of one wait.")
 
 
 class RouteConfig(Section):
+    """A named route: the provider and model a `hint:NAME` model resolves to."""
+
     provider: str = Field(description="Provider name (a key of [llm.providers] or a kind).")
     model: str = Field(description="Model passed to that provider.")
 
 
 class ProviderConfig(Section):
+    """One LLM provider: its wire format, where it is and which env var holds its key."""
+
     kind: ProviderKind = Field(description="Wire format: offline, scripted, openai or anthropic.")
     base_url: str | None = Field(
         None, description="API base URL (openai kind: any OpenAI-compatible server)."
@@ -79,7 +103,7 @@ class ProviderConfig(Section):
     )
     model: str | None = Field(None, description="Default model of this provider.")
     timeout_s: float = Field(60.0, gt=0, description="Timeout of one request, in seconds.")
-    script: Path | None = Field(None, description="scripted kind: JSON file of responses.")
+    script: ConfigPath | None = Field(None, description="scripted kind: JSON file of responses.")
 
 
 def _builtin_providers() -> dict[str, ProviderConfig]:
@@ -110,25 +134,43 @@ def _builtin_providers() -> dict[str, ProviderConfig]:
 
 
 class LLMConfig(Section):
+    """Which LLM answers, and what happens when it fails."""
+
     provider: str = Field(
         "offline",
         description="Provider used by default: a key of [llm.providers] (offline needs no key).",
     )
     model: str | None = Field(
-        None, description="Model to ask for; empty uses the provider's own default model."
+        None,
+        description="Model to ask for; empty uses the provider's own default model.",
+        examples=["gpt-4o-mini"],
     )
     fallbacks: list[str] = Field(
         default_factory=list,
         description="Providers tried in order when the default keeps failing after retries.",
+        examples=[["anthropic", "openrouter"]],
     )
     retry: RetryConfig = Field(default_factory=RetryConfig)
     routes: dict[str, RouteConfig] = Field(
         default_factory=dict,
         description='Model hints: model "hint:NAME" goes to routes.NAME (provider + model).',
+        examples=[{"fast": {"provider": "openai", "model": "gpt-4o-mini"}}],
     )
     providers: dict[str, ProviderConfig] = Field(
         default_factory=_builtin_providers,
-        description="Named providers; entries you define are added to the built-in ones.",
+        description="Named providers; entries you define are added to the built-in ones "
+        "(an entry with a built-in's name replaces it).",
+        examples=[
+            {
+                "local": {
+                    "kind": "openai",
+                    "base_url": "http://127.0.0.1:8080/v1",
+                    "api_key_env": "LOCAL_LLM_API_KEY",
+                    "model": "qwen2.5-7b-instruct",
+                    "timeout_s": 120.0,
+                }
+            }
+        ],
     )
 
     @field_validator("providers", mode="after")
@@ -138,6 +180,8 @@ class LLMConfig(Section):
 
 
 class ShellConfig(Section):
+    """The shell tool: which programs it may run and for how long."""
+
     allowed_commands: list[str] = Field(
         default_factory=lambda: ["ls", "cat", "echo", "pwd", "date", "wc", "head", "tail", "grep"],
         description="Programs the shell tool may run (first word of the command).",
@@ -147,16 +191,23 @@ class ShellConfig(Section):
 
 
 class HttpRequestConfig(Section):
+    """The http_request tool: which hosts it may reach."""
+
     allowed_hosts: list[str] = Field(
         default_factory=list,
         description='Hosts the http_request tool may reach ("*.example.com" matches subdomains). '
         "Empty: no host.",
+        examples=[["api.github.com", "*.wikipedia.org"]],
     )
     timeout_s: float = Field(20.0, gt=0, description="Timeout of one request, in seconds.")
-    max_response_bytes: int = Field(262144, ge=1024, description="Response body beyond this is cut.")
+    max_response_bytes: int = Field(
+        262144, ge=1024, description="Response body beyond this is cut."
+    )
 
 
 class ToolsConfig(Section):
+    """Tools the model may call, and the security policy around them."""
+
     autonomy: Autonomy = Field(
         "supervised",
         description="read_only: only tools that change nothing; supervised: changing tools "
@@ -166,8 +217,10 @@ class ToolsConfig(Section):
         default_factory=lambda: ["*"],
         description='Tools the model may call ("*" = every registered tool).',
     )
-    workspace: Path | None = Field(
-        None, description="Directory file tools are confined to; empty: DATA_DIR/workspace."
+    workspace: ConfigPath | None = Field(
+        None,
+        description="Directory file tools are confined to; empty: DATA_DIR/workspace.",
+        examples=["~/zeroclaw-workspace"],
     )
     max_calls_per_turn: int = Field(20, ge=1, description="Tool calls allowed in one turn.")
     max_file_bytes: int = Field(1048576, ge=1024, description="Largest file read or written.")
@@ -176,66 +229,144 @@ class ToolsConfig(Section):
 
 
 class MemoryConfig(Section):
-    path: Path | None = Field(None, description="SQLite file; empty: DATA_DIR/zeroclaw.db.")
+    """Conversation memory (SQLite)."""
+
+    path: ConfigPath | None = Field(
+        None, description="SQLite file; empty: DATA_DIR/zeroclaw.db.", examples=["zeroclaw.db"]
+    )
     recall_limit: int = Field(5, ge=1, le=100, description="Memories returned by one recall.")
 
 
 class PluginLimits(Section):
+    """Limits of every plugin call; a plugin's own settings may only tighten them."""
+
     timeout_ms: int = Field(1000, ge=1, le=600_000, description="Wall-clock limit of one call.")
     memory_mb: int = Field(64, ge=1, le=4096, description="Linear memory cap of one instance.")
     max_concurrency: int = Field(4, ge=1, le=256, description="Concurrent calls into one plugin.")
     fuel: int | None = Field(
-        None, ge=1, description="Optional instruction budget per call (slower; empty: off)."
+        None,
+        ge=1,
+        description="Optional instruction budget per call (slower; empty: off).",
+        examples=[50_000_000],
     )
 
 
 class PluginLimitsOverride(Section):
-    timeout_ms: int | None = Field(None, ge=1, le=600_000, description="Overrides limits.timeout_ms.")
-    memory_mb: int | None = Field(None, ge=1, le=4096, description="Overrides limits.memory_mb.")
-    max_concurrency: int | None = Field(
-        None, ge=1, le=256, description="Overrides limits.max_concurrency."
+    """This plugin's limits; unset keys use [plugins.limits], and none may be looser."""
+
+    timeout_ms: int | None = Field(
+        None, ge=1, le=600_000, description="At most plugins.limits.timeout_ms."
     )
-    fuel: int | None = Field(None, ge=1, description="Overrides limits.fuel.")
+    memory_mb: int | None = Field(
+        None, ge=1, le=4096, description="At most plugins.limits.memory_mb."
+    )
+    max_concurrency: int | None = Field(
+        None, ge=1, le=256, description="At most plugins.limits.max_concurrency."
+    )
+    fuel: int | None = Field(
+        None, ge=1, description="At most plugins.limits.fuel; may be set when that is not."
+    )
 
 
 class CapabilityRules(Section):
+    """Host capabilities plugins may be granted: requested, and allowed, and not denied."""
+
     allow: list[str] = Field(
         default_factory=list,
         description='Capabilities that may be granted (e.g. "log", "kv", "http:*.example.com"). '
         "Empty: nothing is granted.",
+        examples=[["log", "kv", "http:api.example.com"]],
     )
     deny: list[str] = Field(
-        default_factory=list, description="Capabilities never granted, even if allowed."
+        default_factory=list,
+        description="Capabilities never granted, even if allowed.",
+        examples=[["http:*.internal.example"]],
+    )
+
+
+class PluginCapabilityRules(Section):
+    """This plugin's capabilities: it gets what it requests, [plugins.capabilities] allows,
+    this table allows (if not empty) and neither denies."""
+
+    allow: list[str] = Field(
+        default_factory=list,
+        description="Narrows plugins.capabilities.allow for this plugin (a capability must be "
+        "in both). Empty: plugins.capabilities.allow applies unchanged.",
+    )
+    deny: list[str] = Field(
+        default_factory=list,
+        description="Never granted to this plugin, in addition to plugins.capabilities.deny.",
     )
 
 
 class PluginOverride(Section):
+    """Settings of one plugin, by name; they may only tighten the [plugins] settings."""
+
     enabled: bool = Field(True, description="Load this plugin.")
     required: bool = Field(
         False, description="Refuse to serve if this plugin fails to load or is quarantined."
     )
-    capabilities: CapabilityRules = Field(default_factory=CapabilityRules)
+    capabilities: PluginCapabilityRules = Field(default_factory=PluginCapabilityRules)
     limits: PluginLimitsOverride = Field(default_factory=PluginLimitsOverride)
 
 
 class PluginsConfig(Section):
+    """WebAssembly plugins. Off by default; when on, a plugin gets nothing it is not granted."""
+
     enabled: bool = Field(False, description="Load WebAssembly plugins at all.")
-    dirs: list[Path] = Field(
+    dirs: list[ConfigPath] = Field(
         default_factory=list,
         description="Directories searched for plugins (each subdirectory with a plugin.toml).",
+        examples=[["plugins"]],
     )
     hot_reload: bool = Field(False, description="Watch the plugin dirs and reload on change.")
     limits: PluginLimits = Field(default_factory=PluginLimits)
     capabilities: CapabilityRules = Field(default_factory=CapabilityRules)
     overrides: dict[str, PluginOverride] = Field(
-        default_factory=dict, description="Per-plugin settings, keyed by plugin name."
+        default_factory=dict,
+        description="Per-plugin settings, keyed by plugin name.",
+        examples=[
+            {
+                "redact-secrets": {
+                    "required": True,
+                    "capabilities": {"deny": ["http:*"]},
+                    "limits": {"timeout_ms": 200, "memory_mb": 32},
+                }
+            }
+        ],
     )
+
+    @model_validator(mode="after")
+    def _overrides_only_tighten(self) -> PluginsConfig:
+        # A per-plugin override that loosened a limit would quietly undo the operator's cap.
+        for name, override in self.overrides.items():
+            for key in PluginLimitsOverride.model_fields:
+                value = getattr(override.limits, key)
+                limit = getattr(self.limits, key)
+                if value is not None and limit is not None and value > limit:
+                    raise PydanticCustomError(
+                        "looser_override",
+                        "an override may only tighten plugins.limits.{key} = {limit}",
+                        {
+                            "sub_loc": ("overrides", name, "limits", key),
+                            "key": key,
+                            "limit": limit,
+                            "given": value,
+                        },
+                    )
+        return self
 
 
 class Config(Section):
-    data_dir: Path = Field(
+    """The whole file. Top-level keys, then one table per part of the runtime."""
+
+    data_dir: ConfigPath = Field(
         default_factory=default_data_dir,
         description="Where the memory database, workspace and caches live.",
+        json_schema_extra={
+            PLATFORM_DEFAULT: "the platform's user data dir: ~/.local/share/zeroclaw on Linux "
+            "($XDG_DATA_HOME), ~/Library/Application Support/zeroclaw on macOS"
+        },
     )
     agent: AgentConfig = Field(default_factory=AgentConfig)
     llm: LLMConfig = Field(default_factory=LLMConfig)

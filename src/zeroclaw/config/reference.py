@@ -1,0 +1,225 @@
+"""docs/config-reference.md, generated from the models.
+
+Run `python -m zeroclaw.config.reference > docs/config-reference.md` after changing a
+key; a test fails while the file is out of date. The key tables, the built-in providers,
+the plugin limits and the error examples all come from the code, so they cannot drift.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from zeroclaw.config.loader import ConfigError, parse_config
+from zeroclaw.config.models import LLMConfig, PluginLimits
+from zeroclaw.config.schema import KeySchema, SectionSchema, sections
+from zeroclaw.config.toml_writer import dumps, format_dotted, format_value
+
+# Each one is parsed for real, so the reference shows the messages users will see.
+_BAD_EXAMPLE = """\
+[agent]
+max_tool_iterations = "lots"
+max_tool_iteration = 3
+
+[tools]
+autonomy = "yolo"
+allowed = ["shell", 3]
+
+[llm.providers.mine]
+kind = "nope"
+
+[plugins.overrides.slow-plugin.limits]
+timeout_ms = 5000
+"""
+
+# Written out rather than produced: the parser's wording differs between Python versions.
+_SYNTAX_ERROR = (
+    "error: config.toml is not valid TOML: "
+    "Expected '=' after a key in a key/value pair (at line 2, column 21)\n"
+    "hint: fix the syntax at the line shown"
+)
+
+_INTRO = """\
+<!-- Generated from src/zeroclaw/config/models.py by
+     `python -m zeroclaw.config.reference > docs/config-reference.md`. Do not edit by hand:
+     tests/config/test_config_reference.py fails while this file is out of date. -->
+
+# Configuration reference
+
+ZeroClaw reads one TOML file. Every key is optional: a missing key has the default listed
+below, and a missing default file means "all defaults". Unknown keys and wrong values are
+errors that name the key, so a typo never passes silently.
+
+- `zeroclaw config init [--path PATH] [--force]` writes a commented file with every key at
+  its default; an existing file is kept unless `--force` is given.
+- `zeroclaw config validate [PATH]` prints `OK: <path>` and exits 0, or lists every problem
+  and exits 1.
+- `zeroclaw config show` prints the effective settings as TOML: the file they came from,
+  resolved paths, and API keys masked.
+- `zeroclaw config path` prints the path of the config file in use.
+
+## Where the file is
+
+The first of these that applies:
+
+1. `zeroclaw --config PATH ...` (or `-c PATH`), before the command name.
+2. The `ZEROCLAW_CONFIG` environment variable.
+3. The platform's config directory: `~/.config/zeroclaw/config.toml` on Linux (or under
+   `$XDG_CONFIG_HOME`), `~/Library/Application Support/zeroclaw/config.toml` on macOS,
+   under `%LOCALAPPDATA%` on Windows. `zeroclaw config path` prints it.
+
+A file named by 1 or 2 must exist (otherwise it is an error); the platform default may be
+missing, and then every key has its default value.
+
+## Paths
+
+Relative paths in the file are relative to the directory of the file, not to the current
+directory, and `~` is expanded. These keys are paths:
+
+{path_keys}
+
+`tools.workspace` defaults to `DATA_DIR/workspace` and `memory.path` to
+`DATA_DIR/zeroclaw.db`; `zeroclaw config show` prints the resolved values.
+
+## API keys and other secrets
+
+No secret is ever written in the config file. A provider's `api_key_env` names the
+environment variable that holds its key, and the key is read from there when the provider
+is used. `zeroclaw config show` lists every provider with an `api_key_env`, whether the
+variable is set, and at most the last 4 characters of its value.
+
+The built-in providers (a `[llm.providers.<name>]` table of the same name replaces one, and
+tables with new names are added beside them):
+
+{builtin_providers}
+
+## Plugins: safe by default
+
+WebAssembly plugins can only do what the config grants, and the defaults grant nothing:
+
+- `plugins.enabled = false`: no plugin is loaded, and the runtime behaves exactly as if the
+  plugin subsystem did not exist (it does not even import wasmtime).
+- `plugins.hot_reload = false`: plugin directories are not watched; a reload happens only
+  when asked for.
+- `plugins.capabilities.allow = []`: an empty allow list grants **nothing**. A plugin is
+  granted a capability only if it requests it, `allow` lists it and `deny` does not
+  (granted = requested ∩ allow − deny). A plugin whose component imports a host interface
+  it was not granted fails to load, with an error naming the key that would grant it.
+- `[plugins.limits]` bound every call: {limits}.
+- `[plugins.overrides.<name>]` settings may only **tighten** the global ones: a limit
+  above its `[plugins.limits]` value is rejected when the file is loaded, the plugin's
+  `capabilities.allow` (when not empty) narrows the global allow list, and its
+  `capabilities.deny` is added to the global deny list. `required = true` makes the host
+  refuse to serve when that plugin fails to load or is quarantined, instead of running
+  without it. A plugin's own `plugin.toml` `[limits]` may likewise only tighten.
+
+## Errors
+
+A bad file stops the command with one line per problem: the key's full dotted path
+(entries of named tables and lists included, as in `llm.providers.mine.kind` or
+`tools.allowed[2]`), what is expected, and what was given. An unknown key lists the valid
+keys of its section and the closest match. For example, this file:
+
+```toml
+{bad_example}
+```
+
+gives:
+
+```text
+{bad_errors}
+```
+
+A file that is not valid TOML names the line and column:
+
+```text
+{syntax_error}
+```
+
+Values are checked strictly: `"8"` is not an integer and `true` is not a number.
+
+## Keys
+"""
+
+
+def render_reference() -> str:
+    """The whole of docs/config-reference.md."""
+    intro = _INTRO.format(
+        path_keys=_path_keys(),
+        builtin_providers=_builtin_providers(),
+        limits=_limit_defaults(),
+        bad_example=_BAD_EXAMPLE.strip(),
+        bad_errors=_bad_errors(),
+        syntax_error=_SYNTAX_ERROR,
+    )
+    return intro + "".join(_section(section) for section in sections())
+
+
+def _section(section: SectionSchema) -> str:
+    title = f"[{section.title}]" if section.path else "Top level"
+    out = [f"\n### {title}\n\n", section.description + "\n"]
+    if section.named is not None:
+        table = format_dotted(section.path[:-1])
+        out.append(f"\n`[{table}]` is a table of named entries. {section.named.description}\n")
+        if section.named.builtin:
+            out.append(f"Built in: {', '.join(f'`{n}`' for n in section.named.builtin)}.\n")
+        if section.named.example is not None:
+            out.append(f"\n```toml\n{dumps(section.named.example, at=section.path[:-1])}```\n")
+    out.append("\n| Key | Type | Default | Description |\n|---|---|---|---|\n")
+    out += [
+        f"| `{key.name}` | {_cell(key.type_text)} | {_default(key)} | {_cell(key.description)} |\n"
+        for key in section.keys
+    ]
+    return "".join(out)
+
+
+def _default(key: KeySchema) -> str:
+    if key.required:
+        return "required"
+    if key.platform_default is not None:
+        return _cell(key.platform_default)
+    if key.default is None:
+        return "unset"
+    return f"`{_cell(format_value(key.default))}`"
+
+
+def _path_keys() -> str:
+    keys = [
+        f"`{section.title + '.' if section.path else ''}{key.name}`"
+        for section in sections()
+        for key in section.keys
+        if key.type_text in ("path", "list of paths")
+    ]
+    return ", ".join(keys) + "."
+
+
+def _builtin_providers() -> str:
+    rows = ["| Name | kind | base_url | api_key_env | model |", "|---|---|---|---|---|"]
+    for name, provider in LLMConfig().providers.items():
+        cells = [provider.kind, provider.base_url, provider.api_key_env, provider.model]
+        rows.append(f"| `{name}` | " + " | ".join(f"`{c}`" if c else "-" for c in cells) + " |")
+    return "\n".join(rows)
+
+
+def _limit_defaults() -> str:
+    limits = PluginLimits()
+    fuel = "off" if limits.fuel is None else str(limits.fuel)
+    return (
+        f"`timeout_ms = {limits.timeout_ms}` (wall clock), `memory_mb = {limits.memory_mb}`, "
+        f"`max_concurrency = {limits.max_concurrency}`, and `fuel` {fuel} by default"
+    )
+
+
+def _bad_errors() -> str:
+    try:
+        parse_config(_BAD_EXAMPLE, source=Path("config.toml"))
+    except ConfigError as exc:
+        return f"error: {exc.message}\nhint: {exc.hint}"
+    raise AssertionError("the bad example of the reference parsed without error")
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+if __name__ == "__main__":
+    print(render_reference(), end="")
