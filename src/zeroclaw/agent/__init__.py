@@ -1,0 +1,15 @@
+"""The agent: the turn loop, compaction, approvals and the assembly of a runtime."""
+
+from zeroclaw.agent.approval import AllowApprover, Approver, DenyApprover
+from zeroclaw.agent.loop import Agent, ToolExchange, TurnResult
+from zeroclaw.agent.runtime import AgentRuntime
+
+__all__ = [
+    "Agent",
+    "AgentRuntime",
+    "AllowApprover",
+    "Approver",
+    "DenyApprover",
+    "ToolExchange",
+    "TurnResult",
+]

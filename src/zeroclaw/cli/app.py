@@ -8,7 +8,12 @@ from typing import Annotated
 import typer
 
 from zeroclaw import __version__
+from zeroclaw.cli.agent_cmd import agent
+from zeroclaw.cli.config_cmd import config_app
+from zeroclaw.cli.demo_cmd import demo
+from zeroclaw.cli.doctor_cmd import doctor
 from zeroclaw.cli.state import CliState
+from zeroclaw.cli.tools_cmd import tools_app
 
 app = typer.Typer(
     name="zeroclaw",
@@ -41,3 +46,10 @@ def main(
     ] = False,
 ) -> None:
     ctx.obj = CliState(config_path=config)
+
+
+app.command()(agent)
+app.command()(demo)
+app.command()(doctor)
+app.add_typer(tools_app, name="tools")
+app.add_typer(config_app, name="config")

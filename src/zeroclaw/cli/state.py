@@ -15,7 +15,7 @@ from rich.markup import escape
 from zeroclaw.config import Config, load_config
 from zeroclaw.errors import ZeroClawError
 
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 @dataclass

@@ -1,0 +1,98 @@
+"""The terminal channel: one-shot (`zeroclaw agent -m ...`) and interactive chat, rendered
+with rich. Tool calls are shown as they happened, so the user sees what the agent did."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from rich.console import Console
+from rich.markup import escape
+from rich.panel import Panel
+from rich.text import Text
+
+from zeroclaw.agent import Agent, ToolExchange, TurnResult
+from zeroclaw.messages import ToolCall
+
+EXIT_WORDS = frozenset({"/exit", "/quit", "exit", "quit"})
+
+
+class TerminalChannel:
+    name = "terminal"
+
+    def __init__(self, console: Console | None = None) -> None:
+        self.console = console or Console()
+
+    async def send(self, recipient: str, content: str) -> None:
+        self.console.print(Text(content))
+
+    def show_exchange(self, exchange: ToolExchange) -> None:
+        call, result = exchange.call, exchange.result
+        args = json.dumps(call.arguments, ensure_ascii=False)
+        body = result.output if result.success else f"error: {result.error}"
+        style = "green" if result.success else "red"
+        self.console.print(
+            Panel(
+                escape(_clip(body)),
+                title=f"tool {escape(call.name)} {escape(_clip(args, 120))}",
+                border_style=style,
+                title_align="left",
+            )
+        )
+
+    def show_turn(self, result: TurnResult) -> None:
+        for exchange in result.exchanges:
+            self.show_exchange(exchange)
+        if result.compaction is not None:
+            self.console.print(
+                f"[dim]compacted {result.compaction.compacted_messages} older messages[/]"
+            )
+        # Plain text, not Markdown: a reply often quotes tool output whose line breaks matter.
+        self.console.print(Text(result.reply or "(empty reply)"))
+        usage = result.usage
+        self.console.print(
+            f"[dim]{result.llm_calls} model call(s), {len(result.exchanges)} tool call(s), "
+            f"tokens in/out {usage.input_tokens}/{usage.output_tokens}[/]"
+        )
+
+    async def run_interactive(self, agent: Agent, session_id: str) -> None:
+        self.console.print(
+            f"[bold]ZeroClaw[/] session [cyan]{escape(session_id)}[/], model "
+            f"[cyan]{escape(agent.model or 'default')}[/]. Type /exit to leave."
+        )
+        while True:
+            try:
+                text = await asyncio.to_thread(self.console.input, "[bold green]you>[/] ")
+            except (EOFError, KeyboardInterrupt):
+                self.console.print()
+                return
+            text = text.strip()
+            if not text:
+                continue
+            if text in EXIT_WORDS:
+                return
+            result = await agent.turn(session_id, text, channel=self.name)
+            self.show_turn(result)
+
+
+class TerminalApprover:
+    """Supervised autonomy in an interactive terminal: ask before each changing tool."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+
+    async def approve(self, call: ToolCall, reason: str) -> bool:
+        args = json.dumps(call.arguments, ensure_ascii=False)
+        question = (
+            f"[yellow]approve[/] tool [bold]{escape(call.name)}[/] {escape(_clip(args, 200))}"
+            f" ({escape(reason)})? [y/N] "
+        )
+        try:
+            answer = await asyncio.to_thread(self.console.input, question)
+        except (EOFError, KeyboardInterrupt):
+            return False
+        return answer.strip().lower() in {"y", "yes"}
+
+
+def _clip(text: str, limit: int = 2000) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

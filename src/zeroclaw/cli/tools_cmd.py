@@ -1,0 +1,82 @@
+"""`zeroclaw tools`: list the tools the model sees, and call one by hand."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from zeroclaw.agent import AgentRuntime
+from zeroclaw.cli.agent_cmd import choose_approver
+from zeroclaw.cli.state import err_console, state_of, user_errors
+from zeroclaw.messages import ToolCall
+
+tools_app = typer.Typer(help="List and call tools.", no_args_is_help=True)
+
+
+@tools_app.command("list")
+def list_tools(ctx: typer.Context) -> None:
+    """Every tool with its owner, whether it changes things, and what the policy says."""
+    config = state_of(ctx).config()
+    console = Console()
+    with (
+        user_errors(),
+        AgentRuntime.from_config(config, approver=choose_approver(console, yes=False)) as runtime,
+    ):
+        table = Table("tool", "owner", "changes", "policy", "description")
+        for spec in runtime.tools.specs():
+            tool = runtime.tools.get(spec.name)
+            mutating = bool(tool and tool.mutating)
+            decision = runtime.policy.check_call(spec.name, mutating, 0)
+            table.add_row(
+                spec.name,
+                runtime.tools.owner_of(spec.name) or "?",
+                "yes" if mutating else "no",
+                decision.action,
+                spec.description,
+            )
+        console.print(table)
+
+
+@tools_app.command("call")
+def call_tool(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Tool name.")],
+    args: Annotated[str, typer.Option("--args", help="Arguments as a JSON object.")] = "{}",
+    session: Annotated[str, typer.Option("--session", "-s", help="Session id.")] = "cli",
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Approve if approval is needed.")
+    ] = False,
+) -> None:
+    """Call one tool through the same security policy the agent uses. Exit 1 if it fails."""
+    arguments = _parse_args(args)
+    config = state_of(ctx).config()
+    console = Console()
+    with (
+        user_errors(),
+        AgentRuntime.from_config(config, approver=choose_approver(console, yes=yes)) as runtime,
+    ):
+        call = ToolCall(id="cli", name=name, arguments=arguments)
+        result = asyncio.run(runtime.gate.run(session, call, 0))
+    if result.success:
+        typer.echo(result.output)
+        return
+    err_console.print(f"[bold red]error:[/] {escape(result.error or '')}", highlight=False)
+    raise typer.Exit(1)
+
+
+def _parse_args(raw: str) -> dict[str, Any]:
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        err_console.print(f"[bold red]error:[/] --args is not valid JSON: {escape(str(exc))}")
+        raise typer.Exit(2) from None
+    if not isinstance(value, dict):
+        err_console.print('[bold red]error:[/] --args must be a JSON object, e.g. {"path": "."}')
+        raise typer.Exit(2)
+    return value

@@ -1,0 +1,117 @@
+"""What `zeroclaw doctor` checks: config, data dir, memory database, workspace, and each
+provider the agent may use (key present, server reachable). Each check is independent and
+returns a `Check`; one failing check never hides the others."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+import httpx
+
+from zeroclaw.config import Config
+from zeroclaw.config.models import ProviderConfig
+from zeroclaw.errors import ZeroClawError
+from zeroclaw.memory import MemoryStore
+
+Status = Literal["ok", "warn", "fail"]
+PROBE_TIMEOUT_S = 3.0
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    name: str
+    status: Status
+    detail: str
+
+
+Probe = Callable[[ProviderConfig, str | None], str]
+
+
+def run_checks(config: Config, *, source: str, probe: Probe | None = None) -> list[Check]:
+    """Every check, in order. `probe` reaches a provider (None: skip network checks)."""
+    checks = [Check("config", "ok", source)]
+    checks.append(_check_writable("data dir", config.data_dir))
+    checks.append(_check_writable("workspace", config.workspace))
+    checks.append(_check_memory(config))
+    checks.extend(_check_providers(config, probe))
+    checks.append(
+        Check(
+            "plugins",
+            "ok",
+            "enabled" if config.plugins.enabled else "disabled (plugins.enabled = false)",
+        )
+    )
+    return checks
+
+
+def _check_writable(name: str, path: os.PathLike[str]) -> Check:
+    try:
+        os.makedirs(path, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path):
+            pass
+    except OSError as exc:
+        return Check(name, "fail", f"{path} is not writable: {exc.strerror or exc}")
+    return Check(name, "ok", str(path))
+
+
+def _check_memory(config: Config) -> Check:
+    try:
+        with MemoryStore.open(config.memory_path) as memory:
+            sessions = len(memory.list_sessions(limit=1000))
+    except (ZeroClawError, OSError) as exc:
+        return Check("memory", "fail", str(exc))
+    return Check("memory", "ok", f"{config.memory_path} ({sessions} session(s))")
+
+
+def _provider_chain(config: Config) -> Iterator[str]:
+    seen: set[str] = set()
+    routed = [route.provider for route in config.llm.routes.values()]
+    for name in [config.llm.provider, *config.llm.fallbacks, *routed]:
+        if name not in seen:
+            seen.add(name)
+            yield name
+
+
+def _check_providers(config: Config, probe: Probe | None) -> Iterator[Check]:
+    for name in _provider_chain(config):
+        label = f"provider {name}"
+        provider = config.llm.providers.get(name)
+        if provider is None:
+            yield Check(label, "fail", "not defined in [llm.providers]")
+            continue
+        key = os.environ.get(provider.api_key_env) if provider.api_key_env else None
+        if provider.api_key_env and not key:
+            yield Check(label, "fail", f"environment variable {provider.api_key_env} is not set")
+            continue
+        if provider.kind == "offline":
+            yield Check(label, "ok", "offline (built in, not a language model)")
+        elif provider.kind == "scripted":
+            ok = provider.script is not None and provider.script.is_file()
+            yield Check(label, "ok" if ok else "fail", f"script {provider.script}")
+        elif probe is None:
+            yield Check(label, "ok", f"{provider.kind} at {provider.base_url} (not probed)")
+        else:
+            try:
+                yield Check(label, "ok", probe(provider, key))
+            except (httpx.HTTPError, ZeroClawError) as exc:
+                yield Check(label, "warn", f"{provider.base_url} unreachable: {exc}")
+
+
+def probe_provider(provider: ProviderConfig, key: str | None) -> str:
+    """GET the provider's model list: proves the server answers and the key is accepted."""
+    base = (provider.base_url or "").rstrip("/")
+    if provider.kind == "anthropic":
+        url, headers = (
+            f"{base}/v1/models",
+            {"x-api-key": key or "", "anthropic-version": "2023-06-01"},
+        )
+    else:
+        url, headers = f"{base}/models", {"Authorization": f"Bearer {key}"} if key else {}
+    response = httpx.get(url, headers=headers, timeout=PROBE_TIMEOUT_S)
+    if response.status_code in (401, 403):
+        raise ZeroClawError(f"the server refused the API key (HTTP {response.status_code})")
+    return f"{provider.kind} at {base}: HTTP {response.status_code}"

@@ -1,0 +1,138 @@
+"""`zeroclaw agent`, `tools`, `doctor` and `demo`, driven through the real CLI app."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from zeroclaw import __version__
+from zeroclaw.cli import app
+
+
+@pytest.fixture
+def config_file(tmp_path: Path) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text('data_dir = "data"\n[tools]\nautonomy = "full"\n')
+    return path
+
+
+def run(config_file: Path, *args: str) -> Result:
+    return CliRunner().invoke(app, ["--config", str(config_file), *args])
+
+
+def test_one_shot_message_calls_the_tool_and_exits_zero(config_file: Path) -> None:
+    (config_file.parent / "data" / "workspace").mkdir(parents=True)
+    (config_file.parent / "data" / "workspace" / "hello.txt").write_text("hi")
+    result = run(config_file, "agent", "-m", "/tool file_list {}")
+
+    assert result.exit_code == 0, result.output
+    assert "hello.txt" in result.output
+    assert (config_file.parent / "data" / "zeroclaw.db").exists()
+
+
+def test_missing_api_key_names_the_variable_and_exits_one(config_file: Path) -> None:
+    config_file.write_text('data_dir = "data"\n[llm]\nprovider = "openai"\n')
+    result = run(config_file, "agent", "-m", "hello")
+
+    assert result.exit_code == 1
+    assert "OPENAI_API_KEY" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_provider_failure_exits_one_with_the_reason(config_file: Path, tmp_path: Path) -> None:
+    script = tmp_path / "script.json"
+    script.write_text('[{"error": {"status": 400, "message": "model does not exist"}}]')
+    config_file.write_text(
+        'data_dir = "data"\n[llm]\nprovider = "fake"\n'
+        f'[llm.providers.fake]\nkind = "scripted"\nscript = "{script}"\n'
+    )
+    result = run(config_file, "agent", "-m", "hello")
+
+    assert result.exit_code == 1
+    assert "model does not exist" in result.output
+
+
+def test_bad_config_is_reported_without_traceback(config_file: Path) -> None:
+    config_file.write_text('[agent]\nmax_tool_iterations = "lots"\n')
+    result = run(config_file, "agent", "-m", "hello")
+
+    assert result.exit_code == 1
+    assert '`agent.max_tool_iterations`: expected integer, got "lots"' in result.output
+
+
+def test_tools_list_shows_owner_and_policy(config_file: Path) -> None:
+    config_file.write_text('data_dir = "data"\n[tools]\nautonomy = "read_only"\n')
+    result = run(config_file, "tools", "list")
+
+    assert result.exit_code == 0, result.output
+    lines = {line.split("│")[1].strip(): line for line in result.output.splitlines() if "│" in line}
+    assert "native" in lines["file_read"]
+    assert "deny" in lines["file_write"]
+    assert "allow" in lines["file_read"]
+
+
+def test_tools_call_runs_a_tool(config_file: Path) -> None:
+    result = run(
+        config_file, "tools", "call", "file_write", "--args", '{"path": "x.txt", "content": "42"}'
+    )
+    assert result.exit_code == 0, result.output
+    assert (config_file.parent / "data" / "workspace" / "x.txt").read_text() == "42"
+
+    read = run(config_file, "tools", "call", "file_read", "--args", '{"path": "x.txt"}')
+    assert read.exit_code == 0
+    assert "42" in read.output
+
+
+def test_tools_call_refused_by_policy_exits_one(config_file: Path) -> None:
+    config_file.write_text('data_dir = "data"\n[tools]\nautonomy = "read_only"\n')
+    result = run(
+        config_file, "tools", "call", "file_write", "--args", '{"path": "x", "content": ""}'
+    )
+
+    assert result.exit_code == 1
+    assert "denied by security policy" in result.output
+    assert not (config_file.parent / "data" / "workspace" / "x").exists()
+
+
+def test_tools_call_rejects_bad_json(config_file: Path) -> None:
+    assert run(config_file, "tools", "call", "file_list", "--args", "{nope").exit_code == 2
+    assert run(config_file, "tools", "call", "file_list", "--args", "[1]").exit_code == 2
+
+
+def test_tools_call_unknown_tool_exits_one(config_file: Path) -> None:
+    result = run(config_file, "tools", "call", "no_such_tool")
+    assert result.exit_code == 1
+    assert "file_read" in result.output  # the error lists the known tools
+
+
+def test_doctor_passes_on_defaults_and_fails_on_a_missing_key(config_file: Path) -> None:
+    ok = run(config_file, "doctor", "--offline")
+    assert ok.exit_code == 0, ok.output
+    assert "provider offline" in ok.output
+
+    config_file.write_text(
+        'data_dir = "data"\n[llm]\nprovider = "offline"\nfallbacks = ["anthropic"]\n'
+    )
+    missing = run(config_file, "doctor", "--offline")
+    assert missing.exit_code == 1
+    assert "ANTHROPIC_API_KEY" in missing.output
+
+
+def test_demo_runs_every_turn(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["demo", "--data-dir", str(tmp_path / "demo")])
+
+    assert result.exit_code == 0, result.output
+    assert "demo finished" in result.output
+    assert "not in tools.shell.allowed_commands" in result.output
+    assert (tmp_path / "demo" / "workspace" / "notes" / "todo.md").exists()
+
+
+def test_python_dash_m_is_the_same_program() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "zeroclaw", "--version"], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == f"zeroclaw {__version__}"
