@@ -1,0 +1,97 @@
+"""Hooks: typed extension points that native code and plugins handle alike.
+
+`events` lists every event and its payload, `handler` the one interface a handler
+implements, `runner` what dispatching means (order, cancel, timeouts, failure policy,
+explain), `observer_bridge` how observer events become void hooks.
+"""
+
+from zeroclaw.hooks.events import (
+    EVENT_SPECS,
+    AfterCompaction,
+    AfterToolCall,
+    CompactionRequest,
+    Event,
+    EventSpec,
+    GatewayStart,
+    GatewayStop,
+    HeartbeatTick,
+    HookKind,
+    InboundMessage,
+    LLMCall,
+    LLMInput,
+    LLMOutput,
+    MessageSent,
+    ModelResolve,
+    ModifyingPayload,
+    OutboundMessage,
+    Payload,
+    PromptBuild,
+    SessionEnd,
+    SessionStart,
+    ToolCallRequest,
+    ToolResultPersist,
+    UnknownEventError,
+    VoidPayload,
+    event_of,
+)
+from zeroclaw.hooks.explain import Explanation, HandlerStep
+from zeroclaw.hooks.function import FunctionHandler, hook
+from zeroclaw.hooks.handler import (
+    DEFAULT_FAILURE_POLICY,
+    Cancel,
+    Continue,
+    FailurePolicy,
+    HandlerSpec,
+    HookHandler,
+    HookOutcome,
+)
+from zeroclaw.hooks.observer_bridge import ObserverBridge
+from zeroclaw.hooks.runner import DispatchResult, HandlerStats, HookRunner, RegisteredHandler
+from zeroclaw.hooks.settings import HooksSettings
+
+__all__ = [
+    "DEFAULT_FAILURE_POLICY",
+    "EVENT_SPECS",
+    "AfterCompaction",
+    "AfterToolCall",
+    "Cancel",
+    "CompactionRequest",
+    "Continue",
+    "DispatchResult",
+    "Event",
+    "EventSpec",
+    "Explanation",
+    "FailurePolicy",
+    "FunctionHandler",
+    "GatewayStart",
+    "GatewayStop",
+    "HandlerSpec",
+    "HandlerStats",
+    "HandlerStep",
+    "HeartbeatTick",
+    "HookHandler",
+    "HookKind",
+    "HookOutcome",
+    "HookRunner",
+    "HooksSettings",
+    "InboundMessage",
+    "LLMCall",
+    "LLMInput",
+    "LLMOutput",
+    "MessageSent",
+    "ModelResolve",
+    "ModifyingPayload",
+    "ObserverBridge",
+    "OutboundMessage",
+    "Payload",
+    "PromptBuild",
+    "RegisteredHandler",
+    "SessionEnd",
+    "SessionStart",
+    "ToolCallRequest",
+    "ToolResultPersist",
+    "UnknownEventError",
+    "VoidPayload",
+    "event_of",
+    "hook",
+]

@@ -1,0 +1,439 @@
+"""HookRunner: the registered handlers and what it means to call them.
+
+Order. For every event, handlers run in one deterministic order: priority (higher
+first), then handler name, then registration order. Native and plugin handlers share it.
+The sorted table is rebuilt on (un)registration, never per dispatch, and swapped in one
+assignment, so a dispatch in flight keeps the table it started with.
+
+Modifying events: `await runner.run(event, payload)`. Handlers run one after another,
+each seeing the previous one's payload. `Continue(p)` passes `p` on; `Cancel(reason)`
+stops the chain at once. Each call has the handler's timeout. A handler that raises,
+times out or returns anything but `Continue(<payload of the same type>)` or `Cancel`
+has failed: fail_open skips it (logged, counted, payload unchanged), fail_closed stops
+the chain as a Cancel whose reason names the handler and the cause.
+
+Void events: `runner.emit(event, payload)`. One background task per handler, so
+handlers run concurrently and the caller never waits for any; each call has the
+handler's timeout, and a failure is logged and counted, never raised. `await
+runner.drain()` waits for the calls still running (shutdown, tests).
+
+Explain: with `run(..., explain=True)`, `runner.explain(...)` or debug logging on, a
+modifying dispatch records each handler's outcome, duration and field changes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Final, Generic, Literal, TypeVar, cast
+
+from zeroclaw.hooks.events import (
+    EVENT_SPECS,
+    Event,
+    HookKind,
+    ModifyingPayload,
+    Payload,
+    VoidPayload,
+)
+from zeroclaw.hooks.explain import Explanation, HandlerStep, StepOutcome, payload_diff
+from zeroclaw.hooks.handler import Cancel, Continue, HandlerSpec, HookHandler, HookOutcome
+from zeroclaw.hooks.settings import HooksSettings
+
+DEFAULT_TIMEOUT_S: Final = 5.0
+DEFAULT_MAX_PENDING: Final = 1000
+DEFAULT_DRAIN_TIMEOUT_S: Final = 5.0
+# Time a cancelled void call gets to unwind at the end of `drain`.
+_CANCEL_GRACE_S: Final = 1.0
+
+_LOG = logging.getLogger("zeroclaw.hooks")
+
+P = TypeVar("P", bound=ModifyingPayload)
+
+
+@dataclass(frozen=True, slots=True)
+class HandlerStats:
+    """Counters of one registered handler (since it was registered).
+
+    `failures` counts exceptions and wrong return values, `timeouts` counts calls cut
+    by the timeout (not included in `failures`), `cancels` counts Cancel returned.
+    """
+
+    calls: int = 0
+    failures: int = 0
+    timeouts: int = 0
+    cancels: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class RegisteredHandler:
+    handler: HookHandler
+    timeout_s: float
+    stats: HandlerStats
+
+    @property
+    def spec(self) -> HandlerSpec:
+        return self.handler.spec
+
+
+@dataclass(frozen=True, slots=True)
+class DispatchResult(Generic[P]):
+    """The end of a modifying dispatch.
+
+    `payload` is the final payload; when cancelled, the one the cancelling handler
+    received. `explanation` is set when the dispatch was run with `explain=True`.
+    """
+
+    payload: P
+    cancelled: bool = False
+    reason: str | None = None
+    cancelled_by: str | None = None
+    explanation: Explanation | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Failure:
+    outcome: Literal["error", "timeout"]
+    cause: str
+    error: Exception | None = None
+
+
+@dataclass(slots=True, eq=False)
+class _Entry:
+    """A registered handler with what the runner resolved for it and its counters."""
+
+    handler: HookHandler
+    spec: HandlerSpec
+    seq: int
+    timeout_s: float
+    calls: int = 0
+    failures: int = 0
+    timeouts: int = 0
+    cancels: int = 0
+
+    def sort_key(self) -> tuple[int, str, int]:
+        return (-self.spec.priority, self.spec.name, self.seq)
+
+    def stats(self) -> HandlerStats:
+        return HandlerStats(self.calls, self.failures, self.timeouts, self.cancels)
+
+    def failure(self, error: Exception, deadline: asyncio.Timeout) -> _Failure:
+        # A TimeoutError raised by the handler's own code is an error, not our timeout.
+        if isinstance(error, TimeoutError) and deadline.expired():
+            self.timeouts += 1
+            return _Failure("timeout", f"timed out after {self.timeout_s:g}s")
+        self.failures += 1
+        return _Failure("error", f"raised {type(error).__name__}: {error}", error)
+
+
+class HookRunner:
+    def __init__(
+        self,
+        *,
+        default_timeout_s: float = DEFAULT_TIMEOUT_S,
+        max_pending: int = DEFAULT_MAX_PENDING,
+        drain_timeout_s: float = DEFAULT_DRAIN_TIMEOUT_S,
+    ) -> None:
+        self._default_timeout_s = default_timeout_s
+        self._max_pending = max_pending
+        self._drain_timeout_s = drain_timeout_s
+        self._entries: tuple[_Entry, ...] = ()
+        self._table: dict[Event, tuple[_Entry, ...]] = {}
+        self._seq = itertools.count()
+        # Registration may come from a reload thread; dispatch never takes this lock.
+        self._lock = threading.Lock()
+        self._pending: set[asyncio.Task[None]] = set()
+        self._dropped = 0
+
+    @classmethod
+    def from_settings(cls, settings: HooksSettings) -> HookRunner:
+        return cls(
+            default_timeout_s=settings.timeout_ms / 1000,
+            max_pending=settings.max_pending_void,
+            drain_timeout_s=settings.drain_timeout_ms / 1000,
+        )
+
+    # -- registration ----------------------------------------------------------------------
+
+    def register(self, *handlers: HookHandler) -> None:
+        self.replace(add=handlers)
+
+    def unregister(self, *handlers: HookHandler) -> None:
+        self.replace(remove=handlers)
+
+    def replace(
+        self, *, remove: Iterable[HookHandler] = (), add: Iterable[HookHandler] = ()
+    ) -> None:
+        """Remove some handlers and add others in one step: no dispatch sees a table
+        between the two (a plugin reload swaps its handlers this way)."""
+        with self._lock:
+            removing = {id(handler) for handler in remove}
+            registered = {id(entry.handler) for entry in self._entries}
+            if not_registered := removing - registered:
+                raise ValueError(f"{len(not_registered)} hook handler(s) are not registered")
+            kept = [entry for entry in self._entries if id(entry.handler) not in removing]
+            present = {id(entry.handler) for entry in kept}
+            for handler in add:
+                if id(handler) in present:
+                    raise ValueError(f"hook handler {handler.spec.name!r} is already registered")
+                present.add(id(handler))
+                kept.append(self._entry(handler))
+            self._entries = tuple(kept)
+            self._table = _sorted_table(kept)
+
+    def _entry(self, handler: HookHandler) -> _Entry:
+        spec = handler.spec
+        timeout_s = self._default_timeout_s if spec.timeout_s is None else spec.timeout_s
+        return _Entry(handler, spec, next(self._seq), timeout_s)
+
+    def handlers(self, event: Event | None = None) -> tuple[RegisteredHandler, ...]:
+        """Registered handlers in dispatch order (of one event, or all), with counters."""
+        entries = (
+            self._table.get(event, ())
+            if event is not None
+            else sorted(self._entries, key=_Entry.sort_key)
+        )
+        return tuple(RegisteredHandler(e.handler, e.timeout_s, e.stats()) for e in entries)
+
+    def has_handlers(self, event: Event) -> bool:
+        return event in self._table
+
+    # -- modifying dispatch ----------------------------------------------------------------
+
+    async def run(self, event: Event, payload: P, *, explain: bool = False) -> DispatchResult[P]:
+        """Run the handlers of a modifying event in order; see the module docstring."""
+        _check_payload(event, payload, HookKind.MODIFYING)
+        entries = self._table.get(event, ())
+        if not entries and not explain:
+            return DispatchResult(payload)
+        recording = explain or _LOG.isEnabledFor(logging.DEBUG)
+        steps: list[HandlerStep] = []
+        current = payload
+        stopped_by: str | None = None
+        reason: str | None = None
+
+        for entry in entries:
+            started = time.perf_counter()
+            before = current
+            outcome = await self._call(entry, event, current)
+            if isinstance(outcome, Continue):
+                current = outcome.payload
+            elif isinstance(outcome, Cancel):
+                stopped_by, reason = entry.spec.name, outcome.reason
+            elif entry.spec.failure_policy == "fail_closed":
+                stopped_by = entry.spec.name
+                reason = f"hook {entry.spec.name!r} failed ({outcome.cause}) and is fail_closed"
+                _log_failure(entry, event, outcome, "the chain is cancelled (fail_closed)")
+            else:
+                _log_failure(entry, event, outcome, "skipped (fail_open)")
+            if recording:
+                duration_ms = (time.perf_counter() - started) * 1000
+                steps.append(_step(entry, outcome, duration_ms, payload_diff(before, current)))
+            if stopped_by is not None:
+                break
+
+        explanation = None
+        if recording:
+            explanation = _explanation(event, steps, stopped_by, reason)
+            if _LOG.isEnabledFor(logging.DEBUG):
+                _LOG.debug("%s", explanation.render())
+        return DispatchResult(
+            current,
+            cancelled=stopped_by is not None,
+            reason=reason,
+            cancelled_by=stopped_by,
+            explanation=explanation if explain else None,
+        )
+
+    async def explain(self, event: Event, payload: P) -> Explanation:
+        """Run a modifying dispatch (handlers really run) and tell what happened."""
+        result = await self.run(event, payload, explain=True)
+        assert result.explanation is not None
+        return result.explanation
+
+    async def _call(
+        self, entry: _Entry, event: Event, payload: P
+    ) -> Continue[P] | Cancel | _Failure:
+        entry.calls += 1
+        deadline = asyncio.timeout(entry.timeout_s)
+        outcome: HookOutcome[ModifyingPayload]
+        try:
+            async with deadline:
+                outcome = await entry.handler.handle(event, payload)
+        except Exception as error:
+            return entry.failure(error, deadline)
+        if isinstance(outcome, Continue) and type(outcome.payload) is type(payload):
+            return cast(Continue[P], outcome)
+        if isinstance(outcome, Cancel) and isinstance(outcome.reason, str):
+            entry.cancels += 1
+            return outcome
+        entry.failures += 1
+        return _Failure(
+            "error",
+            f"returned {_describe(outcome)}, expected Continue({type(payload).__name__}) or "
+            "Cancel(reason)",
+        )
+
+    # -- void dispatch ---------------------------------------------------------------------
+
+    def emit(self, event: Event, payload: VoidPayload) -> None:
+        """Start the handlers of a void event in the background and return at once."""
+        _check_payload(event, payload, HookKind.VOID)
+        entries = self._table.get(event)
+        if not entries:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._dropped += len(entries)
+            _LOG.warning("hook event %s emitted outside an event loop: dropped", event.value)
+            return
+        for entry in entries:
+            if len(self._pending) >= self._max_pending:
+                self._dropped += 1
+                _LOG.warning(
+                    "hook %r on %s dropped: %d void-hook calls already running "
+                    "(hooks.max_pending_void)",
+                    entry.spec.name,
+                    event.value,
+                    len(self._pending),
+                )
+                continue
+            task = loop.create_task(
+                self._observe(entry, event, payload), name=f"hook:{event.value}:{entry.spec.name}"
+            )
+            self._pending.add(task)
+            task.add_done_callback(self._pending.discard)
+
+    async def _observe(self, entry: _Entry, event: Event, payload: VoidPayload) -> None:
+        entry.calls += 1
+        started = time.perf_counter()
+        deadline = asyncio.timeout(entry.timeout_s)
+        try:
+            async with deadline:
+                await entry.handler.observe(event, payload)
+        except Exception as error:
+            _log_failure(entry, event, entry.failure(error, deadline), "isolated (void event)")
+            return
+        _LOG.debug(
+            "hook %r observed %s in %.3f ms",
+            entry.spec.name,
+            event.value,
+            (time.perf_counter() - started) * 1000,
+        )
+
+    async def drain(self, timeout_s: float | None = None) -> int:
+        """Wait for running void-hook calls; cancel those still running after
+        `timeout_s` (default: `[hooks] drain_timeout_ms`). Returns how many were cancelled."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + (self._drain_timeout_s if timeout_s is None else timeout_s)
+        # Loop: a handler may itself emit, adding calls while we wait.
+        while self._pending and (remaining := deadline - loop.time()) > 0:
+            await asyncio.wait(set(self._pending), timeout=remaining)
+        leftover = set(self._pending)
+        for task in leftover:
+            task.cancel()
+        if leftover:
+            await asyncio.wait(leftover, timeout=_CANCEL_GRACE_S)
+        return len(leftover)
+
+    @property
+    def pending(self) -> int:
+        """Void-hook calls running now."""
+        return len(self._pending)
+
+    @property
+    def dropped(self) -> int:
+        """Void-hook calls never started: over `max_pending`, or emitted without a loop."""
+        return self._dropped
+
+
+# -- the pieces the loops above use --------------------------------------------------------
+
+_PAYLOAD_TYPES: dict[HookKind, dict[Event, type[Payload]]] = {
+    kind: {event: spec.payload_type for event, spec in EVENT_SPECS.items() if spec.kind is kind}
+    for kind in HookKind
+}
+_DISPATCH = {HookKind.MODIFYING: "run()", HookKind.VOID: "emit()"}
+
+
+def _check_payload(event: Event, payload: object, kind: HookKind) -> None:
+    # A mismatch here is a bug at the call site, so it raises instead of being skipped.
+    if type(payload) is _PAYLOAD_TYPES[kind].get(event):
+        return
+    if event.kind is not kind:
+        raise TypeError(
+            f"{event.value} is a {event.kind.value} event: dispatch it with {_DISPATCH[event.kind]}"
+        )
+    raise TypeError(
+        f"{event.value} takes a payload of type {event.payload_type.__name__}, "
+        f"got {type(payload).__name__}"
+    )
+
+
+def _sorted_table(entries: Iterable[_Entry]) -> dict[Event, tuple[_Entry, ...]]:
+    table: dict[Event, list[_Entry]] = {}
+    for entry in sorted(entries, key=_Entry.sort_key):
+        for event in entry.spec.events:
+            table.setdefault(event, []).append(entry)
+    return {event: tuple(ordered) for event, ordered in table.items()}
+
+
+def _step(
+    entry: _Entry,
+    outcome: Continue[ModifyingPayload] | Cancel | _Failure,
+    duration_ms: float,
+    changes: dict[str, tuple[object, object]],
+) -> HandlerStep:
+    kind: StepOutcome
+    detail: str | None
+    if isinstance(outcome, Continue):
+        kind, detail = "continue", None
+    elif isinstance(outcome, Cancel):
+        kind, detail = "cancel", outcome.reason
+    else:
+        kind, detail = outcome.outcome, outcome.cause
+    return HandlerStep(
+        handler=entry.spec.name,
+        source=entry.spec.source,
+        priority=entry.spec.priority,
+        failure_policy=entry.spec.failure_policy,
+        outcome=kind,
+        duration_ms=duration_ms,
+        changes=changes,
+        detail=detail,
+    )
+
+
+def _explanation(
+    event: Event, steps: list[HandlerStep], stopped_by: str | None, reason: str | None
+) -> Explanation:
+    if stopped_by is None:
+        stop = "no handlers" if not steps else "every handler ran to the end of the chain"
+    elif steps[-1].outcome == "cancel":
+        stop = f"cancelled by {stopped_by}: {reason}"
+    else:
+        stop = f"stopped: {reason}"
+    return Explanation(event, tuple(steps), stop, stopped_by)
+
+
+def _log_failure(entry: _Entry, event: Event, failure: _Failure, consequence: str) -> None:
+    _LOG.warning(
+        "hook %r (%s) failed on %s: %s; %s",
+        entry.spec.name,
+        entry.spec.source,
+        event.value,
+        failure.cause,
+        consequence,
+        exc_info=failure.error,
+    )
+
+
+def _describe(value: object) -> str:
+    if isinstance(value, Continue):
+        return f"Continue({type(value.payload).__name__})"
+    return type(value).__name__

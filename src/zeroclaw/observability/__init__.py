@@ -1,0 +1,68 @@
+"""Observability: what the host reports about itself, and where it goes.
+
+The agent, gateway and plugin runtime call `observer.record(event)` with one of the
+events below; `build_observer(settings)` picks the backends (noop, log, prometheus,
+otel, or several).
+"""
+
+from zeroclaw.observability.events import (
+    AgentEnd,
+    AgentStart,
+    Compaction,
+    Error,
+    GatewayStarted,
+    GatewayStopped,
+    HeartbeatObserved,
+    LLMRequest,
+    LLMResponse,
+    MessageDelivered,
+    ObserverEvent,
+    PluginCall,
+    PluginLoaded,
+    PluginReload,
+    PluginTrap,
+    ToolCallFinished,
+    ToolCallStarted,
+    TurnComplete,
+    TurnStarted,
+)
+from zeroclaw.observability.factory import build_observer
+from zeroclaw.observability.log import LogObserver
+from zeroclaw.observability.multi import MultiObserver, find_observer
+from zeroclaw.observability.observer import NoopObserver, Observer
+from zeroclaw.observability.otel import OtelNotInstalledError, OtelObserver
+from zeroclaw.observability.prometheus import PrometheusObserver
+from zeroclaw.observability.settings import ObservabilitySettings, OtelSettings
+
+__all__ = [
+    "AgentEnd",
+    "AgentStart",
+    "Compaction",
+    "Error",
+    "GatewayStarted",
+    "GatewayStopped",
+    "HeartbeatObserved",
+    "LLMRequest",
+    "LLMResponse",
+    "LogObserver",
+    "MessageDelivered",
+    "MultiObserver",
+    "NoopObserver",
+    "ObservabilitySettings",
+    "Observer",
+    "ObserverEvent",
+    "OtelNotInstalledError",
+    "OtelObserver",
+    "OtelSettings",
+    "PluginCall",
+    "PluginLoaded",
+    "PluginReload",
+    "PluginTrap",
+    "PrometheusObserver",
+    "ToolCallFinished",
+    "ToolCallStarted",
+    "TurnComplete",
+    "TurnStarted",
+    "build_observer",
+    "find_observer",
+]

@@ -1,0 +1,45 @@
+"""Fan-out to several observers; one failing backend never stops the others."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import TypeVar
+
+from zeroclaw.observability.events import ObserverEvent
+from zeroclaw.observability.observer import Observer
+
+_LOG = logging.getLogger("zeroclaw.observability")
+
+T = TypeVar("T")
+
+
+class MultiObserver:
+    def __init__(self, observers: Iterable[Observer]) -> None:
+        self.observers: tuple[Observer, ...] = tuple(observers)
+        self.failures = 0
+
+    def record(self, event: ObserverEvent) -> None:
+        for observer in self.observers:
+            try:
+                observer.record(event)
+            except Exception:
+                self.failures += 1
+                _LOG.warning(
+                    "observer %s failed to record %s; the other observers still get it",
+                    type(observer).__name__,
+                    event.kind,
+                    exc_info=True,
+                )
+
+
+def find_observer(observer: Observer, kind: type[T]) -> T | None:
+    """The first observer of type `kind` in `observer` or among its fan-out (e.g. the
+    PrometheusObserver whose registry the gateway serves on /metrics)."""
+    if isinstance(observer, kind):
+        return observer
+    if isinstance(observer, MultiObserver):
+        for inner in observer.observers:
+            if (found := find_observer(inner, kind)) is not None:
+                return found
+    return None

@@ -1,0 +1,50 @@
+"""The [observability] table of the config file."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from zeroclaw.config.section import Section
+
+Backend = Literal["noop", "log", "prometheus", "otel"]
+OtelExporter = Literal["otlp", "console", "global"]
+
+
+class OtelSettings(Section):
+    exporter: OtelExporter = Field(
+        "otlp",
+        description="Where spans go: otlp (OTLP/HTTP to `endpoint`), console (stdout), or "
+        "global (the tracer provider the process already set up, e.g. by "
+        "opentelemetry-instrument).",
+    )
+    endpoint: str = Field(
+        "http://127.0.0.1:4318/v1/traces", description="OTLP/HTTP traces endpoint (otlp)."
+    )
+    service_name: str = Field("zeroclaw", description="The service.name resource attribute.")
+
+
+class ObservabilitySettings(Section):
+    backend: Backend | list[Backend] = Field(
+        "log",
+        description='Where events go: noop, log, prometheus or otel; a list (e.g. ["log", '
+        '"prometheus"]) sends every event to each.',
+    )
+    record_content: bool = Field(
+        False,
+        description="Put conversation content (messages, model output, tool arguments and "
+        "results) in logs and spans; off: only its size.",
+    )
+    otel: OtelSettings = Field(default_factory=OtelSettings)
+
+    @field_validator("backend", mode="after")
+    @classmethod
+    def _distinct(cls, value: Backend | list[Backend]) -> Backend | list[Backend]:
+        if isinstance(value, list) and (not value or len(set(value)) != len(value)):
+            raise ValueError("give at least one backend, each at most once")
+        return value
+
+    @property
+    def backends(self) -> tuple[Backend, ...]:
+        return tuple(self.backend) if isinstance(self.backend, list) else (self.backend,)

@@ -1,0 +1,275 @@
+"""Modifying dispatch: Continue chains, Cancel, timeouts, exceptions, wrong payloads."""
+
+import asyncio
+import dataclasses
+import logging
+
+import pytest
+
+from zeroclaw.hooks import (
+    Cancel,
+    Continue,
+    DispatchResult,
+    Event,
+    HandlerSpec,
+    HookOutcome,
+    HookRunner,
+    ModelResolve,
+    ModifyingPayload,
+    OutboundMessage,
+    SessionStart,
+    ToolCallRequest,
+    VoidPayload,
+    hook,
+)
+
+SENDING = Event.ON_MESSAGE_SENDING
+
+
+def outbound(content: str = "") -> OutboundMessage:
+    return OutboundMessage("cli", "s1", "user", content)
+
+
+def appender(name: str, suffix: str, priority: int = 0) -> object:
+    @hook(SENDING, name=name, priority=priority)
+    def append(message: OutboundMessage) -> OutboundMessage:
+        return dataclasses.replace(message, content=message.content + suffix)
+
+    return append
+
+
+async def test_each_handler_sees_the_previous_result() -> None:
+    seen: list[str] = []
+
+    @hook(SENDING, name="b", priority=5)
+    async def second(message: OutboundMessage) -> Continue[OutboundMessage]:
+        seen.append(message.content)
+        return Continue(dataclasses.replace(message, content=message.content + "2"))
+
+    @hook(SENDING, name="a", priority=10)
+    def first(message: OutboundMessage) -> OutboundMessage:
+        seen.append(message.content)
+        return dataclasses.replace(message, content=message.content + "1")
+
+    @hook(SENDING, name="c", priority=0)
+    def third(message: OutboundMessage) -> None:
+        seen.append(message.content)
+
+    runner = HookRunner()
+    runner.register(third, second, first)
+    result = await runner.run(SENDING, outbound(">"))
+
+    assert seen == [">", ">1", ">12"]
+    assert result == DispatchResult(outbound(">12"))
+    assert not result.cancelled
+
+
+async def test_no_handlers_returns_the_payload_itself() -> None:
+    payload = outbound("x")
+    result = await HookRunner().run(SENDING, payload)
+    assert result.payload is payload
+    assert not result.cancelled
+
+
+async def test_cancel_keeps_the_payload_the_canceller_received() -> None:
+    @hook(SENDING, name="guard", priority=-1)
+    def guard(message: OutboundMessage) -> Cancel:
+        return Cancel("secret in reply")
+
+    runner = HookRunner()
+    runner.register(appender("enrich", "+"), guard, appender("late", "!", priority=-5))  # type: ignore[arg-type]
+    result = await runner.run(SENDING, outbound("hi"))
+
+    assert result.cancelled
+    assert result.cancelled_by == "guard"
+    assert result.reason == "secret in reply"
+    assert result.payload.content == "hi+"
+
+
+async def test_handlers_only_see_their_events() -> None:
+    runner = HookRunner()
+    runner.register(appender("a", "x"))  # type: ignore[arg-type]
+    resolved = await runner.run(Event.BEFORE_MODEL_RESOLVE, ModelResolve("s", "openai", "m"))
+    assert resolved.payload == ModelResolve("s", "openai", "m")
+
+
+# -- failures ------------------------------------------------------------------------------
+
+
+def sleeper(name: str, policy: str, *, priority: int = 0) -> object:
+    @hook(SENDING, name=name, priority=priority, timeout_s=0.02, failure_policy=policy)  # type: ignore[arg-type]
+    async def slow(message: OutboundMessage) -> None:
+        await asyncio.sleep(10)
+
+    return slow
+
+
+def raiser(name: str, policy: str, *, priority: int = 0) -> object:
+    @hook(SENDING, name=name, priority=priority, failure_policy=policy)  # type: ignore[arg-type]
+    def boom(message: OutboundMessage) -> None:
+        raise RuntimeError("kaput")
+
+    return boom
+
+
+async def test_timeout_fail_open_skips_logs_and_counts(caplog: pytest.LogCaptureFixture) -> None:
+    runner = HookRunner()
+    runner.register(
+        appender("first", "1", priority=2),  # type: ignore[arg-type]
+        sleeper("slow", "fail_open", priority=1),  # type: ignore[arg-type]
+        appender("last", "3"),  # type: ignore[arg-type]
+    )
+    with caplog.at_level(logging.WARNING, logger="zeroclaw.hooks"):
+        result = await runner.run(SENDING, outbound())
+
+    assert result.payload.content == "13"
+    assert not result.cancelled
+    slow = runner.handlers(SENDING)[1]
+    assert slow.spec.name == "slow"
+    assert (slow.stats.calls, slow.stats.timeouts, slow.stats.failures) == (1, 1, 0)
+    assert "'slow'" in caplog.text
+    assert "timed out after 0.02s" in caplog.text
+    assert "fail_open" in caplog.text
+
+
+async def test_timeout_fail_closed_cancels_naming_handler_and_cause() -> None:
+    runner = HookRunner()
+    last = appender("last", "3")
+    runner.register(sleeper("guard", "fail_closed", priority=1), last)  # type: ignore[arg-type]
+    result = await runner.run(SENDING, outbound())
+
+    assert result.cancelled
+    assert result.cancelled_by == "guard"
+    assert result.reason is not None
+    assert "'guard'" in result.reason
+    assert "timed out" in result.reason
+    assert runner.handlers(SENDING)[1].stats.calls == 0
+
+
+async def test_exception_fail_open_is_skipped_with_traceback(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    runner = HookRunner()
+    runner.register(raiser("boom", "fail_open", priority=1), appender("after", "!"))  # type: ignore[arg-type]
+    with caplog.at_level(logging.WARNING, logger="zeroclaw.hooks"):
+        result = await runner.run(SENDING, outbound("x"))
+
+    assert result.payload.content == "x!"
+    assert runner.handlers(SENDING)[0].stats.failures == 1
+    assert "RuntimeError: kaput" in caplog.text
+    assert any(record.exc_info for record in caplog.records)
+
+
+async def test_exception_fail_closed_cancels() -> None:
+    runner = HookRunner()
+    runner.register(raiser("boom", "fail_closed"))  # type: ignore[arg-type]
+    result = await runner.run(SENDING, outbound("x"))
+
+    assert result.cancelled
+    assert result.cancelled_by == "boom"
+    assert result.reason is not None
+    assert "RuntimeError: kaput" in result.reason
+    stats = runner.handlers(SENDING)[0].stats
+    assert (stats.failures, stats.cancels) == (1, 0)
+
+
+async def test_a_handlers_own_timeout_error_is_a_failure_not_a_timeout() -> None:
+    @hook(SENDING, name="http", timeout_s=5)
+    def upstream(message: OutboundMessage) -> None:
+        raise TimeoutError("upstream too slow")
+
+    runner = HookRunner()
+    runner.register(upstream)
+    await runner.run(SENDING, outbound())
+    stats = runner.handlers(SENDING)[0].stats
+    assert (stats.failures, stats.timeouts) == (1, 0)
+
+
+class Returns:
+    """A handler returning a fixed value, whatever it is."""
+
+    def __init__(self, value: object, policy: str = "fail_open") -> None:
+        self.value = value
+        self.spec = HandlerSpec("odd", frozenset({SENDING}), failure_policy=policy)  # type: ignore[arg-type]
+
+    async def handle(
+        self, event: Event, payload: ModifyingPayload
+    ) -> HookOutcome[ModifyingPayload]:
+        return self.value  # type: ignore[return-value]
+
+    async def observe(self, event: Event, payload: VoidPayload) -> None:
+        raise AssertionError("not a void handler")
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        Continue(ToolCallRequest("s", "shell", {})),
+        Continue("text"),
+        "text",
+        None,
+        Cancel(reason=42),  # type: ignore[arg-type]
+    ],
+)
+async def test_wrong_return_is_a_failure(value: object, caplog: pytest.LogCaptureFixture) -> None:
+    runner = HookRunner()
+    runner.register(Returns(value))
+    with caplog.at_level(logging.WARNING, logger="zeroclaw.hooks"):
+        result = await runner.run(SENDING, outbound("kept"))
+
+    assert result.payload == outbound("kept")
+    assert not result.cancelled
+    assert runner.handlers(SENDING)[0].stats.failures == 1
+    assert "expected Continue(OutboundMessage) or Cancel(reason)" in caplog.text
+
+
+async def test_wrong_payload_type_fails_closed_for_a_guard() -> None:
+    runner = HookRunner()
+    runner.register(Returns(Continue(ToolCallRequest("s", "t", {})), "fail_closed"))
+    result = await runner.run(SENDING, outbound())
+    assert result.cancelled
+    assert result.reason is not None
+    assert "Continue(ToolCallRequest)" in result.reason
+
+
+async def test_function_returning_a_wrong_type_is_a_failure() -> None:
+    @hook(SENDING, name="sloppy")
+    def sloppy(message: OutboundMessage) -> str:
+        return "not a payload"
+
+    runner = HookRunner()
+    runner.register(sloppy)
+    result = await runner.run(SENDING, outbound("a"))
+    assert result.payload == outbound("a")
+    assert runner.handlers(SENDING)[0].stats.failures == 1
+
+
+async def test_caller_cancellation_is_not_swallowed() -> None:
+    started = asyncio.Event()
+
+    @hook(SENDING, name="slow", timeout_s=60)
+    async def slow(message: OutboundMessage) -> None:
+        started.set()
+        await asyncio.sleep(60)
+
+    runner = HookRunner()
+    runner.register(slow)
+    task = asyncio.create_task(runner.run(SENDING, outbound()))
+    await started.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    stats = runner.handlers(SENDING)[0].stats
+    assert (stats.failures, stats.timeouts) == (0, 0)
+
+
+async def test_misuse_raises_type_errors() -> None:
+    runner = HookRunner()
+    with pytest.raises(
+        TypeError, match="takes a payload of type OutboundMessage, got ModelResolve"
+    ):
+        await runner.run(SENDING, ModelResolve("s", "p", "m"))
+    with pytest.raises(TypeError, match="void event: dispatch it with emit"):
+        await runner.run(Event.ON_SESSION_START, SessionStart("s", "cli", None))  # type: ignore[type-var]
+    with pytest.raises(TypeError, match="modifying event: dispatch it with run"):
+        runner.emit(SENDING, outbound())  # type: ignore[arg-type]
