@@ -11,8 +11,13 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import platformdirs
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
+
+from zeroclaw.config.section import Section
+from zeroclaw.gateway.settings import GatewaySettings
+from zeroclaw.hooks.settings import HooksSettings
+from zeroclaw.observability.settings import ObservabilitySettings
 
 APP_NAME = "zeroclaw"
 
@@ -36,12 +41,6 @@ def _path_from_str(value: Any) -> Any:
 # The loader validates in strict mode (TOML values are typed: "8" is not an integer), and a
 # strict Path accepts only Path objects; this turns the file's string into one first.
 ConfigPath = Annotated[Path, BeforeValidator(_path_from_str)]
-
-
-class Section(BaseModel):
-    """A config table: unknown keys are errors, values are checked on assignment too."""
-
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
 
 
 Autonomy = Literal["read_only", "supervised", "full"]
@@ -373,6 +372,9 @@ class Config(Section):
     tools: ToolsConfig = Field(default_factory=ToolsConfig)
     memory: MemoryConfig = Field(default_factory=MemoryConfig)
     plugins: PluginsConfig = Field(default_factory=PluginsConfig)
+    hooks: HooksSettings = Field(default_factory=HooksSettings)
+    observability: ObservabilitySettings = Field(default_factory=ObservabilitySettings)
+    gateway: GatewaySettings = Field(default_factory=GatewaySettings)
 
     @property
     def workspace(self) -> Path:

@@ -1,0 +1,1 @@
+"""The HTTP gateway: FastAPI under uvicorn, auth, the OpenAI-compatible API."""
