@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 
 from zeroclaw.agent import Agent, AllowApprover, Approver
+from zeroclaw.agent.loop import ProviderResolver
 from zeroclaw.agent.tool_gate import ToolGate
 from zeroclaw.config import Config
+from zeroclaw.hooks import HookRunner, ObserverBridge
 from zeroclaw.memory import MemoryStore
 from zeroclaw.providers import Provider
 from zeroclaw.tools import SecurityPolicy, default_registry
@@ -33,11 +35,24 @@ def memory(config: Config) -> Iterator[MemoryStore]:
 
 
 @pytest.fixture
-def make_agent(config: Config, memory: MemoryStore) -> MakeAgent:
-    def make(provider: Provider, *, approver: Approver | None = None, model: str = "") -> Agent:
+def runner() -> HookRunner:
+    return HookRunner()
+
+
+@pytest.fixture
+def make_agent(config: Config, memory: MemoryStore, runner: HookRunner) -> MakeAgent:
+    """An agent whose hooks run on `runner`, with the ObserverBridge as its observer."""
+
+    def make(
+        provider: Provider,
+        *,
+        approver: Approver | None = None,
+        model: str = "",
+        provider_for: ProviderResolver | None = None,
+    ) -> Agent:
         policy = SecurityPolicy(config.tools, config.workspace)
         tools = default_registry(config, memory, policy)
-        gate = ToolGate(policy, tools, approver or AllowApprover(), config.workspace)
+        gate = ToolGate(policy, tools, approver or AllowApprover(), config.workspace, runner)
         return Agent(
             config=config.agent,
             provider=provider,
@@ -45,6 +60,9 @@ def make_agent(config: Config, memory: MemoryStore) -> MakeAgent:
             tools=tools,
             gate=gate,
             memory=memory,
+            hooks=runner,
+            observer=ObserverBridge(runner),
+            provider_for=provider_for,
         )
 
     return make

@@ -1,7 +1,7 @@
 """The agent: the turn loop, compaction, approvals and the assembly of a runtime."""
 
 from zeroclaw.agent.approval import AllowApprover, Approver, DenyApprover
-from zeroclaw.agent.loop import Agent, ToolExchange, TurnResult
+from zeroclaw.agent.loop import Agent, ToolExchange, TurnBlocked, TurnResult
 from zeroclaw.agent.runtime import AgentRuntime
 
 __all__ = [
@@ -11,5 +11,6 @@ __all__ = [
     "Approver",
     "DenyApprover",
     "ToolExchange",
+    "TurnBlocked",
     "TurnResult",
 ]

@@ -1,19 +1,28 @@
 """The agent loop: one user message in, one answer out, with tools in between.
 
-A turn: store the user message; build the prompt (system prompt, summary of compacted
-history, recent history); ask the model; run the tools it asks for (security policy
-first, then the registry) and feed the results back; repeat up to
-`agent.max_tool_iterations` model calls; store everything as it happens, so a process
-killed mid-turn keeps every message already committed. Compaction runs before the model
-is asked when the history outgrows its budget.
+A turn, and the hook dispatched at each step (modifying hooks may change or cancel):
 
-Each step is its own method: those are the seams where the hook runner dispatches
-(message received, prompt build, model resolve, LLM call, tool call, tool-result persist,
-compaction, message sending).
+    on_message_received      the inbound message; cancel drops it with a reply saying why
+    store the user message   committed at once: a process killed mid-turn keeps it
+    before_compaction        when history exceeds its budget; cancel skips this compaction
+    before_prompt_build      system prompt and context (boot_script, session_memory)
+    before_model_resolve     provider and model of this turn
+    repeat, up to agent.max_tool_iterations model calls:
+      before_llm_call        the messages and model of this call
+      provider.chat          (observer: llm_request / llm_response)
+      each tool call         ToolGate: policy, before_tool_call, registry
+        tool_result_persist  may redact the result before it is stored and seen
+    on_message_sending       the reply; may rewrite it or cancel its delivery
+
+Void hooks (on_llm_input, on_llm_output, on_after_tool_call, after_compaction, ...) are
+never dispatched here: the loop records observer events and the ObserverBridge turns them
+into void hooks, so each lifecycle event reaches handlers exactly once.
 """
 
 from __future__ import annotations
 
+import time
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -21,8 +30,35 @@ from typing import Literal
 from zeroclaw.agent.compaction import CompactionResult, Compactor
 from zeroclaw.agent.tool_gate import ToolGate
 from zeroclaw.config.models import AgentConfig
+from zeroclaw.hooks import (
+    CompactionRequest,
+    Event,
+    HookRunner,
+    InboundMessage,
+    LLMCall,
+    ModelResolve,
+    OutboundMessage,
+    PromptBuild,
+    ToolResultPersist,
+)
 from zeroclaw.memory import MemoryStore, StoredMessage
 from zeroclaw.messages import ChatMessage, ToolCall, ToolResult, Usage
+from zeroclaw.observability import (
+    AgentEnd,
+    AgentStart,
+    Compaction,
+    Error,
+    LLMRequest,
+    LLMResponse,
+    MessageDelivered,
+    NoopObserver,
+    Observer,
+    ToolCallFinished,
+    ToolCallStarted,
+    TurnComplete,
+    TurnStarted,
+)
+from zeroclaw.observability.events import TurnOutcome
 from zeroclaw.providers import (
     ChatRequest,
     ChatResponse,
@@ -33,8 +69,9 @@ from zeroclaw.providers import (
 )
 from zeroclaw.tools import ToolRegistry
 
-StopReason = Literal["answer", "max_iterations"]
+StopReason = Literal["answer", "max_iterations", "blocked"]
 OnText = Callable[[str], None]
+ProviderResolver = Callable[[str], Provider]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,21 +83,40 @@ class ToolExchange:
 @dataclass(slots=True)
 class TurnResult:
     session_id: str
-    reply: str
+    turn_id: str
+    reply: str = ""
     usage: Usage = field(default_factory=Usage)
     exchanges: list[ToolExchange] = field(default_factory=list)
     llm_calls: int = 0
     stop_reason: StopReason = "answer"
     compaction: CompactionResult | None = None
+    # False when on_message_sending cancelled the reply: the channel must not send it.
+    delivered: bool = True
 
 
 @dataclass(slots=True)
-class _TurnState:
-    """What one turn accumulates while it runs."""
+class _Turn:
+    """What one turn knows and accumulates while it runs."""
 
     result: TurnResult
-    messages: list[ChatMessage]
+    channel: str
+    user_id: str | None
+    provider: Provider
+    model: str
+    messages: list[ChatMessage] = field(default_factory=list)
     tool_calls: int = 0
+
+    @property
+    def session_id(self) -> str:
+        return self.result.session_id
+
+
+class TurnBlocked(Exception):
+    """A modifying hook cancelled a step the turn cannot go on without."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 class Agent:
@@ -73,18 +129,48 @@ class Agent:
         tools: ToolRegistry,
         gate: ToolGate,
         memory: MemoryStore,
+        hooks: HookRunner | None = None,
+        observer: Observer | None = None,
+        provider_for: ProviderResolver | None = None,
     ) -> None:
         self._config = config
         self._provider = provider
         self._model = model
         self._tools = tools
-        self._memory = memory
-        self._compactor = Compactor(config.compaction, provider, model)
         self._gate = gate
+        self._memory = memory
+        self._hooks = hooks or HookRunner()
+        self._observer = observer or NoopObserver()
+        self._provider_for = provider_for
+        self._compactor = Compactor(config.compaction, provider, model)
 
     @property
     def model(self) -> str:
         return self._model
+
+    # -- sessions --------------------------------------------------------------------------
+
+    def start_session(self, session_id: str, *, channel: str, user_id: str | None = None) -> None:
+        """A conversation begins on a channel (fires on_session_start)."""
+        self._memory.ensure_session(session_id, channel=channel, user_id=user_id)
+        self._observer.record(
+            AgentStart(
+                session_id, channel, user_id, provider=self._provider.name, model=self._model
+            )
+        )
+
+    def end_session(self, session_id: str, *, channel: str, user_id: str | None = None) -> None:
+        """A conversation ends (fires on_session_end: session_memory summarizes it)."""
+        self._observer.record(AgentEnd(session_id, channel, user_id))
+
+    def message_delivered(self, result: TurnResult, *, channel: str, recipient: str) -> None:
+        """The channel sent the reply (fires on_message_sent)."""
+        if result.delivered:
+            self._observer.record(
+                MessageDelivered(channel, recipient, result.reply, session_id=result.session_id)
+            )
+
+    # -- one turn --------------------------------------------------------------------------
 
     async def turn(
         self,
@@ -93,89 +179,263 @@ class Agent:
         *,
         channel: str = "terminal",
         user_id: str | None = None,
+        sender: str | None = None,
         on_text: OnText | None = None,
     ) -> TurnResult:
         """Answer `text` in session `session_id`; `on_text` receives the reply as it streams."""
+        result = TurnResult(session_id=session_id, turn_id=uuid.uuid4().hex[:16])
+        inbound = await self._hooks.run(
+            Event.ON_MESSAGE_RECEIVED,
+            InboundMessage(channel, session_id, sender or user_id or "user", text),
+        )
+        if inbound.cancelled:
+            result.stop_reason = "blocked"
+            result.reply = f"Message not accepted: {inbound.reason}"
+            return result
+        started = time.perf_counter()
+        self._observer.record(TurnStarted(session_id, result.turn_id, channel))
+        outcome: TurnOutcome = "error"
+        try:
+            await self._run_turn(result, inbound.payload.content, channel, user_id, on_text)
+            await self._send(result, channel, recipient=sender or user_id or "user")
+            outcome = result.stop_reason
+            return result
+        finally:
+            self._observer.record(
+                TurnComplete(
+                    session_id,
+                    result.turn_id,
+                    outcome,
+                    result.llm_calls,
+                    len(result.exchanges),
+                    result.usage,
+                    _ms_since(started),
+                )
+            )
+
+    async def _run_turn(
+        self,
+        result: TurnResult,
+        text: str,
+        channel: str,
+        user_id: str | None,
+        on_text: OnText | None,
+    ) -> None:
+        session_id = result.session_id
         self._memory.ensure_session(session_id, channel=channel, user_id=user_id)
         self._memory.append_message(session_id, ChatMessage("user", text))
-        result = TurnResult(session_id=session_id, reply="")
-        history = self._load_history(session_id)
-        result.compaction = await self._compact_if_needed(session_id, history)
-        if result.compaction is not None:
-            result.usage += result.compaction.usage
+        try:
             history = self._load_history(session_id)
-        state = _TurnState(
-            result, [self._system_message(session_id), *(s.message for s in history)]
-        )
+            result.compaction = await self._compact_if_needed(result, history)
+            if result.compaction is not None:
+                history = self._load_history(session_id)
+            system = await self._system_message(session_id, channel, user_id)
+            provider, model = await self._resolve_model(session_id)
+        except TurnBlocked as blocked:
+            result.stop_reason = "blocked"
+            result.reply = f"Turn stopped by a hook: {blocked.reason}"
+            return
+        turn = _Turn(result, channel, user_id, provider, model)
+        turn.messages = [system, *(s.message for s in history)]
+        await self._loop(turn, on_text)
 
-        for iteration in range(self._config.max_tool_iterations):
-            last_chance = iteration == self._config.max_tool_iterations - 1
-            response = await self._call_llm(state, offer_tools=not last_chance, on_text=on_text)
-            self._store(session_id, state, _assistant_message(response))
+    async def _loop(self, turn: _Turn, on_text: OnText | None) -> None:
+        result = turn.result
+        limit = self._config.max_tool_iterations
+        for iteration in range(limit):
+            # The last call offers no tools, so the model has to answer in words.
+            try:
+                response = await self._call_llm(
+                    turn, offer_tools=iteration < limit - 1, on_text=on_text
+                )
+            except TurnBlocked as blocked:
+                result.stop_reason = "blocked"
+                result.reply = f"Turn stopped by a hook: {blocked.reason}"
+                return
+            self._store(turn, _assistant_message(response))
             if not response.tool_calls:
                 result.reply = response.text or ""
-                return result
+                return
             for call in response.tool_calls:
-                await self._run_tool(session_id, call, state)
-        # Only reachable if the model keeps asking for tools on the last call too.
+                await self._run_tool(turn, call)
         result.stop_reason = "max_iterations"
         result.reply = (
-            f"Stopped after {self._config.max_tool_iterations} model calls without a final "
-            "answer (agent.max_tool_iterations)."
+            f"Stopped after {limit} model calls without a final answer (agent.max_tool_iterations)."
         )
-        return result
 
-    # -- the steps of a turn -------------------------------------------------------------
+    # -- the steps of a turn ---------------------------------------------------------------
 
     def _load_history(self, session_id: str) -> list[StoredMessage]:
         stored = self._memory.load_history(session_id, self._config.history_messages)
         return _drop_orphan_tool_results(stored)
 
-    def _system_message(self, session_id: str) -> ChatMessage:
-        prompt = self._config.system_prompt
-        summary = self._memory.latest_summary(session_id)
-        if summary:
-            prompt += f"\n\nSummary of the earlier conversation:\n{summary}"
-        return ChatMessage("system", prompt)
-
     async def _compact_if_needed(
-        self, session_id: str, history: Sequence[StoredMessage]
+        self, result: TurnResult, history: Sequence[StoredMessage]
     ) -> CompactionResult | None:
         plan = self._compactor.plan(history)
         if plan is None:
             return None
-        return await self._compactor.run(session_id, plan, self._memory)
+        request = CompactionRequest(result.session_id, len(plan.older), plan.estimated_tokens)
+        if (await self._hooks.run(Event.BEFORE_COMPACTION, request)).cancelled:
+            return None
+        started = time.perf_counter()
+        compaction = await self._compactor.run(result.session_id, plan, self._memory)
+        result.usage += compaction.usage
+        self._observer.record(
+            Compaction(
+                result.session_id,
+                compaction.summary,
+                compaction.compacted_messages,
+                plan.estimated_tokens,
+                _ms_since(started),
+                turn_id=result.turn_id,
+            )
+        )
+        return compaction
+
+    async def _system_message(
+        self, session_id: str, channel: str, user_id: str | None
+    ) -> ChatMessage:
+        summary = self._memory.latest_summary(session_id)
+        context = (f"Summary of the earlier conversation:\n{summary}",) if summary else ()
+        built = await self._hooks.run(
+            Event.BEFORE_PROMPT_BUILD,
+            PromptBuild(session_id, channel, user_id, self._config.system_prompt, context),
+        )
+        if built.cancelled:
+            raise TurnBlocked(built.reason or "before_prompt_build cancelled")
+        prompt = built.payload
+        return ChatMessage("system", "\n\n".join([prompt.system_prompt, *prompt.context]))
+
+    async def _resolve_model(self, session_id: str) -> tuple[Provider, str]:
+        default = ModelResolve(session_id, self._provider.name, self._model)
+        resolved = await self._hooks.run(Event.BEFORE_MODEL_RESOLVE, default)
+        if resolved.cancelled:
+            raise TurnBlocked(resolved.reason or "before_model_resolve cancelled")
+        choice = resolved.payload
+        if choice.provider == default.provider or self._provider_for is None:
+            return self._provider, choice.model
+        return self._provider_for(choice.provider), choice.model
 
     async def _call_llm(
-        self, state: _TurnState, *, offer_tools: bool, on_text: OnText | None
+        self, turn: _Turn, *, offer_tools: bool, on_text: OnText | None
     ) -> ChatResponse:
+        prepared = await self._hooks.run(
+            Event.BEFORE_LLM_CALL, LLMCall(turn.session_id, turn.model, tuple(turn.messages))
+        )
+        if prepared.cancelled:
+            raise TurnBlocked(prepared.reason or "before_llm_call cancelled")
+        call = prepared.payload
         request = ChatRequest(
-            messages=tuple(state.messages),
-            model=self._model,
+            messages=call.messages,
+            model=call.model,
             tools=tuple(self._tools.specs()) if offer_tools else (),
         )
-        state.result.llm_calls += 1
-        if on_text is None:
-            response = await self._provider.chat(request)
-        else:
-            response = await _stream_to(self._provider, request, on_text)
-        state.result.usage += response.usage
+        turn.result.llm_calls += 1
+        request_id = f"{turn.result.turn_id}-{turn.result.llm_calls}"
+        provider = turn.provider
+        self._observer.record(
+            LLMRequest(
+                turn.session_id,
+                turn.result.turn_id,
+                request_id,
+                provider.name,
+                call.model,
+                tuple(call.messages),
+                len(request.tools),
+            )
+        )
+        started = time.perf_counter()
+        try:
+            if on_text is None:
+                response = await provider.chat(request)
+            else:
+                response = await _stream_to(provider, request, on_text)
+        except ProviderError as exc:
+            self._record_llm_failure(turn, request_id, call.model, started, exc)
+            raise
+        self._observer.record(
+            LLMResponse(
+                turn.session_id,
+                turn.result.turn_id,
+                request_id,
+                provider.name,
+                response.model or call.model,
+                _ms_since(started),
+                text=response.text,
+                tool_calls=response.tool_calls,
+                usage=response.usage,
+            )
+        )
+        turn.result.usage += response.usage
         return response
 
-    async def _run_tool(self, session_id: str, call: ToolCall, state: _TurnState) -> None:
-        result = await self._gate.run(session_id, call, state.tool_calls)
-        state.tool_calls += 1
-        self._memory.record_tool_result(session_id, call, result)
-        state.result.exchanges.append(ToolExchange(call, result))
-        self._store(
-            session_id,
-            state,
-            ChatMessage("tool", result.for_model(), tool_call_id=call.id, name=call.name),
+    def _record_llm_failure(
+        self, turn: _Turn, request_id: str, model: str, started: float, exc: ProviderError
+    ) -> None:
+        self._observer.record(
+            LLMResponse(
+                turn.session_id,
+                turn.result.turn_id,
+                request_id,
+                turn.provider.name,
+                model,
+                _ms_since(started),
+                error=exc.message,
+            )
+        )
+        self._observer.record(
+            Error(
+                "provider",
+                exc.message,
+                type(exc).__name__,
+                session_id=turn.session_id,
+                turn_id=turn.result.turn_id,
+            )
         )
 
-    def _store(self, session_id: str, state: _TurnState, message: ChatMessage) -> None:
-        self._memory.append_message(session_id, message)
-        state.messages.append(message)
+    async def _run_tool(self, turn: _Turn, call: ToolCall) -> None:
+        ids = (turn.session_id, turn.result.turn_id, call.id, call.name)
+        self._observer.record(ToolCallStarted(*ids, call.arguments))
+        started = time.perf_counter()
+        outcome = await self._gate.run(turn.session_id, call, turn.tool_calls)
+        turn.tool_calls += 1
+        result = await self._persistable(turn.session_id, call, outcome.result)
+        self._observer.record(
+            ToolCallFinished(
+                *ids, call.arguments, result, _ms_since(started), blocked_by=outcome.blocked_by
+            )
+        )
+        self._memory.record_tool_result(turn.session_id, call, result)
+        turn.result.exchanges.append(ToolExchange(call, result))
+        self._store(
+            turn, ChatMessage("tool", result.for_model(), tool_call_id=call.id, name=call.name)
+        )
+
+    async def _persistable(self, session_id: str, call: ToolCall, result: ToolResult) -> ToolResult:
+        """tool_result_persist: the result as it will be stored and shown to the model."""
+        persisted = await self._hooks.run(
+            Event.TOOL_RESULT_PERSIST, ToolResultPersist(session_id, call.name, call.id, result)
+        )
+        if persisted.cancelled:
+            return ToolResult.fail(f"blocked by hook: {persisted.reason}")
+        return persisted.payload.result
+
+    async def _send(self, result: TurnResult, channel: str, recipient: str) -> None:
+        """on_message_sending: the reply may be rewritten or withheld before it goes out."""
+        sending = await self._hooks.run(
+            Event.ON_MESSAGE_SENDING,
+            OutboundMessage(channel, result.session_id, recipient, result.reply),
+        )
+        if sending.cancelled:
+            result.delivered = False
+            result.reply = ""
+            return
+        result.reply = sending.payload.content
+
+    def _store(self, turn: _Turn, message: ChatMessage) -> None:
+        self._memory.append_message(turn.session_id, message)
+        turn.messages.append(message)
 
 
 def _assistant_message(response: ChatResponse) -> ChatMessage:
@@ -189,6 +449,10 @@ def _drop_orphan_tool_results(history: Sequence[StoredMessage]) -> list[StoredMe
     while start < len(history) and history[start].message.role == "tool":
         start += 1
     return list(history[start:])
+
+
+def _ms_since(started: float) -> float:
+    return (time.perf_counter() - started) * 1000
 
 
 async def _stream_to(provider: Provider, request: ChatRequest, on_text: OnText) -> ChatResponse:

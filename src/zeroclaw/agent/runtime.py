@@ -1,31 +1,48 @@
-"""Assembling a working agent from a `Config`: memory, security policy, tools, provider.
+"""Assembling a working agent from a `Config`: memory, security policy, tools, provider,
+hooks and observers.
 
-One place decides how the parts fit, so the CLI, the demo and (later) the gateway build
-the same agent. `AgentRuntime` owns what must be closed (the SQLite store).
+One place decides how the parts fit, so the CLI, the demo and the gateway build the same
+agent. `AgentRuntime` owns what must be closed: pending void hooks, the heartbeat and the
+SQLite store.
 """
 
 from __future__ import annotations
 
-from types import TracebackType
+import asyncio
+import contextlib
+import time
+from collections.abc import Sequence
 
 from zeroclaw.agent.approval import Approver
-from zeroclaw.agent.loop import Agent
+from zeroclaw.agent.loop import Agent, ProviderResolver
 from zeroclaw.agent.tool_gate import ToolGate
 from zeroclaw.config import Config
+from zeroclaw.hooks import HookRunner, ObserverBridge
+from zeroclaw.hooks.builtin import register_builtin_hooks
 from zeroclaw.memory import MemoryStore
-from zeroclaw.providers import Provider, build_provider
+from zeroclaw.observability import HeartbeatObserved, Observer, build_observer
+from zeroclaw.providers import (
+    ChainLink,
+    Provider,
+    ProviderFactory,
+    ResilientProvider,
+    build_provider,
+)
 from zeroclaw.tools import SecurityPolicy, ToolRegistry, default_registry
 
 
 class AgentRuntime:
     def __init__(
         self,
+        *,
         config: Config,
         memory: MemoryStore,
         policy: SecurityPolicy,
         tools: ToolRegistry,
         gate: ToolGate,
         provider: Provider,
+        hooks: HookRunner,
+        observer: Observer,
         agent: Agent,
     ) -> None:
         self.config = config
@@ -34,42 +51,100 @@ class AgentRuntime:
         self.tools = tools
         self.gate = gate
         self.provider = provider
+        self.hooks = hooks
+        self.observer = observer
         self.agent = agent
+        self._heartbeat: asyncio.Task[None] | None = None
 
     @classmethod
-    def from_config(cls, config: Config, *, approver: Approver) -> AgentRuntime:
+    def from_config(
+        cls, config: Config, *, approver: Approver, extra_observers: Sequence[Observer] = ()
+    ) -> AgentRuntime:
         workspace = config.workspace
         workspace.mkdir(parents=True, exist_ok=True)
         provider = build_provider(config.llm)
+        # An empty model lets each provider of the chain use its own default.
+        model = config.llm.model or ""
+        hooks = HookRunner.from_settings(config.hooks)
+        observer = build_observer(
+            config.observability, extra=[ObserverBridge(hooks), *extra_observers]
+        )
         memory = MemoryStore.open(config.memory_path)
         try:
             policy = SecurityPolicy(config.tools, workspace)
             tools = default_registry(config, memory, policy)
-            gate = ToolGate(policy, tools, approver, workspace)
+            gate = ToolGate(policy, tools, approver, workspace, hooks)
+            register_builtin_hooks(
+                hooks, config=config, memory=memory, provider=provider, model=model, policy=policy
+            )
             agent = Agent(
                 config=config.agent,
                 provider=provider,
-                # An empty model lets each provider of the chain use its own default.
-                model=config.llm.model or "",
+                model=model,
                 tools=tools,
                 gate=gate,
                 memory=memory,
+                hooks=hooks,
+                observer=observer,
+                provider_for=_provider_resolver(config),
             )
         except BaseException:
             memory.close()
             raise
-        return cls(config, memory, policy, tools, gate, provider, agent)
+        return cls(
+            config=config,
+            memory=memory,
+            policy=policy,
+            tools=tools,
+            gate=gate,
+            provider=provider,
+            hooks=hooks,
+            observer=observer,
+            agent=agent,
+        )
+
+    def start_heartbeat(self) -> None:
+        """Record a heartbeat (on_heartbeat_tick) every hooks.heartbeat_interval_s seconds."""
+        interval = getattr(self.config.hooks, "heartbeat_interval_s", 0)
+        if interval > 0 and self._heartbeat is None:
+            self._heartbeat = asyncio.create_task(self._beat(interval))
+
+    async def _beat(self, interval: float) -> None:
+        tick = 0
+        while True:
+            await asyncio.sleep(interval)
+            tick += 1
+            self.observer.record(HeartbeatObserved(tick, time.time()))
+
+    async def aclose(self) -> None:
+        """Stop the heartbeat, let pending void hooks finish (bounded), close the store."""
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._heartbeat
+            self._heartbeat = None
+        try:
+            await self.hooks.drain()
+        finally:
+            self.memory.close()
 
     def close(self) -> None:
+        """Close without an event loop (CLI commands that ran no turn)."""
         self.memory.close()
 
-    def __enter__(self) -> AgentRuntime:
+    async def __aenter__(self) -> AgentRuntime:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+
+def _provider_resolver(config: Config) -> ProviderResolver:
+    """before_model_resolve may name another provider: build it, with the same retries."""
+    factory = ProviderFactory(config.llm)
+
+    def resolve(name: str) -> Provider:
+        link = ChainLink(name, factory.create(name), factory.default_model(name))
+        return ResilientProvider([link], config.llm.retry)
+
+    return resolve

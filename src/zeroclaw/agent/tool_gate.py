@@ -1,36 +1,77 @@
 """The one path every tool call takes, from the agent loop or from `zeroclaw tools call`:
-security policy first, then approval when the policy asks for it, then the registry.
-A refused call never reaches the tool and comes back as a failed result the model sees.
+
+    security policy -> approval (supervised) -> before_tool_call hook -> registry
+
+A refused or cancelled call never reaches the tool and comes back as a failed result the
+model sees. A hook that changes the tool or its arguments sends the changed call through
+the policy again, so a hook can narrow a call but never smuggle a forbidden one past it.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from zeroclaw.agent.approval import Approver
+from zeroclaw.hooks import Event, HookRunner, ToolCallRequest
 from zeroclaw.messages import ToolCall, ToolResult
 from zeroclaw.tools import SecurityPolicy, ToolContext, ToolRegistry, is_mutating_call
 
 
+@dataclass(frozen=True, slots=True)
+class GateOutcome:
+    result: ToolResult
+    # "policy", "approval" or "hook:<handler>" when the call never reached the tool.
+    blocked_by: str | None = None
+
+
 class ToolGate:
     def __init__(
-        self, policy: SecurityPolicy, registry: ToolRegistry, approver: Approver, workspace: Path
+        self,
+        policy: SecurityPolicy,
+        registry: ToolRegistry,
+        approver: Approver,
+        workspace: Path,
+        hooks: HookRunner | None = None,
     ) -> None:
         self._policy = policy
         self._registry = registry
         self._approver = approver
         self._workspace = workspace
+        self._hooks = hooks or HookRunner()
 
-    async def run(self, session_id: str, call: ToolCall, calls_so_far: int) -> ToolResult:
-        """Run `call` if the policy allows it; `calls_so_far` counts this turn's earlier calls."""
+    async def run(self, session_id: str, call: ToolCall, calls_so_far: int) -> GateOutcome:
+        """Run `call` if allowed; `calls_so_far` counts this turn's earlier calls."""
+        refusal = await self._refusal(call, calls_so_far)
+        if refusal is not None:
+            return refusal
+        request = await self._hooks.run(
+            Event.BEFORE_TOOL_CALL, ToolCallRequest(session_id, call.name, call.arguments)
+        )
+        if request.cancelled:
+            return GateOutcome(
+                ToolResult.fail(f"blocked by hook: {request.reason}"),
+                blocked_by=f"hook:{request.cancelled_by or '?'}",
+            )
+        changed = request.payload
+        if (changed.tool, changed.arguments) != (call.name, call.arguments):
+            call = ToolCall(call.id, changed.tool, changed.arguments)
+            refusal = await self._refusal(call, calls_so_far)
+            if refusal is not None:
+                return refusal
+        context = ToolContext(session_id=session_id, workspace=self._workspace)
+        return GateOutcome(await self._registry.execute(call.name, call.arguments, context))
+
+    async def _refusal(self, call: ToolCall, calls_so_far: int) -> GateOutcome | None:
         tool = self._registry.get(call.name)
         mutating = is_mutating_call(tool, call.arguments) if tool is not None else False
         decision = self._policy.check_call(call.name, mutating, calls_so_far)
         if decision.action == "deny":
-            return ToolResult.fail(f"denied by security policy: {decision.reason}")
+            return GateOutcome(
+                ToolResult.fail(f"denied by security policy: {decision.reason}"), "policy"
+            )
         if decision.action == "needs_approval" and not await self._approver.approve(
             call, decision.reason
         ):
-            return ToolResult.fail(f"not approved: {decision.reason}")
-        context = ToolContext(session_id=session_id, workspace=self._workspace)
-        return await self._registry.execute(call.name, call.arguments, context)
+            return GateOutcome(ToolResult.fail(f"not approved: {decision.reason}"), "approval")
+        return None

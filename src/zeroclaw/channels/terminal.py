@@ -48,31 +48,52 @@ class TerminalChannel:
                 f"[dim]compacted {result.compaction.compacted_messages} older messages[/]"
             )
         # Plain text, not Markdown: a reply often quotes tool output whose line breaks matter.
-        self.console.print(Text(result.reply or "(empty reply)"))
+        if result.delivered:
+            self.console.print(Text(result.reply or "(empty reply)"))
+        else:
+            self.console.print("[dim](the reply was withheld by a hook)[/]")
         usage = result.usage
         self.console.print(
             f"[dim]{result.llm_calls} model call(s), {len(result.exchanges)} tool call(s), "
             f"tokens in/out {usage.input_tokens}/{usage.output_tokens}[/]"
         )
 
+    async def one_shot(self, agent: Agent, session_id: str, text: str) -> TurnResult:
+        """One message as a whole session: start, one turn, end."""
+        agent.start_session(session_id, channel=self.name)
+        try:
+            return await self._exchange(agent, session_id, text)
+        finally:
+            agent.end_session(session_id, channel=self.name)
+
     async def run_interactive(self, agent: Agent, session_id: str) -> None:
         self.console.print(
             f"[bold]ZeroClaw[/] session [cyan]{escape(session_id)}[/], model "
             f"[cyan]{escape(agent.model or 'default')}[/]. Type /exit to leave."
         )
-        while True:
-            try:
-                text = await asyncio.to_thread(self.console.input, "[bold green]you>[/] ")
-            except (EOFError, KeyboardInterrupt):
-                self.console.print()
-                return
-            text = text.strip()
-            if not text:
-                continue
-            if text in EXIT_WORDS:
-                return
-            result = await agent.turn(session_id, text, channel=self.name)
-            self.show_turn(result)
+        agent.start_session(session_id, channel=self.name)
+        try:
+            while (text := await self._read()) is not None:
+                if text:
+                    await self._exchange(agent, session_id, text)
+        finally:
+            agent.end_session(session_id, channel=self.name)
+
+    async def _read(self) -> str | None:
+        """The next line typed, or None when the user leaves."""
+        try:
+            text = await asyncio.to_thread(self.console.input, "[bold green]you>[/] ")
+        except (EOFError, KeyboardInterrupt):
+            self.console.print()
+            return None
+        text = text.strip()
+        return None if text in EXIT_WORDS else text
+
+    async def _exchange(self, agent: Agent, session_id: str, text: str) -> TurnResult:
+        result = await agent.turn(session_id, text, channel=self.name)
+        self.show_turn(result)
+        agent.message_delivered(result, channel=self.name, recipient="user")
+        return result
 
 
 class TerminalApprover:

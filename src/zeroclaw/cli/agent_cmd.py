@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from zeroclaw.agent import AgentRuntime, AllowApprover, Approver, DenyApprover
+from zeroclaw.agent import AgentRuntime, AllowApprover, Approver, DenyApprover, TurnResult
 from zeroclaw.channels.terminal import TerminalApprover, TerminalChannel
 from zeroclaw.cli.state import state_of, user_errors
 from zeroclaw.config import Config
@@ -53,16 +53,23 @@ def agent(
     config = state_of(ctx).config()
     apply_overrides(config, provider, model)
     channel = TerminalChannel()
-    with (
-        user_errors(),
-        AgentRuntime.from_config(
-            config, approver=choose_approver(channel.console, yes=yes)
-        ) as runtime,
-    ):
-        if message is None:
-            asyncio.run(channel.run_interactive(runtime.agent, session))
-            return
-        result = asyncio.run(runtime.agent.turn(session, message, channel=channel.name))
-        channel.show_turn(result)
-        if result.stop_reason != "answer":
-            raise typer.Exit(2)
+    approver = choose_approver(channel.console, yes=yes)
+    with user_errors():
+        result = asyncio.run(_chat(config, channel, approver, session, message))
+    if result is not None and result.stop_reason == "max_iterations":
+        raise typer.Exit(2)
+
+
+async def _chat(
+    config: Config,
+    channel: TerminalChannel,
+    approver: Approver,
+    session: str,
+    message: str | None,
+) -> TurnResult | None:
+    async with AgentRuntime.from_config(config, approver=approver) as runtime:
+        if message is not None:
+            return await channel.one_shot(runtime.agent, session, message)
+        runtime.start_heartbeat()
+        await channel.run_interactive(runtime.agent, session)
+        return None

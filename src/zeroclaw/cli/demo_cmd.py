@@ -42,11 +42,10 @@ def demo_config(data_dir: Path) -> Config:
 async def run_demo(config: Config, channel: TerminalChannel) -> int:
     """Run every demo message in one session; the number of turns that ended in an answer."""
     answered = 0
-    with AgentRuntime.from_config(config, approver=DenyApprover()) as runtime:
+    async with AgentRuntime.from_config(config, approver=DenyApprover()) as runtime:
         for message in DEMO_MESSAGES:
             channel.console.print(Rule(f"you: {escape(message)}", align="left"))
-            result = await runtime.agent.turn("demo", message, channel=channel.name)
-            channel.show_turn(result)
+            result = await channel.one_shot(runtime.agent, "demo", message)
             answered += result.stop_reason == "answer"
     return answered
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from contextlib import closing
 from typing import Annotated, Any
 
 import typer
@@ -11,10 +12,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from zeroclaw.agent import AgentRuntime
+from zeroclaw.agent import AgentRuntime, Approver
 from zeroclaw.cli.agent_cmd import choose_approver
 from zeroclaw.cli.state import err_console, state_of, user_errors
-from zeroclaw.messages import ToolCall
+from zeroclaw.config import Config
+from zeroclaw.messages import ToolCall, ToolResult
 
 tools_app = typer.Typer(help="List and call tools.", no_args_is_help=True)
 
@@ -26,12 +28,14 @@ def list_tools(ctx: typer.Context) -> None:
     console = Console()
     with (
         user_errors(),
-        AgentRuntime.from_config(config, approver=choose_approver(console, yes=False)) as runtime,
+        closing(
+            AgentRuntime.from_config(config, approver=choose_approver(console, yes=False))
+        ) as runtime,
     ):
         table = Table("tool", "owner", "changes", "policy", "description")
         for spec in runtime.tools.specs():
             tool = runtime.tools.get(spec.name)
-            mutating = bool(tool and tool.mutating)
+            mutating = tool is not None and tool.mutating
             decision = runtime.policy.check_call(spec.name, mutating, 0)
             table.add_row(
                 spec.name,
@@ -57,17 +61,19 @@ def call_tool(
     arguments = _parse_args(args)
     config = state_of(ctx).config()
     console = Console()
-    with (
-        user_errors(),
-        AgentRuntime.from_config(config, approver=choose_approver(console, yes=yes)) as runtime,
-    ):
-        call = ToolCall(id="cli", name=name, arguments=arguments)
-        result = asyncio.run(runtime.gate.run(session, call, 0))
+    call = ToolCall(id="cli", name=name, arguments=arguments)
+    with user_errors():
+        result = asyncio.run(_call(config, choose_approver(console, yes=yes), session, call))
     if result.success:
         typer.echo(result.output)
         return
     err_console.print(f"[bold red]error:[/] {escape(result.error or '')}", highlight=False)
     raise typer.Exit(1)
+
+
+async def _call(config: Config, approver: Approver, session: str, call: ToolCall) -> ToolResult:
+    async with AgentRuntime.from_config(config, approver=approver) as runtime:
+        return (await runtime.gate.run(session, call, 0)).result
 
 
 def _parse_args(raw: str) -> dict[str, Any]:

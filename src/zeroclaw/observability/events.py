@@ -20,7 +20,7 @@ from typing import Any, ClassVar, Literal
 
 from zeroclaw.messages import ChatMessage, ToolCall, ToolResult, Usage
 
-TurnOutcome = Literal["answer", "max_iterations", "cancelled", "error"]
+TurnOutcome = Literal["answer", "max_iterations", "blocked", "error"]
 PluginCallOutcome = Literal["ok", "error", "timeout", "trap", "rejected"]
 ToolOutcome = Literal["success", "error", "blocked"]
 
