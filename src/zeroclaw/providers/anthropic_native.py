@@ -36,7 +36,7 @@ from zeroclaw.providers.base import (
     TextDelta,
     read_api_key,
 )
-from zeroclaw.providers.http_errors import status_error
+from zeroclaw.providers.http_errors import sdk_error
 from zeroclaw.tool_arguments import parse_tool_arguments
 
 DEFAULT_API_KEY_ENV = "ANTHROPIC_API_KEY"
@@ -146,30 +146,13 @@ class AnthropicProvider:
         return model
 
     def _error(self, exc: anthropic.APIError) -> ProviderError:
-        if isinstance(exc, anthropic.APIStatusError):
-            return status_error(
-                self.name,
-                status=exc.status_code,
-                headers=exc.response.headers,
-                body=exc.body,
-                fallback=exc.message,
-            )
-        if isinstance(exc, anthropic.APITimeoutError):
-            return ProviderError(
-                f"no answer within {self._timeout_s:g} s",
-                provider=self.name,
-                retryable=True,
-                hint=f"raise llm.providers.{self.name}.timeout_s if the model is slow",
-            )
-        if isinstance(exc, anthropic.APIConnectionError):
-            return ProviderError(
-                f"cannot reach {self.base_url or 'the Anthropic API'}: "
-                f"{exc.__cause__ or exc.message}",
-                provider=self.name,
-                retryable=True,
-                hint=f"check the network, or llm.providers.{self.name}.base_url",
-            )
-        return ProviderError(exc.message, provider=self.name)
+        return sdk_error(
+            anthropic,
+            exc,
+            provider=self.name,
+            timeout_s=self._timeout_s,
+            where=self.base_url or "the Anthropic API",
+        )
 
 
 @dataclass

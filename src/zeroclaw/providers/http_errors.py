@@ -8,6 +8,8 @@ from __future__ import annotations
 import email.utils
 import time
 from collections.abc import Mapping
+from types import ModuleType
+from typing import Any
 
 from zeroclaw.providers.base import ProviderError
 
@@ -101,3 +103,33 @@ def _hint(provider: str, status: int) -> str | None:
     if status == 429:
         return "the provider is rate limiting; add llm.fallbacks or raise llm.retry.max_attempts"
     return None
+
+
+def sdk_error(
+    sdk: ModuleType, exc: Any, *, provider: str, timeout_s: float, where: str
+) -> ProviderError:
+    """The ProviderError for an exception of an official SDK (`openai` or `anthropic`):
+    both are generated from one template and share their error classes' shape."""
+    if isinstance(exc, sdk.APIStatusError):
+        return status_error(
+            provider,
+            status=exc.status_code,
+            headers=exc.response.headers,
+            body=exc.body,
+            fallback=exc.message,
+        )
+    if isinstance(exc, sdk.APITimeoutError):
+        return ProviderError(
+            f"no answer within {timeout_s:g} s",
+            provider=provider,
+            retryable=True,
+            hint=f"raise llm.providers.{provider}.timeout_s if the model is slow",
+        )
+    if isinstance(exc, sdk.APIConnectionError):
+        return ProviderError(
+            f"cannot reach {where}: {exc.__cause__ or exc.message}",
+            provider=provider,
+            retryable=True,
+            hint=f"is the server running? check llm.providers.{provider}.base_url",
+        )
+    return ProviderError(str(exc.message), provider=provider)

@@ -33,7 +33,7 @@ from zeroclaw.providers.base import (
     TextDelta,
     read_api_key,
 )
-from zeroclaw.providers.http_errors import status_error
+from zeroclaw.providers.http_errors import sdk_error
 from zeroclaw.tool_arguments import arguments_to_wire, parse_tool_arguments
 
 _T = TypeVar("_T")
@@ -154,29 +154,9 @@ class OpenAIProvider:
         )
 
     def _error(self, exc: openai.APIError) -> ProviderError:
-        if isinstance(exc, openai.APIStatusError):
-            return status_error(
-                self.name,
-                status=exc.status_code,
-                headers=exc.response.headers,
-                body=exc.body,
-                fallback=exc.message,
-            )
-        if isinstance(exc, openai.APITimeoutError):
-            return ProviderError(
-                f"no answer within {self._timeout_s:g} s",
-                provider=self.name,
-                retryable=True,
-                hint=f"raise llm.providers.{self.name}.timeout_s if the model is slow",
-            )
-        if isinstance(exc, openai.APIConnectionError):
-            return ProviderError(
-                f"cannot reach {self.base_url}: {exc.__cause__ or exc.message}",
-                provider=self.name,
-                retryable=True,
-                hint=f"is the server running? check llm.providers.{self.name}.base_url",
-            )
-        return ProviderError(exc.message, provider=self.name)
+        return sdk_error(
+            openai, exc, provider=self.name, timeout_s=self._timeout_s, where=self.base_url
+        )
 
 
 @dataclass
