@@ -323,3 +323,39 @@ async def test_a_withheld_reply_fires_no_message_sent(
     await runner.drain()
 
     assert sent == []
+
+
+async def test_a_turn_keeps_the_hook_runner_it_started_with(
+    make_agent: MakeAgent, config: Config, memory: MemoryStore
+) -> None:
+    """A plugin reload publishes a new runner; a turn in flight never mixes the two."""
+    from zeroclaw.agent import Agent
+    from zeroclaw.agent.approval import AllowApprover
+    from zeroclaw.agent.tool_gate import ToolGate
+    from zeroclaw.tools import SecurityPolicy, default_registry
+
+    seen: list[str] = []
+    old, new = HookRunner(), HookRunner()
+    for name, runner in (("old", old), ("new", new)):
+        for event in (Event.BEFORE_PROMPT_BUILD, Event.BEFORE_TOOL_CALL, Event.ON_MESSAGE_SENDING):
+            runner.register(hook(event, name=f"{name}-{event}")(lambda p, n=name: seen.append(n)))
+    live = [old]
+
+    def source() -> HookRunner:
+        runner = live[0]
+        live[0] = new  # the reload lands right after this turn took its runner
+        return runner
+
+    policy = SecurityPolicy(config.tools, config.workspace)
+    tools = default_registry(config, memory, policy)
+    agent = Agent(
+        config=config.agent,
+        provider=ScriptedProvider([tool_call("file_list", {}), {"text": "ok"}]),
+        model="",
+        tools=tools,
+        gate=ToolGate(policy, tools, AllowApprover(), config.workspace),
+        memory=memory,
+        hooks=source,
+    )
+    await agent.turn("s1", "list")
+    assert seen == ["old", "old", "old"]

@@ -72,6 +72,8 @@ from zeroclaw.tools import ToolRegistry
 StopReason = Literal["answer", "max_iterations", "blocked"]
 OnText = Callable[[str], None]
 ProviderResolver = Callable[[str], Provider]
+# Gives the hook runner of the plugin snapshot that is live when a turn starts.
+HookSource = Callable[[], HookRunner]
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,11 +98,16 @@ class TurnResult:
 
 @dataclass(slots=True)
 class _Turn:
-    """What one turn knows and accumulates while it runs."""
+    """What one turn knows and accumulates while it runs.
+
+    `hooks` is taken once when the turn starts: a plugin reload in the middle of a turn
+    never mixes old and new handlers within it.
+    """
 
     result: TurnResult
     channel: str
     user_id: str | None
+    hooks: HookRunner
     provider: Provider
     model: str
     messages: list[ChatMessage] = field(default_factory=list)
@@ -129,7 +136,7 @@ class Agent:
         tools: ToolRegistry,
         gate: ToolGate,
         memory: MemoryStore,
-        hooks: HookRunner | None = None,
+        hooks: HookRunner | HookSource | None = None,
         observer: Observer | None = None,
         provider_for: ProviderResolver | None = None,
     ) -> None:
@@ -139,7 +146,10 @@ class Agent:
         self._tools = tools
         self._gate = gate
         self._memory = memory
-        self._hooks = hooks or HookRunner()
+        runner = hooks or HookRunner()
+        self._hooks_for_turn: HookSource = (
+            (lambda: runner) if isinstance(runner, HookRunner) else runner
+        )
         self._observer = observer or NoopObserver()
         self._provider_for = provider_for
         self._compactor = Compactor(config.compaction, provider, model)
@@ -184,7 +194,8 @@ class Agent:
     ) -> TurnResult:
         """Answer `text` in session `session_id`; `on_text` receives the reply as it streams."""
         result = TurnResult(session_id=session_id, turn_id=uuid.uuid4().hex[:16])
-        inbound = await self._hooks.run(
+        turn = _Turn(result, channel, user_id, self._hooks_for_turn(), self._provider, self._model)
+        inbound = await turn.hooks.run(
             Event.ON_MESSAGE_RECEIVED,
             InboundMessage(channel, session_id, sender or user_id or "user", text),
         )
@@ -196,8 +207,8 @@ class Agent:
         self._observer.record(TurnStarted(session_id, result.turn_id, channel))
         outcome: TurnOutcome = "error"
         try:
-            await self._run_turn(result, inbound.payload.content, channel, user_id, on_text)
-            await self._send(result, channel, recipient=sender or user_id or "user")
+            await self._run_turn(turn, inbound.payload.content, on_text)
+            await self._send(turn, recipient=sender or user_id or "user")
             outcome = result.stop_reason
             return result
         finally:
@@ -213,29 +224,21 @@ class Agent:
                 )
             )
 
-    async def _run_turn(
-        self,
-        result: TurnResult,
-        text: str,
-        channel: str,
-        user_id: str | None,
-        on_text: OnText | None,
-    ) -> None:
-        session_id = result.session_id
-        self._memory.ensure_session(session_id, channel=channel, user_id=user_id)
+    async def _run_turn(self, turn: _Turn, text: str, on_text: OnText | None) -> None:
+        session_id, result = turn.session_id, turn.result
+        self._memory.ensure_session(session_id, channel=turn.channel, user_id=turn.user_id)
         self._memory.append_message(session_id, ChatMessage("user", text))
         try:
             history = self._load_history(session_id)
-            result.compaction = await self._compact_if_needed(result, history)
+            result.compaction = await self._compact_if_needed(turn, history)
             if result.compaction is not None:
                 history = self._load_history(session_id)
-            system = await self._system_message(session_id, channel, user_id)
-            provider, model = await self._resolve_model(session_id)
+            system = await self._system_message(turn)
+            turn.provider, turn.model = await self._resolve_model(turn)
         except TurnBlocked as blocked:
             result.stop_reason = "blocked"
             result.reply = f"Turn stopped by a hook: {blocked.reason}"
             return
-        turn = _Turn(result, channel, user_id, provider, model)
         turn.messages = [system, *(s.message for s in history)]
         await self._loop(turn, on_text)
 
@@ -270,13 +273,14 @@ class Agent:
         return _drop_orphan_tool_results(stored)
 
     async def _compact_if_needed(
-        self, result: TurnResult, history: Sequence[StoredMessage]
+        self, turn: _Turn, history: Sequence[StoredMessage]
     ) -> CompactionResult | None:
         plan = self._compactor.plan(history)
         if plan is None:
             return None
+        result = turn.result
         request = CompactionRequest(result.session_id, len(plan.older), plan.estimated_tokens)
-        if (await self._hooks.run(Event.BEFORE_COMPACTION, request)).cancelled:
+        if (await turn.hooks.run(Event.BEFORE_COMPACTION, request)).cancelled:
             return None
         started = time.perf_counter()
         compaction = await self._compactor.run(result.session_id, plan, self._memory)
@@ -293,23 +297,23 @@ class Agent:
         )
         return compaction
 
-    async def _system_message(
-        self, session_id: str, channel: str, user_id: str | None
-    ) -> ChatMessage:
-        summary = self._memory.latest_summary(session_id)
+    async def _system_message(self, turn: _Turn) -> ChatMessage:
+        summary = self._memory.latest_summary(turn.session_id)
         context = (f"Summary of the earlier conversation:\n{summary}",) if summary else ()
-        built = await self._hooks.run(
+        built = await turn.hooks.run(
             Event.BEFORE_PROMPT_BUILD,
-            PromptBuild(session_id, channel, user_id, self._config.system_prompt, context),
+            PromptBuild(
+                turn.session_id, turn.channel, turn.user_id, self._config.system_prompt, context
+            ),
         )
         if built.cancelled:
             raise TurnBlocked(built.reason or "before_prompt_build cancelled")
         prompt = built.payload
         return ChatMessage("system", "\n\n".join([prompt.system_prompt, *prompt.context]))
 
-    async def _resolve_model(self, session_id: str) -> tuple[Provider, str]:
-        default = ModelResolve(session_id, self._provider.name, self._model)
-        resolved = await self._hooks.run(Event.BEFORE_MODEL_RESOLVE, default)
+    async def _resolve_model(self, turn: _Turn) -> tuple[Provider, str]:
+        default = ModelResolve(turn.session_id, self._provider.name, self._model)
+        resolved = await turn.hooks.run(Event.BEFORE_MODEL_RESOLVE, default)
         if resolved.cancelled:
             raise TurnBlocked(resolved.reason or "before_model_resolve cancelled")
         choice = resolved.payload
@@ -320,7 +324,7 @@ class Agent:
     async def _call_llm(
         self, turn: _Turn, *, offer_tools: bool, on_text: OnText | None
     ) -> ChatResponse:
-        prepared = await self._hooks.run(
+        prepared = await turn.hooks.run(
             Event.BEFORE_LLM_CALL, LLMCall(turn.session_id, turn.model, tuple(turn.messages))
         )
         if prepared.cancelled:
@@ -398,9 +402,9 @@ class Agent:
         ids = (turn.session_id, turn.result.turn_id, call.id, call.name)
         self._observer.record(ToolCallStarted(*ids, call.arguments))
         started = time.perf_counter()
-        outcome = await self._gate.run(turn.session_id, call, turn.tool_calls)
+        outcome = await self._gate.run(turn.session_id, call, turn.tool_calls, hooks=turn.hooks)
         turn.tool_calls += 1
-        result = await self._persistable(turn.session_id, call, outcome.result)
+        result = await self._persistable(turn, call, outcome.result)
         self._observer.record(
             ToolCallFinished(
                 *ids, call.arguments, result, _ms_since(started), blocked_by=outcome.blocked_by
@@ -412,20 +416,22 @@ class Agent:
             turn, ChatMessage("tool", result.for_model(), tool_call_id=call.id, name=call.name)
         )
 
-    async def _persistable(self, session_id: str, call: ToolCall, result: ToolResult) -> ToolResult:
+    async def _persistable(self, turn: _Turn, call: ToolCall, result: ToolResult) -> ToolResult:
         """tool_result_persist: the result as it will be stored and shown to the model."""
-        persisted = await self._hooks.run(
-            Event.TOOL_RESULT_PERSIST, ToolResultPersist(session_id, call.name, call.id, result)
+        persisted = await turn.hooks.run(
+            Event.TOOL_RESULT_PERSIST,
+            ToolResultPersist(turn.session_id, call.name, call.id, result),
         )
         if persisted.cancelled:
             return ToolResult.fail(f"blocked by hook: {persisted.reason}")
         return persisted.payload.result
 
-    async def _send(self, result: TurnResult, channel: str, recipient: str) -> None:
+    async def _send(self, turn: _Turn, recipient: str) -> None:
         """on_message_sending: the reply may be rewritten or withheld before it goes out."""
-        sending = await self._hooks.run(
+        result = turn.result
+        sending = await turn.hooks.run(
             Event.ON_MESSAGE_SENDING,
-            OutboundMessage(channel, result.session_id, recipient, result.reply),
+            OutboundMessage(turn.channel, result.session_id, recipient, result.reply),
         )
         if sending.cancelled:
             result.delivered = False

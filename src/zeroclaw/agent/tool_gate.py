@@ -40,12 +40,20 @@ class ToolGate:
         self._workspace = workspace
         self._hooks = hooks or HookRunner()
 
-    async def run(self, session_id: str, call: ToolCall, calls_so_far: int) -> GateOutcome:
-        """Run `call` if allowed; `calls_so_far` counts this turn's earlier calls."""
+    async def run(
+        self,
+        session_id: str,
+        call: ToolCall,
+        calls_so_far: int,
+        *,
+        hooks: HookRunner | None = None,
+    ) -> GateOutcome:
+        """Run `call` if allowed; `calls_so_far` counts this turn's earlier calls; `hooks`
+        is the turn's runner (default: the gate's own)."""
         refusal = await self._refusal(call, calls_so_far)
         if refusal is not None:
             return refusal
-        request = await self._hooks.run(
+        request = await (hooks or self._hooks).run(
             Event.BEFORE_TOOL_CALL, ToolCallRequest(session_id, call.name, call.arguments)
         )
         if request.cancelled:
