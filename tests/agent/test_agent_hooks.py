@@ -4,9 +4,10 @@ handlers decide (change, cancel)."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import Any
 
-from conftest import MakeAgent
+from zeroclaw.agent import Agent
 from zeroclaw.config import Config
 from zeroclaw.hooks import (
     AfterCompaction,
@@ -32,6 +33,9 @@ from zeroclaw.hooks import (
 from zeroclaw.memory import MemoryStore
 from zeroclaw.messages import ChatMessage, ToolResult
 from zeroclaw.providers import OfflineProvider, Provider, ScriptedProvider
+
+# The `make_agent` fixture (tests/agent/conftest.py).
+MakeAgent = Callable[..., Agent]
 
 
 def tool_call(name: str, arguments: dict[str, Any]) -> dict[str, Any]:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from conftest import MakeAgent
-from zeroclaw.agent import DenyApprover
+from zeroclaw.agent import Agent, DenyApprover
 from zeroclaw.config import Config
 from zeroclaw.memory import MemoryStore
 from zeroclaw.providers import OfflineProvider, ProviderError, ScriptedProvider
+
+# The `make_agent` fixture (tests/agent/conftest.py).
+MakeAgent = Callable[..., Agent]
 
 
 def tool_call(name: str, arguments: dict[str, Any], call_id: str = "call_1") -> dict[str, Any]:

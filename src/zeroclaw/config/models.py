@@ -307,6 +307,17 @@ class PluginOverride(Section):
     )
     capabilities: PluginCapabilityRules = Field(default_factory=PluginCapabilityRules)
     limits: PluginLimitsOverride = Field(default_factory=PluginLimitsOverride)
+    config: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Settings laid over the [config] table of the plugin's plugin.toml.",
+        examples=[{"threshold": 3}],
+    )
+    secrets: dict[str, str] = Field(
+        default_factory=dict,
+        description="Secret name -> environment variable holding its value; a plugin reads "
+        "one only when granted secret:NAME.",
+        examples=[{"API_TOKEN": "MY_PLUGIN_API_TOKEN"}],
+    )
 
 
 class PluginsConfig(Section):

@@ -42,7 +42,8 @@ def format_dotted(path: tuple[str, ...]) -> str:
 
 
 def format_value(value: Any) -> str:
-    """One TOML value (not a table): string, path, integer, float, boolean or list of these."""
+    """One TOML value: string, path, integer, float, boolean, list of these, or a mapping
+    written as an inline table."""
     # bool before int: True is an int to Python but not to TOML.
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -56,6 +57,9 @@ def format_value(value: Any) -> str:
         return format_string(str(value))
     if isinstance(value, list | tuple):
         return "[" + ", ".join(format_value(item) for item in value) + "]"
+    if isinstance(value, Mapping):
+        items = ", ".join(f"{format_key(k)} = {format_value(v)}" for k, v in value.items())
+        return "{" + items + "}" if items else "{}"
     raise TypeError(f"cannot write {type(value).__name__} as a TOML value: {value!r}")
 
 

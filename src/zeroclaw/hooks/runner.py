@@ -30,7 +30,7 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Final, Generic, Literal, TypeVar, cast
+from typing import TYPE_CHECKING, Final, Generic, Literal, TypeVar, cast
 
 from zeroclaw.hooks.events import (
     EVENT_SPECS,
@@ -42,7 +42,9 @@ from zeroclaw.hooks.events import (
 )
 from zeroclaw.hooks.explain import Explanation, HandlerStep, StepOutcome, payload_diff
 from zeroclaw.hooks.handler import Cancel, Continue, HandlerSpec, HookHandler, HookOutcome
-from zeroclaw.hooks.settings import HooksSettings
+
+if TYPE_CHECKING:
+    from zeroclaw.hooks.settings import HooksSettings
 
 DEFAULT_TIMEOUT_S: Final = 5.0
 DEFAULT_MAX_PENDING: Final = 1000

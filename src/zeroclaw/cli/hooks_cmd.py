@@ -1,0 +1,222 @@
+"""`zeroclaw hooks`: the handlers the agent registers, and what they do to a payload.
+
+Both commands build the runtime the agent builds (`AgentRuntime.from_config`), so they
+show exactly the handlers a turn would run, built-in and plugin alike. `explain` runs the
+handlers for real: a boot script's commands run, session_memory reads the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import difflib
+import json
+import types
+from collections.abc import Sequence
+from contextlib import closing
+from typing import Annotated, Any, Union, get_args, get_origin, get_type_hints
+
+import typer
+from pydantic import TypeAdapter, ValidationError
+
+from zeroclaw.agent import AgentRuntime, DenyApprover
+from zeroclaw.cli.state import state_of, user_errors
+from zeroclaw.config import Config
+from zeroclaw.errors import ZeroClawError
+from zeroclaw.hooks import (
+    Event,
+    Explanation,
+    HandlerStep,
+    HookKind,
+    ModifyingPayload,
+    RegisteredHandler,
+)
+
+hooks_app = typer.Typer(
+    help="List the hook handlers and explain what they do to a payload.", no_args_is_help=True
+)
+
+_MODIFYING = tuple(event for event in Event if event.kind is HookKind.MODIFYING)
+
+
+class PayloadError(ZeroClawError):
+    """A --payload that does not make the event's payload."""
+
+
+@hooks_app.command("list")
+def list_hooks(ctx: typer.Context) -> None:
+    """Every registered handler per event, in dispatch order, with its settings and counters."""
+    config = state_of(ctx).config()
+    # Nothing is dispatched: DenyApprover, because listing must never approve a tool call.
+    with user_errors(), closing(AgentRuntime.from_config(config, approver=DenyApprover())) as rt:
+        lines: list[str] = []
+        for event in Event:
+            registered = rt.hooks.handlers(event)
+            if registered:
+                lines.append(f"{event.value} ({event.kind.value})")
+                lines.extend(_handler_line(event, n, r) for n, r in enumerate(registered, 1))
+    typer.echo("\n".join(lines) if lines else "No hook handlers are registered.")
+
+
+def _handler_line(event: Event, order: int, registered: RegisteredHandler) -> str:
+    spec, stats = registered.spec, registered.stats
+    # A void handler's failure is always isolated, whatever policy it declares.
+    policy = spec.failure_policy if event.kind is HookKind.MODIFYING else "isolated"
+    return (
+        f"  {order}. {spec.name}  priority {spec.priority}, {spec.source}, "
+        f"timeout {registered.timeout_s:g}s, {policy}; calls {stats.calls}, "
+        f"failures {stats.failures}, timeouts {stats.timeouts}, cancels {stats.cancels}"
+    )
+
+
+@hooks_app.command("explain")
+def explain_hook(
+    ctx: typer.Context,
+    event_name: Annotated[
+        str, typer.Argument(metavar="EVENT", help="A modifying event, e.g. before_prompt_build.")
+    ],
+    payload: Annotated[
+        str,
+        typer.Option(
+            "--payload",
+            "-p",
+            help="The event's payload as a JSON object (fields that may be null may be left out).",
+        ),
+    ],
+) -> None:
+    """Run the handlers of EVENT on a payload and show the order, each handler's changes,
+    durations, outcomes and why the chain stopped. The handlers really run."""
+    config = state_of(ctx).config()
+    with user_errors():
+        event = modifying_event(event_name)
+        built = payload_from_json(event, payload)
+        explanation = asyncio.run(_explain(config, event, built))
+    typer.echo(render_explanation(explanation))
+
+
+async def _explain(config: Config, event: Event, payload: ModifyingPayload) -> Explanation:
+    async with AgentRuntime.from_config(config, approver=DenyApprover()) as runtime:
+        return await runtime.hooks.explain(event, payload)
+
+
+# -- the payload from JSON -----------------------------------------------------------------
+
+
+def modifying_event(name: str) -> Event:
+    """The modifying event called `name` (UnknownEventError lists every event)."""
+    event = Event.parse(name)
+    if event.kind is not HookKind.MODIFYING:
+        raise PayloadError(
+            f"{event.value} is a void event: its handlers only observe, there is nothing "
+            "to explain",
+            hint="explain one of: " + ", ".join(e.value for e in _MODIFYING),
+        )
+    return event
+
+
+def payload_from_json(event: Event, raw: str) -> ModifyingPayload:
+    """The typed payload of `event` from a JSON object; errors name every bad field."""
+    payload_type = event.payload_type
+    fields = _field_types(payload_type)
+    hint = f"{payload_type.__name__} fields: " + ", ".join(
+        f"{name} ({text})" for name, text in fields.items()
+    )
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise PayloadError(f"--payload is not valid JSON: {exc}", hint=hint) from None
+    if not isinstance(data, dict):
+        raise PayloadError("--payload must be a JSON object", hint=hint)
+    problems = [f"unknown field `{name}`" for name in data if name not in fields]
+    # Left out, a field that may be null is null.
+    values = {name: None for name, text in fields.items() if text.endswith("| None")} | data
+    built: object = None
+    try:
+        built = TypeAdapter(payload_type).validate_python(values)
+    except ValidationError as exc:
+        problems += [_problem(error) for error in exc.errors()]
+    if problems or not isinstance(built, ModifyingPayload):
+        raise PayloadError(
+            f"--payload is not a {payload_type.__name__} for {event.value}: " + "; ".join(problems),
+            hint=hint,
+        )
+    return built
+
+
+def _field_types(payload_type: type) -> dict[str, str]:
+    hints = get_type_hints(payload_type)
+    return {field.name: _type_text(hints[field.name]) for field in dataclasses.fields(payload_type)}
+
+
+def _type_text(hint: Any) -> str:
+    origin = get_origin(hint)
+    if origin in (Union, types.UnionType):
+        return " | ".join(_type_text(arg) for arg in get_args(hint))
+    if origin is tuple:
+        return f"list of {_type_text(get_args(hint)[0])}"
+    if origin is dict:
+        return "object"
+    if hint is type(None):
+        return "None"
+    if dataclasses.is_dataclass(hint):
+        names = ", ".join(field.name for field in dataclasses.fields(hint))
+        return f"{{{names}}}"
+    return getattr(hint, "__name__", str(hint))
+
+
+def _problem(error: Any) -> str:
+    where = ".".join(str(part) for part in error["loc"])
+    if error["type"] == "missing":
+        return f"missing field `{where}`"
+    # JSON has lists and objects; the payload's tuples and dicts are made from them.
+    message = str(error["msg"]).replace("tuple", "list").replace("dictionary", "object")
+    return f"field `{where}`: {message}"
+
+
+# -- the explanation as text ---------------------------------------------------------------
+
+
+def render_explanation(explanation: Explanation) -> str:
+    """The explanation with each handler's changes as a full diff (not cut short)."""
+    lines = [
+        f"{explanation.event.value}: {len(explanation.steps)} handler(s) ran",
+        f"chain: {explanation.stop_reason}",
+    ]
+    for position, step in enumerate(explanation.steps, 1):
+        lines.append(_step_line(position, step))
+        if not step.changes and step.outcome == "continue":
+            lines.append("     (no change)")
+        for name, (before, after) in step.changes.items():
+            lines.append(f"     {name}:")
+            lines.extend(f"       {line}" for line in _diff(before, after))
+    return "\n".join(lines)
+
+
+def _step_line(position: int, step: HandlerStep) -> str:
+    line = (
+        f"  {position}. {step.handler} [{step.source}, priority {step.priority}, "
+        f"{step.failure_policy}] {step.outcome} in {step.duration_ms:.3f} ms"
+    )
+    return f"{line}: {step.detail}" if step.detail else line
+
+
+def _diff(before: object, after: object) -> list[str]:
+    old, new = _text_lines(before), _text_lines(after)
+    if old is None or new is None:
+        return [f"- {before!r}", f"+ {after!r}"]
+    diff = difflib.unified_diff(old, new, lineterm="", n=2)
+    # Skip the ---/+++ file header: there are no files here.
+    return [line for line in diff if not line.startswith(("---", "+++"))]
+
+
+def _text_lines(value: object) -> list[str] | None:
+    """Text as lines, a sequence of texts as numbered blocks; None for anything else."""
+    if isinstance(value, str):
+        return value.splitlines() or [""]
+    if isinstance(value, Sequence) and all(isinstance(item, str) for item in value):
+        lines: list[str] = []
+        for index, item in enumerate(value):
+            lines.append(f"[{index}]")
+            lines.extend(f"  {line}" for line in item.splitlines())
+        return lines
+    return None

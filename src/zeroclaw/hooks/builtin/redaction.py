@@ -1,0 +1,138 @@
+"""Redacting secrets from what the audit hooks write down.
+
+Three nets, because no single one catches everything:
+- by key: the value of a mapping key that names a secret (`api_key`, `token`,
+  `password`, `secret`, `authorization`, ...) is replaced whole, whatever it looks like;
+- by shape: strings that look like credentials (`sk-...`, `Bearer ...`, `key=value`
+  pairs with a secret's name, JWTs, long hex or base64 runs) are replaced where they occur;
+- by value: the values of the environment variables that hold the configured API keys
+  are replaced wherever they appear, even in a shape the patterns do not know.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any, Final
+
+REDACTED: Final = "[REDACTED]"
+
+# Shorter values would blank out ordinary text while protecting nothing real.
+MIN_SECRET_CHARS: Final = 4
+
+# Matched against a key's lowercased name with `-` and `.` read as `_`. Suffixes, so
+# `access_token` and `client_secret` count while `max_tokens` does not.
+_SECRET_KEY_SUFFIXES: Final = (
+    "api_key",
+    "apikey",
+    "token",
+    "password",
+    "passwd",
+    "pwd",
+    "secret",
+    "authorization",
+    "auth",
+    "credential",
+    "credentials",
+    "private_key",
+    "access_key",
+    "cookie",
+    "signature",
+)
+_SECRET_KEY_PARTS: Final = ("password", "secret", "api_key", "apikey")
+
+_KEY_NAME = (
+    r"[A-Za-z0-9_.-]*(?:api[_-]?key|token|password|passwd|secret|authorization|"
+    r"credentials?|private[_-]?key|access[_-]?key)"
+)
+_KEEP_1 = rf"\1{REDACTED}"
+_KEEP_1_2 = rf"\1\2{REDACTED}\2"
+# (pattern, replacement): the replacement keeps what says what the secret was.
+_SHAPES: Final = (
+    # Authorization header values: keep the scheme.
+    (re.compile(r"(?i)\b((?:Bearer|Basic|Token)\s+)[A-Za-z0-9._~+/=-]{8,}"), _KEEP_1),
+    # "key": "value" and key='value' where the key names a secret: the whole quoted value.
+    (
+        re.compile(rf"""(?i)(["']?\b{_KEY_NAME}\b["']?\s*[:=]\s*)(["'])(?:\\.|(?!\2).)*\2"""),
+        _KEEP_1_2,
+    ),
+    # key=value, key: value unquoted: up to the next space or separator (a value the
+    # header rule above already redacted is left as it is).
+    (
+        re.compile(
+            rf"(?i)(\b{_KEY_NAME}\b\s*[:=]\s*)"
+            rf"(?!(?:Bearer|Basic|Token)\s+\[REDACTED\])[^\s\"',;&}}]+"
+        ),
+        _KEEP_1,
+    ),
+    # Provider keys: OpenAI/Anthropic/OpenRouter (sk-...), GitHub, Slack, AWS, Google.
+    (re.compile(r"\bsk-[A-Za-z0-9_-]{12,}"), REDACTED),
+    (re.compile(r"\bgh[pousr]_[A-Za-z0-9]{20,}"), REDACTED),
+    (re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}"), REDACTED),
+    (re.compile(r"\bAKIA[0-9A-Z]{16}\b"), REDACTED),
+    (re.compile(r"\bAIza[0-9A-Za-z_-]{30,}"), REDACTED),
+    # JSON Web Tokens.
+    (re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*"), REDACTED),
+    # Long hex runs (keys, HMACs; also hashes: an audit log loses little by that).
+    (re.compile(r"\b[0-9a-fA-F]{32,}\b"), REDACTED),
+)
+# A long run of base64 characters is a token only if it mixes cases and digits, which
+# random bytes almost always do and identifiers and words almost never do. `/` is left
+# out so that paths are not taken for tokens.
+_BASE64_RUN: Final = re.compile(r"[A-Za-z0-9+_=-]{32,}")
+
+
+def is_secret_key(name: str) -> bool:
+    normal = re.sub(r"[-.\s]", "_", name.strip().lower())
+    return normal.endswith(_SECRET_KEY_SUFFIXES) or any(
+        part in normal for part in _SECRET_KEY_PARTS
+    )
+
+
+class Redactor:
+    """Replaces secrets in strings and (nested) JSON-like values with `[REDACTED]`.
+
+    `secret_envs` names environment variables whose values are secrets; they are read on
+    every call, so a key exported after start-up is still caught.
+    """
+
+    def __init__(self, secret_envs: Iterable[str] = ()) -> None:
+        self._secret_envs = tuple(dict.fromkeys(name for name in secret_envs if name))
+
+    def text(self, text: str) -> str:
+        for secret in self._secret_values():
+            text = text.replace(secret, REDACTED)
+        for shape, replacement in _SHAPES:
+            text = shape.sub(replacement, text)
+        return _BASE64_RUN.sub(_base64_replacement, text)
+
+    def value(self, value: Any) -> Any:
+        """A copy of `value` (dicts, lists, tuples, strings, scalars) with secrets redacted."""
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, Mapping):
+            return {
+                key: REDACTED
+                if isinstance(key, str) and is_secret_key(key) and item not in (None, "")
+                else self.value(item)
+                for key, item in value.items()
+            }
+        if isinstance(value, list | tuple):
+            return [self.value(item) for item in value]
+        return value
+
+    def _secret_values(self) -> list[str]:
+        values = (os.environ.get(name, "").strip() for name in self._secret_envs)
+        # Longest first: a key that contains another is replaced whole.
+        return sorted((v for v in values if len(v) >= MIN_SECRET_CHARS), key=len, reverse=True)
+
+
+def _base64_replacement(match: re.Match[str]) -> str:
+    run = match[0]
+    mixed = (
+        any(c.islower() for c in run)
+        and any(c.isupper() for c in run)
+        and any(c.isdigit() for c in run)
+    )
+    return REDACTED if mixed else run
