@@ -363,3 +363,17 @@ async def test_a_turn_keeps_the_hook_runner_it_started_with(
     )
     await agent.turn("s1", "list")
     assert seen == ["old", "old", "old"]
+
+
+async def test_the_callers_model_choice_reaches_model_resolve_and_the_provider(
+    make_agent: MakeAgent, runner: HookRunner
+) -> None:
+    other = ScriptedProvider([{"text": "hi"}], name="other")
+    seen: list[ModelResolve] = []
+    runner.register(hook(Event.BEFORE_MODEL_RESOLVE)(seen.append))
+    agent = make_agent(ScriptedProvider([]), provider_for=lambda name: other)
+
+    await agent.turn("s1", "hello", provider="other", model="small")
+
+    assert [(c.provider, c.model) for c in seen] == [("other", "small")]
+    assert other.requests[0].model == "small"

@@ -66,6 +66,7 @@ from zeroclaw.providers import (
     ProviderError,
     StreamEnd,
     TextDelta,
+    UnknownProviderError,
 )
 from zeroclaw.tools import ToolRegistry
 
@@ -112,6 +113,7 @@ class _Turn:
     model: str
     messages: list[ChatMessage] = field(default_factory=list)
     tool_calls: int = 0
+    requested: ModelResolve | None = None
 
     @property
     def session_id(self) -> str:
@@ -190,11 +192,22 @@ class Agent:
         channel: str = "terminal",
         user_id: str | None = None,
         sender: str | None = None,
+        provider: str | None = None,
+        model: str | None = None,
         on_text: OnText | None = None,
     ) -> TurnResult:
-        """Answer `text` in session `session_id`; `on_text` receives the reply as it streams."""
+        """Answer `text` in session `session_id`; `on_text` receives the reply as it streams.
+
+        `provider` and `model` are the caller's choice for this turn (None: the configured
+        ones); before_model_resolve handlers see that choice and may still change it.
+        """
         result = TurnResult(session_id=session_id, turn_id=uuid.uuid4().hex[:16])
         turn = _Turn(result, channel, user_id, self._hooks_for_turn(), self._provider, self._model)
+        turn.requested = ModelResolve(
+            session_id,
+            provider or self._provider.name,
+            self._model if model is None else model,
+        )
         inbound = await turn.hooks.run(
             Event.ON_MESSAGE_RECEIVED,
             InboundMessage(channel, session_id, sender or user_id or "user", text),
@@ -312,13 +325,20 @@ class Agent:
         return ChatMessage("system", "\n\n".join([prompt.system_prompt, *prompt.context]))
 
     async def _resolve_model(self, turn: _Turn) -> tuple[Provider, str]:
-        default = ModelResolve(turn.session_id, self._provider.name, self._model)
-        resolved = await turn.hooks.run(Event.BEFORE_MODEL_RESOLVE, default)
+        requested = turn.requested or ModelResolve(
+            turn.session_id, self._provider.name, self._model
+        )
+        resolved = await turn.hooks.run(Event.BEFORE_MODEL_RESOLVE, requested)
         if resolved.cancelled:
             raise TurnBlocked(resolved.reason or "before_model_resolve cancelled")
         choice = resolved.payload
-        if choice.provider == default.provider or self._provider_for is None:
+        if choice.provider == self._provider.name:
             return self._provider, choice.model
+        if self._provider_for is None:
+            raise UnknownProviderError(
+                f"this agent cannot switch to provider {choice.provider!r}",
+                hint="use the configured provider (llm.provider)",
+            )
         return self._provider_for(choice.provider), choice.model
 
     async def _call_llm(

@@ -12,6 +12,7 @@ from zeroclaw.cli.agent_cmd import agent
 from zeroclaw.cli.config_cmd import config_app
 from zeroclaw.cli.demo_cmd import demo
 from zeroclaw.cli.doctor_cmd import doctor
+from zeroclaw.cli.gateway_cmd import gateway_app
 from zeroclaw.cli.hooks_cmd import hooks_app
 from zeroclaw.cli.state import CliState
 from zeroclaw.cli.tools_cmd import tools_app
@@ -54,4 +55,5 @@ app.command()(demo)
 app.command()(doctor)
 app.add_typer(tools_app, name="tools")
 app.add_typer(config_app, name="config")
+app.add_typer(gateway_app, name="gateway")
 app.add_typer(hooks_app, name="hooks")

@@ -1,0 +1,113 @@
+"""`zeroclaw gateway`: serve the agent over HTTP; `zeroclaw gateway hash-token`."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from zeroclaw.cli.state import state_of, user_errors
+from zeroclaw.gateway.auth import hash_token, new_token
+
+if TYPE_CHECKING:
+    from zeroclaw.gateway.state import GatewayState
+
+gateway_app = typer.Typer(
+    help="Serve the agent over HTTP: webhook, OpenAI-compatible API, sessions, metrics.",
+    invoke_without_command=True,
+    no_args_is_help=False,
+)
+
+
+@gateway_app.callback()
+def gateway(
+    ctx: typer.Context,
+    host: Annotated[
+        str | None, typer.Option("--host", help="Address to bind (default: gateway.host).")
+    ] = None,
+    port: Annotated[
+        int | None,
+        typer.Option("--port", min=0, max=65535, help="Port (default: gateway.port; 0: any)."),
+    ] = None,
+    log_level: Annotated[
+        str, typer.Option("--log-level", help="debug, info, warning or error.")
+    ] = "info",
+) -> None:
+    """Run the HTTP gateway until SIGTERM or Ctrl-C (see docs/gateway.md)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    level = _log_level(log_level)
+    config = state_of(ctx).config()
+    # Imported here: FastAPI and uvicorn take a while to import, and only this command
+    # needs them.
+    from zeroclaw.gateway.lifecycle.server import open_gateway
+
+    with user_errors():
+        server = open_gateway(
+            config,
+            host=host or config.gateway.host,
+            port=config.gateway.port if port is None else port,
+            on_started=_announce,
+            log_level=level,
+        )
+    handler = _log_to_stderr(level)
+    try:
+        server.run()
+    finally:
+        logging.getLogger("zeroclaw").removeHandler(handler)
+
+
+@gateway_app.command("hash-token")
+def hash_token_cmd(
+    stdin: Annotated[
+        bool,
+        typer.Option("--stdin", help="Hash the token read from stdin instead of a new one."),
+    ] = False,
+) -> None:
+    """Make a bearer token and the hash to list in gateway.tokens.
+
+    Without --stdin a new random token is made; keep it, it is printed only this once.
+    The config stores only the hash, so a leaked config file grants nothing.
+    """
+    if stdin:
+        token = sys.stdin.readline().strip()
+        if not token:
+            typer.echo("error: no token on stdin", err=True)
+            raise typer.Exit(2)
+    else:
+        token = new_token()
+        typer.echo(f"token: {token}")
+    digest = hash_token(token)
+    typer.echo(f"hash:  {digest}")
+    typer.echo(f'\n[gateway]\ntokens = ["{digest}"]')
+
+
+def _announce(host: str, port: int, state: GatewayState) -> None:
+    shown = f"[{host}]" if ":" in host else host
+    base = f"http://{shown}:{port}"
+    typer.echo(f"ZeroClaw gateway listening on {base} (OpenAI base URL: {base}/v1)")
+    if state.pairing is not None and state.pairing.open:
+        typer.echo(
+            f"Pairing code: {state.pairing.code} - exchange it once for a token: "
+            f"curl -X POST {base}/pair -H 'content-type: application/json' "
+            f'-d \'{{"code": "{state.pairing.code}"}}\''
+        )
+    sys.stdout.flush()
+
+
+def _log_level(name: str) -> str:
+    if name.lower() not in ("debug", "info", "warning", "error"):
+        raise typer.BadParameter("choose debug, info, warning or error", param_hint="--log-level")
+    return name.lower()
+
+
+def _log_to_stderr(level: str) -> logging.Handler:
+    """The runtime's log lines (observer events, hook failures) beside uvicorn's."""
+    logger = logging.getLogger("zeroclaw")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s:     %(name)s %(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(level.upper())
+    return handler

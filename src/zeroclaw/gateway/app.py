@@ -1,0 +1,228 @@
+"""The routes: each one checks its request (the models do), calls the agent or the
+store, and shapes the answer. Nothing else happens here.
+
+  GET  /health                no auth: liveness, no secrets
+  POST /pair                  no auth: the one-time pairing code -> a bearer token
+  GET  /metrics               Prometheus text of the runtime's metrics
+  POST /webhook               {message, session_id?} -> the agent's reply
+  POST /v1/chat/completions   OpenAI Chat Completions, whole or streamed (SSE)
+  GET  /v1/models             the model names /v1/chat/completions accepts
+  GET  /api/sessions/{id}     a session's stored history
+  GET  /openapi.json          the schema of all of the above
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Coroutine
+from typing import Annotated, Any
+
+from fastapi import APIRouter, FastAPI, Header
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.background import BackgroundTask
+
+from zeroclaw import __version__
+from zeroclaw.agent import TurnResult
+from zeroclaw.agent.loop import OnText
+from zeroclaw.gateway.auth import Caller
+from zeroclaw.gateway.bodies import (
+    SESSION_ID_MAX,
+    ErrorBody,
+    HealthResponse,
+    PairRequest,
+    PairResponse,
+    SessionHistory,
+    WebhookRequest,
+    WebhookResponse,
+)
+from zeroclaw.gateway.body_limit import BodyLimit
+from zeroclaw.gateway.errors import InvalidRequest, NotFound, PairingRefused, install_error_handlers
+from zeroclaw.gateway.openai_api import (
+    ChatCompletion,
+    ChatCompletionRequest,
+    ModelCard,
+    ModelList,
+    RequestMessage,
+    completion_id,
+)
+from zeroclaw.gateway.pairing import PairingCodeError
+from zeroclaw.gateway.state import Authenticated, GatewayState, State
+from zeroclaw.gateway.streaming import completion_stream
+from zeroclaw.messages import ChatMessage
+
+SESSION_HEADER = "X-Session-Id"
+
+_ERRORS: dict[int | str, dict[str, object]] = {
+    status: {"model": ErrorBody} for status in (400, 401, 404, 413, 422, 429, 502, 504)
+}
+
+router = APIRouter()
+
+
+def create_app(state: GatewayState) -> FastAPI:
+    app = FastAPI(
+        title="ZeroClaw gateway",
+        version=__version__,
+        description="The agent over HTTP: webhook, OpenAI-compatible API, sessions, metrics.",
+        # The interactive docs pages load scripts from a CDN; the schema is enough here.
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.gateway = state
+    install_error_handlers(app)
+    app.add_middleware(BodyLimit, max_bytes=state.settings.max_body_bytes)
+    app.include_router(router, responses=_ERRORS)
+    return app
+
+
+# -- open endpoints -----------------------------------------------------------------------
+
+
+@router.get("/health", response_model=HealthResponse, tags=["gateway"])
+async def health(state: State) -> HealthResponse:
+    return HealthResponse(
+        status="stopping" if state.stopping else "ok",
+        version=__version__,
+        uptime_s=round(time.monotonic() - state.started_at, 3),
+    )
+
+
+@router.post("/pair", response_model=PairResponse, tags=["gateway"])
+async def pair(body: PairRequest, state: State) -> PairResponse:
+    if state.pairing is None:
+        raise NotFound("pairing is off (gateway.pairing = false); use a configured token")
+    try:
+        token = state.pairing.exchange(body.code)
+    except PairingCodeError as error:
+        raise PairingRefused(str(error)) from None
+    return PairResponse(token=token)
+
+
+# -- protected endpoints ------------------------------------------------------------------
+
+
+@router.get("/metrics", response_class=Response, tags=["gateway"])
+async def metrics(caller: Authenticated, state: State) -> Response:
+    return Response(generate_latest(state.metrics), media_type=CONTENT_TYPE_LATEST)
+
+
+@router.post("/webhook", response_model=WebhookResponse, tags=["gateway"])
+async def webhook(body: WebhookRequest, caller: Authenticated, state: State) -> Response:
+    session_id = body.session_id or _new_session_id("webhook")
+    result = await state.turns.answer(
+        session_id, body.message, sender=_recipient(caller), one_off=body.session_id is None
+    )
+    return JSONResponse(
+        WebhookResponse.of(result).model_dump(mode="json"),
+        headers={SESSION_HEADER: session_id},
+        background=_delivered(state, result, caller),
+    )
+
+
+@router.post(
+    "/v1/chat/completions",
+    response_model=ChatCompletion,
+    responses={200: {"content": {"text/event-stream": {}}}},
+    tags=["openai"],
+)
+async def chat_completions(
+    body: ChatCompletionRequest,
+    caller: Authenticated,
+    state: State,
+    x_session_id: Annotated[str | None, Header(min_length=1, max_length=SESSION_ID_MAX)] = None,
+) -> Response:
+    text, seed = _turn_input(body.messages)
+    choice = state.models.resolve(body.model)
+    named = x_session_id or body.session_id or body.user
+    session_id = named or _new_session_id("openai")
+    sender = _recipient(caller)
+
+    def run_turn(on_text: OnText | None = None) -> Coroutine[Any, Any, TurnResult]:
+        return state.turns.answer(
+            session_id,
+            text,
+            sender=sender,
+            model=choice,
+            seed=seed,
+            on_text=on_text,
+            one_off=named is None,
+        )
+
+    headers = {SESSION_HEADER: session_id}
+    if body.stream:
+        include_usage = body.stream_options is not None and body.stream_options.include_usage
+        events = completion_stream(
+            run_turn,
+            completion_id=completion_id(),
+            model=body.model,
+            include_usage=include_usage,
+            on_done=lambda result: state.turns.delivered(result, recipient=sender),
+        )
+        return StreamingResponse(
+            events,
+            media_type="text/event-stream",
+            headers={**headers, "Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
+    result = await run_turn()
+    completion = ChatCompletion.of(result, model=body.model)
+    return JSONResponse(
+        completion.model_dump(mode="json"),
+        headers=headers,
+        background=_delivered(state, result, caller),
+    )
+
+
+@router.get("/v1/models", response_model=ModelList, tags=["openai"])
+async def models(caller: Authenticated, state: State) -> ModelList:
+    return ModelList(data=[ModelCard(id=name, owned_by="zeroclaw") for name in state.models.ids()])
+
+
+@router.get("/api/sessions/{session_id}", response_model=SessionHistory, tags=["gateway"])
+async def session_history(session_id: str, caller: Authenticated, state: State) -> SessionHistory:
+    memory = state.runtime.memory
+    info = memory.get_session(session_id)
+    if info is None:
+        raise NotFound(f"no session {session_id!r} in memory")
+    return SessionHistory.of(info, memory.session_messages(session_id))
+
+
+# -- translation ----------------------------------------------------------------------------
+
+
+def _turn_input(messages: list[RequestMessage]) -> tuple[str, list[ChatMessage]]:
+    """The last user message (the turn's input) and the conversation before it."""
+    users = [i for i, message in enumerate(messages) if message.role == "user"]
+    if not users:
+        raise InvalidRequest("messages has no user message: the last one is the agent's input")
+    last_user = users[-1]
+    text = messages[last_user].text()
+    if not text.strip():
+        raise InvalidRequest(f"messages[{last_user}] (the last user message) has no text")
+    seed = [
+        ChatMessage("user" if m.role == "user" else "assistant", m.text())
+        for m in messages[:last_user]
+        # The agent has its own system prompt and tools: only the dialogue carries over.
+        if m.role in ("user", "assistant") and m.text()
+    ]
+    return text, seed
+
+
+def _new_session_id(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:16]}"
+
+
+def _recipient(caller: Caller) -> str:
+    return f"token:{caller.token_id}"
+
+
+def _delivered(state: GatewayState, result: TurnResult, caller: Caller) -> BackgroundTask:
+    """Runs once the body is sent: only then was the reply delivered."""
+
+    # async: a sync background task would run in a worker thread, outside the event loop
+    # that void hooks are dispatched on.
+    async def deliver() -> None:
+        state.turns.delivered(result, recipient=_recipient(caller))
+
+    return BackgroundTask(deliver)

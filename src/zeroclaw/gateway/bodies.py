@@ -1,0 +1,154 @@
+"""The bodies of the gateway's own endpoints (/webhook, /pair, /health, /api/sessions)
+and the error body every endpoint uses."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from zeroclaw.agent.loop import StopReason, TurnResult
+from zeroclaw.memory import SessionInfo, StoredMessage
+
+SESSION_ID_MAX = 200
+
+
+class _Strict(BaseModel):
+    # Our own bodies: a misspelled field is a mistake worth reporting.
+    model_config = ConfigDict(extra="forbid")
+
+
+# -- requests -----------------------------------------------------------------------------
+
+
+class WebhookRequest(_Strict):
+    message: str = Field(min_length=1, description="What the user says.")
+    session_id: str | None = Field(
+        None,
+        min_length=1,
+        max_length=SESSION_ID_MAX,
+        description="The conversation to continue; empty: a new one.",
+    )
+
+
+class PairRequest(_Strict):
+    code: str = Field(min_length=1, max_length=64, description="The code the gateway printed.")
+
+
+# -- responses ----------------------------------------------------------------------------
+
+
+class TokenUsage(BaseModel):
+    input_tokens: int
+    output_tokens: int
+
+
+class ToolCallSummary(BaseModel):
+    name: str
+    success: bool
+
+
+class WebhookResponse(BaseModel):
+    session_id: str
+    turn_id: str
+    reply: str
+    stop_reason: StopReason
+    delivered: bool
+    usage: TokenUsage
+    tool_calls: list[ToolCallSummary]
+
+    @classmethod
+    def of(cls, result: TurnResult) -> WebhookResponse:
+        return cls(
+            session_id=result.session_id,
+            turn_id=result.turn_id,
+            reply=result.reply,
+            stop_reason=result.stop_reason,
+            delivered=result.delivered,
+            usage=TokenUsage(
+                input_tokens=result.usage.input_tokens, output_tokens=result.usage.output_tokens
+            ),
+            tool_calls=[
+                ToolCallSummary(name=e.call.name, success=e.result.success)
+                for e in result.exchanges
+            ],
+        )
+
+
+class PairResponse(BaseModel):
+    token: str = Field(description="Send it as `Authorization: Bearer <token>`.")
+    token_type: Literal["bearer"] = "bearer"
+
+
+class HealthResponse(BaseModel):
+    status: Literal["ok", "stopping"]
+    version: str
+    uptime_s: float
+
+
+class HistoryToolCall(BaseModel):
+    id: str
+    name: str
+    arguments: dict[str, Any]
+
+
+class HistoryMessage(BaseModel):
+    id: int
+    role: str
+    content: str
+    tool_calls: list[HistoryToolCall] = Field(default_factory=list)
+    tool_call_id: str | None = None
+    name: str | None = None
+    created_at: datetime | None = None
+    compacted: bool = False
+
+    @classmethod
+    def of(cls, stored: StoredMessage) -> HistoryMessage:
+        message = stored.message
+        return cls(
+            id=stored.id,
+            role=message.role,
+            content=message.content,
+            tool_calls=[
+                HistoryToolCall(id=c.id, name=c.name, arguments=c.arguments)
+                for c in message.tool_calls
+            ],
+            tool_call_id=message.tool_call_id,
+            name=message.name,
+            created_at=stored.created_at,
+            compacted=stored.compacted,
+        )
+
+
+class SessionHistory(BaseModel):
+    session_id: str
+    channel: str
+    title: str | None
+    created_at: datetime
+    updated_at: datetime
+    messages: list[HistoryMessage]
+
+    @classmethod
+    def of(cls, info: SessionInfo, messages: list[StoredMessage]) -> SessionHistory:
+        return cls(
+            session_id=info.id,
+            channel=info.channel,
+            title=info.title,
+            created_at=info.created_at,
+            updated_at=info.updated_at,
+            messages=[HistoryMessage.of(m) for m in messages],
+        )
+
+
+class ErrorDetail(BaseModel):
+    message: str
+    type: str
+    code: str | None = None
+    param: str | None = None
+
+
+class ErrorBody(BaseModel):
+    """Every error, in the shape OpenAI clients read (`openai` raises with `message`)."""
+
+    error: ErrorDetail

@@ -1,0 +1,158 @@
+"""What goes wrong in a request, as types, and how each becomes an HTTP response.
+
+Every error body has one shape (`ErrorBody`, as OpenAI's API sends it, so the `openai`
+SDK shows our message). A body that is not JSON or has wrong types is the client's
+mistake (400 / 422, naming the field); a failing agent or provider is a bad gateway
+(502, with its message); nothing a client sends produces a 500.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from zeroclaw.gateway.bodies import ErrorBody, ErrorDetail
+from zeroclaw.gateway.ratelimit import retry_after_header
+
+_LOG = logging.getLogger("zeroclaw.gateway")
+
+
+class GatewayError(Exception):
+    """An error with its status, OpenAI-style type and code, and extra headers."""
+
+    status = 500
+    type = "server_error"
+    code: str | None = None
+
+    def __init__(self, message: str, *, headers: Mapping[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.headers = dict(headers or {})
+
+
+class Unauthorized(GatewayError):
+    status, type, code = 401, "authentication_error", "invalid_api_key"
+
+    # One message for a missing, malformed and unknown token: the answer must not tell
+    # a prober whether a token exists.
+    def __init__(self) -> None:
+        super().__init__(
+            "missing or invalid bearer token: send `Authorization: Bearer <token>` "
+            "(a configured token, ZEROCLAW_GATEWAY_TOKEN, or one from POST /pair)",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+
+class PairingRefused(GatewayError):
+    status, type, code = 403, "permission_error", "pairing_refused"
+
+
+class RateLimited(GatewayError):
+    status, type, code = 429, "rate_limit_error", "rate_limit_exceeded"
+
+    def __init__(self, retry_after_s: float, per_minute: int) -> None:
+        super().__init__(
+            f"rate limit of {per_minute} requests per minute exceeded for this token; "
+            f"retry in {retry_after_s:.1f}s (gateway.rate_limit_per_minute)",
+            headers={"Retry-After": retry_after_header(retry_after_s)},
+        )
+
+
+class InvalidRequest(GatewayError):
+    status, type = 400, "invalid_request_error"
+
+
+class NotFound(GatewayError):
+    status, type, code = 404, "invalid_request_error", "not_found"
+
+
+class ModelNotFound(NotFound):
+    code = "model_not_found"
+
+
+class AgentFailed(GatewayError):
+    """The agent (its provider, a tool, memory) failed: 502 with the reason."""
+
+    status, type, code = 502, "agent_error", "agent_failed"
+
+
+class TurnTimedOut(GatewayError):
+    status, type, code = 504, "timeout_error", "request_timeout"
+
+    def __init__(self, timeout_s: float) -> None:
+        super().__init__(
+            f"the agent did not answer within {timeout_s:g}s (gateway.request_timeout_s); "
+            "what it stored so far is kept in the session"
+        )
+
+
+def error_body(error: GatewayError) -> dict[str, Any]:
+    detail = ErrorDetail(message=error.message, type=error.type, code=error.code)
+    return ErrorBody(error=detail).model_dump()
+
+
+def error_response(error: GatewayError) -> JSONResponse:
+    return JSONResponse(error_body(error), status_code=error.status, headers=error.headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(GatewayError, _gateway_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+
+
+async def _gateway_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, GatewayError)
+    if exc.status >= 500:
+        _LOG.warning("%s %s -> %d: %s", request.method, request.url.path, exc.status, exc.message)
+    return error_response(exc)
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = exc.errors()
+    malformed = any(error.get("type") == "json_invalid" for error in errors)
+    error = InvalidRequest(validation_message(errors))
+    if not malformed:
+        error.status, error.code = 422, "invalid_body"
+    else:
+        error.code = "invalid_json"
+    return error_response(error)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    error = GatewayError(str(exc.detail), headers=exc.headers)
+    error.status = exc.status_code
+    error.type = "invalid_request_error" if exc.status_code < 500 else "server_error"
+    return error_response(error)
+
+
+def validation_message(errors: Sequence[Any]) -> str:
+    """One line per problem, naming the field: "messages[0].role: Input should be ..."."""
+    lines = []
+    for error in errors:
+        if error.get("type") == "json_invalid":
+            reason = (error.get("ctx") or {}).get("error", "JSON decode error")
+            position = error["loc"][-1] if len(error["loc"]) > 1 else "?"
+            lines.append(f"the body is not valid JSON: {reason} (at character {position})")
+            continue
+        where = _field_path(error.get("loc", ()))
+        lines.append(f"{where}: {error.get('msg', 'invalid value')}")
+    return "invalid request body: " + "; ".join(lines)
+
+
+def _field_path(loc: Sequence[Any]) -> str:
+    parts = list(loc[1:]) if loc and loc[0] == "body" else list(loc)
+    if not parts:
+        return "body"
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else ("." if out else "") + str(part)
+    return out

@@ -1,0 +1,1 @@
+"""Binding, starting and stopping the gateway server."""

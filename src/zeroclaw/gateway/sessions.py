@@ -1,0 +1,45 @@
+"""Per-session locks: turns of one session run one at a time, sessions run side by side.
+
+A session's history is read at the start of a turn and appended during it, so two turns
+of one session running together would each miss the other's messages. Locks exist only
+while some request holds or waits for them, so a gateway that has seen a million sessions
+keeps no million locks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+
+@dataclass(slots=True)
+class _Entry:
+    lock: asyncio.Lock
+    users: int = 0  # requests holding or waiting for the lock
+
+
+class SessionLocks:
+    def __init__(self) -> None:
+        self._entries: dict[str, _Entry] = {}
+
+    @asynccontextmanager
+    async def hold(self, session_id: str) -> AsyncIterator[None]:
+        """Wait for the session's turn, hold it for the block."""
+        entry = self._entries.get(session_id)
+        if entry is None:
+            entry = self._entries[session_id] = _Entry(asyncio.Lock())
+        entry.users += 1
+        try:
+            async with entry.lock:
+                yield
+        finally:
+            # Also on cancellation while waiting: the count must not leak.
+            entry.users -= 1
+            if entry.users == 0:
+                del self._entries[session_id]
+
+    def __len__(self) -> int:
+        """Sessions with a request running or waiting."""
+        return len(self._entries)

@@ -1,0 +1,63 @@
+"""What the routes of one gateway share, and the dependencies that hand it to them.
+
+`GatewayState` is built once per server (see `lifecycle.server.build_state`) and hung on
+`app.state.gateway`; routes get it, and the authenticated caller, through FastAPI
+dependencies, so each route reads as: check the body, call the agent, shape the answer.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from fastapi import Depends, Request
+from prometheus_client import CollectorRegistry
+
+from zeroclaw.agent import AgentRuntime
+from zeroclaw.gateway.auth import Caller, TokenAuthenticator, bearer_token
+from zeroclaw.gateway.errors import RateLimited, Unauthorized
+from zeroclaw.gateway.model_choice import ModelCatalog
+from zeroclaw.gateway.pairing import Pairing
+from zeroclaw.gateway.ratelimit import RateLimiter
+from zeroclaw.gateway.settings import GatewaySettings
+from zeroclaw.gateway.turns import GatewayTurns
+
+
+@dataclass(slots=True)
+class GatewayState:
+    settings: GatewaySettings
+    runtime: AgentRuntime
+    auth: TokenAuthenticator
+    pairing: Pairing | None
+    limiter: RateLimiter
+    turns: GatewayTurns
+    models: ModelCatalog
+    metrics: CollectorRegistry
+    started_at: float = field(default_factory=time.monotonic)
+    stopping: bool = False
+
+
+# async: FastAPI runs plain `def` dependencies in a thread pool, and these touch
+# loop-owned state (the rate limiter) and are too cheap to be worth a thread hop.
+async def gateway_state(request: Request) -> GatewayState:
+    state = request.app.state.gateway
+    assert isinstance(state, GatewayState)
+    return state
+
+
+State = Annotated[GatewayState, Depends(gateway_state)]
+
+
+async def authenticated(request: Request, state: State) -> Caller:
+    """The caller of a protected endpoint: a valid bearer token, within its rate limit."""
+    caller = state.auth.verify(bearer_token(request.headers.get("authorization")))
+    if caller is None:
+        raise Unauthorized()
+    wait = state.limiter.acquire(caller.token_id)
+    if wait is not None:
+        raise RateLimited(wait, state.settings.rate_limit_per_minute)
+    return caller
+
+
+Authenticated = Annotated[Caller, Depends(authenticated)]

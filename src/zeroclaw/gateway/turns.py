@@ -1,0 +1,115 @@
+"""Agent turns on behalf of HTTP requests: one session at a time, within a deadline.
+
+The routes hand a message here and get a `TurnResult` back, or a `GatewayError` that
+already says which status it is (504 past `request_timeout_s`, 502 when the agent or its
+provider failed).
+
+Sessions. The first turn this process runs for a session starts it (on_session_start).
+A session the client named lives on: `end_sessions` ends those when the gateway stops.
+A one-off session (the client named none, so the gateway made its id up) ends right
+after its turn, so a stateless client does not pile up sessions for the shutdown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+
+from zeroclaw.agent import AgentRuntime, TurnResult
+from zeroclaw.agent.loop import OnText
+from zeroclaw.errors import ZeroClawError
+from zeroclaw.gateway.errors import AgentFailed, TurnTimedOut
+from zeroclaw.gateway.model_choice import ModelChoice
+from zeroclaw.gateway.sessions import SessionLocks
+from zeroclaw.messages import ChatMessage
+
+CHANNEL = "gateway"
+
+_LOG = logging.getLogger("zeroclaw.gateway")
+
+
+class GatewayTurns:
+    def __init__(self, runtime: AgentRuntime, *, timeout_s: float) -> None:
+        self._runtime = runtime
+        self._timeout_s = timeout_s
+        self._locks = SessionLocks()
+        self._started: set[str] = set()
+
+    async def answer(
+        self,
+        session_id: str,
+        text: str,
+        *,
+        sender: str,
+        model: ModelChoice | None = None,
+        seed: Sequence[ChatMessage] = (),
+        on_text: OnText | None = None,
+        one_off: bool = False,
+    ) -> TurnResult:
+        """Run one turn of `session_id` once its earlier turns are done.
+
+        `seed` (earlier messages a stateless client sent along) is stored first when the
+        session has no history yet; a session with history keeps its own. A `one_off`
+        session ends with its turn.
+        """
+        deadline = asyncio.timeout(self._timeout_s)
+        try:
+            async with deadline, self._locks.hold(session_id):
+                self._start(session_id)
+                if seed:
+                    self._seed(session_id, seed)
+                try:
+                    return await self._runtime.agent.turn(
+                        session_id,
+                        text,
+                        channel=CHANNEL,
+                        sender=sender,
+                        provider=(model.provider or None) if model else None,
+                        model=model.model if model else None,
+                        on_text=on_text,
+                    )
+                finally:
+                    if one_off:
+                        self._end(session_id)
+        except TimeoutError as error:
+            if deadline.expired():
+                raise TurnTimedOut(self._timeout_s) from None
+            raise _failed(error) from error
+        except ZeroClawError as error:
+            raise AgentFailed(error.message) from error
+        except Exception as error:
+            # A bug below us is still the agent failing, not the client's request.
+            _LOG.exception("turn of session %s failed", session_id)
+            raise _failed(error) from error
+
+    def delivered(self, result: TurnResult, *, recipient: str) -> None:
+        """The reply went out to the client (fires on_message_sent)."""
+        self._runtime.agent.message_delivered(result, channel=CHANNEL, recipient=recipient)
+
+    def end_sessions(self) -> None:
+        """Every session still open ends (fires on_session_end for each)."""
+        for session_id in sorted(self._started):
+            self._end(session_id)
+
+    def _end(self, session_id: str) -> None:
+        self._started.discard(session_id)
+        self._runtime.agent.end_session(session_id, channel=CHANNEL)
+
+    def _start(self, session_id: str) -> None:
+        if session_id not in self._started:
+            self._started.add(session_id)
+            self._runtime.agent.start_session(session_id, channel=CHANNEL)
+
+    def _seed(self, session_id: str, seed: Sequence[ChatMessage]) -> None:
+        memory = self._runtime.memory
+        info = memory.get_session(session_id)
+        if info is not None and info.message_count > 0:
+            return
+        memory.ensure_session(session_id, channel=CHANNEL)
+        for message in seed:
+            memory.append_message(session_id, message)
+
+
+def _failed(error: BaseException) -> AgentFailed:
+    return AgentFailed(f"the agent failed: {type(error).__name__}: {error}")
