@@ -115,3 +115,14 @@ def read_api_key(provider: str, env_var: str) -> str:
     if not key:
         raise MissingCredentialsError(provider, env_var)
     return key
+
+
+def model_to_ask(provider: str, model: str | None) -> str:
+    """The model a request names, or a clear error when neither it nor the config has one."""
+    if not model:
+        raise ProviderError(
+            "no model to ask for",
+            provider=provider,
+            hint=f"set llm.model or llm.providers.{provider}.model",
+        )
+    return model

@@ -31,6 +31,7 @@ from zeroclaw.providers.base import (
     StreamEnd,
     StreamEvent,
     TextDelta,
+    model_to_ask,
     read_api_key,
 )
 from zeroclaw.providers.http_errors import sdk_error
@@ -126,14 +127,7 @@ class OpenAIProvider:
         )
 
     def _model(self, request: ChatRequest) -> str:
-        model = request.model or self.default_model
-        if not model:
-            raise ProviderError(
-                "no model to ask for",
-                provider=self.name,
-                hint=f"set llm.model or llm.providers.{self.name}.model",
-            )
-        return model
+        return model_to_ask(self.name, request.model or self.default_model)
 
     def _response(self, completion: ChatCompletion, model: str) -> ChatResponse:
         if not completion.choices:
