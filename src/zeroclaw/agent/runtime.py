@@ -2,8 +2,13 @@
 hooks and observers.
 
 One place decides how the parts fit, so the CLI, the demo and the gateway build the same
-agent. `AgentRuntime` owns what must be closed: pending void hooks, the heartbeat and the
-SQLite store.
+agent. `AgentRuntime` owns what must be closed: pending void hooks, the heartbeat, the
+plugin registry and the SQLite store.
+
+Plugins: with `plugins.enabled` the runtime builds a `PluginRegistry`, loads the plugins
+of `plugins.dirs` (a required plugin that fails stops the runtime from being built) and
+registers their hook handlers beside the native ones. With plugins disabled (the default)
+the plugin runtime is never imported, and wasmtime with it.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from zeroclaw.agent.approval import Approver
 from zeroclaw.agent.loop import Agent, ProviderResolver
@@ -30,6 +36,9 @@ from zeroclaw.providers import (
 )
 from zeroclaw.tools import SecurityPolicy, ToolRegistry, default_registry
 
+if TYPE_CHECKING:
+    from zeroclaw.plugins.registry import PluginRegistry
+
 
 class AgentRuntime:
     def __init__(
@@ -44,6 +53,7 @@ class AgentRuntime:
         hooks: HookRunner,
         observer: Observer,
         agent: Agent,
+        plugins: PluginRegistry | None = None,
     ) -> None:
         self.config = config
         self.memory = memory
@@ -54,6 +64,7 @@ class AgentRuntime:
         self.hooks = hooks
         self.observer = observer
         self.agent = agent
+        self.plugins = plugins
         self._heartbeat: asyncio.Task[None] | None = None
 
     @classmethod
@@ -70,7 +81,10 @@ class AgentRuntime:
             config.observability, extra=[ObserverBridge(hooks), *extra_observers]
         )
         memory = MemoryStore.open(config.memory_path)
+        plugins: PluginRegistry | None = None
         try:
+            if config.plugins.enabled:
+                plugins = _load_plugins(config, memory, observer, hooks)
             policy = SecurityPolicy(config.tools, workspace)
             tools = default_registry(config, memory, policy)
             gate = ToolGate(policy, tools, approver, workspace, hooks)
@@ -89,6 +103,8 @@ class AgentRuntime:
                 provider_for=_provider_resolver(config),
             )
         except BaseException:
+            if plugins is not None:
+                plugins.close()
             memory.close()
             raise
         return cls(
@@ -101,6 +117,7 @@ class AgentRuntime:
             hooks=hooks,
             observer=observer,
             agent=agent,
+            plugins=plugins,
         )
 
     def start_heartbeat(self) -> None:
@@ -126,17 +143,40 @@ class AgentRuntime:
         try:
             await self.hooks.drain()
         finally:
+            self._close_plugins()
             self.memory.close()
 
     def close(self) -> None:
         """Close without an event loop (CLI commands that ran no turn)."""
+        self._close_plugins()
         self.memory.close()
+
+    def _close_plugins(self) -> None:
+        if self.plugins is not None:
+            self.plugins.close()
+            self.plugins = None
 
     async def __aenter__(self) -> AgentRuntime:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
+
+
+def _load_plugins(
+    config: Config, memory: MemoryStore, observer: Observer, hooks: HookRunner
+) -> PluginRegistry:
+    """Load the plugins and register their hook handlers; fails closed on a required one."""
+    from zeroclaw.plugins.registry import PluginRegistry  # imports wasmtime: enabled only
+
+    registry = PluginRegistry.for_config(config, memory=memory, observer=observer)
+    try:
+        snapshot = registry.load(config.plugins)
+        hooks.register(*snapshot.hook_handlers())
+    except BaseException:
+        registry.close()
+        raise
+    return registry
 
 
 def _provider_resolver(config: Config) -> ProviderResolver:

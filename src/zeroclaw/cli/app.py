@@ -14,6 +14,7 @@ from zeroclaw.cli.demo_cmd import demo
 from zeroclaw.cli.doctor_cmd import doctor
 from zeroclaw.cli.gateway_cmd import gateway_app
 from zeroclaw.cli.hooks_cmd import hooks_app
+from zeroclaw.cli.plugins_cmd import plugins_app
 from zeroclaw.cli.state import CliState
 from zeroclaw.cli.tools_cmd import tools_app
 
@@ -57,3 +58,4 @@ app.add_typer(tools_app, name="tools")
 app.add_typer(config_app, name="config")
 app.add_typer(gateway_app, name="gateway")
 app.add_typer(hooks_app, name="hooks")
+app.add_typer(plugins_app, name="plugins")

@@ -1,8 +1,10 @@
 """The WebAssembly plugin runtime.
 
 Importing this package never imports wasmtime: with `plugins.enabled = false` the host must
-not even load it. Only `zeroclaw.plugins.engine`, `zeroclaw.plugins.compile_cache` (and the
-runtime modules built on them) import wasmtime; import those only when plugins are enabled.
+not even load it. Only `zeroclaw.plugins.engine`, `zeroclaw.plugins.compile_cache` and the
+runtime modules built on them (`conversion`, `instance`, `runtime`, `loader`, `adapters`,
+`registry`) import wasmtime; import those only when plugins are enabled. The entry point is
+`zeroclaw.plugins.registry.PluginRegistry`; see docs/plugins-runtime.md.
 """
 
 from zeroclaw.plugins.abi import (
@@ -27,10 +29,23 @@ from zeroclaw.plugins.errors import (
     AbiError,
     CapabilityError,
     CompileError,
+    DescribeError,
+    DuplicatePluginError,
     ExportMismatchError,
     ImportNotGrantedError,
+    InstantiateError,
     ManifestError,
+    PluginBadResult,
+    PluginBusy,
+    PluginCallError,
     PluginError,
+    PluginFuelExhausted,
+    PluginHostError,
+    PluginMemoryExceeded,
+    PluginQuarantined,
+    PluginTimeout,
+    PluginTrap,
+    RequiredPluginError,
 )
 from zeroclaw.plugins.manifest import (
     PluginManifest,
@@ -46,12 +61,25 @@ __all__ = [
     "CapabilityError",
     "CapabilityKind",
     "CompileError",
+    "DescribeError",
+    "DuplicatePluginError",
     "ExportMismatchError",
     "Grants",
     "ImportNotGrantedError",
+    "InstantiateError",
     "ManifestError",
+    "PluginBadResult",
+    "PluginBusy",
+    "PluginCallError",
     "PluginError",
+    "PluginFuelExhausted",
+    "PluginHostError",
     "PluginManifest",
+    "PluginMemoryExceeded",
+    "PluginQuarantined",
+    "PluginTimeout",
+    "PluginTrap",
+    "RequiredPluginError",
     "ResolvedLimits",
     "WitPackage",
     "check_exports",

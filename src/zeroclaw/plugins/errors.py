@@ -7,7 +7,10 @@ traceback.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from zeroclaw.errors import ZeroClawError
+from zeroclaw.observability.events import PluginCallOutcome
 
 
 class PluginError(ZeroClawError):
@@ -36,3 +39,103 @@ class ImportNotGrantedError(PluginError):
 
 class CompileError(PluginError):
     """A file is not a valid WebAssembly component, or wasmtime could not compile it."""
+
+
+class InstantiateError(PluginError):
+    """A component compiled and linked but could not be instantiated (its start code trapped,
+    ran past its time limit, or needs more memory than its limit)."""
+
+
+class DescribeError(PluginError):
+    """A plugin's self-description at load (`handles`, `tools`, `info`) failed or returned
+    something the host cannot use."""
+
+
+class DuplicatePluginError(PluginError):
+    """Two plugin directories declare the same plugin name."""
+
+
+class RequiredPluginError(PluginError):
+    """A plugin marked `required` failed to load, is missing or is quarantined: the host
+    refuses to serve rather than run without it."""
+
+
+# -- call errors: one call into a loaded plugin failed -----------------------------------------
+
+
+class PluginCallError(PluginError):
+    """One call into a plugin failed. Names the plugin, the function called and the cause.
+
+    `outcome` is how the call is counted (the observer's `PluginCall.outcome`);
+    `plugin_fault` says whether it counts against the plugin's circuit breaker (a call
+    refused because the plugin was busy or quarantined, or a failure on the host's side,
+    does not).
+    """
+
+    outcome: ClassVar[PluginCallOutcome] = "error"
+    plugin_fault: ClassVar[bool] = True
+    what: ClassVar[str] = "failed"
+
+    def __init__(self, plugin: str, function: str, cause: str, *, hint: str | None = None) -> None:
+        super().__init__(f"plugin {plugin!r} {self.what} in {function}: {cause}", hint=hint)
+        self.plugin = plugin
+        self.function = function
+        self.cause = cause
+
+
+class PluginTimeout(PluginCallError):
+    """The call ran past its time limit and was interrupted."""
+
+    outcome = "timeout"
+    what = "timed out"
+
+
+class PluginFuelExhausted(PluginTimeout):
+    """The call used up its fuel (instruction budget) and was stopped."""
+
+    what = "ran out of fuel"
+
+
+class PluginMemoryExceeded(PluginCallError):
+    """The plugin's memory use hit its limit (see docs/plugins-runtime.md for how it shows)."""
+
+    outcome = "trap"
+    what = "exceeded its memory"
+
+
+class PluginTrap(PluginCallError):
+    """The guest trapped (`unreachable`, a division by zero, a stack overflow, ...)."""
+
+    outcome = "trap"
+    what = "trapped"
+
+
+class PluginBadResult(PluginCallError):
+    """The guest returned a value the host cannot use (e.g. arguments that are not a JSON
+    object)."""
+
+    what = "returned an unusable result"
+
+
+class PluginHostError(PluginCallError):
+    """The call failed on the host's side (a host function or the host's own conversion of
+    the arguments); it does not count against the plugin."""
+
+    plugin_fault = False
+    what = "hit a host error"
+
+
+class PluginBusy(PluginCallError):
+    """Every call slot of the plugin stayed taken for the whole wait (limits.max_concurrency)."""
+
+    outcome = "rejected"
+    plugin_fault = False
+    what = "was busy"
+
+
+class PluginQuarantined(PluginCallError):
+    """The plugin's circuit breaker is open: calls are refused until its cool-down ends."""
+
+    outcome = "rejected"
+    plugin_fault = False
+    what = "is quarantined"

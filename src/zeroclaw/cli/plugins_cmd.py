@@ -1,0 +1,251 @@
+"""`zeroclaw plugins`: check a plugin, and see what the configured plugins are and do.
+
+`validate PATH` runs every load step on one plugin directory under the current config
+(grants and limits come from it) and lists every problem. `list` and `info NAME` load the
+configured plugins afresh in this process: states, grants and limits are what the agent
+would get; call counters start at zero here (a running agent's live counters are in its
+metrics). Loading needs wasmtime (`pip install 'zeroclaw[plugins]'`); nothing here imports
+it before a command runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.markup import escape
+
+from zeroclaw.cli.plugins_build_cmd import build
+from zeroclaw.cli.state import err_console, state_of, user_errors
+from zeroclaw.config import Config
+from zeroclaw.errors import ZeroClawError
+from zeroclaw.plugins.capabilities import Grants, Refusal
+from zeroclaw.plugins.manifest import MANIFEST_FILE
+
+if TYPE_CHECKING:
+    from zeroclaw.plugins.loader import LoadedPlugin, PluginStatus
+    from zeroclaw.plugins.registry import PluginSnapshot
+
+plugins_app = typer.Typer(
+    help="Validate, list and inspect WebAssembly plugins.", no_args_is_help=True
+)
+plugins_app.command("build")(build)
+
+
+class PluginsUnavailableError(ZeroClawError):
+    """The plugin runtime cannot run here (wasmtime missing)."""
+
+
+@plugins_app.command("validate")
+def validate(
+    ctx: typer.Context,
+    path: Annotated[
+        Path, typer.Argument(help="The plugin's directory (the one holding plugin.toml).")
+    ],
+) -> None:
+    """Run every load step on one plugin under the current config: manifest, ABI, grants,
+    compile, exports, imports, instantiate, self-describe. Exit 0 with a summary, or 1 with
+    every problem found."""
+    config = state_of(ctx).config()
+    directory = path.parent if path.name == MANIFEST_FILE else path
+    with user_errors():
+        _require_wasmtime()
+        from zeroclaw.plugins.loader import LoadContext, engine_settings, validate_plugin
+        from zeroclaw.plugins.registry import PluginRegistry
+
+        with PluginRegistry.for_config(config) as registry:
+            context = LoadContext(
+                config=config.plugins,
+                engine=registry.engine(engine_settings(config.plugins, [directory])),
+                services=registry.services,
+            )
+            result = validate_plugin(directory, context)
+            if result.plugin is not None:
+                result.plugin.calls.close()
+    if not result.ok:
+        for problem in result.problems:
+            err_console.print(f"[bold red]error:[/] {escape(problem.message)}", highlight=False)
+            if problem.hint:
+                err_console.print(f"  [yellow]hint:[/] {escape(problem.hint)}", highlight=False)
+        raise typer.Exit(1)
+    plugin = result.plugin
+    assert plugin is not None
+    typer.echo(
+        f"OK: {plugin.name} {plugin.version} {plugin.package}, "
+        f"grants: {_capabilities(plugin.grants.granted)}; {_provides(plugin)}"
+    )
+    for refusal in plugin.grants.refused:
+        typer.echo(f"  not granted: {refusal.capability} ({_refusal_text(refusal)})")
+    for warning in plugin.warnings:
+        typer.echo(f"  warning: {warning}")
+
+
+@plugins_app.command("list")
+def list_plugins(ctx: typer.Context) -> None:
+    """Every plugin in plugins.dirs: name, version, package, state and what it provides."""
+    config = state_of(ctx).config()
+    with _loaded(config) as snapshot:
+        if not config.plugins.enabled:
+            typer.echo("plugins.enabled = false: the agent loads none of these.")
+        if not snapshot.statuses:
+            typer.echo(f"No plugins found in plugins.dirs ({_dirs(config)}).")
+        for status in snapshot.statuses:
+            typer.echo(_status_line(status))
+        _echo_notes(snapshot)
+
+
+@plugins_app.command("info")
+def info(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The plugin's name (from its plugin.toml).")],
+) -> None:
+    """One plugin in detail: requested vs granted capabilities, effective limits, state,
+    events, breaker and call counters."""
+    config = state_of(ctx).config()
+    with _loaded(config) as snapshot:
+        status = snapshot.status(name)
+        if status is None:
+            known = ", ".join(s.name for s in snapshot.statuses) or "none"
+            with user_errors():
+                raise ZeroClawError(
+                    f"no plugin named {name!r} in plugins.dirs (found: {known})",
+                    hint="`zeroclaw plugins list` shows them",
+                )
+        for line in _info_lines(status):
+            typer.echo(line)
+
+
+# -- loading -----------------------------------------------------------------------------------
+
+
+def _require_wasmtime() -> None:
+    try:
+        import wasmtime  # noqa: F401
+    except ImportError:
+        raise PluginsUnavailableError(
+            "the plugin runtime needs wasmtime, which is not installed",
+            hint="pip install 'zeroclaw[plugins]'",
+        ) from None
+
+
+@contextmanager
+def _loaded(config: Config) -> Iterator[PluginSnapshot]:
+    """A fresh load of the configured plugins (required ones that fail are reported, not
+    raised), closed afterwards."""
+    with user_errors():
+        _require_wasmtime()
+        from zeroclaw.plugins.registry import PluginRegistry
+
+        registry = PluginRegistry.for_config(config)
+        try:
+            snapshot = registry.build(config.plugins, strict=False)
+        except BaseException:
+            registry.close()
+            raise
+    try:
+        yield snapshot
+    finally:
+        snapshot.close()
+        registry.close()
+
+
+# -- rendering ---------------------------------------------------------------------------------
+
+
+def _status_line(status: PluginStatus) -> str:
+    state = status.current_state + (" (required)" if status.required else "")
+    head = f"{status.name}  {status.version or '?'}  {status.package or '?'}  {state}"
+    if status.plugin is not None:
+        return f"{head}  {_provides(status.plugin)}"
+    if status.error is not None:
+        return f"{head}  {status.error.message.splitlines()[0]}"
+    return head
+
+
+def _provides(plugin: LoadedPlugin) -> str:
+    if plugin.package.id == "zeroclaw:hooks":
+        events = ", ".join(sorted(e.value for e in plugin.events)) or "none"
+        return f"events: {events}"
+    if plugin.package.id == "zeroclaw:tools":
+        return "tools: " + (", ".join(t.name for t in plugin.tools) or "none")
+    provider = plugin.provider
+    return f"provider: {provider.display_name}" if provider is not None else "provider"
+
+
+def _info_lines(status: PluginStatus) -> Iterator[str]:
+    yield f"name: {status.name}"
+    yield f"directory: {status.directory}"
+    yield f"version: {status.version or '?'}"
+    yield f"package: {status.package or '?'}"
+    yield f"state: {status.current_state}" + (" (required)" if status.required else "")
+    if status.error is not None:
+        yield f"error: {status.error.message}"
+        if status.error.hint:
+            yield f"hint: {status.error.hint}"
+    plugin = status.plugin
+    if plugin is None:
+        return
+    yield from _grant_lines(plugin.grants)
+    limits = plugin.limits
+    yield (
+        f"limits: timeout_ms {limits.timeout_ms}, memory_mb {limits.memory_mb}, "
+        f"max_concurrency {limits.max_concurrency}, fuel {limits.fuel or 'off'}"
+    )
+    for warning in plugin.warnings:
+        yield f"  warning: {warning}"
+    yield _provides(plugin)
+    for event, why in sorted(plugin.withheld_events.items()):
+        yield f"  withheld: {event.value}: {why}"
+    for tool in plugin.tools:
+        yield f"  tool {tool.name}: {tool.description}"
+    if plugin.provider is not None:
+        provider = plugin.provider
+        yield (
+            f"  default model {provider.default_model}; models: "
+            f"{', '.join(provider.models) or 'any'}; tools: {provider.supports_tools}"
+        )
+    breaker = plugin.calls.breaker_status()
+    retry = "" if breaker.retry_in_s is None else f", next try in {breaker.retry_in_s:.0f}s"
+    yield (
+        f"breaker: {breaker.state.value} ({breaker.consecutive_failures} failures in a row, "
+        f"{breaker.trips} trips{retry})"
+    )
+    stats = plugin.calls.stats()
+    yield (
+        f"calls: {stats.calls} (ok {stats.ok}, failures {stats.failures}: timeouts "
+        f"{stats.timeouts}, traps {stats.traps}, memory {stats.memory}, bad results "
+        f"{stats.bad_results}; busy {stats.busy}, quarantined {stats.quarantined}, "
+        f"ignored changes {stats.ignored_changes})"
+    )
+    yield f"compile cache: {'hit' if plugin.from_cache else 'miss (compiled now)'}"
+
+
+def _grant_lines(grants: Grants) -> Iterator[str]:
+    yield f"requested: {_capabilities(grants.requested)}"
+    yield f"granted: {_capabilities(grants.granted)}"
+    for refusal in grants.refused:
+        yield f"  not granted: {refusal.capability} ({_refusal_text(refusal)})"
+
+
+def _capabilities(capabilities: frozenset[object]) -> str:
+    return ", ".join(sorted(str(c) for c in capabilities)) or "none"
+
+
+def _refusal_text(refusal: Refusal) -> str:
+    if refusal.reason == "denied" and refusal.rule is not None:
+        return f'denied by "{refusal.rule.capability}" in {refusal.rule.source}'
+    return f"not allowed by {refusal.source or 'plugins.capabilities.allow'}"
+
+
+def _dirs(config: Config) -> str:
+    return ", ".join(str(d) for d in config.plugins.dirs) or "none set"
+
+
+def _echo_notes(snapshot: PluginSnapshot) -> None:
+    for warning in snapshot.warnings:
+        typer.echo(f"note: {warning}")
+    for problem in snapshot.required_problems:
+        typer.echo(f"required plugin not loaded: {problem}")

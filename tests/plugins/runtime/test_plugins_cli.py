@@ -1,0 +1,142 @@
+"""`zeroclaw plugins validate | list | info` and the doctor's plugin checks, through the real
+CLI app on real plugin directories."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+from runtime_support import MakePlugin
+from typer.testing import CliRunner, Result
+
+from zeroclaw.cli import app
+
+
+@pytest.fixture
+def config_file(tmp_path: Path, plugins_dir: Path) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        textwrap.dedent(
+            f"""
+            data_dir = "{tmp_path / "data"}"
+            [plugins]
+            enabled = true
+            dirs = [{json.dumps(str(plugins_dir))}]
+            [plugins.capabilities]
+            allow = ["hooks.conversation", "hooks.modify"]
+            deny = ["hooks.modify"]
+            """
+        )
+    )
+    return path
+
+
+def run(config_file: Path, *args: str) -> Result:
+    return CliRunner().invoke(app, ["--config", str(config_file), *args])
+
+
+def test_validate_a_good_plugin_exits_zero_with_a_summary(
+    make_plugin: MakePlugin, config_file: Path
+) -> None:
+    directory = make_plugin(
+        "guard", "hook_guard", capabilities=("hooks.conversation", "hooks.modify")
+    )
+
+    result = run(config_file, "plugins", "validate", str(directory))
+
+    assert result.exit_code == 0, result.output
+    assert "OK: guard 1.2.3 zeroclaw:hooks@1.0.0" in result.output
+    assert "grants: hooks.conversation;" in result.output
+    assert "events: before_tool_call" in result.output
+    assert 'not granted: hooks.modify (denied by "hooks.modify" in plugins.capabilities.deny)' in (
+        result.output
+    )
+
+
+def test_validate_a_bad_plugin_exits_one_with_every_reason(
+    make_plugin: MakePlugin, config_file: Path
+) -> None:
+    # built against another major version AND importing an interface it is not granted
+    directory = make_plugin("kv-user", "hook_kv", package="zeroclaw:hooks@2.0.0")
+
+    result = run(config_file, "plugins", "validate", str(directory))
+
+    assert result.exit_code == 1
+    assert "zeroclaw:hooks@2.0.0" in result.output
+    assert "zeroclaw:host/kv@1.0.0" in result.output
+    assert result.output.count("error:") == 2
+    assert "Traceback" not in result.output
+
+
+def test_validate_a_directory_without_a_manifest(config_file: Path, tmp_path: Path) -> None:
+    result = run(config_file, "plugins", "validate", str(tmp_path))
+
+    assert result.exit_code == 1
+    assert "has no plugin.toml" in result.output
+
+
+def test_list_shows_each_plugin_with_its_state(make_plugin: MakePlugin, config_file: Path) -> None:
+    make_plugin("guard", "hook_guard", capabilities=("hooks.conversation",))
+    make_plugin("future", "hook_guard", package="zeroclaw:hooks@2.0.0")
+    make_plugin("echo", "tool_echo", package="zeroclaw:tools@1.0.0")
+
+    result = run(config_file, "plugins", "list")
+
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("echo  1.2.3  zeroclaw:tools@1.0.0  loaded  tools: echo")
+    assert lines[1].startswith("future  1.2.3  zeroclaw:hooks@2.0.0  failed")
+    assert lines[2] == "guard  1.2.3  zeroclaw:hooks@1.0.0  loaded  events: before_tool_call"
+
+
+def test_info_shows_requested_and_granted_limits_state_and_counters(
+    make_plugin: MakePlugin, config_file: Path
+) -> None:
+    make_plugin(
+        "guard",
+        "hook_guard",
+        capabilities=("hooks.conversation", "hooks.modify", "kv"),
+        limits={"timeout_ms": 250, "memory_mb": 999},
+    )
+
+    result = run(config_file, "plugins", "info", "guard")
+
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "requested: hooks.conversation, hooks.modify, kv" in out
+    assert "granted: hooks.conversation\n" in out
+    assert "not granted: kv (not allowed by plugins.capabilities.allow)" in out
+    assert "limits: timeout_ms 250, memory_mb 64, max_concurrency 4, fuel off" in out
+    assert "memory_mb = 999 in plugin.toml is looser" in out
+    assert "state: loaded" in out
+    assert "breaker: closed (0 failures in a row, 0 trips)" in out
+    assert "calls: 0 (ok 0" in out
+
+
+def test_info_of_an_unknown_plugin_names_the_known_ones(
+    make_plugin: MakePlugin, config_file: Path
+) -> None:
+    make_plugin("guard", "hook_guard")
+
+    result = run(config_file, "plugins", "info", "gaurd")
+
+    assert result.exit_code == 1
+    assert "no plugin named 'gaurd'" in result.output
+    assert "found: guard" in result.output
+
+
+def test_doctor_loads_every_plugin_and_fails_on_a_broken_one(
+    make_plugin: MakePlugin, config_file: Path
+) -> None:
+    make_plugin("guard", "hook_guard", capabilities=("hooks.conversation",))
+    make_plugin("kv-user", "hook_kv", capabilities=("kv",))
+
+    result = run(config_file, "doctor", "--offline")
+
+    assert result.exit_code == 1
+    assert "plugins: enabled, wasmtime" in result.output
+    assert "plugin guard: 1.2.3 zeroclaw:hooks@1.0.0 loads" in result.output
+    assert "plugin kv-user:" in result.output
+    assert "zeroclaw:host/kv@1.0.0" in result.output

@@ -1,0 +1,95 @@
+"""Every way a call can fail becomes one typed error naming plugin, function and cause."""
+
+from __future__ import annotations
+
+import pytest
+import wasmtime
+
+from zeroclaw.plugins.conversion import ConversionError, LiftError
+from zeroclaw.plugins.errors import (
+    PluginBadResult,
+    PluginBusy,
+    PluginCallError,
+    PluginFuelExhausted,
+    PluginHostError,
+    PluginMemoryExceeded,
+    PluginTimeout,
+    PluginTrap,
+)
+from zeroclaw.plugins.traps import CallLimits, classify, trap_text
+
+LIMITS = CallLimits(timeout_ms=200, memory_mb=16, fuel=1000)
+BACKTRACE = "error while executing at wasm backtrace:\n    0:     0x5a - m!<wasm function 1>\n\n"
+
+
+def classified(error: BaseException) -> PluginCallError:
+    return classify(error, plugin="redact", function="before-tool-call", limits=LIMITS)
+
+
+@pytest.mark.parametrize(
+    ("message", "kind", "mentions"),
+    [
+        (BACKTRACE + "Caused by:\n    wasm trap: interrupt\n", PluginTimeout, "200 ms"),
+        ("all fuel consumed by WebAssembly", PluginFuelExhausted, "1000"),
+        (
+            BACKTRACE + "Caused by:\n    wasm trap: out of bounds memory access\n",
+            PluginMemoryExceeded,
+            "16 MiB",
+        ),
+        ("realloc return: beyond end of memory", PluginMemoryExceeded, "16 MiB"),
+        ("memory minimum size of 300 pages exceeds memory limits", PluginMemoryExceeded, "16 MiB"),
+        (
+            BACKTRACE + "Caused by:\n    wasm trap: wasm `unreachable` instruction executed\n",
+            PluginTrap,
+            "memory limit of 16 MiB",
+        ),
+        (
+            BACKTRACE + "Caused by:\n    wasm trap: integer divide by zero\n",
+            PluginTrap,
+            "integer divide by zero",
+        ),
+        ("python exception", PluginHostError, "python exception"),
+    ],
+)
+def test_wasmtime_errors_are_classified_by_message(
+    message: str, kind: type[PluginCallError], mentions: str
+) -> None:
+    error = classified(wasmtime.WasmtimeError(message))
+
+    assert type(error) is kind
+    assert error.plugin == "redact"
+    assert error.function == "before-tool-call"
+    assert mentions in error.message
+    assert "wasm backtrace" not in error.message
+
+
+def test_the_trap_line_is_found_without_the_backtrace() -> None:
+    text = BACKTRACE + "Caused by:\n    wasm trap: call stack exhausted\n"
+
+    assert trap_text(wasmtime.WasmtimeError(text)) == "wasm trap: call stack exhausted"
+
+
+def test_a_value_the_guest_should_not_have_returned_is_a_bad_result() -> None:
+    error = classified(LiftError("the guest returned an unknown case 'maybe'"))
+
+    assert isinstance(error, PluginBadResult)
+    assert error.plugin_fault
+
+
+def test_host_side_failures_do_not_count_against_the_plugin() -> None:
+    argument = classified(ConversionError("expected a str, got int"))
+    host_function = classified(KeyError("boom"))
+
+    assert isinstance(argument, PluginHostError)
+    assert isinstance(host_function, PluginHostError)
+    assert "KeyError" in host_function.message
+    assert not argument.plugin_fault
+    assert not PluginBusy("p", "f", "x").plugin_fault
+
+
+def test_limit_errors_name_the_config_key_that_changes_the_limit() -> None:
+    timeout = classified(wasmtime.WasmtimeError("wasm trap: interrupt"))
+    memory = classified(wasmtime.WasmtimeError("wasm trap: out of bounds memory access"))
+
+    assert "plugins.overrides.redact.limits.timeout_ms" in (timeout.hint or "")
+    assert "plugins.overrides.redact.limits.memory_mb" in (memory.hint or "")
