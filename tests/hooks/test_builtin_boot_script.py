@@ -29,7 +29,7 @@ def boot(config: Config, text: str, **settings: object) -> Path:
 async def build(config: Config, prompt: PromptBuild = PROMPT) -> PromptBuild:
     """The prompt after the before_prompt_build chain of a runtime built from `config`."""
     async with AgentRuntime.from_config(config, approver=AllowApprover()) as runtime:
-        result = await runtime.hooks.run(Event.BEFORE_PROMPT_BUILD, prompt)
+        result = await runtime.live_hooks().run(Event.BEFORE_PROMPT_BUILD, prompt)
     assert not result.cancelled
     return result.payload
 

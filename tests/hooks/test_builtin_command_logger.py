@@ -141,6 +141,6 @@ def test_disabled_command_logger_is_not_registered(config: Config) -> None:
     config.hooks.command_logger.enabled = False
     runtime = AgentRuntime.from_config(config, approver=AllowApprover())
     try:
-        assert "command_logger" not in [r.spec.name for r in runtime.hooks.handlers()]
+        assert "command_logger" not in [r.spec.name for r in runtime.live_hooks().handlers()]
     finally:
         runtime.close()

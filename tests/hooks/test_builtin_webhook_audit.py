@@ -27,7 +27,7 @@ def enable(config: Config, server: AuditServer, **settings: object) -> None:
 
 
 def webhook_of(runtime: AgentRuntime) -> WebhookAudit:
-    handlers = [r.handler for r in runtime.hooks.handlers() if isinstance(r.handler, WebhookAudit)]
+    handlers = [r.handler for r in runtime.live_hooks().handlers() if isinstance(r.handler, WebhookAudit)]
     assert len(handlers) == 1
     return handlers[0]
 
@@ -74,7 +74,7 @@ async def test_a_failing_server_is_retried_a_bounded_number_of_times(
             runtime.agent.start_session("s1", channel="test")
             assert await runtime.hooks.drain(10) == 0
             webhook = webhook_of(runtime)
-            stats = runtime.hooks.handlers(Event.ON_SESSION_START)[0].stats
+            stats = runtime.live_hooks().handlers(Event.ON_SESSION_START)[0].stats
 
     assert len(server.received) == 3
     assert (webhook.delivered, webhook.failed, webhook.retries) == (0, 1, 2)
@@ -192,7 +192,7 @@ def test_disabled_by_default(config: Config, caplog: pytest.LogCaptureFixture) -
     caplog.set_level(logging.DEBUG)
     runtime = AgentRuntime.from_config(config, approver=AllowApprover())
     try:
-        names = [r.spec.name for r in runtime.hooks.handlers()]
+        names = [r.spec.name for r in runtime.live_hooks().handlers()]
     finally:
         runtime.close()
     assert "webhook_audit" not in names

@@ -34,12 +34,14 @@ from zeroclaw.hooks import (
     CompactionRequest,
     Event,
     HookRunner,
+    HookSource,
     InboundMessage,
     LLMCall,
     ModelResolve,
     OutboundMessage,
     PromptBuild,
     ToolResultPersist,
+    hook_source,
 )
 from zeroclaw.memory import MemoryStore, StoredMessage
 from zeroclaw.messages import ChatMessage, ToolCall, ToolResult, Usage
@@ -73,8 +75,6 @@ from zeroclaw.tools import ToolRegistry
 StopReason = Literal["answer", "max_iterations", "blocked"]
 OnText = Callable[[str], None]
 ProviderResolver = Callable[[str], Provider]
-# Gives the hook runner of the plugin snapshot that is live when a turn starts.
-HookSource = Callable[[], HookRunner]
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,10 +148,7 @@ class Agent:
         self._tools = tools
         self._gate = gate
         self._memory = memory
-        runner = hooks or HookRunner()
-        self._hooks_for_turn: HookSource = (
-            (lambda: runner) if isinstance(runner, HookRunner) else runner
-        )
+        self._hooks_for_turn = hook_source(hooks)
         self._observer = observer or NoopObserver()
         self._provider_for = provider_for
         self._compactor = Compactor(config.compaction, provider, model)
@@ -159,6 +156,10 @@ class Agent:
     @property
     def model(self) -> str:
         return self._model
+
+    def hooks_for_turn(self) -> HookRunner:
+        """The hook runner a turn starting now takes (the live plugin snapshot's)."""
+        return self._hooks_for_turn()
 
     # -- sessions --------------------------------------------------------------------------
 

@@ -7,7 +7,8 @@ plugin registry and the SQLite store.
 
 Plugins: with `plugins.enabled` the runtime builds a `PluginRegistry`, loads the plugins
 of `plugins.dirs` (a required plugin that fails stops the runtime from being built) and
-registers their hook handlers beside the native ones. With plugins disabled (the default)
+layers their hook handlers over the native ones (`SnapshotHooks`): each turn dispatches
+on the view of the snapshot that was live when it started. With plugins disabled (the default)
 the plugin runtime is never imported, and wasmtime with it.
 """
 
@@ -67,6 +68,10 @@ class AgentRuntime:
         self.plugins = plugins
         self._heartbeat: asyncio.Task[None] | None = None
 
+    def live_hooks(self) -> HookRunner:
+        """The runner a turn starting now would use: native hooks plus the live snapshot's."""
+        return self.agent.hooks_for_turn()
+
     @classmethod
     def from_config(
         cls, config: Config, *, approver: Approver, extra_observers: Sequence[Observer] = ()
@@ -77,17 +82,19 @@ class AgentRuntime:
         # An empty model lets each provider of the chain use its own default.
         model = config.llm.model or ""
         hooks = HookRunner.from_settings(config.hooks)
+        live_hooks = SnapshotHooks(hooks)
         observer = build_observer(
-            config.observability, extra=[ObserverBridge(hooks), *extra_observers]
+            config.observability, extra=[ObserverBridge(live_hooks), *extra_observers]
         )
         memory = MemoryStore.open(config.memory_path)
         plugins: PluginRegistry | None = None
         try:
             if config.plugins.enabled:
-                plugins = _load_plugins(config, memory, observer, hooks)
+                plugins = _load_plugins(config, memory, observer)
+                live_hooks.registry = plugins
             policy = SecurityPolicy(config.tools, workspace)
             tools = default_registry(config, memory, policy)
-            gate = ToolGate(policy, tools, approver, workspace, hooks)
+            gate = ToolGate(policy, tools, approver, workspace, live_hooks)
             register_builtin_hooks(
                 hooks, config=config, memory=memory, provider=provider, model=model, policy=policy
             )
@@ -98,7 +105,7 @@ class AgentRuntime:
                 tools=tools,
                 gate=gate,
                 memory=memory,
-                hooks=hooks,
+                hooks=live_hooks,
                 observer=observer,
                 provider_for=_provider_resolver(config),
             )
@@ -163,16 +170,35 @@ class AgentRuntime:
         await self.aclose()
 
 
-def _load_plugins(
-    config: Config, memory: MemoryStore, observer: Observer, hooks: HookRunner
-) -> PluginRegistry:
-    """Load the plugins and register their hook handlers; fails closed on a required one."""
+class SnapshotHooks:
+    """The hook runner of the live plugin snapshot: the native runner layered with that
+    snapshot's handlers (one view per snapshot, made when first asked for). Without a
+    registry it is the native runner itself."""
+
+    def __init__(self, native: HookRunner) -> None:
+        self.native = native
+        self.registry: PluginRegistry | None = None
+        self._view: tuple[object, HookRunner] | None = None
+
+    def __call__(self) -> HookRunner:
+        if self.registry is None:
+            return self.native
+        snapshot = self.registry.current()
+        cached = self._view
+        if cached is not None and cached[0] is snapshot:
+            return cached[1]
+        view = self.native.layered(snapshot.hook_handlers())
+        self._view = (snapshot, view)
+        return view
+
+
+def _load_plugins(config: Config, memory: MemoryStore, observer: Observer) -> PluginRegistry:
+    """Load the plugins of `plugins.dirs`; fails closed on a required one."""
     from zeroclaw.plugins.registry import PluginRegistry  # imports wasmtime: enabled only
 
     registry = PluginRegistry.for_config(config, memory=memory, observer=observer)
     try:
-        snapshot = registry.load(config.plugins)
-        hooks.register(*snapshot.hook_handlers())
+        registry.load(config.plugins)
     except BaseException:
         registry.close()
         raise

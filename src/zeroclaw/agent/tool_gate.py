@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from zeroclaw.agent.approval import Approver
-from zeroclaw.hooks import Event, HookRunner, ToolCallRequest
+from zeroclaw.hooks import Event, HookRunner, HookSource, ToolCallRequest, hook_source
 from zeroclaw.messages import ToolCall, ToolResult
 from zeroclaw.tools import SecurityPolicy, ToolContext, ToolRegistry, is_mutating_call
 
@@ -32,13 +32,13 @@ class ToolGate:
         registry: ToolRegistry,
         approver: Approver,
         workspace: Path,
-        hooks: HookRunner | None = None,
+        hooks: HookRunner | HookSource | None = None,
     ) -> None:
         self._policy = policy
         self._registry = registry
         self._approver = approver
         self._workspace = workspace
-        self._hooks = hooks or HookRunner()
+        self._hooks = hook_source(hooks)
 
     async def run(
         self,
@@ -53,7 +53,7 @@ class ToolGate:
         refusal = await self._refusal(call, calls_so_far)
         if refusal is not None:
             return refusal
-        request = await (hooks or self._hooks).run(
+        request = await (hooks or self._hooks()).run(
             Event.BEFORE_TOOL_CALL, ToolCallRequest(session_id, call.name, call.arguments)
         )
         if request.cancelled:

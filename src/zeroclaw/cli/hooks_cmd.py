@@ -51,7 +51,7 @@ def list_hooks(ctx: typer.Context) -> None:
     with user_errors(), closing(AgentRuntime.from_config(config, approver=DenyApprover())) as rt:
         lines: list[str] = []
         for event in Event:
-            registered = rt.hooks.handlers(event)
+            registered = rt.live_hooks().handlers(event)
             if registered:
                 lines.append(f"{event.value} ({event.kind.value})")
                 lines.extend(_handler_line(event, n, r) for n, r in enumerate(registered, 1))
@@ -96,7 +96,7 @@ def explain_hook(
 
 async def _explain(config: Config, event: Event, payload: ModifyingPayload) -> Explanation:
     async with AgentRuntime.from_config(config, approver=DenyApprover()) as runtime:
-        return await runtime.hooks.explain(event, payload)
+        return await runtime.live_hooks().explain(event, payload)
 
 
 # -- the payload from JSON -----------------------------------------------------------------

@@ -46,7 +46,14 @@ from zeroclaw.hooks.handler import (
     HookOutcome,
 )
 from zeroclaw.hooks.observer_bridge import ObserverBridge
-from zeroclaw.hooks.runner import DispatchResult, HandlerStats, HookRunner, RegisteredHandler
+from zeroclaw.hooks.runner import (
+    DispatchResult,
+    HandlerStats,
+    HookRunner,
+    HookSource,
+    RegisteredHandler,
+    hook_source,
+)
 from zeroclaw.hooks.settings import HooksSettings
 
 __all__ = [
@@ -73,6 +80,7 @@ __all__ = [
     "HookKind",
     "HookOutcome",
     "HookRunner",
+    "HookSource",
     "HooksSettings",
     "InboundMessage",
     "LLMCall",
@@ -94,4 +102,5 @@ __all__ = [
     "VoidPayload",
     "event_of",
     "hook",
+    "hook_source",
 ]

@@ -36,7 +36,7 @@ from zeroclaw.hooks.events import (
     SessionStart,
     VoidPayload,
 )
-from zeroclaw.hooks.runner import HookRunner
+from zeroclaw.hooks.runner import HookRunner, HookSource, hook_source
 from zeroclaw.observability.events import (
     AgentEnd,
     AgentStart,
@@ -55,15 +55,17 @@ _LOG = logging.getLogger("zeroclaw.hooks")
 
 
 class ObserverBridge:
-    def __init__(self, runner: HookRunner) -> None:
-        self._runner = runner
+    """`hooks`: a runner, or a source giving the live plugin snapshot's runner."""
+
+    def __init__(self, hooks: HookRunner | HookSource) -> None:
+        self._hooks = hook_source(hooks)
 
     def record(self, event: ObserverEvent) -> None:
         hook = void_hook_for(event)
         if hook is None:
             return
         try:
-            self._runner.emit(*hook)
+            self._hooks().emit(*hook)
         except Exception:
             # An observer never breaks the turn that records into it.
             _LOG.exception("could not dispatch %s to void hooks", event.kind)

@@ -28,7 +28,7 @@ import itertools
 import logging
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Generic, Literal, TypeVar, cast
 
@@ -150,6 +150,11 @@ class HookRunner:
         self._lock = threading.Lock()
         self._pending: set[asyncio.Task[None]] = set()
         self._dropped = 0
+        # A layered view (see `layered`): the runner whose handlers it shows live, its own
+        # fixed handlers, and the base entries its table was last built from.
+        self._base: HookRunner | None = None
+        self._layer: tuple[_Entry, ...] = ()
+        self._built_from: tuple[_Entry, ...] | None = None
 
     @classmethod
     def from_settings(cls, settings: HooksSettings) -> HookRunner:
@@ -171,7 +176,9 @@ class HookRunner:
         self, *, remove: Iterable[HookHandler] = (), add: Iterable[HookHandler] = ()
     ) -> None:
         """Remove some handlers and add others in one step: no dispatch sees a table
-        between the two (a plugin reload swaps its handlers this way)."""
+        between the two."""
+        if self._base is not None:
+            raise TypeError("a layered hook runner is fixed: register on its base runner")
         with self._lock:
             removing = {id(handler) for handler in remove}
             registered = {id(entry.handler) for entry in self._entries}
@@ -187,6 +194,35 @@ class HookRunner:
             self._entries = tuple(kept)
             self._table = _sorted_table(kept)
 
+    def layered(self, handlers: Iterable[HookHandler]) -> HookRunner:
+        """A runner that dispatches this runner's handlers (live: ones registered later
+        too) together with `handlers` (fixed), in one order.
+
+        A plugin snapshot's handlers join the native ones this way: each snapshot gets its
+        own view, and a turn that took a view keeps it, so a reload never mixes two
+        snapshots within one turn. The view's void calls are drained with this runner's.
+        """
+        view = HookRunner(
+            default_timeout_s=self._default_timeout_s,
+            max_pending=self._max_pending,
+            drain_timeout_s=self._drain_timeout_s,
+        )
+        view._base = self
+        view._pending = self._pending
+        with self._lock:
+            view._layer = tuple(self._entry(handler) for handler in handlers)
+        return view
+
+    def _dispatch_table(self) -> dict[Event, tuple[_Entry, ...]]:
+        base = self._base
+        if base is not None and self._built_from is not base._entries:
+            # The base's entries tuple is replaced, never mutated: identity tells a change.
+            current = base._entries
+            self._entries = (*current, *self._layer)
+            self._table = _sorted_table(self._entries)
+            self._built_from = current
+        return self._table
+
     def _entry(self, handler: HookHandler) -> _Entry:
         spec = handler.spec
         timeout_s = self._default_timeout_s if spec.timeout_s is None else spec.timeout_s
@@ -194,22 +230,23 @@ class HookRunner:
 
     def handlers(self, event: Event | None = None) -> tuple[RegisteredHandler, ...]:
         """Registered handlers in dispatch order (of one event, or all), with counters."""
+        table = self._dispatch_table()
         entries = (
-            self._table.get(event, ())
+            table.get(event, ())
             if event is not None
             else sorted(self._entries, key=_Entry.sort_key)
         )
         return tuple(RegisteredHandler(e.handler, e.timeout_s, e.stats()) for e in entries)
 
     def has_handlers(self, event: Event) -> bool:
-        return event in self._table
+        return event in self._dispatch_table()
 
     # -- modifying dispatch ----------------------------------------------------------------
 
     async def run(self, event: Event, payload: P, *, explain: bool = False) -> DispatchResult[P]:
         """Run the handlers of a modifying event in order; see the module docstring."""
         _check_payload(event, payload, HookKind.MODIFYING)
-        entries = self._table.get(event, ())
+        entries = self._dispatch_table().get(event, ())
         if not entries and not explain:
             return DispatchResult(payload)
         recording = explain or _LOG.isEnabledFor(logging.DEBUG)
@@ -285,7 +322,7 @@ class HookRunner:
     def emit(self, event: Event, payload: VoidPayload) -> None:
         """Start the handlers of a void event in the background and return at once."""
         _check_payload(event, payload, HookKind.VOID)
-        entries = self._table.get(event)
+        entries = self._dispatch_table().get(event)
         if not entries:
             return
         try:
@@ -352,6 +389,21 @@ class HookRunner:
     def dropped(self) -> int:
         """Void-hook calls never started: over `max_pending`, or emitted without a loop."""
         return self._dropped
+
+
+# Where a caller gets the runner to dispatch on: a fixed runner, or the layered view of
+# the live plugin snapshot (asked once per turn, or once per void event).
+HookSource = Callable[[], HookRunner]
+
+
+def hook_source(hooks: HookRunner | HookSource | None) -> HookSource:
+    """A source for `hooks`: a runner stands for itself; None for an empty runner."""
+    if hooks is None:
+        hooks = HookRunner()
+    if isinstance(hooks, HookRunner):
+        runner = hooks
+        return lambda: runner
+    return hooks
 
 
 # -- the pieces the loops above use --------------------------------------------------------

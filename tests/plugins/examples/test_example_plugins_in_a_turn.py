@@ -82,7 +82,7 @@ async def test_a_turn_is_guarded_and_redacted_by_the_plugins(runtime: AgentRunti
 async def test_guard_shell_adds_its_line_to_the_prompt(runtime: AgentRuntime) -> None:
     prompt = PromptBuild("e2e", "terminal", None, "You are ZeroClaw.", ())
 
-    result = await runtime.hooks.run(Event.BEFORE_PROMPT_BUILD, prompt)
+    result = await runtime.live_hooks().run(Event.BEFORE_PROMPT_BUILD, prompt)
 
     assert not result.cancelled
     assert result.payload.system_prompt.startswith("You are ZeroClaw.")
