@@ -98,7 +98,9 @@ async def test_recall_is_bounded_in_count_and_size(config: Config) -> None:
         for n in range(4):
             await chat_session(runtime, f"old-{n}", "alice", f"Fact number {n}. " + "pad " * 200)
         handler = next(
-            r.handler for r in runtime.live_hooks().handlers() if isinstance(r.handler, SessionMemory)
+            r.handler
+            for r in runtime.live_hooks().handlers()
+            if isinstance(r.handler, SessionMemory)
         )
         runtime.memory.ensure_session("new", channel="test", user_id="alice")
         block = handler.recall_block("new")
@@ -134,7 +136,9 @@ async def test_compaction_summaries_are_kept_once_per_compaction(config: Config)
         assert await runtime.hooks.drain(10) == 0
         stored = runtime.memory.recall_summaries("", user_id="alice", limit=50)
         handler = next(
-            r.handler for r in runtime.live_hooks().handlers() if isinstance(r.handler, SessionMemory)
+            r.handler
+            for r in runtime.live_hooks().handlers()
+            if isinstance(r.handler, SessionMemory)
         )
         assert compactions >= 2
         # The compactor stored each summary already: after_compaction adds no duplicate.

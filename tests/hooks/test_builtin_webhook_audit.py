@@ -27,7 +27,9 @@ def enable(config: Config, server: AuditServer, **settings: object) -> None:
 
 
 def webhook_of(runtime: AgentRuntime) -> WebhookAudit:
-    handlers = [r.handler for r in runtime.live_hooks().handlers() if isinstance(r.handler, WebhookAudit)]
+    handlers = [
+        r.handler for r in runtime.live_hooks().handlers() if isinstance(r.handler, WebhookAudit)
+    ]
     assert len(handlers) == 1
     return handlers[0]
 
