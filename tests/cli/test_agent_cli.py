@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ from typer.testing import CliRunner, Result
 
 from zeroclaw import __version__
 from zeroclaw.cli import app
+from zeroclaw.plugins.build import build_plugin
 
 
 @pytest.fixture
@@ -136,3 +138,20 @@ def test_python_dash_m_is_the_same_program() -> None:
         [sys.executable, "-m", "zeroclaw", "--version"], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == f"zeroclaw {__version__}"
+
+
+def test_demo_with_plugins_shows_them_at_work(tmp_path: Path) -> None:
+    """The README's demo: the example plugins redact a key and block a command."""
+    examples = Path(__file__).parents[2] / "examples" / "plugins"
+    plugins = tmp_path / "plugins"
+    # The WAT example builds in milliseconds and needs no toolchain beyond wasm-tools.
+    shutil.copytree(examples / "compaction-floor", plugins / "compaction-floor")
+    build_plugin(plugins / "compaction-floor")
+
+    result = CliRunner().invoke(
+        app, ["demo", "--data-dir", str(tmp_path / "demo"), "--plugins", str(plugins)]
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "plugin compaction-floor 0.1.0 loaded" in result.output
+    assert "demo finished: 11/11" in result.output

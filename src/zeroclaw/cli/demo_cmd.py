@@ -1,6 +1,12 @@
 """`zeroclaw demo`: a few turns of the agent on the offline provider, in a scratch data
 dir, showing tools being called, answered, remembered and refused. Needs no key and no
-network; it is the README's first command."""
+network; it is the README's first command (`scripts/demo`, which builds the example
+plugins and passes `--plugins examples/plugins`).
+
+With `--plugins DIR` the demo loads the WebAssembly plugins of DIR, granted exactly the
+hook capabilities the examples ask for, and the turns show them at work: redact-secrets
+(Python) scrubs a key from a tool result, guard-shell (JavaScript) blocks a command the
+policy alone would have run."""
 
 from __future__ import annotations
 
@@ -19,6 +25,17 @@ from zeroclaw.channels.terminal import TerminalChannel
 from zeroclaw.cli.state import user_errors
 from zeroclaw.config import Config
 
+PLUGIN_MESSAGES = (
+    '/tool file_write {"path": "notes/.env", "content": '
+    '"OPENAI_API_KEY=sk-proj-Zq3xXv8dKp2LmN7aQw4eRt6yUi9oP1sDf5gHj"}',
+    '/tool file_read {"path": "notes/.env"}',
+    '/tool shell {"command": "echo shutdown -h now"}',
+)
+
+# What the example plugins ask for; a real deployment grants per plugin (see
+# docs/plugins-runtime.md). Nothing else (no http, no kv, no files) is granted.
+DEMO_GRANTS = ["hooks.conversation", "hooks.modify", "hooks.tool_results", "log"]
+
 DEMO_MESSAGES = (
     "Hello! What can you do?",
     '/tool file_write {"path": "notes/todo.md", "content": "- try ZeroClaw\\n- write a plugin\\n"}',
@@ -31,29 +48,61 @@ DEMO_MESSAGES = (
 )
 
 
-def demo_config(data_dir: Path) -> Config:
+def demo_config(data_dir: Path, plugins: Path | None = None) -> Config:
     config = Config(data_dir=data_dir)
     config.llm.provider = "offline"
     # The demo works in its own scratch workspace, so it may change files without asking.
     config.tools.autonomy = "full"
+    if plugins is not None:
+        config.plugins.enabled = True
+        config.plugins.dirs = [plugins.resolve()]
+        config.plugins.capabilities.allow = list(DEMO_GRANTS)
     return config
+
+
+def demo_messages(config: Config) -> tuple[str, ...]:
+    return DEMO_MESSAGES + (PLUGIN_MESSAGES if config.plugins.enabled else ())
 
 
 async def run_demo(config: Config, channel: TerminalChannel) -> int:
     """Run every demo message in one session; the number of turns that ended in an answer."""
     answered = 0
     async with AgentRuntime.from_config(config, approver=DenyApprover()) as runtime:
-        for message in DEMO_MESSAGES:
+        if runtime.plugins is not None:
+            show_plugins(runtime, channel)
+        for message in demo_messages(config):
             channel.console.print(Rule(f"you: {escape(message)}", align="left"))
             result = await channel.one_shot(runtime.agent, "demo", message)
             answered += result.stop_reason == "answer"
     return answered
 
 
+def show_plugins(runtime: AgentRuntime, channel: TerminalChannel) -> None:
+    assert runtime.plugins is not None
+    snapshot = runtime.plugins.current()
+    for plugin in snapshot.plugins.values():
+        channel.console.print(
+            f"[bold]plugin[/] [cyan]{escape(plugin.name)}[/] {escape(plugin.version)} "
+            f"loaded ({escape(plugin.manifest.description)})"
+        )
+    for status in snapshot.load_errors:
+        channel.console.print(
+            f"[yellow]plugin {escape(status.name)} not loaded:[/] {escape(str(status.error))}"
+        )
+
+
 def demo(
     data_dir: Annotated[
         Path | None,
         typer.Option("--data-dir", help="Keep the demo's data here (default: a temporary dir)."),
+    ] = None,
+    plugins: Annotated[
+        Path | None,
+        typer.Option(
+            "--plugins",
+            help="Load the WebAssembly plugins of this directory (built with "
+            "`zeroclaw plugins build`), e.g. examples/plugins.",
+        ),
     ] = None,
 ) -> None:
     """Run the agent on the offline provider: tool calls, memory and a refused command."""
@@ -65,9 +114,10 @@ def demo(
     )
     channel = TerminalChannel(console)
     with user_errors(), tempfile.TemporaryDirectory(prefix="zeroclaw-demo-") as scratch:
-        config = demo_config(data_dir or Path(scratch))
+        config = demo_config(data_dir or Path(scratch), plugins)
         answered = asyncio.run(run_demo(config, channel))
+    total = len(demo_messages(config))
     console.print(Rule())
-    console.print(f"[bold green]demo finished:[/] {answered}/{len(DEMO_MESSAGES)} turns answered")
-    if answered != len(DEMO_MESSAGES):
+    console.print(f"[bold green]demo finished:[/] {answered}/{total} turns answered")
+    if answered != total:
         raise typer.Exit(1)
