@@ -72,7 +72,7 @@ def _span_processor(settings: OtelSettings) -> SpanProcessor:
     except ImportError as error:
         raise ZeroClawError(
             "observability.otel.exporter = 'otlp' needs the OTLP exporter, which is not installed",
-            hint="pip install opentelemetry-exporter-otlp-proto-http, or set "
+            hint="pip install 'zeroclaw[otel]' (it brings the OTLP exporter), or set "
             "observability.otel.exporter to 'console' or 'global'",
         ) from error
     return BatchSpanProcessor(exporter_module.OTLPSpanExporter(endpoint=settings.endpoint))
