@@ -287,3 +287,37 @@ def test_the_workspace_is_held_resolved(tmp_path: Path, monkeypatch: pytest.Monk
     policy = SecurityPolicy(ToolsConfig(), Path("relative-ws"))
 
     assert policy.workspace == (tmp_path / "relative-ws").resolve()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "cat /etc/passwd",
+        "cat ../outside.txt",
+        "grep -r secret /",
+        "head --file=/etc/hosts",
+        "cat ~/x",
+    ],
+)
+def test_shell_arguments_may_not_leave_the_workspace(workspace: Path, command: str) -> None:
+    policy = _policy(workspace, autonomy="full")
+    with pytest.raises(PolicyViolation, match="outside the workspace"):
+        policy.check_command(command)
+
+
+def test_shell_arguments_through_a_symlink_out_are_refused(workspace: Path, tmp_path: Path) -> None:
+    (tmp_path / "secret.txt").write_text("x")
+    (workspace / "link").symlink_to(tmp_path / "secret.txt")
+    with pytest.raises(PolicyViolation, match="outside the workspace"):
+        _policy(workspace, autonomy="full").check_command("cat link")
+
+
+def test_shell_arguments_inside_the_workspace_pass(workspace: Path) -> None:
+    policy = _policy(workspace, autonomy="full")
+    assert policy.check_command("grep -n hello notes/a.txt") == [
+        "grep",
+        "-n",
+        "hello",
+        "notes/a.txt",
+    ]
+    assert policy.check_command("echo hello world") == ["echo", "hello", "world"]

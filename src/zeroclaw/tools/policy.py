@@ -116,7 +116,32 @@ class SecurityPolicy:
             )
         if "/" in program:
             self._refuse_workspace_program(program)
+        for argument in argv[1:]:
+            self._confine_argument(argument)
         return argv
+
+    def _confine_argument(self, argument: str) -> None:
+        """An argument that names a path must name one inside the workspace.
+
+        The program runs with the workspace as its directory, so every argument is read as
+        a path relative to it (and the value of `--opt=value` too): `cat /etc/passwd`,
+        `cat ../secret` or a link out of the workspace are refused, while plain words
+        (`echo hello`) resolve inside and pass. It errs on the side of refusing: `echo /`
+        is refused as well.
+        """
+        value = argument
+        if argument.startswith("-"):
+            # A flag; only the value of `--opt=value` can name a path.
+            value = argument.partition("=")[2]
+        if not value:
+            return
+        try:
+            self.resolve_path(value)
+        except PolicyViolation as exc:
+            raise PolicyViolation(
+                f"argument {argument!r} leads outside the workspace {self.workspace}",
+                hint="shell commands may only touch paths inside the workspace",
+            ) from exc
 
     def _refuse_workspace_program(self, program: str) -> None:
         # A program inside the workspace may have been written by the model itself
