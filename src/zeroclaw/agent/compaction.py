@@ -74,9 +74,8 @@ class CompactionResult:
 
 
 class Compactor:
-    def __init__(self, config: CompactionConfig, provider: Provider, model: str) -> None:
+    def __init__(self, config: CompactionConfig, model: str) -> None:
         self._config = config
-        self._provider = provider
         self._model = model
 
     def plan(self, history: Sequence[StoredMessage]) -> CompactionPlan | None:
@@ -92,8 +91,9 @@ class Compactor:
         return CompactionPlan(older, kept, tokens)
 
     async def run(
-        self, session_id: str, plan: CompactionPlan, memory: MemoryStore
+        self, session_id: str, plan: CompactionPlan, memory: MemoryStore, provider: Provider
     ) -> CompactionResult:
+        """Summarize `plan.older` through `provider` (the turn's) and store the summary."""
         previous = memory.latest_summary(session_id)
         request = ChatRequest(
             messages=[
@@ -102,7 +102,7 @@ class Compactor:
             ],
             model=self._model,
         )
-        response = await self._provider.chat(request)
+        response = await provider.chat(request)
         summary = (response.text or "").strip() or "(no summary produced)"
         memory.compact(session_id, summary, upto_message_id=plan.older[-1].id)
         return CompactionResult(summary, len(plan.older), response.usage)

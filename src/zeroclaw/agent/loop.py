@@ -17,6 +17,10 @@ A turn, and the hook dispatched at each step (modifying hooks may change or canc
 Void hooks (on_llm_input, on_llm_output, on_after_tool_call, after_compaction, ...) are
 never dispatched here: the loop records observer events and the ObserverBridge turns them
 into void hooks, so each lifecycle event reaches handlers exactly once.
+
+A turn takes its hook runner, its tool registry and its providers once, at its start (with
+plugins on, all three from the plugin snapshot live then), and uses them to its end: a
+plugin reload in the middle of a turn never mixes generations.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from zeroclaw.agent.compaction import CompactionResult, Compactor
-from zeroclaw.agent.tool_gate import ToolGate
+from zeroclaw.agent.tool_gate import ToolGate, ToolSource, tool_source
 from zeroclaw.config.models import AgentConfig
 from zeroclaw.hooks import (
     CompactionRequest,
@@ -77,6 +81,29 @@ OnText = Callable[[str], None]
 ProviderResolver = Callable[[str], Provider]
 
 
+@dataclass(frozen=True)  # no slots: a plugin snapshot tracks its users by weak reference
+class Providers:
+    """The providers a turn may talk to: the configured one, and how to get another by name
+    (before_model_resolve may name one; None: the agent cannot switch)."""
+
+    default: Provider
+    resolve: ProviderResolver | None = None
+
+
+# Where a turn gets its providers: fixed ones, or those of the live plugin snapshot.
+ProviderSource = Callable[[], Providers]
+
+
+def provider_source(
+    provider: Provider | ProviderSource, resolve: ProviderResolver | None = None
+) -> ProviderSource:
+    """A source for `provider`: a provider (with `resolve`) stands for itself."""
+    if isinstance(provider, Provider):
+        fixed = Providers(provider, resolve)
+        return lambda: fixed
+    return provider
+
+
 @dataclass(frozen=True, slots=True)
 class ToolExchange:
     call: ToolCall
@@ -101,14 +128,17 @@ class TurnResult:
 class _Turn:
     """What one turn knows and accumulates while it runs.
 
-    `hooks` is taken once when the turn starts: a plugin reload in the middle of a turn
-    never mixes old and new handlers within it.
+    `hooks`, `tools` and `providers` are taken once when the turn starts: a plugin reload
+    in the middle of a turn never mixes old and new plugins within it. `provider` is the one
+    this turn talks to (providers.default unless before_model_resolve chose another).
     """
 
     result: TurnResult
     channel: str
     user_id: str | None
     hooks: HookRunner
+    tools: ToolRegistry
+    providers: Providers
     provider: Provider
     model: str
     messages: list[ChatMessage] = field(default_factory=list)
@@ -133,25 +163,26 @@ class Agent:
         self,
         *,
         config: AgentConfig,
-        provider: Provider,
+        provider: Provider | ProviderSource,
         model: str,
-        tools: ToolRegistry,
+        tools: ToolRegistry | ToolSource,
         gate: ToolGate,
         memory: MemoryStore,
         hooks: HookRunner | HookSource | None = None,
         observer: Observer | None = None,
         provider_for: ProviderResolver | None = None,
     ) -> None:
+        """`provider`, `tools` and `hooks` are fixed, or sources asked once per turn (the
+        live plugin snapshot's); `provider_for` goes with a fixed `provider`."""
         self._config = config
-        self._provider = provider
+        self._providers_for_turn = provider_source(provider, provider_for)
         self._model = model
-        self._tools = tools
+        self._tools_for_turn = tool_source(tools)
         self._gate = gate
         self._memory = memory
         self._hooks_for_turn = hook_source(hooks)
         self._observer = observer or NoopObserver()
-        self._provider_for = provider_for
-        self._compactor = Compactor(config.compaction, provider, model)
+        self._compactor = Compactor(config.compaction, model)
 
     @property
     def model(self) -> str:
@@ -161,15 +192,22 @@ class Agent:
         """The hook runner a turn starting now takes (the live plugin snapshot's)."""
         return self._hooks_for_turn()
 
+    def tools_for_turn(self) -> ToolRegistry:
+        """The tool registry a turn starting now takes (the live plugin snapshot's)."""
+        return self._tools_for_turn()
+
+    def providers_for_turn(self) -> Providers:
+        """The providers a turn starting now takes (the live plugin snapshot's)."""
+        return self._providers_for_turn()
+
     # -- sessions --------------------------------------------------------------------------
 
     def start_session(self, session_id: str, *, channel: str, user_id: str | None = None) -> None:
         """A conversation begins on a channel (fires on_session_start)."""
         self._memory.ensure_session(session_id, channel=channel, user_id=user_id)
+        provider = self._providers_for_turn().default
         self._observer.record(
-            AgentStart(
-                session_id, channel, user_id, provider=self._provider.name, model=self._model
-            )
+            AgentStart(session_id, channel, user_id, provider=provider.name, model=self._model)
         )
 
     def end_session(self, session_id: str, *, channel: str, user_id: str | None = None) -> None:
@@ -203,10 +241,20 @@ class Agent:
         ones); before_model_resolve handlers see that choice and may still change it.
         """
         result = TurnResult(session_id=session_id, turn_id=uuid.uuid4().hex[:16])
-        turn = _Turn(result, channel, user_id, self._hooks_for_turn(), self._provider, self._model)
+        providers = self._providers_for_turn()
+        turn = _Turn(
+            result,
+            channel,
+            user_id,
+            self._hooks_for_turn(),
+            self._tools_for_turn(),
+            providers,
+            providers.default,
+            self._model,
+        )
         turn.requested = ModelResolve(
             session_id,
-            provider or self._provider.name,
+            provider or providers.default.name,
             self._model if model is None else model,
         )
         inbound = await turn.hooks.run(
@@ -297,7 +345,9 @@ class Agent:
         if (await turn.hooks.run(Event.BEFORE_COMPACTION, request)).cancelled:
             return None
         started = time.perf_counter()
-        compaction = await self._compactor.run(result.session_id, plan, self._memory)
+        compaction = await self._compactor.run(
+            result.session_id, plan, self._memory, turn.providers.default
+        )
         result.usage += compaction.usage
         self._observer.record(
             Compaction(
@@ -326,21 +376,20 @@ class Agent:
         return ChatMessage("system", "\n\n".join([prompt.system_prompt, *prompt.context]))
 
     async def _resolve_model(self, turn: _Turn) -> tuple[Provider, str]:
-        requested = turn.requested or ModelResolve(
-            turn.session_id, self._provider.name, self._model
-        )
+        default = turn.providers.default
+        requested = turn.requested or ModelResolve(turn.session_id, default.name, self._model)
         resolved = await turn.hooks.run(Event.BEFORE_MODEL_RESOLVE, requested)
         if resolved.cancelled:
             raise TurnBlocked(resolved.reason or "before_model_resolve cancelled")
         choice = resolved.payload
-        if choice.provider == self._provider.name:
-            return self._provider, choice.model
-        if self._provider_for is None:
+        if choice.provider == default.name:
+            return default, choice.model
+        if turn.providers.resolve is None:
             raise UnknownProviderError(
                 f"this agent cannot switch to provider {choice.provider!r}",
                 hint="use the configured provider (llm.provider)",
             )
-        return self._provider_for(choice.provider), choice.model
+        return turn.providers.resolve(choice.provider), choice.model
 
     async def _call_llm(
         self, turn: _Turn, *, offer_tools: bool, on_text: OnText | None
@@ -354,7 +403,7 @@ class Agent:
         request = ChatRequest(
             messages=call.messages,
             model=call.model,
-            tools=tuple(self._tools.specs()) if offer_tools else (),
+            tools=tuple(turn.tools.specs()) if offer_tools else (),
         )
         turn.result.llm_calls += 1
         request_id = f"{turn.result.turn_id}-{turn.result.llm_calls}"
@@ -423,7 +472,9 @@ class Agent:
         ids = (turn.session_id, turn.result.turn_id, call.id, call.name)
         self._observer.record(ToolCallStarted(*ids, call.arguments))
         started = time.perf_counter()
-        outcome = await self._gate.run(turn.session_id, call, turn.tool_calls, hooks=turn.hooks)
+        outcome = await self._gate.run(
+            turn.session_id, call, turn.tool_calls, hooks=turn.hooks, tools=turn.tools
+        )
         turn.tool_calls += 1
         result = await self._persistable(turn, call, outcome.result)
         self._observer.record(

@@ -6,6 +6,9 @@ configured plugins afresh in this process: states, grants and limits are what th
 would get; call counters start at zero here (a running agent's live counters are in its
 metrics). Loading needs wasmtime (`pip install 'zeroclaw[plugins]'`); nothing here imports
 it before a command runs.
+
+`reload` and `status` talk to a running gateway (its /api/plugins endpoints, with a bearer
+token); `approve NAME` works on the approvals file in the data dir, gateway or not.
 """
 
 from __future__ import annotations
@@ -13,24 +16,32 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
+import httpx
 import typer
 from rich.markup import escape
 
 from zeroclaw.cli.plugins_build_cmd import build
 from zeroclaw.cli.state import err_console, state_of, user_errors
 from zeroclaw.config import Config
+from zeroclaw.config.models import PluginsConfig
 from zeroclaw.errors import ZeroClawError
-from zeroclaw.plugins.capabilities import Grants, Refusal
-from zeroclaw.plugins.manifest import MANIFEST_FILE
+from zeroclaw.gateway.auth import TOKEN_ENV
+from zeroclaw.gateway.plugin_bodies import PluginReloadResult, PluginsStatus
+from zeroclaw.gateway.settings import GatewaySettings
+from zeroclaw.plugins.capabilities import Grants, Refusal, grants_for_plugin
+from zeroclaw.plugins.errors import ManifestError
+from zeroclaw.plugins.manifest import MANIFEST_FILE, PluginManifest, load_manifest
+from zeroclaw.plugins.permissions import ApprovalStore
 
 if TYPE_CHECKING:
     from zeroclaw.plugins.loader import LoadedPlugin, PluginStatus
     from zeroclaw.plugins.registry import PluginSnapshot
 
 plugins_app = typer.Typer(
-    help="Validate, list and inspect WebAssembly plugins.", no_args_is_help=True
+    help="Validate, list, inspect, reload and approve WebAssembly plugins.",
+    no_args_is_help=True,
 )
 plugins_app.command("build")(build)
 
@@ -116,6 +127,215 @@ def info(
                 )
         for line in _info_lines(status):
             typer.echo(line)
+
+
+GatewayUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--url", help="The running gateway's base URL (default: gateway.host and gateway.port)."
+    ),
+]
+GatewayToken = Annotated[
+    str | None,
+    typer.Option(
+        "--token",
+        envvar=TOKEN_ENV,
+        show_envvar=True,
+        help="A bearer token the gateway accepts.",
+    ),
+]
+
+
+@plugins_app.command("reload")
+def reload(ctx: typer.Context, url: GatewayUrl = None, token: GatewayToken = None) -> None:
+    """Make a running gateway reload its plugins (as SIGHUP does) and show how it ended:
+    the new generation serving, or why the running plugins stay (exit 1)."""
+    config = state_of(ctx).config()
+    with user_errors():
+        body = _gateway_call(config.gateway, "POST", "/api/plugins/reload", url, token)
+    result = PluginReloadResult.model_validate(body)
+    for line in _reload_lines(result):
+        typer.echo(line)
+    if not result.swapped:
+        raise typer.Exit(1)
+
+
+@plugins_app.command("status")
+def status(ctx: typer.Context, url: GatewayUrl = None, token: GatewayToken = None) -> None:
+    """A running gateway's plugins: the generation serving, each plugin's state and grants,
+    the last reload and the last failed one (with its reason)."""
+    config = state_of(ctx).config()
+    with user_errors():
+        body = _gateway_call(config.gateway, "GET", "/api/plugins/status", url, token)
+    for line in _status_lines(PluginsStatus.model_validate(body)):
+        typer.echo(line)
+
+
+@plugins_app.command("approve")
+def approve(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The plugin's name (from its plugin.toml).")],
+) -> None:
+    """Approve the capabilities plugin NAME is granted under the current config, for
+    plugins.require_approval_for_new_capabilities. Works offline: it writes the approvals
+    file in the data dir, and a running gateway applies it at its next reload."""
+    config = state_of(ctx).config()
+    with user_errors():
+        _require_wasmtime()
+        manifest = _find_manifest(config.plugins, name)
+        grants = grants_for_plugin(manifest.name, manifest.requested_capabilities, config.plugins)
+        store = ApprovalStore.for_data_dir(config.data_dir)
+        approval = store.approve(name, [str(c) for c in grants.granted])
+    typer.echo(
+        f"approved {name} {manifest.version}: grants {', '.join(approval.grants) or 'none'} "
+        f"({approval.grant_hash[:19]}...) in {store.path}"
+    )
+    for refusal in grants.refused:
+        typer.echo(f"  not granted (not approved either): {refusal.capability}")
+    typer.echo("A running gateway serves it from its next reload: `zeroclaw plugins reload`.")
+    if not config.plugins.require_approval_for_new_capabilities:
+        typer.echo(
+            "note: plugins.require_approval_for_new_capabilities is off: reloads do not "
+            "check approvals"
+        )
+
+
+# -- the running gateway -----------------------------------------------------------------------
+
+
+def _gateway_url(settings: GatewaySettings) -> str:
+    """Where the gateway of `settings` answers locally (a wildcard bind -> loopback)."""
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(settings.host, settings.host)
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{settings.port}"
+
+
+def _gateway_call(
+    settings: GatewaySettings, method: str, path: str, url: str | None, token: str | None
+) -> Any:
+    base = (url or _gateway_url(settings)).rstrip("/")
+    if not token:
+        raise ZeroClawError(
+            "no token for the gateway",
+            hint=f"pass --token, or set {TOKEN_ENV} (the token itself, not its hash)",
+        )
+    try:
+        response = httpx.request(
+            method,
+            base + path,
+            headers={"Authorization": f"Bearer {token}"},
+            # a reload compiles and instantiates every plugin: give it the turn timeout
+            timeout=settings.request_timeout_s,
+        )
+    except httpx.HTTPError as exc:
+        raise ZeroClawError(
+            f"no answer from a gateway at {base}: {exc}",
+            hint="start one with `zeroclaw gateway`, or pass its address with --url",
+        ) from None
+    if response.status_code == 401:
+        raise ZeroClawError(
+            f"the gateway at {base} refused the token",
+            hint=f"pass a token it accepts with --token or {TOKEN_ENV}",
+        )
+    if response.is_error:
+        raise ZeroClawError(
+            f"the gateway at {base} answered {response.status_code}: " + _error_message(response)
+        )
+    return response.json()
+
+
+def _error_message(response: httpx.Response) -> str:
+    try:
+        return str(response.json()["error"]["message"])
+    except (ValueError, KeyError, TypeError):
+        return response.text[:200]
+
+
+def _find_manifest(config: PluginsConfig, name: str) -> PluginManifest:
+    from zeroclaw.plugins.loader import plugin_directories
+
+    directories, _ = plugin_directories(config.dirs)
+    found = []
+    for directory in directories:
+        try:
+            manifest = load_manifest(directory)
+        except ManifestError:
+            continue
+        if manifest.name == name:
+            return manifest
+        found.append(manifest.name)
+    raise ZeroClawError(
+        f"no plugin named {name!r} in plugins.dirs (found: {', '.join(found) or 'none'})",
+        hint="`zeroclaw plugins list` shows them",
+    )
+
+
+def _reload_lines(result: PluginReloadResult) -> Iterator[str]:
+    if result.swapped:
+        yield (
+            f"reloaded: generation {result.generation} serves {result.plugins} plugin(s) "
+            f"(replacing {result.previous_generation}) in {result.duration_ms:.0f} ms"
+        )
+    else:
+        yield f"rolled back: generation {result.generation} keeps serving"
+        yield f"  reason: {result.reason}"
+    yield from _report_details(result)
+
+
+def _report_details(result: PluginReloadResult) -> Iterator[str]:
+    for problem in result.problems:
+        if problem != result.reason:
+            yield f"  failed: {problem}"
+    for change in result.permission_changes:
+        changes = [f"+{g}" for g in change.added] + [f"-{g}" for g in change.removed]
+        kind = "new plugin" if change.new_plugin else "grants"
+        yield f"  {change.plugin}: {kind} {' '.join(changes)}"
+    for name in result.awaiting_approval:
+        yield f"  awaiting approval: {name} (`zeroclaw plugins approve {name}`, then reload)"
+    for line in result.still_failing:
+        yield f"  still failing (not serving before either): {line}"
+
+
+def _status_lines(status: PluginsStatus) -> Iterator[str]:
+    if not status.enabled:
+        yield "plugins.enabled = false: the gateway loads no plugins."
+        return
+    watching = ", ".join(status.watching) or "nothing"
+    hot = f"on, watching {watching}" if status.hot_reload else "off (reload on demand)"
+    yield f"generation {status.generation}, {len(status.plugins)} plugin(s); hot reload: {hot}"
+    if status.watcher_error:
+        yield f"watcher stopped: {status.watcher_error}"
+    if status.require_approval_for_new_capabilities:
+        yield "new capabilities need approval (plugins.require_approval_for_new_capabilities)"
+    if status.serving_blocker:
+        yield f"NOT SERVING (503): {status.serving_blocker}"
+    counts = status.reloads
+    yield f"reloads: {counts.swapped} swapped, {counts.rolled_back} rolled back"
+    if status.last_reload is not None:
+        yield "last reload: " + _when(status.last_reload)
+    failure = status.last_failure
+    if failure is not None:
+        if failure != status.last_reload:
+            yield "last failed reload: " + _when(failure)
+        yield f"  reason: {failure.reason}"
+        yield from _report_details(failure)
+    if status.retiring:
+        generations = ", ".join(map(str, status.retiring))
+        yield f"replaced, still in use by a turn in flight: generation {generations}"
+    for plugin in status.plugins:
+        state = plugin.state + (" (required)" if plugin.required else "")
+        line = f"{plugin.name}  {plugin.version or '?'}  {plugin.package or '?'}  {state}"
+        if plugin.error:
+            yield f"{line}  {plugin.error.splitlines()[0]}"
+        else:
+            yield f"{line}  grants: {', '.join(plugin.grants) or 'none'}"
+
+
+def _when(result: PluginReloadResult) -> str:
+    at = result.at.strftime("%Y-%m-%d %H:%M:%S UTC")
+    if result.swapped:
+        return f"swapped to generation {result.generation} ({result.trigger}, {at})"
+    return f"rolled back, generation {result.generation} kept ({result.trigger}, {at})"
 
 
 # -- loading -----------------------------------------------------------------------------------

@@ -1,4 +1,8 @@
-"""`zeroclaw tools`: list the tools the model sees, and call one by hand."""
+"""`zeroclaw tools`: list the tools the model sees, and call one by hand.
+
+Both work on what a turn would use now: the native tools plus, with plugins on, the tools of
+the loaded tool plugins (a native tool of the same name wins). `tools call` runs a plugin
+tool through the same gate as a native one: policy, approval, before_tool_call, schema."""
 
 from __future__ import annotations
 
@@ -23,7 +27,8 @@ tools_app = typer.Typer(help="List and call tools.", no_args_is_help=True)
 
 @tools_app.command("list")
 def list_tools(ctx: typer.Context) -> None:
-    """Every tool with its owner, whether it changes things, and what the policy says."""
+    """Every tool with its owner (native or plugin:NAME), whether it changes things, and
+    what the policy says; then any tool name two owners offered, and which one is used."""
     config = state_of(ctx).config()
     console = Console()
     with (
@@ -32,19 +37,22 @@ def list_tools(ctx: typer.Context) -> None:
             AgentRuntime.from_config(config, approver=choose_approver(console, yes=False))
         ) as runtime,
     ):
+        tools = runtime.live_tools()
         table = Table("tool", "owner", "changes", "policy", "description")
-        for spec in runtime.tools.specs():
-            tool = runtime.tools.get(spec.name)
+        for spec in tools.specs():
+            tool = tools.get(spec.name)
             mutating = tool is not None and tool.mutating
             decision = runtime.policy.check_call(spec.name, mutating, 0)
             table.add_row(
                 spec.name,
-                runtime.tools.owner_of(spec.name) or "?",
+                tools.label_of(spec.name) or "?",
                 "yes" if mutating else "no",
                 decision.action,
                 spec.description,
             )
         console.print(table)
+        for conflict in tools.conflicts:
+            console.print(f"[yellow]conflict:[/] {escape(conflict.describe())}", highlight=False)
 
 
 @tools_app.command("call")

@@ -329,7 +329,25 @@ class PluginsConfig(Section):
         description="Directories searched for plugins (each subdirectory with a plugin.toml).",
         examples=[["plugins"]],
     )
-    hot_reload: bool = Field(False, description="Watch the plugin dirs and reload on change.")
+    hot_reload: bool = Field(
+        False,
+        description="Watch the plugin dirs and reload on change. A reload that fails keeps the "
+        "running plugins serving. Without it, reload with SIGHUP, POST /api/plugins/reload or "
+        "`zeroclaw plugins reload`.",
+    )
+    reload_debounce_ms: int = Field(
+        200,
+        ge=10,
+        le=60_000,
+        description="With hot_reload: a reload starts once the plugin dirs have had no change "
+        "for this long, so a file still being written is not loaded.",
+    )
+    require_approval_for_new_capabilities: bool = Field(
+        False,
+        description="A reload that would grant a plugin a capability its running version does "
+        "not have (or add a plugin with any grant) leaves the running plugins serving until "
+        "`zeroclaw plugins approve NAME` approves the new grant set.",
+    )
     limits: PluginLimits = Field(default_factory=PluginLimits)
     capabilities: CapabilityRules = Field(default_factory=CapabilityRules)
     overrides: dict[str, PluginOverride] = Field(

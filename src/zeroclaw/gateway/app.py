@@ -8,6 +8,8 @@ store, and shapes the answer. Nothing else happens here.
   POST /v1/chat/completions   OpenAI Chat Completions, whole or streamed (SSE)
   GET  /v1/models             the model names /v1/chat/completions accepts
   GET  /api/sessions/{id}     a session's stored history
+  GET  /api/plugins/status    the plugin generation serving, its plugins, the last reloads
+  POST /api/plugins/reload    reload the plugins now (as SIGHUP does) -> how it ended
   GET  /openapi.json          the schema of all of the above
 """
 
@@ -38,7 +40,13 @@ from zeroclaw.gateway.bodies import (
     WebhookResponse,
 )
 from zeroclaw.gateway.body_limit import BodyLimit
-from zeroclaw.gateway.errors import InvalidRequest, NotFound, PairingRefused, install_error_handlers
+from zeroclaw.gateway.errors import (
+    InvalidRequest,
+    NotFound,
+    PairingRefused,
+    PluginsDisabled,
+    install_error_handlers,
+)
 from zeroclaw.gateway.openai_api import (
     ChatCompletion,
     ChatCompletionRequest,
@@ -48,6 +56,7 @@ from zeroclaw.gateway.openai_api import (
     completion_id,
 )
 from zeroclaw.gateway.pairing import PairingCodeError
+from zeroclaw.gateway.plugin_bodies import PluginReloadResult, PluginsStatus
 from zeroclaw.gateway.state import Authenticated, GatewayState, State
 from zeroclaw.gateway.streaming import completion_stream
 from zeroclaw.messages import ChatMessage
@@ -55,7 +64,7 @@ from zeroclaw.messages import ChatMessage
 SESSION_HEADER = "X-Session-Id"
 
 _ERRORS: dict[int | str, dict[str, object]] = {
-    status: {"model": ErrorBody} for status in (400, 401, 404, 413, 422, 429, 502, 504)
+    status: {"model": ErrorBody} for status in (400, 401, 404, 409, 413, 422, 429, 502, 503, 504)
 }
 
 router = APIRouter()
@@ -186,6 +195,21 @@ async def session_history(session_id: str, caller: Authenticated, state: State) 
     if info is None:
         raise NotFound(f"no session {session_id!r} in memory")
     return SessionHistory.of(info, memory.session_messages(session_id))
+
+
+@router.get("/api/plugins/status", response_model=PluginsStatus, tags=["plugins"])
+async def plugins_status(caller: Authenticated, state: State) -> PluginsStatus:
+    reloader = state.runtime.reloader
+    return PluginsStatus.disabled() if reloader is None else PluginsStatus.of(reloader.status())
+
+
+@router.post("/api/plugins/reload", response_model=PluginReloadResult, tags=["plugins"])
+async def reload_plugins(caller: Authenticated, state: State) -> PluginReloadResult:
+    """200 whether the candidate was swapped in or refused: `swapped` and `reason` say."""
+    reloader = state.runtime.reloader
+    if reloader is None:
+        raise PluginsDisabled()
+    return PluginReloadResult.of(await reloader.reload_async("api"))
 
 
 # -- translation ----------------------------------------------------------------------------

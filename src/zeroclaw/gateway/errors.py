@@ -82,6 +82,29 @@ class AgentFailed(GatewayError):
     status, type, code = 502, "agent_error", "agent_failed"
 
 
+class PluginsDisabled(GatewayError):
+    status, type, code = 409, "invalid_request_error", "plugins_disabled"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "plugins are disabled (plugins.enabled = false): there is nothing to reload"
+        )
+
+
+class RequiredPluginUnavailable(GatewayError):
+    """A required plugin is quarantined: the gateway refuses turns rather than run them
+    without it."""
+
+    status, type, code = 503, "service_unavailable", "required_plugin_unavailable"
+
+    def __init__(self, blocker: str) -> None:
+        super().__init__(
+            f"a required plugin cannot serve, so no turn runs: {blocker}; see GET "
+            "/api/plugins/status, fix the plugin and reload (POST /api/plugins/reload), or "
+            "wait for its circuit breaker's next probe"
+        )
+
+
 class TurnTimedOut(GatewayError):
     status, type, code = 504, "timeout_error", "request_timeout"
 

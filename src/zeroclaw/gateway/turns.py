@@ -2,7 +2,7 @@
 
 The routes hand a message here and get a `TurnResult` back, or a `GatewayError` that
 already says which status it is (504 past `request_timeout_s`, 502 when the agent or its
-provider failed).
+provider failed, 503 while a required plugin is quarantined).
 
 Sessions. The first turn this process runs for a session starts it (on_session_start).
 A session the client named lives on: `end_sessions` ends those when the gateway stops.
@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from zeroclaw.agent import AgentRuntime, TurnResult
 from zeroclaw.agent.loop import OnText
 from zeroclaw.errors import ZeroClawError
-from zeroclaw.gateway.errors import AgentFailed, TurnTimedOut
+from zeroclaw.gateway.errors import AgentFailed, RequiredPluginUnavailable, TurnTimedOut
 from zeroclaw.gateway.model_choice import ModelChoice
 from zeroclaw.gateway.sessions import SessionLocks
 from zeroclaw.messages import ChatMessage
@@ -53,6 +53,9 @@ class GatewayTurns:
         session has no history yet; a session with history keeps its own. A `one_off`
         session ends with its turn.
         """
+        blocker = self.serving_blocker()
+        if blocker is not None:
+            raise RequiredPluginUnavailable(blocker)
         deadline = asyncio.timeout(self._timeout_s)
         try:
             async with deadline, self._locks.hold(session_id):
@@ -82,6 +85,21 @@ class GatewayTurns:
             # A bug below us is still the agent failing, not the client's request.
             _LOG.exception("turn of session %s failed", session_id)
             raise _failed(error) from error
+
+    def serving_blocker(self) -> str | None:
+        """Why turns are refused now: a required plugin is quarantined and its cool-down
+        is still running. Once it is over a turn goes through, to be the breaker's probe
+        (refusing every turn would keep the plugin quarantined for good)."""
+        plugins = self._runtime.plugins
+        if plugins is None:
+            return None
+        snapshot = plugins.current()
+        blocker = snapshot.serving_blocker()
+        cooling = any(
+            plugin.required and plugin.calls.breaker_status().retry_in_s
+            for plugin in snapshot.plugins.values()
+        )
+        return blocker if cooling else None
 
     def delivered(self, result: TurnResult, *, recipient: str) -> None:
         """The reply went out to the client (fires on_message_sent)."""

@@ -3,8 +3,9 @@
 Importing this package never imports wasmtime: with `plugins.enabled = false` the host must
 not even load it. Only `zeroclaw.plugins.engine`, `zeroclaw.plugins.compile_cache` and the
 runtime modules built on them (`conversion`, `instance`, `runtime`, `loader`, `adapters`,
-`registry`) import wasmtime; import those only when plugins are enabled. The entry point is
-`zeroclaw.plugins.registry.PluginRegistry`; see docs/plugins-runtime.md.
+`tool_adapter`, `provider_adapter`, `registry`) import wasmtime; import those only when
+plugins are enabled. The entry point is `zeroclaw.plugins.registry.PluginRegistry`; see
+docs/plugins-runtime.md.
 """
 
 from zeroclaw.plugins.abi import (

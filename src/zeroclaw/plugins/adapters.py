@@ -1,5 +1,6 @@
-"""Plugin-backed objects the host already knows how to use: hook handlers (tools and
-providers follow in their own issue).
+"""Plugin-backed hook handlers: hook plugins as objects the HookRunner already knows how to
+use. (Tool plugins as `Tool`s: tool_adapter.py; provider plugins as `Provider`s:
+provider_adapter.py.)
 
 `PluginHookHandler` implements `zeroclaw.hooks.handler.HookHandler`, so a hook plugin joins
 the HookRunner beside native handlers: same ordering (its `priority` from plugin.toml,

@@ -31,13 +31,14 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from jsonschema import validators
+from jsonschema.exceptions import SchemaError
 from wasmtime.component import ComponentInstanceType, FuncType, Linker
 
 from zeroclaw.config.models import PluginLimits, PluginOverride, PluginsConfig
@@ -72,6 +73,7 @@ from zeroclaw.plugins.host import (
 from zeroclaw.plugins.instance import InstanceFactory, StoreLimits, WasiSettings
 from zeroclaw.plugins.manifest import (
     MANIFEST_FILE,
+    TOOL_NAME,
     PluginManifest,
     component_file,
     effective_limits,
@@ -83,8 +85,6 @@ from zeroclaw.plugins.traps import CallLimits, classify
 _LOG = logging.getLogger("zeroclaw.plugins")
 
 PluginState = Literal["loaded", "failed", "disabled", "quarantined"]
-
-_TOOL_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -334,8 +334,8 @@ def _describe(
     if kind == "zeroclaw:hooks":
         return _with_events(plugin, call("handles"))
     if kind == "zeroclaw:tools":
-        return replace(plugin, tools=_tool_specs(plugin.name, call("tools")))
-    return replace(plugin, provider=_provider_info(call("info")))
+        return _with_tools(plugin, _tool_specs(plugin.name, call("tools")))
+    return replace(plugin, provider=_provider_info(plugin.name, call("info")))
 
 
 def _with_events(plugin: LoadedPlugin, handled: list[str]) -> LoadedPlugin:
@@ -365,7 +365,7 @@ def _tool_specs(plugin: str, specs: list[dict[str, Any]]) -> tuple[PluginToolSpe
     found: dict[str, PluginToolSpec] = {}
     for spec in specs:
         name = spec["name"]
-        if not _TOOL_NAME.fullmatch(name):
+        if not TOOL_NAME.fullmatch(name):
             raise DescribeError(
                 f"plugin {plugin!r} offers a tool named {name!r}: a tool name is 1 to 64 "
                 "letters, digits, _ or -",
@@ -383,11 +383,43 @@ def _tool_specs(plugin: str, specs: list[dict[str, Any]]) -> tuple[PluginToolSpe
                 f"object ({schema})",
                 hint='write a JSON Schema object, e.g. {"type": "object", "properties": {}}',
             )
+        _check_schema(plugin, name, schema)
         found[name] = PluginToolSpec(name, spec["description"], schema)
     return tuple(found.values())
 
 
-def _provider_info(info: dict[str, Any]) -> PluginProviderInfo:
+def _check_schema(plugin: str, tool: str, schema: dict[str, Any]) -> None:
+    """The schema the host validates every call's arguments against must itself be valid
+    (checked here, so a bad one fails the load instead of every turn)."""
+    try:
+        validators.validator_for(schema).check_schema(schema)
+    except SchemaError as exc:
+        raise DescribeError(
+            f"plugin {plugin!r}: the parameters-schema of tool {tool!r} is not a valid JSON "
+            f"Schema: {exc.message}",
+            hint="fix the schema the plugin's tools() returns",
+        ) from None
+
+
+def _with_tools(plugin: LoadedPlugin, tools: tuple[PluginToolSpec, ...]) -> LoadedPlugin:
+    offered = {tool.name for tool in tools}
+    unknown = sorted(plugin.manifest.read_only_tools - offered)
+    warnings = list(plugin.warnings)
+    if unknown:
+        warnings.append(
+            f"plugin {plugin.name!r}: [tools] read_only in plugin.toml names "
+            f"{', '.join(map(repr, unknown))}, which its tools() does not offer "
+            f"(it offers {', '.join(map(repr, sorted(offered))) or 'none'})"
+        )
+    return replace(plugin, tools=tools, warnings=tuple(warnings))
+
+
+def _provider_info(plugin: str, info: dict[str, Any]) -> PluginProviderInfo:
+    if not info["default_model"].strip():
+        raise DescribeError(
+            f"plugin {plugin!r}: info() returned an empty default-model",
+            hint="name the model used when the user asks for none",
+        )
     return PluginProviderInfo(
         display_name=info["display_name"],
         default_model=info["default_model"],

@@ -14,6 +14,8 @@ timeout_ms = 200
 memory_mb = 64
 [config]                           # the plugin's own settings (zeroclaw:host/config)
 greeting = "hello"
+[tools]                            # tool plugins only
+read_only = ["word_count"]         # tools that change nothing; any other tool is mutating
 ```
 
 Unknown keys are errors, like in the config file. Limits resolve in three steps: the
@@ -126,6 +128,29 @@ class ManifestLimits(BaseModel):
     fuel: int | None = Field(None, ge=1)
 
 
+# What a tool may be called (the WIT's tool-spec.name).
+TOOL_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def _tool_name(value: str) -> str:
+    if not TOOL_NAME.fullmatch(value):
+        raise ValueError("must be a tool name: 1 to 64 letters, digits, _ or -")
+    return value
+
+
+class ManifestTools(BaseModel):
+    """`[tools]` (tool plugins only): what the host should know about the plugin's tools.
+
+    `read_only`: the tools that change nothing (no files, no remote state, no memory). The
+    security policy lets such a tool run in `read_only` autonomy and without approval in
+    `supervised` autonomy; every tool not listed is treated as mutating.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    read_only: list[Annotated[str, AfterValidator(_tool_name)]] = Field(default_factory=list)
+
+
 class PluginManifest(BaseModel):
     """A validated plugin.toml."""
 
@@ -141,6 +166,7 @@ class PluginManifest(BaseModel):
     secrets: list[Annotated[str, AfterValidator(_secret_name)]] = Field(default_factory=list)
     limits: ManifestLimits = Field(default_factory=ManifestLimits)
     config: dict[str, Any] = Field(default_factory=dict)
+    tools: ManifestTools | None = None
 
     @field_validator("priority")
     @classmethod
@@ -150,6 +176,16 @@ class PluginManifest(BaseModel):
             raise ValueError(f"applies to hook plugins (zeroclaw:hooks) only, not {package}")
         return value
 
+    @field_validator("tools")
+    @classmethod
+    def _tools_for_tool_plugins(
+        cls, value: ManifestTools | None, info: ValidationInfo
+    ) -> ManifestTools | None:
+        package = info.data.get("wit_package", "")
+        if value is not None and package and not package.startswith("zeroclaw:tools@"):
+            raise ValueError(f"applies to tool plugins (zeroclaw:tools) only, not {package}")
+        return value
+
     @property
     def package(self) -> WitPackage:
         return parse_wit_package(self.wit_package)
@@ -157,6 +193,11 @@ class PluginManifest(BaseModel):
     @property
     def hook_priority(self) -> int:
         return self.priority or 0
+
+    @property
+    def read_only_tools(self) -> frozenset[str]:
+        """The tools `[tools] read_only` declares read-only (every other one is mutating)."""
+        return frozenset(self.tools.read_only) if self.tools is not None else frozenset()
 
     @property
     def requested_capabilities(self) -> list[Capability]:
@@ -243,6 +284,7 @@ def _valid_keys(loc: tuple[str | int, ...]) -> str:
     tables: dict[tuple[str | int, ...], type[BaseModel]] = {
         (): PluginManifest,
         ("limits",): ManifestLimits,
+        ("tools",): ManifestTools,
     }
     model = tables.get(loc[:-1])
     if model is None:

@@ -1,15 +1,15 @@
 """PluginSnapshot (immutable) and PluginRegistry (holds the current one, swaps it at once).
 
 A snapshot is everything one generation of plugins offers: the loaded plugins, their hook
-handlers in dispatch order, their tools and providers (used by the next issue), and what
-failed to load. It never changes after it is built; a reload builds a new one beside it
+handlers in dispatch order, their tools (`plugin_tools`) and providers (`provider`), and
+what failed to load. It never changes after it is built; a reload builds a new one beside it
 and `publish` makes it current in one reference assignment, so a reader sees either the
 old snapshot or the new one, whole.
 
 How the host uses it: an agent turn takes `registry.current()` once, at its start, and
 uses that snapshot's handlers to its end (see docs/plugins-runtime.md). Calls in flight
-finish on the snapshot they started with; a replaced snapshot is closed by whoever
-replaced it (`retire`) once its turns are done.
+finish on the snapshot they started with; a replaced snapshot is retired
+(`registry.users`, see hot_reload.py) and closed once its last turn or call is done.
 
 This module imports wasmtime (through the loader); import it only when plugins are enabled.
 """
@@ -21,6 +21,7 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
 
@@ -31,6 +32,7 @@ from zeroclaw.observability import NoopObserver, Observer, PluginLoaded
 from zeroclaw.plugins.adapters import PluginHookHandler, hook_handlers
 from zeroclaw.plugins.engine import EngineSettings, PluginEngine
 from zeroclaw.plugins.host import HostServices
+from zeroclaw.plugins.hot_reload import SnapshotUsers
 from zeroclaw.plugins.loader import (
     LoadContext,
     LoadedPlugin,
@@ -42,7 +44,9 @@ from zeroclaw.plugins.loader import (
     plugin_directories,
     required_error,
 )
+from zeroclaw.plugins.provider_adapter import PluginProvider, provider_for
 from zeroclaw.plugins.runtime import RuntimeSettings
+from zeroclaw.plugins.tool_adapter import PluginToolSet, plugin_tools
 
 CACHE_DIR_NAME = "plugin-cache"
 
@@ -75,6 +79,18 @@ class PluginSnapshot:
     def providers(self) -> Mapping[str, PluginProviderInfo]:
         """Plugin name -> what it said about itself (provider plugins)."""
         return {name: p.provider for name, p in self.plugins.items() if p.provider is not None}
+
+    @cached_property
+    def plugin_tools(self) -> PluginToolSet:
+        """The tools of this generation's tool plugins as `Tool`s, a name two plugins offer
+        settled (the plugin whose name sorts first keeps it); made once per snapshot."""
+        return plugin_tools(self.plugins)
+
+    def provider(self, name: str) -> PluginProvider | None:
+        """The provider plugin `name` as a `Provider` (the provider factory's plugin
+        resolver); None if no plugin has that name, an `UnknownProviderError` if one does
+        but cannot serve (not a provider plugin, failed to load, disabled)."""
+        return provider_for(self.plugins, self.statuses, name)
 
     @property
     def load_errors(self) -> tuple[PluginStatus, ...]:
@@ -130,6 +146,8 @@ class PluginRegistry:
         self._generations = itertools.count(1)
         self._engines: dict[EngineSettings, PluginEngine] = {}
         self._lock = threading.Lock()
+        # Replaced snapshots, closed once their last turn or call is done (hot_reload.py).
+        self.users = SnapshotUsers()
 
     @classmethod
     def for_config(
@@ -216,10 +234,11 @@ class PluginRegistry:
             return engine
 
     def close(self) -> None:
-        """Close the current snapshot, let its running calls end (the epoch tickers must
-        run until then, or a looping guest would never be interrupted), stop the tickers,
-        close the host services."""
+        """Close the current snapshot and the replaced ones still in use, let their running
+        calls end (the epoch tickers must run until then, or a looping guest would never be
+        interrupted), stop the tickers, close the host services."""
         self._current.close()
+        self.users.close()
         self._current.wait_idle()
         with self._lock:
             engines, self._engines = list(self._engines.values()), {}

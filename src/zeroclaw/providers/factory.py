@@ -9,7 +9,14 @@ Resolution of a name, native first:
 
 `build_provider` assembles what the runtime talks to: a `RouterProvider` whose default is
 a `ResilientProvider` over `[llm.provider, *llm.fallbacks]`, and whose hints come from
-`llm.routes` (each route falls back on `llm.fallbacks` too).
+`llm.routes` (each route falls back on `llm.fallbacks` too). Any of these names may be a
+plugin provider, so the wrappers retry, fall back from and route to plugins like any
+provider.
+
+With plugins on, the runtime builds this once per plugin snapshot
+(`factory.for_plugins(snapshot.provider).build()`): a reload never leaves a chain pointing
+at a plugin of a replaced snapshot, and the native providers (and their connection pools)
+are shared by every snapshot's chain.
 """
 
 from __future__ import annotations
@@ -66,6 +73,40 @@ class ProviderFactory:
         # not kept, since a plugin reload may replace them.
         self._native: dict[str, Provider] = {}
 
+    def for_plugins(self, plugin_resolver: PluginResolver | None) -> ProviderFactory:
+        """A factory resolving plugin names through `plugin_resolver` (one plugin
+        snapshot's), sharing this one's native providers."""
+        factory = ProviderFactory(self._config, plugin_resolver=plugin_resolver)
+        factory._native = self._native
+        return factory
+
+    def build(self, *, sleep: Sleep = asyncio.sleep) -> Provider:
+        """The provider the runtime talks to (see `build_provider`)."""
+        llm_config = self._config
+        primary = ChainLink(
+            llm_config.provider,
+            self.create(llm_config.provider),
+            self.default_model(llm_config.provider),
+        )
+        fallbacks = [
+            ChainLink(name, self.create(name), self.default_model(name))
+            for name in dict.fromkeys(llm_config.fallbacks)
+            if name != llm_config.provider
+        ]
+        default = ResilientProvider([primary, *fallbacks], llm_config.retry, sleep=sleep)
+        routes: dict[str, tuple[Provider, str]] = {}
+        for hint, route in llm_config.routes.items():
+            link = ChainLink(route.provider, self.create(route.provider), route.model)
+            chain = [link, *(f for f in fallbacks if f.name != route.provider)]
+            routes[hint] = (ResilientProvider(chain, llm_config.retry, sleep=sleep), route.model)
+        return RouterProvider(default, routes)
+
+    def resilient(self, name: str, *, sleep: Sleep = asyncio.sleep) -> Provider:
+        """Provider `name` alone, with the configured retries (what before_model_resolve
+        switches a turn to)."""
+        link = ChainLink(name, self.create(name), self.default_model(name))
+        return ResilientProvider([link], self._config.retry, sleep=sleep)
+
     def create(self, name: str) -> Provider:
         if name.startswith(PLUGIN_PREFIX):
             return self._from_plugin(name.removeprefix(PLUGIN_PREFIX), requested=name)
@@ -120,21 +161,4 @@ def build_provider(
     Every provider named by the config (default, fallbacks, routes) is created now, so a
     missing API key or an unknown name is reported at start, not in the middle of a turn.
     """
-    factory = ProviderFactory(llm_config, plugin_resolver=plugin_resolver)
-    primary = ChainLink(
-        llm_config.provider,
-        factory.create(llm_config.provider),
-        factory.default_model(llm_config.provider),
-    )
-    fallbacks = [
-        ChainLink(name, factory.create(name), factory.default_model(name))
-        for name in dict.fromkeys(llm_config.fallbacks)
-        if name != llm_config.provider
-    ]
-    default = ResilientProvider([primary, *fallbacks], llm_config.retry, sleep=sleep)
-    routes: dict[str, tuple[Provider, str]] = {}
-    for hint, route in llm_config.routes.items():
-        link = ChainLink(route.provider, factory.create(route.provider), route.model)
-        chain = [link, *(f for f in fallbacks if f.name != route.provider)]
-        routes[hint] = (ResilientProvider(chain, llm_config.retry, sleep=sleep), route.model)
-    return RouterProvider(default, routes)
+    return ProviderFactory(llm_config, plugin_resolver=plugin_resolver).build(sleep=sleep)

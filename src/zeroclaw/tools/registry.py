@@ -7,13 +7,14 @@ model can read and react to. Nothing a tool does can raise out of `execute`.
 Owners rank: a native tool always wins over a plugin tool of the same name, and the
 clash is kept in `conflicts` for `zeroclaw tools list` and the plugin report. Plugin
 tools come from a plugin snapshot; `with_tools` builds the combined registry for one
-snapshot without touching the native one.
+snapshot without touching the native one. Each entry may carry a `label` naming its owner
+more precisely than its kind (`plugin:word-count`), for listings and conflict reports.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,17 +40,31 @@ _MAX_REPORTED_PROBLEMS = 5
 
 @dataclass(frozen=True, slots=True)
 class ToolConflict:
-    """Two owners offered a tool of the same name; `kept` won, `dropped` is ignored."""
+    """Two owners offered a tool of the same name; `kept` won, `dropped` is ignored.
+
+    `kept_by` / `dropped_by` name the owners more precisely when known (`plugin:NAME`).
+    """
 
     name: str
     kept: ToolOwner
     dropped: ToolOwner
+    kept_by: str | None = None
+    dropped_by: str | None = None
 
     def describe(self) -> str:
-        return (
-            f"tool {self.name!r} is offered by a {self.kept} and a {self.dropped} tool; "
-            f"the {self.kept} one is used"
+        if self.kept_by is None and self.dropped_by is None:
+            return (
+                f"tool {self.name!r} is offered by a {self.kept} and a {self.dropped} tool; "
+                f"the {self.kept} one is used"
+            )
+        kept = self.kept_by or self.kept
+        dropped = self.dropped_by or self.dropped
+        why = (
+            "a native tool always wins"
+            if self.kept == "native"
+            else "between plugins, the plugin whose name sorts first wins"
         )
+        return f"tool {self.name!r} is offered by {kept} and {dropped}; {kept}'s is used ({why})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +72,7 @@ class _Entry:
     tool: Tool
     owner: ToolOwner
     validator: Validator
+    label: str | None = None
 
 
 class ToolRegistry:
@@ -65,11 +81,14 @@ class ToolRegistry:
         self.conflicts: list[ToolConflict] = []
         self._entries: dict[str, _Entry] = {}
 
-    def register(self, tool: Tool, owner: ToolOwner = "native") -> None:
+    def register(
+        self, tool: Tool, owner: ToolOwner = "native", *, label: str | None = None
+    ) -> None:
         """Add `tool`. Same name, same owner: an error. Different owners: the better
-        ranked one (native over plugin) stays and the clash is recorded."""
+        ranked one (native over plugin) stays and the clash is recorded. `label` names the
+        owner more precisely (`plugin:NAME`)."""
         name = tool.spec.name
-        entry = _Entry(tool, owner, _validator_for(tool.spec))
+        entry = _Entry(tool, owner, _validator_for(tool.spec), label)
         existing = self._entries.get(name)
         if existing is None:
             self._entries[name] = entry
@@ -81,18 +100,27 @@ class ToolRegistry:
             )
         kept, dropped = sorted((existing, entry), key=lambda e: _OWNER_RANK[e.owner])
         self._entries[name] = kept
-        conflict = ToolConflict(name, kept.owner, dropped.owner)
+        conflict = ToolConflict(name, kept.owner, dropped.owner, kept.label, dropped.label)
         self.conflicts.append(conflict)
         log.warning("%s", conflict.describe())
 
-    def with_tools(self, tools: Iterable[Tool], owner: ToolOwner = "plugin") -> ToolRegistry:
+    def with_tools(
+        self,
+        tools: Iterable[Tool],
+        owner: ToolOwner = "plugin",
+        *,
+        labels: Mapping[str, str] | None = None,
+        conflicts: Iterable[ToolConflict] = (),
+    ) -> ToolRegistry:
         """A new registry holding these tools and `tools` under `owner`; this one is
-        unchanged, so each plugin snapshot gets its own view over the same native tools."""
+        unchanged, so each plugin snapshot gets its own view over the same native tools.
+        `labels`: tool name -> owner label; `conflicts`: clashes already settled among
+        `tools` (between two plugins), reported with the registry's own."""
         combined = ToolRegistry(max_output_bytes=self.max_output_bytes)
         combined._entries = dict(self._entries)
-        combined.conflicts = list(self.conflicts)
+        combined.conflicts = [*self.conflicts, *conflicts]
         for tool in tools:
-            combined.register(tool, owner)
+            combined.register(tool, owner, label=(labels or {}).get(tool.spec.name))
         return combined
 
     def get(self, name: str) -> Tool | None:
@@ -102,6 +130,11 @@ class ToolRegistry:
     def owner_of(self, name: str) -> ToolOwner | None:
         entry = self._entries.get(name)
         return None if entry is None else entry.owner
+
+    def label_of(self, name: str) -> str | None:
+        """Who offers tool `name`: its label (`plugin:word-count`), else its owner kind."""
+        entry = self._entries.get(name)
+        return None if entry is None else entry.label or entry.owner
 
     def names(self) -> list[str]:
         return sorted(self._entries)

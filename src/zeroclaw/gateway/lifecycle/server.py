@@ -14,17 +14,22 @@ Stop (SIGTERM, SIGINT, or `server.should_exit = True`):
      then the memory store closes.
 A signal is the normal way to stop a server, so it ends with exit status 0. A second
 SIGINT skips the wait of step 2.
+
+SIGHUP reloads the plugins (as POST /api/plugins/reload does), on the reloader's thread:
+the server goes on serving, on the old plugins until the new ones pass every check.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import signal
 import socket
 import threading
 from collections.abc import Callable, Generator, Sequence
+from types import FrameType
 
 import uvicorn
 from prometheus_client import CollectorRegistry
@@ -53,6 +58,8 @@ from zeroclaw.observability import (
 )
 
 OnStarted = Callable[[str, int, GatewayState], None]
+
+_LOG = logging.getLogger("zeroclaw.gateway")
 
 # Cancelled requests get this long to unwind before the store they write to closes.
 _CANCELLED_UNWIND_S = 2.0
@@ -180,11 +187,25 @@ class GatewayServer(uvicorn.Server):
             return
         handled = (signal.SIGINT, signal.SIGTERM)
         original = {sig: signal.signal(sig, self.handle_exit) for sig in handled}
+        if hasattr(signal, "SIGHUP"):  # not on Windows
+            original[signal.SIGHUP] = signal.signal(signal.SIGHUP, self.reload_plugins)
         try:
             yield
         finally:
             for sig, handler in original.items():
                 signal.signal(sig, handler)
+
+    def reload_plugins(self, sig: int, frame: FrameType | None) -> None:
+        """SIGHUP: ask for a plugin reload and return at once (a signal handler must not
+        wait for one)."""
+        reloader = self.state.runtime.reloader
+        if reloader is None:
+            _LOG.warning(
+                "SIGHUP: plugins are disabled (plugins.enabled = false), nothing to reload"
+            )
+            return
+        _LOG.info("SIGHUP: reloading the plugins")
+        reloader.request("signal")
 
 
 def open_gateway(

@@ -1,0 +1,152 @@
+"""The bodies of the plugin endpoints (GET /api/plugins/status, POST /api/plugins/reload),
+shared with `zeroclaw plugins status|reload`, which read them back.
+
+Only pydantic here: the CLI imports this module without the gateway or the plugin runtime.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, Field
+
+if TYPE_CHECKING:
+    from zeroclaw.plugins.hot_reload import PluginSummary, ReloadReport, ReloadStatus
+
+
+class PermissionChange(BaseModel):
+    plugin: str
+    added: list[str] = Field(description="Capabilities the new version is granted in addition.")
+    removed: list[str] = Field(description="Capabilities the new version is no longer granted.")
+    new_plugin: bool = Field(description="The plugin was not in the serving set before.")
+
+
+class PluginReloadResult(BaseModel):
+    """How one reload ended: the new generation serving, or the old one kept and why."""
+
+    swapped: bool = Field(description="True: the candidate passed and serves now.")
+    generation: int = Field(description="The generation serving after this reload.")
+    previous_generation: int
+    plugins: int = Field(description="Plugins loaded in the generation serving.")
+    trigger: str = Field(description="watch, api, signal, ...")
+    at: datetime
+    duration_ms: float
+    reason: str | None = Field(description="Why the candidate was refused (rolled back).")
+    problems: list[str] = Field(description="Each plugin that failed to load, with its error.")
+    still_failing: list[str] = Field(
+        description="Plugins that failed before this reload too: reported, not blocking."
+    )
+    permission_changes: list[PermissionChange]
+    awaiting_approval: list[str] = Field(
+        description="Plugins whose new grants wait for `zeroclaw plugins approve NAME`."
+    )
+
+    @classmethod
+    def of(cls, report: ReloadReport) -> PluginReloadResult:
+        return cls(
+            swapped=report.swapped,
+            generation=report.generation,
+            previous_generation=report.previous_generation,
+            plugins=report.plugins,
+            trigger=report.trigger,
+            at=datetime.fromtimestamp(report.at, UTC),
+            duration_ms=round(report.duration_ms, 3),
+            reason=report.reason,
+            problems=list(report.problems),
+            still_failing=list(report.still_failing),
+            permission_changes=[
+                PermissionChange(
+                    plugin=d.plugin,
+                    added=list(d.added),
+                    removed=list(d.removed),
+                    new_plugin=d.new_plugin,
+                )
+                for d in report.permission_changes
+            ],
+            awaiting_approval=list(report.awaiting_approval),
+        )
+
+
+class PluginEntry(BaseModel):
+    name: str
+    version: str | None
+    package: str | None
+    state: str = Field(description="loaded, failed, disabled or quarantined.")
+    required: bool
+    grants: list[str]
+    error: str | None
+
+    @classmethod
+    def of(cls, summary: PluginSummary) -> PluginEntry:
+        return cls(
+            name=summary.name,
+            version=summary.version,
+            package=summary.package,
+            state=summary.state,
+            required=summary.required,
+            grants=list(summary.grants),
+            error=summary.error,
+        )
+
+
+class ReloadCounts(BaseModel):
+    swapped: int = 0
+    rolled_back: int = 0
+
+
+class PluginsStatus(BaseModel):
+    """The plugin snapshot serving now and the reloads of this process."""
+
+    enabled: bool = Field(description="plugins.enabled; false: everything else is empty.")
+    generation: int
+    hot_reload: bool
+    watching: list[str] = Field(description="The plugin dirs the watcher watches.")
+    watcher_error: str | None = Field(description="Why the watcher stopped, if it did.")
+    require_approval_for_new_capabilities: bool
+    serving_blocker: str | None = Field(
+        description="Set while a required plugin is quarantined: turns get 503."
+    )
+    plugins: list[PluginEntry]
+    reloads: ReloadCounts
+    last_reload: PluginReloadResult | None
+    last_failure: PluginReloadResult | None
+    retiring: list[int] = Field(
+        description="Replaced generations still in use by a turn or call in flight."
+    )
+
+    @classmethod
+    def of(cls, status: ReloadStatus) -> PluginsStatus:
+        return cls(
+            enabled=True,
+            generation=status.generation,
+            hot_reload=status.hot_reload,
+            watching=list(status.watching),
+            watcher_error=status.watcher_error,
+            require_approval_for_new_capabilities=status.require_approval,
+            serving_blocker=status.serving_blocker,
+            plugins=[PluginEntry.of(summary) for summary in status.plugins],
+            reloads=ReloadCounts(swapped=status.swapped, rolled_back=status.rolled_back),
+            last_reload=PluginReloadResult.of(status.last) if status.last else None,
+            last_failure=(
+                PluginReloadResult.of(status.last_failure) if status.last_failure else None
+            ),
+            retiring=list(status.retiring),
+        )
+
+    @classmethod
+    def disabled(cls) -> PluginsStatus:
+        return cls(
+            enabled=False,
+            generation=0,
+            hot_reload=False,
+            watching=[],
+            watcher_error=None,
+            require_approval_for_new_capabilities=False,
+            serving_blocker=None,
+            plugins=[],
+            reloads=ReloadCounts(),
+            last_reload=None,
+            last_failure=None,
+            retiring=[],
+        )
