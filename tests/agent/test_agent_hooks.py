@@ -377,3 +377,40 @@ async def test_the_callers_model_choice_reaches_model_resolve_and_the_provider(
 
     assert [(c.provider, c.model) for c in seen] == [("other", "small")]
     assert other.requests[0].model == "small"
+
+
+async def test_a_turn_takes_hooks_tools_and_providers_in_one_step(
+    config: Config, memory: MemoryStore
+) -> None:
+    """Hooks, tools and providers come from one `Extensions`: a reload between them can
+    never give one turn parts of two snapshots."""
+    from zeroclaw.agent.approval import AllowApprover
+    from zeroclaw.agent.loop import Extensions, Providers
+    from zeroclaw.agent.tool_gate import ToolGate
+    from zeroclaw.tools import SecurityPolicy, default_registry
+
+    policy = SecurityPolicy(config.tools, config.workspace)
+    tools = default_registry(config, memory, policy)
+    first = Extensions(
+        HookRunner(),
+        tools,
+        Providers(ScriptedProvider([tool_call("file_list", {}), {"text": "a"}])),
+    )
+    second = Extensions(HookRunner(), tools, Providers(ScriptedProvider([], name="second")))
+    handed: list[Extensions] = []
+
+    def source() -> Extensions:
+        handed.append(first if not handed else second)
+        return handed[-1]
+
+    agent = Agent(
+        config=config.agent,
+        model="",
+        gate=ToolGate(policy, tools, AllowApprover(), config.workspace),
+        memory=memory,
+        extensions=source,
+    )
+    result = await agent.turn("s1", "list")
+
+    assert result.reply == "a"
+    assert handed == [first]

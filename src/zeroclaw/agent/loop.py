@@ -94,6 +94,20 @@ class Providers:
 ProviderSource = Callable[[], Providers]
 
 
+@dataclass(frozen=True)  # no slots: a plugin snapshot tracks its users by weak reference
+class Extensions:
+    """What a turn takes in one step when it starts: the hook runner, the tool registry and
+    the providers of the plugin snapshot live at that moment (or the fixed native ones).
+    One object, so a reload can never hand one turn parts of two snapshots."""
+
+    hooks: HookRunner
+    tools: ToolRegistry
+    providers: Providers
+
+
+ExtensionSource = Callable[[], Extensions]
+
+
 def provider_source(
     provider: Provider | ProviderSource, resolve: ProviderResolver | None = None
 ) -> ProviderSource:
@@ -163,24 +177,30 @@ class Agent:
         self,
         *,
         config: AgentConfig,
-        provider: Provider | ProviderSource,
         model: str,
-        tools: ToolRegistry | ToolSource,
         gate: ToolGate,
         memory: MemoryStore,
+        provider: Provider | ProviderSource | None = None,
+        tools: ToolRegistry | ToolSource | None = None,
         hooks: HookRunner | HookSource | None = None,
         observer: Observer | None = None,
         provider_for: ProviderResolver | None = None,
+        extensions: ExtensionSource | None = None,
     ) -> None:
-        """`provider`, `tools` and `hooks` are fixed, or sources asked once per turn (the
-        live plugin snapshot's); `provider_for` goes with a fixed `provider`."""
+        """Either `extensions` (asked once per turn: the live plugin snapshot's), or
+        `provider`, `tools` and `hooks`, each fixed or a source; `provider_for` goes with a
+        fixed `provider`."""
         self._config = config
-        self._providers_for_turn = provider_source(provider, provider_for)
+        if extensions is None:
+            if provider is None or tools is None:
+                raise TypeError("Agent needs `extensions`, or `provider` and `tools`")
+            extensions = _compose(
+                hook_source(hooks), tool_source(tools), provider_source(provider, provider_for)
+            )
+        self._extensions = extensions
         self._model = model
-        self._tools_for_turn = tool_source(tools)
         self._gate = gate
         self._memory = memory
-        self._hooks_for_turn = hook_source(hooks)
         self._observer = observer or NoopObserver()
         self._compactor = Compactor(config.compaction, model)
 
@@ -188,24 +208,16 @@ class Agent:
     def model(self) -> str:
         return self._model
 
-    def hooks_for_turn(self) -> HookRunner:
-        """The hook runner a turn starting now takes (the live plugin snapshot's)."""
-        return self._hooks_for_turn()
-
-    def tools_for_turn(self) -> ToolRegistry:
-        """The tool registry a turn starting now takes (the live plugin snapshot's)."""
-        return self._tools_for_turn()
-
-    def providers_for_turn(self) -> Providers:
-        """The providers a turn starting now takes (the live plugin snapshot's)."""
-        return self._providers_for_turn()
+    def extensions_for_turn(self) -> Extensions:
+        """The hooks, tools and providers a turn starting now takes (the live snapshot's)."""
+        return self._extensions()
 
     # -- sessions --------------------------------------------------------------------------
 
     def start_session(self, session_id: str, *, channel: str, user_id: str | None = None) -> None:
         """A conversation begins on a channel (fires on_session_start)."""
         self._memory.ensure_session(session_id, channel=channel, user_id=user_id)
-        provider = self._providers_for_turn().default
+        provider = self._extensions().providers.default
         self._observer.record(
             AgentStart(session_id, channel, user_id, provider=provider.name, model=self._model)
         )
@@ -241,13 +253,14 @@ class Agent:
         ones); before_model_resolve handlers see that choice and may still change it.
         """
         result = TurnResult(session_id=session_id, turn_id=uuid.uuid4().hex[:16])
-        providers = self._providers_for_turn()
+        taken = self._extensions()
+        providers = taken.providers
         turn = _Turn(
             result,
             channel,
             user_id,
-            self._hooks_for_turn(),
-            self._tools_for_turn(),
+            taken.hooks,
+            taken.tools,
             providers,
             providers.default,
             self._model,
@@ -514,6 +527,10 @@ class Agent:
     def _store(self, turn: _Turn, message: ChatMessage) -> None:
         self._memory.append_message(turn.session_id, message)
         turn.messages.append(message)
+
+
+def _compose(hooks: HookSource, tools: ToolSource, providers: ProviderSource) -> ExtensionSource:
+    return lambda: Extensions(hooks(), tools(), providers())
 
 
 def _assistant_message(response: ChatResponse) -> ChatMessage:

@@ -26,10 +26,10 @@ import contextlib
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING
 
 from zeroclaw.agent.approval import Approver
-from zeroclaw.agent.loop import Agent, ProviderResolver, Providers, ProviderSource
+from zeroclaw.agent.loop import Agent, Extensions, ProviderResolver, Providers, ProviderSource
 from zeroclaw.agent.tool_gate import ToolGate
 from zeroclaw.config import Config
 from zeroclaw.hooks import HookRunner, ObserverBridge
@@ -49,8 +49,6 @@ from zeroclaw.tools import SecurityPolicy, ToolRegistry, default_registry
 if TYPE_CHECKING:
     from zeroclaw.plugins.hot_reload import PluginReloader
     from zeroclaw.plugins.registry import PluginRegistry, PluginSnapshot
-
-V = TypeVar("V")
 
 
 class AgentRuntime:
@@ -84,15 +82,15 @@ class AgentRuntime:
 
     def live_hooks(self) -> HookRunner:
         """The runner a turn starting now would use: native hooks plus the live snapshot's."""
-        return self.agent.hooks_for_turn()
+        return self.agent.extensions_for_turn().hooks
 
     def live_tools(self) -> ToolRegistry:
         """The tools a turn starting now would offer: native tools plus the live snapshot's."""
-        return self.agent.tools_for_turn()
+        return self.agent.extensions_for_turn().tools
 
     def live_providers(self) -> Providers:
         """The providers a turn starting now would use (plugin ones from the live snapshot)."""
-        return self.agent.providers_for_turn()
+        return self.agent.extensions_for_turn().providers
 
     @classmethod
     def from_config(
@@ -106,44 +104,33 @@ class AgentRuntime:
         # An empty model lets each provider of the chain use its own default.
         model = config.llm.model or ""
         hooks = HookRunner.from_settings(config.hooks)
-        live_hooks = SnapshotHooks(hooks)
-        observer = build_observer(
-            config.observability, extra=[ObserverBridge(live_hooks), *extra_observers]
-        )
         memory = MemoryStore.open(config.memory_path)
         plugins: PluginRegistry | None = None
         reloader: PluginReloader | None = None
         try:
             policy = SecurityPolicy(config.tools, workspace)
             tools = default_registry(config, memory, policy)
-            live_tools = SnapshotTools(tools)
-            providers: Provider | ProviderSource
+            native = None if provider is None else Providers(provider, _provider_resolver(config))
+            live = SnapshotExtensions(hooks, tools, native)
+            observer = build_observer(
+                config.observability, extra=[ObserverBridge(live.hooks), *extra_observers]
+            )
             if provider is None:
                 plugins = _load_plugins(config, memory, observer)
-                live_hooks.registry = plugins
-                live_tools.registry = plugins
-                live_providers = SnapshotProviders(ProviderFactory(config.llm), plugins)
-                providers = live_providers
-                provider = LiveProvider(live_providers)  # an unknown provider fails here
-                reloader = _reloader(
-                    config, plugins, _retire_all(live_hooks, live_tools, live_providers), observer
-                )
-            else:
-                providers = provider
-            gate = ToolGate(policy, live_tools, approver, workspace, live_hooks)
+                live.attach(plugins, ProviderFactory(config.llm))
+                provider = LiveProvider(lambda: live().providers)  # an unknown one fails here
+                reloader = _reloader(config, plugins, live.retire, observer)
+            gate = ToolGate(policy, lambda: live().tools, approver, workspace, live.hooks)
             register_builtin_hooks(
                 hooks, config=config, memory=memory, provider=provider, model=model, policy=policy
             )
             agent = Agent(
                 config=config.agent,
-                provider=providers,
                 model=model,
-                tools=live_tools,
                 gate=gate,
                 memory=memory,
-                hooks=live_hooks,
                 observer=observer,
-                provider_for=_provider_resolver(config),
+                extensions=live,
             )
         except BaseException:
             if reloader is not None:
@@ -212,25 +199,42 @@ class AgentRuntime:
         await self.aclose()
 
 
-class SnapshotHooks:
-    """The hook runner of the live plugin snapshot: the native runner layered with that
-    snapshot's handlers (one view per snapshot, made when first asked for). Without a
-    registry it is the native runner itself.
+class SnapshotExtensions:
+    """The extensions of the live plugin snapshot: the native hook runner layered with the
+    snapshot's hook handlers, the native tool registry with its plugin tools (a native tool
+    of the same name wins), and the configured provider chain with its provider plugins.
+    Without a registry: the native ones.
 
-    Each view is a user of its snapshot (`registry.users`): a replaced snapshot is closed
-    once no turn or void call holds its view any more (`retire`)."""
+    One `Extensions` per snapshot, made when first asked for and held as a user of its
+    snapshot (`registry.users`) for as long as a turn or a void call keeps it; `retire`
+    drops a replaced snapshot's, which closes once nobody holds it any more."""
 
-    def __init__(self, native: HookRunner) -> None:
-        self.native = native
+    def __init__(self, hooks: HookRunner, tools: ToolRegistry, providers: Providers | None) -> None:
+        self._hooks = hooks
+        self._tools = tools
+        # None when plugins are on: every view's providers then come from its snapshot.
+        self._native = None if providers is None else Extensions(hooks, tools, providers)
+        self._factory: ProviderFactory | None = None
         self.registry: PluginRegistry | None = None
-        self._view: tuple[object, HookRunner] | None = None
-        # Taking a new view and retiring a snapshot exclude each other (SnapshotUsers).
+        self._view: tuple[object, Extensions] | None = None
+        # Making a new view and retiring a snapshot exclude each other (SnapshotUsers).
         self._lock = threading.Lock()
 
-    def __call__(self) -> HookRunner:
+    def attach(self, registry: PluginRegistry, factory: ProviderFactory) -> None:
+        """From now on, the views of `registry`'s live snapshot (providers from `factory`)."""
+        self._factory = factory
+        self.registry = registry
+
+    def hooks(self) -> HookRunner:
+        """The live hook runner alone (for void events, which may come before any plugin
+        has loaded)."""
+        return self._hooks if self.registry is None else self().hooks
+
+    def __call__(self) -> Extensions:
         registry = self.registry
         if registry is None:
-            return self.native
+            assert self._native is not None, "plugins on, but no registry attached yet"
+            return self._native
         cached = self._view
         if cached is not None and cached[0] is registry.current():
             return cached[1]
@@ -239,15 +243,15 @@ class SnapshotHooks:
             cached = self._view
             if cached is not None and cached[0] is snapshot:
                 return cached[1]
-            view = self.native.layered(snapshot.hook_handlers())
-            while not registry.users.hold(snapshot, view):
+            view = self._of(snapshot)
+            while not _hold(registry, snapshot, view):
                 snapshot = registry.current()
-                view = self.native.layered(snapshot.hook_handlers())
+                view = self._of(snapshot)
             self._view = (snapshot, view)
             return view
 
     def retire(self, snapshot: PluginSnapshot) -> None:
-        """`snapshot` was replaced: drop its cached view; it closes when no one holds one."""
+        """`snapshot` was replaced: drop its view; it closes when no one holds one."""
         registry = self.registry
         if registry is None:
             return
@@ -256,106 +260,24 @@ class SnapshotHooks:
                 self._view = None
             registry.users.retire(snapshot)
 
-
-class _SnapshotViews(Generic[V]):
-    """One view of the live plugin snapshot, made by `make` when first asked for (one per
-    snapshot) and held as a user of its snapshot (`registry.users`) for as long as a turn
-    keeps it, like the hook views of `SnapshotHooks`; `retire` drops a replaced one."""
-
-    def __init__(self, registry: PluginRegistry, make: Callable[[PluginSnapshot], V]) -> None:
-        self.registry = registry
-        self._make = make
-        self._view: tuple[object, V] | None = None
-        self._lock = threading.Lock()
-
-    def __call__(self) -> V:
-        registry = self.registry
-        cached = self._view
-        if cached is not None and cached[0] is registry.current():
-            return cached[1]
-        with self._lock:
-            snapshot = registry.current()
-            cached = self._view
-            if cached is not None and cached[0] is snapshot:
-                return cached[1]
-            view = self._make(snapshot)
-            while not registry.users.hold(snapshot, view):
-                snapshot = registry.current()
-                view = self._make(snapshot)
-            self._view = (snapshot, view)
-            return view
-
-    def retire(self, snapshot: PluginSnapshot) -> None:
-        with self._lock:
-            if self._view is not None and self._view[0] is snapshot:
-                self._view = None
-            self.registry.users.retire(snapshot)
-
-
-class SnapshotTools:
-    """The tool registry of the live plugin snapshot: the native registry layered with that
-    snapshot's plugin tools (a native tool of the same name wins; clashes are logged and
-    kept in the view's `conflicts`). Without a registry it is the native registry itself."""
-
-    def __init__(self, native: ToolRegistry) -> None:
-        self.native = native
-        self._views: _SnapshotViews[ToolRegistry] | None = None
-
-    @property
-    def registry(self) -> PluginRegistry | None:
-        return self._views.registry if self._views is not None else None
-
-    @registry.setter
-    def registry(self, registry: PluginRegistry | None) -> None:
-        self._views = None if registry is None else _SnapshotViews(registry, self._layered)
-
-    def __call__(self) -> ToolRegistry:
-        return self.native if self._views is None else self._views()
-
-    def retire(self, snapshot: PluginSnapshot) -> None:
-        if self._views is not None:
-            self._views.retire(snapshot)
-
-    def _layered(self, snapshot: PluginSnapshot) -> ToolRegistry:
+    def _of(self, snapshot: PluginSnapshot) -> Extensions:
         offered = snapshot.plugin_tools
-        return self.native.with_tools(
+        tools = self._tools.with_tools(
             offered.tools, "plugin", labels=offered.labels, conflicts=offered.conflicts
         )
+        assert self._factory is not None
+        factory = self._factory.for_plugins(snapshot.provider)
+        providers = Providers(factory.build(), factory.resilient)
+        return Extensions(self._hooks.layered(snapshot.hook_handlers()), tools, providers)
 
 
-class SnapshotProviders:
-    """The providers of the live plugin snapshot: the configured chain (retries, fallbacks,
-    routes) with that snapshot's provider plugins, and a resolver for the names
-    before_model_resolve may choose. Native providers are made once and shared by every
-    snapshot's chain. A snapshot without a provider the config names raises
-    `UnknownProviderError` (the runtime asks once at start, so the config is checked)."""
-
-    def __init__(self, factory: ProviderFactory, registry: PluginRegistry) -> None:
-        self.factory = factory
-        self._views = _SnapshotViews(registry, self._providers)
-
-    def __call__(self) -> Providers:
-        return self._views()
-
-    def retire(self, snapshot: PluginSnapshot) -> None:
-        self._views.retire(snapshot)
-
-    def _providers(self, snapshot: PluginSnapshot) -> Providers:
-        factory = self.factory.for_plugins(snapshot.provider)
-        return Providers(factory.build(), factory.resilient)
-
-
-def _retire_all(
-    *views: SnapshotHooks | SnapshotTools | SnapshotProviders,
-) -> Callable[[PluginSnapshot], None]:
-    """What a reload calls for a replaced snapshot: every view of it is dropped, and it is
-    closed once no turn holds one any more."""
-
-    def retire(snapshot: PluginSnapshot) -> None:
-        for view in views:
-            view.retire(snapshot)
-
-    return retire
+def _hold(registry: PluginRegistry, snapshot: PluginSnapshot, view: Extensions) -> bool:
+    """Make each part of `view` a user of `snapshot`: whoever keeps any part (a turn, or a
+    caller that took only the hook runner) keeps the snapshot open. False if it retired."""
+    return all(
+        registry.users.hold(snapshot, part)
+        for part in (view, view.hooks, view.tools, view.providers)
+    )
 
 
 class LiveProvider:
