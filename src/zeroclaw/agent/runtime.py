@@ -25,7 +25,7 @@ import asyncio
 import contextlib
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING
 
 from zeroclaw.agent.approval import Approver
@@ -119,7 +119,7 @@ class AgentRuntime:
                 plugins = _load_plugins(config, memory, observer)
                 live.attach(plugins, ProviderFactory(config.llm))
                 provider = LiveProvider(lambda: live().providers)  # an unknown one fails here
-                reloader = _reloader(config, plugins, live.retire, observer)
+                reloader = _reloader(config, plugins, live, observer)
             gate = ToolGate(policy, lambda: live().tools, approver, workspace, live.hooks)
             register_builtin_hooks(
                 hooks, config=config, memory=memory, provider=provider, model=model, policy=policy
@@ -260,6 +260,12 @@ class SnapshotExtensions:
                 self._view = None
             registry.users.retire(snapshot)
 
+    def check(self, snapshot: PluginSnapshot) -> None:
+        """Raise if a turn could not run on `snapshot` (a provider the config names is
+        missing from it): a reload to it is then rolled back."""
+        assert self._factory is not None
+        self._factory.for_plugins(snapshot.provider).build()
+
     def _of(self, snapshot: PluginSnapshot) -> Extensions:
         offered = snapshot.plugin_tools
         tools = self._tools.with_tools(
@@ -310,10 +316,7 @@ def _load_plugins(config: Config, memory: MemoryStore, observer: Observer) -> Pl
 
 
 def _reloader(
-    config: Config,
-    registry: PluginRegistry,
-    retire: Callable[[PluginSnapshot], None],
-    observer: Observer,
+    config: Config, registry: PluginRegistry, live: SnapshotExtensions, observer: Observer
 ) -> PluginReloader:
     """Reloads on demand; watches plugins.dirs too with plugins.hot_reload."""
     from zeroclaw.plugins.hot_reload import PluginReloader
@@ -323,8 +326,9 @@ def _reloader(
         registry,
         config.plugins,
         approvals=ApprovalStore.for_data_dir(config.data_dir),
-        retire=retire,
+        retire=live.retire,
         observer=observer,
+        serves=live.check,
     )
     if config.plugins.hot_reload:
         reloader.start_watching()

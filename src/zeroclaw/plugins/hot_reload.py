@@ -47,6 +47,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from zeroclaw.errors import ZeroClawError
 from zeroclaw.observability import NoopObserver, Observer, PluginReload
 from zeroclaw.plugins.errors import PluginError
 from zeroclaw.plugins.permissions import ApprovalStore, PermissionDiff, permission_diffs
@@ -285,8 +286,12 @@ class PluginReloader:
         approvals: ApprovalStore | None = None,
         retire: Callable[[PluginSnapshot], None] | None = None,
         observer: Observer | None = None,
+        serves: Callable[[PluginSnapshot], None] | None = None,
     ) -> None:
+        """`serves` checks that the agent can run on a candidate (e.g. that the provider
+        plugin the config names is in it); a ZeroClawError from it rolls the reload back."""
         self.registry = registry
+        self._serves = serves
         self.config = config
         self.approvals = approvals
         self.observer: Observer = observer or NoopObserver()
@@ -324,7 +329,9 @@ class PluginReloader:
                 return self._rolled_back(trigger, at, started, live, unexpected)
             try:
                 verdict = self._check(live, candidate)
-            except PluginError as error:  # the approvals file is unreadable
+                if verdict.reason is None and self._serves is not None:
+                    self._serves(candidate)
+            except ZeroClawError as error:  # approvals unreadable, or the agent cannot serve
                 verdict = _Verdict((error.message,), (), (), ())
             if verdict.reason is not None:
                 candidate.close()

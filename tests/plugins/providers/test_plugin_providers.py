@@ -4,6 +4,7 @@ claims), wrapped by the resilient and router wrappers like any provider."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -287,3 +288,21 @@ async def test_each_snapshot_builds_its_own_provider_chain(
     assert after is not before
     assert after.default.name == before.default.name == "fixed"
     assert answer.text == "hello from wasm"
+
+
+async def test_a_reload_that_drops_the_configured_provider_plugin_is_rolled_back(
+    make_provider_plugin: MakeProviderPlugin, config: Config, plugins_dir: Path
+) -> None:
+    make_provider_plugin("fixed", "provider_fixed")
+    config.llm.provider = "plugin:fixed"
+
+    async with AgentRuntime.from_config(config, approver=AllowApprover()) as runtime:
+        assert runtime.reloader is not None
+        shutil.rmtree(plugins_dir / "fixed")
+
+        report = runtime.reloader.reload("test")
+        result = await runtime.agent.turn("s1", "still there?")
+
+    assert not report.swapped
+    assert "plugin:fixed" in (report.reason or "")
+    assert result.reply == "hello from wasm"
