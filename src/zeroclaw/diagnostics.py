@@ -17,9 +17,11 @@ from zeroclaw.config import Config
 from zeroclaw.config.models import ProviderConfig
 from zeroclaw.errors import ZeroClawError
 from zeroclaw.memory import MemoryStore
+from zeroclaw.providers import ProviderFactory
 
 if TYPE_CHECKING:
     from zeroclaw.plugins.loader import PluginStatus
+    from zeroclaw.plugins.registry import PluginSnapshot
 
 Status = Literal["ok", "warn", "fail"]
 PROBE_TIMEOUT_S = 3.0
@@ -78,8 +80,16 @@ def _check_providers(config: Config, probe: Probe | None) -> Iterator[Check]:
     for name in _provider_chain(config):
         label = f"provider {name}"
         provider = config.llm.providers.get(name)
+        if provider is None and config.plugins.enabled:
+            # Not a native provider: a provider plugin must answer to it (`plugins` check).
+            yield Check(label, "ok", "resolved from the provider plugins (see the plugins check)")
+            continue
         if provider is None:
-            yield Check(label, "fail", "not defined in [llm.providers]")
+            yield Check(
+                label,
+                "fail",
+                "not defined in [llm.providers] (and plugins are off, so no plugin provides it)",
+            )
             continue
         key = os.environ.get(provider.api_key_env) if provider.api_key_env else None
         if provider.api_key_env and not key:
@@ -149,6 +159,7 @@ def _check_plugin_loads(config: Config) -> Iterator[Check]:
             snapshot = registry.build(config.plugins, strict=False)
             try:
                 checks = [_plugin_check(status) for status in snapshot.statuses]
+                checks.append(_plugin_providers_check(config, snapshot))
             finally:
                 snapshot.close()
     except ZeroClawError as exc:
@@ -157,6 +168,15 @@ def _check_plugin_loads(config: Config) -> Iterator[Check]:
     yield from checks
     for problem in snapshot.required_problems:
         yield Check("required plugin", "fail", problem)
+
+
+def _plugin_providers_check(config: Config, snapshot: PluginSnapshot) -> Check:
+    """Every provider the config names resolves, native or from these plugins."""
+    try:
+        ProviderFactory(config.llm).for_plugins(snapshot.provider).build()
+    except ZeroClawError as exc:
+        return Check("providers with plugins", "fail", exc.message)
+    return Check("providers with plugins", "ok", "every configured provider resolves")
 
 
 def _plugin_check(status: PluginStatus) -> Check:

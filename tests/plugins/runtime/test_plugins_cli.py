@@ -140,3 +140,21 @@ def test_doctor_loads_every_plugin_and_fails_on_a_broken_one(
     assert "plugin guard: 1.2.3 zeroclaw:hooks@1.0.0 loads" in result.output
     assert "plugin kv-user:" in result.output
     assert "zeroclaw:host/kv@1.0.0" in result.output
+
+
+def test_doctor_checks_a_plugin_provider_named_by_the_config(
+    make_plugin: MakePlugin, config_file: Path
+) -> None:
+    make_plugin("guard", "hook_guard", capabilities=("hooks.conversation",))
+    config_file.write_text(
+        config_file.read_text().replace(
+            "[plugins]", '[llm]\nprovider = "plugin:missing"\n[plugins]', 1
+        )
+    )
+
+    result = run(config_file, "doctor", "--offline")
+
+    assert result.exit_code == 1
+    assert "provider plugin:missing: resolved from the provider plugins" in result.output
+    assert "providers with plugins:" in result.output
+    assert "'plugin:missing'" in result.output
