@@ -8,6 +8,7 @@ Grammar (one string each, in `plugin.toml` `capabilities` and in the config's
     http:HOST         HOST is a name (api.example.com), an IP ([::1] for IPv6),
                       *.example.com (its subdomains, not example.com itself) or * (any host)
     fs.read:/DIR      fs.write:/DIR      an absolute directory and everything below it
+                      (symlinks resolved: a grant is of the real directory)
     env:NAME          secret:NAME        NAME or, in config rules only, a prefix NAME_*, or *
 
 Deny by default: granted = requested ∩ allow − deny. An allow rule covers a request when it
@@ -183,6 +184,11 @@ def _parse_host(host: str, *, wildcard: bool) -> str:
     if not host.isascii():
         raise ValueError("write internationalized names in punycode (xn--...)")
     host = host.lower().removesuffix(".")
+    legacy = None if wildcard else _legacy_ipv4(host)
+    if legacy is not None:
+        # `127.1`, `0x7f.0.0.1`, `2130706433`: resolvers read these as IPv4 addresses, so a
+        # rule about the address must hold for them too.
+        return str(legacy)
     if ":" in host or "/" in host:
         raise ValueError("give a host only: no scheme, port or path (a grant covers every port)")
     labels = host.split(".")
@@ -194,7 +200,9 @@ def _parse_host(host: str, *, wildcard: bool) -> str:
 def _parse_directory(argument: str) -> str:
     if not os.path.isabs(argument):
         raise ValueError(f'"{argument}" is not an absolute path')
-    return os.path.normpath(argument)
+    # The directory on disk: a symlink must not lead a grant out of an allowed directory or
+    # around a deny rule (a preopen follows it).
+    return os.path.realpath(argument)
 
 
 def _parse_name(argument: str, *, patterns: bool) -> str:
@@ -406,12 +414,23 @@ class Grants:
         """
         if not self.allows_http_host(host):
             return False
+        if self._denies_address(address):
+            return False
         if not is_internal_address(address):
             return True
         canonical = _parse_host(host, wildcard=False)
         return is_internal_host(canonical) and any(
             grant.named and grant.pattern == canonical for grant in self.http
         )
+
+    def _denies_address(self, address: str | IPAddress) -> bool:
+        """Whether a deny rule names `address` (or the IPv4 address embedded in it): a
+        denied address stays denied whatever name resolves to it."""
+        denied = {ip for pattern in self.http_denied if (ip := _try_address(pattern))}
+        if not denied:
+            return False
+        ip = ipaddress.ip_address(address) if isinstance(address, str) else address
+        return ip in denied or _embedded_ipv4(ip) in denied
 
 
 def grant_capabilities(
@@ -572,17 +591,24 @@ def is_internal_host(host: str) -> bool:
     return "." not in host
 
 
+def _embedded_ipv4(ip: IPAddress) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address carries (mapped, 6to4, NAT64, Teredo), if any."""
+    if not isinstance(ip, ipaddress.IPv6Address):
+        return None
+    embedded = ip.ipv4_mapped or ip.sixtofour
+    if embedded is None and ip in _NAT64:
+        embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    if embedded is None and ip.teredo is not None:
+        embedded = ip.teredo[1]
+    return embedded
+
+
 def is_internal_address(address: str | IPAddress) -> bool:
     """Whether a resolved address must not be reached through a wildcard grant."""
     ip = ipaddress.ip_address(address) if isinstance(address, str) else address
-    if isinstance(ip, ipaddress.IPv6Address):
-        embedded = ip.ipv4_mapped or ip.sixtofour
-        if embedded is None and ip in _NAT64:
-            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
-        if embedded is None and ip.teredo is not None:
-            embedded = ip.teredo[1]
-        if embedded is not None and is_internal_address(embedded):
-            return True
+    embedded = _embedded_ipv4(ip)
+    if embedded is not None and is_internal_address(embedded):
+        return True
     return (
         not ip.is_global
         or ip.is_multicast

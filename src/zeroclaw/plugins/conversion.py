@@ -58,6 +58,7 @@ from zeroclaw.plugins.abi import describe_func
 
 __all__ = [
     "FAST_PATH",
+    "MAX_LIST_ITEMS",
     "ConversionError",
     "FunctionCodec",
     "LiftError",
@@ -68,6 +69,10 @@ __all__ = [
 ]
 
 JSON_TEXT_FIELDS = frozenset({"arguments"})
+# The longest list the host converts from a guest. A one-byte enum costs the host ~170
+# bytes and ~1 us as a Python value: without a cap, a 64 MiB guest could make the host
+# spend seconds and hundreds of MiB per call (wasmtime stops copying at ~2M items).
+MAX_LIST_ITEMS = 100_000
 # One encoder, made once: `json.dumps` with options builds a new encoder on every call.
 _JSON = json.JSONEncoder(ensure_ascii=False)
 
@@ -344,6 +349,11 @@ def _list_codec(ty: ListType) -> tuple[Lower, Lift]:
         _check_kind(slot, kind, "list")
         raw = slot.of.list
         try:
+            if raw.size > MAX_LIST_ITEMS:
+                raise LiftError(
+                    f"the guest returned a list of {raw.size} items; the host takes at most "
+                    f"{MAX_LIST_ITEMS}"
+                )
             items = raw.data
             out = []
             for index in range(raw.size):

@@ -18,6 +18,7 @@ This module imports wasmtime; import it only when plugins are enabled.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Mapping
@@ -28,6 +29,8 @@ import wasmtime
 from wasmtime.component import Component, Func, Instance, Linker
 
 from zeroclaw.plugins.engine import PluginEngine
+
+_LOG = logging.getLogger("zeroclaw.plugins")
 
 MIB = 1024 * 1024
 # Fuel of a store whose plugin sets no fuel limit, on an engine that meters fuel.
@@ -45,9 +48,10 @@ class WasiSettings:
     def config(self) -> wasmtime.WasiConfig:
         wasi = wasmtime.WasiConfig()
         for directory in self.write_dirs:
-            wasi.preopen_dir(directory, directory, fs_mutable=True)
+            if _still_real(directory):
+                wasi.preopen_dir(directory, directory, fs_mutable=True)
         for directory in self.read_dirs:
-            if directory not in self.write_dirs:
+            if directory not in self.write_dirs and _still_real(directory):
                 wasi.preopen_dir(directory, directory, fs_mutable=False)
         wasi.env = [list(pair) for pair in self.env]
         return wasi
@@ -67,6 +71,19 @@ class WasiSettings:
             write_dirs=tuple(sorted(d for d in write_dirs if os.path.isdir(d))),
             env=tuple(sorted((name, environ[name]) for name in env_names if name in environ)),
         )
+
+
+def _still_real(directory: str) -> bool:
+    """Whether the granted (real) `directory` is still itself: one replaced by a symlink
+    since it was granted is not preopened, since the preopen would follow the link."""
+    if os.path.realpath(directory) == directory:
+        return True
+    _LOG.warning(
+        "granted directory %s is now a symlink (or under one) to %s: not opened for the plugin",
+        directory,
+        os.path.realpath(directory),
+    )
+    return False
 
 
 @dataclass(frozen=True)

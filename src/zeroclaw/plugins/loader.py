@@ -383,14 +383,22 @@ def _tool_specs(plugin: str, specs: list[dict[str, Any]]) -> tuple[PluginToolSpe
                 f"object ({schema})",
                 hint='write a JSON Schema object, e.g. {"type": "object", "properties": {}}',
             )
-        _check_schema(plugin, name, schema)
+        check_tool_schema(plugin, name, schema)
         found[name] = PluginToolSpec(name, spec["description"], schema)
     return tuple(found.values())
 
 
-def _check_schema(plugin: str, tool: str, schema: dict[str, Any]) -> None:
+# Keywords whose value the validator runs as a Python regular expression on the host, in
+# the event loop: a backtracking pattern from an untrusted plugin, fed crafted arguments
+# (a prompt injection is enough), would hang every session. Plugins check formats in their
+# own code instead, inside their sandbox and time limit.
+REGEX_KEYWORDS = frozenset({"pattern", "patternProperties"})
+
+
+def check_tool_schema(plugin: str, tool: str, schema: dict[str, Any]) -> None:
     """The schema the host validates every call's arguments against must itself be valid
-    (checked here, so a bad one fails the load instead of every turn)."""
+    (checked here, so a bad one fails the load instead of every turn), and must not make
+    the host run the plugin's regular expressions."""
     try:
         validators.validator_for(schema).check_schema(schema)
     except SchemaError as exc:
@@ -399,6 +407,33 @@ def _check_schema(plugin: str, tool: str, schema: dict[str, Any]) -> None:
             f"Schema: {exc.message}",
             hint="fix the schema the plugin's tools() returns",
         ) from None
+    found = sorted(_regex_keywords(schema))
+    if found:
+        raise DescribeError(
+            f"plugin {plugin!r}: the parameters-schema of tool {tool!r} uses "
+            f"{', '.join(found)}, which would make the host run the plugin's regular "
+            "expressions",
+            hint="check string formats inside the plugin's own code and drop pattern / "
+            "patternProperties from the schema",
+        )
+
+
+def _regex_keywords(schema: object) -> set[str]:
+    """REGEX_KEYWORDS used anywhere in `schema` as keywords (not as property names)."""
+    found: set[str] = set()
+    if isinstance(schema, dict):
+        for key, value in schema.items():
+            if key in REGEX_KEYWORDS:
+                found.add(key)
+            if key in ("properties", "$defs", "definitions") and isinstance(value, dict):
+                for sub in value.values():
+                    found |= _regex_keywords(sub)
+            elif key not in ("enum", "const", "default", "examples"):
+                found |= _regex_keywords(value)
+    elif isinstance(schema, list):
+        for item in schema:
+            found |= _regex_keywords(item)
+    return found
 
 
 def _with_tools(plugin: LoadedPlugin, tools: tuple[PluginToolSpec, ...]) -> LoadedPlugin:

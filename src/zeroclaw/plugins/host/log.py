@@ -35,7 +35,9 @@ LEVELS = {
     "error": logging.ERROR,
 }
 _CUT_MARK = "…[cut]"
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+# C0 and C1 controls but tab, and the Unicode line/paragraph separators: anything a log
+# reader could take for a line break or a terminal escape.
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 class LogLimiter:
