@@ -86,7 +86,17 @@ class TerminalChannel:
         except (EOFError, KeyboardInterrupt):
             self.console.print()
             return None
+        except UnicodeDecodeError:
+            text = "\udcff"  # a strict stdin: the same as a byte it could not decode
         text = text.strip()
+        if not _is_unicode(text):
+            # A byte that is not UTF-8 (a terminal in another encoding): nothing could store
+            # it, and ending the chat over it would lose the session's flow.
+            self.console.print(
+                "[red]error:[/] that line is not valid UTF-8 text, so it was not sent; "
+                "type it again (is the terminal set to UTF-8?)"
+            )
+            return ""
         return None if text in EXIT_WORDS else text
 
     async def _exchange(self, agent: Agent, session_id: str, text: str) -> TurnResult:
@@ -113,6 +123,14 @@ class TerminalApprover:
         except (EOFError, KeyboardInterrupt):
             return False
         return answer.strip().lower() in {"y", "yes"}
+
+
+def _is_unicode(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _clip(text: str, limit: int = 2000) -> str:

@@ -11,7 +11,7 @@ from rich.console import Console
 
 from zeroclaw.agent import AgentRuntime, AllowApprover, Approver, DenyApprover, TurnResult
 from zeroclaw.channels.terminal import TerminalApprover, TerminalChannel
-from zeroclaw.cli.state import state_of, user_errors
+from zeroclaw.cli.state import require_text, state_of, user_errors
 from zeroclaw.config import Config
 
 
@@ -50,6 +50,11 @@ def agent(
     ] = False,
 ) -> None:
     """Chat with the agent (interactive), or send one message with -m."""
+    with user_errors():
+        for value, what in ((message, "--message"), (session, "--session")):
+            require_text(value, what)
+        for value, what in ((provider, "--provider"), (model, "--model")):
+            require_text(value, what)
     config = state_of(ctx).config()
     apply_overrides(config, provider, model)
     channel = TerminalChannel()

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from zeroclaw.cli.state import state_of, user_errors
+from zeroclaw.cli.state import UTF8_HINT, require_text, state_of, user_errors
+from zeroclaw.errors import ZeroClawError
 from zeroclaw.gateway.auth import hash_token, new_token
 
 if TYPE_CHECKING:
@@ -39,6 +40,8 @@ def gateway(
     if ctx.invoked_subcommand is not None:
         return
     level = _log_level(log_level)
+    with user_errors():
+        require_text(host, "--host")
     config = state_of(ctx).config()
     # Imported here: FastAPI and uvicorn take a while to import, and only this command
     # needs them.
@@ -72,16 +75,27 @@ def hash_token_cmd(
     The config stores only the hash, so a leaked config file grants nothing.
     """
     if stdin:
-        token = sys.stdin.readline().strip()
+        with user_errors(exit_code=2):
+            token = _read_token()
         if not token:
             typer.echo("error: no token on stdin", err=True)
             raise typer.Exit(2)
+
     else:
         token = new_token()
         typer.echo(f"token: {token}")
     digest = hash_token(token)
     typer.echo(f"hash:  {digest}")
     typer.echo(f'\n[gateway]\ntokens = ["{digest}"]')
+
+
+def _read_token() -> str:
+    try:
+        token = sys.stdin.readline().strip()
+    except UnicodeDecodeError:
+        raise ZeroClawError("the token on stdin is not valid UTF-8 text", hint=UTF8_HINT) from None
+    require_text(token, "the token on stdin")
+    return token
 
 
 def _announce(host: str, port: int, state: GatewayState) -> None:

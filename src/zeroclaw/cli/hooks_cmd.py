@@ -20,7 +20,7 @@ import typer
 from pydantic import TypeAdapter, ValidationError
 
 from zeroclaw.agent import AgentRuntime, DenyApprover
-from zeroclaw.cli.state import state_of, user_errors
+from zeroclaw.cli.state import UTF8_HINT, invalid_text, state_of, user_errors
 from zeroclaw.config import Config
 from zeroclaw.errors import ZeroClawError
 from zeroclaw.hooks import (
@@ -127,6 +127,9 @@ def payload_from_json(event: Event, raw: str) -> ModifyingPayload:
         raise PayloadError(f"--payload is not valid JSON: {exc}", hint=hint) from None
     if not isinstance(data, dict):
         raise PayloadError("--payload must be a JSON object", hint=hint)
+    bad = invalid_text(data, "--payload")
+    if bad is not None:
+        raise PayloadError(f"{bad} is not valid UTF-8 text", hint=UTF8_HINT)
     problems = [f"unknown field `{name}`" for name in data if name not in fields]
     # Left out, a field that may be null is null.
     values = {name: None for name, text in fields.items() if text.endswith("| None")} | data

@@ -16,10 +16,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import httpx
 import typer
+from pydantic import BaseModel, ValidationError
 from rich.markup import escape
 
 from zeroclaw.cli.plugins_build_cmd import build
@@ -153,7 +154,7 @@ def reload(ctx: typer.Context, url: GatewayUrl = None, token: GatewayToken = Non
     config = state_of(ctx).config()
     with user_errors():
         body = _gateway_call(config.gateway, "POST", "/api/plugins/reload", url, token)
-    result = PluginReloadResult.model_validate(body)
+        result = _answer(PluginReloadResult, body, url or _gateway_url(config.gateway))
     for line in _reload_lines(result):
         typer.echo(line)
     if not result.swapped:
@@ -167,7 +168,8 @@ def status(ctx: typer.Context, url: GatewayUrl = None, token: GatewayToken = Non
     config = state_of(ctx).config()
     with user_errors():
         body = _gateway_call(config.gateway, "GET", "/api/plugins/status", url, token)
-    for line in _status_lines(PluginsStatus.model_validate(body)):
+        answer = _answer(PluginsStatus, body, url or _gateway_url(config.gateway))
+    for line in _status_lines(answer):
         typer.echo(line)
 
 
@@ -219,6 +221,13 @@ def _gateway_call(
             "no token for the gateway",
             hint=f"pass --token, or set {TOKEN_ENV} (the token itself, not its hash)",
         )
+    if not (token.isascii() and token.isprintable()):
+        raise ZeroClawError(
+            "the gateway token holds characters an HTTP header cannot carry (non-ASCII, "
+            "control characters or a line break)",
+            hint=f"pass the token `zeroclaw gateway hash-token` printed (zc_...) with --token "
+            f"or {TOKEN_ENV}",
+        )
     try:
         response = httpx.request(
             method,
@@ -227,6 +236,11 @@ def _gateway_call(
             # a reload compiles and instantiates every plugin: give it the turn timeout
             timeout=settings.request_timeout_s,
         )
+    except (httpx.InvalidURL, httpx.UnsupportedProtocol, UnicodeError) as exc:
+        raise ZeroClawError(
+            f"{base} is not a gateway URL: {exc}",
+            hint="pass the gateway's base URL with --url, e.g. http://127.0.0.1:8080",
+        ) from None
     except httpx.HTTPError as exc:
         raise ZeroClawError(
             f"no answer from a gateway at {base}: {exc}",
@@ -241,7 +255,33 @@ def _gateway_call(
         raise ZeroClawError(
             f"the gateway at {base} answered {response.status_code}: " + _error_message(response)
         )
-    return response.json()
+    try:
+        return response.json()
+    except ValueError:
+        raise _not_a_gateway(base, "its answer is not JSON") from None
+
+
+_Answer = TypeVar("_Answer", bound=BaseModel)
+
+
+def _answer(model: type[_Answer], body: Any, base: str) -> _Answer:
+    """The gateway's answer as `model`; anything else did not come from a ZeroClaw gateway
+    (of this version)."""
+    try:
+        return model.model_validate(body)
+    except ValidationError as exc:
+        raise _not_a_gateway(
+            base.rstrip("/"),
+            f"its answer is not a {model.__name__} ({exc.error_count()} problem(s))",
+        ) from None
+
+
+def _not_a_gateway(base: str, why: str) -> ZeroClawError:
+    return ZeroClawError(
+        f"{base} does not look like a ZeroClaw gateway: {why}",
+        hint="check --url (the gateway's base URL, e.g. http://127.0.0.1:8080) and that "
+        "the gateway runs the same ZeroClaw version",
+    )
 
 
 def _error_message(response: httpx.Response) -> str:

@@ -18,7 +18,14 @@ from rich.table import Table
 
 from zeroclaw.agent import AgentRuntime, Approver
 from zeroclaw.cli.agent_cmd import choose_approver
-from zeroclaw.cli.state import err_console, state_of, user_errors
+from zeroclaw.cli.state import (
+    UTF8_HINT,
+    err_console,
+    invalid_text,
+    require_text,
+    state_of,
+    user_errors,
+)
 from zeroclaw.config import Config
 from zeroclaw.messages import ToolCall, ToolResult
 
@@ -67,6 +74,8 @@ def call_tool(
 ) -> None:
     """Call one tool through the same security policy the agent uses. Exit 1 if it fails."""
     arguments = _parse_args(args)
+    with user_errors():
+        require_text(session, "--session")
     config = state_of(ctx).config()
     console = Console()
     call = ToolCall(id="cli", name=name, arguments=arguments)
@@ -92,5 +101,10 @@ def _parse_args(raw: str) -> dict[str, Any]:
         raise typer.Exit(2) from None
     if not isinstance(value, dict):
         err_console.print('[bold red]error:[/] --args must be a JSON object, e.g. {"path": "."}')
+        raise typer.Exit(2)
+    bad = invalid_text(value, "--args")
+    if bad is not None:
+        err_console.print(f"[bold red]error:[/] {escape(bad)} is not valid UTF-8 text")
+        err_console.print(f"[yellow]hint:[/] {escape(UTF8_HINT)}", highlight=False)
         raise typer.Exit(2)
     return value

@@ -151,10 +151,25 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    error = GatewayError(str(exc.detail), headers=exc.headers)
+    error = GatewayError(_http_message(request, exc), headers=exc.headers)
     error.status = exc.status_code
     error.type = "invalid_request_error" if exc.status_code < 500 else "server_error"
+    if exc.status_code == 404:
+        error.code = "not_found"
     return error_response(error)
+
+
+def _http_message(request: Request, exc: StarletteHTTPException) -> str:
+    """Starlette's bare "Not Found" / "Method Not Allowed" say neither what nor what to do."""
+    where = f"{request.method} {request.url.path}"
+    if exc.status_code == 404 and exc.detail == "Not Found":
+        return f"no route {where}; GET /openapi.json lists the endpoints"
+    if exc.status_code == 405 and exc.detail == "Method Not Allowed":
+        headers = exc.headers or {}
+        allowed = next((v for k, v in headers.items() if k.lower() == "allow"), "")
+        also = f" (allowed: {allowed})" if allowed else ""
+        return f"method not allowed: {where}{also}; GET /openapi.json lists the endpoints"
+    return str(exc.detail)
 
 
 def validation_message(errors: Sequence[Any]) -> str:

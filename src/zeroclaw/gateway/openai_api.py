@@ -17,6 +17,7 @@ from pydantic import (
     ConfigDict,
     Field,
     SerializerFunctionWrapHandler,
+    field_validator,
     model_serializer,
 )
 
@@ -45,15 +46,37 @@ class _Lenient(BaseModel):
     model_config = ConfigDict(extra="allow")
 
 
+def unicode_text(value: str | None) -> str | None:
+    """Refuse text with a lone surrogate (a `\\ud800` escape in the JSON): the strict
+    `str` fields refuse it while parsing, but inside a union it gets through, and nothing
+    can store it or send it to a provider."""
+    if value is not None:
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError(
+                "the text holds a lone surrogate (an escape such as \\ud800 that is not "
+                "half of a pair), which is not valid Unicode; send UTF-8 text"
+            ) from None
+    return value
+
+
 class ContentPart(_Lenient):
     type: str
     text: str | None = None
+
+    _text_is_unicode = field_validator("text")(unicode_text)
 
 
 class RequestMessage(_Lenient):
     role: Literal["system", "developer", "user", "assistant", "tool", "function"]
     content: str | list[ContentPart] | None = None
     name: str | None = None
+
+    @field_validator("content")
+    @classmethod
+    def _content_is_unicode(cls, value: object) -> object:
+        return unicode_text(value) if isinstance(value, str) else value
 
     def text(self) -> str:
         """The text of the message; non-text parts (images, audio) are left out."""
@@ -82,6 +105,8 @@ class ChatCompletionRequest(_Lenient):
     stream: bool = False
     stream_options: StreamOptions | None = None
     user: str | None = Field(None, description="Used as the session id when none is given.")
+
+    _user_is_unicode = field_validator("user")(unicode_text)
     session_id: str | None = Field(
         None, min_length=1, max_length=200, description="The session (X-Session-Id wins)."
     )
