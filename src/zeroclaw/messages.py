@@ -7,10 +7,31 @@ cheap; validation happens once at the edges (config, HTTP bodies, provider respo
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Role = Literal["system", "user", "assistant", "tool"]
+
+# A surrogate code point in a Python str is always a lone one (a JSON escape such as
+# "\ud800" decodes to it); it cannot be encoded as UTF-8, so SQLite and HTTP refuse it.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def valid_text(text: str) -> str:
+    """`text` with lone surrogates replaced by U+FFFD, so it can be stored and sent."""
+    return _LONE_SURROGATE.sub("\ufffd", text)
+
+
+def valid_json_value(value: Any) -> Any:
+    """A decoded JSON value with `valid_text` applied to every string (keys included)."""
+    if isinstance(value, str):
+        return valid_text(value)
+    if isinstance(value, list):
+        return [valid_json_value(item) for item in value]
+    if isinstance(value, dict):
+        return {valid_text(k): valid_json_value(v) for k, v in value.items()}
+    return value
 
 
 @dataclass(frozen=True, slots=True)

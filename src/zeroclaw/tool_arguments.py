@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from zeroclaw.messages import ToolCall
+from zeroclaw.messages import ToolCall, valid_json_value
 
 INVALID_ARGUMENTS_KEY = "__invalid_json_arguments__"
 
@@ -28,7 +28,7 @@ def parse_tool_arguments(raw: str | None) -> dict[str, Any]:
         return {INVALID_ARGUMENTS_KEY: raw}
     if not isinstance(value, dict):
         return {INVALID_ARGUMENTS_KEY: raw}
-    return value
+    return dict(valid_json_value(value))
 
 
 def invalid_arguments(arguments: dict[str, Any]) -> str | None:

@@ -10,6 +10,7 @@ import pytest
 from zeroclaw.agent import Agent, DenyApprover
 from zeroclaw.config import Config
 from zeroclaw.memory import MemoryStore
+from zeroclaw.messages import ChatMessage, ToolCall
 from zeroclaw.providers import OfflineProvider, ProviderError, ScriptedProvider
 
 # The `make_agent` fixture (tests/agent/conftest.py).
@@ -180,3 +181,37 @@ async def test_provider_failure_keeps_the_user_message(
     assert [s.message.content for s in memory.session_messages("s1")] == [
         "please remember this question"
     ]
+
+
+async def test_a_turn_stopped_during_its_tools_leaves_a_history_providers_accept(
+    make_agent: MakeAgent, memory: MemoryStore
+) -> None:
+    """The assistant message with tool calls was stored, the results never were (the turn
+    was cut off): the next turn answers those calls as failed in the prompt."""
+    memory.ensure_session("s1", channel="terminal")
+    memory.append_message("s1", ChatMessage("user", "list and read"))
+    memory.append_message(
+        "s1",
+        ChatMessage(
+            "assistant",
+            "",
+            tool_calls=(ToolCall("c1", "file_list", {}), ToolCall("c2", "file_read", {})),
+        ),
+    )
+    memory.append_message("s1", ChatMessage("tool", "a.txt", tool_call_id="c1", name="file_list"))
+    provider = ScriptedProvider([{"text": "ok"}])
+
+    await make_agent(provider).turn("s1", "are you there?")
+
+    sent = provider.requests[0].messages
+    roles = [(m.role, m.tool_call_id) for m in sent[1:]]
+    assert roles == [
+        ("user", None),
+        ("assistant", None),
+        ("tool", "c1"),
+        ("tool", "c2"),
+        ("user", None),
+    ]
+    assert "turn ended before this tool call finished" in sent[4].content
+    # memory keeps what really happened
+    assert len(memory.session_messages("s1")) == 5

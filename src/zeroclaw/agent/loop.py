@@ -314,7 +314,7 @@ class Agent:
             result.stop_reason = "blocked"
             result.reply = f"Turn stopped by a hook: {blocked.reason}"
             return
-        turn.messages = [system, *(s.message for s in history)]
+        turn.messages = [system, *_answer_unfinished_calls([s.message for s in history])]
         await self._loop(turn, on_text)
 
     async def _loop(self, turn: _Turn, on_text: OnText | None) -> None:
@@ -535,6 +535,33 @@ def _compose(hooks: HookSource, tools: ToolSource, providers: ProviderSource) ->
 
 def _assistant_message(response: ChatResponse) -> ChatMessage:
     return ChatMessage("assistant", response.text or "", tool_calls=response.tool_calls)
+
+
+UNFINISHED_CALL = "error: the turn ended before this tool call finished (it was stopped)"
+
+
+def _answer_unfinished_calls(messages: Sequence[ChatMessage]) -> list[ChatMessage]:
+    """A turn stopped during its tools (a client gone, a timeout, Ctrl-C, a crash) leaves a
+    stored assistant message whose tool calls have no results, and providers reject such
+    a history. Each unanswered call gets a failed result in the prompt (not in memory),
+    right after the results that did arrive."""
+    out: list[ChatMessage] = []
+    pending: list[ToolCall] = []
+    for message in messages:
+        if message.role == "tool":
+            pending = [call for call in pending if call.id != message.tool_call_id]
+        else:
+            out.extend(_failed_results(pending))
+            pending = list(message.tool_calls) if message.role == "assistant" else []
+        out.append(message)
+    out.extend(_failed_results(pending))
+    return out
+
+
+def _failed_results(calls: Sequence[ToolCall]) -> list[ChatMessage]:
+    return [
+        ChatMessage("tool", UNFINISHED_CALL, tool_call_id=call.id, name=call.name) for call in calls
+    ]
 
 
 def _drop_orphan_tool_results(history: Sequence[StoredMessage]) -> list[StoredMessage]:

@@ -27,7 +27,7 @@ from zeroclaw.memory.errors import (
 from zeroclaw.memory.fts import match_expression
 from zeroclaw.memory.records import Memory, SessionInfo, StoredMessage, Summary
 from zeroclaw.memory.schema import migrate
-from zeroclaw.messages import ChatMessage, Role, ToolCall, ToolResult
+from zeroclaw.messages import ChatMessage, Role, ToolCall, ToolResult, valid_text
 
 BUSY_TIMEOUT_MS = 5000
 DEFAULT_NAMESPACE = "default"
@@ -155,10 +155,10 @@ class MemoryStore:
                     (
                         session_id,
                         message.role,
-                        message.content,
+                        valid_text(message.content),
                         _tool_calls_json(message.tool_calls),
-                        message.tool_call_id,
-                        message.name,
+                        _valid(message.tool_call_id),
+                        _valid(message.name),
                         now,
                     ),
                 )
@@ -201,12 +201,12 @@ class MemoryStore:
                     " success, output, error, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         session_id,
-                        call.id,
-                        call.name,
-                        call.arguments_json(),
+                        valid_text(call.id),
+                        valid_text(call.name),
+                        valid_text(call.arguments_json()),
                         int(result.success),
-                        result.output,
-                        result.error,
+                        valid_text(result.output),
+                        _valid(result.error),
                         _now(),
                     ),
                 )
@@ -420,10 +420,18 @@ def _title_of(content: str) -> str:
 def _tool_calls_json(calls: tuple[ToolCall, ...]) -> str | None:
     if not calls:
         return None
-    return json.dumps(
-        [{"id": call.id, "name": call.name, "arguments": call.arguments} for call in calls],
-        ensure_ascii=False,
+    return valid_text(
+        json.dumps(
+            [{"id": call.id, "name": call.name, "arguments": call.arguments} for call in calls],
+            ensure_ascii=False,
+        )
     )
+
+
+def _valid(text: str | None) -> str | None:
+    # Text that cannot be encoded as UTF-8 (lone surrogates) would fail the insert and lose
+    # the message: it is stored with U+FFFD in their place instead.
+    return None if text is None else valid_text(text)
 
 
 def _tool_calls(raw: str | None) -> tuple[ToolCall, ...]:

@@ -16,7 +16,7 @@ import re
 from collections.abc import AsyncIterator, Sequence
 
 from zeroclaw.config.models import ProviderConfig
-from zeroclaw.messages import ChatMessage, ToolCall, Usage
+from zeroclaw.messages import ChatMessage, ToolCall, Usage, valid_json_value
 from zeroclaw.providers.base import ChatRequest, ChatResponse, StreamEnd, StreamEvent, TextDelta
 
 SUMMARIZE_INSTRUCTION = (
@@ -146,7 +146,7 @@ def _call_tool(
         return _syntax_help("the tool name is missing"), ()
     raw = (command["args"] or "").strip() or "{}"
     try:
-        arguments = json.loads(raw)
+        arguments = valid_json_value(json.loads(raw))
     except json.JSONDecodeError as exc:
         return _syntax_help(f"the arguments are not valid JSON ({exc.msg})"), ()
     if not isinstance(arguments, dict):

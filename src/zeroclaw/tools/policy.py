@@ -86,6 +86,8 @@ class SecurityPolicy:
             candidate = self.workspace / candidate
         try:
             resolved = candidate.resolve()
+        except UnicodeEncodeError:
+            raise PolicyViolation(f"path {raw!r} is not valid text (a lone surrogate)") from None
         except (OSError, RuntimeError) as exc:  # a symlink loop, on 3.11 a RuntimeError
             raise PolicyViolation(f"cannot resolve path {raw!r}: {exc}") from exc
         if not resolved.is_relative_to(self.workspace):
