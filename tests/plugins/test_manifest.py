@@ -200,3 +200,17 @@ def test_manifest_fuel_turns_fuel_on(tmp_path: Path) -> None:
     manifest = load_manifest(write_plugin(tmp_path / "p", text))
 
     assert effective_limits(PluginsConfig(), manifest).limits.fuel == 1_000_000
+
+
+def test_a_missing_dir_a_file_and_non_utf8_are_each_named(tmp_path: Path) -> None:
+    with pytest.raises(ManifestError, match="does not exist"):
+        load_manifest(tmp_path / "nope")
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ManifestError, match="is a file, not a directory"):
+        load_manifest(tmp_path / "file")
+    plugin = tmp_path / "latin1"
+    plugin.mkdir()
+    (plugin / "plugin.toml").write_bytes('name = "caf\xe9"'.encode("latin-1"))
+    with pytest.raises(ManifestError, match="is not UTF-8 text") as caught:
+        load_manifest(plugin)
+    assert caught.value.hint == "save plugin.toml as UTF-8"

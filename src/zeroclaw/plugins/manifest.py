@@ -55,9 +55,7 @@ from zeroclaw.plugins.capabilities import Capability, CapabilityKind, parse_capa
 from zeroclaw.plugins.errors import AbiError, CapabilityError, ManifestError
 
 MANIFEST_FILE = "plugin.toml"
-MANIFEST_HINT = (
-    "see docs/plugins-runtime.md (plugin.toml); `zeroclaw plugins new` writes an example"
-)
+MANIFEST_HINT = "see docs/plugins-runtime.md (plugin.toml); templates/ holds a starting point"
 
 _SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 _SEMVER = re.compile(
@@ -210,6 +208,12 @@ class PluginManifest(BaseModel):
 def load_manifest(directory: Path) -> PluginManifest:
     """Read and validate `directory/plugin.toml`; the component file must exist inside it."""
     path = directory / MANIFEST_FILE
+    if not directory.is_dir():
+        what = "is a file, not a directory" if directory.exists() else "does not exist"
+        raise ManifestError(
+            f"{directory} {what}",
+            hint="give the plugin's directory, the one holding plugin.toml",
+        )
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -217,8 +221,15 @@ def load_manifest(directory: Path) -> PluginManifest:
             f"{directory} has no {MANIFEST_FILE}",
             hint="a plugin directory holds plugin.toml and its component; " + MANIFEST_HINT,
         ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ManifestError(f"cannot read {path}: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ManifestError(
+            f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start})",
+            hint="save plugin.toml as UTF-8",
+        ) from None
+    except OSError as exc:
+        raise ManifestError(
+            f"cannot read {path}: {exc.strerror or exc}", hint="check the file's permissions"
+        ) from None
     manifest = parse_manifest(text, source=path)
     component_file(directory, manifest)
     return manifest
