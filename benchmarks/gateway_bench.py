@@ -30,10 +30,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from report import replace_section
 
 TOKEN = "zc_benchmark-token"
-SECTION_START = "<!-- gateway-bench:start -->"
-SECTION_END = "<!-- gateway-bench:end -->"
+SECTION = "gateway-bench"
 _LISTENING = re.compile(r"listening on http://127\.0\.0\.1:(\d+)")
 
 
@@ -186,19 +186,6 @@ def table(modes: list[Mode], args: argparse.Namespace) -> str:
     return "\n".join(lines)
 
 
-def write_section(path: Path, text: str) -> None:
-    """Replace the gateway section of `path` (between the markers), or append it."""
-    section = f"{SECTION_START}\n## Gateway throughput (last run)\n\n{text}\n{SECTION_END}"
-    current = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    if SECTION_START in current and SECTION_END in current:
-        before = current.split(SECTION_START)[0]
-        after = current.split(SECTION_END, 1)[1]
-        updated = f"{before}{section}{after}"
-    else:
-        updated = f"{current.rstrip()}\n\n{section}\n"
-    path.write_text(updated, encoding="utf-8")
-
-
 async def run(args: argparse.Namespace) -> str:
     modes = [Mode("plugins disabled", False), Mode("plugins enabled, none loaded", True)]
     with tempfile.TemporaryDirectory(prefix="zeroclaw-bench-") as scratch:
@@ -229,7 +216,7 @@ def main() -> None:
     text = asyncio.run(run(args))
     print(text)
     if args.write is not None:
-        write_section(args.write, text)
+        replace_section(args.write, SECTION, f"## Gateway throughput (last run)\n\n{text}")
 
 
 if __name__ == "__main__":

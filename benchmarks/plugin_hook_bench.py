@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import platform
 import statistics
 import sys
 import tempfile
@@ -37,14 +36,14 @@ from pathlib import Path
 from typing import Any
 
 import wasmtime
+from report import machine_line, replace_section
 from wasmtime.component import Component, Linker, Record
 
 from zeroclaw.hooks import Cancel, Event, HookRunner, ToolCallRequest, hook
 from zeroclaw.plugins.build import package_wit_dir, wat_component, wit_root
 from zeroclaw.plugins.conversion import codec_for
 
-SECTION_START = "<!-- plugin-hook-bench:start -->"
-SECTION_END = "<!-- plugin-hook-bench:end -->"
+SECTION = "plugin-hook-bench"
 HANDLER = "zeroclaw:hooks/handler@1.0.0"
 
 # The guest: cancel "shell", leave anything else unchanged; a ring allocator, so any number
@@ -312,28 +311,9 @@ def render(rows: list[Row], loads: dict[str, float], rounds: int, calls: int) ->
     lines += [f"| {name} | {value:.3f} |" for name, value in loads.items()]
     lines += [
         "",
-        f"Machine: {platform.machine()}, Python {platform.python_version()}, "
-        f"wasmtime {wasmtime_version()}, {platform.system()}.",
+        machine_line(),
     ]
     return "\n".join(lines)
-
-
-def wasmtime_version() -> str:
-    from importlib.metadata import version
-
-    return version("wasmtime")
-
-
-def write_section(path: Path, table: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    block = f"{SECTION_START}\n{table}\n{SECTION_END}"
-    if SECTION_START in text:
-        head, _, rest = text.partition(SECTION_START)
-        _, _, tail = rest.partition(SECTION_END)
-        text = head + block + tail
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    path.write_text(text, encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -353,7 +333,7 @@ def main(argv: list[str] | None = None) -> int:
     table = render(rows, loads, args.rounds, args.calls)
     print(table)
     if args.write is not None:
-        write_section(args.write, table)
+        replace_section(args.write, SECTION, table)
     return 0
 
 

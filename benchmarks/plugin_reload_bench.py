@@ -25,22 +25,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import platform
 import random
 import sys
 import tempfile
 import threading
 import time
-from importlib.metadata import version
 from pathlib import Path
+
+from report import machine_line, replace_section
 
 from zeroclaw.agent import AgentRuntime, DenyApprover
 from zeroclaw.config import Config
 from zeroclaw.hooks import Event, PromptBuild
 from zeroclaw.plugins.build import package_wit_dir, wat_component, wit_root
 
-SECTION_START = "<!-- plugin-reload-bench:start -->"
-SECTION_END = "<!-- plugin-reload-bench:end -->"
+SECTION = "plugin-reload-bench"
 MARKER = "TAG-0000"
 PAYLOAD = PromptBuild("bench", "terminal", None, "native prompt", ())
 
@@ -240,8 +239,7 @@ def render(
         f"| ratio | {pct(reloading, 0.5) / pct(steady, 0.5):.2f} | "
         f"{pct(reloading, 0.99) / pct(steady, 0.99):.2f} |",
         "",
-        f"Machine: {platform.machine()}, Python {platform.python_version()}, "
-        f"wasmtime {version('wasmtime')}, {platform.system()}.",
+        machine_line(),
     ]
     return "\n".join(lines)
 
@@ -278,21 +276,8 @@ def main(argv: list[str] | None = None) -> int:
         table = asyncio.run(run(args, Path(tmp)))
     print(table)
     if args.write is not None:
-        _write(args.write, table)
+        replace_section(args.write, SECTION, table)
     return 0
-
-
-def _write(path: Path, table: str) -> None:
-    """Replace this benchmark's section of `path` (or append it)."""
-    text = path.read_text(encoding="utf-8")
-    block = f"{SECTION_START}\n{table}\n{SECTION_END}"
-    if SECTION_START in text:
-        head, _, rest = text.partition(SECTION_START)
-        _, _, tail = rest.partition(SECTION_END)
-        text = head + block + tail
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    path.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

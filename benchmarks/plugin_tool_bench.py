@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import platform
 import re
 import statistics
 import sys
@@ -40,6 +39,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from report import machine_line, replace_section
 
 from zeroclaw.config import Config
 from zeroclaw.messages import ToolResult, ToolSpec
@@ -51,8 +52,7 @@ from zeroclaw.tools import ToolContext, ToolRegistry
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / ".cache" / "bench-plugins"
 EXAMPLES = ROOT / "examples" / "plugins" / "tools"
-SECTION_START = "<!-- plugin-tool-bench:start -->"
-SECTION_END = "<!-- plugin-tool-bench:end -->"
+SECTION = "plugin-tool-bench"
 SCHEMA = {"type": "object"}
 ECHO_ARGUMENTS = {"text": "The quick brown fox jumps over the lazy dog. " * 4, "n": 42}
 
@@ -341,28 +341,9 @@ def render(table: list[tuple[Pair, Row, Row, Row]], rounds: int, calls: int) -> 
         )
     lines += [
         "",
-        f"Machine: {platform.machine()}, Python {platform.python_version()}, "
-        f"wasmtime {_version('wasmtime')}, {platform.system()}.",
+        machine_line(),
     ]
     return "\n".join(lines)
-
-
-def _version(package: str) -> str:
-    from importlib.metadata import version
-
-    return version(package)
-
-
-def write_section(path: Path, table: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    block = f"{SECTION_START}\n{table}\n{SECTION_END}"
-    if SECTION_START in text:
-        head, _, rest = text.partition(SECTION_START)
-        _, _, tail = rest.partition(SECTION_END)
-        text = head + block + tail
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    path.write_text(text, encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -385,7 +366,7 @@ def main(argv: list[str] | None = None) -> int:
     text = render(table, args.rounds, args.calls)
     print(text)
     if args.write is not None:
-        write_section(args.write, text)
+        replace_section(args.write, SECTION, text)
     return 0
 
 
