@@ -265,3 +265,16 @@ def test_relative_paths_are_anchored_to_the_file_directory(
     assert config.memory_path == conf_dir / "db" / "zeroclaw.db"
     assert config.plugins.dirs == [conf_dir / "plugins", Path("/opt/zeroclaw/plugins")]
     assert config.llm.providers["replay"].script == conf_dir / "replies.json"
+
+
+def test_a_timeout_override_may_reach_the_provider_ceiling() -> None:
+    # The config cannot tell a provider plugin from a hook plugin: it accepts up to the
+    # higher ceiling, and the loader holds each kind to its own (tests/plugins/test_manifest).
+    text = "[plugins.overrides.llm.limits]\ntimeout_ms = 30000\n"
+    config = parse_config(text, source=Path("config.toml"))
+    assert config.plugins.overrides["llm"].limits.timeout_ms == 30000
+    too_long = "[plugins.overrides.llm.limits]\ntimeout_ms = 90000\n"
+    assert (
+        "expected at most 60000 (an override may only tighten plugins.limits.provider_timeout_ms)"
+        in _errors(too_long)
+    )

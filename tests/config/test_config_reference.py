@@ -35,4 +35,4 @@ def test_reference_is_the_same_on_every_machine(isolated_home: Path) -> None:
 def test_reference_error_examples_are_real_messages() -> None:
     text = render_reference()
     assert '`agent.max_tool_iterations`: expected integer, got "lots"' in text
-    assert "`plugins.overrides.slow-plugin.limits.timeout_ms`: expected at most 1000" in text
+    assert "`plugins.overrides.big-plugin.limits.memory_mb`: expected at most 64" in text

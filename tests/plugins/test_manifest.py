@@ -155,7 +155,35 @@ def test_missing_manifest_and_bad_toml(tmp_path: Path) -> None:
 
 
 def test_manifest_limits_have_the_config_keys() -> None:
-    assert set(ManifestLimits.model_fields) == set(PluginLimits.model_fields)
+    # provider_timeout_ms is the host's ceiling for a kind; a manifest tightens timeout_ms.
+    host_keys = set(PluginLimits.model_fields) - {"provider_timeout_ms"}
+    assert set(ManifestLimits.model_fields) == host_keys
+
+
+def test_a_provider_plugin_gets_the_provider_timeout(tmp_path: Path) -> None:
+    text = 'name = "llm"\nversion = "1.0.0"\nwit_package = "zeroclaw:providers@1.0.0"\n'
+    manifest = load_manifest(write_plugin(tmp_path / "p", text + 'component = "plugin.wasm"\n'))
+    config = PluginsConfig()
+
+    resolved = effective_limits(config, manifest)
+
+    assert resolved.limits.timeout_ms == 60_000
+    assert resolved.warnings == ()
+
+
+def test_a_hook_plugin_override_above_its_ceiling_is_clamped(tmp_path: Path) -> None:
+    manifest = load_manifest(write_plugin(tmp_path / "p", replaced("timeout_ms", "")))
+    config = PluginsConfig(
+        overrides={"redact-secrets": PluginOverride(limits=PluginLimitsOverride(timeout_ms=30_000))}
+    )
+
+    resolved = effective_limits(config, manifest)
+
+    assert resolved.limits.timeout_ms == 1000
+    assert (
+        "plugins.overrides.redact-secrets.limits.timeout_ms = 30000 is looser"
+        in resolved.warnings[0]
+    )
 
 
 def test_manifest_may_tighten_limits(tmp_path: Path) -> None:

@@ -240,6 +240,13 @@ class PluginLimits(Section):
     """Limits of every plugin call; a plugin's own settings may only tighten them."""
 
     timeout_ms: int = Field(1000, ge=1, le=600_000, description="Wall-clock limit of one call.")
+    provider_timeout_ms: int = Field(
+        60_000,
+        ge=1,
+        le=600_000,
+        description="Wall-clock limit of one call into a provider plugin, which waits for a "
+        "model (takes the place of timeout_ms for those).",
+    )
     memory_mb: int = Field(64, ge=1, le=4096, description="Linear memory cap of one instance.")
     max_concurrency: int = Field(4, ge=1, le=256, description="Concurrent calls into one plugin.")
     fuel: int | None = Field(
@@ -254,7 +261,10 @@ class PluginLimitsOverride(Section):
     """This plugin's limits; unset keys use [plugins.limits], and none may be looser."""
 
     timeout_ms: int | None = Field(
-        None, ge=1, le=600_000, description="At most plugins.limits.timeout_ms."
+        None,
+        ge=1,
+        le=600_000,
+        description="At most plugins.limits.timeout_ms (provider_timeout_ms for a provider).",
     )
     memory_mb: int | None = Field(
         None, ge=1, le=4096, description="At most plugins.limits.memory_mb."
@@ -370,14 +380,19 @@ class PluginsConfig(Section):
         for name, override in self.overrides.items():
             for key in PluginLimitsOverride.model_fields:
                 value = getattr(override.limits, key)
-                limit = getattr(self.limits, key)
+                ceiling = key
+                if key == "timeout_ms" and self.limits.provider_timeout_ms > self.limits.timeout_ms:
+                    # The config cannot tell a provider plugin from others; the loader
+                    # holds each kind to its own ceiling.
+                    ceiling = "provider_timeout_ms"
+                limit = getattr(self.limits, ceiling)
                 if value is not None and limit is not None and value > limit:
                     raise PydanticCustomError(
                         "looser_override",
                         "an override may only tighten plugins.limits.{key} = {limit}",
                         {
                             "sub_loc": ("overrides", name, "limits", key),
-                            "key": key,
+                            "key": ceiling,
                             "limit": limit,
                             "given": value,
                         },

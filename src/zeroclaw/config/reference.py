@@ -27,8 +27,8 @@ allowed = ["shell", 3]
 [llm.providers.mine]
 kind = "nope"
 
-[plugins.overrides.slow-plugin.limits]
-timeout_ms = 5000
+[plugins.overrides.big-plugin.limits]
+memory_mb = 512
 """
 
 # Written out rather than produced: the parser's wording differs between Python versions.

@@ -322,20 +322,34 @@ def effective_limits(config: PluginsConfig, manifest: PluginManifest) -> Resolve
     `[limits]`, which may only tighten (a looser value is clamped and reported)."""
     values = config.limits.model_dump()
     sources = {key: f"plugins.limits.{key}" for key in values}
+    if manifest.package.name == "providers":
+        # A provider call waits for a model: its own, longer ceiling.
+        values["timeout_ms"] = values["provider_timeout_ms"]
+        sources["timeout_ms"] = "plugins.limits.provider_timeout_ms"
+    warnings = []
     override = config.overrides.get(manifest.name)
     if override is not None:
         for key, value in override.limits.model_dump(exclude_none=True).items():
+            if values[key] is not None and value > values[key]:
+                setting = f"plugins.overrides.{manifest.name}.limits.{key} = {value}"
+                warnings.append(_looser(setting, sources[key], values[key]))
+                continue
             values[key] = value
             sources[key] = f"plugins.overrides.{manifest.name}.limits.{key}"
-    warnings = []
     for key, wanted in manifest.limits.model_dump(exclude_none=True).items():
         current = values[key]
         if current is None or wanted <= current:
             values[key] = wanted
         else:
             warnings.append(
-                f"plugin {manifest.name!r}: [limits] {key} = {wanted} in plugin.toml is looser "
-                f"than the host's {sources[key]} = {current}; using {current} (a plugin may "
-                f"only tighten the host's limits)"
+                f"plugin {manifest.name!r}: "
+                + _looser(f"[limits] {key} = {wanted} in plugin.toml", sources[key], current)
             )
     return ResolvedLimits(PluginLimits(**values), tuple(warnings))
+
+
+def _looser(setting: str, source: str, current: int) -> str:
+    return (
+        f"{setting} is looser than the host's {source} = {current}; using {current} "
+        "(a plugin's limits may only tighten the host's)"
+    )
