@@ -1,6 +1,7 @@
-"""`zeroclaw plugins build PATH`: build plugin components from their source.
+"""`zeroclaw plugins build PATH` and `zeroclaw plugins new NAME`: make plugins from source.
 
-Registered on the `plugins` group as `plugins_app.command("build")(build)`.
+Registered on the `plugins` group as `plugins_app.command("build")(build)` and
+`plugins_app.command("new")(new)`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from rich.markup import escape
 
 from zeroclaw.cli.state import err_console, user_errors
 from zeroclaw.plugins.build import BuildResult, build_plugin, plugin_dirs
+from zeroclaw.plugins.scaffold import LANGUAGES, Language, new_plugin
 
 
 def build(
@@ -70,3 +72,26 @@ def _shown(path: Path) -> str:
         return str(path.relative_to(Path.cwd()))
     except ValueError:
         return str(path)
+
+
+def new(
+    name: Annotated[str, typer.Argument(help="The plugin's name (a slug, e.g. redact-emails).")],
+    lang: Annotated[
+        str, typer.Option("--lang", "-l", help=f"Guest language: {', '.join(LANGUAGES)}.")
+    ] = "python",
+    directory: Annotated[
+        Path, typer.Option("--dir", "-d", help="Where to create the plugin's directory.")
+    ] = Path("."),
+) -> None:
+    """Create a hook plugin from a template, ready for `zeroclaw plugins build`."""
+    if lang not in LANGUAGES:
+        err_console.print(
+            f"[bold red]error:[/] unknown language {escape(lang)!r}; "
+            f"choose one of {', '.join(LANGUAGES)}"
+        )
+        raise typer.Exit(2)
+    language: Language = lang  # narrowed by the check above
+    with user_errors():
+        target = new_plugin(name, language, directory)
+    typer.echo(f"created {target}")
+    typer.echo(f"next: zeroclaw plugins build {target} && zeroclaw plugins validate {target}")

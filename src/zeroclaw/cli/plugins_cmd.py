@@ -23,7 +23,7 @@ import typer
 from pydantic import BaseModel, ValidationError
 from rich.markup import escape
 
-from zeroclaw.cli.plugins_build_cmd import build
+from zeroclaw.cli.plugins_build_cmd import build, new
 from zeroclaw.cli.state import err_console, state_of, user_errors
 from zeroclaw.config import Config
 from zeroclaw.config.models import PluginsConfig
@@ -45,6 +45,7 @@ plugins_app = typer.Typer(
     no_args_is_help=True,
 )
 plugins_app.command("build")(build)
+plugins_app.command("new")(new)
 
 
 class PluginsUnavailableError(ZeroClawError):

@@ -55,9 +55,11 @@ from zeroclaw.plugins.capabilities import Capability, CapabilityKind, parse_capa
 from zeroclaw.plugins.errors import AbiError, CapabilityError, ManifestError
 
 MANIFEST_FILE = "plugin.toml"
-MANIFEST_HINT = "see docs/plugins-runtime.md (plugin.toml); templates/ holds a starting point"
+MANIFEST_HINT = (
+    "see docs/plugins-runtime.md (plugin.toml); `zeroclaw plugins new NAME` writes an example"
+)
 
-_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
+PLUGIN_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 _SEMVER = re.compile(
     r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
     r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
@@ -67,7 +69,7 @@ _SECRET_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def _slug(value: str) -> str:
-    if not _SLUG.fullmatch(value):
+    if not PLUGIN_NAME.fullmatch(value):
         raise ValueError(
             "must be a slug: lower-case letters, digits and -, starting with a letter or digit, "
             "at most 63 characters"
