@@ -7,12 +7,12 @@ plugin registry and the SQLite store.
 
 Plugins: with `plugins.enabled` the runtime builds a `PluginRegistry`, loads the plugins
 of `plugins.dirs` (a required plugin that fails stops the runtime from being built) and
-layers what each snapshot offers over the native parts, one view per snapshot: its hook
-handlers over the native runner (`SnapshotHooks`), its tools over the native registry
-(`SnapshotTools`: a native tool of the same name wins) and its provider plugins into the
-configured provider chain (`SnapshotProviders`: `plugin:NAME`, and bare names no native
-provider claims). Each turn takes the views of the snapshot live when it started, and
-uses them to its end; with plugins off the tools are the native registry and the provider
+layers what each snapshot offers over the native parts as one `Extensions` per snapshot
+(`SnapshotExtensions`): its hook handlers over the native runner, its tools over the
+native registry (a native tool of the same name wins) and its provider plugins into the
+configured provider chain (`plugin:NAME`, and bare names no native provider claims). Each
+turn takes the `Extensions` of the snapshot live when it started, in one step, and uses
+it to its end; with plugins off the tools are the native registry and the provider
 is `build_provider(config.llm)`, exactly as without the subsystem. A `PluginReloader` reloads them
 on demand (and on change, with `plugins.hot_reload`); a replaced snapshot is closed once
 the last view of it is gone (see plugins/hot_reload.py). With plugins disabled (the default)
