@@ -40,8 +40,8 @@ from report import machine_line, replace_section
 from wasmtime.component import Component, Linker, Record
 
 from zeroclaw.hooks import Cancel, Event, HookRunner, ToolCallRequest, hook
-from zeroclaw.plugins.build import package_wit_dir, wat_component, wit_root
-from zeroclaw.plugins.conversion import codec_for
+from zeroclaw.plugins.authoring.build import package_wit_dir, wat_component, wit_root
+from zeroclaw.plugins.wasm.conversion import codec_for
 
 SECTION = "plugin-hook-bench"
 HANDLER = "zeroclaw:hooks/handler@1.0.0"
@@ -113,7 +113,7 @@ def build_guest(work: Path) -> Path:
 
 
 def _hooks_package() -> Any:
-    from zeroclaw.plugins.abi import SUPPORTED
+    from zeroclaw.plugins.contract.abi import SUPPORTED
 
     return SUPPORTED["zeroclaw:hooks"]
 
@@ -210,7 +210,7 @@ def _loaded_plugin(guest: Path, work: Path) -> tuple[Any, HookRunner]:
     import shutil
 
     from zeroclaw.config import Config
-    from zeroclaw.plugins.registry import PluginRegistry
+    from zeroclaw.plugins.lifecycle.registry import PluginRegistry
 
     directory = work / "plugins" / "bench-guard"
     directory.mkdir(parents=True)
@@ -265,7 +265,7 @@ def measure(rows: list[Row], rounds: int, calls: int) -> None:
 
 def load_times(guest: Path, work: Path, repeats: int) -> dict[str, float]:
     """Median ms: compile (no cache), load from the compile cache, one instantiation."""
-    from zeroclaw.plugins.engine import PluginEngine
+    from zeroclaw.plugins.wasm.engine import PluginEngine
 
     cold, cached, instantiate = [], [], []
     for index in range(repeats):

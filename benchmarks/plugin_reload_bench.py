@@ -37,7 +37,7 @@ from report import machine_line, replace_section
 from zeroclaw.agent import AgentRuntime, DenyApprover
 from zeroclaw.config import Config
 from zeroclaw.hooks import Event, PromptBuild
-from zeroclaw.plugins.build import package_wit_dir, wat_component, wit_root
+from zeroclaw.plugins.authoring.build import package_wit_dir, wat_component, wit_root
 
 SECTION = "plugin-reload-bench"
 MARKER = "TAG-0000"
@@ -105,7 +105,7 @@ class Tagger:
 
 
 def build_template(work: Path) -> bytes:
-    from zeroclaw.plugins.abi import SUPPORTED
+    from zeroclaw.plugins.contract.abi import SUPPORTED
 
     wit = package_wit_dir(wit_root(), SUPPORTED["zeroclaw:hooks"])
     return wat_component(

@@ -44,9 +44,10 @@ from report import machine_line, replace_section
 
 from zeroclaw.config import Config
 from zeroclaw.messages import ToolResult, ToolSpec
-from zeroclaw.plugins.build import build_plugin
-from zeroclaw.plugins.registry import PluginRegistry, PluginSnapshot
-from zeroclaw.plugins.tool_adapter import PluginTool
+from zeroclaw.plugins.adapters.tools import PluginTool
+from zeroclaw.plugins.authoring.build import build_plugin
+from zeroclaw.plugins.lifecycle.registry import PluginRegistry
+from zeroclaw.plugins.lifecycle.snapshot import PluginSnapshot
 from zeroclaw.tools import ToolContext, ToolRegistry
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -20,8 +20,8 @@ from zeroclaw.memory import MemoryStore
 from zeroclaw.providers import ProviderFactory
 
 if TYPE_CHECKING:
-    from zeroclaw.plugins.loader import PluginStatus
-    from zeroclaw.plugins.registry import PluginSnapshot
+    from zeroclaw.plugins.lifecycle.snapshot import PluginSnapshot
+    from zeroclaw.plugins.loading.loader import PluginStatus
 
 Status = Literal["ok", "warn", "fail"]
 PROBE_TIMEOUT_S = 3.0
@@ -152,7 +152,7 @@ def _check_plugins(config: Config) -> Iterator[Check]:
 
 
 def _check_plugin_loads(config: Config) -> Iterator[Check]:
-    from zeroclaw.plugins.registry import PluginRegistry
+    from zeroclaw.plugins.lifecycle.registry import PluginRegistry
 
     try:
         with PluginRegistry.for_config(config) as registry:

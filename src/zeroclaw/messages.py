@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -108,3 +109,19 @@ class ToolResult:
         if self.success:
             return self.output
         return f"error: {self.error}"
+
+
+def transcript(messages: Sequence[ChatMessage], previous_summary: str | None) -> str:
+    """A conversation as plain text, one line a message, for a model to summarize."""
+    lines = []
+    if previous_summary:
+        lines.append(f"Earlier summary: {previous_summary}")
+    for message in messages:
+        if message.role == "tool":
+            lines.append(f"tool {message.name or ''}: {message.content}")
+        elif message.tool_calls:
+            calls = ", ".join(f"{c.name}({c.arguments_json()})" for c in message.tool_calls)
+            lines.append(f"{message.role}: {message.content} [called {calls}]".strip())
+        else:
+            lines.append(f"{message.role}: {message.content}")
+    return "\n".join(lines)

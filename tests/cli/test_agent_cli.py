@@ -12,7 +12,7 @@ from typer.testing import CliRunner, Result
 
 from zeroclaw import __version__
 from zeroclaw.cli import app
-from zeroclaw.plugins.build import build_plugin
+from zeroclaw.plugins.authoring.build import build_plugin
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 from wat_builder import WAT, build_component
 
 if TYPE_CHECKING:
-    from zeroclaw.plugins.engine import PluginEngine
+    from zeroclaw.plugins.wasm.engine import PluginEngine
 
 
 @pytest.fixture(scope="session")
@@ -25,7 +25,7 @@ def components(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 @pytest.fixture
 def plugin_engine(tmp_path: Path) -> Iterator[PluginEngine]:
-    from zeroclaw.plugins.engine import PluginEngine
+    from zeroclaw.plugins.wasm.engine import PluginEngine
 
     with PluginEngine(cache_dir=tmp_path / "plugin-cache") as engine:
         yield engine

@@ -5,14 +5,14 @@ implements (`;; world: zeroclaw:hooks/hooks@1.0.0`) and, optionally, which WIT r
 (`;; wit: wit-fake`, a directory under fixtures/; default: the repository's wit/ plus
 fixtures/wit). It defines only the exports it cares about, with the component model's
 core names (`zeroclaw:hooks/handler@1.0.0#handles`); `build_component` hands it to
-`zeroclaw.plugins.build.wat_component` (what `zeroclaw plugins build` uses for WAT plugins),
-which fills in every other export of the world as a trapping stub, adds a memory and a bump
-`cabi_realloc` if missing, then runs `wasm-tools component embed` + `component new`.
+`zeroclaw.plugins.authoring.build.wat_component` (what `zeroclaw plugins build` uses for WAT
+plugins), which fills in every other export of the world as a trapping stub, adds a memory and
+a bump `cabi_realloc` if missing, then runs `wasm-tools component embed` + `component new`.
 
 `NAME.component.wat` files are components in the text format; wasmtime reads them as they
 are.
 
-Run as a script to regenerate src/zeroclaw/plugins/wit_exports.json from wit/:
+Run as a script to regenerate src/zeroclaw/plugins/contract/wit_exports.json from wit/:
     .venv/bin/python tests/plugins/wat_builder.py --write-abi
 """
 
@@ -24,7 +24,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from zeroclaw.plugins.build import run_wasm_tools, wasm_tools, wat_component
+from zeroclaw.plugins.authoring.build import run_wasm_tools, wasm_tools, wat_component
 
 __all__ = ["WAT", "WIT", "build_component", "render_abi_json", "wasm_tools"]
 
@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[2]
 WIT = ROOT / "wit" / "zeroclaw"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 WAT = FIXTURES / "wat"
-ABI_JSON = ROOT / "src" / "zeroclaw" / "plugins" / "wit_exports.json"
+ABI_JSON = ROOT / "src" / "zeroclaw" / "plugins" / "contract" / "wit_exports.json"
 WORLDS = {
     "zeroclaw:hooks@1.0.0": "zeroclaw:hooks/hooks@1.0.0",
     "zeroclaw:tools@1.0.0": "zeroclaw:tools/tools@1.0.0",
@@ -86,7 +86,7 @@ def world_signatures(out_dir: Path) -> dict[str, dict[str, dict[str, str]]]:
     from wasmtime import Engine
     from wasmtime.component import Component
 
-    from zeroclaw.plugins.abi import describe_exports
+    from zeroclaw.plugins.contract.abi import describe_exports
 
     engine = Engine()
     wit = assemble_wit(out_dir)

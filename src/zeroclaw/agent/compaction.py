@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from zeroclaw.config.models import CompactionConfig
 from zeroclaw.memory import MemoryStore, StoredMessage
-from zeroclaw.messages import ChatMessage, Usage
+from zeroclaw.messages import ChatMessage, Usage, transcript
 from zeroclaw.providers import SUMMARIZE_INSTRUCTION, ChatRequest, Provider
 
 # A rough, provider-neutral estimate (about four characters a token) is enough to decide
@@ -40,21 +40,6 @@ def split_for_compaction(
     while 0 < cut < len(history) and history[cut].message.role == "tool":
         cut -= 1
     return list(history[:cut]), list(history[cut:])
-
-
-def transcript(messages: Sequence[ChatMessage], previous_summary: str | None) -> str:
-    lines = []
-    if previous_summary:
-        lines.append(f"Earlier summary: {previous_summary}")
-    for message in messages:
-        if message.role == "tool":
-            lines.append(f"tool {message.name or ''}: {message.content}")
-        elif message.tool_calls:
-            calls = ", ".join(f"{c.name}({c.arguments_json()})" for c in message.tool_calls)
-            lines.append(f"{message.role}: {message.content} [called {calls}]".strip())
-        else:
-            lines.append(f"{message.role}: {message.content}")
-    return "\n".join(lines)
 
 
 @dataclass(frozen=True, slots=True)

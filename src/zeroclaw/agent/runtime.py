@@ -47,8 +47,9 @@ from zeroclaw.providers import (
 from zeroclaw.tools import SecurityPolicy, ToolRegistry, default_registry
 
 if TYPE_CHECKING:
-    from zeroclaw.plugins.hot_reload import PluginReloader
-    from zeroclaw.plugins.registry import PluginRegistry, PluginSnapshot
+    from zeroclaw.plugins.lifecycle.registry import PluginRegistry
+    from zeroclaw.plugins.lifecycle.reload import PluginReloader
+    from zeroclaw.plugins.lifecycle.snapshot import PluginSnapshot
 
 
 class AgentRuntime:
@@ -304,7 +305,7 @@ class LiveProvider:
 
 def _load_plugins(config: Config, memory: MemoryStore, observer: Observer) -> PluginRegistry:
     """Load the plugins of `plugins.dirs`; fails closed on a required one."""
-    from zeroclaw.plugins.registry import PluginRegistry  # imports wasmtime: enabled only
+    from zeroclaw.plugins.lifecycle.registry import PluginRegistry  # imports wasmtime: enabled only
 
     registry = PluginRegistry.for_config(config, memory=memory, observer=observer)
     try:
@@ -319,8 +320,8 @@ def _reloader(
     config: Config, registry: PluginRegistry, live: SnapshotExtensions, observer: Observer
 ) -> PluginReloader:
     """Reloads on demand; watches plugins.dirs too with plugins.hot_reload."""
-    from zeroclaw.plugins.hot_reload import PluginReloader
-    from zeroclaw.plugins.permissions import ApprovalStore
+    from zeroclaw.plugins.contract.permissions import ApprovalStore
+    from zeroclaw.plugins.lifecycle.reload import PluginReloader
 
     reloader = PluginReloader(
         registry,

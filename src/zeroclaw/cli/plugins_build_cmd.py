@@ -14,8 +14,8 @@ from rich.console import Console
 from rich.markup import escape
 
 from zeroclaw.cli.state import err_console, user_errors
-from zeroclaw.plugins.build import BuildResult, build_plugin, plugin_dirs
-from zeroclaw.plugins.scaffold import LANGUAGES, Language, new_plugin
+from zeroclaw.plugins.authoring.build import BuildResult, build_plugin, plugin_dirs
+from zeroclaw.plugins.authoring.scaffold import LANGUAGES, Language, new_plugin
 
 
 def build(

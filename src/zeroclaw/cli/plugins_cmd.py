@@ -7,8 +7,9 @@ would get; call counters start at zero here (a running agent's live counters are
 metrics). Loading needs wasmtime (`pip install 'zeroclaw[plugins]'`); nothing here imports
 it before a command runs.
 
-`reload` and `status` talk to a running gateway (its /api/plugins endpoints, with a bearer
-token); `approve NAME` works on the approvals file in the data dir, gateway or not.
+`reload` and `status` talk to a running gateway (plugins_remote_cmd.py); `build` and `new`
+are in plugins_build_cmd.py; `approve NAME` works on the approvals file in the data dir,
+gateway or not.
 """
 
 from __future__ import annotations
@@ -16,29 +17,25 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated
 
-import httpx
 import typer
-from pydantic import BaseModel, ValidationError
 from rich.markup import escape
 
 from zeroclaw.cli.plugins_build_cmd import build, new
+from zeroclaw.cli.plugins_remote_cmd import reload, status
 from zeroclaw.cli.state import err_console, state_of, user_errors
 from zeroclaw.config import Config
 from zeroclaw.config.models import PluginsConfig
 from zeroclaw.errors import ZeroClawError
-from zeroclaw.gateway.auth import TOKEN_ENV
-from zeroclaw.gateway.plugin_bodies import PluginReloadResult, PluginsStatus
-from zeroclaw.gateway.settings import GatewaySettings
-from zeroclaw.plugins.capabilities import Grants, Refusal, grants_for_plugin
+from zeroclaw.plugins.contract.grants import Grants, Refusal, grants_for_plugin
+from zeroclaw.plugins.contract.manifest import MANIFEST_FILE, PluginManifest, load_manifest
+from zeroclaw.plugins.contract.permissions import ApprovalStore
 from zeroclaw.plugins.errors import ManifestError
-from zeroclaw.plugins.manifest import MANIFEST_FILE, PluginManifest, load_manifest
-from zeroclaw.plugins.permissions import ApprovalStore
 
 if TYPE_CHECKING:
-    from zeroclaw.plugins.loader import LoadedPlugin, PluginStatus
-    from zeroclaw.plugins.registry import PluginSnapshot
+    from zeroclaw.plugins.lifecycle.snapshot import PluginSnapshot
+    from zeroclaw.plugins.loading.loader import LoadedPlugin, PluginStatus
 
 plugins_app = typer.Typer(
     help="Validate, list, inspect, reload and approve WebAssembly plugins.",
@@ -46,6 +43,8 @@ plugins_app = typer.Typer(
 )
 plugins_app.command("build")(build)
 plugins_app.command("new")(new)
+plugins_app.command("reload")(reload)
+plugins_app.command("status")(status)
 
 
 class PluginsUnavailableError(ZeroClawError):
@@ -66,8 +65,8 @@ def validate(
     directory = path.parent if path.name == MANIFEST_FILE else path
     with user_errors():
         _require_wasmtime()
-        from zeroclaw.plugins.loader import LoadContext, engine_settings, validate_plugin
-        from zeroclaw.plugins.registry import PluginRegistry
+        from zeroclaw.plugins.lifecycle.registry import PluginRegistry
+        from zeroclaw.plugins.loading.loader import LoadContext, engine_settings, validate_plugin
 
         with PluginRegistry.for_config(config) as registry:
             context = LoadContext(
@@ -131,49 +130,6 @@ def info(
             typer.echo(line)
 
 
-GatewayUrl = Annotated[
-    str | None,
-    typer.Option(
-        "--url", help="The running gateway's base URL (default: gateway.host and gateway.port)."
-    ),
-]
-GatewayToken = Annotated[
-    str | None,
-    typer.Option(
-        "--token",
-        envvar=TOKEN_ENV,
-        show_envvar=True,
-        help="A bearer token the gateway accepts.",
-    ),
-]
-
-
-@plugins_app.command("reload")
-def reload(ctx: typer.Context, url: GatewayUrl = None, token: GatewayToken = None) -> None:
-    """Make a running gateway reload its plugins (as SIGHUP does) and show how it ended:
-    the new generation serving, or why the running plugins stay (exit 1)."""
-    config = state_of(ctx).config()
-    with user_errors():
-        body = _gateway_call(config.gateway, "POST", "/api/plugins/reload", url, token)
-        result = _answer(PluginReloadResult, body, url or _gateway_url(config.gateway))
-    for line in _reload_lines(result):
-        typer.echo(line)
-    if not result.swapped:
-        raise typer.Exit(1)
-
-
-@plugins_app.command("status")
-def status(ctx: typer.Context, url: GatewayUrl = None, token: GatewayToken = None) -> None:
-    """A running gateway's plugins: the generation serving, each plugin's state and grants,
-    the last reload and the last failed one (with its reason)."""
-    config = state_of(ctx).config()
-    with user_errors():
-        body = _gateway_call(config.gateway, "GET", "/api/plugins/status", url, token)
-        answer = _answer(PluginsStatus, body, url or _gateway_url(config.gateway))
-    for line in _status_lines(answer):
-        typer.echo(line)
-
-
 @plugins_app.command("approve")
 def approve(
     ctx: typer.Context,
@@ -206,94 +162,8 @@ def approve(
 # -- the running gateway -----------------------------------------------------------------------
 
 
-def _gateway_url(settings: GatewaySettings) -> str:
-    """Where the gateway of `settings` answers locally (a wildcard bind -> loopback)."""
-    host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(settings.host, settings.host)
-    shown = f"[{host}]" if ":" in host else host
-    return f"http://{shown}:{settings.port}"
-
-
-def _gateway_call(
-    settings: GatewaySettings, method: str, path: str, url: str | None, token: str | None
-) -> Any:
-    base = (url or _gateway_url(settings)).rstrip("/")
-    if not token:
-        raise ZeroClawError(
-            "no token for the gateway",
-            hint=f"pass --token, or set {TOKEN_ENV} (the token itself, not its hash)",
-        )
-    if not (token.isascii() and token.isprintable()):
-        raise ZeroClawError(
-            "the gateway token holds characters an HTTP header cannot carry (non-ASCII, "
-            "control characters or a line break)",
-            hint=f"pass the token `zeroclaw gateway hash-token` printed (zc_...) with --token "
-            f"or {TOKEN_ENV}",
-        )
-    try:
-        response = httpx.request(
-            method,
-            base + path,
-            headers={"Authorization": f"Bearer {token}"},
-            # a reload compiles and instantiates every plugin: give it the turn timeout
-            timeout=settings.request_timeout_s,
-        )
-    except (httpx.InvalidURL, httpx.UnsupportedProtocol, UnicodeError) as exc:
-        raise ZeroClawError(
-            f"{base} is not a gateway URL: {exc}",
-            hint="pass the gateway's base URL with --url, e.g. http://127.0.0.1:8080",
-        ) from None
-    except httpx.HTTPError as exc:
-        raise ZeroClawError(
-            f"no answer from a gateway at {base}: {exc}",
-            hint="start one with `zeroclaw gateway`, or pass its address with --url",
-        ) from None
-    if response.status_code == 401:
-        raise ZeroClawError(
-            f"the gateway at {base} refused the token",
-            hint=f"pass a token it accepts with --token or {TOKEN_ENV}",
-        )
-    if response.is_error:
-        raise ZeroClawError(
-            f"the gateway at {base} answered {response.status_code}: " + _error_message(response)
-        )
-    try:
-        return response.json()
-    except ValueError:
-        raise _not_a_gateway(base, "its answer is not JSON") from None
-
-
-_Answer = TypeVar("_Answer", bound=BaseModel)
-
-
-def _answer(model: type[_Answer], body: Any, base: str) -> _Answer:
-    """The gateway's answer as `model`; anything else did not come from a ZeroClaw gateway
-    (of this version)."""
-    try:
-        return model.model_validate(body)
-    except ValidationError as exc:
-        raise _not_a_gateway(
-            base.rstrip("/"),
-            f"its answer is not a {model.__name__} ({exc.error_count()} problem(s))",
-        ) from None
-
-
-def _not_a_gateway(base: str, why: str) -> ZeroClawError:
-    return ZeroClawError(
-        f"{base} does not look like a ZeroClaw gateway: {why}",
-        hint="check --url (the gateway's base URL, e.g. http://127.0.0.1:8080) and that "
-        "the gateway runs the same ZeroClaw version",
-    )
-
-
-def _error_message(response: httpx.Response) -> str:
-    try:
-        return str(response.json()["error"]["message"])
-    except (ValueError, KeyError, TypeError):
-        return response.text[:200]
-
-
 def _find_manifest(config: PluginsConfig, name: str) -> PluginManifest:
-    from zeroclaw.plugins.loader import plugin_directories
+    from zeroclaw.plugins.loading.loader import plugin_directories
 
     directories, _ = plugin_directories(config.dirs)
     found = []
@@ -309,74 +179,6 @@ def _find_manifest(config: PluginsConfig, name: str) -> PluginManifest:
         f"no plugin named {name!r} in plugins.dirs (found: {', '.join(found) or 'none'})",
         hint="`zeroclaw plugins list` shows them",
     )
-
-
-def _reload_lines(result: PluginReloadResult) -> Iterator[str]:
-    if result.swapped:
-        yield (
-            f"reloaded: generation {result.generation} serves {result.plugins} plugin(s) "
-            f"(replacing {result.previous_generation}) in {result.duration_ms:.0f} ms"
-        )
-    else:
-        yield f"rolled back: generation {result.generation} keeps serving"
-        yield f"  reason: {result.reason}"
-    yield from _report_details(result)
-
-
-def _report_details(result: PluginReloadResult) -> Iterator[str]:
-    for problem in result.problems:
-        if problem != result.reason:
-            yield f"  failed: {problem}"
-    for change in result.permission_changes:
-        changes = [f"+{g}" for g in change.added] + [f"-{g}" for g in change.removed]
-        kind = "new plugin" if change.new_plugin else "grants"
-        yield f"  {change.plugin}: {kind} {' '.join(changes)}"
-    for name in result.awaiting_approval:
-        yield f"  awaiting approval: {name} (`zeroclaw plugins approve {name}`, then reload)"
-    for line in result.still_failing:
-        yield f"  still failing (not serving before either): {line}"
-
-
-def _status_lines(status: PluginsStatus) -> Iterator[str]:
-    if not status.enabled:
-        yield "plugins.enabled = false: the gateway loads no plugins."
-        return
-    watching = ", ".join(status.watching) or "nothing"
-    hot = f"on, watching {watching}" if status.hot_reload else "off (reload on demand)"
-    yield f"generation {status.generation}, {len(status.plugins)} plugin(s); hot reload: {hot}"
-    if status.watcher_error:
-        yield f"watcher stopped: {status.watcher_error}"
-    if status.require_approval_for_new_capabilities:
-        yield "new capabilities need approval (plugins.require_approval_for_new_capabilities)"
-    if status.serving_blocker:
-        yield f"NOT SERVING (503): {status.serving_blocker}"
-    counts = status.reloads
-    yield f"reloads: {counts.swapped} swapped, {counts.rolled_back} rolled back"
-    if status.last_reload is not None:
-        yield "last reload: " + _when(status.last_reload)
-    failure = status.last_failure
-    if failure is not None:
-        if failure != status.last_reload:
-            yield "last failed reload: " + _when(failure)
-        yield f"  reason: {failure.reason}"
-        yield from _report_details(failure)
-    if status.retiring:
-        generations = ", ".join(map(str, status.retiring))
-        yield f"replaced, still in use by a turn in flight: generation {generations}"
-    for plugin in status.plugins:
-        state = plugin.state + (" (required)" if plugin.required else "")
-        line = f"{plugin.name}  {plugin.version or '?'}  {plugin.package or '?'}  {state}"
-        if plugin.error:
-            yield f"{line}  {plugin.error.splitlines()[0]}"
-        else:
-            yield f"{line}  grants: {', '.join(plugin.grants) or 'none'}"
-
-
-def _when(result: PluginReloadResult) -> str:
-    at = result.at.strftime("%Y-%m-%d %H:%M:%S UTC")
-    if result.swapped:
-        return f"swapped to generation {result.generation} ({result.trigger}, {at})"
-    return f"rolled back, generation {result.generation} kept ({result.trigger}, {at})"
 
 
 # -- loading -----------------------------------------------------------------------------------
@@ -398,7 +200,7 @@ def _loaded(config: Config) -> Iterator[PluginSnapshot]:
     raised), closed afterwards."""
     with user_errors():
         _require_wasmtime()
-        from zeroclaw.plugins.registry import PluginRegistry
+        from zeroclaw.plugins.lifecycle.registry import PluginRegistry
 
         registry = PluginRegistry.for_config(config)
         try:

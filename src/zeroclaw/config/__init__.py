@@ -1,7 +1,7 @@
 """Configuration: pydantic models of the TOML file and its loader.
 
 The names are loaded on first use: the settings models of other packages (hooks,
-observability, gateway) import `zeroclaw.config.section`, and `Config` imports them, so
+observability, gateway) import `zeroclaw.section`, and `Config` imports them, so
 an eager import here would make whichever package is imported first see the other half
 built.
 """

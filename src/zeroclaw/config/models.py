@@ -14,10 +14,10 @@ import platformdirs
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from zeroclaw.config.section import Section
 from zeroclaw.gateway.settings import GatewaySettings
 from zeroclaw.hooks.settings import HooksSettings
 from zeroclaw.observability.settings import ObservabilitySettings
+from zeroclaw.section import Section
 
 APP_NAME = "zeroclaw"
 

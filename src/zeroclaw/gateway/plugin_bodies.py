@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, Field
 
 if TYPE_CHECKING:
-    from zeroclaw.plugins.hot_reload import PluginSummary, ReloadReport, ReloadStatus
+    from zeroclaw.plugins.lifecycle.reload import PluginSummary, ReloadReport, ReloadStatus
 
 
 class PermissionChange(BaseModel):

@@ -8,8 +8,8 @@ from typing import Annotated
 from pydantic import AfterValidator, Field
 from pydantic_core import PydanticCustomError
 
-from zeroclaw.config.section import Section
 from zeroclaw.gateway.auth import TOKEN_HASH_PREFIX
+from zeroclaw.section import Section
 
 # A stored token is its digest, never the token: a leaked config file grants nothing.
 TOKEN_HASH_PATTERN = re.compile(re.escape(TOKEN_HASH_PREFIX) + r"[0-9a-f]{64}")

@@ -10,8 +10,8 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from zeroclaw.config.section import Section
 from zeroclaw.hooks.events import EVENT_SPECS, Event, HookKind
+from zeroclaw.section import Section
 
 BootScriptMode = Literal["append", "replace", "context"]
 

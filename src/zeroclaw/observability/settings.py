@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from zeroclaw.config.section import Section
+from zeroclaw.section import Section
 
 Backend = Literal["noop", "log", "prometheus", "otel"]
 OtelExporter = Literal["otlp", "console", "global"]

@@ -1,6 +1,6 @@
 """The example plugins of examples/plugins, built once per test run.
 
-They are built in place by `zeroclaw.plugins.build` (the same code as `zeroclaw plugins
+They are built in place by `zeroclaw.plugins.authoring.build` (the same code as `zeroclaw plugins
 build`), so its cache makes every run after the first cheap; compiled components are cached
 under the repository's .cache/ for the same reason (compiling a 12-18 MB guest takes ~4 s).
 
@@ -18,8 +18,8 @@ from functools import cache
 import pytest
 from wasmtime.component import Component
 
-from zeroclaw.plugins.build import BuildResult, ToolchainMissingError, build_plugin
-from zeroclaw.plugins.engine import PluginEngine
+from zeroclaw.plugins.authoring.build import BuildResult, ToolchainMissingError, build_plugin
+from zeroclaw.plugins.wasm.engine import PluginEngine
 
 from .example_guests import COMPILE_CACHE, EXAMPLES, NAMES, Built, Guest, build_of
 

@@ -10,8 +10,8 @@ import pytest
 import wasmtime
 from wasmtime.component import Component, Instance, Linker, Record
 
-from zeroclaw.plugins.build import BuildResult
-from zeroclaw.plugins.engine import PluginEngine
+from zeroclaw.plugins.authoring.build import BuildResult
+from zeroclaw.plugins.wasm.engine import PluginEngine
 
 ROOT = Path(__file__).resolve().parents[3]
 EXAMPLES = ROOT / "examples" / "plugins"

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from zeroclaw.plugins import build
-from zeroclaw.plugins.build import (
+from zeroclaw.plugins.authoring import build
+from zeroclaw.plugins.authoring.build import (
     BuildError,
     Language,
     ToolchainMissingError,
@@ -22,8 +22,8 @@ from zeroclaw.plugins.build import (
     wit_target,
     world_problems,
 )
+from zeroclaw.plugins.contract.manifest import PluginManifest, load_manifest, parse_manifest
 from zeroclaw.plugins.errors import AbiError
-from zeroclaw.plugins.manifest import PluginManifest, load_manifest, parse_manifest
 
 from .example_guests import EXAMPLES, NAMES, ROOT, Built, build_of
 

@@ -8,11 +8,12 @@ from collections.abc import Callable
 import pytest
 from wasmtime.component import Component, Variant
 
-from zeroclaw.plugins.abi import check_exports, import_names
-from zeroclaw.plugins.capabilities import check_imports, grant_capabilities
-from zeroclaw.plugins.engine import PluginEngine
+from zeroclaw.plugins.contract.abi import check_exports, import_names
+from zeroclaw.plugins.contract.grants import grant_capabilities
+from zeroclaw.plugins.contract.imports import check_imports
+from zeroclaw.plugins.contract.manifest import load_manifest
 from zeroclaw.plugins.errors import ImportNotGrantedError
-from zeroclaw.plugins.manifest import load_manifest
+from zeroclaw.plugins.wasm.engine import PluginEngine
 
 from .example_guests import EXAMPLES, Built, Guest, build_of, record
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from host_helpers import PROBES, LocalServer, build_probe, handler_for
 
-from zeroclaw.plugins.host import HostServices
+from zeroclaw.plugins.host.context import HostServices
 
 
 @pytest.fixture(scope="session")

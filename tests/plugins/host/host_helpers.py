@@ -22,10 +22,11 @@ import wasmtime
 from wasmtime.component import Component, Instance, Linker
 from wat_builder import WIT
 
-from zeroclaw.plugins.build import wat_component
-from zeroclaw.plugins.capabilities import grant_capabilities
-from zeroclaw.plugins.engine import PluginEngine
-from zeroclaw.plugins.host import HostServices, PluginHostContext, link_host_interfaces
+from zeroclaw.plugins.authoring.build import wat_component
+from zeroclaw.plugins.contract.grants import grant_capabilities
+from zeroclaw.plugins.host.context import HostServices, PluginHostContext
+from zeroclaw.plugins.host.linker import link_host_interfaces
+from zeroclaw.plugins.wasm.engine import PluginEngine
 
 PROBES = Path(__file__).resolve().parent / "fixtures"
 

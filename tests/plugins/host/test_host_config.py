@@ -10,9 +10,10 @@ import logging
 import pytest
 from host_helpers import make_context
 
-from zeroclaw.plugins.capabilities import grant_capabilities
-from zeroclaw.plugins.host import HostCallError, plugin_settings, resolve_secrets
+from zeroclaw.plugins.contract.grants import grant_capabilities
 from zeroclaw.plugins.host.config import get_all_settings, get_secret, get_setting
+from zeroclaw.plugins.host.context import plugin_settings, resolve_secrets
+from zeroclaw.plugins.host.wit_values import HostCallError
 
 SETTINGS = {
     "greeting": "hello",

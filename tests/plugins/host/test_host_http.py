@@ -12,9 +12,8 @@ import pytest
 from host_helpers import LocalServer, instantiate, make_context
 from wasmtime.component import Record, Variant
 
-from zeroclaw.plugins.engine import PluginEngine
-from zeroclaw.plugins.host import HostServices, PluginHostContext
 from zeroclaw.plugins.host import http as host_http
+from zeroclaw.plugins.host.context import HostServices, PluginHostContext
 from zeroclaw.plugins.host.http import (
     MAX_REDIRECTS,
     MAX_RESPONSE_BYTES,
@@ -24,6 +23,7 @@ from zeroclaw.plugins.host.http import (
     HttpRequest,
     HttpResponse,
 )
+from zeroclaw.plugins.wasm.engine import PluginEngine
 
 LOCAL = ["http:127.0.0.1"]
 

@@ -11,17 +11,17 @@ import wasmtime
 from host_helpers import instantiate, make_context
 from wasmtime.component import Component, Linker, Variant
 
-from zeroclaw.plugins.engine import PluginEngine
-from zeroclaw.plugins.host import HostServices
-from zeroclaw.plugins.host.kv import (
+from zeroclaw.plugins.host.context import HostServices
+from zeroclaw.plugins.host.kv import link
+from zeroclaw.plugins.host.kv_store import (
     ENTRY_OVERHEAD_BYTES,
     MAX_KEY_BYTES,
     MAX_VALUE_BYTES,
     QUOTA_BYTES,
     KvError,
     KvStore,
-    link,
 )
+from zeroclaw.plugins.wasm.engine import PluginEngine
 
 
 @pytest.fixture

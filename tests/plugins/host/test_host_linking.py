@@ -16,21 +16,18 @@ from wasmtime.component import Component, Linker, Variant
 from wat_builder import assemble_wit, dummy_component
 
 from zeroclaw.memory import MemoryStore
-from zeroclaw.plugins.engine import PluginEngine
 from zeroclaw.plugins.errors import ImportNotGrantedError
-from zeroclaw.plugins.host import (
-    HostCallError,
-    HostServices,
-    host_function,
-    link_host_interfaces,
-)
+from zeroclaw.plugins.host.context import HostServices, host_function
+from zeroclaw.plugins.host.linker import link_host_interfaces
+from zeroclaw.plugins.host.wit_values import HostCallError
+from zeroclaw.plugins.wasm.engine import PluginEngine
 
 ALL = ["log", "kv", "config", "http:api.example.com", "memory.read", "memory.write"]
 
 
 def test_importing_the_host_package_does_not_import_wasmtime() -> None:
     code = (
-        "import sys, zeroclaw.plugins.host, zeroclaw.plugins.host.http, "
+        "import sys, zeroclaw.plugins.host.linker, zeroclaw.plugins.host.http, "
         "zeroclaw.plugins.host.kv, zeroclaw.plugins.host.log, zeroclaw.plugins.host.config, "
         "zeroclaw.plugins.host.memory; print('wasmtime' in sys.modules)"
     )

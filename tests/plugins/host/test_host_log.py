@@ -7,13 +7,8 @@ import logging
 import pytest
 from host_helpers import make_context
 
-from zeroclaw.plugins.host.log import (
-    LOG_BURST,
-    MAX_MESSAGE_CHARS,
-    LogLimiter,
-    clean_message,
-    write_log,
-)
+from zeroclaw.plugins.host.log import MAX_MESSAGE_CHARS, clean_message, write_log
+from zeroclaw.plugins.host.log_limiter import LOG_BURST, LogLimiter
 
 
 class Clock:

@@ -11,8 +11,9 @@ import pytest
 from host_helpers import make_context
 
 from zeroclaw.memory import MemoryStore
-from zeroclaw.plugins.host import HostCallError, HostServices
+from zeroclaw.plugins.host.context import HostServices
 from zeroclaw.plugins.host.memory import MAX_CONTENT_CHARS, PluginMemory
+from zeroclaw.plugins.host.wit_values import HostCallError
 
 
 @pytest.fixture

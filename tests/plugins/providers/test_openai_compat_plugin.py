@@ -18,7 +18,7 @@ from zeroclaw.config import Config
 from zeroclaw.config.models import PluginOverride
 from zeroclaw.messages import ChatMessage, ToolSpec, Usage
 from zeroclaw.plugins.errors import ImportNotGrantedError
-from zeroclaw.plugins.registry import PluginRegistry
+from zeroclaw.plugins.lifecycle.registry import PluginRegistry
 from zeroclaw.providers import ChatRequest, ProviderError
 
 NAME = "openai-compat"

@@ -15,7 +15,8 @@ from zeroclaw.config import Config
 from zeroclaw.config.models import ProviderConfig, RouteConfig
 from zeroclaw.hooks import Event, ModelResolve, hook
 from zeroclaw.messages import ChatMessage, ToolSpec, Usage
-from zeroclaw.plugins.registry import PluginRegistry, PluginSnapshot
+from zeroclaw.plugins.lifecycle.registry import PluginRegistry
+from zeroclaw.plugins.lifecycle.snapshot import PluginSnapshot
 from zeroclaw.providers import (
     AllProvidersFailedError,
     ChatRequest,

@@ -23,7 +23,7 @@ from wat_builder import WORLDS, assemble_wit
 from zeroclaw.config import Config
 from zeroclaw.gateway.auth import hash_token
 from zeroclaw.gateway.lifecycle.server import GatewayServer, open_gateway
-from zeroclaw.plugins.build import wat_component
+from zeroclaw.plugins.authoring.build import wat_component
 
 TOKEN = "zc_test-token-for-plugin-reloads"
 MARKER = "TAG-0000"

@@ -15,8 +15,9 @@ from zeroclaw.agent import AgentRuntime
 from zeroclaw.agent.loop import Agent
 from zeroclaw.config import Config
 from zeroclaw.hooks import Event, HookRunner, PromptBuild
-from zeroclaw.plugins.hot_reload import PluginReloader, ReloadReport
-from zeroclaw.plugins.registry import PluginRegistry, PluginSnapshot
+from zeroclaw.plugins.lifecycle.registry import PluginRegistry
+from zeroclaw.plugins.lifecycle.reload import PluginReloader, ReloadReport
+from zeroclaw.plugins.lifecycle.snapshot import PluginSnapshot
 from zeroclaw.providers import ChatRequest, ChatResponse, ScriptedProvider
 
 OpenRuntime = Callable[[], AgentRuntime]

@@ -14,8 +14,8 @@ from zeroclaw.agent import AgentRuntime
 from zeroclaw.config import Config
 from zeroclaw.hooks import Event, PromptBuild
 from zeroclaw.observability import PluginReload
-from zeroclaw.plugins.hot_reload import PluginReloader
-from zeroclaw.plugins.permissions import ApprovalStore
+from zeroclaw.plugins.contract.permissions import ApprovalStore
+from zeroclaw.plugins.lifecycle.reload import PluginReloader
 
 OpenRuntime = Callable[[], AgentRuntime]
 

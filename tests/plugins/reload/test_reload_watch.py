@@ -67,7 +67,8 @@ def test_without_hot_reload_nothing_is_watched(dirs: PluginDirs, open_runtime: O
 
 def test_the_reload_modules_do_not_import_wasmtime() -> None:
     code = (
-        "import sys, zeroclaw.plugins.hot_reload, zeroclaw.plugins.permissions; "
+        "import sys, zeroclaw.plugins.lifecycle.reload, zeroclaw.plugins.lifecycle.watcher, "
+        "zeroclaw.plugins.contract.permissions; "
         "print('wasmtime' in sys.modules, 'watchfiles' in sys.modules)"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -13,8 +13,9 @@ import pytest
 from runtime_support import LoadPlugins, MakePlugin, MakeRegistry, Recorder
 
 from zeroclaw.config import Config
-from zeroclaw.plugins.registry import PluginRegistry, PluginSnapshot
-from zeroclaw.plugins.runtime import RuntimeSettings
+from zeroclaw.plugins.lifecycle.registry import PluginRegistry
+from zeroclaw.plugins.lifecycle.snapshot import PluginSnapshot
+from zeroclaw.plugins.wasm.calls import RuntimeSettings
 
 
 def toml_value(value: object) -> str:

@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from zeroclaw.observability.events import ObserverEvent
-from zeroclaw.plugins.registry import PluginRegistry, PluginSnapshot
+from zeroclaw.plugins.lifecycle.registry import PluginRegistry
+from zeroclaw.plugins.lifecycle.snapshot import PluginSnapshot
 
 MakePlugin = Callable[..., Path]
 MakeRegistry = Callable[..., PluginRegistry]

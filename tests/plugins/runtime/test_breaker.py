@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from zeroclaw.plugins.breaker import BreakerSettings, BreakerState, CircuitBreaker
+from zeroclaw.plugins.wasm.breaker import BreakerSettings, BreakerState, CircuitBreaker
 
 
 class Clock:

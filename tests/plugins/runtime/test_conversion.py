@@ -40,8 +40,8 @@ from zeroclaw.hooks.events import (
     ToolResultPersist,
 )
 from zeroclaw.messages import ChatMessage, ToolCall, ToolResult, Usage
-from zeroclaw.plugins import conversion
-from zeroclaw.plugins.conversion import ConversionError, codec_for, kebab
+from zeroclaw.plugins.wasm import conversion
+from zeroclaw.plugins.wasm.conversion import ConversionError, codec_for, kebab
 
 HANDLER = "zeroclaw:hooks/handler@1.0.0"
 

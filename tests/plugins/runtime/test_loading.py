@@ -22,7 +22,7 @@ from zeroclaw.plugins.errors import (
     ManifestError,
     RequiredPluginError,
 )
-from zeroclaw.plugins.registry import PluginSnapshot
+from zeroclaw.plugins.lifecycle.snapshot import PluginSnapshot
 
 HOOKS = ("hooks.conversation", "hooks.modify")
 

@@ -15,8 +15,7 @@ from zeroclaw.config import Config
 from zeroclaw.config.models import PluginOverride
 from zeroclaw.hooks import Cancel, Continue, Event, HookRunner, ToolCallRequest
 from zeroclaw.observability import Error, PluginCall, PluginTrap
-from zeroclaw.plugins.adapters import PluginHookHandler
-from zeroclaw.plugins.breaker import BreakerSettings, BreakerState
+from zeroclaw.plugins.adapters.hooks import PluginHookHandler
 from zeroclaw.plugins.errors import (
     PluginBusy,
     PluginMemoryExceeded,
@@ -26,8 +25,9 @@ from zeroclaw.plugins.errors import (
 from zeroclaw.plugins.errors import (
     PluginTrap as PluginTrapError,
 )
-from zeroclaw.plugins.registry import PluginSnapshot
-from zeroclaw.plugins.runtime import RuntimeSettings
+from zeroclaw.plugins.lifecycle.snapshot import PluginSnapshot
+from zeroclaw.plugins.wasm.breaker import BreakerSettings, BreakerState
+from zeroclaw.plugins.wasm.calls import RuntimeSettings
 
 CONVERSATION = ("hooks.conversation", "hooks.modify")
 

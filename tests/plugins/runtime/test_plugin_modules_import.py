@@ -13,12 +13,16 @@ import pytest
     ("module", "imports_wasmtime"),
     [
         ("zeroclaw.plugins", False),
-        ("zeroclaw.plugins.breaker", False),
-        ("zeroclaw.plugins.traps", False),
+        ("zeroclaw.plugins.wasm.breaker", False),
+        ("zeroclaw.plugins.wasm.traps", False),
+        ("zeroclaw.plugins.wasm.engine_settings", False),
+        ("zeroclaw.plugins.lifecycle.reload", False),
+        ("zeroclaw.plugins.lifecycle.retirement", False),
+        ("zeroclaw.plugins.lifecycle.watcher", False),
         ("zeroclaw.cli.plugins_cmd", False),
         ("zeroclaw.diagnostics", False),
         ("zeroclaw.agent.runtime", False),
-        ("zeroclaw.plugins.registry", True),  # the control: the check can tell
+        ("zeroclaw.plugins.lifecycle.registry", True),  # the control: the check can tell
     ],
 )
 def test_importing_a_module_imports_wasmtime_only_where_expected(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 import wasmtime
 
-from zeroclaw.plugins.conversion import ConversionError, LiftError
 from zeroclaw.plugins.errors import (
     PluginBadResult,
     PluginBusy,
@@ -16,7 +15,8 @@ from zeroclaw.plugins.errors import (
     PluginTimeout,
     PluginTrap,
 )
-from zeroclaw.plugins.traps import CallLimits, classify, trap_text
+from zeroclaw.plugins.wasm.conversion import ConversionError, LiftError
+from zeroclaw.plugins.wasm.traps import CallLimits, classify, trap_text
 
 LIMITS = CallLimits(timeout_ms=200, memory_mb=16, fuel=1000)
 BACKTRACE = "error while executing at wasm backtrace:\n    0:     0x5a - m!<wasm function 1>\n\n"

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from zeroclaw.plugins.capabilities import grant_capabilities
+from zeroclaw.plugins.contract.grants import grant_capabilities
 
 
 @pytest.fixture
@@ -53,7 +53,7 @@ def test_a_granted_directory_replaced_by_a_symlink_is_not_preopened(
 ) -> None:
     import wasmtime
 
-    from zeroclaw.plugins.instance import WasiSettings
+    from zeroclaw.plugins.wasm.instance import WasiSettings
 
     granted = str(tree / "allowed" / "private")
     settings = WasiSettings.granted(frozenset({granted}), frozenset(), frozenset())

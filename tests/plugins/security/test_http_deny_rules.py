@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from zeroclaw.plugins.capabilities import grant_capabilities
+from zeroclaw.plugins.contract.grants import grant_capabilities
 from zeroclaw.plugins.host.http import CheckedBackend, HttpError
 
 DENIED = "93.184.215.14"

@@ -10,8 +10,8 @@ import wasmtime
 from wasmtime.component import Linker
 from wat_builder import build_component
 
-from zeroclaw.plugins.conversion import MAX_LIST_ITEMS, LiftError, codec_for
-from zeroclaw.plugins.engine import PluginEngine
+from zeroclaw.plugins.wasm.conversion import MAX_LIST_ITEMS, LiftError, codec_for
+from zeroclaw.plugins.wasm.engine import PluginEngine
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "hook_biglist.wat"
 

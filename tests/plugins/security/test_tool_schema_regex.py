@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from zeroclaw.plugins.errors import DescribeError
-from zeroclaw.plugins.loader import check_tool_schema
+from zeroclaw.plugins.loading.loader import check_tool_schema
 
 
 @pytest.mark.parametrize(

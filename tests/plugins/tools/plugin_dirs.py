@@ -17,7 +17,7 @@ import pytest
 from wat_builder import WAT, build_component
 
 from zeroclaw.config import Config
-from zeroclaw.plugins.build import BuildResult, ToolchainMissingError, build_plugin
+from zeroclaw.plugins.authoring.build import BuildResult, ToolchainMissingError, build_plugin
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from zeroclaw.plugins.contract.manifest import parse_manifest
 from zeroclaw.plugins.errors import ManifestError
-from zeroclaw.plugins.manifest import parse_manifest
 
 HEAD = """
 name = "word-count"

@@ -38,7 +38,7 @@ from zeroclaw.hooks.events import (
 )
 from zeroclaw.hooks.handler import Continue, HandlerSpec, HookOutcome
 from zeroclaw.memory import MemoryStore, Summary
-from zeroclaw.messages import ChatMessage
+from zeroclaw.messages import ChatMessage, transcript
 from zeroclaw.providers import SUMMARIZE_INSTRUCTION, ChatRequest, Provider
 
 NAME: Final = "session_memory"
@@ -169,7 +169,7 @@ class SessionMemory:
         request = ChatRequest(
             messages=[
                 ChatMessage("system", SUMMARIZE_INSTRUCTION),
-                ChatMessage("user", _transcript(messages, previous)),
+                ChatMessage("user", transcript(messages, previous)),
             ],
             model=self._model,
         )
@@ -204,13 +204,6 @@ def _better(candidate: Summary, current: Summary) -> bool:
     """A session summary covers the whole session; a later one covers more of it."""
     rank = (candidate.kind == SESSION_KIND, candidate.id)
     return rank > (current.kind == SESSION_KIND, current.id)
-
-
-def _transcript(messages: list[ChatMessage], previous_summary: str | None) -> str:
-    # Imported here: zeroclaw.agent imports this package to register the built-in hooks.
-    from zeroclaw.agent.compaction import transcript
-
-    return transcript(messages, previous_summary)
 
 
 def _cut(text: str, limit: int) -> str:

@@ -13,8 +13,9 @@ import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from zeroclaw.plugins.capabilities import CapabilityKind
-from zeroclaw.plugins.host import HostCallError, HostServices, PluginHostContext, host_function
+from zeroclaw.plugins.contract.capabilities import CapabilityKind
+from zeroclaw.plugins.host.context import HostServices, PluginHostContext, host_function
+from zeroclaw.plugins.host.wit_values import HostCallError
 
 if TYPE_CHECKING:
     from wasmtime.component import LinkerInstance

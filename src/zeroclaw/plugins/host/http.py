@@ -41,14 +41,11 @@ from typing import TYPE_CHECKING, Any
 import httpcore
 import httpx
 
-from zeroclaw.plugins.capabilities import ALLOW_KEY, CapabilityKind, Grants, is_internal_host
-from zeroclaw.plugins.host import (
-    HostCallError,
-    HostServices,
-    PluginHostContext,
-    host_function,
-    wit_record,
-)
+from zeroclaw.plugins.contract.addresses import is_internal_host
+from zeroclaw.plugins.contract.capabilities import CapabilityKind
+from zeroclaw.plugins.contract.grants import ALLOW_KEY, Grants
+from zeroclaw.plugins.host.context import HostServices, PluginHostContext, host_function
+from zeroclaw.plugins.host.wit_values import HostCallError, wit_record
 
 if TYPE_CHECKING:
     from wasmtime.component import LinkerInstance

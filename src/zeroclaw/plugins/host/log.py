@@ -12,20 +12,16 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
-import time
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from zeroclaw.plugins.capabilities import CapabilityKind
-from zeroclaw.plugins.host import HostServices, PluginHostContext, host_function
+from zeroclaw.plugins.contract.capabilities import CapabilityKind
+from zeroclaw.plugins.host.context import HostServices, PluginHostContext, host_function
+from zeroclaw.plugins.host.log_limiter import LogLimiter
 
 if TYPE_CHECKING:
     from wasmtime.component import LinkerInstance
 
 MAX_MESSAGE_CHARS = 4096
-LOG_LINES_PER_SECOND = 20.0
-LOG_BURST = 100
 
 LEVELS = {
     "trace": logging.DEBUG,
@@ -38,40 +34,6 @@ _CUT_MARK = "…[cut]"
 # C0 and C1 controls but tab, and the Unicode line/paragraph separators: anything a log
 # reader could take for a line break or a terminal escape.
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
-
-
-class LogLimiter:
-    """A token bucket: `rate` lines a second on average, `burst` at once."""
-
-    def __init__(
-        self,
-        rate: float = LOG_LINES_PER_SECOND,
-        burst: int = LOG_BURST,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.rate = rate
-        self.burst = burst
-        self._clock = clock
-        self._tokens = float(burst)
-        self._last = clock()
-        self._dropped_since_last = 0
-        self.dropped = 0
-        self._lock = threading.Lock()
-
-    def take(self) -> int | None:
-        """None when the line must be dropped; otherwise how many lines were dropped since
-        the previous line that got through."""
-        with self._lock:
-            now = self._clock()
-            self._tokens = min(self.burst, self._tokens + (now - self._last) * self.rate)
-            self._last = now
-            if self._tokens < 1:
-                self._dropped_since_last += 1
-                self.dropped += 1
-                return None
-            self._tokens -= 1
-            dropped, self._dropped_since_last = self._dropped_since_last, 0
-            return dropped
 
 
 def plugin_logger(plugin: str) -> logging.Logger:

@@ -14,14 +14,9 @@ from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
 from zeroclaw.memory.errors import MemoryStoreError
-from zeroclaw.plugins.capabilities import CapabilityKind
-from zeroclaw.plugins.host import (
-    HostCallError,
-    HostServices,
-    PluginHostContext,
-    host_function,
-    wit_record,
-)
+from zeroclaw.plugins.contract.capabilities import CapabilityKind
+from zeroclaw.plugins.host.context import HostServices, PluginHostContext, host_function
+from zeroclaw.plugins.host.wit_values import HostCallError, wit_record
 
 if TYPE_CHECKING:
     from wasmtime.component import LinkerInstance

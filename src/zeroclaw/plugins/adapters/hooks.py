@@ -1,0 +1,244 @@
+"""Plugin-backed hook handlers: hook plugins as objects the HookRunner already knows how to
+use. (Tool plugins as `Tool`s: tool_adapter.py; provider plugins as `Provider`s:
+provider_adapter.py.)
+
+`PluginHookHandler` implements `zeroclaw.hooks.handler.HookHandler`, so a hook plugin joins
+the HookRunner beside native handlers: same ordering (its `priority` from plugin.toml,
+then its name), same cancel, timeout and failure-policy semantics. Void events reach it
+through the ObserverBridge like any handler.
+
+What a plugin may do is decided here, per call:
+
+- it is registered only for the events it named in `handles()` and may receive: an event
+  that carries conversation content needs `hooks.conversation` (the loader withholds it
+  otherwise, so such a handler is never called);
+- `continue` with changes, or `cancel`, on a modifying event needs `hooks.modify`; on
+  `tool_result_persist` it needs `hooks.tool_results`. Without the grant the result counts
+  as `unchanged`, and the host logs it and counts it (`ignored_changes` in `plugins info`);
+- only the fields each event declares changeable are read back from `continue` (see
+  `CHANGEABLE`, and the WIT doc comments); values in them that break the contract
+  (arguments that are not a JSON object, an unknown message role, an empty model name) make
+  the call fail with `PluginBadResult`, which the handler's failure policy then handles.
+
+Failure policy: the hooks default (fail_open), except for a plugin marked `required` in
+the config, whose failures cancel (fail_closed): the operator said the host must not run
+without it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal, get_args
+
+from zeroclaw.hooks.events import Event, GatewayStop, ModifyingPayload, VoidPayload
+from zeroclaw.hooks.handler import (
+    DEFAULT_FAILURE_POLICY,
+    Cancel,
+    Continue,
+    HandlerSpec,
+    HookOutcome,
+)
+from zeroclaw.messages import ChatMessage, Role, ToolCall, ToolResult
+from zeroclaw.plugins.contract.capabilities import CapabilityKind
+from zeroclaw.plugins.loading.loader import LoadedPlugin
+from zeroclaw.plugins.wasm.conversion import LiftError, Variant, kebab
+
+_LOG = logging.getLogger("zeroclaw.plugins")
+
+# The fields of each modifying event a plugin may change (the WIT says "Changeable: ...").
+CHANGEABLE: Mapping[Event, tuple[str, ...]] = {
+    Event.BEFORE_MODEL_RESOLVE: ("provider", "model"),
+    Event.BEFORE_PROMPT_BUILD: ("system_prompt", "context"),
+    Event.BEFORE_LLM_CALL: ("model", "messages"),
+    Event.BEFORE_TOOL_CALL: ("arguments",),
+    Event.ON_MESSAGE_RECEIVED: ("content",),
+    Event.ON_MESSAGE_SENDING: ("content",),
+    Event.BEFORE_COMPACTION: (),
+    Event.TOOL_RESULT_PERSIST: ("result",),
+}
+
+# Time the HookRunner gives a plugin handler before giving up on it: a call may wait up to
+# its timeout for a slot and then run up to its timeout; the plugin runtime's own deadline
+# normally ends it first, with a typed error.
+_RUNNER_GRACE_MS = 250
+
+_ROLES = frozenset(get_args(Role))
+# The WIT function of each event (`before_tool_call` -> `before-tool-call`).
+_FUNCTION = {event: kebab(event.value) for event in Event}
+
+
+@dataclass(frozen=True, slots=True)
+class _Decision:
+    kind: Literal["unchanged", "continue", "cancel"]
+    changes: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    reason: str = ""
+
+
+class PluginHookHandler:
+    """The hook handler of one loaded hook plugin, for every event it may receive."""
+
+    def __init__(self, plugin: LoadedPlugin) -> None:
+        if not plugin.events:
+            raise ValueError(f"plugin {plugin.name!r} handles no event it may receive")
+        self.plugin = plugin
+        self.spec = HandlerSpec(
+            name=plugin.name,
+            events=plugin.events,
+            priority=plugin.manifest.hook_priority,
+            source=f"plugin:{plugin.name}",
+            timeout_s=(2 * plugin.limits.timeout_ms + _RUNNER_GRACE_MS) / 1000,
+            failure_policy="fail_closed" if plugin.required else DEFAULT_FAILURE_POLICY,
+        )
+        self._warned: set[tuple[Event, str]] = set()
+
+    async def handle(
+        self, event: Event, payload: ModifyingPayload
+    ) -> HookOutcome[ModifyingPayload]:
+        if event not in self.spec.events:
+            return Continue(payload)
+        decision = await self.plugin.calls.call_async(
+            _FUNCTION[event], (payload,), _decoder(event, payload)
+        )
+        if decision.kind == "unchanged" or (decision.kind == "continue" and not decision.changes):
+            return Continue(payload)
+        needed = (
+            CapabilityKind.HOOKS_TOOL_RESULTS
+            if event is Event.TOOL_RESULT_PERSIST
+            else CapabilityKind.HOOKS_MODIFY
+        )
+        if not self.plugin.grants.has(needed):
+            self._ignored(event, decision, needed)
+            return Continue(payload)
+        if decision.kind == "cancel":
+            return Cancel(decision.reason or f"cancelled by plugin {self.plugin.name}")
+        return Continue(dataclasses.replace(payload, **decision.changes))
+
+    async def observe(self, event: Event, payload: VoidPayload) -> None:
+        if event not in self.spec.events:
+            return
+        args = () if isinstance(payload, GatewayStop) else (payload,)
+        await self.plugin.calls.call_async(_FUNCTION[event], args, _nothing)
+
+    def _ignored(self, event: Event, decision: _Decision, needed: CapabilityKind) -> None:
+        self.plugin.calls.ignored_change()
+        what = (
+            "cancel"
+            if decision.kind == "cancel"
+            else "changes to " + ", ".join(sorted(decision.changes))
+        )
+        key = (event, decision.kind)
+        level = logging.DEBUG if key in self._warned else logging.WARNING
+        self._warned.add(key)
+        _LOG.log(
+            level,
+            'plugin %r returned %s on %s without the "%s" grant: ignored (add "%s" to its '
+            "capabilities in plugin.toml and to plugins.capabilities.allow)",
+            self.plugin.name,
+            what,
+            event.value,
+            needed.value,
+            needed.value,
+        )
+
+
+def hook_handlers(plugins: Mapping[str, LoadedPlugin]) -> tuple[PluginHookHandler, ...]:
+    """A handler per hook plugin that may receive at least one event, in dispatch order."""
+    handlers = [
+        PluginHookHandler(plugin)
+        for plugin in plugins.values()
+        if plugin.package.id == "zeroclaw:hooks" and plugin.events
+    ]
+    return tuple(sorted(handlers, key=lambda h: (-h.spec.priority, h.spec.name)))
+
+
+# -- reading a modifying result back (runs on the plugin's worker thread) --------------------
+
+
+def _nothing(_: object) -> None:
+    return None
+
+
+def _decoder(event: Event, payload: ModifyingPayload) -> Callable[[Any], _Decision]:
+    def decode(result: Any) -> _Decision:
+        if not isinstance(result, Variant):
+            raise LiftError(f"expected a {kebab(event.value)}-result variant, got {result!r}")
+        if result.tag == "unchanged":
+            return _Decision("unchanged")
+        fields: dict[str, Any] = result.payload or {}
+        if result.tag == "cancel":
+            return _Decision("cancel", reason=str(fields["reason"]))
+        changes = {}
+        for name in CHANGEABLE[event]:
+            value = _FIELDS[name](fields[name])
+            if value != getattr(payload, name):
+                changes[name] = value
+        return _Decision("continue", changes=changes)
+
+    return decode
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise LiftError(f"expected text, got {value!r}")
+    return value
+
+
+def _name(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise LiftError(f"expected a non-empty name, got {value!r}")
+    return value
+
+
+def _json_object(value: Any) -> dict[str, Any]:
+    try:
+        parsed = json.loads(value)
+    except (TypeError, json.JSONDecodeError) as exc:
+        raise LiftError(f"arguments must be a JSON object, got {value!r} ({exc})") from None
+    if not isinstance(parsed, dict):
+        raise LiftError(f"arguments must be a JSON object, got {value!r}")
+    return parsed
+
+
+def _context(value: Any) -> tuple[str, ...]:
+    return tuple(_text(item) for item in value)
+
+
+def _messages(value: Any) -> tuple[ChatMessage, ...]:
+    messages = []
+    for item in value:
+        if item["role"] not in _ROLES:
+            raise LiftError(f"unknown message role {item['role']!r}: use {sorted(_ROLES)}")
+        calls = tuple(
+            ToolCall(call["id"], call["name"], _json_object(call["arguments"]))
+            for call in item["tool_calls"]
+        )
+        messages.append(
+            ChatMessage(
+                item["role"],
+                item["content"],
+                tool_calls=calls,
+                tool_call_id=item["tool_call_id"],
+                name=item["name"],
+            )
+        )
+    return tuple(messages)
+
+
+def _result(value: Any) -> ToolResult:
+    return ToolResult(success=value["success"], output=value["output"], error=value["error"])
+
+
+_FIELDS: Mapping[str, Callable[[Any], Any]] = {
+    "provider": _name,
+    "model": _name,
+    "system_prompt": _text,
+    "context": _context,
+    "messages": _messages,
+    "arguments": _json_object,
+    "content": _text,
+    "result": _result,
+}

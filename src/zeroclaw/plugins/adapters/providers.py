@@ -1,0 +1,211 @@
+"""Provider plugins as `Provider`s: an LLM backend written as a `zeroclaw:providers` plugin.
+
+`PluginProvider` implements `zeroclaw.providers.base.Provider` for one loaded provider
+plugin. `chat` sends the request (messages, tool specs, options) to the plugin's
+`chat(request)` through `PluginCalls` (breaker, call slot, warm instance, time and memory
+limits) and maps the answer back (text, tool calls, usage, model). The WIT has no streaming,
+so `stream` is `stream_whole`: one text delta, then the end.
+
+The plugin has no network and no environment of its own: it reaches an API only through
+the host's `zeroclaw:host/http` (each host checked against its `http:` grants, on every
+address and redirect) and reads an API key only as a named secret it was granted
+(`zeroclaw:host/config` `get-secret`).
+
+Failures are `ProviderError`s, so the resilient and router wrappers treat a plugin
+provider like any other:
+
+    provider-error auth / invalid-request / failed    not retried; the next fallback
+    provider-error rate-limited / unavailable         retried with back-off, then fallback
+    PluginTimeout, PluginBusy                         retried, then fallback
+    a trap, a memory overrun, an unusable result,
+    a quarantined plugin, a host error                not retried; the next fallback
+
+An empty model in the request (a fallback asked without a model of its own) becomes the
+plugin's `default-model`. Tools are sent only when the plugin said it supports them
+(`supports-tools`); otherwise the model is asked without them.
+
+`provider_for(snapshot_plugins, name)` is the factory's plugin resolver for one snapshot.
+
+This module imports wasmtime (through the loader); import it only when plugins are enabled.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from zeroclaw.messages import ToolCall, ToolSpec, Usage
+from zeroclaw.plugins.errors import PluginBusy, PluginCallError, PluginTimeout
+from zeroclaw.plugins.loading.loader import LoadedPlugin, PluginProviderInfo, PluginStatus
+from zeroclaw.plugins.wasm.conversion import LiftError, Variant
+from zeroclaw.providers.base import (
+    ChatRequest,
+    ChatResponse,
+    ProviderError,
+    StreamEvent,
+    stream_whole,
+)
+from zeroclaw.providers.factory import PLUGIN_PREFIX, UnknownProviderError
+
+PROVIDERS_PACKAGE = "zeroclaw:providers"
+_JSON = json.JSONEncoder(ensure_ascii=False)
+
+# provider-error case -> (retryable, what it means for the user)
+_CASES: Mapping[str, tuple[bool, str]] = {
+    "auth": (False, "the API refused the credentials"),
+    "rate-limited": (True, "the API asked to slow down"),
+    "invalid-request": (False, "the API refused the request"),
+    "unavailable": (True, "the API is unavailable"),
+    "failed": (False, "the call failed"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Refused:
+    """A provider-error returned by the plugin (raised as a ProviderError by `chat`)."""
+
+    case: str
+    message: str
+
+
+class PluginProvider:
+    """One loaded provider plugin, as a `Provider` named `plugin:NAME`."""
+
+    def __init__(self, plugin: LoadedPlugin) -> None:
+        if plugin.provider is None:
+            raise ValueError(f"plugin {plugin.name!r} is not a provider plugin")
+        self.plugin = plugin
+        self.info: PluginProviderInfo = plugin.provider
+        self.name = PLUGIN_PREFIX + plugin.name
+
+    async def chat(self, request: ChatRequest) -> ChatResponse:
+        try:
+            answer = await self.plugin.calls.call_async(
+                "chat", (self._request(request),), _response
+            )
+        except PluginCallError as error:
+            raise ProviderError(
+                error.message,
+                provider=self.name,
+                retryable=isinstance(error, PluginTimeout | PluginBusy),
+                hint=error.hint,
+            ) from error
+        if isinstance(answer, _Refused):
+            retryable, meaning = _CASES[answer.case]
+            raise ProviderError(
+                f"{meaning} ({answer.case}): {answer.message}",
+                provider=self.name,
+                retryable=retryable,
+                hint=_hint(self.plugin.name, answer.case),
+            )
+        return answer
+
+    def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+        return stream_whole(self, request)
+
+    def _request(self, request: ChatRequest) -> dict[str, Any]:
+        """The WIT `chat-request` (records as dicts; ChatMessage and ToolCall objects already
+        have the record's fields, tool arguments are written as JSON text)."""
+        tools = request.tools if self.info.supports_tools else ()
+        options = request.options
+        return {
+            "model": request.model or self.info.default_model,
+            "messages": list(request.messages),
+            "tools": [_tool_spec(spec) for spec in tools],
+            "options": {
+                "temperature": options.temperature,
+                "max_tokens": options.max_tokens,
+                "stop": [],
+            },
+        }
+
+
+def _tool_spec(spec: ToolSpec) -> dict[str, str]:
+    return {
+        "name": spec.name,
+        "description": spec.description,
+        "parameters_schema": _JSON.encode(spec.parameters),
+    }
+
+
+def _hint(plugin: str, case: str) -> str | None:
+    if case == "auth":
+        return (
+            f"check the API key the plugin reads: grant secret:NAME to {plugin!r} and map it "
+            f"in plugins.overrides.{plugin}.secrets"
+        )
+    return None
+
+
+# -- the answer (runs on the plugin's worker thread: a LiftError fails the call as
+# PluginBadResult and counts against the plugin) ------------------------------------------
+
+
+def _response(value: Any) -> ChatResponse | _Refused:
+    if not isinstance(value, Variant) or value.tag not in ("ok", "err"):
+        raise LiftError(f"expected result<chat-response, provider-error>, got {value!r}")
+    if value.tag == "err":
+        error = value.payload
+        if not isinstance(error, Variant) or error.tag not in _CASES:
+            raise LiftError(f"expected a provider-error variant, got {error!r}")
+        return _Refused(error.tag, str(error.payload))
+    answer = value.payload
+    if not isinstance(answer, dict):
+        raise LiftError(f"expected a chat-response record, got {answer!r}")
+    calls = _tool_calls(answer["tool_calls"])
+    usage = answer["usage"]
+    return ChatResponse(
+        text=answer["text"],
+        tool_calls=calls,
+        usage=Usage(usage["input_tokens"], usage["output_tokens"]) if usage else Usage(),
+        model=answer["model"] or "",
+        finish_reason="tool_calls" if calls else "stop",
+    )
+
+
+def _tool_calls(calls: Sequence[dict[str, Any]]) -> tuple[ToolCall, ...]:
+    parsed = []
+    for index, call in enumerate(calls):
+        name = call["name"]
+        if not isinstance(name, str) or not name:
+            raise LiftError(f"tool call {index} has no tool name")
+        try:
+            arguments = json.loads(call["arguments"] or "{}")
+        except json.JSONDecodeError as exc:
+            raise LiftError(f"the arguments of tool call {name!r} are not JSON: {exc}") from None
+        if not isinstance(arguments, dict):
+            raise LiftError(f"the arguments of tool call {name!r} are not a JSON object")
+        parsed.append(ToolCall(call["id"] or f"call_{index}", name, arguments))
+    return tuple(parsed)
+
+
+# -- resolving a name -------------------------------------------------------------------------
+
+
+def provider_for(
+    plugins: Mapping[str, LoadedPlugin], statuses: Sequence[PluginStatus], name: str
+) -> PluginProvider | None:
+    """The provider plugin `name` of a snapshot (the factory's plugin resolver).
+
+    None when no plugin has that name (the factory then reports an unknown provider); a
+    clear error when one does but cannot serve as a provider.
+    """
+    plugin = plugins.get(name)
+    if plugin is not None:
+        if plugin.provider is None:
+            raise UnknownProviderError(
+                f"plugin {name!r} is not a provider plugin (it targets {plugin.package})",
+                hint=f"name a plugin whose plugin.toml declares {PROVIDERS_PACKAGE}@1.0.0",
+            )
+        return PluginProvider(plugin)
+    status = next((s for s in statuses if s.name == name), None)
+    if status is None:
+        return None
+    why = f"it failed to load: {status.error}" if status.error is not None else "it is disabled"
+    raise UnknownProviderError(
+        f"provider plugin {name!r} is not available: {why}",
+        hint="fix the plugin (see `zeroclaw plugins info " + name + "`), or choose another "
+        "provider with llm.provider",
+    )

@@ -1,0 +1,351 @@
+"""Calling into one loaded plugin: limits, slots, warm instances, failures, the breaker.
+
+`PluginCalls.call` is the one path every call into a plugin takes (hook, tool or provider
+function), in this order:
+
+1. the circuit breaker admits the call, or it is refused with `PluginQuarantined`;
+2. a call slot is taken (`limits.max_concurrency` per plugin); when all are taken the call
+   waits up to `limits.timeout_ms`, then fails with `PluginBusy`;
+3. a warm instance is taken from the pool (or instantiated in a fresh store, with its
+   deadline set first);
+4. the store gets its deadline (and fuel), the arguments go in through the function's
+   cached codec (`conversion.py`), the guest runs, the result comes out and `interpret`
+   turns it into what the caller needs;
+5. on success the instance goes back to the pool; on any failure its store is dropped and
+   the failure is classified (`traps.classify`), counted, reported to the observer
+   (`PluginCall`, and `PluginTrap` for traps, timeouts and memory overruns) and raised.
+
+`call_async` runs the same call on the plugin's own worker threads (as many as its
+concurrency limit), so the event loop never waits for wasm and a slow plugin queues only
+its own calls. wasmtime releases the GIL while the guest runs.
+
+Self-description at load (`describe`) runs in a fresh store that is dropped afterwards:
+a candidate plugin that is never published leaves nothing running, and nothing from load
+time carries over into serving.
+
+This module imports wasmtime; import it only when plugins are enabled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from zeroclaw.observability import Error, NoopObserver, Observer, PluginCall
+from zeroclaw.observability import PluginTrap as PluginTrapEvent
+from zeroclaw.plugins.errors import (
+    PluginBadResult,
+    PluginBusy,
+    PluginCallError,
+    PluginHostError,
+    PluginMemoryExceeded,
+    PluginQuarantined,
+    PluginTimeout,
+    PluginTrap,
+)
+from zeroclaw.plugins.wasm.breaker import BreakerSettings, BreakerStatus, CircuitBreaker
+from zeroclaw.plugins.wasm.conversion import FunctionCodec
+from zeroclaw.plugins.wasm.instance import InstanceFactory, InstancePool, WarmInstance
+from zeroclaw.plugins.wasm.traps import CallLimits, classify
+
+T = TypeVar("T")
+
+_LOG = logging.getLogger("zeroclaw.plugins")
+
+DEFAULT_RECYCLE_AFTER_CALLS = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class RuntimeSettings:
+    """How every plugin's calls are run (not configurable per plugin)."""
+
+    recycle_after_calls: int = DEFAULT_RECYCLE_AFTER_CALLS
+    breaker: BreakerSettings = field(default_factory=BreakerSettings)
+
+
+class CallDeadline:
+    """The monotonic time by which the call running on the current thread must end: what
+    host functions (http) give the guest as their own deadline."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def set(self, at: float) -> None:
+        self._local.at = at
+
+    def __call__(self) -> float:
+        at: float | None = getattr(self._local, "at", None)
+        return time.monotonic() if at is None else at
+
+
+@dataclass(frozen=True, slots=True)
+class CallStats:
+    """Counters of one plugin since it was loaded."""
+
+    calls: int = 0
+    ok: int = 0
+    failures: int = 0  # the plugin's fault: traps, timeouts, memory, bad results
+    timeouts: int = 0
+    traps: int = 0
+    memory: int = 0
+    bad_results: int = 0
+    host_errors: int = 0
+    busy: int = 0
+    quarantined: int = 0
+    ignored_changes: int = 0
+    instances_created: int = 0
+    instances_recycled: int = 0
+    instances_discarded: int = 0
+    peak_concurrency: int = 0
+
+
+class _Slots:
+    """The plugin's call slots and counters under one lock (one acquisition per step of a
+    call: they are on every call's path)."""
+
+    def __init__(self, capacity: int) -> None:
+        self.lock = threading.Lock()
+        self._freed = threading.Condition(self.lock)
+        self.capacity = capacity
+        self.values: dict[str, int] = dict.fromkeys(CallStats.__dataclass_fields__, 0)
+        self.running = 0
+
+    def add(self, **amounts: int) -> None:
+        with self.lock:
+            for name, amount in amounts.items():
+                self.values[name] += amount
+
+    def take(self, timeout_s: float) -> bool:
+        """Count a call and take a slot for it, waiting up to `timeout_s`; False if none
+        came free."""
+        with self.lock:
+            self.values["calls"] += 1
+            if self.running >= self.capacity and not self._freed.wait_for(
+                lambda: self.running < self.capacity, max(0.0, timeout_s)
+            ):
+                return False
+            self.running += 1
+            self.values["peak_concurrency"] = max(self.values["peak_concurrency"], self.running)
+            return True
+
+    def give_back(self, **amounts: int) -> None:
+        with self.lock:
+            self.running -= 1
+            for name, amount in amounts.items():
+                self.values[name] += amount
+            self._freed.notify()
+
+
+_FAILURE_COUNTERS: tuple[tuple[type[PluginCallError], str], ...] = (
+    (PluginTimeout, "timeouts"),  # fuel included
+    (PluginMemoryExceeded, "memory"),
+    (PluginTrap, "traps"),
+    (PluginBadResult, "bad_results"),
+    (PluginHostError, "host_errors"),
+)
+
+
+class PluginCalls:
+    """Every call into one loaded plugin goes through here (see the module docstring)."""
+
+    def __init__(
+        self,
+        name: str,
+        factory: InstanceFactory,
+        codecs: dict[str, FunctionCodec],
+        *,
+        interface: str,
+        max_concurrency: int,
+        settings: RuntimeSettings,
+        deadline: CallDeadline,
+        observer: Observer | None = None,
+        breaker: CircuitBreaker | None = None,
+    ) -> None:
+        self.name = name
+        self.factory = factory
+        self.codecs = codecs
+        self.interface = interface
+        self.limits = CallLimits(
+            factory.limits.timeout_ms, factory.limits.memory_mb, factory.limits.fuel
+        )
+        self.timeout_s = factory.limits.timeout_ms / 1000
+        self.max_concurrency = max_concurrency
+        self.breaker = breaker or CircuitBreaker(settings.breaker)
+        self.pool = InstancePool(
+            factory, max_idle=max_concurrency, recycle_after_calls=settings.recycle_after_calls
+        )
+        self.deadline = deadline
+        self.observer: Observer = observer or NoopObserver()
+        self._slots = _Slots(max_concurrency)
+        self._executor: ThreadPoolExecutor | None = None
+        self._executor_lock = threading.Lock()
+        self._closed = False
+
+    # -- calling -------------------------------------------------------------------------------
+
+    async def call_async(
+        self,
+        function: str,
+        args: Sequence[Any],
+        interpret: Callable[[Any], T],
+    ) -> T:
+        """`call` on the plugin's worker threads; the wait for a thread counts as the wait
+        for a slot."""
+        loop = asyncio.get_running_loop()
+        queued = time.monotonic()
+        return await loop.run_in_executor(
+            self._workers(), self.call, function, args, interpret, queued
+        )
+
+    def call(
+        self,
+        function: str,
+        args: Sequence[Any],
+        interpret: Callable[[Any], T],
+        queued: float | None = None,
+    ) -> T:
+        """Call `function` of the plugin's interface with `args` (Python values, see
+        conversion.py) and return `interpret(result)`. Blocks; raises a PluginCallError."""
+        started = time.monotonic()
+        try:
+            value = self._admitted(function, args, interpret, queued or started)
+        except PluginCallError as error:
+            self._report(function, error, started)
+            raise
+        duration_ms = (time.monotonic() - started) * 1000
+        self.observer.record(PluginCall(self.name, function, duration_ms, "ok"))
+        return value
+
+    def _admitted(
+        self, function: str, args: Sequence[Any], interpret: Callable[[Any], T], queued: float
+    ) -> T:
+        if self._closed:
+            self._slots.add(calls=1)
+            raise PluginQuarantined(
+                self.name, function, "it was unloaded (a newer set of plugins replaced it)"
+            )
+        if not self.breaker.admit():
+            self._slots.add(calls=1, quarantined=1)
+            status = self.breaker.status()
+            wait = "" if status.retry_in_s is None else f"; next try in {status.retry_in_s:.0f}s"
+            raise PluginQuarantined(
+                self.name,
+                function,
+                f"its circuit breaker is open after {status.consecutive_failures} failures "
+                f"in a row (last: {status.last_failure}){wait}",
+                hint=f"see `zeroclaw plugins info {self.name}` and the plugin's log",
+            )
+        if not self._slots.take(self.timeout_s - (time.monotonic() - queued)):
+            self.breaker.abandon()
+            self._slots.add(busy=1)
+            raise PluginBusy(
+                self.name,
+                function,
+                f"all {self.max_concurrency} call slots stayed taken for "
+                f"{self.timeout_s * 1000:g} ms",
+                hint=f"raise plugins.overrides.{self.name}.limits.max_concurrency (at most "
+                "plugins.limits.max_concurrency), or make the plugin faster",
+            )
+        try:
+            value = self._in_slot(function, args, interpret)
+        except BaseException:
+            self._slots.give_back()
+            raise
+        self._slots.give_back(ok=1)
+        return value
+
+    def _in_slot(self, function: str, args: Sequence[Any], interpret: Callable[[Any], T]) -> T:
+        instance: WarmInstance | None = None
+        try:
+            instance = self.pool.acquire()
+            self.factory.arm(instance.store)
+            self.deadline.set(time.monotonic() + self.timeout_s)
+            instance.calls += 1
+            func = instance.func(self.interface, function)
+            value = interpret(self.codecs[function].call(func, instance.store, args))
+        except Exception as exc:
+            if instance is not None:
+                self.pool.discard(instance)
+            error = classify(exc, plugin=self.name, function=function, limits=self.limits)
+            if not error.plugin_fault:
+                self.breaker.abandon()
+            elif self.breaker.failure(error.cause):
+                self._quarantined(error)
+            raise error from exc
+        self.pool.release(instance)
+        self.breaker.success()
+        return value
+
+    def _report(self, function: str, error: PluginCallError, started: float) -> None:
+        counter = next((name for cls, name in _FAILURE_COUNTERS if isinstance(error, cls)), None)
+        if counter is not None:
+            self._slots.add(**{counter: 1})
+        if error.plugin_fault:
+            self._slots.add(failures=1)
+        duration_ms = (time.monotonic() - started) * 1000
+        self.observer.record(PluginCall(self.name, function, duration_ms, error.outcome))
+        if error.outcome in ("trap", "timeout"):
+            self.observer.record(PluginTrapEvent(self.name, function, error.cause))
+        # The caller reports the failure (the HookRunner logs it with its consequence, the
+        # observer's log backend logs PluginTrap); the cause chain is kept for debugging.
+        _LOG.debug("%s", error.message, exc_info=error.__cause__)
+
+    def _quarantined(self, error: PluginCallError) -> None:
+        status = self.breaker.status()
+        message = (
+            f"plugin {self.name!r} quarantined for {status.cooldown_s:g}s after "
+            f"{status.consecutive_failures} failures in a row (last: {error.message})"
+        )
+        _LOG.warning("%s", message)
+        self.observer.record(Error("plugin", message, "PluginQuarantined"))
+
+    def ignored_change(self) -> None:
+        self._slots.add(ignored_changes=1)
+
+    # -- state ---------------------------------------------------------------------------------
+
+    def stats(self) -> CallStats:
+        counters = self.pool.counters
+        with self._slots.lock:
+            values = dict(self._slots.values)
+        values.update(
+            instances_created=counters.created,
+            instances_recycled=counters.recycled,
+            instances_discarded=counters.discarded,
+        )
+        return CallStats(**values)
+
+    def breaker_status(self) -> BreakerStatus:
+        return self.breaker.status()
+
+    def _workers(self) -> ThreadPoolExecutor:
+        with self._executor_lock:
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(
+                    max_workers=self.max_concurrency, thread_name_prefix=f"plugin-{self.name}"
+                )
+            return self._executor
+
+    def wait_idle(self, timeout_s: float) -> bool:
+        """Wait until no call is running (each ends by its deadline); False on timeout."""
+        deadline = time.monotonic() + timeout_s
+        while self._slots.running > 0:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.005)
+        return True
+
+    def close(self) -> None:
+        """Refuse new calls, drop idle instances; calls already running finish."""
+        self._closed = True
+        self.pool.clear()
+        with self._executor_lock:
+            if self._executor is not None:
+                self._executor.shutdown(wait=False, cancel_futures=False)
+                self._executor = None

@@ -1,0 +1,220 @@
+"""Stores and instances of one plugin: how they are made, kept warm and thrown away.
+
+Every instance lives in a `Store` of its own, with the plugin's memory cap
+(`store.set_limits(memory_size=...)`), an epoch deadline set before it is instantiated
+(else instantiation itself traps with `interrupt`) and again before every call, and fuel
+when the plugin's limits set it. A plugin granted WASI (fs/env) gets a `WasiConfig` with
+exactly its granted preopens and variables on every store: the linker of such a plugin has
+WASI linked, and a store without a WasiConfig would abort the process.
+
+`InstancePool` keeps idle instances warm for the next call (last in, first out, so the
+fewest stay warm). An instance goes back to the pool only after a call that succeeded, and
+only for `recycle_after_calls` calls: linear memory never shrinks, and a long-lived guest
+accumulates state. After any failure its store is dropped: a trapped instance cannot be
+entered again, and nothing of it should survive.
+
+This module imports wasmtime; import it only when plugins are enabled.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import wasmtime
+from wasmtime.component import Component, Func, Instance, Linker
+
+from zeroclaw.plugins.wasm.engine import PluginEngine
+
+_LOG = logging.getLogger("zeroclaw.plugins")
+
+MIB = 1024 * 1024
+# Fuel of a store whose plugin sets no fuel limit, on an engine that meters fuel.
+UNMETERED_FUEL = 2**62
+
+
+@dataclass(frozen=True, slots=True)
+class WasiSettings:
+    """What a plugin granted fs/env capabilities sees through WASI: nothing else."""
+
+    read_dirs: tuple[str, ...] = ()
+    write_dirs: tuple[str, ...] = ()
+    env: tuple[tuple[str, str], ...] = ()
+
+    def config(self) -> wasmtime.WasiConfig:
+        wasi = wasmtime.WasiConfig()
+        for directory in self.write_dirs:
+            if _still_real(directory):
+                wasi.preopen_dir(directory, directory, fs_mutable=True)
+        for directory in self.read_dirs:
+            if directory not in self.write_dirs and _still_real(directory):
+                wasi.preopen_dir(directory, directory, fs_mutable=False)
+        wasi.env = [list(pair) for pair in self.env]
+        return wasi
+
+    @classmethod
+    def granted(
+        cls,
+        read_dirs: frozenset[str],
+        write_dirs: frozenset[str],
+        env_names: frozenset[str],
+        environ: Mapping[str, str] = os.environ,
+    ) -> WasiSettings:
+        """Preopens of the granted directories that exist, and the granted variables that
+        are set."""
+        return cls(
+            read_dirs=tuple(sorted(d for d in read_dirs if os.path.isdir(d))),
+            write_dirs=tuple(sorted(d for d in write_dirs if os.path.isdir(d))),
+            env=tuple(sorted((name, environ[name]) for name in env_names if name in environ)),
+        )
+
+
+def _still_real(directory: str) -> bool:
+    """Whether the granted (real) `directory` is still itself: one replaced by a symlink
+    since it was granted is not preopened, since the preopen would follow the link."""
+    if os.path.realpath(directory) == directory:
+        return True
+    _LOG.warning(
+        "granted directory %s is now a symlink (or under one) to %s: not opened for the plugin",
+        directory,
+        os.path.realpath(directory),
+    )
+    return False
+
+
+@dataclass(frozen=True)
+class StoreLimits:
+    timeout_ms: int
+    memory_mb: int
+    fuel: int | None
+
+
+class InstanceFactory:
+    """Makes stores and instances of one component, always with the plugin's limits."""
+
+    def __init__(
+        self,
+        engine: PluginEngine,
+        component: Component,
+        linker: Linker,
+        limits: StoreLimits,
+        wasi: WasiSettings | None,
+    ) -> None:
+        self.engine = engine
+        self.component = component
+        self.linker = linker
+        self.limits = limits
+        self.wasi = wasi
+        self._deadline_ticks = engine.deadline(limits.timeout_ms)
+        self._export_indices: dict[tuple[str, str], Any] = {}
+        self._lock = threading.Lock()
+
+    def new_store(self) -> wasmtime.Store:
+        store = wasmtime.Store(self.engine.engine)
+        store.set_limits(memory_size=self.limits.memory_mb * MIB)
+        if self.wasi is not None:
+            store.set_wasi(self.wasi.config())
+        self.arm(store)
+        return store
+
+    def arm(self, store: wasmtime.Store) -> None:
+        """Give `store` a full time budget (and fuel) from now: before instantiating and
+        before every call."""
+        store.set_epoch_deadline(self._deadline_ticks)
+        if self.engine.settings.consume_fuel:
+            store.set_fuel(self.limits.fuel if self.limits.fuel is not None else UNMETERED_FUEL)
+
+    def instantiate(self) -> WarmInstance:
+        store = self.new_store()
+        # The linker is shared by every instance of the plugin; instantiate one at a time.
+        with self._lock:
+            instance = self.linker.instantiate(store, self.component)
+        return WarmInstance(self, store, instance)
+
+    def export_index(self, interface: str, function: str) -> Any:
+        key = (interface, function)
+        index = self._export_indices.get(key)
+        if index is None:
+            parent = self.component.get_export_index(interface) if interface else None
+            index = self.component.get_export_index(function, parent)
+            if index is None:
+                raise LookupError(f"the component exports no function {interface}#{function}")
+            self._export_indices[key] = index
+        return index
+
+
+@dataclass(eq=False)
+class WarmInstance:
+    """One instance in its own store, with the functions looked up so far."""
+
+    factory: InstanceFactory
+    store: wasmtime.Store
+    instance: Instance
+    calls: int = 0
+    _funcs: dict[tuple[str, str], Func] = field(default_factory=dict)
+
+    def func(self, interface: str, function: str) -> Func:
+        key = (interface, function)
+        found = self._funcs.get(key)
+        if found is None:
+            found = self.instance.get_func(self.store, self.factory.export_index(*key))
+            if found is None:
+                raise LookupError(f"the instance exports no function {interface}#{function}")
+            self._funcs[key] = found
+        return found
+
+
+@dataclass(slots=True)
+class PoolCounters:
+    created: int = 0
+    recycled: int = 0
+    discarded: int = 0
+
+
+class InstancePool:
+    """Idle warm instances of one plugin; at most `max_idle` kept."""
+
+    def __init__(
+        self, factory: InstanceFactory, *, max_idle: int, recycle_after_calls: int
+    ) -> None:
+        self.factory = factory
+        self.max_idle = max_idle
+        self.recycle_after_calls = recycle_after_calls
+        self.counters = PoolCounters()
+        self._idle: list[WarmInstance] = []
+        self._lock = threading.Lock()
+
+    def acquire(self) -> WarmInstance:
+        """A warm instance, or a new one (which may raise: instantiation runs guest code)."""
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+        instance = self.factory.instantiate()
+        with self._lock:
+            self.counters.created += 1
+        return instance
+
+    def release(self, instance: WarmInstance) -> None:
+        """After a successful call: keep it warm, unless it has served its calls."""
+        with self._lock:
+            if instance.calls >= self.recycle_after_calls:
+                self.counters.recycled += 1
+            elif len(self._idle) < self.max_idle:
+                self._idle.append(instance)
+
+    def discard(self, instance: WarmInstance) -> None:
+        """After a failure: the store goes, with everything in it."""
+        with self._lock:
+            self.counters.discarded += 1
+
+    def clear(self) -> None:
+        with self._lock:
+            self._idle.clear()
+
+    @property
+    def idle(self) -> int:
+        return len(self._idle)

@@ -1,0 +1,148 @@
+"""What went wrong in a plugin call: every failure classified, in this one place.
+
+wasmtime-py reports every trap as a plain `WasmtimeError` whose text is all there is
+(`wasm trap: interrupt`, `wasm trap: wasm `unreachable` instruction executed`, ...: no trap
+code), so the classification is by message. Each failure becomes a `PluginCallError`
+naming the plugin, the function and the cause, with a hint that names the limit involved:
+
+    wasm trap: interrupt                       PluginTimeout        limits.timeout_ms
+    all fuel consumed                          PluginFuelExhausted  limits.fuel
+    memory over the limit at instantiation,
+    an argument that did not fit ("realloc
+    return: beyond end of memory"), an access
+    outside linear memory                      PluginMemoryExceeded limits.memory_mb
+    any other trap                             PluginTrap
+    a value the guest returned that the host
+    cannot use                                 PluginBadResult
+    a host function or the runtime that
+    raised, an argument the host could not
+    convert                                    PluginHostError
+
+Memory is the one limit a guest does not see fail as such: past the cap `memory.grow`
+returns -1 and the guest decides what happens next. A guest that writes to the memory it
+believes it got traps with an out-of-bounds access (reported as PluginMemoryExceeded); a
+guest whose allocator turns the refusal into a panic (Python, JavaScript, Rust guests) ends
+with `unreachable`, reported as a PluginTrap whose message names the memory limit as a
+possible cause. wasmtime-py offers no way to read a store's memory use to tell the two
+apart (see docs/plugins-runtime.md).
+
+This module does not import wasmtime: callers hand it the exception.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from zeroclaw.plugins.errors import (
+    PluginBadResult,
+    PluginCallError,
+    PluginFuelExhausted,
+    PluginHostError,
+    PluginMemoryExceeded,
+    PluginTimeout,
+    PluginTrap,
+)
+
+# Substrings of wasmtime's messages, lower-cased.
+_INTERRUPT = ("wasm trap: interrupt",)
+_FUEL = ("all fuel consumed",)
+_MEMORY = (
+    "exceeds memory limits",
+    "memory minimum size",
+    "realloc return: beyond end of memory",
+    "out of bounds memory access",
+    "forcing trap when growing memory",
+)
+_HOST = ("python exception",)
+_UNREACHABLE = "unreachable"
+
+
+@dataclass(frozen=True, slots=True)
+class CallLimits:
+    """The limits a classified call ran under, for the messages."""
+
+    timeout_ms: int
+    memory_mb: int
+    fuel: int | None = None
+
+
+def trap_text(error: BaseException) -> str:
+    """The line of a wasmtime error that says what happened, without the backtrace."""
+    lines = [line.strip() for line in str(error).strip().splitlines() if line.strip()]
+    for line in lines:
+        if "wasm trap:" in line:
+            return line[line.index("wasm trap:") :]
+    if "Caused by:" in lines:
+        after = lines[lines.index("Caused by:") + 1 :]
+        if after:
+            return after[-1]
+    return lines[-1] if lines else type(error).__name__
+
+
+def classify(
+    error: BaseException, *, plugin: str, function: str, limits: CallLimits
+) -> PluginCallError:
+    """The typed error a failed call ends with."""
+    if isinstance(error, PluginCallError):
+        return error
+    from zeroclaw.plugins.wasm.conversion import ConversionError, LiftError
+
+    if isinstance(error, LiftError):
+        return PluginBadResult(
+            plugin, function, str(error), hint="fix the plugin: it broke its WIT contract"
+        )
+    if isinstance(error, ConversionError):
+        return PluginHostError(plugin, function, f"the arguments could not be sent: {error}")
+    if not _is_wasmtime_error(error):
+        return PluginHostError(
+            plugin,
+            function,
+            f"the host failed with {type(error).__name__}: {error}",
+            hint="a bug on the host's side (a host function or the plugin runtime), not in "
+            "the plugin: please report it with the log",
+        )
+    text = trap_text(error)
+    lowered = str(error).lower()
+    override = f"plugins.overrides.{plugin}.limits"
+    if any(marker in lowered for marker in _INTERRUPT):
+        return PluginTimeout(
+            plugin,
+            function,
+            f"it ran past its time limit of {limits.timeout_ms} ms and was interrupted",
+            hint=f"make the plugin faster, or raise {override}.timeout_ms "
+            f"(at most plugins.limits.timeout_ms)",
+        )
+    if any(marker in lowered for marker in _FUEL):
+        return PluginFuelExhausted(
+            plugin,
+            function,
+            f"it used up its fuel of {limits.fuel} instructions",
+            hint=f"raise {override}.fuel (at most plugins.limits.fuel)",
+        )
+    if any(marker in lowered for marker in _MEMORY):
+        return PluginMemoryExceeded(
+            plugin,
+            function,
+            f"{text} (its memory limit is {limits.memory_mb} MiB)",
+            hint=f"raise {override}.memory_mb (at most plugins.limits.memory_mb), or make the "
+            "plugin use less memory",
+        )
+    if any(marker in lowered for marker in _HOST):
+        return PluginHostError(plugin, function, text)
+    if _UNREACHABLE in text:
+        return PluginTrap(
+            plugin,
+            function,
+            f"{text} (a panic in the guest, or an allocation refused at its memory limit of "
+            f"{limits.memory_mb} MiB)",
+            hint=f"see the plugin's own log; if it ran out of memory, raise {override}.memory_mb",
+        )
+    return PluginTrap(plugin, function, text)
+
+
+def _is_wasmtime_error(error: BaseException) -> bool:
+    # Checked by name so that this module never imports wasmtime itself.
+    return any(
+        cls.__name__ in ("WasmtimeError", "Trap") and cls.__module__.startswith("wasmtime")
+        for cls in type(error).__mro__
+    )

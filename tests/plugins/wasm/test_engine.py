@@ -1,0 +1,240 @@
+"""The shared engine: settings, epoch deadlines, the ticker, and the on-disk compile cache."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+import wasmtime
+from wasmtime.component import Component, Linker
+from wat_builder import WAT
+
+from zeroclaw.plugins.errors import CompileError
+from zeroclaw.plugins.wasm.compile_cache import MAGIC
+from zeroclaw.plugins.wasm.engine import EpochTicker, PluginEngine, create_engine, epoch_deadline
+from zeroclaw.plugins.wasm.engine_settings import EngineSettings
+
+ANSWER = WAT / "answer.component.wat"
+SPIN = WAT / "spin.component.wat"
+
+
+def call_answer(engine: wasmtime.Engine, component: Component) -> int:
+    store = wasmtime.Store(engine)
+    store.set_epoch_deadline(1_000_000)
+    instance = Linker(engine).instantiate(store, component)
+    func = instance.get_func(store, "answer")
+    assert func is not None
+    result = func(store)
+    assert isinstance(result, int)
+    return result
+
+
+def cache_files(directory: Path) -> list[Path]:
+    return sorted(directory.glob("*.cwasm"))
+
+
+# -- settings and deadlines -----------------------------------------------------------------
+
+
+def test_settings_key_the_engine_configuration() -> None:
+    assert EngineSettings().cache_key() != EngineSettings(consume_fuel=True).cache_key()
+    assert EngineSettings.for_fuel([None, None]) == EngineSettings()
+    assert EngineSettings.for_fuel([None, 5_000]).consume_fuel
+
+
+def test_fuel_engine_consumes_fuel() -> None:
+    engine = create_engine(EngineSettings(consume_fuel=True))
+    store = wasmtime.Store(engine)
+    store.set_fuel(10)
+
+    assert store.get_fuel() == 10
+
+
+@pytest.mark.parametrize(
+    ("timeout_ms", "tick_ms", "ticks"), [(100, 1, 101), (100, 5, 21), (1, 5, 2), (7, 5, 3)]
+)
+def test_epoch_deadline_rounds_up_and_adds_a_tick(
+    timeout_ms: int, tick_ms: int, ticks: int
+) -> None:
+    assert epoch_deadline(timeout_ms, tick_ms) == ticks
+
+
+def test_epoch_deadline_rejects_nonsense() -> None:
+    with pytest.raises(ValueError, match="positive"):
+        epoch_deadline(0)
+
+
+def test_ticker_interrupts_a_looping_guest_and_stops() -> None:
+    plugin_engine = PluginEngine(tick_ms=1)
+    component = plugin_engine.load_component(SPIN).component
+    store = wasmtime.Store(plugin_engine.engine)
+    store.set_epoch_deadline(plugin_engine.deadline(10_000))
+    instance = Linker(plugin_engine.engine).instantiate(store, component)
+    spin = instance.get_func(store, "spin")
+    assert spin is not None
+    store.set_epoch_deadline(plugin_engine.deadline(20))
+
+    with plugin_engine, pytest.raises(wasmtime.WasmtimeError, match="interrupt"):
+        spin(store)
+
+    assert not plugin_engine.ticker.running
+    assert plugin_engine.ticker.ticks >= 20
+
+
+def test_ticker_can_restart() -> None:
+    ticker = EpochTicker(create_engine(EngineSettings()), tick_ms=1)
+    with ticker:
+        assert ticker.running
+    assert not ticker.running
+    ticker.start()
+    assert ticker.running
+    ticker.stop()
+    assert not ticker.running
+
+
+# -- compile cache --------------------------------------------------------------------------
+
+
+def test_second_load_is_a_cache_hit(tmp_path: Path, components: dict[str, Path]) -> None:
+    cache_dir = tmp_path / "plugin-cache"
+    first = PluginEngine(cache_dir=cache_dir).load_component(components["hook_minimal"])
+    assert not first.hit
+    assert len(cache_files(cache_dir)) == 1
+
+    # A new engine with the same settings: what a restarted host does.
+    second_engine = PluginEngine(cache_dir=cache_dir)
+    second = second_engine.load_component(components["hook_minimal"])
+
+    assert second.hit
+    assert second.key == first.key
+    assert len(cache_files(cache_dir)) == 1
+    assert second_engine.cache is not None
+    assert (second_engine.cache.stats.hits, second_engine.cache.stats.misses) == (1, 0)
+    assert "zeroclaw:hooks/handler@1.0.0" in second.component.type.exports(second_engine.engine)
+
+
+def test_text_format_components_load_through_the_cache(tmp_path: Path) -> None:
+    plugin_engine = PluginEngine(cache_dir=tmp_path / "cache")
+
+    cold = plugin_engine.load_component(ANSWER)
+    warm = plugin_engine.load_component(ANSWER)
+
+    assert (cold.hit, warm.hit) == (False, True)
+    assert call_answer(plugin_engine.engine, warm.component) == 42
+
+
+def test_engine_without_cache_compiles(tmp_path: Path) -> None:
+    plugin_engine = PluginEngine()
+
+    loaded = plugin_engine.load_component(ANSWER)
+
+    assert not loaded.hit
+    assert call_answer(plugin_engine.engine, loaded.component) == 42
+
+
+def corrupt_truncate(entry: Path) -> None:
+    entry.write_bytes(entry.read_bytes()[: entry.stat().st_size // 2])
+
+
+def corrupt_garble(entry: Path) -> None:
+    data = bytearray(entry.read_bytes())
+    middle = len(data) // 2
+    data[middle : middle + 16] = bytes(b ^ 0xFF for b in data[middle : middle + 16])
+    entry.write_bytes(bytes(data))
+
+
+def corrupt_magic(entry: Path) -> None:
+    entry.write_bytes(b"not a cache entry")
+
+
+def corrupt_payload_with_valid_checksum(entry: Path) -> None:
+    """Bytes that pass our checksum but that wasmtime itself refuses."""
+    payload = b"\x7fELF garbage that is no serialized component"
+    entry.write_bytes(MAGIC + hashlib.sha256(payload).digest() + payload)
+
+
+@pytest.mark.parametrize(
+    "corrupt",
+    [corrupt_truncate, corrupt_garble, corrupt_magic, corrupt_payload_with_valid_checksum],
+)
+def test_a_corrupt_entry_is_rebuilt(
+    tmp_path: Path, components: dict[str, Path], corrupt: object, caplog: pytest.LogCaptureFixture
+) -> None:
+    cache_dir = tmp_path / "cache"
+    source = components["tool_echo"]
+    PluginEngine(cache_dir=cache_dir).load_component(source)
+    (entry,) = cache_files(cache_dir)
+    assert callable(corrupt)
+    corrupt(entry)
+
+    plugin_engine = PluginEngine(cache_dir=cache_dir)
+    rebuilt = plugin_engine.load_component(source)
+
+    assert not rebuilt.hit
+    assert plugin_engine.cache is not None
+    assert plugin_engine.cache.stats.rebuilt == 1
+    assert "rebuilding it" in caplog.text
+    assert cache_files(cache_dir) == [entry]
+    assert PluginEngine(cache_dir=cache_dir).load_component(source).hit
+
+
+def test_the_key_changes_with_engine_settings_and_source(
+    tmp_path: Path, components: dict[str, Path]
+) -> None:
+    cache_dir = tmp_path / "cache"
+    plain = PluginEngine(EngineSettings(), cache_dir=cache_dir)
+    fuel = PluginEngine(EngineSettings(consume_fuel=True), cache_dir=cache_dir)
+    source = components["hook_minimal"].read_bytes()
+    assert plain.cache is not None
+    assert fuel.cache is not None
+
+    assert plain.cache.key(source) != fuel.cache.key(source)
+    assert plain.cache.key(source) != plain.cache.key(source + b"\0")
+
+    plain.load_component(components["hook_minimal"])
+    loaded = fuel.load_component(components["hook_minimal"])
+
+    assert not loaded.hit
+    assert len(cache_files(cache_dir)) == 2
+
+
+def test_an_unwritable_cache_costs_speed_not_correctness(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("")
+    plugin_engine = PluginEngine(cache_dir=blocker / "cache")
+
+    loaded = plugin_engine.load_component(ANSWER)
+
+    assert call_answer(plugin_engine.engine, loaded.component) == 42
+    assert plugin_engine.cache is not None
+    assert plugin_engine.cache.stats.write_failures == 1
+
+
+def test_prune_keeps_only_named_keys(tmp_path: Path, components: dict[str, Path]) -> None:
+    plugin_engine = PluginEngine(cache_dir=tmp_path / "cache")
+    kept = plugin_engine.load_component(components["hook_minimal"]).key
+    plugin_engine.load_component(components["tool_echo"])
+    cache = plugin_engine.cache
+    assert cache is not None
+    assert kept is not None
+
+    assert cache.prune({kept}) == 1
+    assert [p.stem for p in cache_files(tmp_path / "cache")] == [kept]
+
+
+@pytest.mark.parametrize("text", ["(module)", "not wasm at all", "\0asm\x01\0\0\0garbage"])
+def test_invalid_components_are_compile_errors(tmp_path: Path, text: str) -> None:
+    source = tmp_path / "bad.wasm"
+    source.write_bytes(text.encode())
+
+    with pytest.raises(CompileError, match=r"bad\.wasm is not a valid WebAssembly component"):
+        PluginEngine(cache_dir=tmp_path / "cache").load_component(source)
+    assert cache_files(tmp_path / "cache") == []
+
+
+def test_cache_directory_is_private(tmp_path: Path) -> None:
+    plugin_engine = PluginEngine(cache_dir=tmp_path / "cache")
+    plugin_engine.load_component(ANSWER)
+
+    assert (tmp_path / "cache").stat().st_mode & 0o077 == 0
