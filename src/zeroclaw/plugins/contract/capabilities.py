@@ -158,7 +158,10 @@ def _parse_host(host: str, *, wildcard: bool) -> str:
     else:
         if wildcard:
             raise ValueError("a wildcard cannot stand for part of an IP address")
-        return str(address)
+        # An IPv4-mapped IPv6 address (::ffff:127.0.0.1) is the IPv4 address on a
+        # dual-stack socket: one address, one form.
+        mapped = getattr(address, "ipv4_mapped", None)
+        return str(mapped or address)
     if not host.isascii():
         raise ValueError("write internationalized names in punycode (xn--...)")
     host = host.lower().removesuffix(".")

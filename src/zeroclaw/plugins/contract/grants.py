@@ -19,6 +19,13 @@ URL's host (`Grants.allows_http_host`) and again on every address it resolves to
 time and on every redirect (`Grants.allows_http_address`); a public name that resolves to an
 internal address is refused even when named (DNS rebinding).
 
+One address, one rule: a grant naming an IP address (`http:127.0.0.1`) is a grant of that
+address. Every spelling of it (`127.1`, `0x7f.0.0.1`, `2130706433`, `[::ffff:127.0.0.1]`)
+and every name that resolves to it (`localhost`) reach it, and only it: a name resolving to
+the granted address and to others is connected to the granted address alone
+(`Grants.grants_address`). A deny rule naming an address likewise holds for every spelling
+and every name. A grant naming a host name covers that name only.
+
 This module does not import wasmtime.
 """
 
@@ -186,6 +193,23 @@ class Grants:
                 return True
         return False
 
+    @property
+    def has_address_grants(self) -> bool:
+        """Whether some http grant names an IP address (not a name or a pattern)."""
+        return any(parse_ip(grant.pattern) is not None for grant in self.http)
+
+    def grants_address(self, address: str | IPAddress) -> bool:
+        """Whether an http grant names `address` itself, in any spelling, and no deny rule
+        names it. An address grant is a grant of the address: every name resolving to it
+        reaches it, as every spelling of it does (`127.1`, `2130706433`, `::ffff:7f00:1`)."""
+        if self._denies_address(address):
+            return False
+        try:
+            canonical = canonical_host(str(address))
+        except ValueError:
+            return False
+        return any(grant.pattern == canonical for grant in self.http)
+
     def allows_http_address(self, host: str, address: str | IPAddress) -> bool:
         """Whether the plugin may connect to `address`, which `host` resolved to.
 
@@ -195,6 +219,8 @@ class Grants:
         when named: that is DNS rebinding, and the operator who allowed `api.example.com`
         meant a host on the Internet. Call it after DNS, at connect time and per redirect.
         """
+        if self.grants_address(address):
+            return True
         if not self.allows_http_host(host):
             return False
         if self._denies_address(address):

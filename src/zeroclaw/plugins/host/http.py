@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 import httpcore
 import httpx
 
-from zeroclaw.plugins.contract.addresses import is_internal_host
+from zeroclaw.plugins.contract.addresses import is_internal_host, is_ip_literal
 from zeroclaw.plugins.contract.capabilities import CapabilityKind
 from zeroclaw.plugins.contract.grants import ALLOW_KEY, Grants
 from zeroclaw.plugins.host.context import HostServices, PluginHostContext, host_function
@@ -229,6 +229,12 @@ class CheckedBackend(httpcore.NetworkBackend):
             addresses = _resolve_before(host, port, self._deadline, resolver)
         if not addresses:
             raise HttpError.connection(f"DNS lookup of {host} found no address")
+        if not self._grants.allows_http_host(host):
+            # A name reachable only as a spelling of granted addresses: those, and no other.
+            granted = [a for a in addresses if self._grants.grants_address(a)]
+            if not granted:
+                raise HttpError.denied(_not_granted(self._plugin, host))
+            return granted
         for address in addresses:
             if not self._grants.allows_http_address(host, address):
                 raise HttpError.denied(_address_refusal(self._plugin, host, address))
@@ -334,15 +340,23 @@ def _ssl_context() -> ssl.SSLContext:
 
 
 def check_host(plugin: str, grants: Grants, host: str) -> None:
+    """Refuse a URL host before anything is resolved or sent, unless the grants allow it or
+    it is a name that may resolve to a granted address (`checked_addresses` decides)."""
     if grants.allows_http_host(host):
         return
-    if is_internal_host(host) and grants.has(CapabilityKind.HTTP):
-        raise HttpError.denied(
+    if grants.has_address_grants and not is_ip_literal(host):
+        return
+    raise HttpError.denied(_not_granted(plugin, host))
+
+
+def _not_granted(plugin: str, host: str) -> str:
+    if is_internal_host(host):
+        return (
             f"{host} is a loopback, private, link-local or metadata host, which plugin "
-            f'{plugin!r} may reach only if "http:{host}" is allowed by name in {ALLOW_KEY} '
-            "(a wildcard never reaches it)"
+            f'{plugin!r} may reach only if "http:{host}" (or the address it resolves to) is '
+            f"allowed by name in {ALLOW_KEY} (a wildcard never reaches it)"
         )
-    raise HttpError.denied(
+    return (
         f'plugin {plugin!r} may not reach {host}: it needs the capability "http:{host}" '
         f"(in plugin.toml and in {ALLOW_KEY})"
     )
