@@ -18,10 +18,7 @@ import argparse
 import asyncio
 import os
 import platform
-import re
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -30,11 +27,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from gateway_process import gateway_process
 from report import replace_section
 
 TOKEN = "zc_benchmark-token"
 SECTION = "gateway-bench"
-_LISTENING = re.compile(r"listening on http://127\.0\.0\.1:(\d+)")
 
 
 @dataclass
@@ -85,39 +82,11 @@ rate_limit_per_minute = 0
 
 
 @contextmanager
-def gateway_process(workdir: Path, plugins_enabled: bool) -> Iterator[str]:
-    workdir.mkdir(parents=True)
+def bench_gateway(workdir: Path, plugins_enabled: bool) -> Iterator[str]:
     plugin_dir = workdir / "plugins"
-    plugin_dir.mkdir()
-    config = workdir / "config.toml"
-    config.write_text(config_text(plugins_enabled, plugin_dir))
-    command = [sys.executable, "-m", "zeroclaw", "--config", str(config)]
-    command += ["gateway", "--port", "0", "--log-level", "warning"]
-    # Output goes to a file: a pipe nobody reads would block the server once full.
-    log = workdir / "gateway.log"
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            command,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-    try:
-        yield f"http://127.0.0.1:{_wait_for_port(log, process)}"
-    finally:
-        process.terminate()
-        process.wait(timeout=120)
-
-
-def _wait_for_port(log: Path, process: subprocess.Popen[bytes]) -> str:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if match := _LISTENING.search(log.read_text()):
-            return match[1]
-        if process.poll() is not None:
-            break
-        time.sleep(0.05)
-    raise RuntimeError(f"the gateway did not start:\n{log.read_text()}")
+    plugin_dir.mkdir(parents=True)
+    with gateway_process(workdir, config_text(plugins_enabled, plugin_dir)) as gateway:
+        yield gateway.url
 
 
 async def measure(base_url: str, mode: Mode, requests: int, concurrency: int, stream: bool) -> None:
@@ -191,8 +160,8 @@ async def run(args: argparse.Namespace) -> str:
     with tempfile.TemporaryDirectory(prefix="zeroclaw-bench-") as scratch:
         root = Path(scratch)
         with (
-            gateway_process(root / "off", plugins_enabled=False) as off_url,
-            gateway_process(root / "on", plugins_enabled=True) as on_url,
+            bench_gateway(root / "off", plugins_enabled=False) as off_url,
+            bench_gateway(root / "on", plugins_enabled=True) as on_url,
         ):
             urls = [off_url, on_url]
             for url in urls:
