@@ -1,0 +1,91 @@
+"""Real storage faults for tests: a read-only directory or file, and a disk that fills up.
+
+Real faults, not patched errors. Without root, chmod makes a path read-only. Root ignores
+permissions, so there a read-only bind mount does it (the kernel refuses the write with
+EROFS, whoever asks); a small tmpfs is a disk that fills up. Where mounting is not allowed
+(an unprivileged container), the test is skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+MakeReadOnly = Callable[[Path], None]
+AddFinalizer = Callable[[Callable[[], object]], None]
+SMALL_DISK_SIZE = "1m"
+
+
+def read_only_maker(add_finalizer: AddFinalizer) -> MakeReadOnly:
+    def make(path: Path) -> None:
+        if os.geteuid() != 0:
+            mode = stat.S_IMODE(path.stat().st_mode)
+            path.chmod(mode & ~0o222)
+            add_finalizer(lambda: path.chmod(mode))
+            return
+        why = _mount("--bind", str(path), str(path))
+        if why is not None:
+            pytest.skip(f"as root chmod denies nothing, and a bind mount fails: {why}")
+        add_finalizer(lambda: _unmount(path))
+        why = _mount("-o", "remount,ro,bind", str(path))
+        if why is not None:
+            pytest.skip(f"as root chmod denies nothing, and a read-only remount fails: {why}")
+
+    return make
+
+
+class SmallDisk:
+    """A directory on a tmpfs of its own, and a filler file to make it full."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._filler = path / "filler"
+
+    def fill(self) -> None:
+        """Write the filler until the disk has no room left."""
+        with self._filler.open("ab", buffering=0) as out:
+            chunk = b"\0" * 4096
+            try:
+                while True:
+                    out.write(chunk)
+            except OSError as exc:
+                if exc.errno != errno.ENOSPC:
+                    raise
+
+    def free(self) -> None:
+        self._filler.unlink(missing_ok=True)
+
+
+def mount_small_disk(mount_point: Path, add_finalizer: AddFinalizer) -> SmallDisk:
+    mount_point.mkdir(parents=True)
+    if os.geteuid() != 0:
+        pytest.skip("a full disk needs a small tmpfs, and mounting one needs root")
+    why = _mount("-t", "tmpfs", "-o", f"size={SMALL_DISK_SIZE}", "tmpfs", str(mount_point))
+    if why is not None:
+        pytest.skip(f"cannot mount a small tmpfs to fill up: {why}")
+    add_finalizer(lambda: _unmount(mount_point))
+    return SmallDisk(mount_point)
+
+
+def _mount(*args: str) -> str | None:
+    """Run mount(8); None if it worked, else why not."""
+    try:
+        done = subprocess.run(
+            ["mount", *args], check=False, capture_output=True, text=True, timeout=10
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        return str(exc)
+    return None if done.returncode == 0 else (done.stderr.strip() or f"exit {done.returncode}")
+
+
+def _unmount(path: Path) -> None:
+    done = subprocess.run(["umount", str(path)], capture_output=True, timeout=10, check=False)
+    if done.returncode != 0:
+        # Still busy (a file left open): detach it now, the kernel frees it when closed.
+        subprocess.run(["umount", "-l", str(path)], capture_output=True, timeout=10, check=False)
