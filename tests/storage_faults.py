@@ -1,4 +1,8 @@
-"""Real storage faults for tests: a read-only directory or file, and a disk that fills up.
+"""Real storage faults for tests: a damaged SQLite page, a read-only directory or file, and
+a disk that fills up.
+
+Damage is done the way disks do it: a page of a real memory database overwritten with
+garbage (`damage_page`), chosen with SQLite's dbstat table so the test knows what it hit.
 
 Real faults, not patched errors. Without root, chmod makes a path read-only. Root ignores
 permissions, so there a read-only bind mount does it (the kernel refuses the write with
@@ -10,14 +14,61 @@ from __future__ import annotations
 
 import errno
 import os
+import sqlite3
 import stat
 import subprocess
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 
+from zeroclaw.memory import MemoryStore
+from zeroclaw.messages import ChatMessage
+
 MakeReadOnly = Callable[[Path], None]
+FILLED_SESSION = "s"
+
+
+def filled_memory(path: Path, rows: int = 400) -> list[str]:
+    """A real memory database whose session `s` spans many pages; the messages' texts."""
+    texts = [f"message {n} " + "lorem ipsum " * 20 for n in range(rows)]
+    with MemoryStore.open(path) as store:
+        store.ensure_session(FILLED_SESSION)
+        for text in texts:
+            store.append_message(FILLED_SESSION, ChatMessage("user", text))
+        store.remember("favourite colour", "green")
+    # Closing the last connection checkpoints the WAL: every page is in the main file.
+    assert not path.with_name(path.name + "-wal").exists()
+    return texts
+
+
+def page_of(path: Path, table: str, *, root: bool = False) -> int:
+    """A page of `table`: its root (an interior page, for a table of many pages), or a
+    leaf in the middle of it."""
+    with closing(sqlite3.connect(path)) as raw:
+        rows = raw.execute(
+            "SELECT pageno, pagetype, path FROM dbstat WHERE name = ? ORDER BY pageno", (table,)
+        ).fetchall()
+    if root:
+        [(page, kind)] = [(page, kind) for page, kind, where in rows if where == "/"]
+        assert kind == "internal", f"{table} fits in one page"
+        return int(page)
+    leaves = [page for page, kind, _ in rows if kind == "leaf"]
+    assert len(leaves) > 10, f"{table} should span many pages"
+    return int(leaves[len(leaves) // 2])
+
+
+def damage_page(path: Path, page: int) -> bytes:
+    """Overwrite page number `page` (from 1) with garbage; the whole file as it is after."""
+    with closing(sqlite3.connect(path)) as raw:
+        page_size = int(raw.execute("PRAGMA page_size").fetchone()[0])
+    with path.open("r+b") as f:
+        f.seek((page - 1) * page_size)
+        f.write(os.urandom(page_size))
+    return path.read_bytes()
+
+
 AddFinalizer = Callable[[Callable[[], object]], None]
 SMALL_DISK_SIZE = "1m"
 

@@ -14,7 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from storage_faults import MakeReadOnly, SmallDisk
+from storage_faults import (
+    FILLED_SESSION,
+    MakeReadOnly,
+    SmallDisk,
+    damage_page,
+    filled_memory,
+    page_of,
+)
 from zeroclaw.memory import (
     CorruptDatabaseError,
     MemoryStore,
@@ -30,34 +37,6 @@ from zeroclaw.messages import ChatMessage
 ROWS = 400
 
 
-def fill(path: Path, rows: int = ROWS) -> list[str]:
-    """A real memory database with enough messages to span many pages; their texts."""
-    texts = [f"message {n} " + "lorem ipsum " * 20 for n in range(rows)]
-    with MemoryStore.open(path) as store:
-        store.ensure_session("s")
-        for text in texts:
-            store.append_message("s", ChatMessage("user", text))
-        store.remember("favourite colour", "green")
-    # Closing the last connection checkpoints the WAL: every page is in the main file.
-    assert not path.with_name(path.name + "-wal").exists()
-    return texts
-
-
-def messages_page(path: Path) -> int:
-    """The number of a leaf page of the messages table, in the middle of it."""
-    with closing(sqlite3.connect(path)) as raw:
-        pages = [
-            row[0]
-            for row in raw.execute(
-                "SELECT pageno FROM dbstat WHERE name = 'messages' AND pagetype = 'leaf'"
-                " ORDER BY pageno"
-            )
-        ]
-        page_size = raw.execute("PRAGMA page_size").fetchone()[0]
-    assert len(pages) > 10, "the table should span many pages"
-    return (pages[len(pages) // 2] - 1) * page_size
-
-
 def overwrite(path: Path, offset: int, size: int) -> bytes:
     """Overwrite `size` bytes at `offset` with garbage; the whole file as it is after."""
     with path.open("r+b") as f:
@@ -67,7 +46,7 @@ def overwrite(path: Path, offset: int, size: int) -> bytes:
 
 
 def test_a_damaged_header_is_refused_with_the_way_to_recover(db_path: Path) -> None:
-    fill(db_path)
+    filled_memory(db_path)
     damaged = overwrite(db_path, 0, 100)
 
     with pytest.raises(UnreadableDatabaseError) as caught:
@@ -80,10 +59,8 @@ def test_a_damaged_header_is_refused_with_the_way_to_recover(db_path: Path) -> N
 
 
 def test_a_damaged_page_fails_reads_with_a_typed_error_naming_doctor(db_path: Path) -> None:
-    texts = fill(db_path)
-    with closing(sqlite3.connect(db_path)) as raw:
-        page_size = raw.execute("PRAGMA page_size").fetchone()[0]
-    damaged = overwrite(db_path, messages_page(db_path), page_size)
+    texts = filled_memory(db_path, ROWS)
+    damaged = damage_page(db_path, page_of(db_path, "messages"))
 
     with MemoryStore.open(db_path) as store:
         # What lives on other pages is still there.
@@ -91,7 +68,7 @@ def test_a_damaged_page_fails_reads_with_a_typed_error_naming_doctor(db_path: Pa
         assert memory is not None
         assert memory.value == "green"
         with pytest.raises(CorruptDatabaseError) as caught:
-            store.session_messages("s")
+            store.session_messages(FILLED_SESSION)
         assert len(texts) == ROWS
 
     assert "is damaged" in caught.value.message
@@ -107,12 +84,10 @@ def test_a_damaged_page_fails_reads_with_a_typed_error_naming_doctor(db_path: Pa
 def test_the_integrity_check_finds_a_damaged_page_and_passes_a_sound_file(
     db_path: Path,
 ) -> None:
-    fill(db_path)
+    filled_memory(db_path)
     assert check_integrity(db_path).ok
 
-    with closing(sqlite3.connect(db_path)) as raw:
-        page_size = raw.execute("PRAGMA page_size").fetchone()[0]
-    damaged = overwrite(db_path, messages_page(db_path), page_size)
+    damaged = damage_page(db_path, page_of(db_path, "messages"))
     report = check_integrity(db_path)
 
     assert not report.ok
@@ -124,7 +99,7 @@ def test_the_integrity_check_finds_a_damaged_page_and_passes_a_sound_file(
 def test_a_read_only_data_dir_is_refused_at_open_as_read_only(
     db_path: Path, make_read_only: MakeReadOnly
 ) -> None:
-    texts = fill(db_path)
+    texts = filled_memory(db_path)
     make_read_only(db_path.parent)
 
     with pytest.raises(ReadOnlyStorageError) as caught:
@@ -144,13 +119,13 @@ def test_a_read_only_data_dir_is_refused_at_open_as_read_only(
 def test_a_read_only_database_file_fails_writes_as_read_only_and_keeps_reads(
     db_path: Path, make_read_only: MakeReadOnly
 ) -> None:
-    texts = fill(db_path)
+    texts = filled_memory(db_path)
     make_read_only(db_path)
 
     with MemoryStore.open(db_path) as store:
         with pytest.raises(ReadOnlyStorageError) as caught:
-            store.append_message("s", ChatMessage("user", "one more"))
-        assert [s.message.content for s in store.session_messages("s")] == texts
+            store.append_message(FILLED_SESSION, ChatMessage("user", "one more"))
+        assert [s.message.content for s in store.session_messages(FILLED_SESSION)] == texts
 
     assert "read-only" in caught.value.message
     assert caught.value.hint is not None
@@ -208,4 +183,4 @@ def test_a_closed_store_is_still_a_memory_store_error(db_path: Path) -> None:
     store = MemoryStore.open(db_path)
     store.close()
     with pytest.raises(MemoryStoreError, match="closed"):
-        store.session_messages("s")
+        store.session_messages(FILLED_SESSION)

@@ -61,9 +61,9 @@ def recovery_hint(path: Path) -> str:
     """How to get the data of a damaged SQLite file back, without touching the file."""
     recovered = path.with_name(path.name + ".recovered")
     return (
-        f"run `zeroclaw doctor` to check it; restore {path} from a backup, or salvage what "
-        f"is readable with the sqlite3 CLI: `sqlite3 {path} .recover | sqlite3 {recovered}`, "
-        "then point the config at the recovered file; the damaged file is left as it is"
+        f"restore {path} from a backup, or salvage what is readable with the sqlite3 CLI: "
+        f"`sqlite3 {path} .recover | sqlite3 {recovered}`, then, with ZeroClaw stopped, put "
+        "the recovered file in place of the damaged one (keep that one aside)"
     )
 
 
@@ -89,7 +89,7 @@ def storage_error(exc: sqlite3.Error, path: Path, doing: str) -> MemoryStoreErro
         kind = "is damaged" if code == sqlite3.SQLITE_CORRUPT else "is not a SQLite database"
         return CorruptDatabaseError(
             f"cannot {doing} the memory database {path}: the file {kind} ({exc})",
-            hint=recovery_hint(path),
+            hint=f"`zeroclaw doctor` checks it; {recovery_hint(path)}",
         )
     if code == sqlite3.SQLITE_READONLY or (code == sqlite3.SQLITE_CANTOPEN and not _writable(path)):
         return ReadOnlyStorageError(

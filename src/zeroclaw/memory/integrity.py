@@ -20,7 +20,7 @@ from zeroclaw.memory.errors import DAMAGED_CODES, sqlite_code
 
 FULL_CHECK_MAX_BYTES: Final = 256 * 1024 * 1024
 # The first few problems say enough; integrity_check can list thousands.
-MAX_PROBLEMS: Final = 5
+MAX_PROBLEMS: Final = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,5 +51,8 @@ def check_integrity(path: Path) -> IntegrityReport:
         return IntegrityReport(path, check, unchecked=str(exc))
     finally:
         conn.close()
-    found = tuple(str(row[0]) for row in rows)
+    # A row may hold a heading and a problem ("*** in database main ***\nPage 5: ..."):
+    # one problem per line, without the heading (there is one database).
+    lines = (line.strip() for row in rows for line in str(row[0]).splitlines())
+    found = tuple(line for line in lines if line and not line.startswith("***"))
     return IntegrityReport(path, check, () if found == ("ok",) else found)

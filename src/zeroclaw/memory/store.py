@@ -414,8 +414,8 @@ def _configure(conn: sqlite3.Connection, path: Path) -> None:
             raise  # read-only, locked, full: open() types it
         raise UnreadableDatabaseError(
             f"{path} is not a readable SQLite database ({exc})",
-            hint="move the file aside or set memory.path to another file (ZeroClaw does "
-            f"not overwrite it); if it held your memory, {recovery_hint(path)}",
+            hint="if it is not ZeroClaw's, set memory.path to another file (ZeroClaw does not "
+            f"overwrite it); if it held your memory, {recovery_hint(path)}",
         ) from exc
     if str(mode).lower() != "wal":
         raise MemoryStoreError(
