@@ -309,8 +309,8 @@ class LiveProvider:
 
 def _require_writable_storage(config: Config) -> None:
     """A data dir (or memory database directory) that is read-only or on a full disk is
-    refused here, once, with the directory and the key that moves it: opening SQLite
-    there would succeed and every turn, and the session summary at shutdown, would fail."""
+    refused here, once, with the directory and the key that moves it; otherwise SQLite may
+    still open it for reading, and every turn, and the session summary at shutdown, fail."""
     require_writable_dir(config.data_dir, what="data dir", key="data_dir")
     memory_dir = config.memory_path.parent
     if memory_dir != config.data_dir:
