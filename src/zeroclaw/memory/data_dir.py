@@ -56,5 +56,6 @@ def _dir_error(exc: OSError, path: Path, *, what: str, key: str) -> MemoryStoreE
         )
     return MemoryStoreError(
         f"cannot use the {what} {path}: {reason}",
-        hint=f"check that {path} is a directory this user can write, or set {key} elsewhere",
+        hint=f"check that {path} is a directory this user can write, or set {key} elsewhere; "
+        "`zeroclaw doctor` checks data_dir, tools.workspace and memory.path",
     )
