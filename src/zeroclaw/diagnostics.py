@@ -1,14 +1,18 @@
 """What `zeroclaw doctor` checks: config, data dir, memory database, workspace, each
 provider the agent may use (key present, server reachable) and, when plugins are enabled,
 the plugin runtime (wasmtime importable, plugin dirs present, each plugin loads). Each check
-is independent and returns a `Check`; one failing check never hides the others."""
+is independent and returns a `Check`; one failing check never hides the others.
+
+The databases (memory, and the plugin kv store when it exists, whether plugins are on or
+not) get SQLite's own integrity check, read-only, before anything opens them for writing:
+a damaged file is reported with its path and the way to recover it, never touched."""
 
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 import httpx
@@ -16,7 +20,8 @@ import httpx
 from zeroclaw.config import Config
 from zeroclaw.config.models import ProviderConfig
 from zeroclaw.errors import ZeroClawError
-from zeroclaw.memory import MemoryStore
+from zeroclaw.memory import MemoryStore, MemoryStoreError, check_integrity, require_writable_dir
+from zeroclaw.memory.errors import recovery_hint
 from zeroclaw.providers import ProviderFactory
 
 if TYPE_CHECKING:
@@ -40,31 +45,62 @@ Probe = Callable[[ProviderConfig, str | None], str]
 def run_checks(config: Config, *, source: str, probe: Probe | None = None) -> list[Check]:
     """Every check, in order. `probe` reaches a provider (None: skip network checks)."""
     checks = [Check("config", "ok", source)]
-    checks.append(_check_writable("data dir", config.data_dir))
-    checks.append(_check_writable("workspace", config.workspace))
+    checks.append(_check_writable("data dir", config.data_dir, key="data_dir"))
+    checks.append(_check_writable("workspace", config.workspace, key="tools.workspace"))
     checks.append(_check_memory(config))
+    checks.extend(_check_plugin_kv(config))
     checks.extend(_check_providers(config, probe))
     checks.extend(_check_plugins(config))
     return checks
 
 
-def _check_writable(name: str, path: os.PathLike[str]) -> Check:
+def _check_writable(name: str, path: Path, *, key: str) -> Check:
     try:
-        os.makedirs(path, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path):
-            pass
-    except OSError as exc:
-        return Check(name, "fail", f"{path} is not writable: {exc.strerror or exc}")
+        require_writable_dir(path, what=name, key=key)
+    except MemoryStoreError as exc:
+        return Check(name, "fail", str(exc))
     return Check(name, "ok", str(path))
 
 
 def _check_memory(config: Config) -> Check:
+    path = config.memory_path
+    integrity = _check_integrity("memory", path) if path.is_file() else None
+    if integrity is not None and integrity.status == "fail":
+        return integrity
     try:
-        with MemoryStore.open(config.memory_path) as memory:
+        with MemoryStore.open(path) as memory:
             sessions = len(memory.list_sessions(limit=1000))
     except (ZeroClawError, OSError) as exc:
         return Check("memory", "fail", str(exc))
-    return Check("memory", "ok", f"{config.memory_path} ({sessions} session(s))")
+    detail = f"{path} ({sessions} session(s))"
+    if integrity is None:
+        return Check("memory", "ok", detail)
+    return Check("memory", integrity.status, f"{detail}, {integrity.detail}")
+
+
+def _check_plugin_kv(config: Config) -> Iterator[Check]:
+    # Where plugins/host keeps the plugins' kv store (HostServices.kv_path); not imported
+    # from there, so that the doctor with plugins disabled never imports the plugin runtime.
+    path = config.data_dir / "plugins" / "kv.db"
+    if path.is_file():
+        check = _check_integrity("plugin kv", path)
+        yield check if check.status == "fail" else replace(check, detail=f"{path}, {check.detail}")
+
+
+def _check_integrity(name: str, path: Path) -> Check:
+    """SQLite's integrity check of the file at `path`: ok, not checked (warn), or damaged
+    (fail, with the path and how to recover)."""
+    report = check_integrity(path)
+    if report.unchecked is not None:
+        return Check(name, "warn", f"integrity not checked: {report.unchecked}")
+    if report.ok:
+        return Check(name, "ok", f"{report.check} ok")
+    return Check(
+        name,
+        "fail",
+        f"{path} is damaged (PRAGMA {report.check}: {'; '.join(report.problems)})"
+        f"\n  hint: {recovery_hint(path)}",
+    )
 
 
 def _provider_chain(config: Config) -> Iterator[str]:

@@ -146,7 +146,7 @@ async def test_timeout_fail_closed_cancels_naming_handler_and_cause() -> None:
     assert runner.handlers(SENDING)[1].stats.calls == 0
 
 
-async def test_exception_fail_open_is_skipped_with_traceback(
+async def test_exception_fail_open_is_skipped_with_one_line_and_a_traceback_at_debug(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     runner = HookRunner()
@@ -156,8 +156,18 @@ async def test_exception_fail_open_is_skipped_with_traceback(
 
     assert result.payload.content == "x!"
     assert runner.handlers(SENDING)[0].stats.failures == 1
-    assert "RuntimeError: kaput" in caplog.text
-    assert any(record.exc_info for record in caplog.records)
+    [warning] = caplog.records
+    assert warning.levelno == logging.WARNING
+    assert "'boom'" in warning.getMessage()
+    assert "RuntimeError: kaput" in warning.getMessage()
+    assert "\n" not in warning.getMessage()
+    assert warning.exc_info is None
+
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG, logger="zeroclaw.hooks"):
+        await runner.run(SENDING, outbound("x"))
+    [traced] = [record for record in caplog.records if record.exc_info]
+    assert traced.levelno == logging.DEBUG
 
 
 async def test_exception_fail_closed_cancels() -> None:

@@ -5,6 +5,10 @@ One place decides how the parts fit, so the CLI, the demo and the gateway build 
 agent. `AgentRuntime` owns what must be closed: pending void hooks, the heartbeat, the
 plugin registry and the SQLite store.
 
+Storage: the data dir (and the memory database's directory) must take a write, checked
+here first, since every command that runs the agent (agent, gateway, hooks, tools, demo)
+builds it here; a read-only or full one is one error naming the directory and the fix.
+
 Plugins: with `plugins.enabled` the runtime builds a `PluginRegistry`, loads the plugins
 of `plugins.dirs` (a required plugin that fails stops the runtime from being built) and
 layers what each snapshot offers over the native parts as one `Extensions` per snapshot
@@ -34,7 +38,7 @@ from zeroclaw.agent.tool_gate import ToolGate
 from zeroclaw.config import Config
 from zeroclaw.hooks import HookRunner, ObserverBridge
 from zeroclaw.hooks.builtin import register_builtin_hooks
-from zeroclaw.memory import MemoryStore
+from zeroclaw.memory import MemoryStore, require_writable_dir
 from zeroclaw.observability import HeartbeatObserved, Observer, build_observer
 from zeroclaw.providers import (
     ChatRequest,
@@ -97,6 +101,7 @@ class AgentRuntime:
     def from_config(
         cls, config: Config, *, approver: Approver, extra_observers: Sequence[Observer] = ()
     ) -> AgentRuntime:
+        _require_writable_storage(config)
         workspace = config.workspace
         workspace.mkdir(parents=True, exist_ok=True)
         # Without plugins the provider is built first, as it always was (a missing key fails
@@ -301,6 +306,16 @@ class LiveProvider:
 
     def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
         return self._source().default.stream(request)
+
+
+def _require_writable_storage(config: Config) -> None:
+    """A data dir (or memory database directory) that is read-only or on a full disk is
+    refused here, once, with the directory and the key that moves it; otherwise SQLite may
+    still open it for reading, and every turn, and the session summary at shutdown, fail."""
+    require_writable_dir(config.data_dir, what="data dir", key="data_dir")
+    memory_dir = config.memory_path.parent
+    if memory_dir != config.data_dir:
+        require_writable_dir(memory_dir, what="memory database directory", key="memory.path")
 
 
 def _load_plugins(config: Config, memory: MemoryStore, observer: Observer) -> PluginRegistry:

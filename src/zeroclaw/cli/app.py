@@ -14,17 +14,28 @@ from zeroclaw.cli.demo_cmd import demo
 from zeroclaw.cli.doctor_cmd import doctor
 from zeroclaw.cli.gateway_cmd import gateway_app
 from zeroclaw.cli.hooks_cmd import hooks_app
+from zeroclaw.cli.log_output import DEFAULT_LEVEL, LEVELS, check_level, log_to_stderr
 from zeroclaw.cli.plugins_cmd import plugins_app
-from zeroclaw.cli.state import CliState
+from zeroclaw.cli.state import CliState, ReportingGroup
 from zeroclaw.cli.tools_cmd import tools_app
 
 app = typer.Typer(
     name="zeroclaw",
     help="ZeroClaw: a self-hosted AI agent runtime with sandboxed WebAssembly plugins.",
+    cls=ReportingGroup,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+
+
+def _level(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return check_level(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--log-level") from None
 
 
 def _version(value: bool) -> None:
@@ -44,11 +55,22 @@ def main(
             help="Config file (default: $ZEROCLAW_CONFIG, else the platform config dir).",
         ),
     ] = None,
+    log_level: Annotated[
+        str | None,
+        typer.Option(
+            "--log-level",
+            callback=_level,
+            help=f"Log lines on stderr: {', '.join(LEVELS)} (default: {DEFAULT_LEVEL}; "
+            "the gateway's: info). Below debug, one line per failure; debug adds tracebacks.",
+        ),
+    ] = None,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
     ] = False,
 ) -> None:
-    ctx.obj = CliState(config_path=config)
+    output = log_to_stderr(log_level or DEFAULT_LEVEL)
+    ctx.call_on_close(output.close)
+    ctx.obj = CliState(config_path=config, log_level=log_level, log_output=output)
 
 
 app.command()(agent)

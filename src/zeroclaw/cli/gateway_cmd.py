@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from zeroclaw.cli.log_output import check_level
 from zeroclaw.cli.state import UTF8_HINT, require_text, state_of, user_errors
 from zeroclaw.errors import ZeroClawError
 from zeroclaw.gateway.auth import hash_token, new_token
@@ -33,16 +33,21 @@ def gateway(
         typer.Option("--port", min=0, max=65535, help="Port (default: gateway.port; 0: any)."),
     ] = None,
     log_level: Annotated[
-        str, typer.Option("--log-level", help="debug, info, warning or error.")
-    ] = "info",
+        str | None,
+        typer.Option(
+            "--log-level",
+            help="debug, info, warning or error (default: the global --log-level, else info).",
+        ),
+    ] = None,
 ) -> None:
     """Run the HTTP gateway until SIGTERM or Ctrl-C (see docs/gateway.md)."""
     if ctx.invoked_subcommand is not None:
         return
-    level = _log_level(log_level)
+    state = state_of(ctx)
+    level = _log_level(log_level or state.log_level or "info")
     with user_errors():
         require_text(host, "--host")
-    config = state_of(ctx).config()
+    config = state.config()
     # Imported here: FastAPI and uvicorn take a while to import, and only this command
     # needs them.
     from zeroclaw.gateway.lifecycle.server import open_gateway
@@ -55,11 +60,10 @@ def gateway(
             on_started=_announce,
             log_level=level,
         )
-    handler = _log_to_stderr(level)
-    try:
-        server.run()
-    finally:
-        logging.getLogger("zeroclaw").removeHandler(handler)
+    # The runtime's log lines (observer events, hook failures) beside uvicorn's.
+    if state.log_output is not None:
+        state.log_output.set_level(level)
+    server.run()
 
 
 @gateway_app.command("hash-token")
@@ -112,16 +116,7 @@ def _announce(host: str, port: int, state: GatewayState) -> None:
 
 
 def _log_level(name: str) -> str:
-    if name.lower() not in ("debug", "info", "warning", "error"):
-        raise typer.BadParameter("choose debug, info, warning or error", param_hint="--log-level")
-    return name.lower()
-
-
-def _log_to_stderr(level: str) -> logging.Handler:
-    """The runtime's log lines (observer events, hook failures) beside uvicorn's."""
-    logger = logging.getLogger("zeroclaw")
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(levelname)s:     %(name)s %(message)s"))
-    logger.addHandler(handler)
-    logger.setLevel(level.upper())
-    return handler
+    try:
+        return check_level(name)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--log-level") from None

@@ -1,8 +1,15 @@
-"""What every command shares: the config path given on the command line, and how a
-command turns a `ZeroClawError` into a clear message and a non-zero exit."""
+"""What every command shares: the config path given on the command line, where its log
+lines go, and how a failure becomes `error: ...` / `hint: ...` and a non-zero exit.
+
+Two places report failures, with the same words: `user_errors` around the steps of a
+command that can fail for the user's reasons, and `ReportingGroup`, the root command's
+class, for whatever still escapes a command (a ZeroClawError raised outside a
+`user_errors`, or a bug). Neither prints a traceback; it is logged at debug, so
+`zeroclaw --log-level debug ...` shows it."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -12,16 +19,27 @@ from typing import Any
 import typer
 from rich.console import Console
 from rich.markup import escape
+from typer.core import TyperGroup
 
+from zeroclaw.cli.log_output import LogOutput
 from zeroclaw.config import Config, load_config
-from zeroclaw.errors import ZeroClawError
+from zeroclaw.errors import ZeroClawError, error_line
 
 err_console = Console(stderr=True, soft_wrap=True)
+_LOG = logging.getLogger("zeroclaw.cli")
+
+BUG_HINT = (
+    "this is a bug in ZeroClaw, not in your setup: rerun with `zeroclaw --log-level debug ...` "
+    "for the traceback and report it"
+)
 
 
 @dataclass
 class CliState:
     config_path: Path | None = None
+    # --log-level as given (None: not given, each command's default), and its handler.
+    log_level: str | None = None
+    log_output: LogOutput | None = None
     _config: Config | None = None
 
     def config(self) -> Config:
@@ -81,20 +99,41 @@ def user_errors(exit_code: int = 1) -> Iterator[None]:
     user error too: it is reported with the path and what to check."""
     try:
         yield
-    except ZeroClawError as exc:
-        _report(exc.message, exc.hint)
+    except (ZeroClawError, OSError) as exc:
+        report_failure(exc)
         raise typer.Exit(exit_code) from None
-    except OSError as exc:
+
+
+class ReportingGroup(TyperGroup):
+    """The root command: whatever a command lets escape is reported like a user error
+    (`error:` / `hint:`, exit 1), never as a traceback. Click's own exits and usage errors
+    pass through; so do KeyboardInterrupt and SystemExit (not Exceptions)."""
+
+    # Any: typer's vendored click.Context, which typer does not export.
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            raise
+        except Exception as exc:
+            report_failure(exc)
+            raise typer.Exit(1) from None
+
+
+def report_failure(exc: Exception) -> None:
+    """`error: ...` and `hint: ...` for `exc` on stderr; its traceback at debug level."""
+    if isinstance(exc, ZeroClawError):
+        message, hint = exc.message, exc.hint
+    elif isinstance(exc, OSError):
         where = f" {exc.filename}" if exc.filename else ""
-        _report(
-            f"cannot use{where}: {exc.strerror or exc}",
+        message = f"cannot use{where}: {exc.strerror or exc}"
+        hint = (
             "check that the path exists and is writable; `zeroclaw doctor` checks data_dir, "
-            "tools.workspace and memory.path",
+            "tools.workspace and memory.path"
         )
-        raise typer.Exit(exit_code) from None
-
-
-def _report(message: str, hint: str | None) -> None:
+    else:
+        message, hint = f"unexpected {error_line(exc)}", BUG_HINT
+    _LOG.debug("%s, traceback:", type(exc).__name__, exc_info=exc)
     err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     if hint:
         err_console.print(f"[yellow]hint:[/] {escape(hint)}", highlight=False)

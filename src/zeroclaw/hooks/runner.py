@@ -10,7 +10,9 @@ each seeing the previous one's payload. `Continue(p)` passes `p` on; `Cancel(rea
 stops the chain at once. Each call has the handler's timeout. A handler that raises,
 times out or returns anything but `Continue(<payload of the same type>)` or `Cancel`
 has failed: fail_open skips it (logged, counted, payload unchanged), fail_closed stops
-the chain as a Cancel whose reason names the handler and the cause.
+the chain as a Cancel whose reason names the handler and the cause. A failure is logged
+as one WARNING line (handler, event, the error's type, message and hint, what followed);
+its traceback only at DEBUG.
 
 Void events: `runner.emit(event, payload)`. One background task per handler, so
 handlers run concurrently and the caller never waits for any; each call has the
@@ -32,6 +34,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Generic, Literal, TypeVar, cast
 
+from zeroclaw.errors import error_line
 from zeroclaw.hooks.events import (
     EVENT_SPECS,
     Event,
@@ -129,7 +132,7 @@ class _Entry:
             self.timeouts += 1
             return _Failure("timeout", f"timed out after {self.timeout_s:g}s")
         self.failures += 1
-        return _Failure("error", f"raised {type(error).__name__}: {error}", error)
+        return _Failure("error", f"raised {error_line(error)}", error)
 
 
 class HookRunner:
@@ -476,6 +479,8 @@ def _explanation(
 
 
 def _log_failure(entry: _Entry, event: Event, failure: _Failure, consequence: str) -> None:
+    """One line: the handler, the event, the typed error with its hint, what followed.
+    The traceback says nothing an operator can act on: it is logged at debug only."""
     _LOG.warning(
         "hook %r (%s) failed on %s: %s; %s",
         entry.spec.name,
@@ -483,8 +488,14 @@ def _log_failure(entry: _Entry, event: Event, failure: _Failure, consequence: st
         event.value,
         failure.cause,
         consequence,
-        exc_info=failure.error,
     )
+    if failure.error is not None and _LOG.isEnabledFor(logging.DEBUG):
+        _LOG.debug(
+            "hook %r failed on %s, traceback:",
+            entry.spec.name,
+            event.value,
+            exc_info=failure.error,
+        )
 
 
 def _describe(value: object) -> str:

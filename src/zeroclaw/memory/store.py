@@ -3,11 +3,15 @@ one SQLite file.
 
 Every write commits before it returns, so a process killed mid-turn loses nothing it
 already stored; WAL mode lets readers (the gateway's history API) run beside the writer.
-One connection is shared by the threads of the process behind a lock.
+One connection is shared by the threads of the process behind a lock. Every read and
+write goes through `_reading` or `_transaction`, where SQLite's errors become the typed
+ones of `memory.errors` (damaged file, read-only, disk full, locked): no raw `sqlite3`
+exception leaves this module.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
@@ -19,10 +23,14 @@ from types import TracebackType
 from typing import Any, cast
 
 from zeroclaw.memory.errors import (
+    DAMAGED_CODES,
     MemoryStoreError,
     SessionOwnerError,
     UnknownSessionError,
     UnreadableDatabaseError,
+    recovery_hint,
+    sqlite_code,
+    storage_error,
 )
 from zeroclaw.memory.fts import match_expression
 from zeroclaw.memory.records import Memory, SessionInfo, StoredMessage, Summary
@@ -66,6 +74,9 @@ class MemoryStore:
         try:
             _configure(conn, path)
             migrate(conn, path)
+        except sqlite3.Error as exc:
+            conn.close()
+            raise storage_error(exc, path, "open") from exc
         except BaseException:
             conn.close()
             raise
@@ -124,8 +135,8 @@ class MemoryStore:
                 )
 
     def get_session(self, session_id: str) -> SessionInfo | None:
-        with self._lock:
-            row = self._db().execute(
+        with self._reading() as conn:
+            row = conn.execute(
                 f"SELECT {_SESSION_COLUMNS} FROM sessions s WHERE s.id = ?", (session_id,)
             )
             found = row.fetchone()
@@ -133,8 +144,8 @@ class MemoryStore:
 
     def list_sessions(self, limit: int = 50) -> list[SessionInfo]:
         """The most recently active sessions first."""
-        with self._lock:
-            rows = self._db().execute(
+        with self._reading() as conn:
+            rows = conn.execute(
                 f"SELECT {_SESSION_COLUMNS} FROM sessions s"
                 " ORDER BY s.updated_at DESC, s.rowid DESC LIMIT ?",
                 (_bounded(limit),),
@@ -175,8 +186,8 @@ class MemoryStore:
 
     def load_history(self, session_id: str, limit: int) -> list[StoredMessage]:
         """The `limit` most recent messages not yet compacted, oldest first."""
-        with self._lock:
-            rows = self._db().execute(
+        with self._reading() as conn:
+            rows = conn.execute(
                 f"SELECT {_MESSAGE_COLUMNS} FROM messages"
                 " WHERE session_id = ? AND compacted = 0 ORDER BY id DESC LIMIT ?",
                 (session_id, _bounded(limit)),
@@ -186,8 +197,8 @@ class MemoryStore:
 
     def session_messages(self, session_id: str) -> list[StoredMessage]:
         """Every message of the session, compacted ones included, oldest first."""
-        with self._lock:
-            rows = self._db().execute(
+        with self._reading() as conn:
+            rows = conn.execute(
                 f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE session_id = ? ORDER BY id",
                 (session_id,),
             )
@@ -232,8 +243,8 @@ class MemoryStore:
             return self._insert_summary(conn, session_id, content, kind=kind, user_id=user_id)
 
     def latest_summary(self, session_id: str, kind: str = "compaction") -> str | None:
-        with self._lock:
-            row = self._db().execute(
+        with self._reading() as conn:
+            row = conn.execute(
                 "SELECT content FROM summaries WHERE session_id = ? AND kind = ?"
                 " ORDER BY id DESC LIMIT 1",
                 (session_id, kind),
@@ -245,15 +256,15 @@ class MemoryStore:
         """Summaries of `user_id` (None: of no user) best matching `query`; an empty
         query gives the most recent. Other users' summaries are never returned."""
         expression = match_expression(query)
-        with self._lock:
+        with self._reading() as conn:
             if expression is None:
-                rows = self._db().execute(
+                rows = conn.execute(
                     f"SELECT {_SUMMARY_COLUMNS} FROM summaries s WHERE s.user_id IS ?"
                     " ORDER BY s.id DESC LIMIT ?",
                     (user_id, _bounded(limit)),
                 )
             else:
-                rows = self._db().execute(
+                rows = conn.execute(
                     f"SELECT {_SUMMARY_COLUMNS} FROM summaries_fts"
                     " JOIN summaries s ON s.id = summaries_fts.rowid"
                     " WHERE summaries_fts MATCH ? AND s.user_id IS ?"
@@ -296,8 +307,8 @@ class MemoryStore:
             )
 
     def get_memory(self, key: str, namespace: str = DEFAULT_NAMESPACE) -> Memory | None:
-        with self._lock:
-            row = self._db().execute(
+        with self._reading() as conn:
+            row = conn.execute(
                 f"SELECT {_MEMORY_COLUMNS} FROM memories m WHERE m.namespace = ? AND m.key = ?",
                 (namespace, key),
             )
@@ -316,9 +327,9 @@ class MemoryStore:
         """Memories best matching `query` (in `namespace`, or all); an empty query, or one
         without any word, gives the most recently updated."""
         expression = match_expression(query)
-        with self._lock:
+        with self._reading() as conn:
             if expression is None:
-                rows = self._db().execute(
+                rows = conn.execute(
                     f"SELECT {_MEMORY_COLUMNS} FROM memories m"
                     " WHERE ?1 IS NULL OR m.namespace = ?1"
                     " ORDER BY m.updated_at DESC, m.id DESC LIMIT ?2",
@@ -326,7 +337,7 @@ class MemoryStore:
                 )
             else:
                 # A key match weighs twice a value match: keys are what the fact is about.
-                rows = self._db().execute(
+                rows = conn.execute(
                     f"SELECT {_MEMORY_COLUMNS} FROM memories_fts"
                     " JOIN memories m ON m.id = memories_fts.rowid"
                     " WHERE memories_fts MATCH ?1 AND (?2 IS NULL OR m.namespace = ?2)"
@@ -343,8 +354,19 @@ class MemoryStore:
         return self._conn
 
     @contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        """The connection, held for a read; SQLite's errors become typed ones."""
+        with self._lock:
+            conn = self._db()
+            try:
+                yield conn
+            except sqlite3.Error as exc:
+                raise storage_error(exc, self.path, "read") from exc
+
+    @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        """One committed unit of writes: committed on success, rolled back on any error."""
+        """One committed unit of writes: committed on success, rolled back on any error
+        (SQLite's errors become typed ones: damaged file, read-only, disk full, locked)."""
         with self._lock:
             conn = self._db()
             try:
@@ -352,14 +374,20 @@ class MemoryStore:
                 yield conn
                 conn.execute("COMMIT")
             except BaseException as exc:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                if isinstance(exc, sqlite3.OperationalError):
-                    raise MemoryStoreError(
-                        f"cannot write to the memory database {self.path}: {exc}",
-                        hint="another process may hold it locked, or the disk is full",
-                    ) from exc
+                _roll_back(conn)
+                if isinstance(exc, sqlite3.Error):
+                    raise storage_error(exc, self.path, "write to") from exc
                 raise
+
+
+def _roll_back(conn: sqlite3.Connection) -> None:
+    """Undo the open transaction, if SQLite has not already (it may, on a full disk)."""
+    if not conn.in_transaction:
+        return
+    # A rollback that fails (a damaged or vanished file) must not hide the error that
+    # caused it; SQLite undoes the transaction from its journal on the next open.
+    with contextlib.suppress(sqlite3.Error):
+        conn.execute("ROLLBACK")
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -370,10 +398,7 @@ def _connect(path: Path) -> sqlite3.Connection:
             path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
         )
     except sqlite3.Error as exc:
-        raise MemoryStoreError(
-            f"cannot open the memory database {path}: {exc}",
-            hint="check that the path is a file you can write, or set memory.path",
-        ) from exc
+        raise storage_error(exc, path, "open") from exc
 
 
 def _configure(conn: sqlite3.Connection, path: Path) -> None:
@@ -385,10 +410,12 @@ def _configure(conn: sqlite3.Connection, path: Path) -> None:
         conn.execute("PRAGMA foreign_keys = ON")
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
     except sqlite3.DatabaseError as exc:
+        if sqlite_code(exc) not in DAMAGED_CODES:
+            raise  # read-only, locked, full: open() types it
         raise UnreadableDatabaseError(
             f"{path} is not a readable SQLite database ({exc})",
-            hint="move the file aside or set memory.path to another file; "
-            "ZeroClaw does not overwrite it",
+            hint="if it is not ZeroClaw's, set memory.path to another file (ZeroClaw does not "
+            f"overwrite it); if it held your memory, {recovery_hint(path)}",
         ) from exc
     if str(mode).lower() != "wal":
         raise MemoryStoreError(

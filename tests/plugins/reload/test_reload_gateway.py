@@ -162,7 +162,8 @@ def test_plugins_reload_status_and_approve_against_a_running_gateway(
 
         swapped = cli(config_file, "reload", *target)
         assert swapped.exit_code == 0, swapped.output
-        assert swapped.output.startswith("reloaded: generation")
+        # stdout: the in-process gateway's log lines reach this CLI run's stderr.
+        assert swapped.stdout.startswith("reloaded: generation")
         plugin = server.state.runtime.plugins.current().plugins["tagger"]
         assert sorted(map(str, plugin.grants.granted)) == ["hooks.modify", "kv"]
 

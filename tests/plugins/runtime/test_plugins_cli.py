@@ -85,7 +85,8 @@ def test_list_shows_each_plugin_with_its_state(make_plugin: MakePlugin, config_f
     result = run(config_file, "plugins", "list")
 
     assert result.exit_code == 0, result.output
-    lines = result.output.splitlines()
+    # stdout: the loader's log line about `future` goes to stderr.
+    lines = result.stdout.splitlines()
     assert lines[0].startswith("echo  1.2.3  zeroclaw:tools@1.0.0  loaded  tools: echo")
     assert lines[1].startswith("future  1.2.3  zeroclaw:hooks@2.0.0  failed")
     assert lines[2] == "guard  1.2.3  zeroclaw:hooks@1.0.0  loaded  events: before_tool_call"
