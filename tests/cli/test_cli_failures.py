@@ -55,7 +55,8 @@ def zeroclaw(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def run(config: Path, *args: str) -> Result:
-    return CliRunner().invoke(app, ["--config", str(config), *args])
+    # A wide terminal: rich would otherwise wrap long paths inside the words we look for.
+    return CliRunner().invoke(app, ["--config", str(config), *args], env={"COLUMNS": "500"})
 
 
 def lines_with(text: str, needle: str) -> list[str]:
