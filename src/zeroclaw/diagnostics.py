@@ -61,9 +61,19 @@ def _check_writable(name: str, path: os.PathLike[str]) -> Check:
 def _check_memory(config: Config) -> Check:
     try:
         with MemoryStore.open(config.memory_path) as memory:
+            damage = memory.damage()
             sessions = len(memory.list_sessions(limit=1000))
     except (ZeroClawError, OSError) as exc:
         return Check("memory", "fail", str(exc))
+    if damage:
+        more = f" (and {len(damage) - 3} more)" if len(damage) > 3 else ""
+        return Check(
+            "memory",
+            "fail",
+            f"{config.memory_path} is damaged: {'; '.join(damage[:3])}{more}; restore it "
+            "from a backup, or salvage what is readable "
+            f"with `sqlite3 {config.memory_path} .recover`",
+        )
     return Check("memory", "ok", f"{config.memory_path} ({sessions} session(s))")
 
 

@@ -3,15 +3,22 @@ one SQLite file.
 
 Every write commits before it returns, so a process killed mid-turn loses nothing it
 already stored; WAL mode lets readers (the gateway's history API) run beside the writer.
-One connection is shared by the threads of the process behind a lock.
+One connection is shared by the threads of the process behind a lock, so any thread may
+call the store (the gateway calls it from worker threads, off its event loop); a call
+holds the lock for its one statement or transaction.
+
+A failing database surfaces as a typed error (`errors.py`), never as a bare
+`sqlite3.Error`: a damaged file, found in the middle of a read long after it opened
+cleanly, is an `UnreadableDatabaseError` that says so and how to check it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -124,8 +131,8 @@ class MemoryStore:
                 )
 
     def get_session(self, session_id: str) -> SessionInfo | None:
-        with self._lock:
-            row = self._db().execute(
+        with self._reading() as db:
+            row = db.execute(
                 f"SELECT {_SESSION_COLUMNS} FROM sessions s WHERE s.id = ?", (session_id,)
             )
             found = row.fetchone()
@@ -133,8 +140,8 @@ class MemoryStore:
 
     def list_sessions(self, limit: int = 50) -> list[SessionInfo]:
         """The most recently active sessions first."""
-        with self._lock:
-            rows = self._db().execute(
+        with self._reading() as db:
+            rows = db.execute(
                 f"SELECT {_SESSION_COLUMNS} FROM sessions s"
                 " ORDER BY s.updated_at DESC, s.rowid DESC LIMIT ?",
                 (_bounded(limit),),
@@ -145,38 +152,50 @@ class MemoryStore:
 
     def append_message(self, session_id: str, message: ChatMessage) -> int:
         """Store `message` at the end of the session; return its row id."""
+        with self._transaction() as conn:
+            return self._insert_message(conn, session_id, message, _now())
+
+    def append_messages(self, session_id: str, messages: Sequence[ChatMessage]) -> None:
+        """Store `messages` at the end of the session, all of them or none: one transaction,
+        so a long conversation costs one commit, not one per message."""
         now = _now()
         with self._transaction() as conn:
-            try:
-                cursor = conn.execute(
-                    "INSERT INTO messages"
-                    " (session_id, role, content, tool_calls, tool_call_id, name, created_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        session_id,
-                        message.role,
-                        valid_text(message.content),
-                        _tool_calls_json(message.tool_calls),
-                        _valid(message.tool_call_id),
-                        _valid(message.name),
-                        now,
-                    ),
-                )
-            except sqlite3.IntegrityError as exc:
-                raise _unknown_session(session_id) from exc
-            conn.execute("UPDATE sessions SET updated_at = ? WHERE id = ?", (now, session_id))
-            if message.role == "user" and message.content.strip():
-                # The first thing the user said names the session in lists.
-                conn.execute(
-                    "UPDATE sessions SET title = ? WHERE id = ? AND title IS NULL",
-                    (_title_of(message.content), session_id),
-                )
-            return cast(int, cursor.lastrowid)
+            for message in messages:
+                self._insert_message(conn, session_id, message, now)
+
+    def _insert_message(
+        self, conn: sqlite3.Connection, session_id: str, message: ChatMessage, now: str
+    ) -> int:
+        try:
+            cursor = conn.execute(
+                "INSERT INTO messages"
+                " (session_id, role, content, tool_calls, tool_call_id, name, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    session_id,
+                    message.role,
+                    valid_text(message.content),
+                    _tool_calls_json(message.tool_calls),
+                    _valid(message.tool_call_id),
+                    _valid(message.name),
+                    now,
+                ),
+            )
+        except sqlite3.IntegrityError as exc:
+            raise _unknown_session(session_id) from exc
+        conn.execute("UPDATE sessions SET updated_at = ? WHERE id = ?", (now, session_id))
+        if message.role == "user" and message.content.strip():
+            # The first thing the user said names the session in lists.
+            conn.execute(
+                "UPDATE sessions SET title = ? WHERE id = ? AND title IS NULL",
+                (_title_of(message.content), session_id),
+            )
+        return cast(int, cursor.lastrowid)
 
     def load_history(self, session_id: str, limit: int) -> list[StoredMessage]:
         """The `limit` most recent messages not yet compacted, oldest first."""
-        with self._lock:
-            rows = self._db().execute(
+        with self._reading() as db:
+            rows = db.execute(
                 f"SELECT {_MESSAGE_COLUMNS} FROM messages"
                 " WHERE session_id = ? AND compacted = 0 ORDER BY id DESC LIMIT ?",
                 (session_id, _bounded(limit)),
@@ -186,8 +205,8 @@ class MemoryStore:
 
     def session_messages(self, session_id: str) -> list[StoredMessage]:
         """Every message of the session, compacted ones included, oldest first."""
-        with self._lock:
-            rows = self._db().execute(
+        with self._reading() as db:
+            rows = db.execute(
                 f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE session_id = ? ORDER BY id",
                 (session_id,),
             )
@@ -232,8 +251,8 @@ class MemoryStore:
             return self._insert_summary(conn, session_id, content, kind=kind, user_id=user_id)
 
     def latest_summary(self, session_id: str, kind: str = "compaction") -> str | None:
-        with self._lock:
-            row = self._db().execute(
+        with self._reading() as db:
+            row = db.execute(
                 "SELECT content FROM summaries WHERE session_id = ? AND kind = ?"
                 " ORDER BY id DESC LIMIT 1",
                 (session_id, kind),
@@ -245,15 +264,15 @@ class MemoryStore:
         """Summaries of `user_id` (None: of no user) best matching `query`; an empty
         query gives the most recent. Other users' summaries are never returned."""
         expression = match_expression(query)
-        with self._lock:
+        with self._reading() as db:
             if expression is None:
-                rows = self._db().execute(
+                rows = db.execute(
                     f"SELECT {_SUMMARY_COLUMNS} FROM summaries s WHERE s.user_id IS ?"
                     " ORDER BY s.id DESC LIMIT ?",
                     (user_id, _bounded(limit)),
                 )
             else:
-                rows = self._db().execute(
+                rows = db.execute(
                     f"SELECT {_SUMMARY_COLUMNS} FROM summaries_fts"
                     " JOIN summaries s ON s.id = summaries_fts.rowid"
                     " WHERE summaries_fts MATCH ? AND s.user_id IS ?"
@@ -296,8 +315,8 @@ class MemoryStore:
             )
 
     def get_memory(self, key: str, namespace: str = DEFAULT_NAMESPACE) -> Memory | None:
-        with self._lock:
-            row = self._db().execute(
+        with self._reading() as db:
+            row = db.execute(
                 f"SELECT {_MEMORY_COLUMNS} FROM memories m WHERE m.namespace = ? AND m.key = ?",
                 (namespace, key),
             )
@@ -316,9 +335,9 @@ class MemoryStore:
         """Memories best matching `query` (in `namespace`, or all); an empty query, or one
         without any word, gives the most recently updated."""
         expression = match_expression(query)
-        with self._lock:
+        with self._reading() as db:
             if expression is None:
-                rows = self._db().execute(
+                rows = db.execute(
                     f"SELECT {_MEMORY_COLUMNS} FROM memories m"
                     " WHERE ?1 IS NULL OR m.namespace = ?1"
                     " ORDER BY m.updated_at DESC, m.id DESC LIMIT ?2",
@@ -326,7 +345,7 @@ class MemoryStore:
                 )
             else:
                 # A key match weighs twice a value match: keys are what the fact is about.
-                rows = self._db().execute(
+                rows = db.execute(
                     f"SELECT {_MEMORY_COLUMNS} FROM memories_fts"
                     " JOIN memories m ON m.id = memories_fts.rowid"
                     " WHERE memories_fts MATCH ?1 AND (?2 IS NULL OR m.namespace = ?2)"
@@ -335,12 +354,38 @@ class MemoryStore:
                 )
             return [_memory(row) for row in rows.fetchall()]
 
+    # -- health -------------------------------------------------------------------------
+
+    def damage(self) -> list[str]:
+        """What SQLite's page-by-page check finds wrong with the file (empty: nothing).
+        A damaged page is otherwise found only by the first read that reaches it."""
+        try:
+            with self._reading() as db:
+                found = [str(row[0]) for row in db.execute("PRAGMA quick_check").fetchall()]
+        except UnreadableDatabaseError as exc:
+            # Damage bad enough stops the check itself ("database disk image is malformed").
+            return [str(exc.__cause__ or exc.message)]
+        return [] if found == ["ok"] else found
+
     # -- plumbing -----------------------------------------------------------------------
 
     def _db(self) -> sqlite3.Connection:
         if self._conn is None:
             raise MemoryStoreError(f"the memory store {self.path} is closed")
         return self._conn
+
+    @contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        """The connection, held for one read; a failing database becomes a typed error."""
+        with self._lock:
+            conn = self._db()
+            try:
+                yield conn
+            except sqlite3.Error as exc:
+                typed = _store_error(exc, self.path, "read")
+                if typed is None:
+                    raise
+                raise typed from exc
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -352,14 +397,40 @@ class MemoryStore:
                 yield conn
                 conn.execute("COMMIT")
             except BaseException as exc:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                if isinstance(exc, sqlite3.OperationalError):
-                    raise MemoryStoreError(
-                        f"cannot write to the memory database {self.path}: {exc}",
-                        hint="another process may hold it locked, or the disk is full",
-                    ) from exc
-                raise
+                _roll_back(conn)
+                typed = _store_error(exc, self.path, "write to")
+                if typed is None:
+                    raise
+                raise typed from exc
+
+
+def _roll_back(conn: sqlite3.Connection) -> None:
+    # A damaged file can fail the rollback too; the error that got us here is the one
+    # worth reporting, and SQLite discards the transaction anyway.
+    with contextlib.suppress(sqlite3.Error):
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+
+
+def _store_error(exc: BaseException, path: Path, doing: str) -> MemoryStoreError | None:
+    """What a failing SQLite call means for the user. A locked or full database is a
+    `MemoryStoreError`; a damaged one (SQLITE_CORRUPT, SQLITE_NOTADB: a page overwritten,
+    a truncated copy) is an `UnreadableDatabaseError`. An integrity or programming error
+    is a bug of ours, not the file's, and stays what it is (None)."""
+    if not isinstance(exc, sqlite3.Error) or isinstance(
+        exc, sqlite3.IntegrityError | sqlite3.ProgrammingError
+    ):
+        return None
+    if isinstance(exc, sqlite3.OperationalError):
+        return MemoryStoreError(
+            f"cannot {doing} the memory database {path}: {exc}",
+            hint="another process may hold it locked, or the disk is full",
+        )
+    return UnreadableDatabaseError(
+        f"the memory database {path} is damaged: {exc}",
+        hint="run `zeroclaw doctor` to check it; restore the file from a backup, or "
+        f"salvage what is readable with `sqlite3 {path} .recover`",
+    )
 
 
 def _connect(path: Path) -> sqlite3.Connection:
