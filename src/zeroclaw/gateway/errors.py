@@ -3,7 +3,10 @@
 Every error body has one shape (`ErrorBody`, as OpenAI's API sends it, so the `openai`
 SDK shows our message). A body that is not JSON or has wrong types is the client's
 mistake (400 / 422, naming the field); a failing agent or provider is a bad gateway
-(502, with its message); nothing a client sends produces a 500.
+(502, with its message); a memory database that cannot be used (locked, full, damaged)
+is 503 on every route, with the store's own hint, and one warning line in the log rather
+than a traceback: it is the operator's to fix, not a bug. Nothing a client sends
+produces a 500; a bug still answers in the same shape.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from zeroclaw.gateway.bodies import ErrorBody, ErrorDetail
 from zeroclaw.gateway.ratelimit import retry_after_header
+from zeroclaw.memory import MemoryStoreError
 
 _LOG = logging.getLogger("zeroclaw.gateway")
 
@@ -105,6 +109,25 @@ class RequiredPluginUnavailable(GatewayError):
         )
 
 
+class StorageUnavailable(GatewayError):
+    """The memory database failed (locked, full, damaged): nothing can be read or stored."""
+
+    status, type, code = 503, "service_unavailable", "storage_unavailable"
+
+    def __init__(self, error: MemoryStoreError) -> None:
+        hint = f"; {error.hint}" if error.hint else "; run `zeroclaw doctor` to check it"
+        super().__init__(f"memory is unavailable: {error.message}{hint}")
+
+
+class InternalError(GatewayError):
+    """A bug of ours: the same body shape as every other error, never a plain-text 500."""
+
+    code = "internal_error"
+
+    def __init__(self) -> None:
+        super().__init__("the gateway failed on this request (a bug); its log has the details")
+
+
 class TurnTimedOut(GatewayError):
     status, type, code = 504, "timeout_error", "request_timeout"
 
@@ -128,6 +151,10 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(GatewayError, _gateway_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(MemoryStoreError, _storage_error)
+    # Starlette hands this one to its outermost middleware, which logs the traceback
+    # after the response is sent.
+    app.add_exception_handler(Exception, _internal_error)
 
 
 async def _gateway_error(request: Request, exc: Exception) -> JSONResponse:
@@ -135,6 +162,15 @@ async def _gateway_error(request: Request, exc: Exception) -> JSONResponse:
     if exc.status >= 500:
         _LOG.warning("%s %s -> %d: %s", request.method, request.url.path, exc.status, exc.message)
     return error_response(exc)
+
+
+async def _storage_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, MemoryStoreError)
+    return await _gateway_error(request, StorageUnavailable(exc))
+
+
+async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
+    return error_response(InternalError())
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
