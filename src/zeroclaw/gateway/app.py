@@ -30,7 +30,6 @@ from zeroclaw.agent import TurnResult
 from zeroclaw.agent.loop import OnText
 from zeroclaw.gateway.auth import Caller
 from zeroclaw.gateway.bodies import (
-    SESSION_ID_MAX,
     ErrorBody,
     HealthResponse,
     PairRequest,
@@ -42,6 +41,7 @@ from zeroclaw.gateway.bodies import (
 from zeroclaw.gateway.body_limit import BodyLimit
 from zeroclaw.gateway.errors import (
     InvalidRequest,
+    InvalidSessionId,
     NotFound,
     PairingRefused,
     PluginsDisabled,
@@ -57,6 +57,7 @@ from zeroclaw.gateway.openai_api import (
 )
 from zeroclaw.gateway.pairing import PairingCodeError
 from zeroclaw.gateway.plugin_bodies import PluginReloadResult, PluginsStatus
+from zeroclaw.gateway.session_ids import SessionId, session_id_problem
 from zeroclaw.gateway.state import Authenticated, GatewayState, State
 from zeroclaw.gateway.streaming import completion_stream
 from zeroclaw.messages import ChatMessage
@@ -140,11 +141,11 @@ async def chat_completions(
     body: ChatCompletionRequest,
     caller: Authenticated,
     state: State,
-    x_session_id: Annotated[str | None, Header(min_length=1, max_length=SESSION_ID_MAX)] = None,
+    x_session_id: Annotated[SessionId | None, Header()] = None,
 ) -> Response:
     text, seed = _turn_input(body.messages)
     choice = state.models.resolve(body.model)
-    named = x_session_id or body.session_id or body.user
+    named = x_session_id or body.session_id or _user_session(body.user)
     session_id = named or _new_session_id("openai")
     sender = _recipient(caller)
 
@@ -188,8 +189,16 @@ async def models(caller: Authenticated, state: State) -> ModelList:
     return ModelList(data=[ModelCard(id=name, owned_by="zeroclaw") for name in state.models.ids()])
 
 
-@router.get("/api/sessions/{session_id}", response_model=SessionHistory, tags=["gateway"])
-async def session_history(session_id: str, caller: Authenticated, state: State) -> SessionHistory:
+@router.get(
+    # :path: an id with a slash reaches the route, to be refused by the grammar with a 400
+    # rather than be a 404 for a route that seems not to exist.
+    "/api/sessions/{session_id:path}",
+    response_model=SessionHistory,
+    tags=["gateway"],
+)
+async def session_history(
+    session_id: SessionId, caller: Authenticated, state: State
+) -> SessionHistory:
     memory = state.runtime.memory
     info = memory.get_session(session_id)
     if info is None:
@@ -231,6 +240,18 @@ def _turn_input(messages: list[RequestMessage]) -> tuple[str, list[ChatMessage]]
         if m.role in ("user", "assistant") and m.text()
     ]
     return text, seed
+
+
+def _user_session(user: str | None) -> str | None:
+    """`user` as the session id (when no other is given): it must fit the grammar too."""
+    if not user:
+        return None
+    if (problem := session_id_problem(user)) is not None:
+        raise InvalidSessionId(
+            f"user: {problem}. `user` names the session when neither X-Session-Id nor "
+            "session_id is sent: send a valid one of those, or a `user` that fits"
+        )
+    return user
 
 
 def _new_session_id(prefix: str) -> str:

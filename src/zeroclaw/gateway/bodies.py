@@ -9,9 +9,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from zeroclaw.agent.loop import StopReason, TurnResult
+from zeroclaw.gateway.session_ids import SessionId
 from zeroclaw.memory import SessionInfo, StoredMessage
-
-SESSION_ID_MAX = 200
 
 
 class _Strict(BaseModel):
@@ -24,11 +23,8 @@ class _Strict(BaseModel):
 
 class WebhookRequest(_Strict):
     message: str = Field(min_length=1, description="What the user says.")
-    session_id: str | None = Field(
-        None,
-        min_length=1,
-        max_length=SESSION_ID_MAX,
-        description="The conversation to continue; empty: a new one.",
+    session_id: SessionId | None = Field(
+        None, description="The conversation to continue; empty: a new one."
     )
 
 

@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from zeroclaw.gateway.bodies import ErrorBody, ErrorDetail
 from zeroclaw.gateway.ratelimit import retry_after_header
+from zeroclaw.gateway.session_ids import ERROR_TYPE as SESSION_ID_ERROR
 from zeroclaw.memory import MemoryStoreError
 
 _LOG = logging.getLogger("zeroclaw.gateway")
@@ -70,6 +71,12 @@ class RateLimited(GatewayError):
 
 class InvalidRequest(GatewayError):
     status, type = 400, "invalid_request_error"
+
+
+class InvalidSessionId(InvalidRequest):
+    """A session id outside the grammar of `session_ids`: it could not be read back."""
+
+    code = "invalid_session_id"
 
 
 class NotFound(GatewayError):
@@ -174,14 +181,20 @@ async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    """400 `invalid_json` for a body that is not JSON, 400 `invalid_session_id` for a
+    session id outside the grammar (the one problem), 422 `invalid_body` for the rest."""
     assert isinstance(exc, RequestValidationError)
     errors = exc.errors()
-    malformed = any(error.get("type") == "json_invalid" for error in errors)
-    error = InvalidRequest(validation_message(errors))
-    if not malformed:
-        error.status, error.code = 422, "invalid_body"
-    else:
+    message = validation_message(errors)
+    kinds = {error.get("type") for error in errors}
+    if "json_invalid" in kinds:
+        error = InvalidRequest(message)
         error.code = "invalid_json"
+    elif kinds == {SESSION_ID_ERROR}:
+        error = InvalidSessionId(message)
+    else:
+        error = InvalidRequest(message)
+        error.status, error.code = 422, "invalid_body"
     return error_response(error)
 
 
@@ -219,10 +232,16 @@ def validation_message(errors: Sequence[Any]) -> str:
             continue
         where = _field_path(error.get("loc", ()))
         lines.append(f"{where}: {error.get('msg', 'invalid value')}")
-    return "invalid request body: " + "; ".join(lines)
+    in_body = all(error.get("loc", ("body",))[:1] == ("body",) for error in errors)
+    return ("invalid request body: " if in_body else "invalid request: ") + "; ".join(lines)
 
 
 def _field_path(loc: Sequence[Any]) -> str:
+    if len(loc) == 2 and loc[0] == "header":
+        # Starlette lowercases header names; the docs spell them X-Session-Id.
+        return "-".join(word.capitalize() for word in str(loc[1]).split("-")) + " (header)"
+    if len(loc) == 2 and loc[0] in ("path", "query"):
+        return f"{loc[1]} ({loc[0]})"
     parts = list(loc[1:]) if loc and loc[0] == "body" else list(loc)
     if not parts:
         return "body"

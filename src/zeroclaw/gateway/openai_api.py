@@ -22,6 +22,7 @@ from pydantic import (
 )
 
 from zeroclaw.agent.loop import StopReason, TurnResult
+from zeroclaw.gateway.session_ids import SessionId
 from zeroclaw.messages import Usage
 
 DEFAULT_MODEL = "zeroclaw"
@@ -104,12 +105,14 @@ class ChatCompletionRequest(_Lenient):
     )
     stream: bool = False
     stream_options: StreamOptions | None = None
-    user: str | None = Field(None, description="Used as the session id when none is given.")
+    user: str | None = Field(
+        None,
+        description="Used as the session id when none is given; it must then be one "
+        "(see session_id).",
+    )
 
     _user_is_unicode = field_validator("user")(unicode_text)
-    session_id: str | None = Field(
-        None, min_length=1, max_length=200, description="The session (X-Session-Id wins)."
-    )
+    session_id: SessionId | None = Field(None, description="The session (X-Session-Id wins).")
 
 
 class CompletionUsage(BaseModel):
