@@ -14,8 +14,9 @@ from zeroclaw.memory import SessionInfo, StoredMessage
 
 
 class _Strict(BaseModel):
-    # Our own bodies: a misspelled field is a mistake worth reporting.
-    model_config = ConfigDict(extra="forbid")
+    # Our own bodies: a misspelled field or a value of the wrong JSON type (a "1" for a
+    # number, a "yes" for a boolean) is a mistake worth reporting, never coerced.
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 # -- requests -----------------------------------------------------------------------------

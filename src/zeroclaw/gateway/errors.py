@@ -200,12 +200,38 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if (unparsable := _unparsable_body(exc)) is not None:
+        return error_response(unparsable)
     error = GatewayError(_http_message(request, exc), headers=exc.headers)
     error.status = exc.status_code
     error.type = "invalid_request_error" if exc.status_code < 500 else "server_error"
     if exc.status_code == 404:
         error.code = "not_found"
     return error_response(error)
+
+
+def _unparsable_body(exc: StarletteHTTPException) -> InvalidRequest | None:
+    """FastAPI reports a body that `json.loads` fails on other than with a syntax error
+    (bytes that are not UTF-8, nesting deeper than the parser's recursion) as a bare
+    "There was an error parsing the body"; the reason is the exception's cause."""
+    cause = exc.__cause__
+    if exc.status_code != 400 or cause is None:
+        return None
+    if isinstance(cause, UnicodeDecodeError):
+        reason = (
+            f"it is not UTF-8 text (byte 0x{cause.object[cause.start]:02x} at position "
+            f"{cause.start}); send the JSON encoded as UTF-8"
+        )
+    elif isinstance(cause, RecursionError):
+        reason = (
+            "its arrays and objects are nested too deeply to parse; "
+            "send a flatter structure (a few levels are all any field needs)"
+        )
+    else:
+        reason = f"{type(cause).__name__}: {cause}"
+    error = InvalidRequest(f"the body is not valid JSON: {reason}")
+    error.code = "invalid_json"
+    return error
 
 
 def _http_message(request: Request, exc: StarletteHTTPException) -> str:

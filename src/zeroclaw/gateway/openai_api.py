@@ -3,7 +3,8 @@
 Requests accept (and ignore) the many optional parameters OpenAI clients send
 (temperature, tools, ...): the agent has its own prompt, tools and limits. What it needs
 is typed and checked here, once: the model name, the messages, `stream`, and the session
-(`user`, or our `session_id` extension).
+(`user`, or our `session_id` extension). What is typed is strict: a flag is a JSON
+boolean, not "yes", "on", "1" or 1, which lax parsing would have read as true.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pydantic import (
     ConfigDict,
     Field,
     SerializerFunctionWrapHandler,
+    StrictBool,
     field_validator,
     model_serializer,
 )
@@ -89,7 +91,7 @@ class RequestMessage(_Lenient):
 
 
 class StreamOptions(_Lenient):
-    include_usage: bool = False
+    include_usage: StrictBool = False
 
 
 class ChatCompletionRequest(_Lenient):
@@ -103,7 +105,8 @@ class ChatCompletionRequest(_Lenient):
         description="The last user message is the turn's input; earlier ones seed a session "
         "that has no history yet.",
     )
-    stream: bool = False
+    # Strict: "yes", "1" or 1 is a client's mistake worth a 422, not a stream.
+    stream: StrictBool = False
     stream_options: StreamOptions | None = None
     user: str | None = Field(
         None,
