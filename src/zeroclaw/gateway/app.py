@@ -15,6 +15,7 @@ store, and shapes the answer. Nothing else happens here.
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import Coroutine
@@ -45,6 +46,7 @@ from zeroclaw.gateway.errors import (
     NotFound,
     PairingRefused,
     PluginsDisabled,
+    TooManyMessages,
     install_error_handlers,
 )
 from zeroclaw.gateway.openai_api import (
@@ -143,6 +145,8 @@ async def chat_completions(
     state: State,
     x_session_id: Annotated[SessionId | None, Header()] = None,
 ) -> Response:
+    if len(body.messages) > state.settings.max_messages:
+        raise TooManyMessages(len(body.messages), state.settings.max_messages)
     text, seed = _turn_input(body.messages)
     choice = state.models.resolve(body.model)
     named = x_session_id or body.session_id or _user_session(body.user)
@@ -196,14 +200,20 @@ async def models(caller: Authenticated, state: State) -> ModelList:
     response_model=SessionHistory,
     tags=["gateway"],
 )
-async def session_history(
-    session_id: SessionId, caller: Authenticated, state: State
-) -> SessionHistory:
+async def session_history(session_id: SessionId, caller: Authenticated, state: State) -> Response:
     memory = state.runtime.memory
-    info = memory.get_session(session_id)
-    if info is None:
-        raise NotFound(f"no session {session_id!r} in memory")
-    return SessionHistory.of(info, memory.session_messages(session_id))
+
+    def history() -> bytes:
+        info = memory.get_session(session_id)
+        if info is None:
+            raise NotFound(f"no session {session_id!r} in memory")
+        return (
+            SessionHistory.of(info, memory.session_messages(session_id)).model_dump_json().encode()
+        )
+
+    # A long session is many rows to read and convert: done off the event loop, which
+    # goes on serving everyone else meanwhile.
+    return Response(await asyncio.to_thread(history), media_type="application/json")
 
 
 @router.get("/api/plugins/status", response_model=PluginsStatus, tags=["plugins"])

@@ -79,6 +79,17 @@ class InvalidSessionId(InvalidRequest):
     code = "invalid_session_id"
 
 
+class TooManyMessages(InvalidRequest):
+    code = "too_many_messages"
+
+    def __init__(self, count: int, cap: int) -> None:
+        super().__init__(
+            f"messages has {count} entries, over the cap of {cap} per request "
+            "(gateway.max_messages): send only the new messages of a named session (it keeps "
+            "its own history), or raise the cap"
+        )
+
+
 class NotFound(GatewayError):
     status, type, code = 404, "invalid_request_error", "not_found"
 

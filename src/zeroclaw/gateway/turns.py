@@ -68,7 +68,9 @@ class GatewayTurns:
             async with deadline, self._locks.hold(session_id):
                 self._start(session_id)
                 if seed:
-                    self._seed(session_id, seed)
+                    # Up to gateway.max_messages rows: written off the event loop, in one
+                    # transaction, while the loop serves everyone else.
+                    await asyncio.to_thread(self._seed, session_id, seed)
                 try:
                     return await self._runtime.agent.turn(
                         session_id,
@@ -134,8 +136,7 @@ class GatewayTurns:
         if info is not None and info.message_count > 0:
             return
         memory.ensure_session(session_id, channel=CHANNEL)
-        for message in seed:
-            memory.append_message(session_id, message)
+        memory.append_messages(session_id, seed)
 
 
 def _failed(error: BaseException) -> AgentFailed:
