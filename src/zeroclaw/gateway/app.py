@@ -22,6 +22,7 @@ from collections.abc import Coroutine
 from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, Header
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.background import BackgroundTask
@@ -66,9 +67,38 @@ from zeroclaw.messages import ChatMessage
 
 SESSION_HEADER = "X-Session-Id"
 
-_ERRORS: dict[int | str, dict[str, object]] = {
-    status: {"model": ErrorBody} for status in (400, 401, 404, 409, 413, 422, 429, 502, 503, 504)
+# What each error status means on this gateway; a route declares the ones it can return,
+# so /openapi.json is a true list (docs/gateway.md#errors has the codes).
+_STATUS_MEANING = {
+    400: "Not JSON (invalid_json), an invalid session id (invalid_session_id), more than "
+    "gateway.max_messages (too_many_messages), or no usable input",
+    401: "Missing or invalid bearer token (invalid_api_key)",
+    403: "Wrong, used or burned pairing code (pairing_refused)",
+    404: "Unknown model, session, or pairing off (model_not_found, not_found)",
+    409: "Plugins are disabled (plugins_disabled)",
+    413: "Body over gateway.max_body_bytes (body_too_large)",
+    422: "Wrong types or fields; each problem is named (invalid_body)",
+    429: "Over gateway.rate_limit_per_minute; see Retry-After (rate_limit_exceeded)",
+    500: "A bug of the gateway (internal_error)",
+    502: "The agent or its provider failed (agent_failed)",
+    503: "A required plugin is quarantined (required_plugin_unavailable), or the memory "
+    "database cannot be used (storage_unavailable)",
+    504: "The turn took longer than gateway.request_timeout_s (request_timeout)",
 }
+
+
+def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    return {
+        status: {"model": ErrorBody, "description": _STATUS_MEANING[status]} for status in statuses
+    }
+
+
+# Every route: the body limit runs before any of them, and a bug answers 500.
+_EVERY_ROUTE = _errors(413, 500)
+# A protected route: the token, then its rate limit.
+_PROTECTED = (401, 429)
+# A turn of the agent: its body, its session, and everything a turn can end with.
+_TURN = (400, *_PROTECTED, 422, 502, 503, 504)
 
 router = APIRouter()
 
@@ -85,8 +115,31 @@ def create_app(state: GatewayState) -> FastAPI:
     app.state.gateway = state
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=state.settings.max_body_bytes)
-    app.include_router(router, responses=_ERRORS)
+    app.include_router(router, responses=_EVERY_ROUTE)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]  # FastAPI's documented hook
     return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's schema without its guess: it adds a 422 of its own shape
+    (HTTPValidationError) to any route with a parameter, even where a bad value is a
+    400 (the session id of /api/sessions/{id}); our routes declare their own."""
+    if app.openapi_schema is None:
+        schema = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+        )
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                guessed = operation["responses"].get("422", {})
+                if "HTTPValidationError" in str(guessed):
+                    del operation["responses"]["422"]
+        for name in ("HTTPValidationError", "ValidationError"):
+            schema.get("components", {}).get("schemas", {}).pop(name, None)
+        app.openapi_schema = schema
+    return app.openapi_schema
 
 
 # -- open endpoints -----------------------------------------------------------------------
@@ -101,7 +154,9 @@ async def health(state: State) -> HealthResponse:
     )
 
 
-@router.post("/pair", response_model=PairResponse, tags=["gateway"])
+@router.post(
+    "/pair", response_model=PairResponse, responses=_errors(400, 403, 404, 422), tags=["gateway"]
+)
 async def pair(body: PairRequest, state: State) -> PairResponse:
     if state.pairing is None:
         raise NotFound("pairing is off (gateway.pairing = false); use a configured token")
@@ -115,12 +170,14 @@ async def pair(body: PairRequest, state: State) -> PairResponse:
 # -- protected endpoints ------------------------------------------------------------------
 
 
-@router.get("/metrics", response_class=Response, tags=["gateway"])
+@router.get("/metrics", response_class=Response, responses=_errors(*_PROTECTED), tags=["gateway"])
 async def metrics(caller: Authenticated, state: State) -> Response:
     return Response(generate_latest(state.metrics), media_type=CONTENT_TYPE_LATEST)
 
 
-@router.post("/webhook", response_model=WebhookResponse, tags=["gateway"])
+@router.post(
+    "/webhook", response_model=WebhookResponse, responses=_errors(*_TURN), tags=["gateway"]
+)
 async def webhook(body: WebhookRequest, caller: Authenticated, state: State) -> Response:
     session_id = body.session_id or _new_session_id("webhook")
     result = await state.turns.answer(
@@ -136,7 +193,7 @@ async def webhook(body: WebhookRequest, caller: Authenticated, state: State) -> 
 @router.post(
     "/v1/chat/completions",
     response_model=ChatCompletion,
-    responses={200: {"content": {"text/event-stream": {}}}},
+    responses={200: {"content": {"text/event-stream": {}}}, **_errors(*_TURN, 404)},
     tags=["openai"],
 )
 async def chat_completions(
@@ -188,7 +245,7 @@ async def chat_completions(
     )
 
 
-@router.get("/v1/models", response_model=ModelList, tags=["openai"])
+@router.get("/v1/models", response_model=ModelList, responses=_errors(*_PROTECTED), tags=["openai"])
 async def models(caller: Authenticated, state: State) -> ModelList:
     return ModelList(data=[ModelCard(id=name, owned_by="zeroclaw") for name in state.models.ids()])
 
@@ -198,6 +255,7 @@ async def models(caller: Authenticated, state: State) -> ModelList:
     # rather than be a 404 for a route that seems not to exist.
     "/api/sessions/{session_id:path}",
     response_model=SessionHistory,
+    responses=_errors(400, *_PROTECTED, 404, 503),
     tags=["gateway"],
 )
 async def session_history(session_id: SessionId, caller: Authenticated, state: State) -> Response:
@@ -216,13 +274,23 @@ async def session_history(session_id: SessionId, caller: Authenticated, state: S
     return Response(await asyncio.to_thread(history), media_type="application/json")
 
 
-@router.get("/api/plugins/status", response_model=PluginsStatus, tags=["plugins"])
+@router.get(
+    "/api/plugins/status",
+    response_model=PluginsStatus,
+    responses=_errors(*_PROTECTED),
+    tags=["plugins"],
+)
 async def plugins_status(caller: Authenticated, state: State) -> PluginsStatus:
     reloader = state.runtime.reloader
     return PluginsStatus.disabled() if reloader is None else PluginsStatus.of(reloader.status())
 
 
-@router.post("/api/plugins/reload", response_model=PluginReloadResult, tags=["plugins"])
+@router.post(
+    "/api/plugins/reload",
+    response_model=PluginReloadResult,
+    responses=_errors(*_PROTECTED, 409),
+    tags=["plugins"],
+)
 async def reload_plugins(caller: Authenticated, state: State) -> PluginReloadResult:
     """200 whether the candidate was swapped in or refused: `swapped` and `reason` say."""
     reloader = state.runtime.reloader
