@@ -7,6 +7,7 @@ a small disk to fill."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -39,3 +40,39 @@ def make_read_only(request: pytest.FixtureRequest) -> MakeReadOnly:
 def small_disk(tmp_path: Path, request: pytest.FixtureRequest) -> SmallDisk:
     """A directory on a 1 MiB tmpfs of its own (unmounted at the end), or skip."""
     return mount_small_disk(tmp_path / "small-disk", request.addfinalizer)
+
+
+DAMAGED_SESSION = "damaged"
+PAGE_SIZE = 4096  # SQLite's default page size, which the memory store keeps
+
+
+@pytest.fixture
+def damaged_database() -> Callable[[Path], str]:
+    """Writes a damaged memory database at a path; see `write_damaged_database`."""
+    return write_damaged_database
+
+
+def write_damaged_database(path: Path) -> str:
+    """A real memory database whose middle page is garbage; returns the session on it.
+
+    One session of 150 messages of ~1.8 KB (two to a page, ~100 pages), fewer than a
+    turn's default history (`agent.history_messages` = 200), so reading the session's
+    history and running a turn on it both reach the damaged page. The file opens cleanly:
+    its first page (the schema) is intact, as with real damage found mid-life."""
+    from zeroclaw.memory import MemoryStore
+    from zeroclaw.messages import ChatMessage
+
+    with MemoryStore.open(path) as memory:
+        memory.ensure_session(DAMAGED_SESSION, channel="gateway")
+        for index in range(150):
+            role = "user" if index % 2 == 0 else "assistant"
+            memory.append_message(
+                DAMAGED_SESSION, ChatMessage(role, f"message {index} " + "lorem ipsum " * 150)
+            )
+    # Closing the last connection checkpoints the WAL: every page is in the file now.
+    pages = path.stat().st_size // PAGE_SIZE
+    assert pages > 50, f"too few pages ({pages}) for a damaged page in the middle"
+    with path.open("r+b") as file:
+        file.seek(pages // 2 * PAGE_SIZE)
+        file.write(b"\xde\xad\xbe\xef" * (PAGE_SIZE // 4))
+    return DAMAGED_SESSION

@@ -158,3 +158,44 @@ def test_rate_limiter_refills_over_time() -> None:
 
 def _json_type() -> dict[str, str]:
     return {"content-type": "application/json"}
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b'{"model": "zeroclaw", "messages": [{"role": "user", "content": "caf\xe9"}]}',
+         "it is not UTF-8 text (byte 0xe9 at position 67); send the JSON encoded as UTF-8"),
+        (b'{"model": "zeroclaw", "messages": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+         "nested too deeply to parse"),
+    ],
+    ids=["latin-1", "nested-5000-deep"],
+)  # fmt: skip
+def test_a_body_json_cannot_read_is_400_invalid_json_with_the_reason(
+    gateway: Gateway, body: bytes, reason: str
+) -> None:
+    with gateway.client() as http:
+        responses = [
+            http.post(path, content=body, headers=_json_type()) for path in (CHAT, "/webhook")
+        ]
+
+    for response in responses:
+        assert response.status_code == 400, response.text
+        error = response.json()["error"]
+        assert error["code"] == "invalid_json"
+        assert error["message"].startswith("the body is not valid JSON: ")
+        assert reason in error["message"]
+
+
+@pytest.mark.parametrize("flag", ["yes", "on", "1", "true", 1, 0, None])
+def test_flags_are_json_booleans_not_look_alikes(gateway: Gateway, flag: object) -> None:
+    stream = {"model": "zeroclaw", "messages": [{"role": "user", "content": "hi"}], "stream": flag}
+    usage = {**stream, "stream": True, "stream_options": {"include_usage": flag}}
+    with gateway.client() as http:
+        responses = [http.post(CHAT, json=body) for body in (stream, usage)]
+
+    for response, field in zip(responses, ("stream", "stream_options.include_usage"), strict=True):
+        assert response.status_code == 422, response.text
+        error = response.json()["error"]
+        assert error["code"] == "invalid_body"
+        assert f"{field}: Input should be a valid boolean" in error["message"]
+    assert gateway.state.runtime.memory.list_sessions() == []

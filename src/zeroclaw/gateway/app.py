@@ -15,12 +15,14 @@ store, and shapes the answer. Nothing else happens here.
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import Coroutine
 from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, Header
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.background import BackgroundTask
@@ -30,7 +32,6 @@ from zeroclaw.agent import TurnResult
 from zeroclaw.agent.loop import OnText
 from zeroclaw.gateway.auth import Caller
 from zeroclaw.gateway.bodies import (
-    SESSION_ID_MAX,
     ErrorBody,
     HealthResponse,
     PairRequest,
@@ -42,9 +43,11 @@ from zeroclaw.gateway.bodies import (
 from zeroclaw.gateway.body_limit import BodyLimit
 from zeroclaw.gateway.errors import (
     InvalidRequest,
+    InvalidSessionId,
     NotFound,
     PairingRefused,
     PluginsDisabled,
+    TooManyMessages,
     install_error_handlers,
 )
 from zeroclaw.gateway.openai_api import (
@@ -57,15 +60,45 @@ from zeroclaw.gateway.openai_api import (
 )
 from zeroclaw.gateway.pairing import PairingCodeError
 from zeroclaw.gateway.plugin_bodies import PluginReloadResult, PluginsStatus
+from zeroclaw.gateway.session_ids import SessionId, session_id_problem
 from zeroclaw.gateway.state import Authenticated, GatewayState, State
 from zeroclaw.gateway.streaming import completion_stream
 from zeroclaw.messages import ChatMessage
 
 SESSION_HEADER = "X-Session-Id"
 
-_ERRORS: dict[int | str, dict[str, object]] = {
-    status: {"model": ErrorBody} for status in (400, 401, 404, 409, 413, 422, 429, 502, 503, 504)
+# What each error status means on this gateway; a route declares the ones it can return,
+# so /openapi.json is a true list (docs/gateway.md#errors has the codes).
+_STATUS_MEANING = {
+    400: "Not JSON (invalid_json), an invalid session id (invalid_session_id), more than "
+    "gateway.max_messages (too_many_messages), or no usable input",
+    401: "Missing or invalid bearer token (invalid_api_key)",
+    403: "Wrong, used or burned pairing code (pairing_refused)",
+    404: "Unknown model, session, or pairing off (model_not_found, not_found)",
+    409: "Plugins are disabled (plugins_disabled)",
+    413: "Body over gateway.max_body_bytes (body_too_large)",
+    422: "Wrong types or fields; each problem is named (invalid_body)",
+    429: "Over gateway.rate_limit_per_minute; see Retry-After (rate_limit_exceeded)",
+    500: "A bug of the gateway (internal_error)",
+    502: "The agent or its provider failed (agent_failed)",
+    503: "A required plugin is quarantined (required_plugin_unavailable), or the memory "
+    "database cannot be used (storage_unavailable)",
+    504: "The turn took longer than gateway.request_timeout_s (request_timeout)",
 }
+
+
+def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    return {
+        status: {"model": ErrorBody, "description": _STATUS_MEANING[status]} for status in statuses
+    }
+
+
+# Every route: the body limit runs before any of them, and a bug answers 500.
+_EVERY_ROUTE = _errors(413, 500)
+# A protected route: the token, then its rate limit.
+_PROTECTED = (401, 429)
+# A turn of the agent: its body, its session, and everything a turn can end with.
+_TURN = (400, *_PROTECTED, 422, 502, 503, 504)
 
 router = APIRouter()
 
@@ -82,8 +115,31 @@ def create_app(state: GatewayState) -> FastAPI:
     app.state.gateway = state
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=state.settings.max_body_bytes)
-    app.include_router(router, responses=_ERRORS)
+    app.include_router(router, responses=_EVERY_ROUTE)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]  # FastAPI's documented hook
     return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's schema without its guess: it adds a 422 of its own shape
+    (HTTPValidationError) to any route with a parameter, even where a bad value is a
+    400 (the session id of /api/sessions/{id}); our routes declare their own."""
+    if app.openapi_schema is None:
+        schema = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+        )
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                guessed = operation["responses"].get("422", {})
+                if "HTTPValidationError" in str(guessed):
+                    del operation["responses"]["422"]
+        for name in ("HTTPValidationError", "ValidationError"):
+            schema.get("components", {}).get("schemas", {}).pop(name, None)
+        app.openapi_schema = schema
+    return app.openapi_schema
 
 
 # -- open endpoints -----------------------------------------------------------------------
@@ -98,7 +154,9 @@ async def health(state: State) -> HealthResponse:
     )
 
 
-@router.post("/pair", response_model=PairResponse, tags=["gateway"])
+@router.post(
+    "/pair", response_model=PairResponse, responses=_errors(400, 403, 404, 422), tags=["gateway"]
+)
 async def pair(body: PairRequest, state: State) -> PairResponse:
     if state.pairing is None:
         raise NotFound("pairing is off (gateway.pairing = false); use a configured token")
@@ -112,12 +170,14 @@ async def pair(body: PairRequest, state: State) -> PairResponse:
 # -- protected endpoints ------------------------------------------------------------------
 
 
-@router.get("/metrics", response_class=Response, tags=["gateway"])
+@router.get("/metrics", response_class=Response, responses=_errors(*_PROTECTED), tags=["gateway"])
 async def metrics(caller: Authenticated, state: State) -> Response:
     return Response(generate_latest(state.metrics), media_type=CONTENT_TYPE_LATEST)
 
 
-@router.post("/webhook", response_model=WebhookResponse, tags=["gateway"])
+@router.post(
+    "/webhook", response_model=WebhookResponse, responses=_errors(*_TURN), tags=["gateway"]
+)
 async def webhook(body: WebhookRequest, caller: Authenticated, state: State) -> Response:
     session_id = body.session_id or _new_session_id("webhook")
     result = await state.turns.answer(
@@ -133,18 +193,20 @@ async def webhook(body: WebhookRequest, caller: Authenticated, state: State) -> 
 @router.post(
     "/v1/chat/completions",
     response_model=ChatCompletion,
-    responses={200: {"content": {"text/event-stream": {}}}},
+    responses={200: {"content": {"text/event-stream": {}}}, **_errors(*_TURN, 404)},
     tags=["openai"],
 )
 async def chat_completions(
     body: ChatCompletionRequest,
     caller: Authenticated,
     state: State,
-    x_session_id: Annotated[str | None, Header(min_length=1, max_length=SESSION_ID_MAX)] = None,
+    x_session_id: Annotated[SessionId | None, Header()] = None,
 ) -> Response:
+    if len(body.messages) > state.settings.max_messages:
+        raise TooManyMessages(len(body.messages), state.settings.max_messages)
     text, seed = _turn_input(body.messages)
     choice = state.models.resolve(body.model)
-    named = x_session_id or body.session_id or body.user
+    named = x_session_id or body.session_id or _user_session(body.user)
     session_id = named or _new_session_id("openai")
     sender = _recipient(caller)
 
@@ -183,27 +245,52 @@ async def chat_completions(
     )
 
 
-@router.get("/v1/models", response_model=ModelList, tags=["openai"])
+@router.get("/v1/models", response_model=ModelList, responses=_errors(*_PROTECTED), tags=["openai"])
 async def models(caller: Authenticated, state: State) -> ModelList:
     return ModelList(data=[ModelCard(id=name, owned_by="zeroclaw") for name in state.models.ids()])
 
 
-@router.get("/api/sessions/{session_id}", response_model=SessionHistory, tags=["gateway"])
-async def session_history(session_id: str, caller: Authenticated, state: State) -> SessionHistory:
+@router.get(
+    # :path: an id with a slash reaches the route, to be refused by the grammar with a 400
+    # rather than be a 404 for a route that seems not to exist.
+    "/api/sessions/{session_id:path}",
+    response_model=SessionHistory,
+    responses=_errors(400, *_PROTECTED, 404, 503),
+    tags=["gateway"],
+)
+async def session_history(session_id: SessionId, caller: Authenticated, state: State) -> Response:
     memory = state.runtime.memory
-    info = memory.get_session(session_id)
-    if info is None:
-        raise NotFound(f"no session {session_id!r} in memory")
-    return SessionHistory.of(info, memory.session_messages(session_id))
+
+    def history() -> bytes:
+        info = memory.get_session(session_id)
+        if info is None:
+            raise NotFound(f"no session {session_id!r} in memory")
+        return (
+            SessionHistory.of(info, memory.session_messages(session_id)).model_dump_json().encode()
+        )
+
+    # A long session is many rows to read and convert: done off the event loop, which
+    # goes on serving everyone else meanwhile.
+    return Response(await asyncio.to_thread(history), media_type="application/json")
 
 
-@router.get("/api/plugins/status", response_model=PluginsStatus, tags=["plugins"])
+@router.get(
+    "/api/plugins/status",
+    response_model=PluginsStatus,
+    responses=_errors(*_PROTECTED),
+    tags=["plugins"],
+)
 async def plugins_status(caller: Authenticated, state: State) -> PluginsStatus:
     reloader = state.runtime.reloader
     return PluginsStatus.disabled() if reloader is None else PluginsStatus.of(reloader.status())
 
 
-@router.post("/api/plugins/reload", response_model=PluginReloadResult, tags=["plugins"])
+@router.post(
+    "/api/plugins/reload",
+    response_model=PluginReloadResult,
+    responses=_errors(*_PROTECTED, 409),
+    tags=["plugins"],
+)
 async def reload_plugins(caller: Authenticated, state: State) -> PluginReloadResult:
     """200 whether the candidate was swapped in or refused: `swapped` and `reason` say."""
     reloader = state.runtime.reloader
@@ -231,6 +318,18 @@ def _turn_input(messages: list[RequestMessage]) -> tuple[str, list[ChatMessage]]
         if m.role in ("user", "assistant") and m.text()
     ]
     return text, seed
+
+
+def _user_session(user: str | None) -> str | None:
+    """`user` as the session id (when no other is given): it must fit the grammar too."""
+    if not user:
+        return None
+    if (problem := session_id_problem(user)) is not None:
+        raise InvalidSessionId(
+            f"user: {problem}. `user` names the session when neither X-Session-Id nor "
+            "session_id is sent: send a valid one of those, or a `user` that fits"
+        )
+    return user
 
 
 def _new_session_id(prefix: str) -> str:

@@ -9,14 +9,14 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from zeroclaw.agent.loop import StopReason, TurnResult
+from zeroclaw.gateway.session_ids import SessionId
 from zeroclaw.memory import SessionInfo, StoredMessage
-
-SESSION_ID_MAX = 200
 
 
 class _Strict(BaseModel):
-    # Our own bodies: a misspelled field is a mistake worth reporting.
-    model_config = ConfigDict(extra="forbid")
+    # Our own bodies: a misspelled field or a value of the wrong JSON type (a "1" for a
+    # number, a "yes" for a boolean) is a mistake worth reporting, never coerced.
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 # -- requests -----------------------------------------------------------------------------
@@ -24,11 +24,8 @@ class _Strict(BaseModel):
 
 class WebhookRequest(_Strict):
     message: str = Field(min_length=1, description="What the user says.")
-    session_id: str | None = Field(
-        None,
-        min_length=1,
-        max_length=SESSION_ID_MAX,
-        description="The conversation to continue; empty: a new one.",
+    session_id: SessionId | None = Field(
+        None, description="The conversation to continue; empty: a new one."
     )
 
 

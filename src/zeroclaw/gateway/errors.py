@@ -3,7 +3,10 @@
 Every error body has one shape (`ErrorBody`, as OpenAI's API sends it, so the `openai`
 SDK shows our message). A body that is not JSON or has wrong types is the client's
 mistake (400 / 422, naming the field); a failing agent or provider is a bad gateway
-(502, with its message); nothing a client sends produces a 500.
+(502, with its message); a memory database that cannot be used (locked, full, damaged)
+is 503 on every route, with the store's own hint, and one warning line in the log rather
+than a traceback: it is the operator's to fix, not a bug. Nothing a client sends
+produces a 500; a bug still answers in the same shape.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from zeroclaw.gateway.bodies import ErrorBody, ErrorDetail
 from zeroclaw.gateway.ratelimit import retry_after_header
+from zeroclaw.gateway.session_ids import ERROR_TYPE as SESSION_ID_ERROR
+from zeroclaw.memory import MemoryStoreError
 
 _LOG = logging.getLogger("zeroclaw.gateway")
 
@@ -68,6 +73,23 @@ class InvalidRequest(GatewayError):
     status, type = 400, "invalid_request_error"
 
 
+class InvalidSessionId(InvalidRequest):
+    """A session id outside the grammar of `session_ids`: it could not be read back."""
+
+    code = "invalid_session_id"
+
+
+class TooManyMessages(InvalidRequest):
+    code = "too_many_messages"
+
+    def __init__(self, count: int, cap: int) -> None:
+        super().__init__(
+            f"messages has {count} entries, over the cap of {cap} per request "
+            "(gateway.max_messages): send only the new messages of a named session (it keeps "
+            "its own history), or raise the cap"
+        )
+
+
 class NotFound(GatewayError):
     status, type, code = 404, "invalid_request_error", "not_found"
 
@@ -105,6 +127,25 @@ class RequiredPluginUnavailable(GatewayError):
         )
 
 
+class StorageUnavailable(GatewayError):
+    """The memory database failed (locked, full, damaged): nothing can be read or stored."""
+
+    status, type, code = 503, "service_unavailable", "storage_unavailable"
+
+    def __init__(self, error: MemoryStoreError) -> None:
+        hint = f"; {error.hint}" if error.hint else "; run `zeroclaw doctor` to check it"
+        super().__init__(f"memory is unavailable: {error.message}{hint}")
+
+
+class InternalError(GatewayError):
+    """A bug of ours: the same body shape as every other error, never a plain-text 500."""
+
+    code = "internal_error"
+
+    def __init__(self) -> None:
+        super().__init__("the gateway failed on this request (a bug); its log has the details")
+
+
 class TurnTimedOut(GatewayError):
     status, type, code = 504, "timeout_error", "request_timeout"
 
@@ -128,6 +169,10 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(GatewayError, _gateway_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(MemoryStoreError, _storage_error)
+    # Starlette hands this one to its outermost middleware, which logs the traceback
+    # after the response is sent.
+    app.add_exception_handler(Exception, _internal_error)
 
 
 async def _gateway_error(request: Request, exc: Exception) -> JSONResponse:
@@ -137,26 +182,67 @@ async def _gateway_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(exc)
 
 
+async def _storage_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, MemoryStoreError)
+    return await _gateway_error(request, StorageUnavailable(exc))
+
+
+async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
+    return error_response(InternalError())
+
+
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    """400 `invalid_json` for a body that is not JSON, 400 `invalid_session_id` for a
+    session id outside the grammar (the one problem), 422 `invalid_body` for the rest."""
     assert isinstance(exc, RequestValidationError)
     errors = exc.errors()
-    malformed = any(error.get("type") == "json_invalid" for error in errors)
-    error = InvalidRequest(validation_message(errors))
-    if not malformed:
-        error.status, error.code = 422, "invalid_body"
-    else:
+    message = validation_message(errors)
+    kinds = {error.get("type") for error in errors}
+    if "json_invalid" in kinds:
+        error = InvalidRequest(message)
         error.code = "invalid_json"
+    elif kinds == {SESSION_ID_ERROR}:
+        error = InvalidSessionId(message)
+    else:
+        error = InvalidRequest(message)
+        error.status, error.code = 422, "invalid_body"
     return error_response(error)
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if (unparsable := _unparsable_body(exc)) is not None:
+        return error_response(unparsable)
     error = GatewayError(_http_message(request, exc), headers=exc.headers)
     error.status = exc.status_code
     error.type = "invalid_request_error" if exc.status_code < 500 else "server_error"
     if exc.status_code == 404:
         error.code = "not_found"
     return error_response(error)
+
+
+def _unparsable_body(exc: StarletteHTTPException) -> InvalidRequest | None:
+    """FastAPI reports a body that `json.loads` fails on other than with a syntax error
+    (bytes that are not UTF-8, nesting deeper than the parser's recursion) as a bare
+    "There was an error parsing the body"; the reason is the exception's cause."""
+    cause = exc.__cause__
+    if exc.status_code != 400 or cause is None:
+        return None
+    if isinstance(cause, UnicodeDecodeError):
+        reason = (
+            f"it is not UTF-8 text (byte 0x{cause.object[cause.start]:02x} at position "
+            f"{cause.start}); send the JSON encoded as UTF-8"
+        )
+    elif isinstance(cause, RecursionError):
+        reason = (
+            "its arrays and objects are nested too deeply to parse; "
+            "send a flatter structure (a few levels are all any field needs)"
+        )
+    else:
+        reason = f"{type(cause).__name__}: {cause}"
+    error = InvalidRequest(f"the body is not valid JSON: {reason}")
+    error.code = "invalid_json"
+    return error
 
 
 def _http_message(request: Request, exc: StarletteHTTPException) -> str:
@@ -183,10 +269,16 @@ def validation_message(errors: Sequence[Any]) -> str:
             continue
         where = _field_path(error.get("loc", ()))
         lines.append(f"{where}: {error.get('msg', 'invalid value')}")
-    return "invalid request body: " + "; ".join(lines)
+    in_body = all(error.get("loc", ("body",))[:1] == ("body",) for error in errors)
+    return ("invalid request body: " if in_body else "invalid request: ") + "; ".join(lines)
 
 
 def _field_path(loc: Sequence[Any]) -> str:
+    if len(loc) == 2 and loc[0] == "header":
+        # Starlette lowercases header names; the docs spell them X-Session-Id.
+        return "-".join(word.capitalize() for word in str(loc[1]).split("-")) + " (header)"
+    if len(loc) == 2 and loc[0] in ("path", "query"):
+        return f"{loc[1]} ({loc[0]})"
     parts = list(loc[1:]) if loc and loc[0] == "body" else list(loc)
     if not parts:
         return "body"

@@ -3,7 +3,8 @@
 Requests accept (and ignore) the many optional parameters OpenAI clients send
 (temperature, tools, ...): the agent has its own prompt, tools and limits. What it needs
 is typed and checked here, once: the model name, the messages, `stream`, and the session
-(`user`, or our `session_id` extension).
+(`user`, or our `session_id` extension). What is typed is strict: a flag is a JSON
+boolean, not "yes", "on", "1" or 1, which lax parsing would have read as true.
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ from pydantic import (
     ConfigDict,
     Field,
     SerializerFunctionWrapHandler,
+    StrictBool,
     field_validator,
     model_serializer,
 )
 
 from zeroclaw.agent.loop import StopReason, TurnResult
+from zeroclaw.gateway.session_ids import SessionId
 from zeroclaw.messages import Usage
 
 DEFAULT_MODEL = "zeroclaw"
@@ -88,7 +91,7 @@ class RequestMessage(_Lenient):
 
 
 class StreamOptions(_Lenient):
-    include_usage: bool = False
+    include_usage: StrictBool = False
 
 
 class ChatCompletionRequest(_Lenient):
@@ -102,14 +105,17 @@ class ChatCompletionRequest(_Lenient):
         description="The last user message is the turn's input; earlier ones seed a session "
         "that has no history yet.",
     )
-    stream: bool = False
+    # Strict: "yes", "1" or 1 is a client's mistake worth a 422, not a stream.
+    stream: StrictBool = False
     stream_options: StreamOptions | None = None
-    user: str | None = Field(None, description="Used as the session id when none is given.")
+    user: str | None = Field(
+        None,
+        description="Used as the session id when none is given; it must then be one "
+        "(see session_id).",
+    )
 
     _user_is_unicode = field_validator("user")(unicode_text)
-    session_id: str | None = Field(
-        None, min_length=1, max_length=200, description="The session (X-Session-Id wins)."
-    )
+    session_id: SessionId | None = Field(None, description="The session (X-Session-Id wins).")
 
 
 class CompletionUsage(BaseModel):

@@ -49,6 +49,13 @@ class GatewaySettings(Section):
     max_body_bytes: int = Field(
         1_048_576, ge=1024, description="Largest request body accepted; larger gets 413."
     )
+    max_messages: int = Field(
+        2000,
+        ge=1,
+        description="Messages one chat completion request may carry; more gets 400 "
+        "(too_many_messages). A named session keeps its own history, so a client needs to "
+        "send only what is new.",
+    )
     rate_limit_per_minute: int = Field(
         120,
         ge=0,

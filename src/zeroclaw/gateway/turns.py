@@ -2,7 +2,8 @@
 
 The routes hand a message here and get a `TurnResult` back, or a `GatewayError` that
 already says which status it is (504 past `request_timeout_s`, 502 when the agent or its
-provider failed, 503 while a required plugin is quarantined).
+provider failed, 503 while a required plugin is quarantined or when the memory database
+cannot be used).
 
 Sessions. The first turn this process runs for a session starts it (on_session_start).
 A session the client named lives on: `end_sessions` ends those when the gateway stops.
@@ -19,9 +20,15 @@ from collections.abc import Sequence
 from zeroclaw.agent import AgentRuntime, TurnResult
 from zeroclaw.agent.loop import OnText
 from zeroclaw.errors import ZeroClawError
-from zeroclaw.gateway.errors import AgentFailed, RequiredPluginUnavailable, TurnTimedOut
+from zeroclaw.gateway.errors import (
+    AgentFailed,
+    RequiredPluginUnavailable,
+    StorageUnavailable,
+    TurnTimedOut,
+)
 from zeroclaw.gateway.model_choice import ModelChoice
 from zeroclaw.gateway.sessions import SessionLocks
+from zeroclaw.memory import MemoryStoreError
 from zeroclaw.messages import ChatMessage
 
 CHANNEL = "gateway"
@@ -61,7 +68,9 @@ class GatewayTurns:
             async with deadline, self._locks.hold(session_id):
                 self._start(session_id)
                 if seed:
-                    self._seed(session_id, seed)
+                    # Up to gateway.max_messages rows: written off the event loop, in one
+                    # transaction, while the loop serves everyone else.
+                    await asyncio.to_thread(self._seed, session_id, seed)
                 try:
                     return await self._runtime.agent.turn(
                         session_id,
@@ -79,6 +88,8 @@ class GatewayTurns:
             if deadline.expired():
                 raise TurnTimedOut(self._timeout_s) from None
             raise _failed(error) from error
+        except MemoryStoreError as error:
+            raise StorageUnavailable(error) from error
         except ZeroClawError as error:
             raise AgentFailed(error.message) from error
         except Exception as error:
@@ -125,8 +136,7 @@ class GatewayTurns:
         if info is not None and info.message_count > 0:
             return
         memory.ensure_session(session_id, channel=CHANNEL)
-        for message in seed:
-            memory.append_message(session_id, message)
+        memory.append_messages(session_id, seed)
 
 
 def _failed(error: BaseException) -> AgentFailed:

@@ -15,7 +15,7 @@ import contextlib
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -156,33 +156,45 @@ class MemoryStore:
 
     def append_message(self, session_id: str, message: ChatMessage) -> int:
         """Store `message` at the end of the session; return its row id."""
+        with self._transaction() as conn:
+            return self._insert_message(conn, session_id, message, _now())
+
+    def append_messages(self, session_id: str, messages: Sequence[ChatMessage]) -> None:
+        """Store `messages` at the end of the session, all of them or none: one transaction,
+        so a long conversation costs one commit, not one per message."""
         now = _now()
         with self._transaction() as conn:
-            try:
-                cursor = conn.execute(
-                    "INSERT INTO messages"
-                    " (session_id, role, content, tool_calls, tool_call_id, name, created_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        session_id,
-                        message.role,
-                        valid_text(message.content),
-                        _tool_calls_json(message.tool_calls),
-                        _valid(message.tool_call_id),
-                        _valid(message.name),
-                        now,
-                    ),
-                )
-            except sqlite3.IntegrityError as exc:
-                raise _unknown_session(session_id) from exc
-            conn.execute("UPDATE sessions SET updated_at = ? WHERE id = ?", (now, session_id))
-            if message.role == "user" and message.content.strip():
-                # The first thing the user said names the session in lists.
-                conn.execute(
-                    "UPDATE sessions SET title = ? WHERE id = ? AND title IS NULL",
-                    (_title_of(message.content), session_id),
-                )
-            return cast(int, cursor.lastrowid)
+            for message in messages:
+                self._insert_message(conn, session_id, message, now)
+
+    def _insert_message(
+        self, conn: sqlite3.Connection, session_id: str, message: ChatMessage, now: str
+    ) -> int:
+        try:
+            cursor = conn.execute(
+                "INSERT INTO messages"
+                " (session_id, role, content, tool_calls, tool_call_id, name, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    session_id,
+                    message.role,
+                    valid_text(message.content),
+                    _tool_calls_json(message.tool_calls),
+                    _valid(message.tool_call_id),
+                    _valid(message.name),
+                    now,
+                ),
+            )
+        except sqlite3.IntegrityError as exc:
+            raise _unknown_session(session_id) from exc
+        conn.execute("UPDATE sessions SET updated_at = ? WHERE id = ?", (now, session_id))
+        if message.role == "user" and message.content.strip():
+            # The first thing the user said names the session in lists.
+            conn.execute(
+                "UPDATE sessions SET title = ? WHERE id = ? AND title IS NULL",
+                (_title_of(message.content), session_id),
+            )
+        return cast(int, cursor.lastrowid)
 
     def load_history(self, session_id: str, limit: int) -> list[StoredMessage]:
         """The `limit` most recent messages not yet compacted, oldest first."""
