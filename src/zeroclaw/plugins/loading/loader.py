@@ -48,7 +48,7 @@ from zeroclaw.plugins.contract.abi import (
     WitPackage,
     check_exports,
     check_wit_package,
-    expected_exports,
+    exported_interface,
     import_names,
 )
 from zeroclaw.plugins.contract.grants import Grants, grants_for_plugin
@@ -203,7 +203,7 @@ def load_plugin(directory: Path, context: LoadContext) -> LoadedPlugin:
         check_exports(component_type, engine.engine, package, plugin=manifest.name)
         imports = tuple(import_names(component_type, engine.engine))
         check_imports(imports, grants)
-    interface = next(iter(expected_exports()[str(package)]))
+    interface = exported_interface(package)
     override = context.config.overrides.get(manifest.name) or PluginOverride()
     deadline = CallDeadline()
     limits = resolved.limits
