@@ -162,7 +162,8 @@ def test_missing_manifest_and_bad_toml(tmp_path: Path) -> None:
 
 def test_manifest_limits_have_the_config_keys() -> None:
     # provider_timeout_ms is the host's ceiling for a kind; a manifest tightens timeout_ms.
-    host_keys = set(PluginLimits.model_fields) - {"provider_timeout_ms"}
+    # max_answer_bytes is the host's own guard against a plugin's answers: not the plugin's.
+    host_keys = set(PluginLimits.model_fields) - {"provider_timeout_ms", "max_answer_bytes"}
     assert set(ManifestLimits.model_fields) == host_keys
 
 
