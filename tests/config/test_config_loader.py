@@ -278,3 +278,41 @@ def test_a_timeout_override_may_reach_the_provider_ceiling() -> None:
         "expected at most 60000 (an override may only tighten plugins.limits.provider_timeout_ms)"
         in _errors(too_long)
     )
+
+
+# --- hostile files: a ConfigError naming the file, never a parser's exception --------------
+
+
+def test_deep_nesting_is_a_config_error_naming_the_file() -> None:
+    text = "[tools]\nallowed = " + "[" * 100_000 + "]" * 100_000
+
+    message = _errors(text)
+
+    assert message == (f"{SOURCE} nests arrays or inline tables more than 32 levels deep (line 2)")
+
+
+def test_a_long_dotted_key_is_refused_before_parsing() -> None:
+    assert "has a dotted key of more than 32 parts (line 1)" in _errors("a" + ".a" * 50_000 + "=1")
+
+
+def test_an_oversized_config_file_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('data_dir = "x"\n' + "# padding\n" * 200_000)
+
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+
+    size = path.stat().st_size
+    assert caught.value.message == (
+        f"config file {path} is {size:,} bytes; at most 1,048,576 bytes (1 MiB) are read"
+    )
+    assert caught.value.hint == "this file holds settings only: move large data out of it"
+
+
+def test_an_endless_device_as_config_stops_at_the_cap() -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(Path("/dev/zero"))  # stat says 0 bytes; the read stops at the cap
+
+    assert caught.value.message == (
+        "config file /dev/zero is larger than the limit; at most 1,048,576 bytes (1 MiB) are read"
+    )

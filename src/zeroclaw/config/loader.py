@@ -4,6 +4,10 @@ Where the file is: `--config PATH`, else `$ZEROCLAW_CONFIG`, else the platform's
 dir (`zeroclaw config path` prints it). A missing default file means "all defaults"; a
 missing file that was asked for by name is an error. Relative paths inside the file are
 taken relative to the file's own directory.
+
+The file is read with the limits of `bounded_toml`: at most `MAX_CONFIG_BYTES` (checked
+before reading), tables and arrays at most 32 levels deep; past either, a `ConfigError`
+naming the file, never a parser's own exception.
 """
 
 from __future__ import annotations
@@ -17,12 +21,15 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from zeroclaw.config.bounded_toml import TomlLimitError, loads_bounded, read_capped_text
 from zeroclaw.config.models import Config, default_config_path
 from zeroclaw.config.schema import section_at
 from zeroclaw.config.toml_writer import format_key, format_value
 from zeroclaw.errors import ZeroClawError
 
 CONFIG_ENV = "ZEROCLAW_CONFIG"
+# Fifty times the size of a config that sets every key; reading more is never needed.
+MAX_CONFIG_BYTES = 1024 * 1024
 
 
 class ConfigError(ZeroClawError):
@@ -53,7 +60,9 @@ def load_config(explicit: Path | None = None) -> Config:
 
 def read_config_text(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        return read_capped_text(path, MAX_CONFIG_BYTES)
+    except TomlLimitError as exc:
+        raise ConfigError(f"config file {path} {exc.problem}", hint=exc.hint) from None
     except UnicodeDecodeError:
         raise ConfigError(
             f"{path} is not UTF-8 text", hint="a config file is TOML, saved as UTF-8"
@@ -67,11 +76,13 @@ def read_config_text(path: Path) -> str:
 
 def parse_config(text: str, *, source: Path) -> Config:
     try:
-        data = tomllib.loads(text)
+        data = loads_bounded(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(
             f"{source} is not valid TOML: {exc}", hint="fix the syntax at the line shown"
         ) from None
+    except TomlLimitError as exc:
+        raise ConfigError(f"{source} {exc.problem}", hint=exc.hint) from None
     try:
         # Strict: TOML values carry their type, so "8" or true where a number belongs is a
         # mistake to report, not a value to convert.

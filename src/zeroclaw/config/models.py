@@ -255,6 +255,13 @@ class PluginLimits(Section):
         description="Optional instruction budget per call (slower; empty: off).",
         examples=[50_000_000],
     )
+    max_answer_bytes: int = Field(
+        1_048_576,
+        ge=1024,
+        le=64 * 1_048_576,
+        description="A provider plugin's answer text beyond this is cut, with a marker (as "
+        "tool output is); a tool call's arguments beyond it fail the call.",
+    )
 
 
 class PluginLimitsOverride(Section):

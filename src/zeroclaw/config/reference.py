@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from zeroclaw.config.loader import ConfigError, parse_config
+from zeroclaw.config.bounded_toml import MAX_TOML_DEPTH
+from zeroclaw.config.loader import MAX_CONFIG_BYTES, ConfigError, parse_config
 from zeroclaw.config.models import LLMConfig, PluginLimits
 from zeroclaw.config.schema import KeySchema, SectionSchema, sections
 from zeroclaw.config.toml_writer import dumps, format_dotted, format_value
@@ -137,6 +138,11 @@ A file that is not valid TOML names the line and column:
 
 Values are checked strictly: `"8"` is not an integer and `true` is not a number.
 
+The file may be at most {max_config}, checked before it is read, and may nest
+tables and arrays at most {max_depth} levels deep (arrays, inline tables and the parts of a
+dotted key all count); past either limit the command stops with one line naming the file
+and the limit, before the TOML parser runs.
+
 ## Keys
 """
 
@@ -150,6 +156,8 @@ def render_reference() -> str:
         bad_example=_BAD_EXAMPLE.strip(),
         bad_errors=_bad_errors(),
         syntax_error=_SYNTAX_ERROR,
+        max_config=f"{MAX_CONFIG_BYTES // (1024 * 1024)} MiB ({MAX_CONFIG_BYTES:,} bytes)",
+        max_depth=MAX_TOML_DEPTH,
     )
     return intro + "".join(_section(section) for section in sections())
 

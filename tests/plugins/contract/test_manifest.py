@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from zeroclaw.config.models import PluginLimits, PluginLimitsOverride, PluginOverride, PluginsConfig
 from zeroclaw.plugins.contract.capabilities import Capability, CapabilityKind
-from zeroclaw.plugins.contract.manifest import ManifestLimits, effective_limits, load_manifest
+from zeroclaw.plugins.contract.manifest import (
+    MAX_MANIFEST_BYTES,
+    ManifestLimits,
+    effective_limits,
+    load_manifest,
+)
 from zeroclaw.plugins.errors import ManifestError
 
 GOOD = """
@@ -156,7 +162,8 @@ def test_missing_manifest_and_bad_toml(tmp_path: Path) -> None:
 
 def test_manifest_limits_have_the_config_keys() -> None:
     # provider_timeout_ms is the host's ceiling for a kind; a manifest tightens timeout_ms.
-    host_keys = set(PluginLimits.model_fields) - {"provider_timeout_ms"}
+    # max_answer_bytes is the host's own guard against a plugin's answers: not the plugin's.
+    host_keys = set(PluginLimits.model_fields) - {"provider_timeout_ms", "max_answer_bytes"}
     assert set(ManifestLimits.model_fields) == host_keys
 
 
@@ -242,3 +249,59 @@ def test_a_missing_dir_a_file_and_non_utf8_are_each_named(tmp_path: Path) -> Non
     with pytest.raises(ManifestError, match="is not UTF-8 text") as caught:
         load_manifest(plugin)
     assert caught.value.hint == "save plugin.toml as UTF-8"
+
+
+# -- hostile files: every failure is a ManifestError naming the file --------------------------
+
+
+KEY_OF_20_PARTS = ".".join(["k"] * 20)
+
+
+@pytest.mark.parametrize(
+    ("nesting", "said"),
+    [
+        ("a = " + "[" * 30_000 + "]" * 30_000, "nests arrays or inline tables more than 32"),
+        ("a = " + "{b = " * 1000 + "1" + "}" * 1000, "nests arrays or inline tables more than 32"),
+        ("a" + ".a" * 20_000 + " = 1", "has a dotted key of more than 32 parts"),
+        ("[a" + ".a" * 20_000 + "]", "has a dotted key of more than 32 parts"),
+        # keys of 20 parts in 3 inline tables: only the parsed data shows the depth (61)
+        ("a = " + f"{{{KEY_OF_20_PARTS} = " * 3 + "1" + "}" * 3, "more than 32 levels"),
+    ],
+)
+def test_deep_nesting_is_refused_before_the_parser_recurses(
+    tmp_path: Path, nesting: str, said: str
+) -> None:
+    message = manifest_error(tmp_path, GOOD + "\n" + nesting + "\n")
+
+    path = tmp_path / "p" / "plugin.toml"
+    assert message.startswith(f"{path} ")
+    assert said in message
+
+
+def test_nesting_inside_strings_and_comments_is_not_counted(tmp_path: Path) -> None:
+    deep = "[" * 100 + "]" * 100
+    text = GOOD.replace(
+        "[config]", f"# {deep}\n[config]\nliteral = '{deep}'\nmulti = '''\n{deep}'''"
+    )
+
+    manifest = load_manifest(write_plugin(tmp_path / "p", text))
+
+    assert manifest.config["literal"] == deep
+
+
+def test_an_oversized_manifest_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    text = GOOD + f'\n[tools]\nnote = "{"x" * MAX_MANIFEST_BYTES}"\n'
+
+    message = manifest_error(tmp_path, text)
+
+    size = len(text.encode())
+    assert f"plugin.toml is {size:,} bytes; at most 65,536 bytes (64 KiB) are read" in message
+
+
+def test_a_manifest_that_is_not_a_regular_file_is_refused(tmp_path: Path) -> None:
+    plugin = tmp_path / "p"
+    plugin.mkdir()
+    os.mkfifo(plugin / "plugin.toml")  # reading a pipe nobody writes to would block forever
+
+    with pytest.raises(ManifestError, match=r"plugin\.toml is not a regular file"):
+        load_manifest(plugin)

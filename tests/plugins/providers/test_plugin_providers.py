@@ -120,6 +120,50 @@ async def test_a_trapping_provider_plugin_is_a_provider_error_not_a_crash(
     assert "plugin 'trapping' trapped in chat" in caught.value.message
 
 
+async def test_an_answer_over_the_cap_is_cut_with_the_tool_output_marker(
+    make_provider_plugin: MakeProviderPlugin,
+    registry: PluginRegistry,
+    config: Config,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    make_provider_plugin("huge", "provider_huge")
+    provider = registry.load(config.plugins).provider("huge")
+    assert provider is not None
+    cap = config.plugins.limits.max_answer_bytes
+
+    response = await provider.chat(request("text"))
+
+    assert response.text is not None
+    assert response.text.startswith("a" * 1000)
+    assert response.text.endswith(
+        f"[... truncated: showing {cap} of 2000000 bytes] (plugins.limits.max_answer_bytes)"
+    )
+    assert len(response.text.encode()) < cap + 100
+    assert "plugin 'huge' answered 2,000,000 bytes of text; cut to 1,048,576" in caplog.text
+
+
+async def test_tool_call_arguments_over_the_cap_fail_the_call_naming_size_and_cap(
+    make_provider_plugin: MakeProviderPlugin, registry: PluginRegistry, config: Config
+) -> None:
+    make_provider_plugin("huge", "provider_huge")
+    snapshot = registry.load(config.plugins)
+    provider = snapshot.provider("huge")
+    assert provider is not None
+
+    with pytest.raises(ProviderError) as caught:
+        await provider.chat(request("tools"))
+
+    assert caught.value.retryable is False
+    assert (
+        "plugin 'huge' returned an unusable result in chat: the arguments of tool call 'echo' "
+        "are 2,000,000 bytes, over the cap of 1,048,576 bytes "
+        "(plugins.limits.max_answer_bytes)"
+    ) in caught.value.message
+    assert "raise plugins.limits.max_answer_bytes" in (caught.value.hint or "")
+    plugin = snapshot.plugins["huge"]
+    assert plugin.calls.breaker_status().consecutive_failures == 1  # counted against it
+
+
 # -- resolving names ------------------------------------------------------------------------
 
 

@@ -175,6 +175,42 @@ async def test_a_tool_with_an_invalid_schema_fails_to_load(
     assert "echo" in names  # the other plugin still loaded
 
 
+@pytest.mark.parametrize(
+    ("fixture", "tool", "field", "size", "cap"),
+    [
+        ("tool_wordy", "wordy", "description", 100_000, 16_384),
+        ("tool_schemy", "schemy", "parameters-schema", 100_017, 65_536),
+    ],
+)
+async def test_a_tool_spec_over_its_cap_fails_the_load_naming_tool_size_and_cap(
+    make_tool_plugin: MakeToolPlugin,
+    config: Config,
+    fixture: str,
+    tool: str,
+    field: str,
+    size: int,
+    cap: int,
+) -> None:
+    make_tool_plugin("heavy", fixture)
+    make_tool_plugin("echoer", "tool_echo")
+
+    async with runtime_for(config) as runtime:
+        snapshot = runtime.plugins.current()  # type: ignore[union-attr]
+        names = runtime.live_tools().names()
+
+    status = snapshot.status("heavy")
+    assert status is not None
+    assert isinstance(status.error, DescribeError)
+    assert (
+        f"plugin 'heavy': the {field} of tool {tool!r} is {size:,} bytes, over the cap of "
+        f"{cap:,} bytes"
+    ) in status.error.message
+    assert status.error.hint is not None
+    assert f"shorten the {field}" in status.error.hint
+    assert tool not in names
+    assert "echo" in names
+
+
 # -- mutating -----------------------------------------------------------------------------
 
 

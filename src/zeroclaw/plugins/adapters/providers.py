@@ -20,6 +20,13 @@ provider like any other:
     a trap, a memory overrun, an unusable result,
     a quarantined plugin, a host error                not retried; the next fallback
 
+The answer is capped by `plugins.limits.max_answer_bytes` (1 MiB by default), the way
+tool output is capped by the tool registry: text beyond it is cut, with the same marker
+(`truncation.py`) and a warning naming the plugin, so the user still gets the head of a
+runaway answer instead of a terminal rendering megabytes. A tool call's arguments cannot
+be cut (half a JSON object is not JSON): arguments beyond the cap fail the call as
+`PluginBadResult`, naming the plugin, the size and the cap, and count against the plugin.
+
 An empty model in the request (a fallback asked without a model of its own) becomes the
 plugin's `default-model`. Tools are sent only when the plugin said it supports them
 (`supports-tools`); otherwise the model is asked without them.
@@ -32,12 +39,13 @@ This module imports wasmtime (through the loader); import it only when plugins a
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from zeroclaw.messages import ToolCall, ToolSpec, Usage
-from zeroclaw.plugins.errors import PluginBusy, PluginCallError, PluginTimeout
+from zeroclaw.plugins.errors import PluginBadResult, PluginBusy, PluginCallError, PluginTimeout
 from zeroclaw.plugins.loading.loader import LoadedPlugin, PluginProviderInfo, PluginStatus
 from zeroclaw.plugins.wasm.conversion import LiftError, Variant
 from zeroclaw.providers.base import (
@@ -48,8 +56,12 @@ from zeroclaw.providers.base import (
     stream_whole,
 )
 from zeroclaw.providers.factory import PLUGIN_PREFIX, UnknownProviderError
+from zeroclaw.tools.truncation import truncate_utf8
+
+_LOG = logging.getLogger("zeroclaw.plugins")
 
 PROVIDERS_PACKAGE = "zeroclaw:providers"
+ANSWER_CAP_KEY = "plugins.limits.max_answer_bytes"
 _JSON = json.JSONEncoder(ensure_ascii=False)
 
 # provider-error case -> (retryable, what it means for the user)
@@ -83,7 +95,7 @@ class PluginProvider:
     async def chat(self, request: ChatRequest) -> ChatResponse:
         try:
             answer = await self.plugin.calls.call_async(
-                "chat", (self._request(request),), _response
+                "chat", (self._request(request),), self._response
             )
         except PluginCallError as error:
             raise ProviderError(
@@ -121,6 +133,75 @@ class PluginProvider:
             },
         }
 
+    # -- the answer (runs on the plugin's worker thread: a LiftError or PluginBadResult
+    # fails the call and counts against the plugin) ---------------------------------------
+
+    def _response(self, value: Any) -> ChatResponse | _Refused:
+        if not isinstance(value, Variant) or value.tag not in ("ok", "err"):
+            raise LiftError(f"expected result<chat-response, provider-error>, got {value!r}")
+        if value.tag == "err":
+            error = value.payload
+            if not isinstance(error, Variant) or error.tag not in _CASES:
+                raise LiftError(f"expected a provider-error variant, got {error!r}")
+            return _Refused(error.tag, str(error.payload))
+        answer = value.payload
+        if not isinstance(answer, dict):
+            raise LiftError(f"expected a chat-response record, got {answer!r}")
+        calls = self._tool_calls(answer["tool_calls"])
+        usage = answer["usage"]
+        return ChatResponse(
+            text=self._capped_text(answer["text"]),
+            tool_calls=calls,
+            usage=Usage(usage["input_tokens"], usage["output_tokens"]) if usage else Usage(),
+            model=answer["model"] or "",
+            finish_reason="tool_calls" if calls else "stop",
+        )
+
+    def _capped_text(self, text: str | None) -> str | None:
+        cap = self.plugin.limits.max_answer_bytes
+        if text is None or len(text) * 4 <= cap:  # at most 4 bytes a character: fits
+            return text
+        size = len(text.encode("utf-8", "surrogatepass"))
+        if size <= cap:
+            return text
+        _LOG.warning(
+            "plugin %r answered %s bytes of text; cut to %s (%s)",
+            self.plugin.name,
+            f"{size:,}",
+            f"{cap:,}",
+            ANSWER_CAP_KEY,
+        )
+        return truncate_utf8(text, cap) + f" ({ANSWER_CAP_KEY})"
+
+    def _tool_calls(self, calls: Sequence[dict[str, Any]]) -> tuple[ToolCall, ...]:
+        parsed = []
+        cap = self.plugin.limits.max_answer_bytes
+        for index, call in enumerate(calls):
+            name = call["name"]
+            if not isinstance(name, str) or not name:
+                raise LiftError(f"tool call {index} has no tool name")
+            text = call["arguments"] or "{}"
+            size = len(text.encode("utf-8", "surrogatepass"))
+            if size > cap:
+                raise PluginBadResult(
+                    self.plugin.name,
+                    "chat",
+                    f"the arguments of tool call {name!r} are {size:,} bytes, over the cap of "
+                    f"{cap:,} bytes ({ANSWER_CAP_KEY})",
+                    hint=f"raise {ANSWER_CAP_KEY} if such arguments are expected; otherwise "
+                    "the plugin (or its model) is sending garbage",
+                )
+            try:
+                arguments = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise LiftError(
+                    f"the arguments of tool call {name!r} are not JSON: {exc}"
+                ) from None
+            if not isinstance(arguments, dict):
+                raise LiftError(f"the arguments of tool call {name!r} are not a JSON object")
+            parsed.append(ToolCall(call["id"] or f"call_{index}", name, arguments))
+        return tuple(parsed)
+
 
 def _tool_spec(spec: ToolSpec) -> dict[str, str]:
     return {
@@ -137,48 +218,6 @@ def _hint(plugin: str, case: str) -> str | None:
             f"in plugins.overrides.{plugin}.secrets"
         )
     return None
-
-
-# -- the answer (runs on the plugin's worker thread: a LiftError fails the call as
-# PluginBadResult and counts against the plugin) ------------------------------------------
-
-
-def _response(value: Any) -> ChatResponse | _Refused:
-    if not isinstance(value, Variant) or value.tag not in ("ok", "err"):
-        raise LiftError(f"expected result<chat-response, provider-error>, got {value!r}")
-    if value.tag == "err":
-        error = value.payload
-        if not isinstance(error, Variant) or error.tag not in _CASES:
-            raise LiftError(f"expected a provider-error variant, got {error!r}")
-        return _Refused(error.tag, str(error.payload))
-    answer = value.payload
-    if not isinstance(answer, dict):
-        raise LiftError(f"expected a chat-response record, got {answer!r}")
-    calls = _tool_calls(answer["tool_calls"])
-    usage = answer["usage"]
-    return ChatResponse(
-        text=answer["text"],
-        tool_calls=calls,
-        usage=Usage(usage["input_tokens"], usage["output_tokens"]) if usage else Usage(),
-        model=answer["model"] or "",
-        finish_reason="tool_calls" if calls else "stop",
-    )
-
-
-def _tool_calls(calls: Sequence[dict[str, Any]]) -> tuple[ToolCall, ...]:
-    parsed = []
-    for index, call in enumerate(calls):
-        name = call["name"]
-        if not isinstance(name, str) or not name:
-            raise LiftError(f"tool call {index} has no tool name")
-        try:
-            arguments = json.loads(call["arguments"] or "{}")
-        except json.JSONDecodeError as exc:
-            raise LiftError(f"the arguments of tool call {name!r} are not JSON: {exc}") from None
-        if not isinstance(arguments, dict):
-            raise LiftError(f"the arguments of tool call {name!r} are not a JSON object")
-        parsed.append(ToolCall(call["id"] or f"call_{index}", name, arguments))
-    return tuple(parsed)
 
 
 # -- resolving a name -------------------------------------------------------------------------

@@ -56,7 +56,12 @@ from pathlib import Path
 from zeroclaw.plugins.contract.abi import WORLD_EXPORT, WitPackage, check_wit_package
 from zeroclaw.plugins.contract.grants import grant_capabilities
 from zeroclaw.plugins.contract.imports import check_imports
-from zeroclaw.plugins.contract.manifest import MANIFEST_FILE, PluginManifest, parse_manifest
+from zeroclaw.plugins.contract.manifest import (
+    MANIFEST_FILE,
+    PluginManifest,
+    parse_manifest,
+    read_manifest_text,
+)
 from zeroclaw.plugins.errors import ImportNotGrantedError, ManifestError, PluginError
 
 # Bump when a change here changes what a build produces, so old build records go stale.
@@ -404,15 +409,9 @@ def is_up_to_date(component: Path, key: str) -> bool:
 def read_manifest(directory: Path) -> PluginManifest:
     """plugin.toml, validated, without requiring the component to exist yet."""
     path = directory / MANIFEST_FILE
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ManifestError(
-            f"{directory} has no {MANIFEST_FILE}",
-            hint="a plugin directory holds plugin.toml beside its source",
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ManifestError(f"cannot read {path}: {exc}") from None
+    text = read_manifest_text(
+        path, missing_hint="a plugin directory holds plugin.toml beside its source"
+    )
     manifest = parse_manifest(text, source=path)
     check_wit_package(manifest.wit_package)
     return manifest

@@ -3,7 +3,10 @@
 A manifest declares `wit_package = "zeroclaw:hooks@1.0.0"`. The host supports each of
 `zeroclaw:hooks`, `zeroclaw:tools` and `zeroclaw:providers` at one version (`SUPPORTED`):
 a plugin built for the same major version and an equal or older minor loads; another major,
-a newer minor, an unknown package or a malformed string is refused.
+a newer minor, an unknown package or a malformed string is refused. Any patch loads: a
+patch release changes no contract, so the host's table for 1.0.x serves `@1.0.9` as well
+as `@1.0.0` (`export_table`); only the export names differ, since they carry the version
+the component was built for (`zeroclaw:hooks/handler@1.0.9`).
 
 The component's real exports must then match that package's world: the export names and the
 type of every function, read from the compiled component without instantiating it. The
@@ -139,6 +142,35 @@ def expected_exports() -> dict[str, ExportSignatures]:
     return data
 
 
+def export_table(declared: WitPackage) -> ExportSignatures | None:
+    """What a component declared as `declared` must export: the host's table of the same
+    package, major and minor (whatever its patch), with the exported instances named at
+    the declared version. None when the host has no table for that major.minor."""
+    for key, table in expected_exports().items():
+        host = parse_wit_package(key)
+        if (host.id, host.major, host.minor) != (declared.id, declared.major, declared.minor):
+            continue
+        return {_at_version(name, declared): functions for name, functions in table.items()}
+    return None
+
+
+def _at_version(export: str, package: WitPackage) -> str:
+    """`zeroclaw:hooks/handler@1.0.0` -> `zeroclaw:hooks/handler@1.0.9` for package @1.0.9."""
+    base, at, _ = export.partition("@")
+    if not at or not base.startswith(package.id + "/"):
+        return export
+    return f"{base}@{package.version}"
+
+
+def exported_interface(declared: WitPackage) -> str:
+    """The instance a supported package's component exports (`zeroclaw:hooks/handler@1.0.9`),
+    whose functions the host calls."""
+    table = export_table(declared)
+    if table is None:
+        raise AbiError(f"the host has no export table for {declared}")
+    return next(iter(table))
+
+
 def describe_type(ty: ValType) -> str:
     """A WIT-like text of a value type that two equal types always render the same."""
     from wasmtime import component as c
@@ -221,7 +253,7 @@ def check_exports(
     guess = _looks_built_for(found)
     hint = (
         f'it looks built for {guess}: set wit_package = "{guess}" in plugin.toml'
-        if guess is not None and guess != str(declared)
+        if guess is not None and parse_wit_package(guess).id != declared.id
         else f"build the plugin for the world {declared.id}/{declared.name}@{declared.version}"
     )
     raise ExportMismatchError(
@@ -233,7 +265,7 @@ def check_exports(
 
 def export_problems(found: ExportSignatures, declared: WitPackage) -> list[str]:
     """Each difference between a component's described exports and the declared world."""
-    expected = expected_exports().get(str(declared))
+    expected = export_table(declared)
     if expected is None:
         return [f"the host has no export table for {declared}"]
     problems = []
@@ -262,7 +294,9 @@ def export_problems(found: ExportSignatures, declared: WitPackage) -> list[str]:
 
 
 def _looks_built_for(found: ExportSignatures) -> str | None:
+    """The supported package whose exports the component has (at any patch version)."""
+    unversioned = {name.partition("@")[0] for name in found}
     for package, exports in expected_exports().items():
-        if set(exports) <= set(found):
+        if {name.partition("@")[0] for name in exports} <= unversioned:
             return package
     return None

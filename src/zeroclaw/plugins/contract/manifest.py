@@ -18,12 +18,17 @@ greeting = "hello"
 read_only = ["word_count"]         # tools that change nothing; any other tool is mutating
 ```
 
-Unknown keys are errors, like in the config file. Limits resolve in three steps: the
-config's `plugins.limits`, then `plugins.overrides.NAME.limits`, then the manifest's
-`[limits]`. The manifest may only tighten: a looser value is clamped to the config's value
-and reported as a warning (the plugin still loads, with the host's limit), because a
-plugin's author cannot know every host's limits and a refusal would make the plugin
-unusable on a stricter host for no safety gain.
+Unknown keys are errors, like in the config file. A plugin folder is untrusted input, so
+plugin.toml is read with the limits of `zeroclaw.config.bounded_toml`: a regular file of at
+most `MAX_MANIFEST_BYTES` (checked before reading), nesting at most 32 levels; every way
+reading or parsing it can fail is a `ManifestError` naming the file.
+
+Limits resolve in three steps: the config's `plugins.limits`, then
+`plugins.overrides.NAME.limits`, then the manifest's `[limits]`. The manifest may only
+tighten: a looser value is clamped to the config's value and reported as a warning (the
+plugin still loads, with the host's limit), because a plugin's author cannot know every
+host's limits and a refusal would make the plugin unusable on a stricter host for no
+safety gain.
 
 This module does not import wasmtime.
 """
@@ -48,6 +53,7 @@ from pydantic import (
     field_validator,
 )
 
+from zeroclaw.config.bounded_toml import TomlLimitError, loads_bounded, read_capped_text
 from zeroclaw.config.loader import describe_validation_error, dotted_key
 from zeroclaw.config.models import PluginLimits, PluginsConfig
 from zeroclaw.plugins.contract.abi import WitPackage, parse_wit_package
@@ -55,6 +61,8 @@ from zeroclaw.plugins.contract.capabilities import Capability, CapabilityKind, p
 from zeroclaw.plugins.errors import AbiError, CapabilityError, ManifestError
 
 MANIFEST_FILE = "plugin.toml"
+# A real manifest is well under 2 KiB; its [config] table holds settings, not data.
+MAX_MANIFEST_BYTES = 64 * 1024
 MANIFEST_HINT = (
     "see docs/plugins-runtime.md (plugin.toml); `zeroclaw plugins new NAME` writes an example"
 )
@@ -216,13 +224,23 @@ def load_manifest(directory: Path) -> PluginManifest:
             f"{directory} {what}",
             hint="give the plugin's directory, the one holding plugin.toml",
         )
+    text = read_manifest_text(
+        path,
+        missing_hint="a plugin directory holds plugin.toml and its component; " + MANIFEST_HINT,
+    )
+    manifest = parse_manifest(text, source=path)
+    component_file(directory, manifest)
+    return manifest
+
+
+def read_manifest_text(path: Path, *, missing_hint: str) -> str:
+    """The text of the plugin.toml at `path`; any failure is a ManifestError naming it."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return read_capped_text(path, MAX_MANIFEST_BYTES, regular_only=True)
     except FileNotFoundError:
-        raise ManifestError(
-            f"{directory} has no {MANIFEST_FILE}",
-            hint="a plugin directory holds plugin.toml and its component; " + MANIFEST_HINT,
-        ) from None
+        raise ManifestError(f"{path.parent} has no {MANIFEST_FILE}", hint=missing_hint) from None
+    except TomlLimitError as exc:
+        raise ManifestError(f"{path} {exc.problem}", hint=exc.hint) from None
     except UnicodeDecodeError as exc:
         raise ManifestError(
             f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start})",
@@ -232,18 +250,17 @@ def load_manifest(directory: Path) -> PluginManifest:
         raise ManifestError(
             f"cannot read {path}: {exc.strerror or exc}", hint="check the file's permissions"
         ) from None
-    manifest = parse_manifest(text, source=path)
-    component_file(directory, manifest)
-    return manifest
 
 
 def parse_manifest(text: str, *, source: Path) -> PluginManifest:
     try:
-        data = tomllib.loads(text)
+        data = loads_bounded(text)
     except tomllib.TOMLDecodeError as exc:
         raise ManifestError(
             f"{source} is not valid TOML: {exc}", hint="fix the syntax at the line shown"
         ) from None
+    except TomlLimitError as exc:
+        raise ManifestError(f"{source} {exc.problem}", hint=exc.hint) from None
     try:
         return PluginManifest.model_validate(data)
     except ValidationError as exc:

@@ -16,7 +16,8 @@ what was found and what to change):
    capabilities, and then always with a WasiConfig of exactly those preopens/variables
 9. one instance in a fresh store (deadline set before instantiating) that describes the
    plugin: `handles()` for hooks, `tools()` for tools, `info()` for providers
-   (InstantiateError, DescribeError); the store is dropped afterwards.
+   (InstantiateError, DescribeError: a tool's description over 16 KiB or its schema over
+   64 KiB fails here too); the store is dropped afterwards.
 
 All plugins of the config (`load_plugins`): the subdirectories of `plugins.dirs` holding a
 plugin.toml, in name order. A plugin disabled by `plugins.overrides.NAME.enabled = false`
@@ -48,7 +49,7 @@ from zeroclaw.plugins.contract.abi import (
     WitPackage,
     check_exports,
     check_wit_package,
-    expected_exports,
+    exported_interface,
     import_names,
 )
 from zeroclaw.plugins.contract.grants import Grants, grants_for_plugin
@@ -203,7 +204,7 @@ def load_plugin(directory: Path, context: LoadContext) -> LoadedPlugin:
         check_exports(component_type, engine.engine, package, plugin=manifest.name)
         imports = tuple(import_names(component_type, engine.engine))
         check_imports(imports, grants)
-    interface = next(iter(expected_exports()[str(package)]))
+    interface = exported_interface(package)
     override = context.config.overrides.get(manifest.name) or PluginOverride()
     deadline = CallDeadline()
     limits = resolved.limits
@@ -363,6 +364,13 @@ def _with_events(plugin: LoadedPlugin, handled: list[str]) -> LoadedPlugin:
     )
 
 
+# What one tool's spec may weigh. The description and the schema go to the model with
+# every request, beside the conversation: a runaway one would crowd it out (or exceed the
+# provider's limit) on every turn, so it fails the load instead.
+MAX_TOOL_DESCRIPTION_BYTES = 16 * 1024
+MAX_TOOL_SCHEMA_BYTES = 64 * 1024
+
+
 def _tool_specs(plugin: str, specs: list[dict[str, Any]]) -> tuple[PluginToolSpec, ...]:
     found: dict[str, PluginToolSpec] = {}
     for spec in specs:
@@ -375,6 +383,12 @@ def _tool_specs(plugin: str, specs: list[dict[str, Any]]) -> tuple[PluginToolSpe
             )
         if name in found:
             raise DescribeError(f"plugin {plugin!r} offers the tool {name!r} twice")
+        _check_spec_size(
+            plugin, name, "description", spec["description"], MAX_TOOL_DESCRIPTION_BYTES
+        )
+        _check_spec_size(
+            plugin, name, "parameters-schema", spec["parameters_schema"], MAX_TOOL_SCHEMA_BYTES
+        )
         try:
             schema = json.loads(spec["parameters_schema"])
         except json.JSONDecodeError as exc:
@@ -388,6 +402,17 @@ def _tool_specs(plugin: str, specs: list[dict[str, Any]]) -> tuple[PluginToolSpe
         check_tool_schema(plugin, name, schema)
         found[name] = PluginToolSpec(name, spec["description"], schema)
     return tuple(found.values())
+
+
+def _check_spec_size(plugin: str, tool: str, field: str, text: str, cap: int) -> None:
+    size = len(text.encode("utf-8"))
+    if size > cap:
+        raise DescribeError(
+            f"plugin {plugin!r}: the {field} of tool {tool!r} is {size:,} bytes, over the cap "
+            f"of {cap:,} bytes",
+            hint=f"shorten the {field} the plugin's tools() returns: it goes to the model "
+            "with every request",
+        )
 
 
 # Keywords whose value the validator runs as a Python regular expression on the host, in
