@@ -49,6 +49,9 @@ def classified(error: BaseException) -> PluginCallError:
             "integer divide by zero",
         ),
         ("python exception", PluginHostError, "python exception"),
+        ("invalid utf-8 sequence of 1 bytes from index 0", PluginBadResult, "canonical ABI"),
+        ("discriminant 7 out of range [0..2)", PluginBadResult, "discriminant 7"),
+        ("string pointer/length out of bounds of memory", PluginBadResult, "out of bounds"),
     ],
 )
 def test_wasmtime_errors_are_classified_by_message(

@@ -13,7 +13,12 @@ naming the plugin, the function and the cause, with a hint that names the limit 
     outside linear memory                      PluginMemoryExceeded limits.memory_mb
     any other trap                             PluginTrap
     a value the guest returned that the host
-    cannot use                                 PluginBadResult
+    cannot use: one that breaks the canonical
+    ABI as wasmtime reads it (text that is not
+    UTF-8, a variant case out of range, a
+    pointer outside its memory), or one the
+    host's conversion refuses (a list over
+    MAX_LIST_ITEMS)                            PluginBadResult
     a host function or the runtime that
     raised, an argument the host could not
     convert                                    PluginHostError
@@ -54,6 +59,15 @@ _MEMORY = (
     "forcing trap when growing memory",
 )
 _HOST = ("python exception",)
+# What wasmtime says when the value a guest returned breaks the canonical ABI: not a trap
+# (no "wasm trap:" line), the guest broke its WIT contract.
+_BAD_VALUE = (
+    "invalid utf-8",
+    "invalid utf-16",
+    "out of range [",
+    "pointer/length out of bounds",
+    "pointer not aligned",
+)
 _UNREACHABLE = "unreachable"
 
 
@@ -104,6 +118,13 @@ def classify(
     text = trap_text(error)
     lowered = str(error).lower()
     override = f"plugins.overrides.{plugin}.limits"
+    if "wasm trap:" not in lowered and any(marker in lowered for marker in _BAD_VALUE):
+        return PluginBadResult(
+            plugin,
+            function,
+            f"{text} (the value it returned breaks the canonical ABI)",
+            hint="fix the plugin: it broke its WIT contract",
+        )
     if any(marker in lowered for marker in _INTERRUPT):
         return PluginTimeout(
             plugin,

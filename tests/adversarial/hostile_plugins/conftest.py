@@ -1,0 +1,53 @@
+"""Fixtures of the hostile-plugin matrix: every hostile component built once per session,
+plugin directories, a config with plugins on, and the local HTTP server of the host suite
+(slow, dripping, oversized and redirecting routes on 127.0.0.1)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from http.server import ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from hostile_support import PluginDirs, build_all
+
+from host_helpers import LocalServer, handler_for  # isort: skip (on sys.path via hostile_support)
+
+from zeroclaw.config import Config
+
+
+@pytest.fixture(scope="session")
+def hostile_components(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    return build_all(tmp_path_factory.mktemp("hostile-components"))
+
+
+@pytest.fixture
+def plugin_dirs(tmp_path: Path, hostile_components: dict[str, Path]) -> PluginDirs:
+    return PluginDirs(tmp_path / "plugins", hostile_components)
+
+
+@pytest.fixture
+def config(tmp_path: Path, plugin_dirs: PluginDirs) -> Config:
+    """Plugins on, tools run without asking; each test allows what its cell needs."""
+    config = Config(data_dir=tmp_path / "data")
+    config.tools.autonomy = "full"
+    config.workspace.mkdir(parents=True)
+    config.plugins.enabled = True
+    config.plugins.dirs = [plugin_dirs.root]
+    config.plugins.capabilities.allow = ["hooks.conversation", "hooks.modify"]
+    return config
+
+
+@pytest.fixture
+def http_server() -> Iterator[LocalServer]:
+    """A real HTTP server on 127.0.0.1 (routes: tests/plugins/host/host_helpers.py)."""
+    server = LocalServer(port=0)
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler_for(server))
+    httpd.daemon_threads = True
+    server.port = httpd.server_address[1]
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield server
+    httpd.shutdown()
+    httpd.server_close()
