@@ -224,7 +224,7 @@ def _extract_zip_member(
         target.symlink_to(link)
         _resolved_inside(archive, into, target, info.filename)
         return
-    if mode and not stat.S_ISREG(mode):
+    if stat.S_IFMT(mode) and not stat.S_ISREG(mode):
         raise UnsafeArchiveError(
             f"{archive}: member {info.filename!r} is a device, FIFO or other special file",
             hint=_HINT,
