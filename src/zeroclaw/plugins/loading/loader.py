@@ -78,6 +78,7 @@ from zeroclaw.plugins.host.context import (
     HostServices,
     PluginHostContext,
     plugin_settings,
+    resolve_credentials,
     resolve_secrets,
 )
 from zeroclaw.plugins.host.linker import link_host_interfaces
@@ -290,6 +291,7 @@ def _linker(
             settings=plugin_settings(manifest.config, override.config),
             secrets=resolve_secrets(manifest.name, manifest.secrets, grants, override.secrets),
             deadline=deadline,
+            credentials=resolve_credentials(manifest.name, override.http_credentials),
         )
         link_host_interfaces(linker, imports, host, context.services)
     if _wasi(grants, imports) is not None:
