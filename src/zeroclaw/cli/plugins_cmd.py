@@ -26,11 +26,12 @@ from rich.markup import escape
 from zeroclaw.cli.plugins_build_cmd import build, new
 from zeroclaw.cli.plugins_dist_cmd import install, keygen, publish, remove, sign, upgrade, verify
 from zeroclaw.cli.plugins_remote_cmd import reload, status
+from zeroclaw.cli.plugins_runtime import refusal_text, require_wasmtime
 from zeroclaw.cli.state import err_console, state_of, user_errors
 from zeroclaw.config import Config
 from zeroclaw.config.models import PluginsConfig
 from zeroclaw.errors import ZeroClawError
-from zeroclaw.plugins.contract.grants import Grants, Refusal, grants_for_plugin
+from zeroclaw.plugins.contract.grants import Grants, grants_for_plugin
 from zeroclaw.plugins.contract.lock import LockEntry, PluginLock
 from zeroclaw.plugins.contract.manifest import MANIFEST_FILE, PluginManifest, load_manifest
 from zeroclaw.plugins.contract.permissions import ApprovalStore
@@ -55,10 +56,6 @@ plugins_app.command("publish")(publish)
 plugins_app.command("keygen")(keygen)
 plugins_app.command("sign")(sign)
 plugins_app.command("verify")(verify)
-
-
-class PluginsUnavailableError(ZeroClawError):
-    """The plugin runtime cannot run here (wasmtime missing)."""
 
 
 @plugins_app.command("validate")
@@ -210,16 +207,6 @@ def _find_manifest(config: PluginsConfig, name: str) -> PluginManifest:
 # -- loading -----------------------------------------------------------------------------------
 
 
-def require_wasmtime() -> None:
-    try:
-        import wasmtime  # noqa: F401
-    except ImportError:
-        raise PluginsUnavailableError(
-            "the plugin runtime needs wasmtime, which is not installed",
-            hint="pip install 'zeroclaw[plugins]'",
-        ) from None
-
-
 @contextmanager
 def _loaded(config: Config) -> Iterator[PluginSnapshot]:
     """A fresh load of the configured plugins (required ones that fail are reported, not
@@ -321,12 +308,6 @@ def _grant_lines(grants: Grants) -> Iterator[str]:
 
 def _capabilities(capabilities: frozenset[object]) -> str:
     return ", ".join(sorted(str(c) for c in capabilities)) or "none"
-
-
-def refusal_text(refusal: Refusal) -> str:
-    if refusal.reason == "denied" and refusal.rule is not None:
-        return f'denied by "{refusal.rule.capability}" in {refusal.rule.source}'
-    return f"not allowed by {refusal.source or 'plugins.capabilities.allow'}"
 
 
 def _dirs(config: Config) -> str:

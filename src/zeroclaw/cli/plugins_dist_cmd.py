@@ -113,7 +113,7 @@ def remove(
 
 
 def _install(config: Config, source: object, *, name: str | None, yes: bool, verb: str) -> None:
-    from zeroclaw.cli.plugins_cmd import require_wasmtime
+    from zeroclaw.cli.plugins_runtime import require_wasmtime
     from zeroclaw.plugins.distribution.sources import Source
     from zeroclaw.plugins.distribution.transaction import PluginInstaller
 
@@ -143,7 +143,7 @@ def _install(config: Config, source: object, *, name: str | None, yes: bool, ver
 
 def _install_locked(config: Config) -> None:
     with user_errors():
-        from zeroclaw.cli.plugins_cmd import require_wasmtime
+        from zeroclaw.cli.plugins_runtime import require_wasmtime
         from zeroclaw.plugins.contract.digests import plugin_digests
         from zeroclaw.plugins.contract.lock import check_pin
         from zeroclaw.plugins.contract.manifest import load_manifest
@@ -208,7 +208,7 @@ def _confirm(question: str, yes: bool, verb: str) -> None:
 
 
 def _prompt_lines(staged: StagedPlugin, config: Config) -> Iterator[str]:
-    from zeroclaw.cli.plugins_cmd import refusal_text
+    from zeroclaw.cli.plugins_runtime import refusal_text
 
     manifest = staged.manifest
     entry = staged.entry

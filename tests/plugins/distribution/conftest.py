@@ -10,21 +10,19 @@ import subprocess
 import textwrap
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
 import pytest
+from dist_support import MakeFolder, Run
 from typer.testing import CliRunner, Result
 
 from zeroclaw.cli import app
 
 REGISTRY_BINARY = Path("/usr/bin/docker-registry")
-
-MakeFolder = Callable[..., Path]
-Run = Callable[..., Result]
 
 
 @pytest.fixture
@@ -70,13 +68,6 @@ def config_file(tmp_path: Path) -> Path:
         )
     )
     return path
-
-
-def set_plugins(config_file: Path, text: str) -> None:
-    """Add keys to [plugins] of the config file."""
-    config_file.write_text(
-        config_file.read_text().replace("[plugins]\n", "[plugins]\n" + text + "\n", 1)
-    )
 
 
 @pytest.fixture

@@ -10,8 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
-from conftest import MakeFolder, Run, set_plugins
+from dist_support import MakeFolder, Run, set_plugins
 
 Builder = Callable[[Path, Path], Path]
 

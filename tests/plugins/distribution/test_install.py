@@ -7,7 +7,8 @@ import shutil
 import tarfile
 from pathlib import Path
 
-from conftest import MakeFolder, Run, set_plugins
+from dist_support import MakeFolder, Run, set_plugins
+
 from zeroclaw.config import load_config
 from zeroclaw.plugins.contract.digests import sha256_file
 from zeroclaw.plugins.contract.lock import PluginLock

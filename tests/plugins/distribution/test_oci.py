@@ -8,8 +8,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from dist_support import MakeFolder, Run, set_plugins
 
-from conftest import MakeFolder, Run, set_plugins
 from zeroclaw.plugins.contract.lock import PluginLock
 from zeroclaw.plugins.distribution.oci import (
     MANIFEST_MEDIA_TYPE,

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from dist_support import MakeFolder, Run, set_plugins
 
-from conftest import MakeFolder, Run, set_plugins
 from zeroclaw.config import load_config
 from zeroclaw.plugins.lifecycle.registry import PluginRegistry
 
