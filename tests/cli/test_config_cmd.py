@@ -10,6 +10,7 @@ from typer.testing import CliRunner, Result
 
 from zeroclaw.cli import app
 from zeroclaw.config import Config, parse_config
+from zeroclaw.config.loader import anchor_paths
 from zeroclaw.config.template import render_template
 
 OPENAI_KEY = "sk-proj-Abcdefghijklmnopqrstuvwxyz0123456789QRST"
@@ -62,7 +63,7 @@ def test_init_writes_the_template_at_the_resolved_path(default_path: Path) -> No
     assert result.stdout == f"wrote {default_path}\n"
     text = default_path.read_text(encoding="utf-8")
     assert text == render_template()
-    assert parse_config(text, source=default_path) == Config()
+    assert parse_config(text, source=default_path) == anchor_paths(Config(), default_path.parent)
 
 
 def test_init_writes_where_config_points(tmp_path: Path) -> None:

@@ -43,7 +43,13 @@ def test_defaults_use_the_offline_provider_and_platform_data_dir(isolated_home: 
 
 
 def test_empty_file_is_the_default_config() -> None:
-    assert parse_config("", source=SOURCE) == Config()
+    # Only the paths that follow the file's place differ: where installed plugins and
+    # plugins.lock go.
+    config = parse_config("", source=SOURCE)
+    assert config.plugins.lock_file == SOURCE.parent / "plugins.lock"
+    assert config.plugins.install_dir == config.data_dir / "plugins"
+    config.plugins.lock_file = config.plugins.install_dir = None
+    assert config == Config()
 
 
 # --- rejected values: the dotted key, what was expected, what was given -------------------
@@ -196,7 +202,11 @@ def test_default_path_is_the_platform_config_dir(isolated_home: Path) -> None:
 
 
 def test_missing_default_file_means_defaults() -> None:
-    assert load_config() == Config()
+    config = load_config()
+    # plugins.lock goes where the default file would be
+    assert config.plugins.lock_file == resolve_config_path()[0].parent / "plugins.lock"
+    config.plugins.lock_file = config.plugins.install_dir = None
+    assert config == Config()
 
 
 def test_environment_variable_names_the_file(

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from zeroclaw.config import Config, ConfigError, parse_config
+from zeroclaw.config.loader import anchor_paths
 from zeroclaw.config.schema import sections
 from zeroclaw.config.template import render_template, write_template
 from zeroclaw.config.toml_writer import format_value
@@ -18,7 +19,7 @@ _COMMENTED_SETTING = re.compile(r"^# (?=\[|[A-Za-z0-9_-]+ = )", re.MULTILINE)
 
 def test_template_parses_back_to_exactly_the_default_config(tmp_path: Path) -> None:
     parsed = parse_config(render_template(), source=tmp_path / "config.toml")
-    assert parsed == Config()
+    assert parsed == anchor_paths(Config(), tmp_path)
 
 
 def test_every_section_and_key_is_in_the_template_with_its_description() -> None:

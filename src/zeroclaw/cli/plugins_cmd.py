@@ -8,7 +8,8 @@ metrics). Loading needs wasmtime (`pip install 'zeroclaw[plugins]'`); nothing he
 it before a command runs.
 
 `reload` and `status` talk to a running gateway (plugins_remote_cmd.py); `build` and `new`
-are in plugins_build_cmd.py; `approve NAME` works on the approvals file in the data dir,
+are in plugins_build_cmd.py; `install`, `upgrade`, `remove`, `publish`, `keygen`, `sign` and
+`verify` in plugins_dist_cmd.py; `approve NAME` works on the approvals file in the data dir,
 gateway or not.
 """
 
@@ -23,12 +24,15 @@ import typer
 from rich.markup import escape
 
 from zeroclaw.cli.plugins_build_cmd import build, new
+from zeroclaw.cli.plugins_dist_cmd import install, keygen, publish, remove, sign, upgrade, verify
 from zeroclaw.cli.plugins_remote_cmd import reload, status
+from zeroclaw.cli.plugins_runtime import refusal_text, require_wasmtime
 from zeroclaw.cli.state import err_console, state_of, user_errors
 from zeroclaw.config import Config
 from zeroclaw.config.models import PluginsConfig
 from zeroclaw.errors import ZeroClawError
-from zeroclaw.plugins.contract.grants import Grants, Refusal, grants_for_plugin
+from zeroclaw.plugins.contract.grants import Grants, grants_for_plugin
+from zeroclaw.plugins.contract.lock import LockEntry, PluginLock
 from zeroclaw.plugins.contract.manifest import MANIFEST_FILE, PluginManifest, load_manifest
 from zeroclaw.plugins.contract.permissions import ApprovalStore
 from zeroclaw.plugins.errors import ManifestError
@@ -38,17 +42,20 @@ if TYPE_CHECKING:
     from zeroclaw.plugins.loading.loader import LoadedPlugin, PluginStatus
 
 plugins_app = typer.Typer(
-    help="Validate, list, inspect, reload and approve WebAssembly plugins.",
+    help="Install, validate, list, inspect, reload, approve, sign and publish WebAssembly plugins.",
     no_args_is_help=True,
 )
 plugins_app.command("build")(build)
 plugins_app.command("new")(new)
 plugins_app.command("reload")(reload)
 plugins_app.command("status")(status)
-
-
-class PluginsUnavailableError(ZeroClawError):
-    """The plugin runtime cannot run here (wasmtime missing)."""
+plugins_app.command("install")(install)
+plugins_app.command("upgrade")(upgrade)
+plugins_app.command("remove")(remove)
+plugins_app.command("publish")(publish)
+plugins_app.command("keygen")(keygen)
+plugins_app.command("sign")(sign)
+plugins_app.command("verify")(verify)
 
 
 @plugins_app.command("validate")
@@ -64,7 +71,7 @@ def validate(
     config = state_of(ctx).config()
     directory = path.parent if path.name == MANIFEST_FILE else path
     with user_errors():
-        _require_wasmtime()
+        require_wasmtime()
         from zeroclaw.plugins.lifecycle.registry import PluginRegistry
         from zeroclaw.plugins.loading.loader import LoadContext, engine_settings, validate_plugin
 
@@ -90,15 +97,19 @@ def validate(
         f"grants: {_capabilities(plugin.grants.granted)}; {_provides(plugin)}"
     )
     for refusal in plugin.grants.refused:
-        typer.echo(f"  not granted: {refusal.capability} ({_refusal_text(refusal)})")
+        typer.echo(f"  not granted: {refusal.capability} ({refusal_text(refusal)})")
     for warning in plugin.warnings:
         typer.echo(f"  warning: {warning}")
 
 
 @plugins_app.command("list")
 def list_plugins(ctx: typer.Context) -> None:
-    """Every plugin in plugins.dirs: name, version, package, state and what it provides."""
+    """Every plugin in plugins.dirs and the install dir: name, version, package, state, what
+    it provides, and where it came from (its plugins.lock source and component digest)."""
     config = state_of(ctx).config()
+    with user_errors():
+        lock_file = config.plugins.lock_file
+        lock = PluginLock.read(lock_file) if lock_file is not None else None
     with _loaded(config) as snapshot:
         if not config.plugins.enabled:
             typer.echo("plugins.enabled = false: the agent loads none of these.")
@@ -106,7 +117,19 @@ def list_plugins(ctx: typer.Context) -> None:
             typer.echo(f"No plugins found in plugins.dirs ({_dirs(config)}).")
         for status in snapshot.statuses:
             typer.echo(_status_line(status))
+            entry = lock.get(status.name) if lock is not None else None
+            if entry is not None:
+                typer.echo(f"    {_origin(entry)}")
         _echo_notes(snapshot)
+
+
+def _origin(entry: LockEntry) -> str:
+    """Where an installed plugin came from, as plugins.lock pins it."""
+    signer = f", signed by {entry.signer}" if entry.signer else ", unsigned"
+    return (
+        f"source: {entry.source}, version {entry.version}, component sha256 "
+        f"{entry.component_sha256[:16]}...{signer}"
+    )
 
 
 @plugins_app.command("info")
@@ -140,7 +163,7 @@ def approve(
     file in the data dir, and a running gateway applies it at its next reload."""
     config = state_of(ctx).config()
     with user_errors():
-        _require_wasmtime()
+        require_wasmtime()
         manifest = _find_manifest(config.plugins, name)
         grants = grants_for_plugin(manifest.name, manifest.requested_capabilities, config.plugins)
         store = ApprovalStore.for_data_dir(config.data_dir)
@@ -163,9 +186,9 @@ def approve(
 
 
 def _find_manifest(config: PluginsConfig, name: str) -> PluginManifest:
-    from zeroclaw.plugins.loading.loader import plugin_directories
+    from zeroclaw.plugins.loading.loader import configured_directories
 
-    directories, _ = plugin_directories(config.dirs)
+    directories, _ = configured_directories(config)
     found = []
     for directory in directories:
         try:
@@ -184,22 +207,12 @@ def _find_manifest(config: PluginsConfig, name: str) -> PluginManifest:
 # -- loading -----------------------------------------------------------------------------------
 
 
-def _require_wasmtime() -> None:
-    try:
-        import wasmtime  # noqa: F401
-    except ImportError:
-        raise PluginsUnavailableError(
-            "the plugin runtime needs wasmtime, which is not installed",
-            hint="pip install 'zeroclaw[plugins]'",
-        ) from None
-
-
 @contextmanager
 def _loaded(config: Config) -> Iterator[PluginSnapshot]:
     """A fresh load of the configured plugins (required ones that fail are reported, not
     raised), closed afterwards."""
     with user_errors():
-        _require_wasmtime()
+        require_wasmtime()
         from zeroclaw.plugins.lifecycle.registry import PluginRegistry
 
         registry = PluginRegistry.for_config(config)
@@ -290,21 +303,15 @@ def _grant_lines(grants: Grants) -> Iterator[str]:
     yield f"requested: {_capabilities(grants.requested)}"
     yield f"granted: {_capabilities(grants.granted)}"
     for refusal in grants.refused:
-        yield f"  not granted: {refusal.capability} ({_refusal_text(refusal)})"
+        yield f"  not granted: {refusal.capability} ({refusal_text(refusal)})"
 
 
 def _capabilities(capabilities: frozenset[object]) -> str:
     return ", ".join(sorted(str(c) for c in capabilities)) or "none"
 
 
-def _refusal_text(refusal: Refusal) -> str:
-    if refusal.reason == "denied" and refusal.rule is not None:
-        return f'denied by "{refusal.rule.capability}" in {refusal.rule.source}'
-    return f"not allowed by {refusal.source or 'plugins.capabilities.allow'}"
-
-
 def _dirs(config: Config) -> str:
-    return ", ".join(str(d) for d in config.plugins.dirs) or "none set"
+    return ", ".join(str(d) for d in config.plugins.search_dirs) or "none set"
 
 
 def _echo_notes(snapshot: PluginSnapshot) -> None:

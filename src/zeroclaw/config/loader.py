@@ -30,6 +30,13 @@ from zeroclaw.errors import ZeroClawError
 CONFIG_ENV = "ZEROCLAW_CONFIG"
 # Fifty times the size of a config that sets every key; reading more is never needed.
 MAX_CONFIG_BYTES = 1024 * 1024
+# Beside the config file unless plugins.lock_file says otherwise.
+LOCK_FILE_NAME = "plugins.lock"
+
+# Errors of our own validators: their message is the expectation, written as it should read.
+_OWN_MESSAGES = frozenset(
+    {"credential_host", "credential_header", "credential_secret", "public_key"}
+)
 
 
 class ConfigError(ZeroClawError):
@@ -54,7 +61,7 @@ def load_config(explicit: Path | None = None) -> Config:
                 f"config file {path} does not exist",
                 hint=f"create one with `zeroclaw config init --path {path}`",
             )
-        return Config()
+        return anchor_paths(Config(), path.parent)
     return parse_config(read_config_text(path), source=path)
 
 
@@ -109,6 +116,11 @@ def anchor_paths(config: Config, base: Path) -> Config:
     if config.memory.path is not None:
         config.memory.path = anchored(config.memory.path)
     config.plugins.dirs = [anchored(d) for d in config.plugins.dirs]
+    plugins = config.plugins
+    plugins.install_dir = (
+        anchored(plugins.install_dir) if plugins.install_dir else config.data_dir / "plugins"
+    )
+    plugins.lock_file = anchored(plugins.lock_file or Path(LOCK_FILE_NAME))
     for provider in config.llm.providers.values():
         if provider.script is not None:
             provider.script = anchored(provider.script)
@@ -183,6 +195,8 @@ def _expected(error: Any) -> str:
     if kind == "literal_error":
         # pydantic quotes the choices Python-style; the file writes strings in double quotes.
         return f"one of {str(ctx.get('expected')).replace(chr(39), chr(34))}"
+    if kind in _OWN_MESSAGES:
+        return str(error["msg"])
     if kind == "looser_override":
         return f"at most {ctx['limit']} (an override may only tighten plugins.limits.{ctx['key']})"
     for bound, words in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")):

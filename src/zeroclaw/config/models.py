@@ -7,6 +7,9 @@ Unknown keys are rejected (`extra="forbid"`) so a typo never passes silently.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -315,6 +318,58 @@ class PluginCapabilityRules(Section):
     )
 
 
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+class HttpCredential(Section):
+    """A header the host adds to a plugin's http requests to one host, from an environment
+    variable the plugin cannot read."""
+
+    host: str = Field(
+        description="The exact host name the header is sent to (no wildcard, no port).",
+        examples=["api.example.com"],
+    )
+    header: str = Field("Authorization", description="The header's name.")
+    secret: str = Field(
+        description="Environment variable holding the value (read when the plugin loads).",
+        examples=["EXAMPLE_API_KEY"],
+    )
+    prefix: str = Field("", description='Put before the value, e.g. "Bearer ".')
+
+    @field_validator("host")
+    @classmethod
+    def _exact_host(cls, value: str) -> str:
+        host = value.strip().lower().rstrip(".")
+        if not host or any(c in host for c in "*/:@ "):
+            raise PydanticCustomError(
+                "credential_host",
+                "an exact host name such as api.example.com (no scheme, port, path or wildcard)",
+                {"given": value},
+            )
+        return host
+
+    @field_validator("header")
+    @classmethod
+    def _header_name(cls, value: str) -> str:
+        if not _HEADER_NAME.fullmatch(value):
+            raise PydanticCustomError(
+                "credential_header", "an HTTP header name such as Authorization", {"given": value}
+            )
+        return value
+
+    @field_validator("secret")
+    @classmethod
+    def _env_name(cls, value: str) -> str:
+        if not _ENV_NAME.fullmatch(value):
+            raise PydanticCustomError(
+                "credential_secret",
+                "the name of an environment variable (letters, digits and _)",
+                {"given": value},
+            )
+        return value
+
+
 class PluginOverride(Section):
     """Settings of one plugin, by name; they may only tighten the [plugins] settings."""
 
@@ -335,6 +390,37 @@ class PluginOverride(Section):
         "one only when granted secret:NAME.",
         examples=[{"API_TOKEN": "MY_PLUGIN_API_TOKEN"}],
     )
+    http_credentials: list[HttpCredential] = Field(
+        default_factory=list,
+        description="Credentials the host adds to this plugin's outbound http requests to one "
+        "host (never after a redirect to another); the plugin never sees their values.",
+        examples=[
+            [
+                {
+                    "host": "api.example.com",
+                    "header": "Authorization",
+                    "secret": "EXAMPLE_API_KEY",
+                    "prefix": "Bearer ",
+                }
+            ]
+        ],
+    )
+
+
+class PluginInstallLimits(Section):
+    """Caps on what `zeroclaw plugins install` accepts from a source, so an archive bomb or an
+    oversized registry layer is refused before it fills the disk."""
+
+    max_download_mb: int = Field(
+        128, ge=1, le=65_536, description="Largest archive or OCI layer downloaded."
+    )
+    max_unpacked_mb: int = Field(
+        256, ge=1, le=65_536, description="Largest total size of an archive's files, unpacked."
+    )
+    max_files: int = Field(1000, ge=1, le=1_000_000, description="Most files in one archive.")
+
+
+SignatureMode = Literal["off", "warn", "require"]
 
 
 class PluginsConfig(Section):
@@ -365,6 +451,32 @@ class PluginsConfig(Section):
         "not have (or add a plugin with any grant) leaves the running plugins serving until "
         "`zeroclaw plugins approve NAME` approves the new grant set.",
     )
+    install_dir: ConfigPath | None = Field(
+        None,
+        description="Where `zeroclaw plugins install` puts plugins; always searched, after "
+        "plugins.dirs. Empty: DATA_DIR/plugins.",
+        examples=["plugins-installed"],
+    )
+    lock_file: ConfigPath | None = Field(
+        None,
+        description="plugins.lock: each installed plugin's source, version, digests and "
+        "signer; a load or reload whose files no longer match it is refused. Empty: "
+        "plugins.lock beside the config file.",
+        examples=["plugins.lock"],
+    )
+    signature_mode: SignatureMode = Field(
+        "off",
+        description="Plugin signatures at install, load and reload: off (not checked), warn "
+        "(an unsigned, untrusted or changed plugin loads with a warning) or require (it is "
+        "refused).",
+    )
+    trusted_keys: list[str] = Field(
+        default_factory=list,
+        description="Public keys whose signatures are trusted, as `zeroclaw plugins keygen` "
+        'prints them ("ed25519:" and the key in base64).',
+        examples=[["ed25519:Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFyYmE="]],
+    )
+    install: PluginInstallLimits = Field(default_factory=PluginInstallLimits)
     limits: PluginLimits = Field(default_factory=PluginLimits)
     capabilities: CapabilityRules = Field(default_factory=CapabilityRules)
     overrides: dict[str, PluginOverride] = Field(
@@ -405,6 +517,36 @@ class PluginsConfig(Section):
                         },
                     )
         return self
+
+    @field_validator("trusted_keys")
+    @classmethod
+    def _public_keys(cls, value: list[str]) -> list[str]:
+        for index, key in enumerate(value):
+            if not _is_public_key(key):
+                raise PydanticCustomError(
+                    "public_key",
+                    'an Ed25519 public key as `zeroclaw plugins keygen` prints it: "ed25519:" '
+                    "and 32 bytes in base64",
+                    {"sub_loc": (index,), "given": key},
+                )
+        return value
+
+    @property
+    def search_dirs(self) -> list[Path]:
+        """Where plugins are looked for: plugins.dirs, then the install dir."""
+        found = list(self.dirs)
+        if self.install_dir is not None and self.install_dir not in found:
+            found.append(self.install_dir)
+        return found
+
+
+def _is_public_key(text: str) -> bool:
+    kind, _, encoded = text.partition(":")
+    try:
+        raw = base64.b64decode(encoded, validate=True)
+    except (ValueError, binascii.Error):
+        return False
+    return kind == "ed25519" and len(raw) == 32
 
 
 class Config(Section):

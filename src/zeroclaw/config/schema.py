@@ -19,6 +19,7 @@ from pydantic.fields import FieldInfo
 
 from zeroclaw.config.models import PLATFORM_DEFAULT, Config
 from zeroclaw.config.toml_writer import format_key
+from zeroclaw.section import Section
 
 # Stands for the user-chosen name of an entry of a named table, as in [llm.providers.<name>].
 NAME = "<name>"
@@ -189,6 +190,8 @@ def _type_words(annotation: Any) -> str:
         return "one of " + ", ".join(f'"{choice}"' for choice in get_args(annotation))
     if origin is list:
         return f"list of {_type_words(get_args(annotation)[0])}s"
+    if isinstance(annotation, type) and issubclass(annotation, Section):
+        return "inline table"
     return _TYPE_NAMES.get(annotation, str(annotation))
 
 

@@ -139,3 +139,41 @@ class PluginQuarantined(PluginCallError):
     outcome = "rejected"
     plugin_fault = False
     what = "is quarantined"
+
+
+# -- distribution: where a plugin comes from, and whether it is what was pinned and signed -----
+
+
+class LockError(PluginError):
+    """plugins.lock cannot be read or written, or is not a lock file of this format."""
+
+
+class LockMismatchError(PluginError):
+    """A pinned plugin's component or manifest no longer has the digest plugins.lock
+    recorded for it (changed since it was installed)."""
+
+
+class SignatureError(PluginError):
+    """A plugin's signature is missing, made by a key not trusted, broken, or no longer
+    matches its manifest or component (under plugins.signature_mode = "require")."""
+
+
+class SourceError(PluginError):
+    """An install source cannot be used: unknown kind, unreachable, not allowed (plain http
+    off loopback), too large, or not the bytes pinned with --sha256."""
+
+
+class UnsafeArchiveError(SourceError):
+    """An archive would write outside its folder (traversal, absolute path, a link out),
+    holds a device or other special file, or unpacks past the size or file-count caps."""
+
+
+class OciError(SourceError):
+    """An OCI registry answered with something we refuse: a manifest or blob whose digest
+    does not match its content, a layer over the cap, a tag that moved during the pull, or
+    an artifact that is not a ZeroClaw plugin."""
+
+
+class InstallError(PluginError):
+    """An install, upgrade or removal could not go ahead (the plugin failed validation, is
+    not the one named, was declined, or is not installed); nothing was changed."""

@@ -106,6 +106,37 @@ class PluginHostContext:
     settings: Mapping[str, Any]
     secrets: Mapping[str, str]
     deadline: Callable[[], float]
+    # Headers the host adds to this plugin's http requests (plugins.overrides.NAME.
+    # http_credentials); the plugin never sees their values.
+    credentials: tuple[HostCredential, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class HostCredential:
+    """A header (`name: value`) the host adds to requests to exactly `host`."""
+
+    host: str
+    name: str
+    value: str = field(repr=False)
+
+
+def resolve_credentials(plugin: str, configured: Iterable[Any]) -> tuple[HostCredential, ...]:
+    """plugins.overrides.NAME.http_credentials with their values from the environment; one
+    whose variable is unset or empty is left out (logged by name, never by value)."""
+    found = []
+    for credential in configured:
+        value = os.environ.get(credential.secret)
+        if not value:
+            _log.warning(
+                "plugin %r: http credential for %s: environment variable %s is not set; "
+                "requests go without it",
+                plugin,
+                credential.host,
+                credential.secret,
+            )
+            continue
+        found.append(HostCredential(credential.host, credential.header, credential.prefix + value))
+    return tuple(found)
 
 
 def host_function(

@@ -19,6 +19,14 @@ call's own deadline (`PluginHostContext.deadline`), shortened by the request's
 `timeout-ms` and by `DEFAULT_TIMEOUT_S`. Every socket operation gets at most the time left
 (`DeadlineStream`), so a server dripping a byte at a time is cut off at the deadline.
 
+Host-side credentials (`plugins.overrides.NAME.http_credentials`): the host adds each
+credential's header to a hop whose host is exactly the credential's host, and only while
+the chain has not left that host: after a redirect to another host it is never added
+again, even on a redirect back. The plugin's own header of that name is replaced, so it
+cannot choose where the value goes. Every occurrence of the value in what the guest gets
+back (response headers and body, an echo of the request) is replaced by `[REDACTED]`, and
+the value is never logged.
+
 Size: a body over `MAX_RESPONSE_BYTES` ends the request with `response-too-large`; reading
 stops at the cap. Bodies are returned as sent: the host asks for `identity` encoding
 unless the plugin sets accept-encoding itself, and never decompresses (no zip bombs).
@@ -44,7 +52,12 @@ import httpx
 from zeroclaw.plugins.contract.addresses import is_internal_host, is_ip_literal
 from zeroclaw.plugins.contract.capabilities import CapabilityKind
 from zeroclaw.plugins.contract.grants import ALLOW_KEY, Grants
-from zeroclaw.plugins.host.context import HostServices, PluginHostContext, host_function
+from zeroclaw.plugins.host.context import (
+    HostCredential,
+    HostServices,
+    PluginHostContext,
+    host_function,
+)
 from zeroclaw.plugins.host.wit_values import HostCallError, wit_record
 
 if TYPE_CHECKING:
@@ -429,8 +442,15 @@ class _Hop:
     headers: list[tuple[str, str]]
     body: bytes | None
 
-    def build(self, client: httpx.Client) -> httpx.Request:
-        return client.build_request(self.method, self.url, headers=self.headers, content=self.body)
+    def build(
+        self, client: httpx.Client, credentials: Iterable[HostCredential] = ()
+    ) -> httpx.Request:
+        headers = self.headers
+        added = [(c.name, c.value) for c in credentials if c.host == _host(self.url)]
+        if added:
+            replaced = {name.lower() for name, _ in added}
+            headers = [(n, v) for n, v in headers if n.lower() not in replaced] + added
+        return client.build_request(self.method, self.url, headers=headers, content=self.body)
 
     def redirected(self, status: int, target: httpx.URL) -> _Hop:
         """The next request, as browsers and httpx make it."""
@@ -516,12 +536,15 @@ class HttpClient:
     def _exchange(self, client: httpx.Client, hop: _Hop, max_redirects: int) -> HttpResponse:
         allowed = min(max_redirects, MAX_REDIRECTS)
         followed = 0
+        # Credentials stay on while the chain stays on their host (see the docstring).
+        credentials = [c for c in self._context.credentials if c.host == _host(hop.url)]
         while True:
             check_host(self._context.plugin, self._context.grants, _host(hop.url))
-            response = client.send(hop.build(client), stream=True)
+            credentials = [c for c in credentials if c.host == _host(hop.url)]
+            response = client.send(hop.build(client, credentials), stream=True)
             try:
                 if max_redirects == 0 or not response.is_redirect:
-                    return self._read(response)
+                    return _redacted(self._read(response), self._context.credentials)
                 if followed == allowed:
                     raise HttpError(
                         "too-many-redirects",
@@ -569,6 +592,28 @@ class HttpClient:
             for name, value in response.headers.raw
         ]
         return HttpResponse(response.status_code, headers, bytes(body))
+
+
+REDACTED = "[REDACTED]"
+
+
+def _redacted(response: HttpResponse, credentials: Iterable[HostCredential]) -> HttpResponse:
+    """`response` with every credential value (whole, and without its prefix) replaced."""
+    secrets = sorted({c.value for c in credentials} | {_bare(c) for c in credentials}, key=len)
+    secrets = [secret for secret in reversed(secrets) if len(secret) >= 4]
+    if not secrets:
+        return response
+    body = response.body
+    headers = response.headers
+    for secret in secrets:
+        body = body.replace(secret.encode("utf-8"), REDACTED.encode())
+        headers = [(n, v.replace(secret, REDACTED)) for n, v in headers]
+    return HttpResponse(response.status, headers, body)
+
+
+def _bare(credential: HostCredential) -> str:
+    """The secret itself, without a prefix such as "Bearer " (echoed on its own too)."""
+    return credential.value.split(" ", 1)[-1] if " " in credential.value else credential.value
 
 
 def _connect_failure(url: str, exc: httpcore.ConnectError) -> str:

@@ -23,14 +23,15 @@ from zeroclaw.config.models import PluginsConfig
 from zeroclaw.memory import MemoryStore
 from zeroclaw.observability import NoopObserver, Observer, PluginLoaded
 from zeroclaw.plugins.adapters.hooks import hook_handlers
+from zeroclaw.plugins.contract.lock import PluginLock
 from zeroclaw.plugins.host.context import HostServices
 from zeroclaw.plugins.lifecycle.retirement import SnapshotUsers
 from zeroclaw.plugins.lifecycle.snapshot import PluginSnapshot
 from zeroclaw.plugins.loading.loader import (
     LoadContext,
+    configured_directories,
     engine_settings,
     load_plugins,
-    plugin_directories,
     required_error,
 )
 from zeroclaw.plugins.wasm.calls import RuntimeSettings
@@ -104,13 +105,15 @@ class PluginRegistry:
         plugins that did load are closed). Without it the problems are in
         `required_problems`, for commands that report rather than serve.
         """
-        directories, notes = plugin_directories(config.dirs)
+        directories, notes = configured_directories(config)
         context = LoadContext(
             config=config,
             engine=self.engine(engine_settings(config, directories)),
             services=self.services,
             settings=self.settings,
             observer=self.observer,
+            # Read afresh on every build, so a reload sees what install or remove wrote.
+            lock=PluginLock.read(config.lock_file) if config.lock_file is not None else None,
         )
         report = load_plugins(context, directories)
         if strict and report.required_problems:

@@ -342,8 +342,18 @@ class PluginReloader:
     # -- watching ------------------------------------------------------------------------------
 
     def start_watching(self) -> PluginWatcher | None:
-        """Watch `plugins.dirs` (those that exist) and reload on change."""
-        roots = [Path(d) for d in self.config.dirs if Path(d).is_dir()]
+        """Watch `plugins.dirs` (those that exist) and the install dir, and reload on change.
+
+        The install dir is created if missing, so the first `plugins install` is seen."""
+        install_dir = self.config.install_dir
+        if install_dir is not None:
+            try:
+                install_dir.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                _LOG.warning(
+                    "hot reload: cannot create %s (plugins.install_dir): %s", install_dir, exc
+                )
+        roots = [Path(d) for d in self.config.search_dirs if Path(d).is_dir()]
         for missing in sorted(set(map(str, self.config.dirs)) - set(map(str, roots))):
             _LOG.warning("hot reload: %s (plugins.dirs) does not exist; not watched", missing)
         if not roots or self.watcher is not None:

@@ -3,7 +3,9 @@
 One plugin, in order (each step's failure is a typed error naming the directory or file,
 what was found and what to change):
 
-1. `plugin.toml` -> `PluginManifest` (ManifestError)
+1. `plugin.toml` -> `PluginManifest` (ManifestError); then its provenance: the digests
+   plugins.lock pins for it, if any (LockMismatchError), and its signature under
+   `plugins.signature_mode` (SignatureError; a warning under "warn")
 2. the declared WIT package against the host's (AbiError)
 3. effective limits: config, then plugins.overrides.NAME.limits, then the manifest's
    [limits], which may only tighten (a looser value is clamped and reported)
@@ -54,6 +56,7 @@ from zeroclaw.plugins.contract.abi import (
 )
 from zeroclaw.plugins.contract.grants import Grants, grants_for_plugin
 from zeroclaw.plugins.contract.imports import HOST_PACKAGE, check_imports
+from zeroclaw.plugins.contract.lock import PluginLock
 from zeroclaw.plugins.contract.manifest import (
     MANIFEST_FILE,
     TOOL_NAME,
@@ -62,6 +65,7 @@ from zeroclaw.plugins.contract.manifest import (
     effective_limits,
     load_manifest,
 )
+from zeroclaw.plugins.contract.provenance import check_provenance
 from zeroclaw.plugins.errors import (
     DescribeError,
     DuplicatePluginError,
@@ -75,6 +79,7 @@ from zeroclaw.plugins.host.context import (
     HostServices,
     PluginHostContext,
     plugin_settings,
+    resolve_credentials,
     resolve_secrets,
 )
 from zeroclaw.plugins.host.linker import link_host_interfaces
@@ -132,6 +137,8 @@ class LoadedPlugin:
     provider: PluginProviderInfo | None = None
     warnings: tuple[str, ...] = ()
     load_ms: float = 0.0
+    signer: str | None = None
+    component_sha256: str = ""
 
     @property
     def state(self) -> PluginState:
@@ -185,12 +192,15 @@ class LoadContext:
     services: HostServices
     settings: RuntimeSettings = field(default_factory=RuntimeSettings)
     observer: Observer = field(default_factory=NoopObserver)
+    # plugins.lock as read for this load (None: pins are not checked, as for a staged install)
+    lock: PluginLock | None = None
 
 
 def load_plugin(directory: Path, context: LoadContext) -> LoadedPlugin:
     """Every load step for the plugin in `directory` (see the module docstring)."""
     started = time.perf_counter()
     manifest = load_manifest(directory)
+    provenance = check_provenance(directory, manifest, context.config, context.lock)
     source = directory / MANIFEST_FILE
     with _located(source):
         package = check_wit_package(manifest.wit_package)
@@ -239,7 +249,9 @@ def load_plugin(directory: Path, context: LoadContext) -> LoadedPlugin:
         imports=imports,
         interface=interface,
         calls=calls,
-        warnings=resolved.warnings,
+        warnings=(*provenance.warnings, *resolved.warnings),
+        signer=provenance.signer,
+        component_sha256=provenance.digests.component_sha256,
     )
     with _located(path):
         plugin = _describe(plugin, factory, codecs)
@@ -280,6 +292,7 @@ def _linker(
             settings=plugin_settings(manifest.config, override.config),
             secrets=resolve_secrets(manifest.name, manifest.secrets, grants, override.secrets),
             deadline=deadline,
+            credentials=resolve_credentials(manifest.name, override.http_credentials),
         )
         link_host_interfaces(linker, imports, host, context.services)
     if _wasi(grants, imports) is not None:
@@ -564,16 +577,31 @@ class _collected:
 
 def plugin_directories(dirs: Iterable[Path]) -> tuple[list[Path], list[str]]:
     """The plugin directories under `dirs` (each subdirectory with a plugin.toml, or a dir
-    that is itself a plugin), and a note for each dir that does not exist."""
+    that is itself a plugin), and a note for each dir that does not exist. Hidden
+    subdirectories (a name starting with ".") are never plugins."""
     found: list[Path] = []
     notes: list[str] = []
     for root in dirs:
         if (root / MANIFEST_FILE).is_file():
             found.append(root)
         elif root.is_dir():
-            found += sorted(p for p in root.iterdir() if (p / MANIFEST_FILE).is_file())
+            found += sorted(
+                p
+                for p in root.iterdir()
+                if not p.name.startswith(".") and (p / MANIFEST_FILE).is_file()
+            )
         else:
             notes.append(f"plugin dir {root} (plugins.dirs) does not exist")
+    return found, notes
+
+
+def configured_directories(config: PluginsConfig) -> tuple[list[Path], list[str]]:
+    """The plugin directories of `plugins.dirs` and of the install dir (not noted when
+    missing: it is created by the first `plugins install`)."""
+    found, notes = plugin_directories(config.dirs)
+    install_dir = config.install_dir
+    if install_dir is not None and install_dir not in config.dirs and install_dir.is_dir():
+        found += plugin_directories([install_dir])[0]
     return found, notes
 
 
@@ -594,7 +622,7 @@ def load_plugins(context: LoadContext, directories: Sequence[Path] | None = None
     config = context.config
     warnings: list[str] = []
     if directories is None:
-        directories, warnings = plugin_directories(config.dirs)
+        directories, warnings = configured_directories(config)
     statuses: list[PluginStatus] = []
     seen: dict[str, Path] = {}
     for directory in directories:
