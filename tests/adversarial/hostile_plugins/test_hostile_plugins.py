@@ -234,7 +234,18 @@ def attacks(world: str, *overrides: Attack) -> list[Attack]:
 
 
 ATTACKS = [
-    *attacks("hooks"),
+    # A hook's change goes on to the next handler: growing a field past the host's text cap
+    # fails the hook that did it, and its neighbour gets the payload unchanged.
+    *attacks(
+        "hooks",
+        Attack(
+            "huge-string",
+            "hooks",
+            "huge",
+            PluginBadResult,
+            ("over the cap of 1,048,576 bytes", "plugins.limits.max_answer_bytes"),
+        ),
+    ),
     # A tool call's result holds no list: the tools world's list is its self-description
     # (see LOAD_CELLS, describe-lots).
     *attacks("tools", Attack("millions-of-items", "-", "", None)),
@@ -254,15 +265,7 @@ ATTACKS = [
 
 
 # Known holes: the cell fails today and must start passing when the hole is closed.
-HOLES = {
-    ("hooks", "huge-string"): (
-        "a hook's continue is passed on whatever its size: the 16 MiB system prompt the hostile "
-        "hook returns is lowered into the next handler, whose memory cannot take it "
-        "(`realloc return: beyond end of memory`), and that good plugin's call fails as "
-        "PluginMemoryExceeded, counted against it: a hostile hook can skip (fail_open) or "
-        "quarantine a neighbour running after it"
-    ),
-}
+HOLES: dict[tuple[str, str], str] = {}
 
 
 def marked(attack: Attack) -> object:
@@ -499,22 +502,14 @@ HTTP_CELLS = [
         "denied",
         ("plugin 'fetcher' may not reach example.org", '"http:example.org"'),
     ),
-    pytest.param(
-        HttpCell(
-            "off-the-allowlist-beside-an-address-grant",
-            ("http:127.0.0.1",),
-            "http://secret-in-a-name.example.org/",
-            "denied",
-            ("plugin 'fetcher' may not reach secret-in-a-name.example.org",),
-        ),
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="with a grant naming an IP address, the host resolves any name the plugin "
-            "asks for (to see whether it resolves to the granted address) before refusing "
-            "it: the plugin can send what it likes to a DNS server it controls "
-            "(secret-in-a-name.example.org), and without DNS the refusal is a connection "
-            "error, not `denied`",
-        ),
+    # A name beside an address grant is refused before any lookup: a lookup would carry the
+    # name to a DNS server the plugin may control.
+    HttpCell(
+        "off-the-allowlist-beside-an-address-grant",
+        ("http:127.0.0.1",),
+        "http://secret-in-a-name.example.org/",
+        "denied",
+        ("plugin 'fetcher' may not reach secret-in-a-name.example.org",),
     ),
     HttpCell(
         "redirect-off-the-allowlist",

@@ -1,6 +1,6 @@
 """One address, one rule: a grant naming an IP address reaches that address whatever the
-plugin writes, every spelling of the address and every name resolving to it, and nothing
-else; against a real server on 127.0.0.1."""
+plugin writes, every spelling of the address and every local name resolving to it, and
+nothing else; no other name is looked up to find out. Against a real server on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -55,6 +55,22 @@ def test_a_name_resolving_to_no_granted_address_is_refused(http_server: LocalSer
 
     assert raised.value.case == "denied"
     assert "localhost" in str(raised.value.payload)
+
+
+def test_a_public_name_beside_an_address_grant_is_refused_without_a_lookup() -> None:
+    grants = grant_capabilities(LOCAL, LOCAL, plugin="p")
+    looked_up: list[str] = []
+
+    def resolver(host: str, port: int) -> list[str]:
+        looked_up.append(host)
+        return ["127.0.0.1"]
+
+    backend = CheckedBackend("p", grants, time.monotonic() + 5, resolver=resolver)
+    with pytest.raises(HttpError) as raised:
+        backend.checked_addresses("secret-data.example.org", 80)
+
+    assert raised.value.case == "denied"
+    assert looked_up == []
 
 
 def test_another_address_is_refused_before_anything_is_sent(http_server: LocalServer) -> None:

@@ -18,7 +18,10 @@ What a plugin may do is decided here, per call:
 - only the fields each event declares changeable are read back from `continue` (see
   `CHANGEABLE`, and the WIT doc comments); values in them that break the contract
   (arguments that are not a JSON object, an unknown message role, an empty model name) make
-  the call fail with `PluginBadResult`, which the handler's failure policy then handles.
+  the call fail with `PluginBadResult`, which the handler's failure policy then handles;
+- a changed field may not grow past `plugins.limits.max_answer_bytes` of text (or past its
+  own size, if it was larger): the change goes on to the next handler, and a hook must not
+  be able to make a neighbour fail by handing it more than its memory takes.
 
 Failure policy: the hooks default (fail_open), except for a plugin marked `required` in
 the config, whose failures cancel (fail_closed): the operator said the host must not run
@@ -44,6 +47,7 @@ from zeroclaw.hooks.handler import (
 )
 from zeroclaw.messages import ChatMessage, Role, ToolCall, ToolResult
 from zeroclaw.plugins.contract.capabilities import CapabilityKind
+from zeroclaw.plugins.contract.manifest import ANSWER_CAP_KEY
 from zeroclaw.plugins.loading.loader import LoadedPlugin
 from zeroclaw.plugins.wasm.conversion import LiftError, Variant, kebab
 
@@ -101,7 +105,9 @@ class PluginHookHandler:
         if event not in self.spec.events:
             return Continue(payload)
         decision = await self.plugin.calls.call_async(
-            _FUNCTION[event], (payload,), _decoder(event, payload)
+            _FUNCTION[event],
+            (payload,),
+            _decoder(event, payload, self.plugin.limits.max_answer_bytes),
         )
         if decision.kind == "unchanged" or (decision.kind == "continue" and not decision.changes):
             return Continue(payload)
@@ -162,7 +168,7 @@ def _nothing(_: object) -> None:
     return None
 
 
-def _decoder(event: Event, payload: ModifyingPayload) -> Callable[[Any], _Decision]:
+def _decoder(event: Event, payload: ModifyingPayload, cap: int) -> Callable[[Any], _Decision]:
     def decode(result: Any) -> _Decision:
         if not isinstance(result, Variant):
             raise LiftError(f"expected a {kebab(event.value)}-result variant, got {result!r}")
@@ -175,10 +181,38 @@ def _decoder(event: Event, payload: ModifyingPayload) -> Callable[[Any], _Decisi
         for name in CHANGEABLE[event]:
             value = _FIELDS[name](fields[name])
             if value != getattr(payload, name):
+                _check_growth(name, value, getattr(payload, name), cap)
                 changes[name] = value
         return _Decision("continue", changes=changes)
 
     return decode
+
+
+def _check_growth(name: str, value: Any, before: Any, cap: int) -> None:
+    """Refuse a change that makes a field larger than `cap` bytes of text (or than it was,
+    if it was larger already). The change is handed to the next handler, plugin or native:
+    a hook must not be able to make its neighbour fail by growing the payload past what
+    that neighbour's memory can take (the failure would count against the neighbour)."""
+    size = _text_bytes(value)
+    if size > max(cap, _text_bytes(before)):
+        raise LiftError(
+            f"`{name}` was changed to {size:,} bytes of text, over the cap of {cap:,} bytes "
+            f"({ANSWER_CAP_KEY})"
+        )
+
+
+def _text_bytes(value: Any) -> int:
+    """The UTF-8 size of the text in a payload value (strings, sequences, mappings and the
+    message dataclasses); other values count as nothing."""
+    if isinstance(value, str):
+        return len(value.encode("utf-8", "surrogatepass"))
+    if isinstance(value, Mapping):
+        return sum(_text_bytes(k) + _text_bytes(v) for k, v in value.items())
+    if isinstance(value, tuple | list):
+        return sum(_text_bytes(item) for item in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return sum(_text_bytes(getattr(value, f.name)) for f in dataclasses.fields(value))
+    return 0
 
 
 def _text(value: Any) -> str:

@@ -45,6 +45,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from zeroclaw.messages import ToolCall, ToolSpec, Usage
+from zeroclaw.plugins.contract.manifest import ANSWER_CAP_KEY
 from zeroclaw.plugins.errors import PluginBadResult, PluginBusy, PluginCallError, PluginTimeout
 from zeroclaw.plugins.loading.loader import LoadedPlugin, PluginProviderInfo, PluginStatus
 from zeroclaw.plugins.wasm.conversion import LiftError, Variant
@@ -61,7 +62,6 @@ from zeroclaw.tools.truncation import truncate_utf8
 _LOG = logging.getLogger("zeroclaw.plugins")
 
 PROVIDERS_PACKAGE = "zeroclaw:providers"
-ANSWER_CAP_KEY = "plugins.limits.max_answer_bytes"
 _JSON = json.JSONEncoder(ensure_ascii=False)
 
 # provider-error case -> (retryable, what it means for the user)

@@ -61,6 +61,13 @@ def legacy_ipv4(host: str) -> ipaddress.IPv4Address | None:
         return None
 
 
+def is_local_name(host: str) -> bool:
+    """Whether `host` is `localhost` or a name under it: names the resolver answers on this
+    machine (RFC 6761), so looking one up sends nothing to a DNS server."""
+    host = host.lower().removesuffix(".")
+    return host == "localhost" or host.endswith(".localhost")
+
+
 def is_internal_host(host: str) -> bool:
     """Whether a host name or IP literal is loopback, private, link-local, cloud metadata or
     otherwise not a public Internet host (single-label names resolve via search domains)."""

@@ -21,9 +21,11 @@ internal address is refused even when named (DNS rebinding).
 
 One address, one rule: a grant naming an IP address (`http:127.0.0.1`) is a grant of that
 address. Every spelling of it (`127.1`, `0x7f.0.0.1`, `2130706433`, `[::ffff:127.0.0.1]`)
-and every name that resolves to it (`localhost`) reach it, and only it: a name resolving to
-the granted address and to others is connected to the granted address alone
-(`Grants.grants_address`). A deny rule naming an address likewise holds for every spelling
+and every local name resolving to it (`localhost`, `*.localhost`, answered on this machine)
+reach it, and only it: a name resolving to the granted address and to others is connected
+to the granted address alone (`Grants.grants_address`). Other names are not looked up to
+find out (a lookup would carry the name to a DNS server: a side channel); name them.
+A deny rule naming an address likewise holds for every spelling
 and every name. A grant naming a host name covers that name only.
 
 This module does not import wasmtime.

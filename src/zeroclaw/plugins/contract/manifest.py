@@ -328,6 +328,11 @@ def _valid_keys(loc: tuple[str | int, ...]) -> str:
 # -- limits ---------------------------------------------------------------------------------
 
 
+# The host-wide ceiling on the text a plugin hands back: a provider's answer, a hook's
+# changed field (adapters/); host-only, so no override or manifest can loosen it.
+ANSWER_CAP_KEY = "plugins.limits.max_answer_bytes"
+
+
 @dataclass(frozen=True)
 class ResolvedLimits:
     """The limits a plugin runs with, and why any manifest value was not used."""

@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING, Any
 import httpcore
 import httpx
 
-from zeroclaw.plugins.contract.addresses import is_internal_host, is_ip_literal
+from zeroclaw.plugins.contract.addresses import is_internal_host, is_local_name
 from zeroclaw.plugins.contract.capabilities import CapabilityKind
 from zeroclaw.plugins.contract.grants import ALLOW_KEY, Grants
 from zeroclaw.plugins.host.context import (
@@ -355,11 +355,16 @@ def _ssl_context() -> ssl.SSLContext:
 def check_host(plugin: str, grants: Grants, host: str) -> None:
     """Refuse a URL host before anything is resolved or sent, unless the grants allow it or
     it is a name that may resolve to a granted address (`checked_addresses` decides)."""
-    if grants.allows_http_host(host):
-        return
-    if grants.has_address_grants and not is_ip_literal(host):
+    if grants.allows_http_host(host) or _spells_a_granted_address(grants, host):
         return
     raise HttpError.denied(_not_granted(plugin, host))
+
+
+def _spells_a_granted_address(grants: Grants, host: str) -> bool:
+    """Whether `host` may lead to an address a grant names: a local name (`localhost`),
+    looked up on this machine only. Any other name not granted is refused before it is
+    looked up: a lookup would carry whatever the plugin put in the name to a DNS server."""
+    return grants.has_address_grants and is_local_name(host)
 
 
 def _not_granted(plugin: str, host: str) -> str:
