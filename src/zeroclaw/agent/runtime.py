@@ -121,6 +121,7 @@ class AgentRuntime:
             observer = build_observer(
                 config.observability, extra=[ObserverBridge(live.hooks), *extra_observers]
             )
+            hooks.observe_with(observer)
             if provider is None:
                 plugins = _load_plugins(config, memory, observer)
                 live.attach(plugins, ProviderFactory(config.llm))

@@ -65,7 +65,8 @@ def _handler_line(event: Event, order: int, registered: RegisteredHandler) -> st
     return (
         f"  {order}. {spec.name}  priority {spec.priority}, {spec.source}, "
         f"timeout {registered.timeout_s:g}s, {policy}; calls {stats.calls}, "
-        f"failures {stats.failures}, timeouts {stats.timeouts}, cancels {stats.cancels}"
+        f"failures {stats.failures}, timeouts {stats.timeouts}, cancels {stats.cancels}, "
+        f"skips {stats.skips}"
     )
 
 

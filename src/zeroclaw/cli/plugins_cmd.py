@@ -294,7 +294,7 @@ def _info_lines(status: PluginStatus) -> Iterator[str]:
         f"calls: {stats.calls} (ok {stats.ok}, failures {stats.failures}: timeouts "
         f"{stats.timeouts}, traps {stats.traps}, memory {stats.memory}, bad results "
         f"{stats.bad_results}; busy {stats.busy}, quarantined {stats.quarantined}, "
-        f"ignored changes {stats.ignored_changes})"
+        f"ignored changes {stats.ignored_changes}, skipped (fail_open) {stats.skipped})"
     )
     yield f"compile cache: {'hit' if plugin.from_cache else 'miss (compiled now)'}"
 

@@ -118,6 +118,11 @@ def _status_lines(status: PluginsStatus) -> Iterator[str]:
             yield f"{line}  {plugin.error.splitlines()[0]}"
         else:
             yield f"{line}  grants: {', '.join(plugin.grants) or 'none'}"
+        if plugin.skipped:
+            yield (
+                f"  {plugin.skipped} failed call(s) skipped (fail_open): mark it required "
+                f"(plugins.overrides.{plugin.name}.required) if it guards something"
+            )
 
 
 def _when(result: PluginReloadResult) -> str:

@@ -76,6 +76,11 @@ class PluginEntry(BaseModel):
     required: bool
     grants: list[str]
     error: str | None
+    skipped: int = Field(
+        0,
+        description="Failed hook calls skipped because the plugin is fail_open (what it "
+        "guards did not happen for them); mark it `required` to cancel instead.",
+    )
 
     @classmethod
     def of(cls, summary: PluginSummary) -> PluginEntry:
@@ -87,6 +92,7 @@ class PluginEntry(BaseModel):
             required=summary.required,
             grants=list(summary.grants),
             error=summary.error,
+            skipped=summary.skipped,
         )
 
 

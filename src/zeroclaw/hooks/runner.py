@@ -45,6 +45,7 @@ from zeroclaw.hooks.events import (
 )
 from zeroclaw.hooks.explain import Explanation, HandlerStep, StepOutcome, payload_diff
 from zeroclaw.hooks.handler import Cancel, Continue, HandlerSpec, HookHandler, HookOutcome
+from zeroclaw.observability import HookSkipped, NoopObserver, Observer
 
 if TYPE_CHECKING:
     from zeroclaw.hooks.settings import HooksSettings
@@ -65,13 +66,16 @@ class HandlerStats:
     """Counters of one registered handler (since it was registered).
 
     `failures` counts exceptions and wrong return values, `timeouts` counts calls cut
-    by the timeout (not included in `failures`), `cancels` counts Cancel returned.
+    by the timeout (not included in `failures`), `cancels` counts Cancel returned, `skips`
+    counts modifying calls that failed either way and were skipped (fail_open): calls in
+    which what the handler guards did not happen.
     """
 
     calls: int = 0
     failures: int = 0
     timeouts: int = 0
     cancels: int = 0
+    skips: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,12 +123,13 @@ class _Entry:
     failures: int = 0
     timeouts: int = 0
     cancels: int = 0
+    skips: int = 0
 
     def sort_key(self) -> tuple[int, str, int]:
         return (-self.spec.priority, self.spec.name, self.seq)
 
     def stats(self) -> HandlerStats:
-        return HandlerStats(self.calls, self.failures, self.timeouts, self.cancels)
+        return HandlerStats(self.calls, self.failures, self.timeouts, self.cancels, self.skips)
 
     def failure(self, error: Exception, deadline: asyncio.Timeout) -> _Failure:
         # A TimeoutError raised by the handler's own code is an error, not our timeout.
@@ -146,6 +151,7 @@ class HookRunner:
         self._default_timeout_s = default_timeout_s
         self._max_pending = max_pending
         self._drain_timeout_s = drain_timeout_s
+        self._observer: Observer = NoopObserver()
         self._entries: tuple[_Entry, ...] = ()
         self._table: dict[Event, tuple[_Entry, ...]] = {}
         self._seq = itertools.count()
@@ -212,6 +218,7 @@ class HookRunner:
         )
         view._base = self
         view._pending = self._pending
+        view._observer = self._observer
         with self._lock:
             view._layer = tuple(self._entry(handler) for handler in handlers)
         return view
@@ -272,6 +279,7 @@ class HookRunner:
                 _log_failure(entry, event, outcome, "the chain is cancelled (fail_closed)")
             else:
                 _log_failure(entry, event, outcome, "skipped (fail_open)")
+                self._skipped(entry, event, outcome)
             if recording:
                 duration_ms = (time.perf_counter() - started) * 1000
                 steps.append(_step(entry, outcome, duration_ms, payload_diff(before, current)))
@@ -290,6 +298,23 @@ class HookRunner:
             cancelled_by=stopped_by,
             explanation=explanation if explain else None,
         )
+
+    def observe_with(self, observer: Observer) -> None:
+        """Record `HookSkipped` on `observer` from now on (views taken later too). Set after
+        construction: the observer's ObserverBridge needs this runner first."""
+        self._observer = observer
+
+    def _skipped(self, entry: _Entry, event: Event, failure: _Failure) -> None:
+        """Count a fail_open skip where operators look: the handler's stats, the
+        `zeroclaw_hook_skips` metric, and the handler itself if it keeps counts of its own
+        (a plugin's, shown by `plugins info` and `plugins status`)."""
+        entry.skips += 1
+        self._observer.record(
+            HookSkipped(entry.spec.name, entry.spec.source, event.value, failure.cause)
+        )
+        count_skip = getattr(entry.handler, "skipped", None)
+        if callable(count_skip):
+            count_skip(event)
 
     async def explain(self, event: Event, payload: P) -> Explanation:
         """Run a modifying dispatch (handlers really run) and tell what happened."""

@@ -276,6 +276,20 @@ class PluginReload:
     reason: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class HookSkipped:
+    """A fail_open hook handler failed (error or timeout) on a modifying event and the chain
+    went on without it: what it guards did not happen for that call."""
+
+    kind: ClassVar[str] = "hook_skipped"
+    content_fields: ClassVar[tuple[str, ...]] = ()
+
+    handler: str
+    source: str
+    event: str
+    cause: str
+
+
 ObserverEvent = (
     GatewayStarted
     | GatewayStopped
@@ -295,4 +309,5 @@ ObserverEvent = (
     | PluginCall
     | PluginTrap
     | PluginReload
+    | HookSkipped
 )

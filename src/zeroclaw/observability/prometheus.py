@@ -24,6 +24,7 @@ Metrics (counters end in _total when exposed):
   zeroclaw_plugin_traps{plugin}                     PluginTrap
   zeroclaw_plugin_reloads{outcome}                  PluginReload (swapped|rolled_back)
   zeroclaw_plugin_generation                        gauge, last swapped snapshot
+  zeroclaw_hook_skips{handler,event}                HookSkipped (a fail_open handler failed)
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from zeroclaw.observability.events import (
     Compaction,
     Error,
     HeartbeatObserved,
+    HookSkipped,
     LLMResponse,
     MessageDelivered,
     ObserverEvent,
@@ -143,6 +145,12 @@ class PrometheusObserver:
         self.plugin_generation = Gauge(
             "zeroclaw_plugin_generation", "Generation of the plugin snapshot in use.", registry=r
         )
+        self.hook_skips = Counter(
+            "zeroclaw_hook_skips",
+            "Calls of a fail_open hook handler that failed and were skipped, by handler and event.",
+            ["handler", "event"],
+            registry=r,
+        )
 
     def record(self, event: ObserverEvent) -> None:
         match event:
@@ -178,6 +186,8 @@ class PrometheusObserver:
                 self.plugin_reloads.labels("swapped" if event.swapped else "rolled_back").inc()
                 if event.swapped:
                     self.plugin_generation.set(event.generation)
+            case HookSkipped():
+                self.hook_skips.labels(event.handler, event.event).inc()
             case _:
                 pass
 

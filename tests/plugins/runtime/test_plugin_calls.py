@@ -225,3 +225,34 @@ async def test_a_required_plugins_failure_cancels_the_chain(
     assert result.cancelled
     assert result.cancelled_by == "counter"
     assert "fail_closed" in (result.reason or "")
+
+
+async def test_a_fail_open_plugin_that_times_out_is_skipped_and_the_skips_are_counted(
+    make_plugin: MakePlugin, load: LoadPlugins
+) -> None:
+    make_plugin("spin", "hook_spin", capabilities=CONVERSATION, limits={"timeout_ms": 50})
+    snapshot = load()
+    runner = HookRunner().layered(snapshot.hook_handlers())
+
+    for _ in range(2):
+        result = await runner.run(Event.BEFORE_TOOL_CALL, tool_call())
+        assert not result.cancelled  # fail_open: the tool call goes on unguarded
+
+    (registered,) = runner.handlers(Event.BEFORE_TOOL_CALL)
+    assert registered.stats.skips == 2
+    stats = snapshot.plugins["spin"].calls.stats()
+    assert (stats.timeouts, stats.skipped) == (2, 2)
+
+
+async def test_a_required_plugin_that_times_out_cancels_and_is_not_skipped(
+    make_plugin: MakePlugin, load: LoadPlugins, config: Config
+) -> None:
+    make_plugin("spin", "hook_spin", capabilities=CONVERSATION, limits={"timeout_ms": 50})
+    config.plugins.overrides["spin"] = PluginOverride(required=True)
+    snapshot = load()
+    runner = HookRunner().layered(snapshot.hook_handlers())
+
+    result = await runner.run(Event.BEFORE_TOOL_CALL, tool_call())
+
+    assert result.cancelled
+    assert snapshot.plugins["spin"].calls.stats().skipped == 0

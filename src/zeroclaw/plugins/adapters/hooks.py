@@ -123,6 +123,11 @@ class PluginHookHandler:
             return Cancel(decision.reason or f"cancelled by plugin {self.plugin.name}")
         return Continue(dataclasses.replace(payload, **decision.changes))
 
+    def skipped(self, event: Event) -> None:
+        """The hook runner skipped a failed call of this plugin (fail_open): counted in the
+        plugin's stats, for `plugins info` and `plugins status`."""
+        self.plugin.calls.skipped()
+
     async def observe(self, event: Event, payload: VoidPayload) -> None:
         if event not in self.spec.events:
             return

@@ -82,6 +82,7 @@ class PluginSummary:
     required: bool
     grants: tuple[str, ...]
     error: str | None
+    skipped: int = 0  # failed hook calls skipped (fail_open), in the serving generation
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,9 +122,15 @@ def summaries(snapshot: PluginSnapshot) -> tuple[PluginSummary, ...]:
             required=status.required,
             grants=granted.get(status.name, ()),
             error=status.error.message if status.error is not None else None,
+            skipped=_skipped(snapshot, status.name),
         )
         for status in snapshot.statuses
     )
+
+
+def _skipped(snapshot: PluginSnapshot, name: str) -> int:
+    plugin = snapshot.plugins.get(name)
+    return plugin.calls.stats().skipped if plugin is not None else 0
 
 
 # -- reloading ---------------------------------------------------------------------------------

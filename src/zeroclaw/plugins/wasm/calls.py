@@ -99,6 +99,7 @@ class CallStats:
     busy: int = 0
     quarantined: int = 0
     ignored_changes: int = 0
+    skipped: int = 0  # failed hook calls the runner skipped (fail_open)
     instances_created: int = 0
     instances_recycled: int = 0
     instances_discarded: int = 0
@@ -307,6 +308,10 @@ class PluginCalls:
 
     def ignored_change(self) -> None:
         self._slots.add(ignored_changes=1)
+
+    def skipped(self) -> None:
+        """A failed hook call of this plugin was skipped by the hook runner (fail_open)."""
+        self._slots.add(skipped=1)
 
     # -- state ---------------------------------------------------------------------------------
 
