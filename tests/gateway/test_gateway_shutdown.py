@@ -8,11 +8,8 @@ once" is counted where it arrives. The SQLite file is read after the process is 
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -22,7 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
-from gateway_harness import TOKEN, tool_command, wait_until
+from gateway_harness import TOKEN, GatewayStarter, gateway_processes, tool_command, wait_until
 
 from zeroclaw.gateway.auth import hash_token
 from zeroclaw.memory import MemoryStore
@@ -98,29 +95,9 @@ shutdown_grace_s = 20
 
 
 @pytest.fixture
-def start_gateway(tmp_path: Path) -> Iterator[Any]:
-    processes: list[subprocess.Popen[str]] = []
-
-    def start(config: Path) -> tuple[subprocess.Popen[str], str]:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "zeroclaw", "--config", str(config), "gateway", "--port", "0"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-        processes.append(process)
-        assert process.stdout is not None
-        for line in process.stdout:
-            if match := _LISTENING.search(line):
-                return process, f"http://127.0.0.1:{match[1]}"
-        raise AssertionError(f"the gateway did not start (exit {process.wait()})")
-
-    yield start
-    for process in processes:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+def start_gateway() -> Iterator[GatewayStarter]:
+    with gateway_processes() as start:
+        yield start
 
 
 def _post(base_url: str, session_id: str, message: str) -> httpx.Response:
@@ -139,7 +116,7 @@ def _stored(base_url: str, session_id: str) -> int:
 
 
 def test_sigterm_drains_requests_stops_once_and_loses_nothing(
-    tmp_path: Path, receiver: AuditReceiver, start_gateway: Any
+    tmp_path: Path, receiver: AuditReceiver, start_gateway: GatewayStarter
 ) -> None:
     process, base_url = start_gateway(_config(tmp_path, receiver.url))
     assert _post(base_url, "done", "stored before the signal").status_code == 200
@@ -170,7 +147,7 @@ def test_sigterm_drains_requests_stops_once_and_loses_nothing(
 
 
 def test_sigint_stops_cleanly_too(
-    tmp_path: Path, receiver: AuditReceiver, start_gateway: Any
+    tmp_path: Path, receiver: AuditReceiver, start_gateway: GatewayStarter
 ) -> None:
     process, base_url = start_gateway(_config(tmp_path, receiver.url))
     assert httpx.get(f"{base_url}/health").status_code == 200

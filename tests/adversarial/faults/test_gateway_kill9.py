@@ -4,20 +4,16 @@ integrity check, and the cut-off session takes a new turn."""
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import sqlite3
-import subprocess
-import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-from gateway_harness import TOKEN, tool_command, wait_until
+from gateway_harness import TOKEN, GatewayStarter, gateway_processes, tool_command, wait_until
 
 from zeroclaw.gateway.auth import hash_token
 
@@ -47,29 +43,9 @@ tokens = ["{hash_token(TOKEN)}"]
 
 
 @pytest.fixture
-def start_gateway() -> Iterator[Any]:
-    processes: list[subprocess.Popen[str]] = []
-
-    def start(config: Path) -> tuple[subprocess.Popen[str], str]:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "zeroclaw", "--config", str(config), "gateway", "--port", "0"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-        processes.append(process)
-        assert process.stdout is not None
-        for line in process.stdout:
-            if match := _LISTENING.search(line):
-                return process, f"http://127.0.0.1:{match[1]}"
-        raise AssertionError(f"the gateway did not start (exit {process.wait()})")
-
-    yield start
-    for process in processes:
-        if process.poll() is None:
-            process.kill()
-        process.wait()
+def start_gateway() -> Iterator[GatewayStarter]:
+    with gateway_processes() as start:
+        yield start
 
 
 def _chat(base_url: str, session_id: str, message: str) -> httpx.Response:
@@ -89,7 +65,9 @@ def _integrity(database: Path) -> str:
         return str(connection.execute("PRAGMA integrity_check").fetchone()[0])
 
 
-def test_kill_9_mid_turn_loses_nothing_committed(tmp_path: Path, start_gateway: Any) -> None:
+def test_kill_9_mid_turn_loses_nothing_committed(
+    tmp_path: Path, start_gateway: GatewayStarter
+) -> None:
     config = _config(tmp_path)
     committed: dict[str, list[str]] = {}
     for round_number in range(3):
