@@ -21,6 +21,11 @@ is `build_provider(config.llm)`, exactly as without the subsystem. A `PluginRelo
 on demand (and on change, with `plugins.hot_reload`); a replaced snapshot is closed once
 the last view of it is gone (see plugins/hot_reload.py). With plugins disabled (the default)
 the plugin runtime is never imported, and wasmtime with it.
+
+MCP: with enabled `[[mcp.servers]]` the runtime connects to them (`McpClients`, waiting
+for each one's first attempt) and every view's tools start from the native registry plus
+the connected servers' tools (owner "mcp", named SERVER__TOOL), so they take the same gate
+as any tool. Without servers the MCP SDK is never imported.
 """
 
 from __future__ import annotations
@@ -34,10 +39,11 @@ from typing import TYPE_CHECKING
 
 from zeroclaw.agent.approval import Approver
 from zeroclaw.agent.loop import Agent, Extensions, ProviderResolver, Providers, ProviderSource
-from zeroclaw.agent.tool_gate import ToolGate
+from zeroclaw.agent.tool_gate import ToolGate, ToolSource, tool_source
 from zeroclaw.config import Config
 from zeroclaw.hooks import HookRunner, ObserverBridge
 from zeroclaw.hooks.builtin import register_builtin_hooks
+from zeroclaw.mcp import require_sdk
 from zeroclaw.memory import MemoryStore, require_writable_dir
 from zeroclaw.observability import HeartbeatObserved, Observer, build_observer
 from zeroclaw.providers import (
@@ -51,6 +57,7 @@ from zeroclaw.providers import (
 from zeroclaw.tools import SecurityPolicy, ToolRegistry, default_registry
 
 if TYPE_CHECKING:
+    from zeroclaw.mcp.clients import McpClients
     from zeroclaw.plugins.lifecycle.registry import PluginRegistry
     from zeroclaw.plugins.lifecycle.reload import PluginReloader
     from zeroclaw.plugins.lifecycle.snapshot import PluginSnapshot
@@ -71,6 +78,7 @@ class AgentRuntime:
         agent: Agent,
         plugins: PluginRegistry | None = None,
         reloader: PluginReloader | None = None,
+        mcp: McpClients | None = None,
     ) -> None:
         self.config = config
         self.memory = memory
@@ -83,6 +91,7 @@ class AgentRuntime:
         self.agent = agent
         self.plugins = plugins
         self.reloader = reloader
+        self.mcp = mcp
         self._heartbeat: asyncio.Task[None] | None = None
 
     def live_hooks(self) -> HookRunner:
@@ -113,15 +122,20 @@ class AgentRuntime:
         memory = MemoryStore.open(config.memory_path)
         plugins: PluginRegistry | None = None
         reloader: PluginReloader | None = None
+        mcp: McpClients | None = None
         try:
             policy = SecurityPolicy(config.tools, workspace)
             tools = default_registry(config, memory, policy)
             native = None if provider is None else Providers(provider, _provider_resolver(config))
-            live = SnapshotExtensions(hooks, tools, native)
+            # Every view's tools: the native ones, plus the connected MCP servers' tools.
+            live = SnapshotExtensions(
+                hooks, lambda: tools if mcp is None else mcp.registry_over(tools), native
+            )
             observer = build_observer(
                 config.observability, extra=[ObserverBridge(live.hooks), *extra_observers]
             )
             hooks.observe_with(observer)
+            mcp = _start_mcp(config, observer)
             if provider is None:
                 plugins = _load_plugins(config, memory, observer)
                 live.attach(plugins, ProviderFactory(config.llm))
@@ -140,6 +154,8 @@ class AgentRuntime:
                 extensions=live,
             )
         except BaseException:
+            if mcp is not None:
+                mcp.close()
             if reloader is not None:
                 reloader.close()
             if plugins is not None:
@@ -158,6 +174,7 @@ class AgentRuntime:
             agent=agent,
             plugins=plugins,
             reloader=reloader,
+            mcp=mcp,
         )
 
     def start_heartbeat(self) -> None:
@@ -192,6 +209,9 @@ class AgentRuntime:
         self.memory.close()
 
     def _close_plugins(self) -> None:
+        if self.mcp is not None:
+            self.mcp.close()
+            self.mcp = None
         if self.reloader is not None:
             self.reloader.close()
             self.reloader = None
@@ -216,14 +236,18 @@ class SnapshotExtensions:
     snapshot (`registry.users`) for as long as a turn or a void call keeps it; `retire`
     drops a replaced snapshot's, which closes once nobody holds it any more."""
 
-    def __init__(self, hooks: HookRunner, tools: ToolRegistry, providers: Providers | None) -> None:
+    def __init__(
+        self, hooks: HookRunner, tools: ToolRegistry | ToolSource, providers: Providers | None
+    ) -> None:
         self._hooks = hooks
-        self._tools = tools
+        # The tools every view starts from: the native registry, or a source of it with
+        # the connected MCP servers' tools (a new registry object when those change).
+        self._tools = tool_source(tools)
         # None when plugins are on: every view's providers then come from its snapshot.
-        self._native = None if providers is None else Extensions(hooks, tools, providers)
+        self._native = None if providers is None else Extensions(hooks, self._tools(), providers)
         self._factory: ProviderFactory | None = None
         self.registry: PluginRegistry | None = None
-        self._view: tuple[object, Extensions] | None = None
+        self._view: tuple[object, ToolRegistry, Extensions] | None = None
         # Making a new view and retiring a snapshot exclude each other (SnapshotUsers).
         self._lock = threading.Lock()
 
@@ -238,23 +262,27 @@ class SnapshotExtensions:
         return self._hooks if self.registry is None else self().hooks
 
     def __call__(self) -> Extensions:
+        base = self._tools()
         registry = self.registry
         if registry is None:
-            assert self._native is not None, "plugins on, but no registry attached yet"
-            return self._native
+            native = self._native
+            assert native is not None, "plugins on, but no registry attached yet"
+            if native.tools is not base:
+                native = self._native = Extensions(self._hooks, base, native.providers)
+            return native
         cached = self._view
-        if cached is not None and cached[0] is registry.current():
-            return cached[1]
+        if cached is not None and cached[0] is registry.current() and cached[1] is base:
+            return cached[2]
         with self._lock:
             snapshot = registry.current()
             cached = self._view
-            if cached is not None and cached[0] is snapshot:
-                return cached[1]
-            view = self._of(snapshot)
+            if cached is not None and cached[0] is snapshot and cached[1] is base:
+                return cached[2]
+            view = self._of(snapshot, base)
             while not _hold(registry, snapshot, view):
                 snapshot = registry.current()
-                view = self._of(snapshot)
-            self._view = (snapshot, view)
+                view = self._of(snapshot, base)
+            self._view = (snapshot, base, view)
             return view
 
     def retire(self, snapshot: PluginSnapshot) -> None:
@@ -273,9 +301,9 @@ class SnapshotExtensions:
         assert self._factory is not None
         self._factory.for_plugins(snapshot.provider).build()
 
-    def _of(self, snapshot: PluginSnapshot) -> Extensions:
+    def _of(self, snapshot: PluginSnapshot, base: ToolRegistry) -> Extensions:
         offered = snapshot.plugin_tools
-        tools = self._tools.with_tools(
+        tools = base.with_tools(
             offered.tools, "plugin", labels=offered.labels, conflicts=offered.conflicts
         )
         assert self._factory is not None
@@ -317,6 +345,19 @@ def _require_writable_storage(config: Config) -> None:
     memory_dir = config.memory_path.parent
     if memory_dir != config.data_dir:
         require_writable_dir(memory_dir, what="memory database directory", key="memory.path")
+
+
+def _start_mcp(config: Config, observer: Observer) -> McpClients | None:
+    """Connect to the enabled [[mcp.servers]]; None when there are none (the SDK is then
+    never imported)."""
+    if not any(server.enabled for server in config.mcp.servers):
+        return None
+    require_sdk()
+    from zeroclaw.mcp.clients import McpClients  # imports the MCP SDK: with servers only
+
+    return McpClients.start(
+        config.mcp, workspace=config.workspace, log_dir=config.data_dir / "mcp", observer=observer
+    )
 
 
 def _load_plugins(config: Config, memory: MemoryStore, observer: Observer) -> PluginRegistry:

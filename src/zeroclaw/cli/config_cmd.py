@@ -9,7 +9,7 @@ import typer
 
 from zeroclaw.cli.state import state_of, user_errors
 from zeroclaw.config import Config, load_config, resolve_config_path
-from zeroclaw.config.api_keys import api_key_statuses
+from zeroclaw.config.api_keys import api_key_statuses, mask_secret
 from zeroclaw.config.template import write_template
 from zeroclaw.config.toml_writer import dumps
 
@@ -59,7 +59,8 @@ def validate_command(
 
 @config_app.command("show")
 def show_command(ctx: typer.Context) -> None:
-    """Print the effective config as TOML, with resolved paths and API keys masked."""
+    """Print the effective config as TOML, with resolved paths and secrets masked (API
+    keys, MCP servers' env values and headers)."""
     config = state_of(ctx).config()
     path = _config_path(ctx)
     source = str(path) if path.exists() else f"defaults, no file at {path}"
@@ -77,6 +78,10 @@ def _effective(config: Config) -> dict[str, Any]:
     data = config.model_dump(exclude_none=True)
     data["tools"]["workspace"] = config.workspace
     data["memory"]["path"] = config.memory_path
+    # MCP servers' env values and headers are credentials more often than not.
+    for server in data["mcp"]["servers"]:
+        for table in ("env", "headers"):
+            server[table] = {key: mask_secret(value) for key, value in server[table].items()}
     return data
 
 

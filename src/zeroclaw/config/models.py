@@ -207,6 +207,38 @@ class HttpRequestConfig(Section):
     )
 
 
+ApprovalAction = Literal["allow", "ask", "deny"]
+
+
+class ApprovalConfig(Section):
+    """Approval rules: which calls run without asking, which are always asked about, and
+    what a shell command matching a pattern gets. Patterns are shell-style (`*`, `?`,
+    `[...]`) and apply to every owner's tools alike (MCP tools are `SERVER__TOOL`). Where
+    nobody can be asked (the gateway, `mcp serve`, `-m` without a terminal), a call that
+    needs approval is refused at once."""
+
+    auto_approve: list[str] = Field(
+        default_factory=list,
+        description="Tools that run without asking, even under supervised autonomy (never "
+        "under read_only, and never past a shell command rule that says ask or deny).",
+        examples=[["memory_store", "github__get_*"]],
+    )
+    always_ask: list[str] = Field(
+        default_factory=list,
+        description="Tools asked about before every call, even read-only ones and under full "
+        "autonomy; wins over auto_approve.",
+        examples=[["file_write", "github__*"]],
+    )
+    commands: dict[str, ApprovalAction] = Field(
+        default_factory=dict,
+        description="Shell command pattern -> allow (run without asking), ask (ask even "
+        "under full autonomy) or deny. Matched against the whole command line; when several "
+        "match, deny wins over ask, and ask over allow. The program must still be in "
+        "tools.shell.allowed_commands.",
+        examples=[{"rm *": "ask", "ls *": "allow", "git push*": "deny"}],
+    )
+
+
 class ToolsConfig(Section):
     """Tools the model may call, and the security policy around them."""
 
@@ -228,6 +260,7 @@ class ToolsConfig(Section):
     max_file_bytes: int = Field(1048576, ge=1024, description="Largest file read or written.")
     shell: ShellConfig = Field(default_factory=ShellConfig)
     http_request: HttpRequestConfig = Field(default_factory=HttpRequestConfig)
+    approval: ApprovalConfig = Field(default_factory=ApprovalConfig)
 
 
 class MemoryConfig(Section):
@@ -549,6 +582,173 @@ def _is_public_key(text: str) -> bool:
     return kind == "ed25519" and len(raw) == 32
 
 
+McpTransport = Literal["stdio", "streamable-http", "sse"]
+McpServeTransport = Literal["stdio", "streamable-http"]
+
+# A server's name prefixes its tools (`NAME__TOOL`), so it may not contain the separator.
+_MCP_SERVER_NAME = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
+
+
+class McpServerConfig(Section):
+    """One MCP server whose tools the agent may call, as `NAME__TOOL`."""
+
+    name: str = Field(
+        pattern=_MCP_SERVER_NAME,
+        max_length=40,
+        description="Prefix of this server's tools (letters, digits, - and single _).",
+        examples=["github"],
+    )
+    enabled: bool = Field(True, description="Connect to this server and offer its tools.")
+    transport: McpTransport = Field(
+        "stdio",
+        description="stdio (start `command`), streamable-http (connect to `url`), or sse "
+        "(the deprecated HTTP+SSE transport of old servers).",
+    )
+    command: str | None = Field(
+        None, description="stdio: the program to start.", examples=["npx"]
+    )
+    args: list[str] = Field(
+        default_factory=list,
+        description="stdio: its arguments.",
+        examples=[["-y", "@modelcontextprotocol/server-github"]],
+    )
+    env: dict[str, str] = Field(
+        default_factory=dict,
+        description="stdio: environment variables added to a minimal environment (PATH, "
+        "HOME, ...). Values are secrets: masked by `config show`, never logged.",
+        examples=[{"GITHUB_TOKEN": "..."}],
+    )
+    cwd: ConfigPath | None = Field(
+        None, description="stdio: working directory; empty: the workspace."
+    )
+    url: str | None = Field(
+        None,
+        description="streamable-http / sse: the server's endpoint.",
+        examples=["http://127.0.0.1:9000/mcp"],
+    )
+    headers: dict[str, str] = Field(
+        default_factory=dict,
+        description="streamable-http / sse: request headers. Values are secrets: masked by "
+        "`config show`, never logged.",
+        examples=[{"Authorization": "Bearer ..."}],
+    )
+    connect_timeout_s: float = Field(
+        15.0, gt=0, le=600, description="Connecting and listing tools may take this long."
+    )
+    call_timeout_s: float = Field(
+        60.0,
+        gt=0,
+        le=3600,
+        description="One tool call may take this long; then it fails and the connection is "
+        "restarted.",
+    )
+    include_tools: list[str] = Field(
+        default_factory=list,
+        description="Offer only the server's tools matching one of these patterns (its own "
+        "names, without the prefix). Empty: all.",
+        examples=[["get_*", "list_*"]],
+    )
+    exclude_tools: list[str] = Field(
+        default_factory=list,
+        description="Never offer the server's tools matching one of these patterns.",
+        examples=[["delete_*"]],
+    )
+    read_only_hint: bool = Field(
+        True,
+        description="Trust a tool's readOnlyHint annotation: such a tool counts as changing "
+        "nothing (no approval under supervised autonomy). Off: every tool of this server "
+        "counts as changing things.",
+    )
+
+    @field_validator("name", mode="after")
+    @classmethod
+    def _no_separator(cls, value: str) -> str:
+        if "__" in value or value.endswith("_"):
+            raise ValueError("an MCP server name may not contain '__' or end with '_' (its "
+                             "tools are named NAME__TOOL)")
+        return value
+
+    @model_validator(mode="after")
+    def _transport_fields(self) -> McpServerConfig:
+        if self.transport == "stdio":
+            if not self.command:
+                raise ValueError(f"MCP server {self.name!r} uses stdio but has no command")
+            if self.url or self.headers:
+                raise ValueError(
+                    f"MCP server {self.name!r} uses stdio: url and headers are for HTTP"
+                )
+        else:
+            if not self.url:
+                raise ValueError(f"MCP server {self.name!r} uses {self.transport} but has no url")
+            if not self.url.startswith(("http://", "https://")):
+                raise ValueError(f"MCP server {self.name!r}: url must start with http(s)://")
+            if self.command or self.args or self.env:
+                raise ValueError(
+                    f"MCP server {self.name!r} uses {self.transport}: command, args and env "
+                    "are for stdio"
+                )
+        return self
+
+
+class McpServeConfig(Section):
+    """`zeroclaw mcp serve`: this runtime's tools offered to MCP clients."""
+
+    host: str = Field(
+        "127.0.0.1",
+        description="streamable-http: address to bind. Anything but loopback needs a gateway "
+        "token (gateway.tokens or ZEROCLAW_GATEWAY_TOKEN), which every request must then "
+        "present.",
+    )
+    port: int = Field(8765, ge=0, le=65535, description="streamable-http: port (0: any free).")
+    path: str = Field("/mcp", pattern=r"^/[A-Za-z0-9/_-]*$", description="streamable-http path.")
+    tools: list[str] = Field(
+        default_factory=lambda: ["*"],
+        description="Tools offered (patterns); the security policy still applies to each call.",
+        examples=[["file_read", "word_count"]],
+    )
+
+
+class McpConfig(Section):
+    """MCP: external servers' tools for the agent, and this runtime's tools as a server."""
+
+    servers: list[McpServerConfig] = Field(
+        default_factory=list,
+        description="MCP servers whose tools the agent may call ([[mcp.servers]]).",
+        examples=[
+            [
+                {
+                    "name": "github",
+                    "transport": "stdio",
+                    "command": "npx",
+                    "args": ["-y", "@modelcontextprotocol/server-github"],
+                    "env": {"GITHUB_TOKEN": "..."},
+                }
+            ]
+        ],
+    )
+    reconnect_initial_backoff_ms: int = Field(
+        500,
+        ge=0,
+        le=600_000,
+        description="Wait before reconnecting to a failed server (doubled after each "
+        "failure in a row).",
+    )
+    reconnect_max_backoff_ms: int = Field(
+        30_000, ge=0, le=3_600_000, description="Upper bound of that wait."
+    )
+    serve: McpServeConfig = Field(default_factory=McpServeConfig)
+
+    @field_validator("servers", mode="after")
+    @classmethod
+    def _unique_names(cls, value: list[McpServerConfig]) -> list[McpServerConfig]:
+        seen: set[str] = set()
+        for server in value:
+            if server.name in seen:
+                raise ValueError(f"two MCP servers are named {server.name!r}")
+            seen.add(server.name)
+        return value
+
+
 class Config(Section):
     """The whole file. Top-level keys, then one table per part of the runtime."""
 
@@ -568,6 +768,7 @@ class Config(Section):
     hooks: HooksSettings = Field(default_factory=HooksSettings)
     observability: ObservabilitySettings = Field(default_factory=ObservabilitySettings)
     gateway: GatewaySettings = Field(default_factory=GatewaySettings)
+    mcp: McpConfig = Field(default_factory=McpConfig)
 
     @property
     def workspace(self) -> Path:

@@ -117,5 +117,18 @@ def _comment(text: str) -> str:
     lines = []
     for paragraph in text.strip("\n").split("\n"):
         wrapped = textwrap.wrap(paragraph, _WIDTH - 2, break_on_hyphens=False) or [""]
-        lines += [f"# {line}".rstrip() for line in wrapped]
+        lines += [f"# {line}".rstrip() for line in _no_header_lookalike(wrapped)]
     return "\n".join(lines)
+
+
+def _no_header_lookalike(lines: list[str]) -> list[str]:
+    """A comment line starting with `[` reads as a commented-out table header (to people
+    and to `sed 's/^# //'`): such a line takes the last word of the line before it."""
+    out: list[str] = []
+    for line in lines:
+        if line.startswith("[") and out and " " in out[-1]:
+            head, _, word = out[-1].rpartition(" ")
+            out[-1] = head
+            line = f"{word} {line}"
+        out.append(line)
+    return out

@@ -23,6 +23,10 @@ from zeroclaw.messages import ChatMessage, ToolCall, ToolResult, Usage
 TurnOutcome = Literal["answer", "max_iterations", "blocked", "error"]
 PluginCallOutcome = Literal["ok", "error", "timeout", "trap", "rejected"]
 ToolOutcome = Literal["success", "error", "blocked"]
+# How a tool call's approval went: not needed, given by a rule (auto_approve, a command
+# rule allow) or in advance (--yes), answered by a person, or needed where nobody can answer.
+ApprovalOutcome = Literal["not_needed", "auto", "approved", "denied", "unavailable"]
+McpConnectionState = Literal["connected", "failed", "lost", "closed"]
 
 # -- gateway and sessions -----------------------------------------------------------------
 
@@ -164,6 +168,9 @@ class ToolCallFinished:
     result: ToolResult
     duration_ms: float
     blocked_by: str | None = None
+    # Who offers the tool ("native", "plugin:NAME", "mcp:SERVER"; None: unknown tool).
+    owner: str | None = None
+    approval: ApprovalOutcome = "not_needed"
 
     @property
     def outcome(self) -> ToolOutcome:
@@ -290,6 +297,64 @@ class HookSkipped:
     cause: str
 
 
+@dataclass(frozen=True, slots=True)
+class PluginQuarantined:
+    """A plugin's circuit breaker opened: its calls are refused until `retry_in_s` passes."""
+
+    kind: ClassVar[str] = "plugin_quarantined"
+    content_fields: ClassVar[tuple[str, ...]] = ()
+
+    plugin: str
+    reason: str
+    retry_in_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class PluginPermissions:
+    """The capabilities a plugin was granted when it loaded, and how they changed since the
+    version that ran before (`added`, `removed`); `approved` is False when the change waits
+    for `zeroclaw plugins approve NAME`."""
+
+    kind: ClassVar[str] = "plugin_permissions"
+    content_fields: ClassVar[tuple[str, ...]] = ()
+
+    plugin: str
+    granted: tuple[str, ...]
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    approved: bool = True
+
+
+# -- MCP and access ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class McpConnection:
+    """A connection to an MCP server changed state; `error` says why it failed or was lost."""
+
+    kind: ClassVar[str] = "mcp_connection"
+    content_fields: ClassVar[tuple[str, ...]] = ()
+
+    server: str
+    transport: str
+    state: McpConnectionState
+    tools: int = 0
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AuthFailure:
+    """A request presented no valid credentials (`surface`: "gateway", "mcp")."""
+
+    kind: ClassVar[str] = "auth_failure"
+    content_fields: ClassVar[tuple[str, ...]] = ()
+
+    surface: str
+    client: str
+    path: str
+    reason: str
+
+
 ObserverEvent = (
     GatewayStarted
     | GatewayStopped
@@ -310,4 +375,8 @@ ObserverEvent = (
     | PluginTrap
     | PluginReload
     | HookSkipped
+    | PluginQuarantined
+    | PluginPermissions
+    | McpConnection
+    | AuthFailure
 )

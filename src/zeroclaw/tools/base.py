@@ -13,7 +13,7 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 from zeroclaw.messages import ToolResult, ToolSpec
 
-ToolOwner = Literal["native", "plugin"]
+ToolOwner = Literal["native", "plugin", "mcp"]
 
 
 @dataclass(frozen=True, slots=True)

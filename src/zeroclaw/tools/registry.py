@@ -4,11 +4,12 @@ Running a call is one path whoever owns the tool: look it up, validate the argum
 against its JSON schema, execute, and turn every failure into a failed `ToolResult` the
 model can read and react to. Nothing a tool does can raise out of `execute`.
 
-Owners rank: a native tool always wins over a plugin tool of the same name, and the
-clash is kept in `conflicts` for `zeroclaw tools list` and the plugin report. Plugin
-tools come from a plugin snapshot; `with_tools` builds the combined registry for one
-snapshot without touching the native one. Each entry may carry a `label` naming its owner
-more precisely than its kind (`plugin:word-count`), for listings and conflict reports.
+Owners rank: native, then plugin, then MCP; a better ranked tool always wins over another
+of the same name, and the clash is kept in `conflicts` for `zeroclaw tools list` and the
+plugin report. Plugin tools come from a plugin snapshot and MCP tools from the connected
+MCP servers; `with_tools` builds a combined registry without touching the one it starts
+from. Each entry may carry a `label` naming its owner more precisely than its kind
+(`plugin:word-count`, `mcp:github`), for listings, conflict reports and the audit log.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_MAX_OUTPUT_BYTES = 64 * 1024
 # Lower wins a name clash.
-_OWNER_RANK: dict[ToolOwner, int] = {"native": 0, "plugin": 1}
+_OWNER_RANK: dict[ToolOwner, int] = {"native": 0, "plugin": 1, "mcp": 2}
 # Enough for the model to fix its call; more would bury the first problem.
 _MAX_REPORTED_PROBLEMS = 5
 
@@ -59,11 +60,12 @@ class ToolConflict:
             )
         kept = self.kept_by or self.kept
         dropped = self.dropped_by or self.dropped
-        why = (
-            "a native tool always wins"
-            if self.kept == "native"
-            else "between plugins, the plugin whose name sorts first wins"
-        )
+        if self.kept == "native":
+            why = "a native tool always wins"
+        elif self.kept != self.dropped:
+            why = "a plugin tool wins over an MCP tool"
+        else:
+            why = "between plugins, the plugin whose name sorts first wins"
         return f"tool {self.name!r} is offered by {kept} and {dropped}; {kept}'s is used ({why})"
 
 

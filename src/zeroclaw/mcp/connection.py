@@ -1,0 +1,284 @@
+"""`McpConnection`: one configured MCP server, kept connected for as long as the runtime runs.
+
+Its life, in the MCP loop's task `run`:
+
+    connecting   start/reach the server and list its tools, within connect_timeout_s
+    connected    calls go through; a call that times out, or that finds the connection
+                 broken (the server died) or the answer unreadable, ends this state
+    backoff      wait, doubling from mcp.reconnect_initial_backoff_ms up to
+                 reconnect_max_backoff_ms on each failure in a row, then connect again
+
+A call never waits for a server that is known to be down: in backoff it fails at once
+with the last error and when the next attempt is due; while connecting it waits for that
+attempt, within the call's own deadline. A call that times out restarts the connection,
+because a server that stopped answering one request cannot be trusted with the next.
+Every change of state is an `McpConnection` observer event (the audit log writes it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from collections.abc import Callable
+from contextlib import AsyncExitStack
+from pathlib import Path
+from typing import Any, Literal
+
+import anyio
+from mcp import Client, MCPError
+from mcp.types import CONNECTION_CLOSED, CallToolResult
+from mcp.types import Tool as McpToolSpec
+
+from zeroclaw.config.models import McpServerConfig
+from zeroclaw.mcp.errors import McpCallFailed, McpServerUnavailable
+from zeroclaw.mcp.transports import build_client
+from zeroclaw.observability import McpConnection as McpConnectionEvent
+from zeroclaw.observability import NoopObserver, Observer
+
+log = logging.getLogger(__name__)
+
+ConnectionState = Literal["connecting", "connected", "backoff", "closed"]
+
+# A paginator that never ends must not hold a connection attempt forever.
+_MAX_TOOL_PAGES = 100
+
+
+class McpConnection:
+    def __init__(
+        self,
+        config: McpServerConfig,
+        *,
+        workspace: Path,
+        log_dir: Path,
+        initial_backoff_s: float,
+        max_backoff_s: float,
+        observer: Observer | None = None,
+        on_tools: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.config = config
+        self._workspace = workspace
+        self._log_path = log_dir / f"{config.name}.log"
+        self._initial_backoff_s = initial_backoff_s
+        self._max_backoff_s = max(initial_backoff_s, max_backoff_s)
+        self._observer = observer or NoopObserver()
+        self._on_tools = on_tools
+        self.state: ConnectionState = "connecting"
+        self.tools: tuple[McpToolSpec, ...] = ()
+        self.last_error: str | None = None
+        self.next_attempt_at: float | None = None
+        self.attempts = 0
+        self._client: Client | None = None
+        # Set when an attempt has ended either way (connected, or failed into backoff).
+        self._settled: asyncio.Event | None = None
+        self._lost: asyncio.Event | None = None
+        self._lost_reason = ""
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    @property
+    def log_path(self) -> Path:
+        """Where a stdio server's stderr goes."""
+        return self._log_path
+
+    # -- the connection's task -------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Connect, serve until the connection is lost, back off, again; until cancelled."""
+        self._settled = asyncio.Event()
+        self._lost = asyncio.Event()
+        failures = 0
+        try:
+            while True:
+                self.state = "connecting"
+                self._settled.clear()
+                self._lost.clear()
+                self.attempts += 1
+                error = await self._connect_and_serve()
+                failures = 1 if error.startswith("lost:") else failures + 1
+                self._client = None
+                delay = min(self._initial_backoff_s * 2 ** (failures - 1), self._max_backoff_s)
+                self.last_error = error.removeprefix("lost:")
+                self.state = "backoff"
+                self.next_attempt_at = time.monotonic() + delay
+                self._settled.set()
+                log.warning(
+                    "MCP server %r: %s; reconnecting in %.1f s", self.name, self.last_error, delay
+                )
+                await asyncio.sleep(delay)
+        finally:
+            self.state = "closed"
+            self._client = None
+            self._record("closed")
+
+    async def _connect_and_serve(self) -> str:
+        """One attempt: connect, list tools, serve until lost. Returns why it ended
+        ("lost:..." once it had connected)."""
+        assert self._settled is not None and self._lost is not None
+        connected = False
+        try:
+            self._log_path.parent.mkdir(parents=True, exist_ok=True)
+            with self._log_path.open("a", encoding="utf-8") as stderr:
+                client, http = build_client(
+                    self.config,
+                    workspace=self._workspace,
+                    stderr=stderr,
+                    read_timeout_s=self.config.call_timeout_s,
+                )
+                # One scope around the connection's whole life (the SDK's task groups must
+                # be left in the scope they were entered in): its deadline bounds the
+                # connecting, and is lifted once connected.
+                deadline = anyio.current_time() + self.config.connect_timeout_s
+                with anyio.CancelScope(deadline=deadline) as scope:
+                    async with AsyncExitStack() as stack:
+                        if http is not None:
+                            stack.push_async_callback(http.aclose)
+                        await stack.enter_async_context(client)
+                        listed = await _list_tools(client)
+                        scope.deadline = math.inf
+                        self._connected(client, listed)
+                        connected = True
+                        await self._lost.wait()
+                        return f"lost:{self._lost_reason}"
+                assert scope.cancelled_caught
+                reason = f"no answer within connect_timeout_s = {self.config.connect_timeout_s:g} s"
+        except OSError as exc:
+            reason = f"cannot start or reach the server: {exc.strerror or exc}"
+        except Exception as exc:
+            reason = _describe(exc)
+        if self.config.transport == "stdio" and not connected:
+            reason += f" (the server's stderr is in {self._log_path})"
+        if connected:
+            reason = f"lost:{self._lost_reason or reason}"
+            self._record("lost", error=reason.removeprefix("lost:"))
+        else:
+            self._record("failed", error=reason)
+        return reason
+
+    def _connected(self, client: Client, listed: list[McpToolSpec]) -> None:
+        assert self._settled is not None
+        self._client = client
+        self.tools = tuple(listed)
+        self.state = "connected"
+        self.last_error = None
+        self.next_attempt_at = None
+        self._settled.set()
+        self._record("connected")
+        self._on_tools()
+
+    def _lose(self, reason: str) -> None:
+        """The connection cannot be trusted any more: end it (run reconnects)."""
+        if self._lost is not None and not self._lost.is_set():
+            self._lost_reason = reason
+            self._lost.set()
+            # No call may start on the broken client; they wait for the next attempt.
+            self._client = None
+            self.state = "connecting"
+            self.last_error = reason
+            if self._settled is not None:
+                self._settled.clear()
+
+    def _record(self, state: Literal["connected", "failed", "lost", "closed"], error: str | None = None) -> None:
+        self._observer.record(
+            McpConnectionEvent(
+                self.name, self.config.transport, state, tools=len(self.tools), error=error
+            )
+        )
+
+    # -- calls (run on the MCP loop) -------------------------------------------------------
+
+    async def call(self, tool: str, arguments: dict[str, Any]) -> CallToolResult:
+        """Call `tool` on the server. Raises McpServerUnavailable (not connected) or
+        McpCallFailed (timed out, connection broken, unreadable answer)."""
+        client = await self._ready()
+        timeout = self.config.call_timeout_s
+        try:
+            with anyio.fail_after(timeout):
+                return await client.call_tool(tool, arguments)
+        except TimeoutError:
+            self._lose(f"a call to {tool!r} got no answer within call_timeout_s = {timeout:g} s")
+            raise McpCallFailed(
+                f"MCP server {self.name!r} did not answer {tool!r} within {timeout:g} s; "
+                "the connection is being restarted",
+                hint=f"raise call_timeout_s of [[mcp.servers]] {self.name!r} if the tool is "
+                "slow, or check the server",
+            ) from None
+        except MCPError as exc:
+            if exc.code == CONNECTION_CLOSED:
+                self._lose(f"the connection closed during a call to {tool!r}")
+                raise McpCallFailed(
+                    f"MCP server {self.name!r} closed the connection during the call (did it "
+                    f"crash?); reconnecting. Its stderr is in {self._log_path}"
+                    if self.config.transport == "stdio"
+                    else f"MCP server {self.name!r} closed the connection during the call; "
+                    "reconnecting"
+                ) from None
+            # A JSON-RPC error answer (unknown tool, invalid params): the server is fine.
+            raise McpCallFailed(f"MCP server {self.name!r} refused the call: {exc.message}") from None
+        except Exception as exc:
+            self._lose(f"an unreadable answer to {tool!r}: {_describe(exc)}")
+            raise McpCallFailed(
+                f"MCP server {self.name!r} answered {tool!r} with something that is not a "
+                f"valid MCP result ({_describe(exc)}); reconnecting"
+            ) from None
+
+    async def list_tools_now(self) -> list[McpToolSpec]:
+        """Ask the server for its tools again (for `zeroclaw mcp tools`)."""
+        client = await self._ready()
+        with anyio.fail_after(self.config.connect_timeout_s):
+            return await _list_tools(client)
+
+    async def _ready(self) -> Client:
+        settled = self._settled
+        if settled is not None and self.state == "connecting":
+            await settled.wait()
+        client = self._client
+        if self.state == "connected" and client is not None:
+            return client
+        raise McpServerUnavailable(self.unavailable_reason(), hint=self._hint())
+
+    async def wait_settled(self) -> None:
+        """Until the current connection attempt has ended, either way."""
+        while self._settled is None:
+            await asyncio.sleep(0.01)
+        await self._settled.wait()
+
+    def unavailable_reason(self) -> str:
+        if self.state == "closed":
+            return f"MCP server {self.name!r} is shut down"
+        when = ""
+        if self.next_attempt_at is not None:
+            when = f"; next attempt in {max(0.0, self.next_attempt_at - time.monotonic()):.1f} s"
+        return f"MCP server {self.name!r} is not connected: {self.last_error or 'not yet'}{when}"
+
+    def _hint(self) -> str:
+        if self.config.transport == "stdio":
+            return f"`zeroclaw mcp probe {self.name}` shows the error; the server's stderr is in {self._log_path}"
+        return f"`zeroclaw mcp probe {self.name}` shows the error; check that {self.config.url} is up"
+
+
+async def _list_tools(client: Client) -> list[McpToolSpec]:
+    tools: list[McpToolSpec] = []
+    cursor: str | None = None
+    for _ in range(_MAX_TOOL_PAGES):
+        page = await client.list_tools(cursor=cursor)
+        tools.extend(page.tools)
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    return tools
+
+
+def _describe(exc: BaseException) -> str:
+    """One line for an exception, looking into exception groups (anyio's task groups)."""
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    if isinstance(exc, MCPError):
+        return exc.message
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
