@@ -10,8 +10,9 @@ A turn, and the hook dispatched at each step (modifying hooks may change or canc
     repeat, up to agent.max_tool_iterations model calls:
       before_llm_call        the messages and model of this call
       provider.chat          (observer: llm_request / llm_response)
-      each tool call         ToolGate: policy, before_tool_call, registry
-        tool_result_persist  may redact the result before it is stored and seen
+      each tool call         ToolGate: policy, approval, before_tool_call, registry,
+                             tool_result_persist (may redact the result before it is
+                             stored and seen)
     on_message_sending       the reply; may rewrite it or cancel its delivery
 
 Void hooks (on_llm_input, on_llm_output, on_after_tool_call, after_compaction, ...) are
@@ -44,7 +45,6 @@ from zeroclaw.hooks import (
     ModelResolve,
     OutboundMessage,
     PromptBuild,
-    ToolResultPersist,
     hook_source,
 )
 from zeroclaw.memory import MemoryStore, StoredMessage
@@ -489,10 +489,16 @@ class Agent:
             turn.session_id, call, turn.tool_calls, hooks=turn.hooks, tools=turn.tools
         )
         turn.tool_calls += 1
-        result = await self._persistable(turn, call, outcome.result)
+        result = outcome.result
         self._observer.record(
             ToolCallFinished(
-                *ids, call.arguments, result, _ms_since(started), blocked_by=outcome.blocked_by
+                *ids,
+                call.arguments,
+                result,
+                _ms_since(started),
+                blocked_by=outcome.blocked_by,
+                owner=outcome.owner,
+                approval=outcome.approval,
             )
         )
         self._memory.record_tool_result(turn.session_id, call, result)
@@ -500,16 +506,6 @@ class Agent:
         self._store(
             turn, ChatMessage("tool", result.for_model(), tool_call_id=call.id, name=call.name)
         )
-
-    async def _persistable(self, turn: _Turn, call: ToolCall, result: ToolResult) -> ToolResult:
-        """tool_result_persist: the result as it will be stored and shown to the model."""
-        persisted = await turn.hooks.run(
-            Event.TOOL_RESULT_PERSIST,
-            ToolResultPersist(turn.session_id, call.name, call.id, result),
-        )
-        if persisted.cancelled:
-            return ToolResult.fail(f"blocked by hook: {persisted.reason}")
-        return persisted.payload.result
 
     async def _send(self, turn: _Turn, recipient: str) -> None:
         """on_message_sending: the reply may be rewritten or withheld before it goes out."""

@@ -1,14 +1,21 @@
-"""The one path every tool call takes, from the agent loop or from `zeroclaw tools call`:
+"""The one path every tool call takes, whoever asks (the agent loop, `zeroclaw tools call`,
+an MCP client through `zeroclaw mcp serve`) and whoever owns the tool (native, plugin,
+MCP server):
 
-    security policy -> approval (supervised) -> before_tool_call hook -> registry
+    security policy -> approval -> before_tool_call hook -> registry -> tool_result_persist
 
-A refused or cancelled call never reaches the tool and comes back as a failed result the
-model sees. A hook that changes the tool or its arguments sends the changed call through
-the policy again, so a hook can narrow a call but never smuggle a forbidden one past it.
+A refused or cancelled call never reaches the tool and comes back as a failed result. A
+hook that changes the tool or its arguments sends the changed call through the policy and
+approval again, so a hook can narrow a call but never smuggle a forbidden one past them.
+tool_result_persist sees every result, refusals included, so a redaction hook cleans what
+any caller gets back; the registry has already cut long output.
 
-The registry routes the call by owner (native or plugin); the gate does not care which:
-plugin tools take exactly this path. With plugins on, the registry is the live plugin
-snapshot's view (native tools plus that snapshot's plugin tools), taken once per turn like
+Approval (see agent/approval.py and tools.approval): a decision of the policy that needs
+one goes to the approver; where nobody can answer, the call is refused at once. The
+outcome records how approval went and who owns the tool, for the audit log.
+
+With plugins on, the registry is the live plugin snapshot's view (native tools plus that
+snapshot's plugin tools, plus the connected MCP servers' tools), taken once per turn like
 the hook runner.
 """
 
@@ -19,9 +26,23 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from zeroclaw.agent.approval import Approver
-from zeroclaw.hooks import Event, HookRunner, HookSource, ToolCallRequest, hook_source
+from zeroclaw.hooks import (
+    Event,
+    HookRunner,
+    HookSource,
+    ToolCallRequest,
+    ToolResultPersist,
+    hook_source,
+)
 from zeroclaw.messages import ToolCall, ToolResult
-from zeroclaw.tools import SecurityPolicy, ToolContext, ToolRegistry, is_mutating_call
+from zeroclaw.observability import ApprovalOutcome
+from zeroclaw.tools import (
+    SecurityPolicy,
+    ToolContext,
+    ToolRegistry,
+    command_of,
+    is_mutating_call,
+)
 
 # Where a caller gets the registry to run tools from: a fixed registry, or the view of the
 # live plugin snapshot (asked once per turn).
@@ -41,6 +62,9 @@ class GateOutcome:
     result: ToolResult
     # "policy", "approval" or "hook:<handler>" when the call never reached the tool.
     blocked_by: str | None = None
+    # Who offers the tool: "native", "plugin:NAME", "mcp:SERVER" (None: no such tool).
+    owner: str | None = None
+    approval: ApprovalOutcome = "not_needed"
 
 
 class ToolGate:
@@ -58,6 +82,10 @@ class ToolGate:
         self._workspace = workspace
         self._hooks = hook_source(hooks)
 
+    def tools(self) -> ToolRegistry:
+        """The registry a call starting now would use."""
+        return self._registry()
+
     async def run(
         self,
         session_id: str,
@@ -68,40 +96,79 @@ class ToolGate:
         tools: ToolRegistry | None = None,
     ) -> GateOutcome:
         """Run `call` if allowed; `calls_so_far` counts this turn's earlier calls; `hooks`
-        and `tools` are the turn's runner and registry (default: the gate's own, live)."""
+        and `tools` are the turn's runner and registry (default: the gate's own, live).
+        The result is what tool_result_persist made of it."""
+        runner = hooks or self._hooks()
+        outcome = await self._outcome(session_id, call, calls_so_far, runner, tools)
+        persisted = await runner.run(
+            Event.TOOL_RESULT_PERSIST,
+            ToolResultPersist(session_id, call.name, call.id, outcome.result),
+        )
+        if persisted.cancelled:
+            result = ToolResult.fail(f"blocked by hook: {persisted.reason}")
+        else:
+            result = persisted.payload.result
+        return GateOutcome(result, outcome.blocked_by, outcome.owner, outcome.approval)
+
+    async def _outcome(
+        self,
+        session_id: str,
+        call: ToolCall,
+        calls_so_far: int,
+        hooks: HookRunner,
+        tools: ToolRegistry | None,
+    ) -> GateOutcome:
         registry = tools if tools is not None else self._registry()
-        refusal = await self._refusal(call, calls_so_far, registry)
+        owner = registry.label_of(call.name)
+        refusal, approval = await self._refusal(call, calls_so_far, registry)
         if refusal is not None:
             return refusal
-        request = await (hooks or self._hooks()).run(
+        request = await hooks.run(
             Event.BEFORE_TOOL_CALL, ToolCallRequest(session_id, call.name, call.arguments)
         )
         if request.cancelled:
             return GateOutcome(
                 ToolResult.fail(f"blocked by hook: {request.reason}"),
                 blocked_by=f"hook:{request.cancelled_by or '?'}",
+                owner=owner,
+                approval=approval,
             )
         changed = request.payload
         if (changed.tool, changed.arguments) != (call.name, call.arguments):
             call = ToolCall(call.id, changed.tool, changed.arguments)
-            refusal = await self._refusal(call, calls_so_far, registry)
+            owner = registry.label_of(call.name)
+            refusal, approval = await self._refusal(call, calls_so_far, registry)
             if refusal is not None:
                 return refusal
         context = ToolContext(session_id=session_id, workspace=self._workspace)
-        return GateOutcome(await registry.execute(call.name, call.arguments, context))
+        result = await registry.execute(call.name, call.arguments, context)
+        return GateOutcome(result, owner=owner, approval=approval)
 
     async def _refusal(
         self, call: ToolCall, calls_so_far: int, registry: ToolRegistry
-    ) -> GateOutcome | None:
+    ) -> tuple[GateOutcome | None, ApprovalOutcome]:
+        """(a refusal, or None if the call may go on; how approval went)."""
         tool = registry.get(call.name)
+        owner = registry.label_of(call.name)
         mutating = is_mutating_call(tool, call.arguments) if tool is not None else False
-        decision = self._policy.check_call(call.name, mutating, calls_so_far)
+        decision = self._policy.check_call(
+            call.name, mutating, calls_so_far, command=command_of(tool, call.arguments)
+        )
         if decision.action == "deny":
-            return GateOutcome(
-                ToolResult.fail(f"denied by security policy: {decision.reason}"), "policy"
+            refused = ToolResult.fail(f"denied by security policy: {decision.reason}")
+            return GateOutcome(refused, "policy", owner), "not_needed"
+        if decision.action == "allow":
+            return None, "auto" if decision.rule is not None else "not_needed"
+        approver = self._approver
+        if not approver.can_ask:
+            refused = ToolResult.fail(
+                f"needs approval ({decision.reason}), but nobody can approve it here "
+                "(no interactive terminal: the gateway, `mcp serve`, or -m without a "
+                "terminal); allow it with tools.approval.auto_approve or a "
+                "tools.approval.commands rule, or run with --yes"
             )
-        if decision.action == "needs_approval" and not await self._approver.approve(
-            call, decision.reason
-        ):
-            return GateOutcome(ToolResult.fail(f"not approved: {decision.reason}"), "approval")
-        return None
+            return GateOutcome(refused, "approval", owner, "unavailable"), "unavailable"
+        if not await approver.approve(call, decision.reason):
+            refused = ToolResult.fail(f"not approved: {decision.reason}")
+            return GateOutcome(refused, "approval", owner, "denied"), "denied"
+        return None, "auto" if approver.in_advance else "approved"

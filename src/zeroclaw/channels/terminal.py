@@ -109,6 +109,9 @@ class TerminalChannel:
 class TerminalApprover:
     """Supervised autonomy in an interactive terminal: ask before each changing tool."""
 
+    can_ask = True
+    in_advance = False
+
     def __init__(self, console: Console) -> None:
         self.console = console
 

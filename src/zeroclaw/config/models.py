@@ -604,9 +604,7 @@ class McpServerConfig(Section):
         description="stdio (start `command`), streamable-http (connect to `url`), or sse "
         "(the deprecated HTTP+SSE transport of old servers).",
     )
-    command: str | None = Field(
-        None, description="stdio: the program to start.", examples=["npx"]
-    )
+    command: str | None = Field(None, description="stdio: the program to start.", examples=["npx"])
     args: list[str] = Field(
         default_factory=list,
         description="stdio: its arguments.",
@@ -664,8 +662,10 @@ class McpServerConfig(Section):
     @classmethod
     def _no_separator(cls, value: str) -> str:
         if "__" in value or value.endswith("_"):
-            raise ValueError("an MCP server name may not contain '__' or end with '_' (its "
-                             "tools are named NAME__TOOL)")
+            raise ValueError(
+                "an MCP server name may not contain '__' or end with '_' (its "
+                "tools are named NAME__TOOL)"
+            )
         return value
 
     @model_validator(mode="after")

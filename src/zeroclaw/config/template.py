@@ -129,6 +129,7 @@ def _no_header_lookalike(lines: list[str]) -> list[str]:
         if line.startswith("[") and out and " " in out[-1]:
             head, _, word = out[-1].rpartition(" ")
             out[-1] = head
-            line = f"{word} {line}"
-        out.append(line)
+            out.append(f"{word} {line}")
+        else:
+            out.append(line)
     return out

@@ -86,7 +86,9 @@ class McpClients:
         servers: Sequence[McpServerConfig] | None = None,
     ) -> McpClients:
         """Connect to the servers (all at once) and wait for each one's first attempt."""
-        clients = cls(config, workspace=workspace, log_dir=log_dir, observer=observer, servers=servers)
+        clients = cls(
+            config, workspace=workspace, log_dir=log_dir, observer=observer, servers=servers
+        )
         try:
             clients._launch()
         except BaseException:
@@ -159,7 +161,9 @@ class McpClients:
         self._loop.close()
 
 
-def _offered_tools(connection: McpConnection, loop: McpLoop) -> tuple[list[McpTool], list[SkippedTool]]:
+def _offered_tools(
+    connection: McpConnection, loop: McpLoop
+) -> tuple[list[McpTool], list[SkippedTool]]:
     config = connection.config
     offered: list[McpTool] = []
     skipped: list[SkippedTool] = []

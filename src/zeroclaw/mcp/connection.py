@@ -27,15 +27,16 @@ from pathlib import Path
 from typing import Any, Literal
 
 import anyio
-from mcp import Client, MCPError
 from mcp.types import CONNECTION_CLOSED, CallToolResult
 from mcp.types import Tool as McpToolSpec
 
+from mcp import Client, MCPError
 from zeroclaw.config.models import McpServerConfig
 from zeroclaw.mcp.errors import McpCallFailed, McpServerUnavailable
 from zeroclaw.mcp.transports import build_client
 from zeroclaw.observability import McpConnection as McpConnectionEvent
 from zeroclaw.observability import NoopObserver, Observer
+from zeroclaw.observability.events import McpConnectionState
 
 log = logging.getLogger(__name__)
 
@@ -71,8 +72,9 @@ class McpConnection:
         self.attempts = 0
         self._client: Client | None = None
         # Set when an attempt has ended either way (connected, or failed into backoff).
-        self._settled: asyncio.Event | None = None
-        self._lost: asyncio.Event | None = None
+        # (An asyncio.Event binds to the loop that first waits on it: the MCP loop.)
+        self._settled = asyncio.Event()
+        self._lost = asyncio.Event()
         self._lost_reason = ""
 
     @property
@@ -88,8 +90,6 @@ class McpConnection:
 
     async def run(self) -> None:
         """Connect, serve until the connection is lost, back off, again; until cancelled."""
-        self._settled = asyncio.Event()
-        self._lost = asyncio.Event()
         failures = 0
         try:
             while True:
@@ -117,7 +117,6 @@ class McpConnection:
     async def _connect_and_serve(self) -> str:
         """One attempt: connect, list tools, serve until lost. Returns why it ended
         ("lost:..." once it had connected)."""
-        assert self._settled is not None and self._lost is not None
         connected = False
         try:
             self._log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -159,7 +158,6 @@ class McpConnection:
         return reason
 
     def _connected(self, client: Client, listed: list[McpToolSpec]) -> None:
-        assert self._settled is not None
         self._client = client
         self.tools = tuple(listed)
         self.state = "connected"
@@ -171,17 +169,16 @@ class McpConnection:
 
     def _lose(self, reason: str) -> None:
         """The connection cannot be trusted any more: end it (run reconnects)."""
-        if self._lost is not None and not self._lost.is_set():
+        if not self._lost.is_set():
             self._lost_reason = reason
             self._lost.set()
             # No call may start on the broken client; they wait for the next attempt.
             self._client = None
             self.state = "connecting"
             self.last_error = reason
-            if self._settled is not None:
-                self._settled.clear()
+            self._settled.clear()
 
-    def _record(self, state: Literal["connected", "failed", "lost", "closed"], error: str | None = None) -> None:
+    def _record(self, state: McpConnectionState, error: str | None = None) -> None:
         self._observer.record(
             McpConnectionEvent(
                 self.name, self.config.transport, state, tools=len(self.tools), error=error
@@ -217,7 +214,9 @@ class McpConnection:
                     "reconnecting"
                 ) from None
             # A JSON-RPC error answer (unknown tool, invalid params): the server is fine.
-            raise McpCallFailed(f"MCP server {self.name!r} refused the call: {exc.message}") from None
+            raise McpCallFailed(
+                f"MCP server {self.name!r} refused the call: {exc.message}"
+            ) from None
         except Exception as exc:
             self._lose(f"an unreadable answer to {tool!r}: {_describe(exc)}")
             raise McpCallFailed(
@@ -232,9 +231,8 @@ class McpConnection:
             return await _list_tools(client)
 
     async def _ready(self) -> Client:
-        settled = self._settled
-        if settled is not None and self.state == "connecting":
-            await settled.wait()
+        if self.state == "connecting":
+            await self._settled.wait()
         client = self._client
         if self.state == "connected" and client is not None:
             return client
@@ -242,8 +240,6 @@ class McpConnection:
 
     async def wait_settled(self) -> None:
         """Until the current connection attempt has ended, either way."""
-        while self._settled is None:
-            await asyncio.sleep(0.01)
         await self._settled.wait()
 
     def unavailable_reason(self) -> str:
@@ -255,9 +251,10 @@ class McpConnection:
         return f"MCP server {self.name!r} is not connected: {self.last_error or 'not yet'}{when}"
 
     def _hint(self) -> str:
+        probe = f"`zeroclaw mcp probe {self.name}` shows the error"
         if self.config.transport == "stdio":
-            return f"`zeroclaw mcp probe {self.name}` shows the error; the server's stderr is in {self._log_path}"
-        return f"`zeroclaw mcp probe {self.name}` shows the error; check that {self.config.url} is up"
+            return f"{probe}; the server's stderr is in {self._log_path}"
+        return f"{probe}; check that {self.config.url} is up"
 
 
 async def _list_tools(client: Client) -> list[McpToolSpec]:
@@ -280,5 +277,3 @@ def _describe(exc: BaseException) -> str:
         return exc.message
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
-
-

@@ -34,11 +34,11 @@ class McpLoop:
         """Start `coro` on the MCP loop; its future, to wait on from any thread."""
         return asyncio.run_coroutine_threadsafe(coro, self._loop)
 
-    async def run(self, coro: Coroutine[Any, Any, T], timeout: float) -> T:
-        """Run `coro` on the MCP loop and await it from the caller's loop; after `timeout`
+    async def run(self, coro: Coroutine[Any, Any, T], limit_s: float) -> T:
+        """Run `coro` on the MCP loop and await it from the caller's loop; after `limit_s`
         seconds it is cancelled there and TimeoutError is raised here."""
         future = asyncio.wrap_future(self.submit(coro))
-        return await asyncio.wait_for(future, timeout)
+        return await asyncio.wait_for(future, limit_s)
 
     def run_sync(self, coro: Coroutine[Any, Any, T], timeout: float) -> T:
         """Run `coro` on the MCP loop and block this thread for its result (code with no

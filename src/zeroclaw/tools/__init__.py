@@ -2,9 +2,11 @@
 
 from zeroclaw.tools.base import (
     CallDependentMutation,
+    RunsCommand,
     Tool,
     ToolContext,
     ToolOwner,
+    command_of,
     is_mutating_call,
 )
 from zeroclaw.tools.builtin import builtin_tools, default_registry
@@ -18,6 +20,7 @@ __all__ = [
     "PolicyAction",
     "PolicyDecision",
     "PolicyViolation",
+    "RunsCommand",
     "SecurityPolicy",
     "Tool",
     "ToolConflict",
@@ -26,6 +29,7 @@ __all__ = [
     "ToolRegistrationError",
     "ToolRegistry",
     "builtin_tools",
+    "command_of",
     "default_registry",
     "is_mutating_call",
 ]

@@ -42,6 +42,21 @@ class CallDependentMutation(Protocol):
     def mutates(self, arguments: dict[str, Any]) -> bool: ...
 
 
+@runtime_checkable
+class RunsCommand(Protocol):
+    """A tool whose call runs a command line (shell): approval rules per command pattern
+    (tools.approval.commands) look at it."""
+
+    def command_line(self, arguments: dict[str, Any]) -> str | None: ...
+
+
+def command_of(tool: Tool | None, arguments: dict[str, Any]) -> str | None:
+    """The command line this call of `tool` runs, if it runs one."""
+    if isinstance(tool, RunsCommand):
+        return tool.command_line(arguments)
+    return None
+
+
 def is_mutating_call(tool: Tool, arguments: dict[str, Any]) -> bool:
     """Whether this call of `tool` changes something: what the policy should be told."""
     if isinstance(tool, CallDependentMutation):

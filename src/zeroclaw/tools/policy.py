@@ -8,6 +8,7 @@ before every call; built-in tools ask the other three on their own arguments.
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import shlex
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from typing import Literal
 
 import httpx
 
-from zeroclaw.config.models import ToolsConfig
+from zeroclaw.config.models import ApprovalAction, ToolsConfig
 from zeroclaw.tools.errors import PolicyViolation
 
 PolicyAction = Literal["allow", "needs_approval", "deny"]
@@ -32,6 +33,9 @@ _SUBSTITUTIONS = ("`", "$(")
 class PolicyDecision:
     action: PolicyAction
     reason: str
+    # The tools.approval rule that decided, when one did (an allow by rule is an
+    # auto-approval; the audit log says so).
+    rule: str | None = None
 
     @property
     def allowed(self) -> bool:
@@ -46,8 +50,17 @@ class SecurityPolicy:
 
     # -- calls --------------------------------------------------------------------------
 
-    def check_call(self, tool_name: str, mutating: bool, calls_so_far: int) -> PolicyDecision:
-        """May the model call `tool_name` now, `calls_so_far` calls into this turn?"""
+    def check_call(
+        self, tool_name: str, mutating: bool, calls_so_far: int, *, command: str | None = None
+    ) -> PolicyDecision:
+        """May the model call `tool_name` now, `calls_so_far` calls into this turn?
+        `command`: the command line the call runs (shell), for tools.approval.commands.
+
+        In order: tools.allowed, the per-turn limit, a command rule that denies, read_only
+        autonomy, then approval: a command rule that asks or always_ask asks (even for a
+        tool that changes nothing, even under full autonomy); a tool that changes nothing
+        runs; a command rule that allows or auto_approve runs it without asking; else
+        supervised asks and full runs."""
         allowed = self.config.allowed
         if "*" not in allowed and tool_name not in allowed:
             return PolicyDecision("deny", f"tool {tool_name!r} is not in tools.allowed")
@@ -58,13 +71,32 @@ class SecurityPolicy:
                 f"this turn already made {calls_so_far} tool calls "
                 f"(tools.max_calls_per_turn = {limit})",
             )
+        rules = self.config.approval
+        command_rule = _command_rule(rules.commands, command)
+        if command_rule is not None and command_rule[1] == "deny":
+            rule = f"tools.approval.commands[{command_rule[0]!r}]"
+            return PolicyDecision("deny", f"command {command!r} is denied by {rule}", rule)
         autonomy = self.config.autonomy
-        if not mutating:
-            return PolicyDecision("allow", f"{tool_name!r} changes nothing")
-        if autonomy == "read_only":
+        if mutating and autonomy == "read_only":
             return PolicyDecision(
                 "deny", f"{tool_name!r} changes things and tools.autonomy is read_only"
             )
+        if command_rule is not None and command_rule[1] == "ask":
+            rule = f"tools.approval.commands[{command_rule[0]!r}]"
+            return PolicyDecision("needs_approval", f"command {command!r} matches {rule}", rule)
+        asked = _first_match(rules.always_ask, tool_name)
+        if asked is not None:
+            rule = f"tools.approval.always_ask[{asked!r}]"
+            return PolicyDecision("needs_approval", f"{tool_name!r} matches {rule}", rule)
+        if not mutating:
+            return PolicyDecision("allow", f"{tool_name!r} changes nothing")
+        if command_rule is not None:  # allow
+            rule = f"tools.approval.commands[{command_rule[0]!r}]"
+            return PolicyDecision("allow", f"command {command!r} is allowed by {rule}", rule)
+        approved = _first_match(rules.auto_approve, tool_name)
+        if approved is not None:
+            rule = f"tools.approval.auto_approve[{approved!r}]"
+            return PolicyDecision("allow", f"{tool_name!r} matches {rule}", rule)
         if autonomy == "supervised":
             return PolicyDecision(
                 "needs_approval", f"{tool_name!r} changes things and tools.autonomy is supervised"
@@ -180,6 +212,27 @@ class SecurityPolicy:
                 if patterns
                 else "the list is empty, so no host is allowed; add the host to it",
             )
+
+
+_STRICTNESS: dict[ApprovalAction, int] = {"deny": 0, "ask": 1, "allow": 2}
+
+
+def _command_rule(
+    rules: dict[str, ApprovalAction], command: str | None
+) -> tuple[str, ApprovalAction] | None:
+    """The (pattern, action) of the strictest rule matching `command` (deny, then ask, then
+    allow), or None. Whitespace runs count as one space, so `rm  -rf x` matches `rm *`."""
+    if command is None or not rules:
+        return None
+    line = " ".join(command.split())
+    matching = [(p, a) for p, a in rules.items() if fnmatch.fnmatchcase(line, p)]
+    if not matching:
+        return None
+    return min(matching, key=lambda rule: _STRICTNESS[rule[1]])
+
+
+def _first_match(patterns: list[str], name: str) -> str | None:
+    return next((p for p in patterns if fnmatch.fnmatchcase(name, p)), None)
 
 
 def _refuse_shell_syntax(command: str) -> None:

@@ -54,6 +54,10 @@ class ShellTool:
         self._policy = policy
         self._config = config
 
+    def command_line(self, arguments: dict[str, Any]) -> str | None:
+        command = arguments.get("command")
+        return command if isinstance(command, str) else None
+
     async def execute(self, arguments: dict[str, Any], context: ToolContext) -> ToolResult:
         argv = self._policy.check_command(arguments["command"])
         workspace = self._policy.workspace
