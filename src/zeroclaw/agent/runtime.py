@@ -39,13 +39,20 @@ from typing import TYPE_CHECKING
 
 from zeroclaw.agent.approval import Approver
 from zeroclaw.agent.loop import Agent, Extensions, ProviderResolver, Providers, ProviderSource
-from zeroclaw.agent.tool_gate import ToolGate, ToolSource, tool_source
+from zeroclaw.agent.tool_gate import GateOutcome, ToolGate, ToolSource, tool_source
 from zeroclaw.config import Config
 from zeroclaw.hooks import HookRunner, ObserverBridge
 from zeroclaw.hooks.builtin import register_builtin_hooks
 from zeroclaw.mcp import require_sdk
 from zeroclaw.memory import MemoryStore, require_writable_dir
-from zeroclaw.observability import HeartbeatObserved, Observer, build_observer
+from zeroclaw.messages import ToolCall
+from zeroclaw.observability import (
+    HeartbeatObserved,
+    Observer,
+    ToolCallFinished,
+    ToolCallStarted,
+    build_observer,
+)
 from zeroclaw.providers import (
     ChatRequest,
     ChatResponse,
@@ -105,6 +112,27 @@ class AgentRuntime:
     def live_providers(self) -> Providers:
         """The providers a turn starting now would use (plugin ones from the live snapshot)."""
         return self.agent.extensions_for_turn().providers
+
+    async def call_tool(self, session_id: str, call: ToolCall, *, origin: str) -> GateOutcome:
+        """One tool call outside a turn (`zeroclaw tools call`, an MCP client through
+        `mcp serve`): the same gate as the agent's calls, and the same observer events, so
+        the audit log has it too. `origin` stands where a turn's id would ("cli", "mcp")."""
+        ids = (session_id, origin, call.id, call.name)
+        self.observer.record(ToolCallStarted(*ids, call.arguments))
+        started = time.perf_counter()
+        outcome = await self.gate.run(session_id, call, 0)
+        self.observer.record(
+            ToolCallFinished(
+                *ids,
+                call.arguments,
+                outcome.result,
+                (time.perf_counter() - started) * 1000,
+                blocked_by=outcome.blocked_by,
+                owner=outcome.owner,
+                approval=outcome.approval,
+            )
+        )
+        return outcome
 
     @classmethod
     def from_config(

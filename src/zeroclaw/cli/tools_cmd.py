@@ -90,7 +90,7 @@ def call_tool(
 
 async def _call(config: Config, approver: Approver, session: str, call: ToolCall) -> ToolResult:
     async with AgentRuntime.from_config(config, approver=approver) as runtime:
-        return (await runtime.gate.run(session, call, 0)).result
+        return (await runtime.call_tool(session, call, origin="cli")).result
 
 
 def _parse_args(raw: str) -> dict[str, Any]:

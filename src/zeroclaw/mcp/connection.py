@@ -70,6 +70,8 @@ class McpConnection:
         self.last_error: str | None = None
         self.next_attempt_at: float | None = None
         self.attempts = 0
+        self.server_version: str | None = None
+        self.protocol_version: str | None = None
         self._client: Client | None = None
         # Set when an attempt has ended either way (connected, or failed into backoff).
         # (An asyncio.Event binds to the loop that first waits on it: the MCP loop.)
@@ -120,6 +122,8 @@ class McpConnection:
         connected = False
         try:
             self._log_path.parent.mkdir(parents=True, exist_ok=True)
+            if self.config.transport == "stdio" and self.config.cwd is None:
+                self._workspace.mkdir(parents=True, exist_ok=True)
             with self._log_path.open("a", encoding="utf-8") as stderr:
                 client, http = build_client(
                     self.config,
@@ -145,9 +149,12 @@ class McpConnection:
                 assert scope.cancelled_caught
                 reason = f"no answer within connect_timeout_s = {self.config.connect_timeout_s:g} s"
         except OSError as exc:
-            reason = f"cannot start or reach the server: {exc.strerror or exc}"
+            what = f" {exc.filename}" if exc.filename else ""
+            reason = f"cannot start the server{what}: {exc.strerror or exc}"
         except Exception as exc:
             reason = _describe(exc)
+            if self.config.url and _is_http_error(exc):
+                reason = f"cannot reach {self.config.url}: {reason}"
         if self.config.transport == "stdio" and not connected:
             reason += f" (the server's stderr is in {self._log_path})"
         if connected:
@@ -160,12 +167,15 @@ class McpConnection:
     def _connected(self, client: Client, listed: list[McpToolSpec]) -> None:
         self._client = client
         self.tools = tuple(listed)
+        info = client.server_info
+        self.server_version = f"{info.name} {info.version}".strip() if info else None
+        self.protocol_version = client.protocol_version
         self.state = "connected"
         self.last_error = None
         self.next_attempt_at = None
         self._settled.set()
-        self._record("connected")
         self._on_tools()
+        self._record("connected")
 
     def _lose(self, reason: str) -> None:
         """The connection cannot be trusted any more: end it (run reconnects)."""
@@ -267,6 +277,12 @@ async def _list_tools(client: Client) -> list[McpToolSpec]:
         if cursor is None:
             break
     return tools
+
+
+def _is_http_error(exc: BaseException) -> bool:
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    return type(exc).__module__.split(".")[0] in ("httpx", "httpx2")
 
 
 def _describe(exc: BaseException) -> str:

@@ -21,7 +21,7 @@ from types import MappingProxyType
 from zeroclaw.config import Config
 from zeroclaw.config.models import PluginsConfig
 from zeroclaw.memory import MemoryStore
-from zeroclaw.observability import NoopObserver, Observer, PluginLoaded
+from zeroclaw.observability import NoopObserver, Observer, PluginLoaded, PluginPermissions
 from zeroclaw.plugins.adapters.hooks import hook_handlers
 from zeroclaw.plugins.contract.lock import PluginLock
 from zeroclaw.plugins.host.context import HostServices
@@ -128,6 +128,8 @@ class PluginRegistry:
                     plugin.name, plugin.version, generation, plugin.load_ms, plugin.from_cache
                 )
             )
+            granted = tuple(sorted(str(c) for c in plugin.grants.granted))
+            self.observer.record(PluginPermissions(plugin.name, granted))
         return PluginSnapshot(
             generation=generation,
             plugins=MappingProxyType(plugins),

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from zeroclaw.errors import ZeroClawError
-from zeroclaw.observability import NoopObserver, Observer, PluginReload
+from zeroclaw.observability import NoopObserver, Observer, PluginPermissions, PluginReload
 from zeroclaw.plugins.contract.permissions import ApprovalStore, PermissionDiff, permission_diffs
 from zeroclaw.plugins.errors import PluginError
 from zeroclaw.plugins.lifecycle.watcher import PluginWatcher
@@ -340,6 +340,17 @@ class PluginReloader:
                 report.trigger,
                 report.generation,
                 report.reason,
+            )
+        awaiting = set(report.awaiting_approval)
+        for diff in report.permission_changes:
+            self.observer.record(
+                PluginPermissions(
+                    diff.plugin,
+                    (),
+                    added=diff.added,
+                    removed=diff.removed,
+                    approved=diff.plugin not in awaiting,
+                )
             )
         self.observer.record(
             PluginReload(report.generation, report.swapped, report.plugins, report.reason)

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from zeroclaw.observability import Error, NoopObserver, Observer, PluginCall
+from zeroclaw.observability import PluginQuarantined as PluginQuarantinedEvent
 from zeroclaw.observability import PluginTrap as PluginTrapEvent
 from zeroclaw.plugins.errors import (
     PluginBadResult,
@@ -305,6 +306,7 @@ class PluginCalls:
         )
         _LOG.warning("%s", message)
         self.observer.record(Error("plugin", message, "PluginQuarantined"))
+        self.observer.record(PluginQuarantinedEvent(self.name, message, status.cooldown_s))
 
     def ignored_change(self) -> None:
         self._slots.add(ignored_changes=1)
