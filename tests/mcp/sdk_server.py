@@ -19,7 +19,7 @@ from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
 
-server = MCPServer("zeroclaw-test-server")
+server = MCPServer("zeroclaw-test-server", log_level="WARNING")
 
 
 @server.tool(description="Echo the text back.")
@@ -73,4 +73,4 @@ if __name__ == "__main__":
     if transport == "stdio":
         server.run("stdio")
     else:
-        server.run("streamable-http", host="127.0.0.1", port=int(sys.argv[2]), log_level="WARNING")
+        server.run("streamable-http", host="127.0.0.1", port=int(sys.argv[2]))

@@ -145,7 +145,9 @@ class McpConnection:
                         self._connected(client, listed)
                         connected = True
                         await self._lost.wait()
-                        return f"lost:{self._lost_reason}"
+                    # Left the client (the server is stopped) before saying it is lost.
+                    self._record("lost", error=self._lost_reason)
+                    return f"lost:{self._lost_reason}"
                 assert scope.cancelled_caught
                 reason = f"no answer within connect_timeout_s = {self.config.connect_timeout_s:g} s"
         except OSError as exc:
