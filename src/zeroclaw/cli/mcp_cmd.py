@@ -28,7 +28,7 @@ from zeroclaw.cli.state import err_console, state_of, user_errors
 from zeroclaw.config import Config
 from zeroclaw.config.models import McpServerConfig
 from zeroclaw.mcp import UnknownMcpServer, require_sdk
-from zeroclaw.messages import ToolCall, ToolResult
+from zeroclaw.messages import ToolCall, ToolResult, ToolSpec
 from zeroclaw.observability import AuthFailure
 
 mcp_app = typer.Typer(help="MCP servers' tools, and this runtime's tools as an MCP server.")
@@ -158,8 +158,18 @@ async def _serve(config: Config, transport: Transport) -> None:
         config, approver=DenyApprover(), extra_observers=[notifier]
     ) as runtime:
         offered = config.mcp.serve.tools
+        allowed = config.tools.allowed
+
+        def listed() -> list[ToolSpec]:
+            # What a client may call: offered here, and not refused by tools.allowed outright.
+            return [
+                spec
+                for spec in runtime.live_tools().specs()
+                if _offered(spec.name, offered) and ("*" in allowed or spec.name in allowed)
+            ]
+
         server = ToolServer(
-            lambda: [s for s in runtime.live_tools().specs() if _offered(s.name, offered)],
+            listed,
             lambda name, arguments: _call(runtime, offered, name, arguments),
             version=__version__,
         )

@@ -27,10 +27,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import anyio
+from mcp import Client, MCPError
 from mcp.types import CONNECTION_CLOSED, CallToolResult
 from mcp.types import Tool as McpToolSpec
 
-from mcp import Client, MCPError
 from zeroclaw.config.models import McpServerConfig
 from zeroclaw.mcp.errors import McpCallFailed, McpServerUnavailable
 from zeroclaw.mcp.transports import build_client

@@ -1,4 +1,4 @@
-"""Fixtures of the MCP tests: real MCP servers built with the official SDK (tests/mcp/
+"""Fixtures of the MCP tests: real MCP servers built with the official SDK (tests/mcp_suite/
 sdk_server.py), started by the tests over stdio or streamable HTTP on 127.0.0.1, and a
 config whose [[mcp.servers]] point at them."""
 
