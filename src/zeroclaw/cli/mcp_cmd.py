@@ -31,7 +31,9 @@ from zeroclaw.mcp import UnknownMcpServer, require_sdk
 from zeroclaw.messages import ToolCall, ToolResult, ToolSpec
 from zeroclaw.observability import AuthFailure
 
-mcp_app = typer.Typer(help="MCP servers' tools, and this runtime's tools as an MCP server.")
+mcp_app = typer.Typer(
+    help="MCP servers' tools, and this runtime's tools as an MCP server.", no_args_is_help=True
+)
 
 Transport = Literal["stdio", "streamable-http"]
 

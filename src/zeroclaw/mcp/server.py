@@ -22,6 +22,7 @@ import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from mcp import types
 from mcp.server import Server
 from mcp.server.lowlevel.server import NotificationOptions
 from mcp.server.models import InitializationOptions
@@ -29,7 +30,6 @@ from mcp.server.session import ServerSession
 from mcp.server.subscriptions import InMemorySubscriptionBus, ListenHandler, ToolsListChanged
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
-from mcp import types
 from zeroclaw.messages import ToolResult, ToolSpec
 
 log = logging.getLogger(__name__)

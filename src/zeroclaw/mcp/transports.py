@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import TextIO
 
 import httpx2
+from mcp import Client, StdioServerParameters
 from mcp.client.sse import sse_client
 from mcp.client.stdio import stdio_client
 from mcp.client.streamable_http import streamable_http_client
 
-from mcp import Client, StdioServerParameters
 from zeroclaw.config.models import McpServerConfig
 
 
