@@ -100,7 +100,8 @@ async def test_supervised_autonomy_asks_before_a_mutating_plugin_tool(
 
     error = result.exchanges[0].result.error
     assert error is not None
-    assert error.startswith("not approved:")
+    assert error.startswith("needs approval (")
+    assert "nobody can approve it here" in error
     assert calls == 0
 
 
