@@ -68,7 +68,7 @@ def build_examples() -> None:
         subprocess.run([*zeroclaw, str(EXAMPLES / name)], check=True, capture_output=True)
 
 
-def config_text(plugin_dir: Path) -> str:
+def config_text(plugin_dir: Path, big_messages: int) -> str:
     from zeroclaw.gateway.auth import hash_token
 
     return f"""
@@ -93,6 +93,8 @@ allow = ["hooks.conversation", "hooks.modify", "hooks.tool_results", "log"]
 [gateway]
 tokens = ["{hash_token(TOKEN)}"]
 rate_limit_per_minute = 0
+# The large request of the run is over the default cap (2,000), on purpose.
+max_messages = {big_messages}
 """
 
 
@@ -168,24 +170,28 @@ async def idle_and_busy(client: httpx.AsyncClient, messages: int) -> dict[str, f
         "model": "zeroclaw",
         "messages": [
             {"role": "user" if i % 2 == 0 else "assistant", "content": f"message {i} " * 4}
-            for i in range(messages)
+            for i in range(messages - 1)
         ]
         + [{"role": "user", "content": "and now?"}],
     }
     big_task = asyncio.create_task(client.post("/v1/chat/completions", json=big, timeout=600))
     health_busy: list[float] = []
     chat_busy: list[float] = []
-    await asyncio.sleep(0.05)
     while not big_task.done():
         health_busy.append(await latency_s(client, "/health"))
         chat_busy.append(await latency_s(client, "/v1/chat/completions", small_chat))
     big_response = await big_task
+    if not health_busy:
+        raise RuntimeError(
+            f"the large request ended ({big_response.status_code}) before the first probe: "
+            "raise --big-messages (up to gateway.max_messages)"
+        )
     return {
         "big_status": float(big_response.status_code),
         "health_idle_ms": statistics.median(health_idle) * 1000,
-        "health_busy_ms": statistics.median(health_busy) * 1000 if health_busy else float("nan"),
+        "health_busy_ms": statistics.median(health_busy) * 1000,
         "chat_idle_ms": statistics.median(chat_idle) * 1000,
-        "chat_busy_ms": statistics.median(chat_busy) * 1000 if chat_busy else float("nan"),
+        "chat_busy_ms": statistics.median(chat_busy) * 1000,
         "busy_samples": float(len(health_busy)),
     }
 
@@ -197,7 +203,8 @@ async def run(args: argparse.Namespace) -> str:
         plugin_dir = root / "plugins"
         for name in PLUGINS:
             shutil.copytree(EXAMPLES / name, plugin_dir / Path(name).name)
-        with gateway_process(root / "gateway", config_text(plugin_dir)) as gateway:
+        config = config_text(plugin_dir, args.big_messages)
+        with gateway_process(root / "gateway", config) as gateway:
             return await measure(gateway, args)
 
 
@@ -263,7 +270,12 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=10_000)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--reload-every", type=float, default=1.0, help="seconds")
-    parser.add_argument("--big-messages", type=int, default=1_000, help="messages in one chat")
+    parser.add_argument(
+        "--big-messages",
+        type=int,
+        default=10_000,
+        help="messages in the large chat (the run raises gateway.max_messages to allow it)",
+    )
     parser.add_argument("--write", type=Path, help="update this markdown file's section")
     args = parser.parse_args()
     text = asyncio.run(run(args))
