@@ -7,6 +7,7 @@ traceback.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar
 
 from zeroclaw.errors import ZeroClawError
@@ -63,6 +64,26 @@ class RequiredPluginError(PluginError):
 # -- call errors: one call into a loaded plugin failed -----------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class GuestErrorReport:
+    """What the guest said about the error it failed with (`zeroclaw:host/console`
+    `uncaught`): the error's type and message, and its stack, innermost frame last, one
+    `file:line in function` a line."""
+
+    kind: str
+    message: str
+    stack: str = ""
+
+    @property
+    def frames(self) -> tuple[str, ...]:
+        return tuple(line for line in self.stack.splitlines() if line.strip())
+
+    def describe(self) -> str:
+        """`ValueError: no such tool` and the frames below it, indented."""
+        head = f"{self.kind}: {self.message}" if self.message else self.kind
+        return "\n".join([head, *(f"  at {frame}" for frame in self.frames)])
+
+
 class PluginCallError(PluginError):
     """One call into a plugin failed. Names the plugin, the function called and the cause.
 
@@ -76,11 +97,21 @@ class PluginCallError(PluginError):
     plugin_fault: ClassVar[bool] = True
     what: ClassVar[str] = "failed"
 
-    def __init__(self, plugin: str, function: str, cause: str, *, hint: str | None = None) -> None:
+    def __init__(
+        self,
+        plugin: str,
+        function: str,
+        cause: str,
+        *,
+        hint: str | None = None,
+        guest: GuestErrorReport | None = None,
+    ) -> None:
         super().__init__(f"plugin {plugin!r} {self.what} in {function}: {cause}", hint=hint)
         self.plugin = plugin
         self.function = function
         self.cause = cause
+        # The guest's own account of the failure, when it gave one (its exception and stack).
+        self.guest = guest
 
 
 class PluginTimeout(PluginCallError):
@@ -104,7 +135,8 @@ class PluginMemoryExceeded(PluginCallError):
 
 
 class PluginTrap(PluginCallError):
-    """The guest trapped (`unreachable`, a division by zero, a stack overflow, ...)."""
+    """The guest trapped (`unreachable`, a division by zero, a stack overflow, ...), or
+    failed with an uncaught exception (then `guest` holds its type, message and stack)."""
 
     outcome = "trap"
     what = "trapped"
@@ -112,7 +144,8 @@ class PluginTrap(PluginCallError):
 
 class PluginBadResult(PluginCallError):
     """The guest returned a value the host cannot use (e.g. arguments that are not a JSON
-    object)."""
+    object, or a value that does not fit the function's WIT type: the message names the
+    field)."""
 
     what = "returned an unusable result"
 

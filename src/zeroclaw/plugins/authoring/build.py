@@ -14,6 +14,17 @@ The guest language is read from the files at the top of the plugin directory, be
 Every build disables WASI: the host links none for hook, tool and provider plugins, and a
 component that imports it does not load without filesystem or environment grants.
 
+Python and JavaScript plugins are wrapped (`wrappers/`): the component's entry is a small
+generated module around the author's, built for a world that includes the plugin's world
+and imports `zeroclaw:host/console` (which needs no capability and grants nothing but
+writing to the host's log). The wrapper sends `print` / `sys.stderr` / `console.*` there,
+reports an uncaught exception's type, message and the author's frames (`app.py:12 in
+before_tool_call`) before the call fails, and, in Python, checks each returned value against
+its WIT type so that a wrong shape is reported naming the field. A wrapper rather than
+WASI stdio: it works under componentize-py's `--stub-wasi`, where any WASI call traps, and it
+links nothing else into the guest. The author's source is used as it is; the wrapper lives
+only in the build's temporary directory.
+
 The world: a plugin that imports nothing targets its package's world, named after
 `wit_package` (`zeroclaw:hooks@1.0.0` -> `zeroclaw:hooks/hooks@1.0.0`). A plugin that calls
 host interfaces keeps its own WIT in `wit/` beside `plugin.toml`: one package with exactly
@@ -47,7 +58,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from importlib import resources
@@ -65,13 +76,25 @@ from zeroclaw.plugins.contract.manifest import (
 from zeroclaw.plugins.errors import ImportNotGrantedError, ManifestError, PluginError
 
 # Bump when a change here changes what a build produces, so old build records go stale.
-BUILDER_VERSION = "1"
+BUILDER_VERSION = "2"
 RECORD_SUFFIX = ".build.json"
 WIT_DIR_ENV = "ZEROCLAW_WIT_DIR"
 JS_DISABLED_FEATURES = ("stdio", "random", "clocks", "http", "fetch-event")
 INSTALL_HINT = "run `scripts/install dev` in the ZeroClaw checkout"
 _ZEROCLAW_PACKAGES = ("host", "hooks", "tools", "providers")
 _IGNORED_DIRS = frozenset({"__pycache__", "node_modules"})
+# Files of a plugin directory that are not build inputs: `plugins test` cases.
+_NOT_INPUTS = frozenset({"tests.toml"})
+CONSOLE_INTERFACE = "zeroclaw:host/console@1.0.0"
+_ENTRY_PACKAGE = "zeroclaw-build:entry"
+_WRAPPERS = Path(__file__).with_name("wrappers")
+PYTHON_ENTRY_MODULE = "zeroclaw_entry"
+
+# The steps of a build, in order, as `progress` callbacks name them.
+STEP_TOOLCHAIN = "toolchain"
+STEP_COMPONENTIZE = "componentize"
+STEP_VALIDATE = "validate"
+Progress = Callable[[str], None]
 
 
 class BuildError(PluginError):
@@ -302,6 +325,28 @@ class WitTarget:
             path.write_bytes(data)
         return root
 
+    def with_console(self) -> WitTarget:
+        """A world that includes this one and imports zeroclaw:host/console (what the
+        Python and JavaScript wrappers call); this world's own files become a dependency."""
+        files: dict[str, bytes] = {}
+        for relative, data in self.files.items():
+            moved = (
+                relative
+                if relative.startswith("deps/")
+                else f"deps/zeroclaw-build-world/{relative}"
+            )
+            files[moved] = data
+        imports_console = any(
+            CONSOLE_INTERFACE.partition("@")[0].encode() in data
+            for relative, data in self.files.items()
+            if not relative.startswith("deps/zeroclaw-")
+        )
+        extra = "" if imports_console else f"    import {CONSOLE_INTERFACE};\n"
+        files["entry.wit"] = (
+            f"package {_ENTRY_PACKAGE};\n\nworld entry {{\n    include {self.world};\n{extra}}}\n"
+        ).encode()
+        return WitTarget(f"{_ENTRY_PACKAGE}/entry", files)
+
 
 _PACKAGE_DECL = re.compile(r"^\s*package\s+([^;\s]+)\s*;", re.MULTILINE)
 _WORLD_DECL = re.compile(r"^\s*world\s+(%?[a-z][a-z0-9-]*)\s*\{", re.MULTILINE)
@@ -352,13 +397,15 @@ def _declared_package(directory: Path) -> str:
 
 def input_files(directory: Path, component: Path) -> Iterator[Path]:
     """The files whose bytes make up the build key: everything in the plugin directory but
-    the component, its build record, docs, hidden entries and caches."""
+    the component, its build record, docs, `tests.toml`, hidden entries and caches."""
     skip = {component.resolve(), _record_path(component).resolve()}
     for root, dirs, files in os.walk(directory):
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _IGNORED_DIRS)
         for name in sorted(files):
             path = Path(root) / name
             if name.startswith(".") or name.endswith(".md") or path.resolve() in skip:
+                continue
+            if root == str(directory) and name in _NOT_INPUTS:
                 continue
             yield path
 
@@ -379,6 +426,8 @@ def build_key(
         add("src", path.relative_to(directory).as_posix(), path.read_bytes())
     for relative, data in sorted(wit.files.items()):
         add("wit", relative, data)
+    for wrapper in sorted(_WRAPPERS.iterdir()):
+        add("wrapper", wrapper.name, wrapper.read_bytes())
     return digest.hexdigest()
 
 
@@ -431,12 +480,18 @@ def plugin_dirs(path: Path) -> list[Path]:
     )
 
 
-def build_plugin(directory: Path, *, force: bool = False) -> BuildResult:
-    """Build the component of the plugin in `directory`, unless it is up to date."""
+def build_plugin(
+    directory: Path, *, force: bool = False, progress: Progress | None = None
+) -> BuildResult:
+    """Build the component of the plugin in `directory`, unless it is up to date.
+    `progress(step)` is told each step as it starts (STEP_TOOLCHAIN, STEP_COMPONENTIZE
+    when it rebuilds, STEP_VALIDATE)."""
+    step = progress or (lambda _: None)
     started = time.perf_counter()
     directory = directory.resolve()
     manifest = read_manifest(directory)
     language, entry = detect_language(directory)
+    step(STEP_TOOLCHAIN)
     toolchain = _toolchain(language, directory)
     wit = wit_target(directory, manifest, wit_root())
     component = directory / manifest.component
@@ -449,7 +504,8 @@ def build_plugin(directory: Path, *, force: bool = False) -> BuildResult:
     key = build_key(directory, component, language, toolchain, wit)
     cached = not force and is_up_to_date(component, key)
     if not cached:
-        _build(language, entry, toolchain, wit, component)
+        step(STEP_COMPONENTIZE)
+        _build(language, entry, toolchain, wit, component, manifest)
         record = {
             "key": key,
             "sha256": _file_sha256(component),
@@ -458,6 +514,7 @@ def build_plugin(directory: Path, *, force: bool = False) -> BuildResult:
             "world": wit.world,
         }
         _write_atomically(_record_path(component), json.dumps(record, indent=2).encode() + b"\n")
+    step(STEP_VALIDATE)
     world = component_world(component)
     return BuildResult(
         name=manifest.name,
@@ -483,25 +540,62 @@ def _toolchain(language: Language, directory: Path) -> Toolchain:
 
 
 def _build(
-    language: Language, entry: Path, toolchain: Toolchain, wit: WitTarget, component: Path
+    language: Language,
+    entry: Path,
+    toolchain: Toolchain,
+    wit: WitTarget,
+    component: Path,
+    manifest: PluginManifest,
 ) -> None:
     with tempfile.TemporaryDirectory(prefix="zeroclaw-build-") as tmp:
         work = Path(tmp)
-        root = wit.write(work / "wit")
         out = work / "plugin.wasm"
+        export = WORLD_EXPORT[manifest.package.id]
         if language is Language.PYTHON:
-            _componentize_py(entry, toolchain, root, wit.world, out)
+            target = wit.with_console()
+            wrapper = python_wrapper(entry, work / "entry", export)
+            _componentize_py(
+                entry, wrapper, toolchain, target.write(work / "wit"), target.world, out
+            )
         elif language is Language.JAVASCRIPT:
-            _componentize_js(entry, toolchain, root, wit.world, out)
+            target = wit.with_console()
+            wrapped = javascript_wrapper(entry, work / "entry", export)
+            _componentize_js(wrapped, toolchain, target.write(work / "wit"), target.world, out)
         else:
+            root = wit.write(work / "wit")
             wat_component(entry.read_text(encoding="utf-8"), root, wit.world, out, work)
         _write_atomically(component, out.read_bytes())
 
 
-def _componentize_py(entry: Path, toolchain: Toolchain, wit: Path, world: str, out: Path) -> None:
-    if entry.stem == "wit_world":
+def python_wrapper(entry: Path, directory: Path, export: str) -> Path:
+    """The generated entry module around the plugin's `entry` (see wrappers/), written
+    into `directory`."""
+    text = (_WRAPPERS / "python_entry.py.in").read_text(encoding="utf-8")
+    text = text.replace("@USER_MODULE@", entry.stem).replace("@EXPORT_CLASS@", export.title())
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{PYTHON_ENTRY_MODULE}.py"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def javascript_wrapper(entry: Path, directory: Path, export: str) -> Path:
+    """The plugin's `entry` with the wrapper (wrappers/) appended, written into
+    `directory` under the same file name (stack frames name it)."""
+    tail = (_WRAPPERS / "javascript_tail.js.in").read_text(encoding="utf-8")
+    tail = tail.replace("@ENTRY_FILE@", entry.name).replace("@EXPORT_OBJECT@", export)
+    source = entry.read_text(encoding="utf-8")
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / entry.name
+    path.write_text(source.rstrip("\n") + "\n" + tail, encoding="utf-8")
+    return path
+
+
+def _componentize_py(
+    entry: Path, wrapper: Path, toolchain: Toolchain, wit: Path, world: str, out: Path
+) -> None:
+    if entry.stem in ("wit_world", PYTHON_ENTRY_MODULE):
         raise BuildError(
-            f"{entry}: the module may not be called wit_world (the bindings use that name)",
+            f"{entry}: the module may not be called {entry.stem} (the build uses that name)",
             hint="rename it to app.py",
         )
     # Only the plugin directory is on the guest's path: without VIRTUAL_ENV, componentize-py
@@ -515,9 +609,11 @@ def _componentize_py(entry: Path, toolchain: Toolchain, wit: Path, world: str, o
         "-w",
         world,
         "componentize",
-        entry.stem,
+        wrapper.stem,
         "-p",
         str(entry.parent),
+        "-p",
+        str(wrapper.parent),
         "--stub-wasi",
         "-o",
         str(out),

@@ -21,7 +21,10 @@ HOST_PACKAGE_VERSION = (1, 0, 0)
 
 # Which grants let each host interface be linked. Memory links with either grant; the host
 # checks the specific one per call (`recall` needs memory.read, `store` memory.write).
+# `console` needs none: it only carries the guest's own output and error reports into the
+# host's log (see host/console.py), and the build wraps Python and JavaScript plugins in it.
 HOST_INTERFACES: dict[str, tuple[CapabilityKind, ...]] = {
+    "console": (),
     "log": (CapabilityKind.LOG,),
     "kv": (CapabilityKind.KV,),
     "config": (CapabilityKind.CONFIG,),
@@ -77,7 +80,7 @@ def _host_import_problem(name: str, interface: str, version: str, grants: Grants
             f"imports {name}, but the host has {HOST_PACKAGE}@{supported}: rebuild the plugin "
             f"against zeroclaw:host@{supported}"
         )
-    if any(grants.has(kind) for kind in needs):
+    if not needs or any(grants.has(kind) for kind in needs):
         return None
     return f"imports {name}, which needs {_needs_text(needs)}: {_grant_fix(needs[0], grants)}"
 

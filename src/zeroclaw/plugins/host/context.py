@@ -27,6 +27,7 @@ from zeroclaw.plugins.host.wit_values import HostCallError
 
 if TYPE_CHECKING:
     from zeroclaw.memory import MemoryStore
+    from zeroclaw.plugins.host.console import GuestConsole
 
 __all__ = [
     "DEFAULT_RECALL_LIMIT",
@@ -99,6 +100,7 @@ class PluginHostContext:
     `settings`: the manifest's [config] overlaid by plugins.overrides.NAME.config
     (`plugin_settings`). `secrets`: granted secret name -> value (`resolve_secrets`).
     `deadline`: the `time.monotonic()` value by which the current call must end.
+    `console`: where the guest's output and error reports go (`zeroclaw:host/console`).
     """
 
     plugin: str
@@ -109,6 +111,7 @@ class PluginHostContext:
     # Headers the host adds to this plugin's http requests (plugins.overrides.NAME.
     # http_credentials); the plugin never sees their values.
     credentials: tuple[HostCredential, ...] = ()
+    console: GuestConsole | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,7 @@
 """Linking `zeroclaw:host@1.0.0` into a plugin's linker: one module per WIT interface.
 
-Each interface module (`log`, `kv`, `config`, `http`, `memory`, see wit/zeroclaw/host/v1/)
-has plain Python functions that do the work and a `link` that defines them on a wasmtime
+Each interface module (`log`, `kv`, `config`, `http`, `memory`, `console`, see
+wit/zeroclaw/host/v1/) has plain Python functions that do the work and a `link` that defines them on a wasmtime
 linker instance. `link_host_interfaces` is the only entry point the runtime needs. Every
 host function also re-checks the plugin's grant, although `check_imports` has already
 refused a component importing an interface it was not granted.
@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from zeroclaw.plugins.contract.imports import HOST_PACKAGE, check_imports
 from zeroclaw.plugins.host.config import link as link_config
+from zeroclaw.plugins.host.console import link as link_console
 from zeroclaw.plugins.host.context import HostServices, PluginHostContext
 from zeroclaw.plugins.host.http import link as link_http
 from zeroclaw.plugins.host.kv import link as link_kv
@@ -31,6 +32,7 @@ _LINKERS: dict[str, Callable[[Any, PluginHostContext, HostServices], None]] = {
     "config": link_config,
     "http": link_http,
     "memory": link_memory,
+    "console": link_console,
 }
 
 

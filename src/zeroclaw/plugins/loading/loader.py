@@ -14,7 +14,8 @@ what was found and what to change):
 6. its real exports against the declared world (ExportMismatchError)
 7. its real imports against the grants (ImportNotGrantedError, naming the interface and
    the config key that would grant it)
-8. a linker with the granted host interfaces; WASI only for a plugin granted fs/env
+8. a linker with the granted host interfaces (and zeroclaw:host/console, which needs no
+   grant, when the component imports it); WASI only for a plugin granted fs/env
    capabilities, and then always with a WasiConfig of exactly those preopens/variables
 9. one instance in a fresh store (deadline set before instantiating) that describes the
    plugin: `handles()` for hooks, `tools()` for tools, `info()` for providers
@@ -75,6 +76,7 @@ from zeroclaw.plugins.errors import (
     PluginError,
     RequiredPluginError,
 )
+from zeroclaw.plugins.host.console import GuestConsole
 from zeroclaw.plugins.host.context import (
     HostServices,
     PluginHostContext,
@@ -217,11 +219,12 @@ def load_plugin(directory: Path, context: LoadContext) -> LoadedPlugin:
     interface = exported_interface(package)
     override = context.config.overrides.get(manifest.name) or PluginOverride()
     deadline = CallDeadline()
+    console = GuestConsole(manifest.name, context.services.log_limiter(manifest.name))
     limits = resolved.limits
     factory = InstanceFactory(
         engine,
         loaded.component,
-        _linker(manifest, grants, imports, override, deadline, context),
+        _linker(manifest, grants, imports, override, deadline, console, context),
         StoreLimits(limits.timeout_ms, limits.memory_mb, limits.fuel),
         _wasi(grants, imports),
     )
@@ -235,6 +238,7 @@ def load_plugin(directory: Path, context: LoadContext) -> LoadedPlugin:
         settings=context.settings,
         deadline=deadline,
         observer=context.observer,
+        reports=console,
     )
     plugin = LoadedPlugin(
         name=manifest.name,
@@ -282,6 +286,7 @@ def _linker(
     imports: Sequence[str],
     override: PluginOverride,
     deadline: Callable[[], float],
+    console: GuestConsole,
     context: LoadContext,
 ) -> Linker:
     linker = Linker(context.engine.engine)
@@ -293,6 +298,7 @@ def _linker(
             secrets=resolve_secrets(manifest.name, manifest.secrets, grants, override.secrets),
             deadline=deadline,
             credentials=resolve_credentials(manifest.name, override.http_credentials),
+            console=console,
         )
         link_host_interfaces(linker, imports, host, context.services)
     if _wasi(grants, imports) is not None:
@@ -335,12 +341,23 @@ def _describe(
             f"plugin {plugin.name!r} could not be instantiated: {error.cause}", hint=error.hint
         ) from None
 
+    reports = plugin.calls.reports
+
     def call(function: str) -> Any:
         factory.arm(warm.store)
+        if reports is not None:
+            reports.begin()
         try:
             return codecs[function].call(warm.func(plugin.interface, function), warm.store, ())
         except Exception as exc:
-            error = classify(exc, plugin=plugin.name, function=function, limits=limits)
+            error = classify(
+                exc,
+                plugin=plugin.name,
+                function=function,
+                limits=limits,
+                guest=reports.error() if reports is not None else None,
+                bad_result=reports.bad_result() if reports is not None else None,
+            )
             raise DescribeError(
                 f"plugin {plugin.name!r} failed to describe itself: {error.message}",
                 hint=error.hint,

@@ -12,8 +12,10 @@ function), in this order:
    cached codec (`conversion.py`), the guest runs, the result comes out and `interpret`
    turns it into what the caller needs;
 5. on success the instance goes back to the pool; on any failure its store is dropped and
-   the failure is classified (`traps.classify`), counted, reported to the observer
-   (`PluginCall`, and `PluginTrap` for traps, timeouts and memory overruns) and raised.
+   the failure is classified (`traps.classify`, with what the guest reported about it
+   through zeroclaw:host/console: its uncaught exception, or the field of a bad result),
+   counted, reported to the observer (`PluginCall`, and `PluginTrap` for traps, timeouts
+   and memory overruns) and raised.
 
 `call_async` runs the same call on the plugin's own worker threads (as many as its
 concurrency limit), so the event loop never waits for wasm and a slow plugin queues only
@@ -35,12 +37,13 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from zeroclaw.observability import Error, NoopObserver, Observer, PluginCall
 from zeroclaw.observability import PluginQuarantined as PluginQuarantinedEvent
 from zeroclaw.observability import PluginTrap as PluginTrapEvent
 from zeroclaw.plugins.errors import (
+    GuestErrorReport,
     PluginBadResult,
     PluginBusy,
     PluginCallError,
@@ -83,6 +86,16 @@ class CallDeadline:
     def __call__(self) -> float:
         at: float | None = getattr(self._local, "at", None)
         return time.monotonic() if at is None else at
+
+
+class GuestReports(Protocol):
+    """What the guest reported about its current call (host/console.py's GuestConsole)."""
+
+    def begin(self) -> None: ...
+
+    def error(self) -> GuestErrorReport | None: ...
+
+    def bad_result(self) -> str | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,8 +181,10 @@ class PluginCalls:
         deadline: CallDeadline,
         observer: Observer | None = None,
         breaker: CircuitBreaker | None = None,
+        reports: GuestReports | None = None,
     ) -> None:
         self.name = name
+        self.reports = reports
         self.factory = factory
         self.codecs = codecs
         self.interface = interface
@@ -264,6 +279,8 @@ class PluginCalls:
 
     def _in_slot(self, function: str, args: Sequence[Any], interpret: Callable[[Any], T]) -> T:
         instance: WarmInstance | None = None
+        if self.reports is not None:
+            self.reports.begin()
         try:
             instance = self.pool.acquire()
             self.factory.arm(instance.store)
@@ -274,7 +291,14 @@ class PluginCalls:
         except Exception as exc:
             if instance is not None:
                 self.pool.discard(instance)
-            error = classify(exc, plugin=self.name, function=function, limits=self.limits)
+            error = classify(
+                exc,
+                plugin=self.name,
+                function=function,
+                limits=self.limits,
+                guest=self.reports.error() if self.reports is not None else None,
+                bad_result=self.reports.bad_result() if self.reports is not None else None,
+            )
             if not error.plugin_fault:
                 self.breaker.abandon()
             elif self.breaker.failure(error.cause):

@@ -12,6 +12,10 @@ naming the plugin, the function and the cause, with a hint that names the limit 
     return: beyond end of memory"), an access
     outside linear memory                      PluginMemoryExceeded limits.memory_mb
     any other trap                             PluginTrap
+      ... after the guest reported an uncaught
+      error (zeroclaw:host/console)           PluginTrap with its type, message, stack
+      ... after the guest reported a value
+      that does not fit its WIT type          PluginBadResult naming the field
     a value the guest returned that the host
     cannot use: one that breaks the canonical
     ABI as wasmtime reads it (text that is not
@@ -39,6 +43,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from zeroclaw.plugins.errors import (
+    GuestErrorReport,
     PluginBadResult,
     PluginCallError,
     PluginFuelExhausted,
@@ -94,9 +99,17 @@ def trap_text(error: BaseException) -> str:
 
 
 def classify(
-    error: BaseException, *, plugin: str, function: str, limits: CallLimits
+    error: BaseException,
+    *,
+    plugin: str,
+    function: str,
+    limits: CallLimits,
+    guest: GuestErrorReport | None = None,
+    bad_result: str | None = None,
 ) -> PluginCallError:
-    """The typed error a failed call ends with."""
+    """The typed error a failed call ends with. `guest` and `bad_result` are what the guest
+    reported through zeroclaw:host/console before it trapped, if anything: they replace the
+    bare trap text with the author's own exception, or the field that did not fit."""
     if isinstance(error, PluginCallError):
         return error
     from zeroclaw.plugins.wasm.conversion import ConversionError, LiftError
@@ -150,6 +163,25 @@ def classify(
         )
     if any(marker in lowered for marker in _HOST):
         return PluginHostError(plugin, function, text)
+    if bad_result is not None:
+        return PluginBadResult(
+            plugin,
+            function,
+            bad_result,
+            hint="fix the plugin: what a function returns must fit its WIT type "
+            "(`zeroclaw plugins wit` writes the WIT; see docs/plugin-authoring.md)",
+        )
+    if guest is not None:
+        out_of_memory = guest.kind == "MemoryError" or "out of memory" in guest.message.lower()
+        return PluginTrap(
+            plugin,
+            function,
+            f"uncaught {guest.describe()}",
+            hint=f"the plugin ran out of memory: raise {override}.memory_mb"
+            if out_of_memory
+            else "the plugin's own code raised it: the stack names the file and line",
+            guest=guest,
+        )
     if _UNREACHABLE in text:
         return PluginTrap(
             plugin,
