@@ -1,10 +1,13 @@
-// A ZeroClaw hook plugin in JavaScript. Build it with `zeroclaw plugins build DIR`.
+// my-hook: a ZeroClaw hook plugin in JavaScript. Build it with `zeroclaw plugins build .`.
 //
+// It handles `before-tool-call` and cancels `shell` commands that delete recursively
+// (`rm -rf`), letting every other call through. Change handles() and the handlers you need.
 // WIT names are camelCase here (sessionId, beforeToolCall), enum cases are strings
-// ('before-tool-call') and a variant is { tag, val }. There is no console, clock or fetch.
+// ('before-tool-call') and a variant is { tag, val }. console.log goes to the host's log;
+// there is no clock, file or fetch.
 
 const UNCHANGED = { tag: 'unchanged' };
-const BLOCKED_TOOLS = new Set(); // e.g. new Set(['shell'])
+const RECURSIVE_DELETE = /\brm\s+(-[a-zA-Z]*r[a-zA-Z]*f|-[a-zA-Z]*f[a-zA-Z]*r)\b/;
 
 export const handler = {
   handles() {
@@ -12,8 +15,11 @@ export const handler = {
   },
 
   beforeToolCall(event) {
-    if (BLOCKED_TOOLS.has(event.tool)) {
-      return { tag: 'cancel', val: { reason: `my-hook: ${event.tool} is blocked` } };
+    if (event.tool !== 'shell') return UNCHANGED;
+    const { command = '' } = JSON.parse(event.arguments);
+    if (RECURSIVE_DELETE.test(command)) {
+      console.log(`blocked: ${command}`);
+      return { tag: 'cancel', val: { reason: 'my-hook: no recursive deletes' } };
     }
     // To rewrite the call: return { tag: 'continue', val: { ...event, arguments: '{...}' } };
     return UNCHANGED;

@@ -1,8 +1,13 @@
-"""A ZeroClaw hook plugin in Python. Build it with `zeroclaw plugins build DIR`.
+"""my-hook: a ZeroClaw hook plugin in Python. Build it with `zeroclaw plugins build .`.
 
+It handles `before-tool-call` and cancels `shell` commands that delete recursively
+(`rm -rf`), letting every other call through. Change `handles()` and the handlers you need.
 Import everything here, at the top: the component has no WASI, so an import inside a
-handler (or print, open, time.time) traps.
+handler (or open, time.time) fails the call. `print` goes to the host's log.
 """
+
+import json
+import re
 
 from wit_world import exports
 from wit_world.exports.handler import (
@@ -43,7 +48,7 @@ from wit_world.exports.handler import (
     ToolResultPersistResult_Unchanged,
 )
 
-BLOCKED_TOOLS: set[str] = set()  # e.g. {"shell"}
+RECURSIVE_DELETE = re.compile(r"\brm\s+(-[a-zA-Z]*r[a-zA-Z]*f|-[a-zA-Z]*f[a-zA-Z]*r)\b")
 
 
 class Handler(exports.Handler):
@@ -51,8 +56,12 @@ class Handler(exports.Handler):
         return [Event.BEFORE_TOOL_CALL]
 
     def before_tool_call(self, event: BeforeToolCallEvent) -> BeforeToolCallResult:
-        if event.tool in BLOCKED_TOOLS:
-            return BeforeToolCallResult_Cancel(Cancellation(f"my-hook: {event.tool} is blocked"))
+        if event.tool != "shell":
+            return BeforeToolCallResult_Unchanged()
+        command = json.loads(event.arguments).get("command", "")
+        if RECURSIVE_DELETE.search(command):
+            print(f"blocked: {command}")
+            return BeforeToolCallResult_Cancel(Cancellation("my-hook: no recursive deletes"))
         # To rewrite the call, set event.arguments (a JSON object, as text) and return
         # BeforeToolCallResult_Continue(event); import BeforeToolCallResult_Continue above.
         return BeforeToolCallResult_Unchanged()

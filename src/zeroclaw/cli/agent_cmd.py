@@ -11,6 +11,7 @@ from rich.console import Console
 
 from zeroclaw.agent import AgentRuntime, AllowApprover, Approver, DenyApprover, TurnResult
 from zeroclaw.channels.terminal import TerminalApprover, TerminalChannel
+from zeroclaw.cli.guest_log import LogLevelOption, guest_log
 from zeroclaw.cli.state import require_text, state_of, user_errors
 from zeroclaw.config import Config
 
@@ -48,6 +49,7 @@ def agent(
     yes: Annotated[
         bool, typer.Option("--yes", "-y", help="Approve every tool call that needs approval.")
     ] = False,
+    log_level: LogLevelOption = None,
 ) -> None:
     """Chat with the agent (interactive), or send one message with -m."""
     with user_errors():
@@ -59,7 +61,7 @@ def agent(
     apply_overrides(config, provider, model)
     channel = TerminalChannel()
     approver = choose_approver(channel.console, yes=yes)
-    with user_errors():
+    with user_errors(), guest_log(log_level):
         result = asyncio.run(_chat(config, channel, approver, session, message))
     if result is not None and result.stop_reason == "max_iterations":
         raise typer.Exit(2)

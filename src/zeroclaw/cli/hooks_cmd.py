@@ -8,21 +8,18 @@ handlers for real: a boot script's commands run, session_memory reads the databa
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import difflib
 import json
-import types
 from collections.abc import Sequence
 from contextlib import closing
-from typing import Annotated, Any, Union, get_args, get_origin, get_type_hints
+from typing import Annotated
 
 import typer
-from pydantic import TypeAdapter, ValidationError
 
 from zeroclaw.agent import AgentRuntime, DenyApprover
+from zeroclaw.cli.guest_log import LogLevelOption, guest_log
 from zeroclaw.cli.state import UTF8_HINT, invalid_text, state_of, user_errors
 from zeroclaw.config import Config
-from zeroclaw.errors import ZeroClawError
 from zeroclaw.hooks import (
     Event,
     Explanation,
@@ -31,16 +28,13 @@ from zeroclaw.hooks import (
     ModifyingPayload,
     RegisteredHandler,
 )
+from zeroclaw.hooks.payload_json import PayloadError, field_types, payload_from_mapping
 
 hooks_app = typer.Typer(
     help="List the hook handlers and explain what they do to a payload.", no_args_is_help=True
 )
 
 _MODIFYING = tuple(event for event in Event if event.kind is HookKind.MODIFYING)
-
-
-class PayloadError(ZeroClawError):
-    """A --payload that does not make the event's payload."""
 
 
 @hooks_app.command("list")
@@ -84,6 +78,7 @@ def explain_hook(
             help="The event's payload as a JSON object (fields that may be null may be left out).",
         ),
     ],
+    log_level: LogLevelOption = None,
 ) -> None:
     """Run the handlers of EVENT on a payload and show the order, each handler's changes,
     durations, outcomes and why the chain stopped. The handlers really run."""
@@ -91,7 +86,8 @@ def explain_hook(
     with user_errors():
         event = modifying_event(event_name)
         built = payload_from_json(event, payload)
-        explanation = asyncio.run(_explain(config, event, built))
+        with guest_log(log_level):
+            explanation = asyncio.run(_explain(config, event, built))
     typer.echo(render_explanation(explanation))
 
 
@@ -117,10 +113,8 @@ def modifying_event(name: str) -> Event:
 
 def payload_from_json(event: Event, raw: str) -> ModifyingPayload:
     """The typed payload of `event` from a JSON object; errors name every bad field."""
-    payload_type = event.payload_type
-    fields = _field_types(payload_type)
-    hint = f"{payload_type.__name__} fields: " + ", ".join(
-        f"{name} ({text})" for name, text in fields.items()
+    hint = f"{event.payload_type.__name__} fields: " + ", ".join(
+        f"{name} ({text})" for name, text in field_types(event.payload_type).items()
     )
     try:
         data = json.loads(raw)
@@ -131,50 +125,9 @@ def payload_from_json(event: Event, raw: str) -> ModifyingPayload:
     bad = invalid_text(data, "--payload")
     if bad is not None:
         raise PayloadError(f"{bad} is not valid UTF-8 text", hint=UTF8_HINT)
-    problems = [f"unknown field `{name}`" for name in data if name not in fields]
-    # Left out, a field that may be null is null.
-    values = {name: None for name, text in fields.items() if text.endswith("| None")} | data
-    built: object = None
-    try:
-        built = TypeAdapter(payload_type).validate_python(values)
-    except ValidationError as exc:
-        problems += [_problem(error) for error in exc.errors()]
-    if problems or not isinstance(built, ModifyingPayload):
-        raise PayloadError(
-            f"--payload is not a {payload_type.__name__} for {event.value}: " + "; ".join(problems),
-            hint=hint,
-        )
+    built = payload_from_mapping(event, data, "--payload")
+    assert isinstance(built, ModifyingPayload)  # a modifying event's payload type
     return built
-
-
-def _field_types(payload_type: type) -> dict[str, str]:
-    hints = get_type_hints(payload_type)
-    return {field.name: _type_text(hints[field.name]) for field in dataclasses.fields(payload_type)}
-
-
-def _type_text(hint: Any) -> str:
-    origin = get_origin(hint)
-    if origin in (Union, types.UnionType):
-        return " | ".join(_type_text(arg) for arg in get_args(hint))
-    if origin is tuple:
-        return f"list of {_type_text(get_args(hint)[0])}"
-    if origin is dict:
-        return "object"
-    if hint is type(None):
-        return "None"
-    if dataclasses.is_dataclass(hint):
-        names = ", ".join(field.name for field in dataclasses.fields(hint))
-        return f"{{{names}}}"
-    return getattr(hint, "__name__", str(hint))
-
-
-def _problem(error: Any) -> str:
-    where = ".".join(str(part) for part in error["loc"])
-    if error["type"] == "missing":
-        return f"missing field `{where}`"
-    # JSON has lists and objects; the payload's tuples and dicts are made from them.
-    message = str(error["msg"]).replace("tuple", "list").replace("dictionary", "object")
-    return f"field `{where}`: {message}"
 
 
 # -- the explanation as text ---------------------------------------------------------------

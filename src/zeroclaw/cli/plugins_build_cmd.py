@@ -14,8 +14,15 @@ from rich.console import Console
 from rich.markup import escape
 
 from zeroclaw.cli.state import err_console, user_errors
-from zeroclaw.plugins.authoring.build import BuildResult, build_plugin, plugin_dirs
-from zeroclaw.plugins.authoring.scaffold import LANGUAGES, Language, new_plugin
+from zeroclaw.plugins.authoring.build import (
+    STEP_COMPONENTIZE,
+    STEP_TOOLCHAIN,
+    STEP_VALIDATE,
+    BuildResult,
+    build_plugin,
+    plugin_dirs,
+)
+from zeroclaw.plugins.authoring.scaffold import KINDS, LANGUAGES, Kind, Language, new_plugin
 
 
 def build(
@@ -38,7 +45,7 @@ def build(
         directories = plugin_dirs(path)
     for directory in directories:
         with user_errors():
-            result = build_plugin(directory, force=force)
+            result = build_with_progress(directory, force=force)
         console.print(_describe(result))
         for problem in result.problems:
             failed = True
@@ -52,6 +59,24 @@ def build(
             highlight=False,
         )
         raise typer.Exit(1)
+
+
+_STEP_TEXT = {
+    STEP_TOOLCHAIN: "finding the toolchain",
+    STEP_COMPONENTIZE: "componentize (a Python or JavaScript guest takes 10-40 s)",
+    STEP_VALIDATE: "validate: reading the component's imports and exports",
+}
+
+
+def build_with_progress(directory: Path, *, force: bool = False) -> BuildResult:
+    """`build_plugin`, with a spinner on stderr naming the step and the time it has taken
+    (nothing is drawn when stderr is not a terminal)."""
+    with err_console.status(f"{escape(directory.name)}: starting", spinner="dots") as status:
+
+        def progress(step: str) -> None:
+            status.update(f"{escape(directory.name)}: {_STEP_TEXT.get(step, step)}")
+
+        return build_plugin(directory, force=force, progress=progress)
 
 
 def _describe(result: BuildResult) -> str:
@@ -76,6 +101,12 @@ def _shown(path: Path) -> str:
 
 def new(
     name: Annotated[str, typer.Argument(help="The plugin's name (a slug, e.g. redact-emails).")],
+    kind: Annotated[
+        str,
+        typer.Option(
+            "--kind", "-k", help=f"What the plugin is: {', '.join(KINDS)} (default hook)."
+        ),
+    ] = "hook",
     lang: Annotated[
         str, typer.Option("--lang", "-l", help=f"Guest language: {', '.join(LANGUAGES)}.")
     ] = "python",
@@ -83,15 +114,24 @@ def new(
         Path, typer.Option("--dir", "-d", help="Where to create the plugin's directory.")
     ] = Path("."),
 ) -> None:
-    """Create a hook plugin from a template, ready for `zeroclaw plugins build`."""
+    """Create a plugin from a template: a working hook, tool or provider with one real
+    example, its README and tests.toml, ready for `zeroclaw plugins build` and
+    `zeroclaw plugins test`."""
+    if kind not in KINDS:
+        err_console.print(
+            f"[bold red]error:[/] unknown kind {escape(kind)!r}; choose one of {', '.join(KINDS)}"
+        )
+        raise typer.Exit(2)
     if lang not in LANGUAGES:
         err_console.print(
             f"[bold red]error:[/] unknown language {escape(lang)!r}; "
             f"choose one of {', '.join(LANGUAGES)}"
         )
         raise typer.Exit(2)
+    plugin_kind: Kind = kind  # narrowed by the check above
     language: Language = lang  # narrowed by the check above
     with user_errors():
-        target = new_plugin(name, language, directory)
-    typer.echo(f"created {target}")
-    typer.echo(f"next: zeroclaw plugins build {target} && zeroclaw plugins validate {target}")
+        target = new_plugin(name, language, directory, kind=plugin_kind)
+    typer.echo(f"created {target} ({kind} plugin in {lang}); read {target / 'README.md'}")
+    grants = " --grant hooks.conversation --grant hooks.modify" if kind == "hook" else ""
+    typer.echo(f"next: cd {target} && zeroclaw plugins build . && zeroclaw plugins test .{grants}")

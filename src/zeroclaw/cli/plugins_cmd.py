@@ -8,9 +8,9 @@ metrics). Loading needs wasmtime (`pip install 'zeroclaw[plugins]'`); nothing he
 it before a command runs.
 
 `reload` and `status` talk to a running gateway (plugins_remote_cmd.py); `build` and `new`
-are in plugins_build_cmd.py; `install`, `upgrade`, `remove`, `publish`, `keygen`, `sign` and
-`verify` in plugins_dist_cmd.py; `approve NAME` works on the approvals file in the data dir,
-gateway or not.
+are in plugins_build_cmd.py, `test` and `wit` in plugins_test_cmd.py; `install`,
+`upgrade`, `remove`, `publish`, `keygen`, `sign` and `verify` in plugins_dist_cmd.py;
+`approve NAME` works on the approvals file in the data dir, gateway or not.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from zeroclaw.cli.plugins_build_cmd import build, new
 from zeroclaw.cli.plugins_dist_cmd import install, keygen, publish, remove, sign, upgrade, verify
 from zeroclaw.cli.plugins_remote_cmd import reload, status
 from zeroclaw.cli.plugins_runtime import refusal_text, require_wasmtime
+from zeroclaw.cli.plugins_test_cmd import try_plugin, wit
 from zeroclaw.cli.state import err_console, state_of, user_errors
 from zeroclaw.config import Config
 from zeroclaw.config.models import PluginsConfig
@@ -56,6 +57,8 @@ plugins_app.command("publish")(publish)
 plugins_app.command("keygen")(keygen)
 plugins_app.command("sign")(sign)
 plugins_app.command("verify")(verify)
+plugins_app.command("test")(try_plugin)
+plugins_app.command("wit")(wit)
 
 
 @plugins_app.command("validate")

@@ -18,6 +18,7 @@ from rich.table import Table
 
 from zeroclaw.agent import AgentRuntime, Approver
 from zeroclaw.cli.agent_cmd import choose_approver
+from zeroclaw.cli.guest_log import LogLevelOption, guest_log
 from zeroclaw.cli.state import (
     UTF8_HINT,
     err_console,
@@ -71,6 +72,7 @@ def call_tool(
     yes: Annotated[
         bool, typer.Option("--yes", "-y", help="Approve if approval is needed.")
     ] = False,
+    log_level: LogLevelOption = None,
 ) -> None:
     """Call one tool through the same security policy the agent uses. Exit 1 if it fails."""
     arguments = _parse_args(args)
@@ -79,7 +81,7 @@ def call_tool(
     config = state_of(ctx).config()
     console = Console()
     call = ToolCall(id="cli", name=name, arguments=arguments)
-    with user_errors():
+    with user_errors(), guest_log(log_level):
         result = asyncio.run(_call(config, choose_approver(console, yes=yes), session, call))
     if result.success:
         typer.echo(result.output)

@@ -66,12 +66,17 @@ class PluginTool:
     async def execute(self, arguments: dict[str, Any], context: ToolContext) -> ToolResult:
         """Run the tool in the plugin; every failure is a failed result, never raised."""
         try:
-            return await self.plugin.calls.call_async(
-                "call", (self.spec.name, _JSON.encode(arguments)), self._result
-            )
+            return await self.run(arguments)
         except PluginCallError as error:
             hint = f" ({error.hint})" if error.hint else ""
             return ToolResult.fail(f"tool {self.spec.name!r}: {error.message}{hint}")
+
+    async def run(self, arguments: dict[str, Any]) -> ToolResult:
+        """Run the tool in the plugin: its output or its `tool-error` as a ToolResult; a
+        failed call (trap, timeout, bad result, ...) raises its PluginCallError."""
+        return await self.plugin.calls.call_async(
+            "call", (self.spec.name, _JSON.encode(arguments)), self._result
+        )
 
     def _result(self, value: Any) -> ToolResult:
         """The guest's `result<string, tool-error>` (runs on the plugin's worker thread: a

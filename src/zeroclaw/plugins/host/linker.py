@@ -1,10 +1,10 @@
 """Linking `zeroclaw:host@1.0.0` into a plugin's linker: one module per WIT interface.
 
 Each interface module (`log`, `kv`, `config`, `http`, `memory`, `console`, see
-wit/zeroclaw/host/v1/) has plain Python functions that do the work and a `link` that defines them on a wasmtime
-linker instance. `link_host_interfaces` is the only entry point the runtime needs. Every
-host function also re-checks the plugin's grant, although `check_imports` has already
-refused a component importing an interface it was not granted.
+wit/zeroclaw/host/v1/) has plain Python functions that do the work and a `link` that
+defines them on a wasmtime linker instance. `link_host_interfaces` is the only entry point
+the runtime needs. Every host function also re-checks the plugin's grant, although
+`check_imports` has already refused a component importing an interface it was not granted.
 
 This module imports wasmtime only inside the functions that link or build WIT values.
 """
