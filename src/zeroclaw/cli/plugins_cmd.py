@@ -27,7 +27,7 @@ from zeroclaw.cli.plugins_build_cmd import build, new
 from zeroclaw.cli.plugins_dist_cmd import install, keygen, publish, remove, sign, upgrade, verify
 from zeroclaw.cli.plugins_remote_cmd import reload, status
 from zeroclaw.cli.plugins_runtime import refusal_text, require_wasmtime
-from zeroclaw.cli.plugins_test_cmd import try_plugin, wit
+from zeroclaw.cli.plugins_test_cmd import GrantOption, try_plugin, wit, with_grants
 from zeroclaw.cli.state import err_console, state_of, user_errors
 from zeroclaw.config import Config
 from zeroclaw.config.models import PluginsConfig
@@ -67,12 +67,18 @@ def validate(
     path: Annotated[
         Path, typer.Argument(help="The plugin's directory (the one holding plugin.toml).")
     ],
+    strict: Annotated[
+        bool,
+        typer.Option("--strict", help="Exit 1 on warnings too (e.g. a plugin never called)."),
+    ] = False,
+    grant: GrantOption = None,
 ) -> None:
     """Run every load step on one plugin under the current config: manifest, ABI, grants,
     compile, exports, imports, instantiate, self-describe. Exit 0 with a summary, or 1 with
-    every problem found."""
-    config = state_of(ctx).config()
+    every problem found. Warns when the plugin would never be called (no event it may
+    receive, no tool, a provider nothing names, a capability not granted)."""
     directory = path.parent if path.name == MANIFEST_FILE else path
+    config = with_grants(state_of(ctx).config(), directory, grant)
     with user_errors():
         require_wasmtime()
         from zeroclaw.plugins.lifecycle.registry import PluginRegistry
@@ -95,14 +101,29 @@ def validate(
         raise typer.Exit(1)
     plugin = result.plugin
     assert plugin is not None
+    from zeroclaw.plugins.authoring.reachability import unreachable_reasons
+
+    warnings = [*plugin.warnings, *unreachable_reasons(plugin, config.llm)]
+    verdict = "OK" if not warnings else "OK with warnings"
     typer.echo(
-        f"OK: {plugin.name} {plugin.version} {plugin.package}, "
+        f"{verdict}: {plugin.name} {plugin.version} {plugin.package}, "
         f"grants: {_capabilities(plugin.grants.granted)}; {_provides(plugin)}"
     )
     for refusal in plugin.grants.refused:
         typer.echo(f"  not granted: {refusal.capability} ({refusal_text(refusal)})")
-    for warning in plugin.warnings:
+    for warning in warnings:
         typer.echo(f"  warning: {warning}")
+    if warnings and strict:
+        err_console.print(
+            f"[bold red]error:[/] {len(warnings)} warning(s) and --strict",
+            highlight=False,
+        )
+        err_console.print(
+            "[yellow]hint:[/] allow the capabilities it asks for in plugins.capabilities.allow "
+            "(or drop them from plugin.toml), and name a provider plugin in llm.provider",
+            highlight=False,
+        )
+        raise typer.Exit(1)
 
 
 @plugins_app.command("list")

@@ -42,6 +42,15 @@ from zeroclaw.plugins.authoring.trial import (
 )
 from zeroclaw.plugins.contract.manifest import MANIFEST_FILE, component_file
 
+GrantOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--grant",
+        "-g",
+        help="Grant this capability for this run (repeatable); the config's "
+        "plugins.capabilities are then not used.",
+    ),
+]
 _SHOWN_LEVELS = {"debug": "dim", "info": "cyan", "warning": "yellow", "error": "red"}
 
 
@@ -67,15 +76,7 @@ def try_plugin(
             "tool's arguments.",
         ),
     ] = None,
-    grant: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--grant",
-            "-g",
-            help="Grant this capability for this run (repeatable); the config's "
-            "plugins.capabilities are then not used.",
-        ),
-    ] = None,
+    grant: GrantOption = None,
     level: LogLevelOption = "info",
 ) -> None:
     """Build if stale, load under the real limits and grants, call the plugin and show what
@@ -89,7 +90,7 @@ def try_plugin(
     if len(chosen) > 1:
         err_console.print("[bold red]error:[/] give one of --event, --tool, --chat")
         raise typer.Exit(2)
-    config = _with_grants(state_of(ctx).config(), directory, grant)
+    config = with_grants(state_of(ctx).config(), directory, grant)
     with user_errors():
         _build_if_source(directory)
         if chosen:
@@ -125,7 +126,7 @@ def _build_if_source(directory: Path) -> None:
         )
 
 
-def _with_grants(config: Config, directory: Path, grants: list[str] | None) -> Config:
+def with_grants(config: Config, directory: Path, grants: list[str] | None) -> Config:
     """`config` with exactly `grants` allowed (and nothing denied) when given."""
     if not grants:
         return config
@@ -216,4 +217,4 @@ def wit(
     )
 
 
-__all__ = ["CASES_FILE", "try_plugin", "wit"]
+__all__ = ["CASES_FILE", "GrantOption", "try_plugin", "wit", "with_grants"]

@@ -28,7 +28,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from zeroclaw.plugins.errors import GuestErrorReport
-from zeroclaw.plugins.host.context import HostServices, PluginHostContext, host_function
+from zeroclaw.plugins.host.context import (
+    ConsoleSink,
+    HostServices,
+    PluginHostContext,
+    host_function,
+)
 from zeroclaw.plugins.host.log import clean_message, plugin_logger
 from zeroclaw.plugins.host.log_limiter import LogLimiter
 
@@ -140,9 +145,9 @@ def _bounded(text: str) -> str:
 
 
 def link(instance: LinkerInstance, context: PluginHostContext, services: HostServices) -> None:
-    console = context.console
-    if console is None:  # a context built without one (tests): a console of its own
-        console = GuestConsole(context.plugin, services.log_limiter(context.plugin))
+    console: ConsoleSink = context.console or GuestConsole(
+        context.plugin, services.log_limiter(context.plugin)
+    )
 
     def write(level: str, text: str) -> None:
         console.write(level, text)

@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from zeroclaw.plugins.contract.grants import Grants
 from zeroclaw.plugins.host.kv_store import KvStore
@@ -27,10 +27,10 @@ from zeroclaw.plugins.host.wit_values import HostCallError
 
 if TYPE_CHECKING:
     from zeroclaw.memory import MemoryStore
-    from zeroclaw.plugins.host.console import GuestConsole
 
 __all__ = [
     "DEFAULT_RECALL_LIMIT",
+    "ConsoleSink",
     "HostServices",
     "PluginHostContext",
     "host_function",
@@ -93,6 +93,17 @@ class HostServices:
                 self._shared.kv = None
 
 
+class ConsoleSink(Protocol):
+    """Where `zeroclaw:host/console` puts what the guest says (host/console.py's
+    GuestConsole)."""
+
+    def write(self, level: str, text: str) -> None: ...
+
+    def uncaught(self, kind: str, message: str, stack: str) -> None: ...
+
+    def report_bad_result(self, problem: str) -> None: ...
+
+
 @dataclass(frozen=True)
 class PluginHostContext:
     """One plugin's view of the host.
@@ -111,7 +122,7 @@ class PluginHostContext:
     # Headers the host adds to this plugin's http requests (plugins.overrides.NAME.
     # http_credentials); the plugin never sees their values.
     credentials: tuple[HostCredential, ...] = ()
-    console: GuestConsole | None = None
+    console: ConsoleSink | None = None
 
 
 @dataclass(frozen=True, slots=True)
