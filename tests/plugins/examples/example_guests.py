@@ -34,17 +34,25 @@ def build_of(built: Built, name: str) -> BuildResult:
 @dataclass
 class Guest:
     """One instance of a hook plugin in a real Store with an epoch deadline, its log lines
-    captured (zeroclaw:host/log is linked for the plugins that import it)."""
+    captured (zeroclaw:host/log and zeroclaw:host/console are linked for the plugins that
+    import them)."""
 
     engine: PluginEngine
     component: Component
     timeout_ms: float = 5_000
     logs: list[tuple[str, str]] = field(default_factory=list)
+    errors: list[object] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         linker = Linker(self.engine.engine)
-        with linker.root() as root, root.add_instance("zeroclaw:host/log@1.0.0") as log:
-            log.add_func("log", self._log)
+        with linker.root() as root:
+            with root.add_instance("zeroclaw:host/log@1.0.0") as log:
+                log.add_func("log", self._log)
+            # The build wraps Python and JavaScript guests in zeroclaw:host/console.
+            with root.add_instance("zeroclaw:host/console@1.0.0") as console:
+                console.add_func("write", lambda _s, level, text: self.logs.append((level, text)))
+                console.add_func("uncaught", lambda _s, error: self.errors.append(error))
+                console.add_func("bad-result", lambda _s, problem: self.errors.append(problem))
         self.store = wasmtime.Store(self.engine.engine)
         self.store.set_epoch_deadline(self.engine.deadline(self.timeout_ms))
         self.instance: Instance = linker.instantiate(self.store, self.component)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from zeroclaw.plugins.authoring.build import (
     wit_target,
     world_problems,
 )
-from zeroclaw.plugins.contract.manifest import PluginManifest, load_manifest, parse_manifest
+from zeroclaw.plugins.contract.manifest import PluginManifest, parse_manifest
 from zeroclaw.plugins.errors import AbiError
 
 from .example_guests import EXAMPLES, NAMES, ROOT, Built, build_of
@@ -162,7 +161,8 @@ def test_an_import_the_manifest_does_not_ask_for_is_reported(built: Built) -> No
 
     problems = world_problems(manifest(name="redact-secrets"), world)
 
-    assert world.imports == ("zeroclaw:host/log@1.0.0",)
+    # zeroclaw:host/console comes with the build's wrapper and needs no capability.
+    assert set(world.imports) == {"zeroclaw:host/log@1.0.0", "zeroclaw:host/console@1.0.0"}
     assert len(problems) == 1
     assert 'imports zeroclaw:host/log@1.0.0, which needs the "log" capability' in problems[0]
 
@@ -288,23 +288,3 @@ def test_the_build_command_reports_each_plugin(built: Built) -> None:
         result = CliRunner().invoke(app, ["build", str(EXAMPLES / name)])
         assert result.exit_code == 0, result.output
         assert f"up to date {name}:" in result.output
-
-
-# -- templates ------------------------------------------------------------------------------
-
-TEMPLATES = ROOT / "templates"
-
-
-@pytest.mark.parametrize("template", ["hook-python", "hook-javascript", "hook-wat"])
-def test_each_template_builds_into_a_plugin_that_would_load(template: str) -> None:
-    directory = TEMPLATES / template
-    try:
-        result = build_plugin(directory)
-    except ToolchainMissingError as exc:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"{template} not built: {exc.message}")
-
-    assert result.problems == ()
-    assert result.imports == ()
-    assert load_manifest(directory).name == "my-hook"
