@@ -44,6 +44,9 @@ BROKEN = {
     ),
 }
 HOOK_GRANTS = ["--grant", "hooks.conversation", "--grant", "hooks.modify"]
+# The first test waits for eleven builds (10-50 s each for Python and JavaScript, two at a
+# time) on a machine without the cache: more than the suite's default 120 s.
+pytestmark = pytest.mark.timeout(900)
 
 
 def _name(kind: str, language: str) -> str:
