@@ -7,7 +7,7 @@
 ;; out in linear memory as the component model's canonical ABI says: a string is a
 ;; (pointer, length) pair of i32, a variant is a case byte then its payload at offset 4.
 ;; `zeroclaw plugins wit --out wit` writes the WIT; to see the core signature of every
-;; function: wasm-tools component embed --dummy-names legacy wit -w zeroclaw:hooks/hooks@1.0.0 -t
+;; function: wasm-tools component embed --dummy-names legacy wit/zeroclaw/hooks/v1 -w hooks -t
 (module
   (memory (export "memory") 1)
 

@@ -7,7 +7,7 @@
 ;; string is a (pointer, length) pair of i32, a list too, an option or a result is a case
 ;; byte then its payload, each field at its type's alignment. `zeroclaw plugins wit --out wit`
 ;; writes the WIT; to see the core signature of every function:
-;;   wasm-tools component embed --dummy-names legacy wit -w zeroclaw:providers/providers@1.0.0 -t
+;;   wasm-tools component embed --dummy-names legacy wit/zeroclaw/providers/v1 -w providers -t
 (module
   (memory (export "memory") 1)
   (data (i32.const 64) "My provider")

@@ -6,7 +6,7 @@
 ;; laid out in linear memory as the component model's canonical ABI says: a string is a
 ;; (pointer, length) pair of i32, a list too, a `result` is a case byte then its payload at
 ;; offset 4. `zeroclaw plugins wit --out wit` writes the WIT; to see the core signature of
-;; every function: wasm-tools component embed --dummy-names legacy wit -w zeroclaw:tools/tools@1.0.0 -t
+;; every function: wasm-tools component embed --dummy-names legacy wit/zeroclaw/tools/v1 -w tools -t
 (module
   (memory (export "memory") 1)
   (data (i32.const 64) "echo")
