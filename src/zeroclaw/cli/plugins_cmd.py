@@ -104,9 +104,8 @@ def validate(
     from zeroclaw.plugins.authoring.reachability import unreachable_reasons
 
     warnings = [*plugin.warnings, *unreachable_reasons(plugin, config.llm)]
-    verdict = "OK" if not warnings else "OK with warnings"
     typer.echo(
-        f"{verdict}: {plugin.name} {plugin.version} {plugin.package}, "
+        f"OK: {plugin.name} {plugin.version} {plugin.package}, "
         f"grants: {_capabilities(plugin.grants.granted)}; {_provides(plugin)}"
     )
     for refusal in plugin.grants.refused:
