@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -30,17 +30,13 @@ from zeroclaw.cli.state import err_console, state_of, user_errors
 from zeroclaw.config import Config
 from zeroclaw.config.models import CapabilityRules, PluginCapabilityRules
 from zeroclaw.plugins.authoring.build import BuildError, detect_language, read_manifest, wit_root
-from zeroclaw.plugins.authoring.trial import (
-    CASES_FILE,
-    TrialCase,
-    TrialResult,
-    default_case,
-    make_case,
-    payload_option,
-    read_cases,
-    run_case,
-)
 from zeroclaw.plugins.contract.manifest import MANIFEST_FILE, component_file
+
+if TYPE_CHECKING:
+    from zeroclaw.plugins.authoring.trial import TrialCase, TrialResult
+
+# `plugins/authoring/trial.py` loads plugins, so it imports wasmtime: it is imported when
+# `plugins test` runs, never when the CLI starts (plugins disabled must not load wasmtime).
 
 GrantOption = Annotated[
     list[str] | None,
@@ -92,6 +88,9 @@ def try_plugin(
         raise typer.Exit(2)
     config = with_grants(state_of(ctx).config(), directory, grant)
     with user_errors():
+        require_wasmtime()
+        from zeroclaw.plugins.authoring.trial import make_case, payload_option, read_cases
+
         _build_if_source(directory)
         if chosen:
             (kind, target), data = chosen[0], payload_option(payload)
@@ -146,7 +145,7 @@ def with_grants(config: Config, directory: Path, grants: list[str] | None) -> Co
 async def _run(
     config: Config, directory: Path, cases: list[TrialCase], threshold: int
 ) -> list[TrialResult]:
-    require_wasmtime()
+    from zeroclaw.plugins.authoring.trial import default_case, run_case
     from zeroclaw.plugins.lifecycle.registry import PluginRegistry
     from zeroclaw.plugins.loading.loader import LoadContext, engine_settings, load_plugin
 
@@ -217,4 +216,4 @@ def wit(
     )
 
 
-__all__ = ["CASES_FILE", "GrantOption", "try_plugin", "wit", "with_grants"]
+__all__ = ["GrantOption", "try_plugin", "wit", "with_grants"]
