@@ -125,7 +125,7 @@ def test_unknown_key_lists_the_valid_keys_and_the_closest_one() -> None:
 def test_unknown_top_level_key() -> None:
     assert _errors("colour = 1").endswith(
         "`colour`: unknown key at the top level; valid keys: data_dir, agent, llm, tools, "
-        "memory, plugins, hooks, observability, gateway, mcp"
+        "memory, plugins, hooks, observability, audit, gateway, mcp"
     )
 
 

@@ -199,7 +199,7 @@ def test_disabled_by_default(config: Config, caplog: pytest.LogCaptureFixture) -
         runtime.close()
     assert "webhook_audit" not in names
     assert "boot_script" not in names
-    assert {"command_logger", "session_memory"} <= set(names)
+    assert "session_memory" in names
 
 
 def test_no_events_is_refused_at_start_up(config: Config) -> None:

@@ -1,16 +1,19 @@
 """`zeroclaw mcp serve`, driven by the official SDK's client over both transports: it
 lists and calls a WASM plugin tool (a real component), refuses what the policy refuses,
 tells a listening client when a plugin reload changes the tools, and over HTTP requires
-the gateway token once one is configured."""
+the gateway token once one is configured. The audit log has every call, with its owner
+and approval, and every refused token."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -62,6 +65,24 @@ def _config(tmp_path: Path, plugins_dir: Path, extra: str = "") -> Path:
     return path
 
 
+def _audit(tmp_path: Path, kind: str) -> list[dict[str, Any]]:
+    text = (tmp_path / "data" / "audit" / "audit.jsonl").read_text()
+    return [line for line in map(json.loads, text.splitlines()) if line["event"] == kind]
+
+
+def _audited_calls(tmp_path: Path) -> dict[str, tuple[str | None, str, str]]:
+    """Tool -> (owner, approval, outcome), from the audit log."""
+    calls = _audit(tmp_path, "tool_call_finished")
+    return {c["tool"]: (c["owner"], c["approval"], c["outcome"]) for c in calls}
+
+
+_EXERCISED = {
+    "echo": ("plugin:echoer", "not_needed", "success"),
+    "shell": ("native", "not_needed", "blocked"),
+    "file_write": ("native", "unavailable", "blocked"),
+}
+
+
 def _env() -> dict[str, str]:
     return {"PYTHONPATH": str(ROOT / "src"), **{k: os.environ[k] for k in ("HOME",)}}
 
@@ -101,6 +122,7 @@ async def test_stdio_lists_and_calls_a_wasm_tool_and_refuses_denied_ones(
     async with Client(params, read_timeout_seconds=60) as client:
         await _exercise(client)
     assert not (tmp_path / "data" / "workspace" / "a.txt").exists()
+    assert _audited_calls(tmp_path) == _EXERCISED
 
 
 async def test_a_plugin_reload_tells_listening_clients(
@@ -151,16 +173,23 @@ async def test_streamable_http_requires_the_gateway_token(
 ) -> None:
     import httpx2
 
-    url, _ = http_serve
+    url, tmp_path = http_serve
     async with httpx.AsyncClient() as plain:
         refused = await plain.post(url, json={"jsonrpc": "2.0", "id": 1, "method": "ping"})
     assert refused.status_code == 401
+    (failure,) = _audit(tmp_path, "auth_failure")
+    assert (failure["surface"], failure["path"], failure["reason"]) == (
+        "mcp",
+        "/mcp",
+        "no bearer token",
+    )
 
     from mcp.client.streamable_http import streamable_http_client
 
     http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {TOKEN}"}, timeout=60)
     async with http, Client(streamable_http_client(url, http_client=http)) as client:
         await _exercise(client)
+    assert _audited_calls(tmp_path) == _EXERCISED
 
 
 def test_a_non_loopback_bind_without_a_token_is_refused(tmp_path: Path, plugins_dir: Path) -> None:

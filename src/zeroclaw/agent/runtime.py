@@ -22,6 +22,10 @@ on demand (and on change, with `plugins.hot_reload`); a replaced snapshot is clo
 the last view of it is gone (see plugins/hot_reload.py). With plugins disabled (the default)
 the plugin runtime is never imported, and wasmtime with it.
 
+Audit: with `audit.enabled` (the default) the runtime opens the audit log (an observer
+backend: observability/audit.py) before anything it audits can happen, first among the
+observers, and closes it last, after the MCP clients and plugins have said goodbye.
+
 MCP: with enabled `[[mcp.servers]]` the runtime connects to them (`McpClients`, waiting
 for each one's first attempt) and every view's tools start from the native registry plus
 the connected servers' tools (owner "mcp", named SERVER__TOOL), so they take the same gate
@@ -41,17 +45,20 @@ from zeroclaw.agent.approval import Approver
 from zeroclaw.agent.loop import Agent, Extensions, ProviderResolver, Providers, ProviderSource
 from zeroclaw.agent.tool_gate import GateOutcome, ToolGate, ToolSource, tool_source
 from zeroclaw.config import Config
+from zeroclaw.config.secrets import config_redactor
 from zeroclaw.hooks import HookRunner, ObserverBridge
 from zeroclaw.hooks.builtin import register_builtin_hooks
 from zeroclaw.mcp import require_sdk
 from zeroclaw.memory import MemoryStore, require_writable_dir
 from zeroclaw.messages import ToolCall
 from zeroclaw.observability import (
+    AuditLog,
     HeartbeatObserved,
     Observer,
     ToolCallFinished,
     ToolCallStarted,
     build_observer,
+    open_audit_log,
 )
 from zeroclaw.providers import (
     ChatRequest,
@@ -86,6 +93,7 @@ class AgentRuntime:
         plugins: PluginRegistry | None = None,
         reloader: PluginReloader | None = None,
         mcp: McpClients | None = None,
+        audit: AuditLog | None = None,
     ) -> None:
         self.config = config
         self.memory = memory
@@ -99,6 +107,7 @@ class AgentRuntime:
         self.plugins = plugins
         self.reloader = reloader
         self.mcp = mcp
+        self.audit = audit
         self._heartbeat: asyncio.Task[None] | None = None
 
     def live_hooks(self) -> HookRunner:
@@ -151,7 +160,10 @@ class AgentRuntime:
         plugins: PluginRegistry | None = None
         reloader: PluginReloader | None = None
         mcp: McpClients | None = None
+        audit: AuditLog | None = None
         try:
+            if config.audit.enabled:
+                audit = open_audit_log(config.audit, config.audit_path, config_redactor(config))
             policy = SecurityPolicy(config.tools, workspace)
             tools = default_registry(config, memory, policy)
             native = None if provider is None else Providers(provider, _provider_resolver(config))
@@ -159,8 +171,10 @@ class AgentRuntime:
             live = SnapshotExtensions(
                 hooks, lambda: tools if mcp is None else mcp.registry_over(tools), native
             )
+            first = [] if audit is None else [audit]
             observer = build_observer(
-                config.observability, extra=[ObserverBridge(live.hooks), *extra_observers]
+                config.observability,
+                extra=[*first, ObserverBridge(live.hooks), *extra_observers],
             )
             hooks.observe_with(observer)
             mcp = _start_mcp(config, observer)
@@ -188,6 +202,8 @@ class AgentRuntime:
                 reloader.close()
             if plugins is not None:
                 plugins.close()
+            if audit is not None:
+                audit.close()
             memory.close()
             raise
         return cls(
@@ -203,6 +219,7 @@ class AgentRuntime:
             plugins=plugins,
             reloader=reloader,
             mcp=mcp,
+            audit=audit,
         )
 
     def start_heartbeat(self) -> None:
@@ -228,15 +245,17 @@ class AgentRuntime:
         try:
             await self.hooks.drain()
         finally:
-            self._close_plugins()
+            self._close_parts()
             self.memory.close()
 
     def close(self) -> None:
         """Close without an event loop (CLI commands that ran no turn)."""
-        self._close_plugins()
+        self._close_parts()
         self.memory.close()
 
-    def _close_plugins(self) -> None:
+    def _close_parts(self) -> None:
+        """The MCP clients, the reloader and the plugins, then the audit log that heard
+        them go."""
         if self.mcp is not None:
             self.mcp.close()
             self.mcp = None
@@ -246,6 +265,9 @@ class AgentRuntime:
         if self.plugins is not None:
             self.plugins.close()
             self.plugins = None
+        if self.audit is not None:
+            self.audit.close()
+            self.audit = None
 
     async def __aenter__(self) -> AgentRuntime:
         return self

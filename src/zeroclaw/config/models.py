@@ -19,7 +19,7 @@ from pydantic_core import PydanticCustomError
 
 from zeroclaw.gateway.settings import GatewaySettings
 from zeroclaw.hooks.settings import HooksSettings
-from zeroclaw.observability.settings import ObservabilitySettings
+from zeroclaw.observability.settings import AuditSettings, ObservabilitySettings
 from zeroclaw.section import Section
 
 APP_NAME = "zeroclaw"
@@ -767,12 +767,30 @@ class Config(Section):
     plugins: PluginsConfig = Field(default_factory=PluginsConfig)
     hooks: HooksSettings = Field(default_factory=HooksSettings)
     observability: ObservabilitySettings = Field(default_factory=ObservabilitySettings)
+    audit: AuditSettings = Field(default_factory=AuditSettings)
     gateway: GatewaySettings = Field(default_factory=GatewaySettings)
     mcp: McpConfig = Field(default_factory=McpConfig)
+
+    @model_validator(mode="after")
+    def _command_logger_carries_over(self) -> Config:
+        """[hooks.command_logger] is the audit log's old name: a key it still sets stands
+        for the [audit] key of the same name, unless [audit] sets that one itself."""
+        old = self.hooks.command_logger
+        for name in sorted(old.model_fields_set):
+            value = getattr(old, name)
+            if value is not None and name not in self.audit.model_fields_set:
+                setattr(self.audit, name, value)
+        return self
 
     @property
     def workspace(self) -> Path:
         return self.tools.workspace or self.data_dir / "workspace"
+
+    @property
+    def audit_path(self) -> Path:
+        """audit.path as a path; a relative one starts in data_dir."""
+        path = Path(self.audit.path).expanduser()
+        return path if path.is_absolute() else self.data_dir / path
 
     @property
     def memory_path(self) -> Path:

@@ -4,6 +4,10 @@ Only digests are kept, in the config and in memory, so neither a leaked config f
 a memory dump hands out a working token. A presented token is hashed and compared with
 every known digest using `hmac.compare_digest`, without stopping at the first match, so
 the time taken says nothing about which digest (if any) was close.
+
+A refused request becomes an `auth_failure` event (`refused_request`) for the audit log:
+who asked (address and port), for what path, and whether a token came at all, never the
+token itself.
 """
 
 from __future__ import annotations
@@ -15,7 +19,10 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from starlette.requests import HTTPConnection
+
 from zeroclaw.errors import ZeroClawError
+from zeroclaw.observability.events import AuthFailure
 
 # Plain stdlib on purpose: importable before the config package (whose models import
 # gateway.settings, which imports this prefix).
@@ -95,3 +102,12 @@ def bearer_token(authorization: str | None) -> str | None:
     if scheme.lower() != "bearer":
         return None
     return token.strip() or None
+
+
+def refused_request(surface: str, request: HTTPConnection) -> AuthFailure:
+    """The audit event of `request`, refused for want of a valid bearer token."""
+    client = request.client
+    where = f"{client.host}:{client.port}" if client else "?"
+    sent = bearer_token(request.headers.get("authorization")) is not None
+    reason = "invalid bearer token" if sent else "no bearer token"
+    return AuthFailure(surface, where, request.url.path, reason)

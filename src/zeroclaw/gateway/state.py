@@ -15,7 +15,7 @@ from fastapi import Depends, Request
 from prometheus_client import CollectorRegistry
 
 from zeroclaw.agent import AgentRuntime
-from zeroclaw.gateway.auth import Caller, TokenAuthenticator, bearer_token
+from zeroclaw.gateway.auth import Caller, TokenAuthenticator, bearer_token, refused_request
 from zeroclaw.gateway.errors import RateLimited, Unauthorized
 from zeroclaw.gateway.model_choice import ModelCatalog
 from zeroclaw.gateway.pairing import Pairing
@@ -53,6 +53,7 @@ async def authenticated(request: Request, state: State) -> Caller:
     """The caller of a protected endpoint: a valid bearer token, within its rate limit."""
     caller = state.auth.verify(bearer_token(request.headers.get("authorization")))
     if caller is None:
+        state.runtime.observer.record(refused_request("gateway", request))
         raise Unauthorized()
     wait = state.limiter.acquire(caller.token_id)
     if wait is not None:

@@ -21,21 +21,18 @@ _VOID_EVENTS = tuple(
 
 
 class CommandLoggerSettings(Section):
-    """command_logger: every tool call and its result, secrets redacted, to the
-    `zeroclaw.audit` logger and optionally a JSONL file."""
+    """Deprecated: the audit log ([audit]) writes every tool call now, with its owner and
+    approval. A key set here still stands for the [audit] key of the same name, unless
+    [audit] sets it."""
 
-    enabled: bool = Field(True, description="Log every tool call and its result.")
-    path: str | None = Field(
-        None,
-        description="JSONL file each tool call is appended to, one object a line (relative: "
-        "to data_dir). Empty: only the zeroclaw.audit logger.",
-        examples=["audit/tool-calls.jsonl"],
+    enabled: bool | None = Field(
+        None, description="Deprecated: use audit.enabled.", examples=[True]
     )
-    max_chars: int = Field(
-        2000,
-        ge=64,
-        le=1_000_000,
-        description="Longest argument or result text logged; the rest is cut (after redaction).",
+    path: str | None = Field(
+        None, description="Deprecated: use audit.path.", examples=["audit/audit.jsonl"]
+    )
+    max_chars: int | None = Field(
+        None, ge=64, le=1_000_000, description="Deprecated: use audit.max_chars.", examples=[2000]
     )
 
 

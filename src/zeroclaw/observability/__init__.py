@@ -2,9 +2,17 @@
 
 The agent, gateway and plugin runtime call `observer.record(event)` with one of the
 events below; `build_observer(settings)` picks the backends (noop, log, prometheus,
-otel, or several).
+otel, or several). The audit log (`open_audit_log`) is one more backend, configured in
+its own [audit] table because it is a record to keep, not telemetry to sample.
 """
 
+from zeroclaw.observability.audit import (
+    AUDIT_LOGGER,
+    AUDITED,
+    AuditLog,
+    AuditLogError,
+    open_audit_log,
+)
 from zeroclaw.observability.events import (
     AgentEnd,
     AgentStart,
@@ -38,12 +46,19 @@ from zeroclaw.observability.multi import MultiObserver, find_observer
 from zeroclaw.observability.observer import NoopObserver, Observer
 from zeroclaw.observability.otel import OtelNotInstalledError, OtelObserver
 from zeroclaw.observability.prometheus import PrometheusObserver
-from zeroclaw.observability.settings import ObservabilitySettings, OtelSettings
+from zeroclaw.observability.redaction import REDACTED, Redactor
+from zeroclaw.observability.settings import AuditSettings, ObservabilitySettings, OtelSettings
 
 __all__ = [
+    "AUDITED",
+    "AUDIT_LOGGER",
+    "REDACTED",
     "AgentEnd",
     "AgentStart",
     "ApprovalOutcome",
+    "AuditLog",
+    "AuditLogError",
+    "AuditSettings",
     "AuthFailure",
     "Compaction",
     "Error",
@@ -71,10 +86,12 @@ __all__ = [
     "PluginReload",
     "PluginTrap",
     "PrometheusObserver",
+    "Redactor",
     "ToolCallFinished",
     "ToolCallStarted",
     "TurnComplete",
     "TurnStarted",
     "build_observer",
     "find_observer",
+    "open_audit_log",
 ]

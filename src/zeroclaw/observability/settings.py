@@ -1,4 +1,4 @@
-"""The [observability] table of the config file."""
+"""The [observability] and [audit] tables of the config file."""
 
 from __future__ import annotations
 
@@ -48,3 +48,36 @@ class ObservabilitySettings(Section):
     @property
     def backends(self) -> tuple[Backend, ...]:
         return tuple(self.backend) if isinstance(self.backend, list) else (self.backend,)
+
+
+class AuditSettings(Section):
+    """The audit log: one JSON line per tool call (owner, approval), plugin load, reload,
+    quarantine and permission change, MCP connection change and refused credential,
+    secrets redacted, rotated by size. See docs/audit.md."""
+
+    enabled: bool = Field(True, description="Write the audit log.")
+    path: str = Field(
+        "audit/audit.jsonl",
+        description="The JSON-lines file (relative: to data_dir). Rotated files sit beside "
+        "it as PATH.1 (the newest) to PATH.N.",
+        examples=["/var/log/zeroclaw/audit.jsonl"],
+    )
+    max_bytes: int = Field(
+        10 * 1024 * 1024,
+        ge=1024,
+        le=1 << 40,
+        description="Size past which the file is rotated before the next line is written.",
+    )
+    backups: int = Field(
+        5,
+        ge=1,
+        le=1000,
+        description="Rotated files kept; the oldest one beyond this is deleted.",
+    )
+    max_chars: int = Field(
+        2000,
+        ge=64,
+        le=1_000_000,
+        description="Longest text kept in a line (tool arguments, results, errors); the rest "
+        "is cut, after redaction.",
+    )

@@ -1,6 +1,5 @@
 """The built-in hooks, registered through the same HookHandler interface as plugin hooks.
 
-  command_logger   on_after_tool_call              tool calls and results, redacted
   session_memory   on_session_end, after_compaction, before_prompt_build
                                                    session summaries, recalled per user
   boot_script      before_prompt_build             a file rendered into the prompt
@@ -9,6 +8,10 @@
 Each is configured in its own [hooks.<name>] table. `register_builtin_hooks` checks them
 all before registering any, so a misconfigured one stops start-up with an error naming
 its key instead of leaving the others half registered.
+
+command_logger, which wrote tool calls to a file, is gone: the audit log (an observer
+backend, observability/audit.py) writes every tool call with its owner and approval, and
+its old [hooks.command_logger] keys stand for [audit] ones (see config/models.py).
 """
 
 from __future__ import annotations
@@ -17,27 +20,23 @@ import os
 from pathlib import Path
 
 from zeroclaw.config import Config
+from zeroclaw.config.secrets import config_redactor
 from zeroclaw.hooks.builtin.boot_script import BootScript, BootScriptHook
-from zeroclaw.hooks.builtin.command_logger import AUDIT_LOGGER, CommandLogger
 from zeroclaw.hooks.builtin.errors import HookSetupError
-from zeroclaw.hooks.builtin.redaction import REDACTED, Redactor
 from zeroclaw.hooks.builtin.session_memory import SessionMemory
 from zeroclaw.hooks.builtin.webhook_audit import WebhookAudit
 from zeroclaw.hooks.events import Event
 from zeroclaw.hooks.handler import HookHandler
 from zeroclaw.hooks.runner import HookRunner
 from zeroclaw.memory import MemoryStore
+from zeroclaw.observability import Redactor
 from zeroclaw.providers import Provider
 from zeroclaw.tools import PolicyViolation, SecurityPolicy
 
 __all__ = [
-    "AUDIT_LOGGER",
-    "REDACTED",
     "BootScript",
     "BootScriptHook",
-    "CommandLogger",
     "HookSetupError",
-    "Redactor",
     "SessionMemory",
     "WebhookAudit",
     "build_builtin_hooks",
@@ -72,13 +71,7 @@ def build_builtin_hooks(
 ) -> list[HookHandler]:
     """The enabled built-in hooks, built and checked (raises HookSetupError)."""
     settings = config.hooks
-    redactor = Redactor(_secret_envs(config))
     handlers: list[HookHandler] = []
-
-    logger = settings.command_logger
-    if logger.enabled:
-        path = _config_path(config, logger.path) if logger.path else None
-        handlers.append(CommandLogger(redactor, max_chars=logger.max_chars, path=path))
 
     recall = settings.session_memory
     if recall.enabled:
@@ -110,7 +103,7 @@ def build_builtin_hooks(
         )
 
     if settings.webhook_audit.enabled:
-        handlers.append(_webhook_audit(config, policy, redactor))
+        handlers.append(_webhook_audit(config, policy, config_redactor(config)))
     return handlers
 
 
@@ -151,13 +144,6 @@ def _webhook_audit(config: Config, policy: SecurityPolicy, redactor: Redactor) -
         timeout_s=settings.timeout_s,
         secret=secret,
     )
-
-
-def _secret_envs(config: Config) -> list[str]:
-    """Variables whose values are secrets: the providers' API keys, the webhook secret."""
-    names = [provider.api_key_env for provider in config.llm.providers.values()]
-    names.append(config.hooks.webhook_audit.secret_env)
-    return [name for name in names if name]
 
 
 def _config_path(config: Config, raw: str) -> Path:

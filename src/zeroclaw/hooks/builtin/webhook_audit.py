@@ -1,7 +1,7 @@
 """webhook_audit: selected void events POSTed as JSON to an audit endpoint.
 
-The body is `{"event": name, "at": ISO time, "payload": {...}}`, secrets redacted like
-the command log. Delivery runs in the void hook's background task, so a slow or broken
+The body is `{"event": name, "at": ISO time, "payload": {...}}`, secrets redacted as in
+the audit log. Delivery runs in the void hook's background task, so a slow or broken
 endpoint never holds up a turn: each POST has a timeout, a failure (a connection error,
 a timeout, 408, 429 or 5xx) is retried up to `attempts` times with a doubling backoff,
 any other status is final. A delivery that fails for good is logged and counted
@@ -23,9 +23,9 @@ from typing import Any, Final
 
 import httpx
 
-from zeroclaw.hooks.builtin.redaction import Redactor
 from zeroclaw.hooks.events import Event, ModifyingPayload, VoidPayload
 from zeroclaw.hooks.handler import Continue, HandlerSpec, HookOutcome
+from zeroclaw.observability import Redactor
 
 NAME: Final = "webhook_audit"
 SIGNATURE_HEADER: Final = "X-ZeroClaw-Signature"

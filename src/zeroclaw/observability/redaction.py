@@ -1,12 +1,14 @@
-"""Redacting secrets from what the audit hooks write down.
+"""Redacting secrets from what the audit log (and the webhook_audit hook) write down.
 
-Three nets, because no single one catches everything:
+It lives in observability, below the hooks, because the audit log is an observer backend
+and both must redact the same way. Three nets, because no single one catches everything:
 - by key: the value of a mapping key that names a secret (`api_key`, `token`,
   `password`, `secret`, `authorization`, ...) is replaced whole, whatever it looks like;
 - by shape: strings that look like credentials (`sk-...`, `Bearer ...`, `key=value`
   pairs with a secret's name, JWTs, long hex or base64 runs) are replaced where they occur;
-- by value: the values of the environment variables that hold the configured API keys
-  are replaced wherever they appear, even in a shape the patterns do not know.
+- by value: the values of the environment variables that hold the configured API keys,
+  and secrets the config holds itself (an MCP server's env values and headers), are
+  replaced wherever they appear, even in a shape the patterns do not know.
 """
 
 from __future__ import annotations
@@ -94,11 +96,13 @@ class Redactor:
     """Replaces secrets in strings and (nested) JSON-like values with `[REDACTED]`.
 
     `secret_envs` names environment variables whose values are secrets; they are read on
-    every call, so a key exported after start-up is still caught.
+    every call, so a key exported after start-up is still caught. `secret_values` are
+    secrets given as they are (values from the config file).
     """
 
-    def __init__(self, secret_envs: Iterable[str] = ()) -> None:
+    def __init__(self, secret_envs: Iterable[str] = (), secret_values: Iterable[str] = ()) -> None:
         self._secret_envs = tuple(dict.fromkeys(name for name in secret_envs if name))
+        self._fixed = tuple(v.strip() for v in secret_values if len(v.strip()) >= MIN_SECRET_CHARS)
 
     def text(self, text: str) -> str:
         for secret in self._secret_values():
@@ -123,7 +127,8 @@ class Redactor:
         return value
 
     def _secret_values(self) -> list[str]:
-        values = (os.environ.get(name, "").strip() for name in self._secret_envs)
+        values = [os.environ.get(name, "").strip() for name in self._secret_envs]
+        values += self._fixed
         # Longest first: a key that contains another is replaced whole.
         return sorted((v for v in values if len(v) >= MIN_SECRET_CHARS), key=len, reverse=True)
 

@@ -1,0 +1,194 @@
+"""The audit log: the observer backend that writes down what was done and who allowed it.
+
+It reads the same event stream as the log, metrics and trace backends, so whatever
+records an event (the agent's turns, `zeroclaw tools call`, `mcp serve`, the plugin
+registry and reloader, the MCP clients, the gateway's and `mcp serve`'s auth) is audited
+without a second call site that could be forgotten. The events it keeps are `AUDITED`:
+every tool call with its owner and approval decision, plugin loads, reloads, quarantines
+and capability grants and diffs, MCP connection changes, refused credentials.
+
+One event is one JSON object on one line: `at` (UTC, ISO 8601), `event` (the kind), then
+the event's fields. Every string is redacted (observability/redaction.py) and then cut to
+`max_chars`, so a cut never leaves half a secret behind; capability names are kept as
+they are (`secret:NAME` names a secret, it is not one).
+
+Writing and rotating is the standard library's `RotatingFileHandler`, used directly
+rather than through a global logger, so two runtimes in one process never write into
+each other's files. Each line is also logged on the `zeroclaw.audit` logger at INFO, for
+operators who collect logs rather than files. A line that cannot be written (a full disk)
+is reported on the `zeroclaw.observability` logger once per run of failures and never
+raised into the call that recorded the event.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import logging.handlers
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Final
+
+from zeroclaw.errors import ZeroClawError, error_line
+from zeroclaw.observability.events import (
+    AuthFailure,
+    McpConnection,
+    ObserverEvent,
+    PluginLoaded,
+    PluginPermissions,
+    PluginQuarantined,
+    PluginReload,
+    ToolCallFinished,
+)
+from zeroclaw.observability.redaction import Redactor
+from zeroclaw.observability.settings import AuditSettings
+
+AUDIT_LOGGER: Final = "zeroclaw.audit"
+AUDITED: Final[tuple[type[ObserverEvent], ...]] = (
+    ToolCallFinished,
+    PluginLoaded,
+    PluginReload,
+    PluginPermissions,
+    PluginQuarantined,
+    McpConnection,
+    AuthFailure,
+)
+# Fields that hold capability names, which are config and manifest text, not secrets.
+_CAPABILITY_FIELDS: Final = frozenset({"granted", "added", "removed"})
+
+_AUDIT = logging.getLogger(AUDIT_LOGGER)
+_LOG = logging.getLogger("zeroclaw.observability")
+
+
+class AuditLogError(ZeroClawError):
+    """The audit log's file cannot be opened for writing."""
+
+
+class AuditLog:
+    """An Observer that writes the audited events to a rotated JSON-lines file."""
+
+    def __init__(
+        self,
+        path: Path,
+        redactor: Redactor,
+        *,
+        max_bytes: int,
+        backups: int,
+        max_chars: int,
+    ) -> None:
+        self.path = path
+        self._redactor = redactor
+        self._max_chars = max_chars
+        self._file = _open(path, max_bytes=max_bytes, backups=backups)
+        self._closed = False
+
+    @property
+    def failures(self) -> int:
+        """Lines that could not be written since the log was opened."""
+        return self._file.failures
+
+    def record(self, event: ObserverEvent) -> None:
+        if self._closed or not isinstance(event, AUDITED):
+            return
+        line = self.line(event)
+        self._file.handle(logging.makeLogRecord({"msg": line, "levelno": logging.INFO}))
+        if _AUDIT.isEnabledFor(logging.INFO):
+            _AUDIT.info("%s %s", event.kind, line)
+
+    def line(self, event: ObserverEvent) -> str:
+        """The event's audit line (one JSON object, no newline), redacted and cut."""
+        record: dict[str, Any] = {
+            "at": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            "event": event.kind,
+        }
+        for field in dataclasses.fields(event):
+            value = getattr(event, field.name)
+            if field.name in _CAPABILITY_FIELDS:
+                record[field.name] = list(value)
+            else:
+                record[field.name] = self._clean(_plain(value))
+        if isinstance(event, ToolCallFinished):
+            record["outcome"] = event.outcome
+        return json.dumps(record, ensure_ascii=False, default=str)
+
+    def close(self) -> None:
+        """Close the file; events recorded later are dropped."""
+        self._closed = True
+        self._file.close()
+
+    def _clean(self, value: Any) -> Any:
+        """Redacted first, then cut: the cut sees no secret to split."""
+        return self._cut(self._redactor.value(value))
+
+    def _cut(self, value: Any) -> Any:
+        if isinstance(value, str):
+            if len(value) <= self._max_chars:
+                return value
+            return f"{value[: self._max_chars]}… [{len(value) - self._max_chars} more chars]"
+        if isinstance(value, dict):
+            return {key: self._cut(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [self._cut(item) for item in value]
+        return value
+
+
+def open_audit_log(settings: AuditSettings, path: Path, redactor: Redactor) -> AuditLog:
+    """The audit log `settings` describe, writing to `path` (AuditLogError if it cannot)."""
+    return AuditLog(
+        path,
+        redactor,
+        max_bytes=settings.max_bytes,
+        backups=settings.backups,
+        max_chars=settings.max_chars,
+    )
+
+
+class _AuditFile(logging.handlers.RotatingFileHandler):
+    """The stdlib's rotating file, reporting a failed write instead of printing it."""
+
+    def __init__(self, path: Path, *, max_bytes: int, backups: int) -> None:
+        super().__init__(path, maxBytes=max_bytes, backupCount=backups, encoding="utf-8")
+        self.setFormatter(logging.Formatter("%(message)s"))
+        self.failures = 0
+        self._failing = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        failures = self.failures
+        super().emit(record)
+        if self.failures == failures and self._failing:
+            self._failing = False
+            _LOG.warning("the audit log %s is written again", self.baseFilename)
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        self.failures += 1
+        if self._failing:
+            return
+        self._failing = True
+        error = sys.exc_info()[1]
+        _LOG.warning(
+            "the audit log %s cannot be written (%s); lines are lost until it can",
+            self.baseFilename,
+            error_line(error) if error is not None else "unknown error",
+        )
+
+
+def _open(path: Path, *, max_bytes: int, backups: int) -> _AuditFile:
+    """Open at start-up, so an unwritable path is an error then, not a silent empty log."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return _AuditFile(path, max_bytes=max_bytes, backups=backups)
+    except OSError as exc:
+        raise AuditLogError(
+            f"cannot write the audit log {path}: {exc.strerror or exc}",
+            hint="set audit.path to a writable file, or audit.enabled = false to write none",
+        ) from None
+
+
+def _plain(value: object) -> object:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if isinstance(value, tuple):
+        return [_plain(item) for item in value]
+    return value
