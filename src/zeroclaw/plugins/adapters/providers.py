@@ -62,6 +62,8 @@ from zeroclaw.tools.truncation import truncate_utf8
 _LOG = logging.getLogger("zeroclaw.plugins")
 
 PROVIDERS_PACKAGE = "zeroclaw:providers"
+# The options the `chat-options` record of zeroclaw:providers@1.0 carries.
+OPTIONS_1_0 = frozenset({"temperature", "max_tokens", "stop"})
 _JSON = json.JSONEncoder(ensure_ascii=False)
 
 # provider-error case -> (retryable, what it means for the user)
@@ -117,6 +119,12 @@ class PluginProvider:
     def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
         return stream_whole(self, request)
 
+    def honoured_options(self, model: str) -> frozenset[str]:
+        """What the plugin's WIT version can carry (`chat-options` of 1.0: temperature,
+        max-tokens, stop), and tools when it said it supports them."""
+        able = OPTIONS_1_0
+        return able | {"tools"} if self.info.supports_tools else able
+
     def _request(self, request: ChatRequest) -> dict[str, Any]:
         """The WIT `chat-request` (records as dicts; ChatMessage and ToolCall objects already
         have the record's fields, tool arguments are written as JSON text)."""
@@ -129,7 +137,7 @@ class PluginProvider:
             "options": {
                 "temperature": options.temperature,
                 "max_tokens": options.max_tokens,
-                "stop": [],
+                "stop": list(options.stop),
             },
         }
 
