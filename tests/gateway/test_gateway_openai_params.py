@@ -226,3 +226,37 @@ def test_a_refused_parameter_names_the_provider_of_the_chosen_model(
 
     assert accepted.choices[0].message.content == "scripted"
     assert "'offline'" in error["message"]
+
+
+def test_tool_choice_none_offers_the_model_no_tool(
+    config: Config, llm_server: FakeLLMServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config.llm.providers = {
+        "upstream": ProviderConfig(kind="openai", base_url=f"{llm_server.url}/v1", model="m")
+    }
+    for _ in range(2):
+        llm_server.reply_json(
+            {
+                "id": "chatcmpl-1",
+                "object": "chat.completion",
+                "created": 1,
+                "model": "m",
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": "words only"},
+                        "finish_reason": "stop",
+                    }
+                ],
+            }
+        )
+    tool = {"type": "function", "function": {"name": "get_weather", "parameters": {}}}
+    with running_gateway(config) as gateway:
+        create(gateway, model="upstream", tools=[tool], tool_choice="none")
+        create(gateway, model="upstream", tools=[tool], tool_choice="required")
+
+    without, forced = (request.body for request in llm_server.requests)
+    assert "tools" not in without
+    assert "tool_choice" not in without
+    assert forced["tool_choice"] == "required"
+    assert forced["tools"][0]["function"]["name"] == "get_weather"

@@ -591,7 +591,8 @@ class Agent:
         request = ChatRequest(
             messages=call.messages,
             model=call.model,
-            tools=(*turn.tools.specs(), *steering.client_tools) if offered else (),
+            # The client's tools first: its request is what asked for tools.
+            tools=(*steering.client_tools, *turn.tools.specs()) if offered else (),
             options=steering.options_for_call(first=turn.result.llm_calls == 0),
         )
         turn.result.llm_calls += 1

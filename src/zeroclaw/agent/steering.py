@@ -71,6 +71,10 @@ class ToolNameClash(SteeringRefused):
     code = "tool_name_conflict"
 
 
+class UnknownToolChoice(SteeringRefused):
+    code = "invalid_value"
+
+
 class ToolAnswersMismatch(SteeringRefused):
     code = "invalid_tool_results"
 
@@ -93,12 +97,21 @@ def check_steering(
             "lists what each provider honours)",
             param=refused[0],
         )
-    clashes = sorted(steering.client_names() & set(agent_tools))
+    agent_names = set(agent_tools)
+    clashes = sorted(steering.client_names() & agent_names)
     if clashes:
         raise ToolNameClash(
             f"tools: {', '.join(repr(n) for n in clashes)} is also the name of one of the "
             "agent's own tools, so a call could not be told apart; rename your function",
             param="tools",
+        )
+    forced = steering.options.tool_choice
+    named = forced.function if forced is not None else None
+    if named is not None and named not in steering.client_names() | agent_names:
+        raise UnknownToolChoice(
+            f"tool_choice names {named!r}, which is neither one of the request's tools nor "
+            "one of the agent's",
+            param="tool_choice",
         )
 
 
