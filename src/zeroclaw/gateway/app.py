@@ -7,6 +7,7 @@ store, and shapes the answer. Nothing else happens here.
   POST /webhook               {message, session_id?} -> the agent's reply
   POST /v1/chat/completions   OpenAI Chat Completions, whole or streamed (SSE)
   GET  /v1/models             the model names /v1/chat/completions accepts
+  GET  /v1/models/{id}        one of them (404 for a name it would refuse)
   GET  /api/sessions/{id}     a session's stored history
   GET  /api/plugins/status    the plugin generation serving, its plugins, the last reloads
   POST /api/plugins/reload    reload the plugins now (as SIGHUP does) -> how it ended
@@ -253,6 +254,20 @@ async def chat_completions(
 @router.get("/v1/models", response_model=ModelList, responses=_errors(*_PROTECTED), tags=["openai"])
 async def models(caller: Authenticated, state: State) -> ModelList:
     return ModelList(data=[ModelCard(id=name, owned_by="zeroclaw") for name in state.models.ids()])
+
+
+@router.get(
+    # :path: model ids hold slashes ("offline/offline", "openrouter/openai/gpt-4o").
+    "/v1/models/{model_id:path}",
+    response_model=ModelCard,
+    responses=_errors(*_PROTECTED, 404),
+    tags=["openai"],
+)
+async def model(model_id: str, caller: Authenticated, state: State) -> ModelCard:
+    """A model /v1/chat/completions accepts: one GET /v1/models lists, or any PROVIDER/MODEL
+    of a configured provider; 404 (model_not_found) otherwise."""
+    state.models.resolve(model_id)
+    return ModelCard(id=model_id, owned_by="zeroclaw")
 
 
 @router.get(
