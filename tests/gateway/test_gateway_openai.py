@@ -112,6 +112,20 @@ def test_models_lists_the_default_and_the_providers(gateway: Gateway) -> None:
     assert "offline/offline" in ids
 
 
+def test_one_model_is_retrieved_by_id_and_an_unknown_one_is_404(gateway: Gateway) -> None:
+    client = gateway.openai()
+
+    listed = client.models.retrieve("offline/offline")
+    default = client.models.retrieve("zeroclaw")
+    any_model = client.models.retrieve("offline/some-model")
+    with pytest.raises(openai.NotFoundError) as raised:
+        client.models.retrieve("nosuch/model")
+
+    assert (listed.id, listed.object, listed.owned_by) == ("offline/offline", "model", "zeroclaw")
+    assert (default.id, any_model.id) == ("zeroclaw", "offline/some-model")
+    assert "unknown model 'nosuch/model'" in raised.value.message
+
+
 def test_a_provider_model_name_is_accepted_and_an_unknown_one_is_404(gateway: Gateway) -> None:
     client = gateway.openai()
     reply = client.chat.completions.create(

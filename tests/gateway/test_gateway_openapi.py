@@ -31,6 +31,9 @@ def observed(gateway: Gateway) -> list[tuple[str, str, int]]:
             record("get", route, http.get(route))
             record("get", route, anonymous.get(route))
         record("post", "/api/plugins/reload", http.post("/api/plugins/reload"))
+        for model in ("zeroclaw", "nope/x"):
+            record("get", "/v1/models/{model_id}", http.get(f"/v1/models/{model}"))
+        record("get", "/v1/models/{model_id}", anonymous.get("/v1/models/zeroclaw"))
         for route, body in (("/webhook", {"message": "hi"}), (CHAT, {"model": "zeroclaw"})):
             record("post", route, anonymous.post(route, json=body))
             record("post", route, http.post(route, content=b"{", headers=JSON))

@@ -37,6 +37,7 @@ WORLDS = {
     "zeroclaw:hooks@1.0.0": "zeroclaw:hooks/hooks@1.0.0",
     "zeroclaw:tools@1.0.0": "zeroclaw:tools/tools@1.0.0",
     "zeroclaw:providers@1.0.0": "zeroclaw:providers/providers@1.0.0",
+    "zeroclaw:providers@1.1.0": "zeroclaw:providers/providers@1.1.0",
 }
 
 
@@ -50,6 +51,9 @@ def assemble_wit(out: Path) -> Path:
     deps.mkdir(parents=True)
     for package in ("host", "hooks", "tools", "providers"):
         shutil.copytree(WIT / package / "v1", deps / f"zeroclaw-{package}")
+    # Older minors the host still loads, frozen beside the current one (v1.0 of providers).
+    for older in sorted(WIT.glob("*/v1.*")):
+        shutil.copytree(older, deps / f"zeroclaw-{older.parent.name}-{older.name[1:]}")
     shutil.copytree(FIXTURES / "wit" / "wasi-cli", deps / "wasi-cli")
     shutil.copy(FIXTURES / "wit" / "fixtures.wit", root / "fixtures.wit")
     return root

@@ -3,6 +3,14 @@
 from zeroclaw.agent.approval import AllowApprover, Approver, DenyApprover
 from zeroclaw.agent.loop import Agent, ToolExchange, TurnBlocked, TurnResult
 from zeroclaw.agent.runtime import AgentRuntime
+from zeroclaw.agent.steering import (
+    Steering,
+    SteeringRefused,
+    ToolAnswer,
+    ToolAnswersMismatch,
+    ToolNameClash,
+    UnsupportedOption,
+)
 
 __all__ = [
     "Agent",
@@ -10,7 +18,13 @@ __all__ = [
     "AllowApprover",
     "Approver",
     "DenyApprover",
+    "Steering",
+    "SteeringRefused",
+    "ToolAnswer",
+    "ToolAnswersMismatch",
     "ToolExchange",
+    "ToolNameClash",
     "TurnBlocked",
     "TurnResult",
+    "UnsupportedOption",
 ]

@@ -13,7 +13,14 @@ A turn, and the hook dispatched at each step (modifying hooks may change or canc
       each tool call         ToolGate: policy, approval, before_tool_call, registry,
                              tool_result_persist (may redact the result before it is
                              stored and seen)
+      a client's tool call   before_tool_call only (it runs on the client): the turn
+                             stops with the call pending (stop_reason "tool_calls")
     on_message_sending       the reply; may rewrite it or cancel its delivery
+
+A caller's `Steering` (steering.py) rides along: its options reach every model call, its
+tools are offered beside the agent's. What the provider could not honour is refused before
+anything is stored. `resume` continues a turn that stopped on client tool calls, once the
+caller sends their results (tool_result_persist sees them, as it sees the agent's).
 
 Void hooks (on_llm_input, on_llm_output, on_after_tool_call, after_compaction, ...) are
 never dispatched here: the loop records observer events and the ObserverBridge turns them
@@ -33,6 +40,13 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from zeroclaw.agent.compaction import CompactionResult, Compactor
+from zeroclaw.agent.steering import (
+    NO_STEERING,
+    Steering,
+    ToolAnswer,
+    check_answers,
+    check_steering,
+)
 from zeroclaw.agent.tool_gate import ToolGate, ToolSource, tool_source
 from zeroclaw.config.models import AgentConfig
 from zeroclaw.hooks import (
@@ -76,7 +90,9 @@ from zeroclaw.providers import (
 )
 from zeroclaw.tools import ToolRegistry
 
-StopReason = Literal["answer", "max_iterations", "blocked"]
+# tool_calls: the model called a client's tool (the turn waits for its result);
+# length: the model's answer hit the request's max_tokens.
+StopReason = Literal["answer", "max_iterations", "blocked", "tool_calls", "length"]
 OnText = Callable[[str], None]
 ProviderResolver = Callable[[str], Provider]
 
@@ -136,6 +152,8 @@ class TurnResult:
     compaction: CompactionResult | None = None
     # False when on_message_sending cancelled the reply: the channel must not send it.
     delivered: bool = True
+    # The calls of the caller's own tools the turn stopped on (stop_reason "tool_calls").
+    client_calls: tuple[ToolCall, ...] = ()
 
 
 @dataclass(slots=True)
@@ -158,6 +176,7 @@ class _Turn:
     messages: list[ChatMessage] = field(default_factory=list)
     tool_calls: int = 0
     requested: ModelResolve | None = None
+    steering: Steering = NO_STEERING
 
     @property
     def session_id(self) -> str:
@@ -246,12 +265,74 @@ class Agent:
         provider: str | None = None,
         model: str | None = None,
         on_text: OnText | None = None,
+        steering: Steering = NO_STEERING,
     ) -> TurnResult:
         """Answer `text` in session `session_id`; `on_text` receives the reply as it streams.
 
         `provider` and `model` are the caller's choice for this turn (None: the configured
         ones); before_model_resolve handlers see that choice and may still change it.
+        `steering` is refused (`SteeringRefused`) before anything is stored when the
+        provider could not honour it.
         """
+        turn = self._new_turn(session_id, channel, user_id, provider, model, steering)
+        result = turn.result
+        inbound = await turn.hooks.run(
+            Event.ON_MESSAGE_RECEIVED,
+            InboundMessage(channel, session_id, sender or user_id or "user", text),
+        )
+        if inbound.cancelled:
+            result.stop_reason = "blocked"
+            result.reply = f"Message not accepted: {inbound.reason}"
+            return result
+        return await self._observed(
+            turn, sender or user_id or "user", inbound.payload.content, (), on_text
+        )
+
+    async def resume(
+        self,
+        session_id: str,
+        answers: Sequence[ToolAnswer],
+        *,
+        channel: str = "terminal",
+        user_id: str | None = None,
+        sender: str | None = None,
+        provider: str | None = None,
+        model: str | None = None,
+        on_text: OnText | None = None,
+        steering: Steering = NO_STEERING,
+    ) -> TurnResult:
+        """Continue a turn that stopped on calls of the caller's tools, with their results.
+
+        `answers` must answer exactly the session's pending calls (`ToolAnswersMismatch`
+        otherwise, before anything is stored)."""
+        turn = self._new_turn(session_id, channel, user_id, provider, model, steering)
+        check_answers(self.pending_calls(session_id), answers)
+        return await self._observed(turn, sender or user_id or "user", None, answers, on_text)
+
+    def pending_calls(self, session_id: str) -> list[ToolCall]:
+        """The tool calls of the session's last assistant message that have no result yet
+        (none once a user message came after it)."""
+        history = self._memory.load_history(session_id, self._config.history_messages)
+        pending: list[ToolCall] = []
+        for stored in history:
+            message = stored.message
+            if message.role == "assistant":
+                pending = list(message.tool_calls)
+            elif message.role == "tool":
+                pending = [call for call in pending if call.id != message.tool_call_id]
+            else:
+                pending = []
+        return pending
+
+    def _new_turn(
+        self,
+        session_id: str,
+        channel: str,
+        user_id: str | None,
+        provider: str | None,
+        model: str | None,
+        steering: Steering,
+    ) -> _Turn:
         result = TurnResult(session_id=session_id, turn_id=uuid.uuid4().hex[:16])
         taken = self._extensions()
         providers = taken.providers
@@ -264,26 +345,44 @@ class Agent:
             providers,
             providers.default,
             self._model,
+            steering=steering,
         )
         turn.requested = ModelResolve(
             session_id,
             provider or providers.default.name,
             self._model if model is None else model,
         )
-        inbound = await turn.hooks.run(
-            Event.ON_MESSAGE_RECEIVED,
-            InboundMessage(channel, session_id, sender or user_id or "user", text),
-        )
-        if inbound.cancelled:
-            result.stop_reason = "blocked"
-            result.reply = f"Message not accepted: {inbound.reason}"
-            return result
+        if steering is not NO_STEERING:
+            requested = turn.requested
+            chosen = self._provider_named(turn, requested.provider)
+            check_steering(steering, chosen, requested.model, turn.tools.names())
+        return turn
+
+    def check_steering(
+        self, steering: Steering, *, provider: str | None = None, model: str | None = None
+    ) -> None:
+        """What `turn` would refuse about `steering` (`SteeringRefused`), asked before the
+        caller stores anything of its own (a seed)."""
+        self._new_turn("", "", None, provider, model, steering)
+
+    async def _observed(
+        self,
+        turn: _Turn,
+        recipient: str,
+        text: str | None,
+        answers: Sequence[ToolAnswer],
+        on_text: OnText | None,
+    ) -> TurnResult:
+        result, session_id = turn.result, turn.session_id
         started = time.perf_counter()
-        self._observer.record(TurnStarted(session_id, result.turn_id, channel))
+        self._observer.record(TurnStarted(session_id, result.turn_id, turn.channel))
         outcome: TurnOutcome = "error"
         try:
-            await self._run_turn(turn, inbound.payload.content, on_text)
-            await self._send(turn, recipient=sender or user_id or "user")
+            if text is not None:
+                await self._run_turn(turn, text, on_text)
+            else:
+                await self._continue_turn(turn, answers, on_text)
+            await self._send(turn, recipient=recipient)
             outcome = result.stop_reason
             return result
         finally:
@@ -300,9 +399,30 @@ class Agent:
             )
 
     async def _run_turn(self, turn: _Turn, text: str, on_text: OnText | None) -> None:
-        session_id, result = turn.session_id, turn.result
+        session_id = turn.session_id
         self._memory.ensure_session(session_id, channel=turn.channel, user_id=turn.user_id)
         self._memory.append_message(session_id, ChatMessage("user", text))
+        await self._prepare_and_loop(turn, on_text)
+
+    async def _continue_turn(
+        self, turn: _Turn, answers: Sequence[ToolAnswer], on_text: OnText | None
+    ) -> None:
+        """Store the caller's results for its tool calls, then go on with the loop."""
+        calls = {call.id: call for call in self.pending_calls(turn.session_id)}
+        for answer in answers:
+            call = calls[answer.tool_call_id]
+            result = await self._gate.persistable(
+                turn.session_id, call, ToolResult.ok(answer.content), hooks=turn.hooks
+            )
+            self._memory.record_tool_result(turn.session_id, call, result)
+            self._memory.append_message(
+                turn.session_id,
+                ChatMessage("tool", result.for_model(), tool_call_id=call.id, name=call.name),
+            )
+        await self._prepare_and_loop(turn, on_text)
+
+    async def _prepare_and_loop(self, turn: _Turn, on_text: OnText | None) -> None:
+        session_id, result = turn.session_id, turn.result
         try:
             history = self._load_history(session_id)
             result.compaction = await self._compact_if_needed(turn, history)
@@ -310,6 +430,9 @@ class Agent:
                 history = self._load_history(session_id)
             system = await self._system_message(turn)
             turn.provider, turn.model = await self._resolve_model(turn)
+            if turn.steering is not NO_STEERING:
+                # A handler may have switched providers: the new one must honour it too.
+                check_steering(turn.steering, turn.provider, turn.model, turn.tools.names())
         except TurnBlocked as blocked:
             result.stop_reason = "blocked"
             result.reply = f"Turn stopped by a hook: {blocked.reason}"
@@ -330,15 +453,61 @@ class Agent:
                 result.stop_reason = "blocked"
                 result.reply = f"Turn stopped by a hook: {blocked.reason}"
                 return
-            self._store(turn, _assistant_message(response))
             if not response.tool_calls:
+                self._store(turn, _assistant_message(response))
                 result.reply = response.text or ""
+                if response.finish_reason == "length":
+                    result.stop_reason = "length"
                 return
-            for call in response.tool_calls:
-                await self._run_tool(turn, call)
+            if await self._run_tools(turn, response):
+                return
         result.stop_reason = "max_iterations"
         result.reply = (
             f"Stopped after {limit} model calls without a final answer (agent.max_tool_iterations)."
+        )
+
+    async def _run_tools(self, turn: _Turn, response: ChatResponse) -> bool:
+        """Run the agent's tool calls; True when the turn stops on calls of client tools.
+
+        Client calls are screened first (before_tool_call may change or refuse them), so
+        the stored assistant message holds them as the client will get them."""
+        client = turn.steering.client_names()
+        calls: list[ToolCall] = []
+        refused: dict[str, ToolResult] = {}
+        for call in response.tool_calls:
+            if call.name not in client:
+                calls.append(call)
+                continue
+            screened = await self._gate.screen_client_call(
+                turn.session_id, call, client, hooks=turn.hooks
+            )
+            if isinstance(screened, ToolResult):
+                refused[call.id] = screened
+                screened = call
+            calls.append(screened)
+        self._store(turn, ChatMessage("assistant", response.text or "", tool_calls=tuple(calls)))
+        pending: list[ToolCall] = []
+        for call in calls:
+            if call.id in refused:
+                await self._store_client_refusal(turn, call, refused[call.id])
+            elif call.name in client:
+                pending.append(call)
+            else:
+                await self._run_tool(turn, call)
+        if not pending:
+            return False
+        turn.result.stop_reason = "tool_calls"
+        turn.result.client_calls = tuple(pending)
+        turn.result.reply = response.text or ""
+        return True
+
+    async def _store_client_refusal(self, turn: _Turn, call: ToolCall, refusal: ToolResult) -> None:
+        # tool_result_persist sees every result, refusals included (as in the gate).
+        result = await self._gate.persistable(turn.session_id, call, refusal, hooks=turn.hooks)
+        self._memory.record_tool_result(turn.session_id, call, result)
+        turn.result.exchanges.append(ToolExchange(call, result))
+        self._store(
+            turn, ChatMessage("tool", result.for_model(), tool_call_id=call.id, name=call.name)
         )
 
     # -- the steps of a turn ---------------------------------------------------------------
@@ -395,14 +564,18 @@ class Agent:
         if resolved.cancelled:
             raise TurnBlocked(resolved.reason or "before_model_resolve cancelled")
         choice = resolved.payload
-        if choice.provider == default.name:
-            return default, choice.model
+        return self._provider_named(turn, choice.provider), choice.model
+
+    def _provider_named(self, turn: _Turn, name: str) -> Provider:
+        default = turn.providers.default
+        if name == default.name:
+            return default
         if turn.providers.resolve is None:
             raise UnknownProviderError(
-                f"this agent cannot switch to provider {choice.provider!r}",
+                f"this agent cannot switch to provider {name!r}",
                 hint="use the configured provider (llm.provider)",
             )
-        return turn.providers.resolve(choice.provider), choice.model
+        return turn.providers.resolve(name)
 
     async def _call_llm(
         self, turn: _Turn, *, offer_tools: bool, on_text: OnText | None
@@ -413,10 +586,14 @@ class Agent:
         if prepared.cancelled:
             raise TurnBlocked(prepared.reason or "before_llm_call cancelled")
         call = prepared.payload
+        steering = turn.steering
+        offered = offer_tools and steering.offer_tools
         request = ChatRequest(
             messages=call.messages,
             model=call.model,
-            tools=tuple(turn.tools.specs()) if offer_tools else (),
+            # The client's tools first: its request is what asked for tools.
+            tools=(*steering.client_tools, *turn.tools.specs()) if offered else (),
+            options=steering.options_for_call(first=turn.result.llm_calls == 0),
         )
         turn.result.llm_calls += 1
         request_id = f"{turn.result.turn_id}-{turn.result.llm_calls}"

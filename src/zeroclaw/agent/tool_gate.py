@@ -10,6 +10,10 @@ approval again, so a hook can narrow a call but never smuggle a forbidden one pa
 tool_result_persist sees every result, refusals included, so a redaction hook cleans what
 any caller gets back; the registry has already cut long output.
 
+A call of a client's tool (a function an OpenAI client offered with its request) runs on
+the client, so neither the policy nor the registry sees it; `screen_client_call` runs
+before_tool_call on it all the same, so a guard may change its arguments or refuse it.
+
 Approval (see agent/approval.py and tools.approval): a decision of the policy that needs
 one goes to the approver; where nobody can answer, the call is refused at once. The
 outcome records how approval went and who owns the tool, for the audit log.
@@ -21,7 +25,7 @@ the hook runner.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,15 +104,20 @@ class ToolGate:
         The result is what tool_result_persist made of it."""
         runner = hooks or self._hooks()
         outcome = await self._outcome(session_id, call, calls_so_far, runner, tools)
-        persisted = await runner.run(
-            Event.TOOL_RESULT_PERSIST,
-            ToolResultPersist(session_id, call.name, call.id, outcome.result),
+        result = await self.persistable(session_id, call, outcome.result, hooks=runner)
+        return GateOutcome(result, outcome.blocked_by, outcome.owner, outcome.approval)
+
+    async def persistable(
+        self, session_id: str, call: ToolCall, result: ToolResult, *, hooks: HookRunner | None
+    ) -> ToolResult:
+        """tool_result_persist: `result` as it will be stored and shown to the model (also
+        for a client's tool, whose result the client sent)."""
+        persisted = await (hooks or self._hooks()).run(
+            Event.TOOL_RESULT_PERSIST, ToolResultPersist(session_id, call.name, call.id, result)
         )
         if persisted.cancelled:
-            result = ToolResult.fail(f"blocked by hook: {persisted.reason}")
-        else:
-            result = persisted.payload.result
-        return GateOutcome(result, outcome.blocked_by, outcome.owner, outcome.approval)
+            return ToolResult.fail(f"blocked by hook: {persisted.reason}")
+        return persisted.payload.result
 
     async def _outcome(
         self,
@@ -143,6 +152,30 @@ class ToolGate:
         context = ToolContext(session_id=session_id, workspace=self._workspace)
         result = await registry.execute(call.name, call.arguments, context)
         return GateOutcome(result, owner=owner, approval=approval)
+
+    async def screen_client_call(
+        self,
+        session_id: str,
+        call: ToolCall,
+        client_tools: Collection[str],
+        *,
+        hooks: HookRunner | None = None,
+    ) -> ToolCall | ToolResult:
+        """before_tool_call on a call of a client's tool: the call as the client gets it,
+        or the failed result the model sees when a handler refused it (or renamed it to a
+        tool the client does not have: that would smuggle it past the policy)."""
+        request = await (hooks or self._hooks()).run(
+            Event.BEFORE_TOOL_CALL, ToolCallRequest(session_id, call.name, call.arguments)
+        )
+        if request.cancelled:
+            return ToolResult.fail(f"blocked by hook: {request.reason}")
+        changed = request.payload
+        if changed.tool not in client_tools:
+            return ToolResult.fail(
+                f"blocked by hook: a handler renamed the call to {changed.tool!r}, which is "
+                "not one of the client's tools"
+            )
+        return ToolCall(call.id, changed.tool, changed.arguments)
 
     async def _refusal(
         self, call: ToolCall, calls_so_far: int, registry: ToolRegistry

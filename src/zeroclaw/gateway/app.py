@@ -7,6 +7,7 @@ store, and shapes the answer. Nothing else happens here.
   POST /webhook               {message, session_id?} -> the agent's reply
   POST /v1/chat/completions   OpenAI Chat Completions, whole or streamed (SSE)
   GET  /v1/models             the model names /v1/chat/completions accepts
+  GET  /v1/models/{id}        one of them (404 for a name it would refuse)
   GET  /api/sessions/{id}     a session's stored history
   GET  /api/plugins/status    the plugin generation serving, its plugins, the last reloads
   POST /api/plugins/reload    reload the plugins now (as SIGHUP does) -> how it ended
@@ -41,8 +42,9 @@ from zeroclaw.gateway.bodies import (
     WebhookResponse,
 )
 from zeroclaw.gateway.body_limit import BodyLimit
+from zeroclaw.gateway.chat_input import turn_input
+from zeroclaw.gateway.chat_params import chat_steering, refuse_unknown
 from zeroclaw.gateway.errors import (
-    InvalidRequest,
     InvalidSessionId,
     NotFound,
     PairingRefused,
@@ -55,7 +57,6 @@ from zeroclaw.gateway.openai_api import (
     ChatCompletionRequest,
     ModelCard,
     ModelList,
-    RequestMessage,
     completion_id,
 )
 from zeroclaw.gateway.pairing import PairingCodeError
@@ -63,7 +64,6 @@ from zeroclaw.gateway.plugin_bodies import PluginReloadResult, PluginsStatus
 from zeroclaw.gateway.session_ids import SessionId, session_id_problem
 from zeroclaw.gateway.state import Authenticated, GatewayState, State
 from zeroclaw.gateway.streaming import completion_stream
-from zeroclaw.messages import ChatMessage
 
 SESSION_HEADER = "X-Session-Id"
 
@@ -71,7 +71,10 @@ SESSION_HEADER = "X-Session-Id"
 # so /openapi.json is a true list (docs/gateway.md#errors has the codes).
 _STATUS_MEANING = {
     400: "Not JSON (invalid_json), an invalid session id (invalid_session_id), more than "
-    "gateway.max_messages (too_many_messages), or no usable input",
+    "gateway.max_messages (too_many_messages), a parameter out of range (invalid_value), a "
+    "parameter the gateway or the chosen provider would not honour (unsupported_parameter), "
+    "a client tool named like an agent tool (tool_name_conflict), tool results that answer "
+    "no pending call (invalid_tool_results), or no usable input",
     401: "Missing or invalid bearer token (invalid_api_key)",
     403: "Wrong, used or burned pairing code (pairing_refused)",
     404: "Unknown model, session, or pairing off (model_not_found, not_found)",
@@ -204,7 +207,9 @@ async def chat_completions(
 ) -> Response:
     if len(body.messages) > state.settings.max_messages:
         raise TooManyMessages(len(body.messages), state.settings.max_messages)
-    text, seed = _turn_input(body.messages)
+    refuse_unknown(body.model_extra, endpoint="/v1/chat/completions")
+    steering = chat_steering(body)
+    asked = turn_input(body.messages)
     choice = state.models.resolve(body.model)
     named = x_session_id or body.session_id or _user_session(body.user)
     session_id = named or _new_session_id("openai")
@@ -213,12 +218,13 @@ async def chat_completions(
     def run_turn(on_text: OnText | None = None) -> Coroutine[Any, Any, TurnResult]:
         return state.turns.answer(
             session_id,
-            text,
+            asked.ask,
             sender=sender,
             model=choice,
-            seed=seed,
+            seed=asked.seed,
             on_text=on_text,
             one_off=named is None,
+            steering=steering,
         )
 
     headers = {SESSION_HEADER: session_id}
@@ -248,6 +254,20 @@ async def chat_completions(
 @router.get("/v1/models", response_model=ModelList, responses=_errors(*_PROTECTED), tags=["openai"])
 async def models(caller: Authenticated, state: State) -> ModelList:
     return ModelList(data=[ModelCard(id=name, owned_by="zeroclaw") for name in state.models.ids()])
+
+
+@router.get(
+    # :path: model ids hold slashes ("offline/offline", "openrouter/openai/gpt-4o").
+    "/v1/models/{model_id:path}",
+    response_model=ModelCard,
+    responses=_errors(*_PROTECTED, 404),
+    tags=["openai"],
+)
+async def model(model_id: str, caller: Authenticated, state: State) -> ModelCard:
+    """A model /v1/chat/completions accepts: one GET /v1/models lists, or any PROVIDER/MODEL
+    of a configured provider; 404 (model_not_found) otherwise."""
+    state.models.resolve(model_id)
+    return ModelCard(id=model_id, owned_by="zeroclaw")
 
 
 @router.get(
@@ -300,24 +320,6 @@ async def reload_plugins(caller: Authenticated, state: State) -> PluginReloadRes
 
 
 # -- translation ----------------------------------------------------------------------------
-
-
-def _turn_input(messages: list[RequestMessage]) -> tuple[str, list[ChatMessage]]:
-    """The last user message (the turn's input) and the conversation before it."""
-    users = [i for i, message in enumerate(messages) if message.role == "user"]
-    if not users:
-        raise InvalidRequest("messages has no user message: the last one is the agent's input")
-    last_user = users[-1]
-    text = messages[last_user].text()
-    if not text.strip():
-        raise InvalidRequest(f"messages[{last_user}] (the last user message) has no text")
-    seed = [
-        ChatMessage("user" if m.role == "user" else "assistant", m.text())
-        for m in messages[:last_user]
-        # The agent has its own system prompt and tools: only the dialogue carries over.
-        if m.role in ("user", "assistant") and m.text()
-    ]
-    return text, seed
 
 
 def _user_session(user: str | None) -> str | None:

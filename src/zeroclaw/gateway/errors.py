@@ -35,10 +35,18 @@ class GatewayError(Exception):
     type = "server_error"
     code: str | None = None
 
-    def __init__(self, message: str, *, headers: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        param: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.headers = dict(headers or {})
+        # The request parameter at fault, as OpenAI names it in `error.param`.
+        self.param = param
 
 
 class Unauthorized(GatewayError):
@@ -77,6 +85,18 @@ class InvalidSessionId(InvalidRequest):
     """A session id outside the grammar of `session_ids`: it could not be read back."""
 
     code = "invalid_session_id"
+
+
+class UnsupportedParameter(InvalidRequest):
+    """A parameter the gateway, or the provider the request chose, would not honour."""
+
+    code = "unsupported_parameter"
+
+
+class InvalidValue(InvalidRequest):
+    """A parameter's value out of the range OpenAI allows (temperature 2.5, 5 stops)."""
+
+    code = "invalid_value"
 
 
 class TooManyMessages(InvalidRequest):
@@ -157,7 +177,7 @@ class TurnTimedOut(GatewayError):
 
 
 def error_body(error: GatewayError) -> dict[str, Any]:
-    detail = ErrorDetail(message=error.message, type=error.type, code=error.code)
+    detail = ErrorDetail(message=error.message, type=error.type, code=error.code, param=error.param)
     return ErrorBody(error=detail).model_dump()
 
 
@@ -193,7 +213,9 @@ async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     """400 `invalid_json` for a body that is not JSON, 400 `invalid_session_id` for a
-    session id outside the grammar (the one problem), 422 `invalid_body` for the rest."""
+    session id outside the grammar (the one problem), 400 `invalid_value` for values out
+    of range (as OpenAI answers them, naming the parameter), 422 `invalid_body` for the
+    rest."""
     assert isinstance(exc, RequestValidationError)
     errors = exc.errors()
     message = validation_message(errors)
@@ -203,6 +225,8 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
         error.code = "invalid_json"
     elif kinds == {SESSION_ID_ERROR}:
         error = InvalidSessionId(message)
+    elif kinds <= _OUT_OF_RANGE:
+        error = InvalidValue(message, param=_field_path(errors[0].get("loc", ())))
     else:
         error = InvalidRequest(message)
         error.status, error.code = 422, "invalid_body"
@@ -271,6 +295,12 @@ def validation_message(errors: Sequence[Any]) -> str:
         lines.append(f"{where}: {error.get('msg', 'invalid value')}")
     in_body = all(error.get("loc", ("body",))[:1] == ("body",) for error in errors)
     return ("invalid request body: " if in_body else "invalid request: ") + "; ".join(lines)
+
+
+# pydantic's error types for a number past a bound or a list over its length.
+_OUT_OF_RANGE = frozenset(
+    {"greater_than", "greater_than_equal", "less_than", "less_than_equal", "too_long"}
+)
 
 
 def _field_path(loc: Sequence[Any]) -> str:

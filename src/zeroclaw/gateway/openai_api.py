@@ -1,9 +1,11 @@
 """The OpenAI Chat Completions wire format: request, response, stream chunk, model list.
 
-Requests accept (and ignore) the many optional parameters OpenAI clients send
-(temperature, tools, ...): the agent has its own prompt, tools and limits. What it needs
-is typed and checked here, once: the model name, the messages, `stream`, and the session
-(`user`, or our `session_id` extension). What is typed is strict: a flag is a JSON
+Every parameter of a request is typed and range-checked here, once, as OpenAI checks it
+(`temperature` 0 to 2, `top_p` 0 to 1, the penalties -2 to 2, `max_tokens` at least 1, at
+most 4 `stop` sequences): a value out of range is a 400 naming the parameter. What the
+parameters mean for the turn (which reach the model, which are refused) is decided in
+`chat_params.py`; a field this model does not know is kept (`model_extra`) so that it can
+be refused by name there rather than dropped. What is typed is strict: a flag is a JSON
 boolean, not "yes", "on", "1" or 1, which lax parsing would have read as true.
 """
 
@@ -23,19 +25,25 @@ from pydantic import (
     model_serializer,
 )
 
+from zeroclaw import __version__
 from zeroclaw.agent.loop import StopReason, TurnResult
 from zeroclaw.gateway.session_ids import SessionId
-from zeroclaw.messages import Usage
+from zeroclaw.messages import ToolCall, Usage
+from zeroclaw.tool_arguments import arguments_to_wire
 
 DEFAULT_MODEL = "zeroclaw"
+SYSTEM_FINGERPRINT = f"zeroclaw-{__version__}"
 
-FinishReason = Literal["stop", "length", "content_filter"]
+FinishReason = Literal["stop", "length", "content_filter", "tool_calls"]
 
-# max_iterations: the turn ran out of model calls; blocked: a hook refused the message.
+# max_iterations: the turn ran out of model calls; blocked: a hook refused the message;
+# tool_calls: the model called a client's tool; length: it hit the request's max_tokens.
 FINISH_REASONS: dict[StopReason, FinishReason] = {
     "answer": "stop",
     "max_iterations": "length",
     "blocked": "content_filter",
+    "tool_calls": "tool_calls",
+    "length": "length",
 }
 
 
@@ -71,10 +79,25 @@ class ContentPart(_Lenient):
     _text_is_unicode = field_validator("text")(unicode_text)
 
 
+class FunctionCall(_Lenient):
+    name: str = Field(min_length=1)
+    arguments: str = ""
+
+
+class RequestToolCall(_Lenient):
+    """A tool call of an earlier assistant message, as the client sends it back."""
+
+    id: str = Field(min_length=1)
+    type: Literal["function"] = "function"
+    function: FunctionCall
+
+
 class RequestMessage(_Lenient):
     role: Literal["system", "developer", "user", "assistant", "tool", "function"]
     content: str | list[ContentPart] | None = None
     name: str | None = None
+    tool_calls: list[RequestToolCall] | None = None
+    tool_call_id: str | None = None
 
     @field_validator("content")
     @classmethod
@@ -94,7 +117,70 @@ class StreamOptions(_Lenient):
     include_usage: StrictBool = False
 
 
-class ChatCompletionRequest(_Lenient):
+MAX_STOP = 4
+
+# OpenAI's tool names: letters, digits, _ and -, at most 64.
+TOOL_NAME = r"^[A-Za-z0-9_-]{1,64}$"
+
+
+class FunctionDefinition(_Lenient):
+    name: str = Field(pattern=TOOL_NAME)
+    description: str = ""
+    parameters: dict[str, Any] = Field(default_factory=lambda: {"type": "object", "properties": {}})
+    strict: StrictBool | None = None
+
+
+class FunctionTool(_Lenient):
+    type: Literal["function"]
+    function: FunctionDefinition
+
+
+class NamedFunction(_Lenient):
+    name: str = Field(min_length=1)
+
+
+class NamedToolChoice(_Lenient):
+    type: Literal["function"]
+    function: NamedFunction
+
+
+class JsonSchemaFormat(_Lenient):
+    name: str = Field("response", pattern=TOOL_NAME)
+    description: str | None = None
+    schema_: dict[str, Any] | None = Field(None, alias="schema")
+    strict: StrictBool | None = None
+
+
+class ResponseFormatParam(_Lenient):
+    type: Literal["text", "json_object", "json_schema"]
+    json_schema: JsonSchemaFormat | None = None
+
+
+class SamplingParams(_Lenient):
+    """The parameters of the model call, as Chat Completions names and bounds them."""
+
+    temperature: float | None = Field(None, ge=0, le=2)
+    top_p: float | None = Field(None, ge=0, le=1)
+    max_tokens: int | None = Field(None, ge=1)
+    max_completion_tokens: int | None = Field(None, ge=1)
+    # At most MAX_STOP (checked in chat_params: a union's errors would not name the bound).
+    stop: str | list[str] | None = None
+    seed: int | None = None
+    presence_penalty: float | None = Field(None, ge=-2, le=2)
+    frequency_penalty: float | None = Field(None, ge=-2, le=2)
+    response_format: ResponseFormatParam | None = None
+    tools: list[FunctionTool] | None = Field(None, max_length=128)
+    tool_choice: Literal["none", "auto", "required"] | NamedToolChoice | None = None
+    parallel_tool_calls: StrictBool | None = None
+    n: int | None = Field(None, ge=1, le=128)
+    logprobs: StrictBool | None = None
+    top_logprobs: int | None = Field(None, ge=0, le=20)
+    logit_bias: dict[str, int] | None = None
+    store: StrictBool | None = None
+    metadata: dict[str, str] | None = None
+
+
+class ChatCompletionRequest(SamplingParams):
     model: str = Field(
         min_length=1,
         description='"zeroclaw" (the configured default), '
@@ -132,9 +218,36 @@ class CompletionUsage(BaseModel):
         )
 
 
+class ResponseFunctionCall(BaseModel):
+    name: str
+    arguments: str
+
+
+class ResponseToolCall(BaseModel):
+    id: str
+    type: Literal["function"] = "function"
+    function: ResponseFunctionCall
+
+    @classmethod
+    def of(cls, call: ToolCall) -> ResponseToolCall:
+        return cls(
+            id=call.id,
+            function=ResponseFunctionCall(name=call.name, arguments=arguments_to_wire(call)),
+        )
+
+
 class AssistantMessage(BaseModel):
     role: Literal["assistant"] = "assistant"
-    content: str
+    content: str | None
+    tool_calls: list[ResponseToolCall] | None = None
+    refusal: None = None
+
+    @classmethod
+    def of(cls, result: TurnResult) -> AssistantMessage:
+        calls = [ResponseToolCall.of(call) for call in result.client_calls]
+        # OpenAI's content is null beside tool calls when the model said nothing.
+        content = result.reply if result.reply or not calls else None
+        return cls(content=content, tool_calls=calls or None)
 
 
 class Choice(BaseModel):
@@ -160,6 +273,7 @@ class ChatCompletion(BaseModel):
     model: str
     choices: list[Choice]
     usage: CompletionUsage
+    system_fingerprint: str = SYSTEM_FINGERPRINT
     zeroclaw: TurnInfo
 
     @classmethod
@@ -169,10 +283,7 @@ class ChatCompletion(BaseModel):
             created=now(),
             model=model,
             choices=[
-                Choice(
-                    message=AssistantMessage(content=result.reply),
-                    finish_reason=finish_reason(result),
-                )
+                Choice(message=AssistantMessage.of(result), finish_reason=finish_reason(result))
             ],
             usage=CompletionUsage.of(result.usage),
             zeroclaw=TurnInfo(
@@ -184,9 +295,22 @@ class ChatCompletion(BaseModel):
         )
 
 
+class DeltaFunctionCall(BaseModel):
+    name: str
+    arguments: str
+
+
+class DeltaToolCall(BaseModel):
+    index: int
+    id: str
+    type: Literal["function"] = "function"
+    function: DeltaFunctionCall
+
+
 class Delta(BaseModel):
     role: Literal["assistant"] | None = None
     content: str | None = None
+    tool_calls: list[DeltaToolCall] | None = None
 
     @model_serializer(mode="wrap")
     def _without_unset(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
@@ -208,6 +332,7 @@ class ChatCompletionChunk(BaseModel):
     model: str
     choices: list[ChunkChoice]
     usage: CompletionUsage | None = None
+    system_fingerprint: str = SYSTEM_FINGERPRINT
 
 
 class ModelCard(BaseModel):

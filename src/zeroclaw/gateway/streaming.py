@@ -3,6 +3,9 @@
 The turn runs as a task; its text deltas (`on_text`) become `chat.completion.chunk`
 events as they arrive. The stream opens with the assistant role, ends with a chunk that
 carries the finish reason (and, when asked, one with the usage), then `data: [DONE]`.
+A turn that stopped on calls of the client's tools sends them as `tool_calls` deltas (one
+per call, whole: the provider hands the agent complete calls) before the finish reason
+`tool_calls`.
 The status line is sent before the turn ends, so a failure during the turn is reported
 in the stream as an `error` event (what OpenAI does, and what the `openai` SDK raises).
 A client that goes away cancels the turn; what it stored so far stays stored.
@@ -25,9 +28,12 @@ from zeroclaw.gateway.openai_api import (
     ChunkChoice,
     CompletionUsage,
     Delta,
+    DeltaFunctionCall,
+    DeltaToolCall,
     finish_reason,
     now,
 )
+from zeroclaw.tool_arguments import arguments_to_wire
 
 RunTurn = Callable[[OnText], Coroutine[Any, Any, TurnResult]]
 OnDone = Callable[[TurnResult], None]
@@ -72,6 +78,8 @@ async def completion_stream(
             return
         if rest := _unstreamed(result, "".join(streamed)):
             yield chunk(Delta(content=rest))
+        if result.client_calls:
+            yield chunk(Delta(tool_calls=tool_call_deltas(result)))
         finish = ChunkChoice(delta=Delta(), finish_reason=finish_reason(result))
         yield chunk(Delta(), finish)
         if include_usage:
@@ -102,6 +110,17 @@ def _unstreamed(result: TurnResult, streamed: str) -> str:
     message, a hook's refusal) or the end of one a hook lengthened."""
     if result.reply.startswith(streamed):
         return result.reply[len(streamed) :]
-    if result.stop_reason != "answer":
+    if result.stop_reason in ("max_iterations", "blocked"):
         return ("\n\n" if streamed else "") + result.reply
     return ""
+
+
+def tool_call_deltas(result: TurnResult) -> list[DeltaToolCall]:
+    return [
+        DeltaToolCall(
+            index=index,
+            id=call.id,
+            function=DeltaFunctionCall(name=call.name, arguments=arguments_to_wire(call)),
+        )
+        for index, call in enumerate(result.client_calls)
+    ]

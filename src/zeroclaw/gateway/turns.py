@@ -1,9 +1,10 @@
 """Agent turns on behalf of HTTP requests: one session at a time, within a deadline.
 
-The routes hand a message here and get a `TurnResult` back, or a `GatewayError` that
-already says which status it is (504 past `request_timeout_s`, 502 when the agent or its
-provider failed, 503 while a required plugin is quarantined or when the memory database
-cannot be used).
+The routes hand a message (or a client's tool results) here and get a `TurnResult` back,
+or a `GatewayError` that already says which status it is (400 when the turn refuses the
+request's steering, before anything is stored; 504 past `request_timeout_s`, 502 when the
+agent or its provider failed, 503 while a required plugin is quarantined or when the
+memory database cannot be used).
 
 Sessions. The first turn this process runs for a session starts it (on_session_start).
 A session the client named lives on: `end_sessions` ends those when the gateway stops.
@@ -17,11 +18,13 @@ import asyncio
 import logging
 from collections.abc import Sequence
 
-from zeroclaw.agent import AgentRuntime, TurnResult
+from zeroclaw.agent import AgentRuntime, Steering, SteeringRefused, ToolAnswer, TurnResult
 from zeroclaw.agent.loop import OnText
+from zeroclaw.agent.steering import NO_STEERING
 from zeroclaw.errors import ZeroClawError
 from zeroclaw.gateway.errors import (
     AgentFailed,
+    InvalidRequest,
     RequiredPluginUnavailable,
     StorageUnavailable,
     TurnTimedOut,
@@ -46,15 +49,17 @@ class GatewayTurns:
     async def answer(
         self,
         session_id: str,
-        text: str,
+        text: str | Sequence[ToolAnswer],
         *,
         sender: str,
         model: ModelChoice | None = None,
         seed: Sequence[ChatMessage] = (),
         on_text: OnText | None = None,
         one_off: bool = False,
+        steering: Steering = NO_STEERING,
     ) -> TurnResult:
-        """Run one turn of `session_id` once its earlier turns are done.
+        """Run one turn of `session_id` once its earlier turns are done: on the user's
+        `text`, or resumed with the client's results for its tool calls.
 
         `seed` (earlier messages a stateless client sent along) is stored first when the
         session has no history yet; a session with history keeps its own. A `one_off`
@@ -63,8 +68,13 @@ class GatewayTurns:
         blocker = self.serving_blocker()
         if blocker is not None:
             raise RequiredPluginUnavailable(blocker)
+        agent = self._runtime.agent
+        provider = (model.provider or None) if model else None
+        chosen = model.model if model else None
         deadline = asyncio.timeout(self._timeout_s)
         try:
+            if steering is not NO_STEERING:
+                agent.check_steering(steering, provider=provider, model=chosen)
             async with deadline, self._locks.hold(session_id):
                 self._start(session_id)
                 if seed:
@@ -72,18 +82,37 @@ class GatewayTurns:
                     # transaction, while the loop serves everyone else.
                     await asyncio.to_thread(self._seed, session_id, seed)
                 try:
-                    return await self._runtime.agent.turn(
+                    if isinstance(text, str):
+                        return await agent.turn(
+                            session_id,
+                            text,
+                            channel=CHANNEL,
+                            sender=sender,
+                            provider=provider,
+                            model=chosen,
+                            on_text=on_text,
+                            steering=steering,
+                        )
+                    return await agent.resume(
                         session_id,
                         text,
                         channel=CHANNEL,
                         sender=sender,
-                        provider=(model.provider or None) if model else None,
-                        model=model.model if model else None,
+                        provider=provider,
+                        model=chosen,
                         on_text=on_text,
+                        steering=steering,
                     )
                 finally:
                     if one_off:
                         self._end(session_id)
+        except SteeringRefused as error:
+            refused = InvalidRequest(
+                f"{error.message}; {error.hint}" if error.hint else error.message,
+                param=error.param,
+            )
+            refused.code = error.code
+            raise refused from None
         except TimeoutError as error:
             if deadline.expired():
                 raise TurnTimedOut(self._timeout_s) from None

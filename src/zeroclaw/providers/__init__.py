@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from zeroclaw.providers.base import (
-    ChatOptions,
     ChatRequest,
     ChatResponse,
     FinishReason,
@@ -31,6 +30,15 @@ from zeroclaw.providers.factory import (
     build_provider,
 )
 from zeroclaw.providers.offline import SUMMARIZE_INSTRUCTION, OfflineProvider
+from zeroclaw.providers.options import (
+    EVERY_OPTION,
+    OPTION_NAMES,
+    ChatOptions,
+    ResponseFormat,
+    ToolChoice,
+    honoured,
+    unhonoured,
+)
 from zeroclaw.providers.resilient import (
     MAX_RETRY_AFTER_S,
     AllProvidersFailedError,
@@ -45,9 +53,11 @@ if TYPE_CHECKING:
     from zeroclaw.providers.openai_compat import OpenAIProvider
 
 __all__ = [
+    "EVERY_OPTION",
     "HINT_PREFIX",
     "MAX_RETRY_AFTER_S",
     "NATIVE_KINDS",
+    "OPTION_NAMES",
     "PLUGIN_PREFIX",
     "SUMMARIZE_INSTRUCTION",
     "AllProvidersFailedError",
@@ -65,14 +75,18 @@ __all__ = [
     "ProviderError",
     "ProviderFactory",
     "ResilientProvider",
+    "ResponseFormat",
     "RouterProvider",
     "ScriptedProvider",
     "StreamEnd",
     "StreamEvent",
     "TextDelta",
+    "ToolChoice",
     "UnknownProviderError",
     "build_provider",
+    "honoured",
     "stream_whole",
+    "unhonoured",
 ]
 
 

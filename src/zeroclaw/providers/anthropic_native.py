@@ -19,6 +19,7 @@ from anthropic.types import (
     Message,
     MessageParam,
     TextBlockParam,
+    ToolChoiceParam,
     ToolParam,
     ToolResultBlockParam,
     ToolUseBlockParam,
@@ -44,6 +45,9 @@ DEFAULT_API_KEY_ENV = "ANTHROPIC_API_KEY"
 # The Messages API requires max_tokens; this fits every current Claude model.
 DEFAULT_MAX_TOKENS = 4096
 
+# The Messages API has no seed, penalties or JSON mode: those are refused, not dropped.
+HONOURED = frozenset({"temperature", "top_p", "max_tokens", "stop", "tool_choice", "tools"})
+
 # The user turn put before a history that starts with the assistant.
 CONTINUATION = "(continuing the conversation)"
 
@@ -65,6 +69,9 @@ class AnthropicProvider:
             max_retries=0,
         )
 
+    def honoured_options(self, model: str) -> frozenset[str]:
+        return HONOURED
+
     async def chat(self, request: ChatRequest) -> ChatResponse:
         model = self._model(request)
         system, messages = to_anthropic_messages(request.messages)
@@ -75,6 +82,8 @@ class AnthropicProvider:
                 messages=messages,
                 system=system or anthropic.omit,
                 tools=to_anthropic_tools(request.tools) if request.tools else anthropic.omit,
+                stop_sequences=list(request.options.stop) or anthropic.omit,
+                tool_choice=_tool_choice(request),
                 extra_body=_sampling(request),
             )
         except anthropic.APIError as exc:
@@ -95,6 +104,8 @@ class AnthropicProvider:
                 messages=messages,
                 system=system or anthropic.omit,
                 tools=to_anthropic_tools(request.tools) if request.tools else anthropic.omit,
+                stop_sequences=list(request.options.stop) or anthropic.omit,
+                tool_choice=_tool_choice(request),
                 extra_body=_sampling(request),
                 stream=True,
             )
@@ -266,6 +277,16 @@ def _finish_reason(reason: str | None, has_tool_calls: bool) -> FinishReason:
 
 def _sampling(request: ChatRequest) -> dict[str, float] | None:
     # This SDK version has no `temperature` argument any more; the API still takes it.
-    if request.options.temperature is None:
-        return None
-    return {"temperature": request.options.temperature}
+    options = request.options
+    sampling = {"temperature": options.temperature, "top_p": options.top_p}
+    given = {key: value for key, value in sampling.items() if value is not None}
+    return given or None
+
+
+def _tool_choice(request: ChatRequest) -> ToolChoiceParam | anthropic.Omit:
+    choice = request.options.tool_choice
+    if choice is None or not request.tools:
+        return anthropic.omit
+    if choice.function:
+        return {"type": "tool", "name": choice.function}
+    return {"type": "any"}

@@ -3,6 +3,8 @@
 A provider turns a `ChatRequest` into a `ChatResponse` (text and/or tool calls, usage).
 `stream` yields `TextDelta` events as text arrives and ends with exactly one `StreamEnd`
 that carries the complete response, so callers never reassemble tool calls themselves.
+What a request may ask of the model beyond its messages (`ChatOptions`) and which of it a
+provider honours are in `options.py`.
 """
 
 from __future__ import annotations
@@ -14,14 +16,9 @@ from typing import Literal, Protocol, runtime_checkable
 
 from zeroclaw.errors import ZeroClawError
 from zeroclaw.messages import ChatMessage, ToolCall, ToolSpec, Usage
+from zeroclaw.providers.options import ChatOptions
 
 FinishReason = Literal["stop", "tool_calls", "length", "error"]
-
-
-@dataclass(frozen=True, slots=True)
-class ChatOptions:
-    temperature: float | None = None
-    max_tokens: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,14 @@ the whole agent loop (tools included) with nothing configured:
 - `/tool NAME {json}` as the last user message gets one call to tool NAME;
 - a tool result as the last message gets a text reporting what the tool returned;
 - anything else is echoed, with a line on how to call a tool or configure a real model.
+
+It honours the options it can without being a model (`HONOURED`): `max_tokens` cuts the
+reply at about four characters a token (finish `length`), `stop` cuts it before the first
+stop sequence, `response_format` turns it into JSON (`offline_json.py`), `tool_choice`
+makes it call the named tool (or the first offered) with empty arguments when the message
+is no `/tool` command for it, and `seed` changes nothing (every answer is already the same
+for the same input). It has no sampling to steer: `temperature`, `top_p` and the penalties
+are refused.
 """
 
 from __future__ import annotations
@@ -17,7 +25,16 @@ from collections.abc import AsyncIterator, Sequence
 
 from zeroclaw.config.models import ProviderConfig
 from zeroclaw.messages import ChatMessage, ToolCall, Usage, valid_json_value
-from zeroclaw.providers.base import ChatRequest, ChatResponse, StreamEnd, StreamEvent, TextDelta
+from zeroclaw.providers.base import (
+    ChatRequest,
+    ChatResponse,
+    FinishReason,
+    StreamEnd,
+    StreamEvent,
+    TextDelta,
+)
+from zeroclaw.providers.offline_json import json_reply
+from zeroclaw.providers.options import ChatOptions
 
 SUMMARIZE_INSTRUCTION = (
     "Summarize the conversation below for your future self: keep facts, decisions, names "
@@ -31,6 +48,8 @@ HELP_LINES = (
     'For real answers, configure a provider: set llm.provider (e.g. "openai") and export its '
     "API key (see docs/config-reference.md)."
 )
+
+HONOURED = frozenset({"max_tokens", "stop", "seed", "response_format", "tool_choice", "tools"})
 
 # Bounds of the extractive summary: it replaces history, so it must stay small.
 SUMMARY_MAX_POINTS = 24
@@ -63,6 +82,9 @@ class OfflineProvider:
     def from_config(cls, name: str, config: ProviderConfig) -> OfflineProvider:
         return cls(name)
 
+    def honoured_options(self, model: str) -> frozenset[str]:
+        return HONOURED
+
     async def chat(self, request: ChatRequest) -> ChatResponse:
         return self._answer(request)
 
@@ -79,18 +101,50 @@ class OfflineProvider:
             text = summarize(messages[1:])
         elif messages and messages[-1].role == "tool":
             text = _report_tool_results(messages)
+        elif (forced := _forced_call(request)) is not None:
+            text, tool_calls = "", (forced,)
         elif (command := _tool_command(messages)) is not None:
             text, tool_calls = _call_tool(command, messages)
         else:
             text = _echo(messages)
+        finish: FinishReason = "tool_calls" if tool_calls else "stop"
+        if not tool_calls:
+            text, finish = _shaped(text, request.options)
         prompt = "".join(message.content for message in messages)
         return ChatResponse(
             text=text or None,
             tool_calls=tool_calls,
             usage=Usage(rough_tokens(prompt), rough_tokens(text)),
             model=request.model or self.name,
-            finish_reason="tool_calls" if tool_calls else "stop",
+            finish_reason=finish,
         )
+
+
+def _shaped(text: str, options: ChatOptions) -> tuple[str, FinishReason]:
+    """The reply as the options ask: JSON, cut before a stop sequence, cut at max_tokens."""
+    if options.response_format is not None:
+        text = json_reply(text, options.response_format)
+    cuts = [text.find(stop) for stop in options.stop if stop and stop in text]
+    if cuts:
+        text = text[: min(cuts)]
+    if options.max_tokens is not None and rough_tokens(text) > options.max_tokens:
+        return text[: options.max_tokens * 4], "length"
+    return text, "stop"
+
+
+def _forced_call(request: ChatRequest) -> ToolCall | None:
+    """The call `tool_choice` forces, unless the message is a `/tool` command that
+    already satisfies it: the named tool (or the first offered), with empty arguments."""
+    choice = request.options.tool_choice
+    if choice is None or not request.tools:
+        return None
+    offered = [tool.name for tool in request.tools]
+    wanted = choice.function or offered[0]
+    command = _tool_command(request.messages)
+    if command is not None and command["name"] in ([wanted] if choice.function else offered):
+        return None
+    earlier = sum(len(message.tool_calls) for message in request.messages)
+    return ToolCall(f"call_{earlier + 1}", wanted, {})
 
 
 def _asks_for_summary(messages: Sequence[ChatMessage]) -> bool:

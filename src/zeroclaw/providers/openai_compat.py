@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import openai
 from openai import AsyncOpenAI
@@ -35,6 +35,7 @@ from zeroclaw.providers.base import (
     read_api_key,
 )
 from zeroclaw.providers.http_errors import sdk_error
+from zeroclaw.providers.options import EVERY_OPTION, ChatOptions
 from zeroclaw.tool_arguments import arguments_to_wire, parse_tool_arguments
 
 _T = TypeVar("_T")
@@ -60,6 +61,10 @@ class OpenAIProvider:
             max_retries=0,
         )
 
+    def honoured_options(self, model: str) -> frozenset[str]:
+        # The server decides what it supports; whatever it refuses comes back as its 400.
+        return EVERY_OPTION
+
     async def chat(self, request: ChatRequest) -> ChatResponse:
         model = self._model(request)
         try:
@@ -67,9 +72,7 @@ class OpenAIProvider:
                 model=model,
                 messages=to_openai_messages(request.messages),
                 tools=to_openai_tools(request.tools) if request.tools else openai.omit,
-                temperature=_given(request.options.temperature),
-                # `max_tokens`, not `max_completion_tokens`: every compatible server knows it.
-                max_tokens=_given(request.options.max_tokens),
+                **to_openai_options(request.options, tools=bool(request.tools)),
             )
         except openai.APIError as exc:
             raise self._error(exc) from exc
@@ -86,8 +89,7 @@ class OpenAIProvider:
                 model=model,
                 messages=to_openai_messages(request.messages),
                 tools=to_openai_tools(request.tools) if request.tools else openai.omit,
-                temperature=_given(request.options.temperature),
-                max_tokens=_given(request.options.max_tokens),
+                **to_openai_options(request.options, tools=bool(request.tools)),
                 stream=True,
                 stream_options={"include_usage": True},
             )
@@ -205,6 +207,36 @@ def to_openai_tools(tools: Iterable[ToolSpec]) -> list[ChatCompletionFunctionToo
         }
         for tool in tools
     ]
+
+
+def to_openai_options(options: ChatOptions, *, tools: bool) -> dict[str, Any]:
+    """The request's options as `chat.completions.create` arguments (unset: left out)."""
+    wire: dict[str, Any] = {
+        "temperature": _given(options.temperature),
+        "top_p": _given(options.top_p),
+        # `max_tokens`, not `max_completion_tokens`: every compatible server knows it.
+        "max_tokens": _given(options.max_tokens),
+        "stop": list(options.stop) if options.stop else openai.omit,
+        "seed": _given(options.seed),
+        "presence_penalty": _given(options.presence_penalty),
+        "frequency_penalty": _given(options.frequency_penalty),
+    }
+    fmt = options.response_format
+    if fmt is not None and fmt.type == "json_schema" and fmt.schema is not None:
+        wire["response_format"] = {
+            "type": "json_schema",
+            "json_schema": {"name": fmt.name, "schema": dict(fmt.schema), "strict": fmt.strict},
+        }
+    elif fmt is not None:
+        wire["response_format"] = {"type": "json_object"}
+    choice = options.tool_choice
+    if choice is not None and tools:
+        wire["tool_choice"] = (
+            {"type": "function", "function": {"name": choice.function}}
+            if choice.function
+            else "required"
+        )
+    return wire
 
 
 def _finish_reason(reason: str | None, has_tool_calls: bool) -> FinishReason:

@@ -34,6 +34,7 @@ from zeroclaw.providers.base import (
     StreamEvent,
     TextDelta,
 )
+from zeroclaw.providers.options import honoured
 
 MAX_RETRY_AFTER_S = 60.0
 JITTER = 0.1
@@ -79,6 +80,13 @@ class ResilientProvider:
         self._sleep = sleep
         self._rng = rng or random.Random()
         self.name = self._chain[0].name
+
+    def honoured_options(self, model: str) -> frozenset[str]:
+        """What every provider of the chain honours: any of them may end up answering."""
+        able = honoured(self._chain[0].provider, model or self._chain[0].model or "")
+        for link in self._chain[1:]:
+            able &= honoured(link.provider, link.model or "")
+        return able
 
     async def chat(self, request: ChatRequest) -> ChatResponse:
         response: ChatResponse | None = None

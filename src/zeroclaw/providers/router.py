@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import replace
 
 from zeroclaw.providers.base import ChatRequest, ChatResponse, Provider, ProviderError, StreamEvent
+from zeroclaw.providers.options import honoured
 
 HINT_PREFIX = "hint:"
 
@@ -18,6 +19,12 @@ class RouterProvider:
         self.name = default.name
         self._default = default
         self._routes = dict(routes)
+
+    def honoured_options(self, model: str) -> frozenset[str]:
+        route = self._routes.get(model.removeprefix(HINT_PREFIX))
+        if model.startswith(HINT_PREFIX) and route is not None:
+            return honoured(route[0], route[1])
+        return honoured(self._default, model)
 
     async def chat(self, request: ChatRequest) -> ChatResponse:
         provider, routed = self._route(request)

@@ -32,6 +32,7 @@ from zeroclaw.providers.base import (
     TextDelta,
 )
 from zeroclaw.providers.offline import word_chunks
+from zeroclaw.providers.options import EVERY_OPTION
 
 
 class _Strict(BaseModel):
@@ -125,6 +126,11 @@ class ScriptedProvider:
                 hint=f'set llm.providers.{name}.script = "path/to/script.json"',
             )
         return cls.from_file(config.script, name=name)
+
+    def honoured_options(self, model: str) -> frozenset[str]:
+        # A script answers what it says whatever the options; it keeps each request, so
+        # a test can check what reached the provider.
+        return EVERY_OPTION
 
     async def chat(self, request: ChatRequest) -> ChatResponse:
         self.requests.append(request)

@@ -68,6 +68,9 @@ def assemble_wit(out: Path) -> Path:
     deps.mkdir(parents=True)
     for package in ("host", "hooks", "tools", "providers"):
         shutil.copytree(WIT / package / "v1", deps / f"zeroclaw-{package}")
+    # Older minors the host still loads (zeroclaw:providers@1.0.0, which the fixtures use).
+    for older in sorted(WIT.glob("*/v1.*")):
+        shutil.copytree(older, deps / f"zeroclaw-{older.parent.name}-{older.name[1:]}")
     shutil.copytree(PLUGIN_FIXTURES / "wit" / "wasi-cli", deps / "wasi-cli")
     for stub in sorted((FIXTURES / "wit" / "wasi-stubs").glob("*.wit")):
         (deps / f"wasi-{stub.stem}").mkdir()

@@ -59,7 +59,7 @@ def test_an_unknown_package_is_refused() -> None:
 
     message = str(caught.value)
     assert "unknown package 'zeroclaw:widgets'" in message
-    assert "zeroclaw:hooks@1.0.0, zeroclaw:tools@1.0.0, zeroclaw:providers@1.0.0" in message
+    assert "zeroclaw:hooks@1.0.0, zeroclaw:tools@1.0.0, zeroclaw:providers@1.1.0" in message
 
 
 @pytest.mark.parametrize(

@@ -11,24 +11,27 @@ from pathlib import Path
 import pytest
 from wat_builder import WIT, wasm_tools
 
+# directory under wit/zeroclaw -> package; providers keeps its frozen 1.0 beside 1.1.
 PACKAGES = {
-    "host": "zeroclaw:host@1.0.0",
-    "hooks": "zeroclaw:hooks@1.0.0",
-    "tools": "zeroclaw:tools@1.0.0",
-    "providers": "zeroclaw:providers@1.0.0",
+    "host/v1": "zeroclaw:host@1.0.0",
+    "hooks/v1": "zeroclaw:hooks@1.0.0",
+    "tools/v1": "zeroclaw:tools@1.0.0",
+    "providers/v1": "zeroclaw:providers@1.1.0",
+    "providers/v1.0": "zeroclaw:providers@1.0.0",
 }
 WORLDS = {
-    "hooks": "zeroclaw:hooks/hooks@1.0.0",
-    "tools": "zeroclaw:tools/tools@1.0.0",
-    "providers": "zeroclaw:providers/providers@1.0.0",
-    "host": "zeroclaw:host/all-interfaces@1.0.0",
+    "hooks/v1": "zeroclaw:hooks/hooks@1.0.0",
+    "tools/v1": "zeroclaw:tools/tools@1.0.0",
+    "providers/v1": "zeroclaw:providers/providers@1.1.0",
+    "providers/v1.0": "zeroclaw:providers/providers@1.0.0",
+    "host/v1": "zeroclaw:host/all-interfaces@1.0.0",
 }
 
 
 @pytest.mark.parametrize(("directory", "package"), PACKAGES.items())
 def test_package_is_valid_wit(directory: str, package: str) -> None:
     done = subprocess.run(
-        [wasm_tools(), "component", "wit", str(WIT / directory / "v1")],
+        [wasm_tools(), "component", "wit", str(WIT / directory)],
         capture_output=True,
         text=True,
         check=False,
@@ -47,7 +50,7 @@ def test_every_item_is_documented(directory: str) -> None:
         r"|^\s*%?[a-z][a-z0-9-]*(\(.*\))?,$"
         r"|^\s*%?[a-z][a-z0-9-]*: [a-z]"
     )
-    for path in sorted((WIT / directory / "v1").glob("*.wit")):
+    for path in sorted((WIT / directory).glob("*.wit")):
         lines = path.read_text().splitlines()
         for number, line in enumerate(lines):
             if re.match(item, line):
@@ -64,7 +67,7 @@ def test_componentize_py_generates_bindings(directory: str, world: str, tmp_path
     command = str(tool) if tool.exists() else "componentize-py"
 
     done = subprocess.run(
-        [command, "-d", str(WIT / directory / "v1"), "-w", world, "bindings", str(tmp_path)],
+        [command, "-d", str(WIT / directory), "-w", world, "bindings", str(tmp_path)],
         capture_output=True,
         text=True,
         check=False,
@@ -77,7 +80,7 @@ def test_componentize_py_generates_bindings(directory: str, world: str, tmp_path
         "tools": "def call(self, name: str, arguments: str) -> str",
         "providers": "class ProviderError_RateLimited",
         "host": "def send(request: Request) -> Response",
-    }[directory]
+    }[directory.partition("/")[0]]
     assert expected in generated
 
 

@@ -153,6 +153,8 @@ def test_a_plugin_world_includes_every_zeroclaw_package_as_a_dependency(tmp_path
         "zeroclaw-hooks",
         "zeroclaw-tools",
         "zeroclaw-providers",
+        # The older minor the host still loads, so a plugin built for it builds too.
+        "zeroclaw-providers-1.0",
     }
 
 

@@ -27,6 +27,10 @@ runaway answer instead of a terminal rendering megabytes. A tool call's argument
 be cut (half a JSON object is not JSON): arguments beyond the cap fail the call as
 `PluginBadResult`, naming the plugin, the size and the cap, and count against the plugin.
 
+The request's options follow the plugin's WIT version: a `zeroclaw:providers@1.0` plugin
+honours (and receives) `temperature`, `max-tokens` and `stop`; a 1.1 plugin every option
+(`honoured_options`), so the agent refuses, before the call, what a plugin cannot carry.
+
 An empty model in the request (a fallback asked without a model of its own) becomes the
 plugin's `default-model`. Tools are sent only when the plugin said it supports them
 (`supports-tools`); otherwise the model is asked without them.
@@ -57,11 +61,15 @@ from zeroclaw.providers.base import (
     stream_whole,
 )
 from zeroclaw.providers.factory import PLUGIN_PREFIX, UnknownProviderError
+from zeroclaw.providers.options import EVERY_OPTION, ResponseFormat, ToolChoice
 from zeroclaw.tools.truncation import truncate_utf8
 
 _LOG = logging.getLogger("zeroclaw.plugins")
 
 PROVIDERS_PACKAGE = "zeroclaw:providers"
+# The options the `chat-options` record of zeroclaw:providers@1.0 carries; 1.1 carries all.
+OPTIONS_1_0 = frozenset({"temperature", "max_tokens", "stop"})
+OPTIONS_1_1 = EVERY_OPTION - {"tools"}
 _JSON = json.JSONEncoder(ensure_ascii=False)
 
 # provider-error case -> (retryable, what it means for the user)
@@ -117,6 +125,12 @@ class PluginProvider:
     def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
         return stream_whole(self, request)
 
+    def honoured_options(self, model: str) -> frozenset[str]:
+        """What the plugin's WIT version can carry (`chat-options` of 1.0: temperature,
+        max-tokens, stop; of 1.1: every option), and tools when it said it supports them."""
+        able = OPTIONS_1_0 if self.plugin.package.minor == 0 else OPTIONS_1_1
+        return able | {"tools"} if self.info.supports_tools else able
+
     def _request(self, request: ChatRequest) -> dict[str, Any]:
         """The WIT `chat-request` (records as dicts; ChatMessage and ToolCall objects already
         have the record's fields, tool arguments are written as JSON text)."""
@@ -126,10 +140,18 @@ class PluginProvider:
             "model": request.model or self.info.default_model,
             "messages": list(request.messages),
             "tools": [_tool_spec(spec) for spec in tools],
+            # A 1.0 component's record has the first three fields only; the conversion
+            # reads the fields of the component's own type, so the rest is never sent.
             "options": {
                 "temperature": options.temperature,
                 "max_tokens": options.max_tokens,
-                "stop": [],
+                "stop": list(options.stop),
+                "top_p": options.top_p,
+                "seed": options.seed,
+                "presence_penalty": options.presence_penalty,
+                "frequency_penalty": options.frequency_penalty,
+                "response_format": _response_format(options.response_format),
+                "tool_choice": _tool_choice(options.tool_choice),
             },
         }
 
@@ -203,6 +225,19 @@ class PluginProvider:
         return tuple(parsed)
 
 
+def _response_format(fmt: ResponseFormat | None) -> dict[str, Any] | None:
+    if fmt is None:
+        return None
+    schema = _JSON.encode(dict(fmt.schema)) if fmt.schema is not None else None
+    return {"json_schema": schema, "name": fmt.name, "strict": fmt.strict}
+
+
+def _tool_choice(choice: ToolChoice | None) -> Variant | None:
+    if choice is None:
+        return None
+    return Variant("function", choice.function) if choice.function else Variant("required")
+
+
 def _tool_spec(spec: ToolSpec) -> dict[str, str]:
     return {
         "name": spec.name,
@@ -236,7 +271,8 @@ def provider_for(
         if plugin.provider is None:
             raise UnknownProviderError(
                 f"plugin {name!r} is not a provider plugin (it targets {plugin.package})",
-                hint=f"name a plugin whose plugin.toml declares {PROVIDERS_PACKAGE}@1.0.0",
+                hint=f"name a plugin whose plugin.toml declares {PROVIDERS_PACKAGE}@1.1.0 "
+                "(or 1.0.0)",
             )
         return PluginProvider(plugin)
     status = next((s for s in statuses if s.name == name), None)

@@ -181,8 +181,11 @@ def wit_root() -> Path:
 
 
 def package_wit_dir(root: Path, package: WitPackage) -> Path:
-    """Where `root` keeps the WIT of a zeroclaw package (`zeroclaw/hooks/v1`)."""
-    return root / package.namespace / package.name / f"v{package.major}"
+    """Where `root` keeps the WIT of a zeroclaw package: `zeroclaw/hooks/v1` for the
+    current minor, `zeroclaw/providers/v1.0` for an older one the host still loads."""
+    base = root / package.namespace / package.name
+    older = base / f"v{package.major}.{package.minor}"
+    return older if older.is_dir() else base / f"v{package.major}"
 
 
 def wasm_tools() -> str:
@@ -357,15 +360,20 @@ def wit_target(directory: Path, manifest: PluginManifest, root: Path) -> WitTarg
     package = manifest.package
     files: dict[str, bytes] = {}
     for name in _ZEROCLAW_PACKAGES:
-        source = root / "zeroclaw" / name / f"v{package.major}"
-        for path in sorted(source.glob("*.wit")):
-            files[f"deps/zeroclaw-{name}/{path.name}"] = path.read_bytes()
+        # The current minor, and each older one the host still loads (v1.0 of providers).
+        base = root / "zeroclaw" / name
+        for source in [base / f"v{package.major}", *sorted(base.glob(f"v{package.major}.*"))]:
+            dep = f"zeroclaw-{name}" + source.name.removeprefix(f"v{package.major}").replace(
+                ".", f"-{package.major}.", 1
+            )
+            for path in sorted(source.glob("*.wit")):
+                files[f"deps/{dep}/{path.name}"] = path.read_bytes()
     own = directory / "wit"
     if not own.is_dir():
         main = package_wit_dir(root, package)
         for path in sorted(main.glob("*.wit")):
             files[path.name] = path.read_bytes()
-        own_dep = f"deps/zeroclaw-{package.name}/"
+        own_dep = f"deps/zeroclaw-{package.name}"
         files = {k: v for k, v in files.items() if not k.startswith(own_dep)}
         version = _declared_package(main).partition("@")[2] or package.version
         return WitTarget(f"{package.id}/{package.name}@{version}", files)

@@ -3,7 +3,9 @@
 A manifest declares `wit_package = "zeroclaw:hooks@1.0.0"`. The host supports each of
 `zeroclaw:hooks`, `zeroclaw:tools` and `zeroclaw:providers` at one version (`SUPPORTED`):
 a plugin built for the same major version and an equal or older minor loads; another major,
-a newer minor, an unknown package or a malformed string is refused. Any patch loads: a
+a newer minor, an unknown package or a malformed string is refused. The host keeps an
+export table for every minor it still loads (`zeroclaw:providers` 1.0 and 1.1), so a 1.0
+plugin is checked against the 1.0 world and called with 1.0 records. Any patch loads: a
 patch release changes no contract, so the host's table for 1.0.x serves `@1.0.9` as well
 as `@1.0.0` (`export_table`); only the export names differ, since they carry the version
 the component was built for (`zeroclaw:hooks/handler@1.0.9`).
@@ -59,7 +61,9 @@ class WitPackage:
 SUPPORTED: dict[str, WitPackage] = {
     "zeroclaw:hooks": WitPackage("zeroclaw", "hooks", 1, 0, 0),
     "zeroclaw:tools": WitPackage("zeroclaw", "tools", 1, 0, 0),
-    "zeroclaw:providers": WitPackage("zeroclaw", "providers", 1, 0, 0),
+    # 1.1 added the optional request fields of chat-options (top-p, seed, penalties,
+    # response-format, tool-choice); plugins built for 1.0 still load (`export_table`).
+    "zeroclaw:providers": WitPackage("zeroclaw", "providers", 1, 1, 0),
 }
 
 # The interface each world exports (`world hooks { export handler; }`).
