@@ -4,6 +4,7 @@ MCP tool names its server as owner, the server's configured secrets redacted."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 from typing import Any
@@ -26,6 +27,12 @@ def audit_lines(config: Config, kind: str) -> list[dict[str, Any]]:
     return [line for line in lines if line["event"] == kind]
 
 
+def _states(config: Config) -> set[tuple[str, str]]:
+    if not config.audit_path.exists():
+        return set()
+    return {(line["server"], line["state"]) for line in audit_lines(config, "mcp_connection")}
+
+
 async def test_connections_and_calls_write_their_lines(config: Config) -> None:
     config.mcp.servers = [
         stdio_server(env={"SERVER_SECRET": SERVER_SECRET}),
@@ -37,9 +44,15 @@ async def test_connections_and_calls_write_their_lines(config: Config) -> None:
     async with AgentRuntime.from_config(config, approver=AllowApprover()) as runtime:
         await runtime.agent.turn("s1", "/tool t__secret_echo {}")
         await runtime.call_tool("s1", ToolCall("c2", "t__crash", {}), origin="test")
+        # The connection notices the crash on its own thread: wait for its line before the
+        # runtime closes it (a close first would be recorded as "closed" only).
+        for _ in range(600):
+            if ("t", "lost") in _states(config):
+                break
+            await asyncio.sleep(0.05)
 
     connections = audit_lines(config, "mcp_connection")
-    states = {(line["server"], line["state"]) for line in connections}
+    states = _states(config)
     assert {("t", "connected"), ("t", "lost"), ("junk", "failed"), ("t", "closed")} <= states
     connected = next(line for line in connections if line["state"] == "connected")
     assert (connected["transport"], connected["tools"] > 0) == ("stdio", True)
