@@ -11,7 +11,7 @@ from zeroclaw.config import Config, ConfigError, parse_config
 from zeroclaw.config.loader import anchor_paths
 from zeroclaw.config.schema import sections
 from zeroclaw.config.template import render_template, write_template
-from zeroclaw.config.toml_writer import format_value
+from zeroclaw.config.toml_text import toml_value
 
 # A commented-out setting or table header, as opposed to a comment in prose.
 _COMMENTED_SETTING = re.compile(r"^# (?=\[|[A-Za-z0-9_-]+ = )", re.MULTILINE)
@@ -48,7 +48,7 @@ def test_machine_specific_data_dir_is_commented_out_with_this_machine_value(
     isolated_home: Path,
 ) -> None:
     expected = isolated_home / ".local" / "share" / "zeroclaw"
-    assert f"\n# data_dir = {format_value(expected)}\n" in render_template()
+    assert f"\n# data_dir = {toml_value(expected)}\n" in render_template()
 
 
 def test_named_tables_get_a_commented_example_entry() -> None:

@@ -11,7 +11,7 @@ from zeroclaw.cli.state import state_of, user_errors
 from zeroclaw.config import Config, load_config, resolve_config_path
 from zeroclaw.config.api_keys import api_key_statuses, mask_secret
 from zeroclaw.config.template import write_template
-from zeroclaw.config.toml_writer import dumps
+from zeroclaw.config.toml_text import toml_document
 
 config_app = typer.Typer(help="Create, check and inspect the config file.", no_args_is_help=True)
 
@@ -66,7 +66,7 @@ def show_command(ctx: typer.Context) -> None:
     source = str(path) if path.exists() else f"defaults, no file at {path}"
     lines = ["# Effective ZeroClaw configuration", f"# source: {source}", "#"]
     lines += _api_key_lines(config)
-    typer.echo("\n".join(lines) + "\n\n" + dumps(_effective(config)), nl=False)
+    typer.echo("\n".join(lines) + "\n\n" + toml_document(_effective(config)), nl=False)
 
 
 def _config_path(ctx: typer.Context) -> Path:

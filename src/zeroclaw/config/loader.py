@@ -24,7 +24,7 @@ from pydantic import ValidationError
 from zeroclaw.config.bounded_toml import TomlLimitError, loads_bounded, read_capped_text
 from zeroclaw.config.models import Config, default_config_path
 from zeroclaw.config.schema import section_at
-from zeroclaw.config.toml_writer import format_key, format_value
+from zeroclaw.config.toml_text import toml_key, toml_value
 from zeroclaw.errors import ZeroClawError
 
 CONFIG_ENV = "ZEROCLAW_CONFIG"
@@ -171,7 +171,7 @@ def dotted_key(loc: tuple[str | int, ...]) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += ("." if out else "") + format_key(part)
+            out += ("." if out else "") + toml_key(part)
     return out
 
 
@@ -210,7 +210,7 @@ def _shown(value: Any) -> str:
     if isinstance(value, Mapping):
         return "a table"
     try:
-        text = format_value(value)
+        text = toml_value(value)
     except TypeError:  # e.g. a TOML date, or a list holding a table
         text = str(value)
     return text if len(text) <= 80 else text[:77] + "..."

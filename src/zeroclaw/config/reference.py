@@ -13,7 +13,7 @@ from zeroclaw.config.bounded_toml import MAX_TOML_DEPTH
 from zeroclaw.config.loader import MAX_CONFIG_BYTES, ConfigError, parse_config
 from zeroclaw.config.models import LLMConfig, PluginLimits
 from zeroclaw.config.schema import KeySchema, SectionSchema, sections
-from zeroclaw.config.toml_writer import dumps, format_dotted, format_value
+from zeroclaw.config.toml_text import toml_document, toml_dotted, toml_value
 
 # Each one is parsed for real, so the reference shows the messages users will see.
 _BAD_EXAMPLE = """\
@@ -166,12 +166,13 @@ def _section(section: SectionSchema) -> str:
     title = f"[{section.title}]" if section.path else "Top level"
     out = [f"\n### {title}\n\n", section.description + "\n"]
     if section.named is not None:
-        table = format_dotted(section.path[:-1])
+        table = toml_dotted(section.path[:-1])
         out.append(f"\n`[{table}]` is a table of named entries. {section.named.description}\n")
         if section.named.builtin:
             out.append(f"Built in: {', '.join(f'`{n}`' for n in section.named.builtin)}.\n")
         if section.named.example is not None:
-            out.append(f"\n```toml\n{dumps(section.named.example, at=section.path[:-1])}```\n")
+            example = toml_document(section.named.example, at=section.path[:-1])
+            out.append(f"\n```toml\n{example}```\n")
     out.append("\n| Key | Type | Default | Description |\n|---|---|---|---|\n")
     out += [
         f"| `{key.name}` | {_cell(key.type_text)} | {_default(key)} | {_cell(key.description)} |\n"
@@ -187,7 +188,7 @@ def _default(key: KeySchema) -> str:
         return _cell(key.platform_default)
     if key.default is None:
         return "unset"
-    return f"`{_cell(format_value(key.default))}`"
+    return f"`{_cell(toml_value(key.default))}`"
 
 
 def _path_keys() -> str:

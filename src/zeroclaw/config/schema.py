@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from zeroclaw.config.models import PLATFORM_DEFAULT, Config
-from zeroclaw.config.toml_writer import format_key
+from zeroclaw.config.toml_text import toml_key
 from zeroclaw.section import Section
 
 # Stands for the user-chosen name of an entry of a named table, as in [llm.providers.<name>].
@@ -77,7 +77,7 @@ class SectionSchema:
     @property
     def title(self) -> str:
         """The dotted path as a reader writes it, e.g. `llm.providers.<name>`."""
-        return ".".join(part if part == NAME else format_key(part) for part in self.path)
+        return ".".join(part if part == NAME else toml_key(part) for part in self.path)
 
 
 def sections(
