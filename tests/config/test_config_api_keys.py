@@ -30,8 +30,8 @@ def test_statuses_cover_every_provider_with_an_env_var_sorted_by_name() -> None:
     config.llm.providers["mine"] = ProviderConfig(kind="openai", api_key_env="MINE_KEY")
     statuses = api_key_statuses(config, {"OPENAI_API_KEY": KEY, "MINE_KEY": "short"})
     assert statuses == [
-        ApiKeyStatus("anthropic", "ANTHROPIC_API_KEY", "(not set)"),
-        ApiKeyStatus("mine", "MINE_KEY", "(set, 5 chars)"),
-        ApiKeyStatus("openai", "OPENAI_API_KEY", f"…wxyz ({len(KEY)} chars)"),
-        ApiKeyStatus("openrouter", "OPENROUTER_API_KEY", "(not set)"),
+        ApiKeyStatus("anthropic", "ANTHROPIC_API_KEY", "(not set)", present=False),
+        ApiKeyStatus("mine", "MINE_KEY", "(set, 5 chars)", present=True),
+        ApiKeyStatus("openai", "OPENAI_API_KEY", f"…wxyz ({len(KEY)} chars)", present=True),
+        ApiKeyStatus("openrouter", "OPENROUTER_API_KEY", "(not set)", present=False),
     ]

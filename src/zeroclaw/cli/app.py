@@ -14,6 +14,7 @@ from zeroclaw.cli.demo_cmd import demo
 from zeroclaw.cli.doctor_cmd import doctor
 from zeroclaw.cli.gateway_cmd import gateway_app
 from zeroclaw.cli.hooks_cmd import hooks_app
+from zeroclaw.cli.json_output import use_json
 from zeroclaw.cli.log_output import DEFAULT_LEVEL, LEVELS, check_level, log_to_stderr
 from zeroclaw.cli.mcp_cmd import mcp_app
 from zeroclaw.cli.plugins_cmd import plugins_app
@@ -69,6 +70,7 @@ def main(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
     ] = False,
 ) -> None:
+    use_json(False)
     output = log_to_stderr(log_level or DEFAULT_LEVEL)
     ctx.call_on_close(output.close)
     ctx.obj = CliState(config_path=config, log_level=log_level, log_output=output)

@@ -1,19 +1,38 @@
-"""`zeroclaw config`: write, check, locate and show the config file."""
+"""`zeroclaw config`: write, check, locate, show, read and change the config.
+
+`show` and `get` report the settings a command would run with (defaults, the file, the
+.env file, the environment: config/effective.py); `set` and `unset` change the file
+itself, keeping its comments (config/file_edit.py), and say so when the environment
+overrides what they wrote.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Any
 
+import tomlkit
 import typer
+from tomlkit.container import Container
+from tomlkit.items import Table
 
-from zeroclaw.cli.state import state_of, user_errors
-from zeroclaw.config import Config, load_config, resolve_config_path
+from zeroclaw.cli.json_output import JsonFlag, print_json, use_json
+from zeroclaw.cli.state import err_console, state_of, user_errors
+from zeroclaw.config import Config, ConfigError, resolve_config_path
 from zeroclaw.config.api_keys import api_key_statuses, mask_secret
+from zeroclaw.config.effective import EffectiveConfig, Origin, load_effective
+from zeroclaw.config.file_edit import parse_key, read_key, set_key, unset_key, value_from_text
+from zeroclaw.config.loader import known_keys_note
+from zeroclaw.config.schema import field_at, section_at
 from zeroclaw.config.template import write_template
-from zeroclaw.config.toml_text import toml_document
+from zeroclaw.config.toml_text import plain_value, toml_document, toml_dotted, toml_value
 
-config_app = typer.Typer(help="Create, check and inspect the config file.", no_args_is_help=True)
+config_app = typer.Typer(
+    help="Create, check, inspect and change the config (file, .env and ZEROCLAW_ variables).",
+    no_args_is_help=True,
+)
+
+KeyArgument = Annotated[str, typer.Argument(metavar="KEY", help="A dotted key, e.g. llm.provider.")]
 
 
 @config_app.command("path")
@@ -46,34 +65,142 @@ def validate_command(
         Path | None, typer.Argument(help="File to check (default: `zeroclaw config path`).")
     ] = None,
 ) -> None:
-    """Check a config file: exit 0 if it is valid, else list every problem and exit 1."""
+    """Check the config file, with the .env file and ZEROCLAW_ variables laid over it: exit 0
+    if the settings are valid, else list every problem and exit 1."""
     explicit = path if path is not None else state_of(ctx).config_path
-    resolved, _ = resolve_config_path(explicit)
     with user_errors():
-        load_config(explicit)
-    if resolved.exists():
-        typer.echo(f"OK: {resolved}")
+        effective = load_effective(explicit)
+    if effective.file_exists:
+        typer.echo(f"OK: {effective.path}")
     else:
-        typer.echo(f"OK: no file at {resolved}; the defaults apply")
+        typer.echo(f"OK: no file at {effective.path}; the defaults apply")
+    for layer in effective.layers:
+        typer.echo(f"  with {len(layer.variables)} variable(s) from {layer.origin}")
 
 
 @config_app.command("show")
-def show_command(ctx: typer.Context) -> None:
-    """Print the effective config as TOML, with resolved paths and secrets masked (API
-    keys, MCP servers' env values and headers)."""
-    config = state_of(ctx).config()
+def show_command(
+    ctx: typer.Context,
+    sources: Annotated[
+        bool,
+        typer.Option(
+            "--sources",
+            help="Say after each value where it came from: default, file, .env or environment "
+            "(and which variable).",
+        ),
+    ] = False,
+    json_output: JsonFlag = False,
+) -> None:
+    """Print the effective settings as TOML: resolved paths, secrets masked (API keys, MCP
+    servers' env values and headers)."""
+    use_json(json_output)
+    effective = state_of(ctx).effective()
+    data = _effective_data(effective.config)
+    if json_output:
+        print_json(_show_shape(effective, data))
+        return
+    lines = ["# Effective ZeroClaw configuration", *_source_lines(effective), "#"]
+    lines += _api_key_lines(effective.config)
+    document = tomlkit.parse(toml_document(data))
+    if sources:
+        _comment_origins(document, (), effective)
+    typer.echo("\n".join(lines) + "\n\n" + document.as_string(), nl=False)
+
+
+@config_app.command("get")
+def get_command(ctx: typer.Context, key: KeyArgument, json_output: JsonFlag = False) -> None:
+    """Print the effective value of KEY: text as it is, other values and tables as TOML.
+    An unset key prints an empty line."""
+    use_json(json_output)
+    with user_errors():
+        parts = parse_key(key)
+        _require_known(parts)
+    effective = state_of(ctx).effective()
+    _, value = read_key(_effective_data(effective.config), parts)
+    if json_output:
+        print_json(
+            {
+                "key": toml_dotted(parts),
+                "value": value,
+                "source": _origin_shape(effective.origin(parts)),
+            }
+        )
+    elif isinstance(value, dict):
+        typer.echo(toml_document(value, at=parts), nl=False)
+    elif isinstance(value, str):
+        typer.echo(value)
+    else:
+        typer.echo("" if value is None else toml_value(value))
+
+
+@config_app.command("set")
+def set_command(
+    ctx: typer.Context,
+    key: KeyArgument,
+    value: Annotated[
+        str,
+        typer.Argument(
+            metavar="VALUE",
+            help='Text as it is for text keys; otherwise a TOML value: 8, true, ["a", "b"].',
+        ),
+    ],
+) -> None:
+    """Set KEY to VALUE in the config file, keeping its comments and layout. The whole file
+    is validated first; an invalid value changes nothing."""
     path = _config_path(ctx)
-    source = str(path) if path.exists() else f"defaults, no file at {path}"
-    lines = ["# Effective ZeroClaw configuration", f"# source: {source}", "#"]
-    lines += _api_key_lines(config)
-    typer.echo("\n".join(lines) + "\n\n" + toml_document(_effective(config)), nl=False)
+    with user_errors():
+        parts = parse_key(key)
+        edit = set_key(path, parts, value_from_text(parts, value))
+    was = "" if edit.before is None else f" (was {toml_value(edit.before)})"
+    made = " (new file)" if edit.created else ""
+    typer.echo(f"set {toml_dotted(parts)} = {toml_value(edit.after)} in {path}{made}{was}")
+    _note_override(ctx, parts)
+
+
+@config_app.command("unset")
+def unset_command(ctx: typer.Context, key: KeyArgument) -> None:
+    """Remove KEY from the config file (its default applies again), keeping the rest of
+    the file as it is. A key that is not in the file changes nothing."""
+    path = _config_path(ctx)
+    with user_errors():
+        parts = parse_key(key)
+        _require_known(parts)
+        edit = unset_key(path, parts)
+    if edit.before is None:
+        typer.echo(f"{toml_dotted(parts)} is not set in {path}; nothing changed")
+        return
+    typer.echo(f"removed {toml_dotted(parts)} from {path} (was {toml_value(edit.before)})")
+    _note_override(ctx, parts)
+
+
+# -- where things come from ----------------------------------------------------------------
 
 
 def _config_path(ctx: typer.Context) -> Path:
     return resolve_config_path(state_of(ctx).config_path)[0]
 
 
-def _effective(config: Config) -> dict[str, Any]:
+def _require_known(key: tuple[str, ...]) -> None:
+    if field_at(key) is not None or section_at(key) is not None:
+        return
+    raise ConfigError(
+        f"`{toml_dotted(key)}` is not a config key{known_keys_note(key)}",
+        hint="see docs/config-reference.md for every key",
+    )
+
+
+def _note_override(ctx: typer.Context, key: tuple[str, ...]) -> None:
+    try:
+        origin = load_effective(state_of(ctx).config_path).origin(key)
+    except ConfigError:
+        return  # the environment has problems of its own; the next command reports them
+    if origin.kind in ("environment", ".env"):
+        err_console.print(
+            f"note: {origin.describe()} overrides the file's value", highlight=False, markup=False
+        )
+
+
+def _effective_data(config: Config) -> dict[str, Any]:
     # Show where things really go, not "unset": the paths the runtime derives from data_dir.
     data = config.model_dump(exclude_none=True)
     data["tools"]["workspace"] = config.workspace
@@ -82,7 +209,67 @@ def _effective(config: Config) -> dict[str, Any]:
     for server in data["mcp"]["servers"]:
         for table in ("env", "headers"):
             server[table] = {key: mask_secret(value) for key, value in server[table].items()}
-    return data
+    plain: dict[str, Any] = plain_value(data)
+    return plain
+
+
+def _source_lines(effective: EffectiveConfig) -> list[str]:
+    if effective.file_exists:
+        lines = [f"# source: {effective.path}"]
+    else:
+        lines = [f"# source: defaults, no file at {effective.path}"]
+    for layer in effective.layers:
+        names = ", ".join(sorted(name.upper() for name in layer.variables))
+        lines.append(f"# over it, from {layer.origin}: {names}")
+    return lines
+
+
+def _comment_origins(
+    container: Container | Table, at: tuple[str, ...], effective: EffectiveConfig
+) -> None:
+    body = container.value.body if isinstance(container, Table) else container.body
+    for key, item in body:
+        if key is None:
+            continue
+        if isinstance(item, Table):
+            _comment_origins(item, (*at, key.key), effective)
+        else:
+            item.comment(effective.origin((*at, key.key)).short())
+
+
+def _show_shape(effective: EffectiveConfig, data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "file": effective.path,
+        "file_exists": effective.file_exists,
+        "env_file": effective.env_file,
+        "config": data,
+        "sources": {
+            toml_dotted(key): _origin_shape(effective.origin(key)) for key in _leaves(data, ())
+        },
+        "api_keys": [
+            {
+                "provider": status.provider,
+                "env_var": status.env_var,
+                "set": status.present,
+                "masked": status.masked,
+            }
+            for status in api_key_statuses(effective.config)
+        ],
+    }
+
+
+def _origin_shape(origin: Origin) -> dict[str, Any]:
+    return {"kind": origin.kind, "path": origin.path, "variable": origin.variable}
+
+
+def _leaves(data: dict[str, Any], at: tuple[str, ...]) -> list[tuple[str, ...]]:
+    found: list[tuple[str, ...]] = []
+    for key, value in data.items():
+        if isinstance(value, dict) and value:
+            found += _leaves(value, (*at, key))
+        else:
+            found.append((*at, key))
+    return found
 
 
 def _api_key_lines(config: Config) -> list[str]:

@@ -1,7 +1,8 @@
 """What every command shares: the config path given on the command line, where its log
 lines go, and how a failure becomes `error: ...` / `hint: ...` and a non-zero exit.
 
-Two places report failures, with the same words: `user_errors` around the steps of a
+Two places report failures, with the same words (as JSON on stderr once a command has
+called `json_output.use_json(True)`): `user_errors` around the steps of a
 command that can fail for the user's reasons, and `ReportingGroup`, the root command's
 class, for whatever still escapes a command (a ZeroClawError raised outside a
 `user_errors`, or a bug). Neither prints a traceback; it is logged at debug, so
@@ -10,6 +11,7 @@ class, for whatever still escapes a command (a ZeroClawError raised outside a
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,8 +23,10 @@ from rich.console import Console
 from rich.markup import escape
 from typer.core import TyperGroup
 
+from zeroclaw.cli.json_output import error_json, json_errors
 from zeroclaw.cli.log_output import LogOutput
-from zeroclaw.config import Config, load_config
+from zeroclaw.config import Config
+from zeroclaw.config.effective import EffectiveConfig, load_effective
 from zeroclaw.errors import ZeroClawError, error_line
 
 err_console = Console(stderr=True, soft_wrap=True)
@@ -40,13 +44,18 @@ class CliState:
     # --log-level as given (None: not given, each command's default), and its handler.
     log_level: str | None = None
     log_output: LogOutput | None = None
-    _config: Config | None = None
+    _effective: EffectiveConfig | None = None
 
     def config(self) -> Config:
-        if self._config is None:
+        """The settings this command runs with: defaults, file, .env, environment."""
+        return self.effective().config
+
+    def effective(self) -> EffectiveConfig:
+        """The settings with where each came from (`config show --sources`)."""
+        if self._effective is None:
             with user_errors():
-                self._config = load_config(self.config_path)
-        return self._config
+                self._effective = load_effective(self.config_path)
+        return self._effective
 
 
 def state_of(ctx: typer.Context) -> CliState:
@@ -121,7 +130,8 @@ class ReportingGroup(TyperGroup):
 
 
 def report_failure(exc: Exception) -> None:
-    """`error: ...` and `hint: ...` for `exc` on stderr; its traceback at debug level."""
+    """`error: ...` and `hint: ...` for `exc` on stderr (one JSON object after
+    `use_json(True)`); its traceback at debug level."""
     if isinstance(exc, ZeroClawError):
         message, hint = exc.message, exc.hint
     elif isinstance(exc, OSError):
@@ -134,6 +144,9 @@ def report_failure(exc: Exception) -> None:
     else:
         message, hint = f"unexpected {error_line(exc)}", BUG_HINT
     _LOG.debug("%s, traceback:", type(exc).__name__, exc_info=exc)
+    if json_errors():
+        sys.stderr.write(error_json(message, hint) + "\n")
+        return
     err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     if hint:
         err_console.print(f"[yellow]hint:[/] {escape(hint)}", highlight=False)

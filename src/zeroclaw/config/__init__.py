@@ -1,4 +1,5 @@
-"""Configuration: pydantic models of the TOML file and its loader.
+"""Configuration: pydantic models of the TOML file, its loader, and the environment
+variables and .env file laid over it (effective.py).
 
 The names are loaded on first use: the settings models of other packages (hooks,
 observability, gateway) import `zeroclaw.section`, and `Config` imports them, so
@@ -11,12 +12,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from zeroclaw.config.loader import (
-        ConfigError,
-        load_config,
-        parse_config,
-        resolve_config_path,
-    )
+    from zeroclaw.config.effective import load_config
+    from zeroclaw.config.loader import ConfigError, parse_config, resolve_config_path
     from zeroclaw.config.models import Config
 
 __all__ = ["Config", "ConfigError", "load_config", "parse_config", "resolve_config_path"]
@@ -27,6 +24,10 @@ def __getattr__(name: str) -> object:
         from zeroclaw.config.models import Config
 
         return Config
+    if name == "load_config":
+        from zeroclaw.config.effective import load_config
+
+        return load_config
     if name in __all__:
         from zeroclaw.config import loader
 

@@ -21,6 +21,7 @@ class ApiKeyStatus:
     provider: str
     env_var: str
     masked: str  # "…abcd (51 chars)", "(not set)", ...
+    present: bool  # the variable is set (possibly empty)
 
 
 def api_key_statuses(
@@ -29,7 +30,12 @@ def api_key_statuses(
     """One status per provider that reads its key from an environment variable, by name."""
     env = os.environ if environ is None else environ
     return [
-        ApiKeyStatus(name, provider.api_key_env, mask_secret(env.get(provider.api_key_env)))
+        ApiKeyStatus(
+            name,
+            provider.api_key_env,
+            mask_secret(env.get(provider.api_key_env)),
+            provider.api_key_env in env,
+        )
         for name, provider in sorted(config.llm.providers.items())
         if provider.api_key_env
     ]

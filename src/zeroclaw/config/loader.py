@@ -3,7 +3,8 @@
 Where the file is: `--config PATH`, else `$ZEROCLAW_CONFIG`, else the platform's config
 dir (`zeroclaw config path` prints it). A missing default file means "all defaults"; a
 missing file that was asked for by name is an error. Relative paths inside the file are
-taken relative to the file's own directory.
+taken relative to the file's own directory. The environment and a .env file are laid over
+the file by `effective.py`; this module knows the file alone.
 
 The file is read with the limits of `bounded_toml`: at most `MAX_CONFIG_BYTES` (checked
 before reading), tables and arrays at most 32 levels deep; past either, a `ConfigError`
@@ -39,30 +40,30 @@ _OWN_MESSAGES = frozenset(
 )
 
 
+VALIDATION_HINT = "see docs/config-reference.md, or `zeroclaw config init` for a commented example"
+
+
 class ConfigError(ZeroClawError):
     """The config file is missing, is not TOML, or has wrong keys or values."""
 
 
-def resolve_config_path(explicit: Path | None = None) -> tuple[Path, bool]:
+def resolve_config_path(
+    explicit: Path | None = None, environ: Mapping[str, str] | None = None
+) -> tuple[Path, bool]:
     """The config path to use, and whether the user named it (so it must exist)."""
     if explicit is not None:
         return explicit.expanduser(), True
-    from_env = os.environ.get(CONFIG_ENV)
+    from_env = (os.environ if environ is None else environ).get(CONFIG_ENV)
     if from_env:
         return Path(from_env).expanduser(), True
     return default_config_path(), False
 
 
-def load_config(explicit: Path | None = None) -> Config:
-    path, named = resolve_config_path(explicit)
-    if not path.exists():
-        if named:
-            raise ConfigError(
-                f"config file {path} does not exist",
-                hint=f"create one with `zeroclaw config init --path {path}`",
-            )
-        return anchor_paths(Config(), path.parent)
-    return parse_config(read_config_text(path), source=path)
+def missing_file_error(path: Path) -> ConfigError:
+    return ConfigError(
+        f"config file {path} does not exist",
+        hint=f"create one with `zeroclaw config init --path {path}`",
+    )
 
 
 def read_config_text(path: Path) -> str:
@@ -82,25 +83,37 @@ def read_config_text(path: Path) -> str:
 
 
 def parse_config(text: str, *, source: Path) -> Config:
+    """The config of a file's text, paths anchored at its directory (file only: no
+    environment; `zeroclaw.config.effective.load_config` lays that over it)."""
+    return anchor_paths(
+        validate_config(parse_toml(text, source=source), source=source), source.parent
+    )
+
+
+def parse_toml(text: str, *, source: Path) -> dict[str, Any]:
+    """The data of a config file's text, within the limits of bounded_toml."""
     try:
-        data = loads_bounded(text)
+        return loads_bounded(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(
             f"{source} is not valid TOML: {exc}", hint="fix the syntax at the line shown"
         ) from None
     except TomlLimitError as exc:
         raise ConfigError(f"{source} {exc.problem}", hint=exc.hint) from None
+
+
+def validate_config(data: dict[str, Any], *, source: Path) -> Config:
+    """`data` of the file `source` as a Config, or a ConfigError listing every problem."""
     try:
         # Strict: TOML values carry their type, so "8" or true where a number belongs is a
         # mistake to report, not a value to convert.
-        config = Config.model_validate(data, strict=True)
+        return Config.model_validate(data, strict=True)
     except ValidationError as exc:
         raise ConfigError(
             f"{source} has {exc.error_count()} invalid setting(s):\n"
             + "\n".join(f"  - {line}" for line in describe_validation_error(exc)),
-            hint="see docs/config-reference.md, or `zeroclaw config init` for a commented example",
+            hint=VALIDATION_HINT,
         ) from None
-    return anchor_paths(config, source.parent)
 
 
 def anchor_paths(config: Config, base: Path) -> Config:
@@ -147,7 +160,12 @@ _EXPECTED = {
 
 def describe_validation_error(exc: ValidationError) -> list[str]:
     """One line per problem: the key's dotted path, what was given and what is expected."""
-    lines = []
+    return [line for _, line in describe_errors(exc)]
+
+
+def describe_errors(exc: ValidationError) -> list[tuple[tuple[str | int, ...], str]]:
+    """Each problem's key (as a location) and its line, as describe_validation_error."""
+    lines: list[tuple[tuple[str | int, ...], str]] = []
     for error in exc.errors():
         ctx = error.get("ctx") or {}
         # A check across keys (an override looser than its limit) names the key it is about.
@@ -155,12 +173,12 @@ def describe_validation_error(exc: ValidationError) -> list[str]:
         key = dotted_key(loc)
         kind = error["type"]
         if kind == "extra_forbidden":
-            lines.append(f"`{key}`: unknown key{_known_keys(loc)}")
+            lines.append((loc, f"`{key}`: unknown key{known_keys_note(loc)}"))
         elif kind == "missing":
-            lines.append(f"`{key}`: required key is missing")
+            lines.append((loc, f"`{key}`: required key is missing"))
         else:
             given = ctx["given"] if "given" in ctx else error["input"]
-            lines.append(f"`{key}`: expected {_expected(error)}, got {_shown(given)}")
+            lines.append((loc, f"`{key}`: expected {_expected(error)}, got {_shown(given)}"))
     return lines
 
 
@@ -175,7 +193,7 @@ def dotted_key(loc: tuple[str | int, ...]) -> str:
     return out
 
 
-def _known_keys(loc: tuple[str | int, ...]) -> str:
+def known_keys_note(loc: tuple[str | int, ...]) -> str:
     found = section_at(loc[:-1])
     if found is None:
         return ""

@@ -10,9 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from zeroclaw.config.bounded_toml import MAX_TOML_DEPTH
+from zeroclaw.config.environment import ENV_PREFIX, NESTING
 from zeroclaw.config.loader import MAX_CONFIG_BYTES, ConfigError, parse_config
 from zeroclaw.config.models import LLMConfig, PluginLimits
-from zeroclaw.config.schema import KeySchema, SectionSchema, sections
+from zeroclaw.config.schema import NAME, KeySchema, SectionSchema, sections
 from zeroclaw.config.toml_text import toml_document, toml_dotted, toml_value
 
 # Each one is parsed for real, so the reference shows the messages users will see.
@@ -54,9 +55,24 @@ errors that name the key, so a typo never passes silently.
   its default; an existing file is kept unless `--force` is given.
 - `zeroclaw config validate [PATH]` prints `OK: <path>` and exits 0, or lists every problem
   and exits 1.
-- `zeroclaw config show` prints the effective settings as TOML: the file they came from,
-  resolved paths, and API keys masked.
+- `zeroclaw config show [--sources] [--json]` prints the effective settings as TOML: the
+  file they came from, resolved paths, and API keys masked; `--sources` says after each
+  value where it came from (`default`, `file`, `.env VARIABLE` or `env VARIABLE`).
+- `zeroclaw config get KEY [--json]` prints one effective value (text as it is, other
+  values and tables as TOML; an unset key prints an empty line).
+- `zeroclaw config set KEY VALUE` changes one key in the file, keeping its comments and
+  layout; the whole file is validated first, so an invalid value changes nothing. VALUE is
+  taken as it is for text keys (`config set llm.model gpt-4o`), and as a TOML value for the
+  others (`8`, `true`, `'["shell", "file_read"]'`). A new entry of a named table is set
+  whole, as an inline table: `config set llm.routes.fast '{{provider = "openai", model =
+  "gpt-4o-mini"}}'`. A key set on a file written by `config init` lands just below its
+  commented example.
+- `zeroclaw config unset KEY` removes a key from the file (its default applies again),
+  and any table it leaves empty.
 - `zeroclaw config path` prints the path of the config file in use.
+
+`set` and `unset` say so on stderr when an environment variable overrides the key they
+changed.
 
 ## Where the file is
 
@@ -70,6 +86,52 @@ The first of these that applies:
 
 A file named by 1 or 2 must exist (otherwise it is an error); the platform default may be
 missing, and then every key has its default value.
+
+## Environment variables and `.env`
+
+Every key can also be set by an environment variable, which wins over the file. Where a
+value comes from, lowest precedence first:
+
+1. the default listed below;
+2. the config file;
+3. the `.env` file;
+4. the process environment;
+5. a command's own options (`zeroclaw agent --provider`, `zeroclaw gateway --port`).
+
+A later source replaces the value of an earlier one; tables merge key by key, and a list is
+replaced whole. `zeroclaw config show --sources` says, for each value, which one set it.
+
+The variable of a key is `ZEROCLAW_` followed by the key's dotted path with `__` (two
+underscores) for each dot, in any case: `llm.provider` is `ZEROCLAW_LLM__PROVIDER`,
+`agent.compaction.max_history_tokens` is `ZEROCLAW_AGENT__COMPACTION__MAX_HISTORY_TOKENS`,
+an entry of a named table is reached by its name (`ZEROCLAW_LLM__PROVIDERS__MINE__KIND`;
+names are read lower-case). The Keys tables below list each key's variable.
+
+- Numbers, booleans (`true`/`false`, also `1`/`0`, `yes`/`no`, `on`/`off`), words and paths
+  are written as they are: `ZEROCLAW_AGENT__MAX_TOOL_ITERATIONS=12`.
+- Lists and tables are written as JSON: `ZEROCLAW_TOOLS__ALLOWED='["shell", "file_read"]'`,
+  `ZEROCLAW_PLUGINS__OVERRIDES='{{"redact-secrets": {{"required": true}}}}'` (the way to reach
+  an entry whose name is not a valid variable name).
+- An empty variable counts as unset.
+- Relative paths are relative to the config file's directory, as in the file.
+
+The `.env` file is `.env` beside the config file in use (`zeroclaw config path`), if there
+is one, or the file named by `ZEROCLAW_ENV_FILE` (which must exist; set it empty to read
+none). It holds `NAME=value` lines, `#` comments, and quotes as a shell would; only its
+`ZEROCLAW_` names are read, and they are not exported to anything else. A `.env` in the
+current directory is **not** read unless named (`ZEROCLAW_ENV_FILE=.env`): a checkout of
+someone else's project must not be able to loosen the tool policy or grant plugins
+capabilities by holding one.
+
+Mistakes are reported as for the file, with the key's dotted path and the variable that set
+it, for example `` `llm.retry.max_attempts`: expected integer, got "lots" (from
+ZEROCLAW_LLM__RETRY__MAX_ATTEMPTS in the environment) ``; a variable whose first part is
+not a key of the file (`ZEROCLAW_LMM__PROVIDER`) is an unknown key with the closest one
+suggested. Variables of other names are left alone: `ZEROCLAW_CONFIG` (where the file is),
+`ZEROCLAW_ENV_FILE`, `ZEROCLAW_GATEWAY_TOKEN` (a gateway token in clear, see
+docs/gateway.md) and any `ZEROCLAW_NAME` without `__` that is not a top-level key. Values
+read from the environment are validated with the same rules as the file's, but as text
+(`"8"` is an integer there).
 
 ## Paths
 
@@ -173,12 +235,19 @@ def _section(section: SectionSchema) -> str:
         if section.named.example is not None:
             example = toml_document(section.named.example, at=section.path[:-1])
             out.append(f"\n```toml\n{example}```\n")
-    out.append("\n| Key | Type | Default | Description |\n|---|---|---|---|\n")
+    out.append("\n| Key | Type | Default | Description | Variable |\n|---|---|---|---|---|\n")
     out += [
-        f"| `{key.name}` | {_cell(key.type_text)} | {_default(key)} | {_cell(key.description)} |\n"
+        f"| `{key.name}` | {_cell(key.type_text)} | {_default(key)} | "
+        f"{_cell(key.description)} | `{_variable(section, key)}` |\n"
         for key in section.keys
     ]
     return "".join(out)
+
+
+def _variable(section: SectionSchema, key: KeySchema) -> str:
+    return ENV_PREFIX + NESTING.join(
+        "<NAME>" if part == NAME else part.upper() for part in (*section.path, key.name)
+    )
 
 
 def _default(key: KeySchema) -> str:

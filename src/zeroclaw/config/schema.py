@@ -141,6 +141,16 @@ def section_at(loc: tuple[str | int, ...]) -> tuple[tuple[str, ...], type[BaseMo
     return tuple(path), model
 
 
+def field_at(key: tuple[str, ...]) -> FieldInfo | None:
+    """The field a dotted key names (entries of named tables by their name), or None."""
+    if not key:
+        return None
+    found = section_at(key[:-1])
+    if found is None or len(found[0]) != len(key) - 1:
+        return None
+    return found[1].model_fields.get(key[-1])
+
+
 def type_text(field: FieldInfo) -> str:
     """The key's type in words, with its bounds: "integer, 1 to 100"."""
     words = _type_words(field.annotation)

@@ -45,7 +45,8 @@ def toml_item(value: Any) -> Item:
         array = tomlkit.array()
         array.extend(toml_item(item) for item in plain)
         return array
-    return tomlkit.item(plain)
+    item: Item = tomlkit.item(plain)
+    return item
 
 
 def toml_document(table: Mapping[str, Any], at: tuple[str, ...] = ()) -> str:
