@@ -8,16 +8,18 @@ handlers for real: a boot script's commands run, session_memory reads the databa
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import difflib
 import json
 from collections.abc import Sequence
 from contextlib import closing
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from zeroclaw.agent import AgentRuntime, DenyApprover
 from zeroclaw.cli.guest_log import LogLevelOption, guest_log
+from zeroclaw.cli.json_output import JsonFlag, print_json, use_json
 from zeroclaw.cli.state import UTF8_HINT, invalid_text, state_of, user_errors
 from zeroclaw.config import Config
 from zeroclaw.hooks import (
@@ -38,24 +40,56 @@ _MODIFYING = tuple(event for event in Event if event.kind is HookKind.MODIFYING)
 
 
 @hooks_app.command("list")
-def list_hooks(ctx: typer.Context) -> None:
+def list_hooks(ctx: typer.Context, json_output: JsonFlag = False) -> None:
     """Every registered handler per event, in dispatch order, with its settings and counters."""
+    use_json(json_output)
     config = state_of(ctx).config()
     # Nothing is dispatched: DenyApprover, because listing must never approve a tool call.
     with user_errors(), closing(AgentRuntime.from_config(config, approver=DenyApprover())) as rt:
-        lines: list[str] = []
-        for event in Event:
-            registered = rt.live_hooks().handlers(event)
-            if registered:
-                lines.append(f"{event.value} ({event.kind.value})")
-                lines.extend(_handler_line(event, n, r) for n, r in enumerate(registered, 1))
+        registered = [(event, rt.live_hooks().handlers(event)) for event in Event]
+    if json_output:
+        print_json(
+            {
+                "events": [
+                    {
+                        "event": event.value,
+                        "kind": event.kind.value,
+                        "handlers": [_handler_shape(event, r) for r in handlers],
+                    }
+                    for event, handlers in registered
+                    if handlers
+                ]
+            }
+        )
+        return
+    lines: list[str] = []
+    for event, handlers in registered:
+        if handlers:
+            lines.append(f"{event.value} ({event.kind.value})")
+            lines.extend(_handler_line(event, n, r) for n, r in enumerate(handlers, 1))
     typer.echo("\n".join(lines) if lines else "No hook handlers are registered.")
+
+
+def _handler_shape(event: Event, registered: RegisteredHandler) -> dict[str, Any]:
+    spec, stats = registered.spec, registered.stats
+    return {
+        "name": spec.name,
+        "priority": spec.priority,
+        "source": spec.source,
+        "timeout_s": registered.timeout_s,
+        "failure_policy": _policy(event, registered),
+        "stats": dataclasses.asdict(stats),
+    }
+
+
+def _policy(event: Event, registered: RegisteredHandler) -> str:
+    # A void handler's failure is always isolated, whatever policy it declares.
+    return registered.spec.failure_policy if event.kind is HookKind.MODIFYING else "isolated"
 
 
 def _handler_line(event: Event, order: int, registered: RegisteredHandler) -> str:
     spec, stats = registered.spec, registered.stats
-    # A void handler's failure is always isolated, whatever policy it declares.
-    policy = spec.failure_policy if event.kind is HookKind.MODIFYING else "isolated"
+    policy = _policy(event, registered)
     return (
         f"  {order}. {spec.name}  priority {spec.priority}, {spec.source}, "
         f"timeout {registered.timeout_s:g}s, {policy}; calls {stats.calls}, "

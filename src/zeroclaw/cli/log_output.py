@@ -6,16 +6,19 @@ traceback attached to it (a failing plugin call, tool or observer logged with ex
 replaced by the error's type, message and hint, and a message spread over lines is joined.
 At debug a record is printed whole, traceback included. So no command has to guard its
 own logging, and the promise of docs/commands-reference.md holds in one place: one line
-per failure, the traceback for `--log-level debug`. The commands' own `error:` / `hint:`
+per failure, the traceback for `--log-level debug`. Under `--json` each record is one JSON
+object (`{"log": {"level", "logger", "message"}}`), so stderr is JSON lines throughout. The commands' own `error:` / `hint:`
 lines are printed by cli/state.py.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from typing import Final, TextIO
 
+from zeroclaw.cli.json_output import json_errors
 from zeroclaw.errors import error_line
 
 LEVELS: Final = ("debug", "info", "warning", "error")
@@ -42,17 +45,33 @@ class OneLineFormatter(logging.Formatter):
         self.tracebacks = tracebacks
 
     def format(self, record: logging.LogRecord) -> str:
+        if json_errors():
+            # --json: stderr is JSON lines, so a script can tell log lines from the error.
+            return json.dumps(
+                {
+                    "log": {
+                        "level": record.levelname.lower(),
+                        "logger": record.name,
+                        "message": self._one_line(record),
+                    }
+                },
+                ensure_ascii=False,
+            )
         if self.tracebacks:
             return super().format(record)
         # A copy: other handlers (a JSON log, pytest's capture) still get the traceback.
         line = logging.makeLogRecord(record.__dict__)
+        line.msg, line.args = self._one_line(record), None
+        line.exc_info, line.exc_text, line.stack_info = None, None, None
+        return " ".join(part.strip() for part in super().format(line).splitlines())
+
+    @staticmethod
+    def _one_line(record: logging.LogRecord) -> str:
         error = record.exc_info[1] if record.exc_info else None
         message = record.getMessage()
         if error is not None and error_line(error) not in message:
             message = f"{message}: {error_line(error)}"
-        line.msg, line.args = message, None
-        line.exc_info, line.exc_text, line.stack_info = None, None, None
-        return " ".join(part.strip() for part in super().format(line).splitlines())
+        return " ".join(part.strip() for part in message.splitlines())
 
 
 class _StderrHandler(logging.StreamHandler[TextIO]):

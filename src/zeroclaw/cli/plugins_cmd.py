@@ -23,8 +23,10 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 
+from zeroclaw.cli.json_output import JsonFlag, print_json, use_json
 from zeroclaw.cli.plugins_build_cmd import build, new
 from zeroclaw.cli.plugins_dist_cmd import install, keygen, publish, remove, sign, upgrade, verify
+from zeroclaw.cli.plugins_json import plugin_detail, plugin_summary
 from zeroclaw.cli.plugins_remote_cmd import reload, status
 from zeroclaw.cli.plugins_runtime import refusal_text, require_wasmtime
 from zeroclaw.cli.plugins_test_cmd import GrantOption, try_plugin, wit, with_grants
@@ -126,14 +128,27 @@ def validate(
 
 
 @plugins_app.command("list")
-def list_plugins(ctx: typer.Context) -> None:
+def list_plugins(ctx: typer.Context, json_output: JsonFlag = False) -> None:
     """Every plugin in plugins.dirs and the install dir: name, version, package, state, what
     it provides, and where it came from (its plugins.lock source and component digest)."""
+    use_json(json_output)
     config = state_of(ctx).config()
-    with user_errors():
-        lock_file = config.plugins.lock_file
-        lock = PluginLock.read(lock_file) if lock_file is not None else None
+    lock = _lock(config)
     with _loaded(config) as snapshot:
+        if json_output:
+            print_json(
+                {
+                    "enabled": config.plugins.enabled,
+                    "dirs": config.plugins.search_dirs,
+                    "plugins": [
+                        plugin_summary(s, lock.get(s.name) if lock is not None else None)
+                        for s in snapshot.statuses
+                    ],
+                    "notes": list(snapshot.warnings),
+                    "required_problems": list(snapshot.required_problems),
+                }
+            )
+            return
         if not config.plugins.enabled:
             typer.echo("plugins.enabled = false: the agent loads none of these.")
         if not snapshot.statuses:
@@ -159,9 +174,11 @@ def _origin(entry: LockEntry) -> str:
 def info(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="The plugin's name (from its plugin.toml).")],
+    json_output: JsonFlag = False,
 ) -> None:
     """One plugin in detail: requested vs granted capabilities, effective limits, state,
     events, breaker and call counters."""
+    use_json(json_output)
     config = state_of(ctx).config()
     with _loaded(config) as snapshot:
         status = snapshot.status(name)
@@ -172,6 +189,10 @@ def info(
                     f"no plugin named {name!r} in plugins.dirs (found: {known})",
                     hint="`zeroclaw plugins list` shows them",
                 )
+        if json_output:
+            lock = _lock(config)
+            print_json(plugin_detail(status, lock.get(name) if lock is not None else None))
+            return
         for line in _info_lines(status):
             typer.echo(line)
 
@@ -225,6 +246,12 @@ def _find_manifest(config: PluginsConfig, name: str) -> PluginManifest:
         f"no plugin named {name!r} in plugins.dirs (found: {', '.join(found) or 'none'})",
         hint="`zeroclaw plugins list` shows them",
     )
+
+
+def _lock(config: Config) -> PluginLock | None:
+    with user_errors():
+        lock_file = config.plugins.lock_file
+        return PluginLock.read(lock_file) if lock_file is not None else None
 
 
 # -- loading -----------------------------------------------------------------------------------

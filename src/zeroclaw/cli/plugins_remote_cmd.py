@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from zeroclaw.cli.gateway_client import gateway_answer, gateway_call, gateway_url
+from zeroclaw.cli.json_output import JsonFlag, print_json, use_json
 from zeroclaw.cli.state import state_of, user_errors
 from zeroclaw.gateway.auth import TOKEN_ENV
 from zeroclaw.gateway.plugin_bodies import PluginReloadResult, PluginsStatus
@@ -48,13 +49,22 @@ def reload(ctx: typer.Context, url: GatewayUrl = None, token: GatewayToken = Non
         raise typer.Exit(1)
 
 
-def status(ctx: typer.Context, url: GatewayUrl = None, token: GatewayToken = None) -> None:
+def status(
+    ctx: typer.Context,
+    url: GatewayUrl = None,
+    token: GatewayToken = None,
+    json_output: JsonFlag = False,
+) -> None:
     """A running gateway's plugins: the generation serving, each plugin's state and grants,
     the last reload and the last failed one (with its reason)."""
+    use_json(json_output)
     config = state_of(ctx).config()
     with user_errors():
         body = gateway_call(config.gateway, "GET", "/api/plugins/status", url, token)
         answer = gateway_answer(PluginsStatus, body, url or gateway_url(config.gateway))
+    if json_output:
+        print_json(answer.model_dump(mode="json"))
+        return
     for line in _status_lines(answer):
         typer.echo(line)
 

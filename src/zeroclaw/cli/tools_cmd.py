@@ -19,6 +19,7 @@ from rich.table import Table
 from zeroclaw.agent import AgentRuntime, Approver
 from zeroclaw.cli.agent_cmd import choose_approver
 from zeroclaw.cli.guest_log import LogLevelOption, guest_log
+from zeroclaw.cli.json_output import JsonFlag, print_json, use_json
 from zeroclaw.cli.state import (
     UTF8_HINT,
     err_console,
@@ -34,9 +35,10 @@ tools_app = typer.Typer(help="List and call tools.", no_args_is_help=True)
 
 
 @tools_app.command("list")
-def list_tools(ctx: typer.Context) -> None:
+def list_tools(ctx: typer.Context, json_output: JsonFlag = False) -> None:
     """Every tool with its owner (native or plugin:NAME), whether it changes things, and
     what the policy says; then any tool name two owners offered, and which one is used."""
+    use_json(json_output)
     config = state_of(ctx).config()
     console = Console()
     with (
@@ -46,17 +48,44 @@ def list_tools(ctx: typer.Context) -> None:
         ) as runtime,
     ):
         tools = runtime.live_tools()
-        table = Table("tool", "owner", "changes", "policy", "description")
+        rows: list[dict[str, Any]] = []
         for spec in tools.specs():
             tool = tools.get(spec.name)
             mutating = tool is not None and tool.mutating
-            decision = runtime.policy.check_call(spec.name, mutating, 0)
+            rows.append(
+                {
+                    "name": spec.name,
+                    "owner": tools.label_of(spec.name) or "?",
+                    "changes": mutating,
+                    "policy": runtime.policy.check_call(spec.name, mutating, 0).action,
+                    "description": spec.description,
+                    "parameters": spec.parameters,
+                }
+            )
+        if json_output:
+            print_json(
+                {
+                    "tools": rows,
+                    "conflicts": [
+                        {
+                            "name": c.name,
+                            "kept": c.kept_by or str(c.kept),
+                            "dropped": c.dropped_by or str(c.dropped),
+                            "description": c.describe(),
+                        }
+                        for c in tools.conflicts
+                    ],
+                }
+            )
+            return
+        table = Table("tool", "owner", "changes", "policy", "description")
+        for row in rows:
             table.add_row(
-                spec.name,
-                tools.label_of(spec.name) or "?",
-                "yes" if mutating else "no",
-                decision.action,
-                spec.description,
+                row["name"],
+                row["owner"],
+                "yes" if row["changes"] else "no",
+                row["policy"],
+                row["description"],
             )
         console.print(table)
         for conflict in tools.conflicts:

@@ -155,6 +155,12 @@ def test_plugins_reload_status_and_approve_against_a_running_gateway(
         assert status.exit_code == 0, status.output
         assert "reloads: 0 swapped, 1 rolled back" in status.output
         assert "reason: new capabilities await approval" in status.output
+        as_json = cli(config_file, "status", *target, "--json")
+        assert as_json.exit_code == 0, as_json.output
+        shown = json.loads(as_json.stdout)
+        assert shown["reloads"] == {"swapped": 0, "rolled_back": 1}
+        assert shown["last_failure"]["awaiting_approval"] == ["tagger"]
+        assert [p["name"] for p in shown["plugins"]] == ["tagger"]
 
         approved = cli(config_file, "approve", "tagger")  # offline: the approvals file
         assert approved.exit_code == 0, approved.output

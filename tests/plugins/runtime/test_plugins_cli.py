@@ -92,6 +92,45 @@ def test_list_shows_each_plugin_with_its_state(make_plugin: MakePlugin, config_f
     assert lines[2] == "guard  1.2.3  zeroclaw:hooks@1.0.0  loaded  events: before_tool_call"
 
 
+def test_list_and_info_as_json(make_plugin: MakePlugin, config_file: Path) -> None:
+    make_plugin("guard", "hook_guard", capabilities=("hooks.conversation", "kv"))
+    make_plugin("future", "hook_guard", package="zeroclaw:hooks@2.0.0")
+    make_plugin("echo", "tool_echo", package="zeroclaw:tools@1.0.0")
+
+    listed = run(config_file, "plugins", "list", "--json")
+
+    assert listed.exit_code == 0, listed.output
+    shown = json.loads(listed.stdout)
+    assert shown["enabled"] is True
+    by_name = {p["name"]: p for p in shown["plugins"]}
+    assert sorted(by_name) == ["echo", "future", "guard"]
+    assert by_name["guard"]["state"] == "loaded"
+    assert by_name["guard"]["provides"] == {"events": ["before_tool_call"]}
+    assert by_name["echo"]["provides"]["tools"][0]["name"] == "echo"
+    assert by_name["future"]["state"] == "failed"
+    assert "zeroclaw:hooks@2.0.0" in by_name["future"]["error"]["message"]
+    assert by_name["future"]["provides"] is None
+
+    info = json.loads(run(config_file, "plugins", "info", "guard", "--json").stdout)
+    assert info["grants"]["requested"] == ["hooks.conversation", "kv"]
+    assert info["grants"]["granted"] == ["hooks.conversation"]
+    assert info["grants"]["refused"] == [
+        {"capability": "kv", "why": "not allowed by plugins.capabilities.allow"}
+    ]
+    assert info["limits"]["timeout_ms"] == 1000
+    assert info["breaker"]["state"] == "closed"
+    assert info["calls"]["calls"] == 0
+
+    unknown = run(config_file, "plugins", "info", "gaurd", "--json")
+    assert unknown.exit_code == 1
+    assert unknown.stdout == ""
+    lines = [json.loads(line) for line in unknown.stderr.splitlines()]
+    assert any("future" in line.get("log", {}).get("message", "") for line in lines)
+    error = lines[-1]["error"]
+    assert "no plugin named 'gaurd'" in error["message"]
+    assert error["hint"] == "`zeroclaw plugins list` shows them"
+
+
 def test_info_shows_requested_and_granted_limits_state_and_counters(
     make_plugin: MakePlugin, config_file: Path
 ) -> None:
