@@ -7,8 +7,8 @@ replaced by the error's type, message and hint, and a message spread over lines 
 At debug a record is printed whole, traceback included. So no command has to guard its
 own logging, and the promise of docs/commands-reference.md holds in one place: one line
 per failure, the traceback for `--log-level debug`. Under `--json` each record is one JSON
-object (`{"log": {"level", "logger", "message"}}`), so stderr is JSON lines throughout. The commands' own `error:` / `hint:`
-lines are printed by cli/state.py.
+object (`{"log": {"level", "logger", "message"}}`), so stderr is JSON lines throughout.
+The commands' own `error:` / `hint:` lines are printed by cli/state.py.
 """
 
 from __future__ import annotations
