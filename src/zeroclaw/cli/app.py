@@ -27,7 +27,8 @@ app = typer.Typer(
     cls=ReportingGroup,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    # `zeroclaw --install-completion` (bash, zsh, fish, PowerShell), typer's own.
+    add_completion=True,
 )
 
 

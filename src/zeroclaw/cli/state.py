@@ -10,6 +10,7 @@ class, for whatever still escapes a command (a ZeroClawError raised outside a
 
 from __future__ import annotations
 
+import inspect
 import logging
 import sys
 from collections.abc import Iterator
@@ -116,7 +117,14 @@ def user_errors(exit_code: int = 1) -> Iterator[None]:
 class ReportingGroup(TyperGroup):
     """The root command: whatever a command lets escape is reported like a user error
     (`error:` / `hint:`, exit 1), never as a traceback. Click's own exits and usage errors
-    pass through; so do KeyboardInterrupt and SystemExit (not Exceptions)."""
+    pass through; so do KeyboardInterrupt and SystemExit (not Exceptions).
+
+    It also reflows every command's help (see `reflow_help`), so a docstring wrapped to
+    fit the source's line length is never printed with its line breaks."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        reflow_tree(self)
 
     # Any: typer's vendored click.Context, which typer does not export.
     def invoke(self, ctx: Any) -> Any:
@@ -127,6 +135,26 @@ class ReportingGroup(TyperGroup):
         except Exception as exc:
             report_failure(exc)
             raise typer.Exit(1) from None
+
+
+def reflow_tree(command: Any) -> None:
+    """`reflow_help` on `command` and every command below it."""
+    if command.help:
+        command.help = reflow_help(command.help)
+    for child in getattr(command, "commands", {}).values():
+        reflow_tree(child)
+
+
+def reflow_help(text: str) -> str:
+    """Help text as paragraphs of one line each: a docstring's line breaks inside a
+    paragraph are the source's wrapping, not the terminal's, and typer keeps them in every
+    paragraph after the first. A paragraph that starts with click's `\\b` is kept as
+    written."""
+    paragraphs = inspect.cleandoc(text).split("\n\n")
+    return "\n\n".join(
+        p if p.startswith("\b") else " ".join(line.strip() for line in p.splitlines())
+        for p in paragraphs
+    )
 
 
 def report_failure(exc: Exception) -> None:
