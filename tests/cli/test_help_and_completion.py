@@ -5,6 +5,7 @@ is on."""
 from __future__ import annotations
 
 import inspect
+import itertools
 import os
 import re
 import subprocess
@@ -65,7 +66,7 @@ def test_help_at_80_columns_has_no_hard_breaks_and_loses_no_words(
     # Each line of a paragraph is as full as the terminal allows: the next line's first
     # word would not have fitted (rich pads the text one column in from each side).
     for paragraph in rendered:
-        for line, following in zip(paragraph, paragraph[1:], strict=False):
+        for line, following in itertools.pairwise(paragraph):
             assert len(line) + 1 + len(following.split()[0]) > WIDTH - 2, (line, following)
     # Every word of the source is shown, in order (none eaten as rich markup).
     words = " ".join(" ".join(p) for p in rendered).split()
