@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import shutil
 import subprocess
 import sys
@@ -12,6 +13,7 @@ from typer.testing import CliRunner, Result
 
 from zeroclaw import __version__
 from zeroclaw.cli import app
+from zeroclaw.cli.demo_cmd import load_plugins_commands
 from zeroclaw.plugins.authoring.build import build_plugin
 
 
@@ -155,3 +157,14 @@ def test_demo_with_plugins_shows_them_at_work(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "plugin compaction-floor 0.1.0 loaded" in result.output
     assert "demo finished: 11/11" in result.output
+    # It ends with the commands that load the same plugins into one's own config; run
+    # them, and the user's `plugins list` shows the plugin the demo loaded.
+    commands = [line.strip() for line in result.output.splitlines() if "config set" in line]
+    assert commands == load_plugins_commands(plugins)
+    config_file = tmp_path / "mine" / "config.toml"
+    for command in commands:
+        args = ["--config", str(config_file), *shlex.split(command)[1:]]
+        assert CliRunner().invoke(app, args).exit_code == 0, command
+    listed = CliRunner().invoke(app, ["--config", str(config_file), "plugins", "list"])
+    assert listed.exit_code == 0, listed.output
+    assert listed.stdout.startswith("compaction-floor  0.1.0  zeroclaw:hooks@1.0.0  loaded")

@@ -6,11 +6,14 @@ plugins and passes `--plugins examples/plugins`).
 With `--plugins DIR` the demo loads the WebAssembly plugins of DIR, granted exactly the
 hook capabilities the examples ask for, and the turns show them at work: redact-secrets
 (Python) scrubs a key from a tool result, guard-shell (JavaScript) blocks a command the
-policy alone would have run."""
+policy alone would have run. It ends by printing the `zeroclaw config set` commands that
+load the same plugins into the user's own config."""
 
 from __future__ import annotations
 
 import asyncio
+import json
+import shlex
 import tempfile
 from pathlib import Path
 from typing import Annotated
@@ -119,5 +122,25 @@ def demo(
     total = len(demo_messages(config))
     console.print(Rule())
     console.print(f"[bold green]demo finished:[/] {answered}/{total} turns answered")
+    if plugins is not None:
+        console.print(
+            "\nTo load these plugins into your own agent (your config file, comments kept):",
+            highlight=False,
+        )
+        for line in load_plugins_commands(plugins):
+            console.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
+        console.print("then `zeroclaw plugins list` shows them.", markup=False, highlight=False)
     if answered != total:
         raise typer.Exit(1)
+
+
+def load_plugins_commands(plugins: Path) -> list[str]:
+    """The `zeroclaw config set` commands that give one's own config what the demo's has:
+    plugins on, the demo's plugin dir searched, the example plugins' grants allowed."""
+    directory = json.dumps([str(plugins.resolve())])
+    grants = json.dumps(DEMO_GRANTS)
+    return [
+        "zeroclaw config set plugins.enabled true",
+        f"zeroclaw config set plugins.dirs {shlex.quote(directory)}",
+        f"zeroclaw config set plugins.capabilities.allow {shlex.quote(grants)}",
+    ]
