@@ -1,6 +1,6 @@
 """Every command's --help, rendered at 80 columns, reads as the terminal would set it (no
-line break left from the source's wrapping, nothing eaten as markup), and shell completion
-is on."""
+line break left from the source's wrapping, nothing eaten as markup: `[[mcp.servers]]`
+once showed as `[]`), and shell completion is on."""
 
 from __future__ import annotations
 
@@ -61,7 +61,8 @@ def test_help_at_80_columns_has_no_hard_breaks_and_loses_no_words(
     )
     assert result.exit_code == 0, result.output
     assert all(len(line) <= WIDTH for line in result.stdout.splitlines()), result.stdout
-    source = reflow_help(getattr(command, "help", None) or "")
+    # The root group escaped brackets for rich; the reader sees them as written.
+    source = re.sub(r"\\(\[)", r"\1", reflow_help(getattr(command, "help", None) or ""))
     rendered = _description(result.stdout)
     # Each line of a paragraph is as full as the terminal allows: the next line's first
     # word would not have fitted (rich pads the text one column in from each side).

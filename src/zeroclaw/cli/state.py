@@ -119,12 +119,13 @@ class ReportingGroup(TyperGroup):
     (`error:` / `hint:`, exit 1), never as a traceback. Click's own exits and usage errors
     pass through; so do KeyboardInterrupt and SystemExit (not Exceptions).
 
-    It also reflows every command's help (see `reflow_help`), so a docstring wrapped to
-    fit the source's line length is never printed with its line breaks."""
+    It also prepares every command's help (`plain_help`): a docstring wrapped to fit the
+    source's line length is reflowed, and text in brackets (`[[mcp.servers]]`) is shown as
+    written instead of being taken for rich markup."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        reflow_tree(self)
+        plain_help(self)
 
     # Any: typer's vendored click.Context, which typer does not export.
     def invoke(self, ctx: Any) -> Any:
@@ -137,12 +138,16 @@ class ReportingGroup(TyperGroup):
             raise typer.Exit(1) from None
 
 
-def reflow_tree(command: Any) -> None:
-    """`reflow_help` on `command` and every command below it."""
+def plain_help(command: Any) -> None:
+    """The help of `command`, its parameters and every command below it, reflowed and
+    escaped: help texts are plain text here, never rich markup."""
     if command.help:
-        command.help = reflow_help(command.help)
+        command.help = escape(reflow_help(command.help))
+    for param in getattr(command, "params", []):
+        if getattr(param, "help", None):
+            param.help = escape(param.help)
     for child in getattr(command, "commands", {}).values():
-        reflow_tree(child)
+        plain_help(child)
 
 
 def reflow_help(text: str) -> str:
