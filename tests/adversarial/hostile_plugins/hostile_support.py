@@ -104,9 +104,15 @@ def build_all(out: Path) -> dict[str, Path]:
     wit = assemble_wit(out)
     sources: dict[str, tuple[str, dict[str, str]]] = {
         name: (name, {})
-        for name in ("hook_hostile", "tool_hostile", "provider_hostile", "tool_fetch")
+        for name in (
+            "hook_hostile",
+            "tool_hostile",
+            "provider_hostile",
+            "hook_fetch",
+            "tool_fetch",
+            "provider_fetch",
+        )
     }
-    sources["provider_fetch"] = ("provider_fetch", {})
     for index, world in enumerate(WORLDS):
         sources[f"{world}_every_host_interface"] = ("every_host_interface", {"WORLD": world})
         sources[f"{world}_wasi_reach"] = ("wasi_reach", {"WORLD": world})

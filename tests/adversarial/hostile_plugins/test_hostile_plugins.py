@@ -579,11 +579,23 @@ HTTP_CELLS = [
         reaches_server=1,
     ),
 ]
-FETCHERS = {"tools": "tool_fetch", "providers": "provider_fetch"}
+FETCHERS = {"hooks": "hook_fetch", "tools": "tool_fetch", "providers": "provider_fetch"}
 
 
 async def fetch(runtime: AgentRuntime, world: str, url: str) -> str:
     """The fetcher's failure as the agent sees it (its success fails the test)."""
+    if world == "hooks":
+        # The hook fetches its session id and puts what it got into the context; the good
+        # hook beside it still sets the system prompt.
+        result = await runtime.live_hooks().run(
+            Event.BEFORE_PROMPT_BUILD, prompt(url), explain=True
+        )
+        assert result.explanation is not None
+        step = next(s for s in result.explanation.steps if s.handler == "fetcher")
+        assert step.outcome == "continue", step.detail
+        assert result.payload.system_prompt == PIRATE
+        (block,) = result.payload.context
+        return block
     if world == "tools":
         context = ToolContext("s1", runtime.config.workspace)
         result = await runtime.live_tools().execute("fetch", {"url": url}, context)
@@ -616,7 +628,7 @@ async def test_hostile_http_is_refused_or_cut_and_the_good_plugin_keeps_answerin
         "fetcher",
         FETCHERS[world_name],
         world_name,
-        capabilities=cell.grants,
+        capabilities=world.capabilities + cell.grants,
         limits={"timeout_ms": cell.timeout_ms},
     )
     add_good(plugin_dirs, world)
