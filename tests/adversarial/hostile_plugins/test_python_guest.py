@@ -59,7 +59,7 @@ class Cell:
     words: tuple[str, ...]
 
 
-WASI = "the plugin has no WASI"
+WASI = "wasm `unreachable` instruction executed in a WASI call ({}"
 CELLS = [
     Cell("spin", PluginTimeout, ("time limit of 1000 ms", "timeout_ms")),
     Cell(
@@ -94,12 +94,28 @@ CELLS = [
         ),
     ),
     Cell("env", PluginTrap, ("uncaught KeyError: 'HOME'", f"at {line_of('os.environ[')}")),
-    Cell("file", PluginTrap, ("unreachable",)),
-    Cell("clock", PluginTrap, ("unreachable",)),
-    Cell("socket", PluginTrap, ("unreachable",)),
+    # Under --stub-wasi every WASI function traps: the call ends inside the sandbox, and the
+    # wasm backtrace names what the guest reached for (wasi-libc's function, its caller).
+    Cell(
+        "file",
+        PluginTrap,
+        (WASI.format("filesystem_preopens_get_directories, from _io_FileIO___init__"),),
+    ),
+    Cell("clock", PluginTrap, (WASI.format("wall_clock_now, from PyTime_Time"),)),
+    Cell(
+        "socket",
+        PluginTrap,
+        (WASI.format("tcp_create_socket_create_tcp_socket, from sock_initobj"),),
+    ),
     # The wrapper checks the value against the WIT type and names where it does not fit.
     Cell("shape", PluginBadResult, ("call() returned: expected str, got int",)),
-    Cell("error-shape", PluginTrap, ("unreachable",)),
+    # An Err(...) whose value does not fit: the wrapper does not check it, componentize-py's
+    # runtime panics converting it.
+    Cell(
+        "error-shape",
+        PluginTrap,
+        ("the guest's runtime (componentize_py_runtime.wasm) panicked", "Err(...)"),
+    ),
 ]
 
 
