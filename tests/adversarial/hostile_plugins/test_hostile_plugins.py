@@ -15,6 +15,7 @@ HTTP cells: the host's `http` refuses or cuts the request and hands the guest a 
 from __future__ import annotations
 
 import socket
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -612,6 +613,16 @@ async def fetch(runtime: AgentRuntime, world: str, url: str) -> str:
     return raised.value.message.removeprefix(prefix)
 
 
+def seen_requests(server: LocalServer, expected: int) -> int:
+    """How many requests the server saw, once it has seen `expected` (or after 5 s): a
+    request the guest gave up on (the drip's 300 ms) may reach the server's thread after the
+    call has ended, when the machine is busy."""
+    deadline = time.monotonic() + 5
+    while len(server.seen) < expected and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return len(server.seen)
+
+
 @pytest.mark.parametrize("world_name", list(FETCHERS))
 @pytest.mark.parametrize("cell", HTTP_CELLS, ids=lambda c: c.name)
 async def test_hostile_http_is_refused_or_cut_and_the_good_plugin_keeps_answering(
@@ -653,7 +664,7 @@ async def test_hostile_http_is_refused_or_cut_and_the_good_plugin_keeps_answerin
     assert failure.startswith(f"{cell.case}: ")
     for words in cell.words:
         assert words in failure
-    assert len(http_server.seen) == cell.reaches_server
+    assert seen_requests(http_server, cell.reaches_server) == cell.reaches_server
     assert set(looked_up) <= {"127.0.0.1"}  # no name off the allowlist went to DNS
     # The refusal is a value the guest handled, not a failure of the plugin.
     assert (stats.ok, stats.failures) == (1, 0)
