@@ -1,6 +1,7 @@
-"""Fixtures of the hostile-plugin matrix: every hostile component built once per session,
-plugin directories, a config with plugins on, and the local HTTP server of the host suite
-(slow, dripping, oversized and redirecting routes on 127.0.0.1)."""
+"""Fixtures of the hostile-plugin matrix: every hostile component built once per session
+(the Python guest too, when a test asks for it), plugin directories, a config with plugins
+on, and the local HTTP server of the host suite (slow, dripping, oversized and redirecting
+routes on 127.0.0.1)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from hostile_support import PluginDirs, build_all
+from hostile_support import PluginDirs, build_all, build_python_guest
 
 from host_helpers import LocalServer, handler_for  # isort: skip (on sys.path via hostile_support)
 
@@ -20,6 +21,15 @@ from zeroclaw.config import Config
 @pytest.fixture(scope="session")
 def hostile_components(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return build_all(tmp_path_factory.mktemp("hostile-components"))
+
+
+@pytest.fixture(scope="session")
+def python_guest(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The hostile Python guest's component (fixtures/python_hostile), built once."""
+    built = build_python_guest(tmp_path_factory.mktemp("python-guest"))
+    if isinstance(built, str):
+        pytest.skip(f"the Python guest was not built: {built}")
+    return built
 
 
 @pytest.fixture

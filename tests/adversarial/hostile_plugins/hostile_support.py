@@ -12,11 +12,18 @@ out a trapping stub), with two additions for cells that need many variants of on
 
 The WIT root is the repository's zeroclaw packages, the WASI stand-ins of fixtures/wit and
 the worlds of fixtures/wit/hostile.wit.
+
+The Python guest (fixtures/python_hostile) is built as authors build theirs, by
+`zeroclaw plugins build` (componentize-py --stub-wasi, wrapped); that takes 10-50 s, so its
+component and build record are kept under the repository's .cache/ and put back before
+each run's build, whose own cache check decides whether to rebuild (as the template tests
+do). Its compiled form is kept there too (compiling 18 MB of guest takes seconds).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import sys
@@ -35,9 +42,19 @@ for path in (TESTS / "plugins", TESTS / "plugins" / "host"):
 from wat_builder import FIXTURES as PLUGIN_FIXTURES  # noqa: E402
 from wat_builder import WIT, build_component  # noqa: E402
 
-from zeroclaw.plugins.authoring.build import wat_component  # noqa: E402
+from zeroclaw.plugins.authoring.build import (  # noqa: E402
+    RECORD_SUFFIX,
+    ToolchainMissingError,
+    build_plugin,
+    wat_component,
+)
 
 FIXTURES = HERE / "fixtures"
+PYTHON_GUEST = FIXTURES / "python_hostile"
+ROOT = TESTS.parent
+PYTHON_BUILD_CACHE = ROOT / ".cache" / "test-hostile-python"
+# Shared with the example tests: compiled components are keyed by their bytes.
+COMPILE_CACHE = ROOT / ".cache" / "test-example-plugins"
 PACKAGES = {
     "hooks": "zeroclaw:hooks@1.0.0",
     "tools": "zeroclaw:tools@1.0.0",
@@ -104,9 +121,15 @@ def build_all(out: Path) -> dict[str, Path]:
     wit = assemble_wit(out)
     sources: dict[str, tuple[str, dict[str, str]]] = {
         name: (name, {})
-        for name in ("hook_hostile", "tool_hostile", "provider_hostile", "tool_fetch")
+        for name in (
+            "hook_hostile",
+            "tool_hostile",
+            "provider_hostile",
+            "hook_fetch",
+            "tool_fetch",
+            "provider_fetch",
+        )
     }
-    sources["provider_fetch"] = ("provider_fetch", {})
     for index, world in enumerate(WORLDS):
         sources[f"{world}_every_host_interface"] = ("every_host_interface", {"WORLD": world})
         sources[f"{world}_wasi_reach"] = ("wasi_reach", {"WORLD": world})
@@ -131,6 +154,29 @@ def build_all(out: Path) -> dict[str, Path]:
     for world, source in GOOD.items():
         built[f"{world}_good"] = build_component(source, out)
     return built
+
+
+def build_python_guest(out: Path) -> Path | str:
+    """The Python guest's component, built in a copy of its directory under `out`; or why it
+    could not be built (componentize-py missing: a skip, except under CI)."""
+    target = out / PYTHON_GUEST.name
+    shutil.copytree(PYTHON_GUEST, target)
+    kept = [PYTHON_BUILD_CACHE / name for name in ("plugin.wasm", "plugin.wasm" + RECORD_SUFFIX)]
+    for path in kept:
+        if path.is_file():
+            shutil.copy2(path, target / path.name)
+    try:
+        result = build_plugin(target)
+    except ToolchainMissingError as exc:
+        if os.environ.get("CI"):
+            raise
+        return f"{exc.message} ({exc.hint})"
+    assert not result.problems, result.problems
+    if not result.cached:
+        PYTHON_BUILD_CACHE.mkdir(parents=True, exist_ok=True)
+        for path in kept:
+            shutil.copy2(target / path.name, path)
+    return result.component
 
 
 @dataclass(frozen=True)

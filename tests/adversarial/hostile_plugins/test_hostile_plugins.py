@@ -15,6 +15,7 @@ HTTP cells: the host's `http` refuses or cuts the request and hands the guest a 
 from __future__ import annotations
 
 import socket
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -579,11 +580,23 @@ HTTP_CELLS = [
         reaches_server=1,
     ),
 ]
-FETCHERS = {"tools": "tool_fetch", "providers": "provider_fetch"}
+FETCHERS = {"hooks": "hook_fetch", "tools": "tool_fetch", "providers": "provider_fetch"}
 
 
 async def fetch(runtime: AgentRuntime, world: str, url: str) -> str:
     """The fetcher's failure as the agent sees it (its success fails the test)."""
+    if world == "hooks":
+        # The hook fetches its session id and puts what it got into the context; the good
+        # hook beside it still sets the system prompt.
+        result = await runtime.live_hooks().run(
+            Event.BEFORE_PROMPT_BUILD, prompt(url), explain=True
+        )
+        assert result.explanation is not None
+        step = next(s for s in result.explanation.steps if s.handler == "fetcher")
+        assert step.outcome == "continue", step.detail
+        assert result.payload.system_prompt == PIRATE
+        (block,) = result.payload.context
+        return block
     if world == "tools":
         context = ToolContext("s1", runtime.config.workspace)
         result = await runtime.live_tools().execute("fetch", {"url": url}, context)
@@ -598,6 +611,16 @@ async def fetch(runtime: AgentRuntime, world: str, url: str) -> str:
     prefix = "provider 'plugin:fetcher': the call failed (failed): "
     assert raised.value.message.startswith(prefix)
     return raised.value.message.removeprefix(prefix)
+
+
+def seen_requests(server: LocalServer, expected: int) -> int:
+    """How many requests the server saw, once it has seen `expected` (or after 5 s): a
+    request the guest gave up on (the drip's 300 ms) may reach the server's thread after the
+    call has ended, when the machine is busy."""
+    deadline = time.monotonic() + 5
+    while len(server.seen) < expected and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return len(server.seen)
 
 
 @pytest.mark.parametrize("world_name", list(FETCHERS))
@@ -616,7 +639,7 @@ async def test_hostile_http_is_refused_or_cut_and_the_good_plugin_keeps_answerin
         "fetcher",
         FETCHERS[world_name],
         world_name,
-        capabilities=cell.grants,
+        capabilities=world.capabilities + cell.grants,
         limits={"timeout_ms": cell.timeout_ms},
     )
     add_good(plugin_dirs, world)
@@ -641,7 +664,7 @@ async def test_hostile_http_is_refused_or_cut_and_the_good_plugin_keeps_answerin
     assert failure.startswith(f"{cell.case}: ")
     for words in cell.words:
         assert words in failure
-    assert len(http_server.seen) == cell.reaches_server
+    assert seen_requests(http_server, cell.reaches_server) == cell.reaches_server
     assert set(looked_up) <= {"127.0.0.1"}  # no name off the allowlist went to DNS
     # The refusal is a value the guest handled, not a failure of the plugin.
     assert (stats.ok, stats.failures) == (1, 0)

@@ -96,3 +96,75 @@ def test_limit_errors_name_the_config_key_that_changes_the_limit() -> None:
 
     assert "plugins.overrides.redact.limits.timeout_ms" in (timeout.hint or "")
     assert "plugins.overrides.redact.limits.memory_mb" in (memory.hint or "")
+
+
+def unreachable_at(*frames: str) -> wasmtime.WasmtimeError:
+    """An `unreachable` trap whose wasm backtrace holds `frames` ("module!function"),
+    innermost first, as wasmtime prints it."""
+    lines = [f"   {n}: 0x{n + 16:x} - {frame}" for n, frame in enumerate(frames)]
+    return wasmtime.WasmtimeError(
+        "error while executing at wasm backtrace:\n"
+        + "\n".join(lines)
+        + "\n\nCaused by:\n    wasm trap: wasm `unreachable` instruction executed\n"
+    )
+
+
+def test_a_wasi_stub_that_traps_is_named_with_its_caller() -> None:
+    # What componentize-py --stub-wasi gives `time.time()` (backtrace of a real guest).
+    error = classified(
+        unreachable_at(
+            "<unknown>!<wasm function 0>",
+            "<unknown>!<wasm function 16>",
+            "libc.so!wall_clock_now",
+            "libc.so!__clock_gettime",
+            "libpython3.14.so!PyTime_Time",
+            "libpython3.14.so!time_time",
+        )
+    )
+
+    assert type(error) is PluginTrap
+    assert "in a WASI call (wall_clock_now, from PyTime_Time)" in error.message
+    assert "--stub-wasi" in error.message
+    assert "memory limit" not in error.message
+    assert "import every module at the top" in (error.hint or "")
+
+
+def test_a_runtime_panic_is_named_and_not_taken_for_a_wasi_call() -> None:
+    # A panic's handler writes to stderr, itself a stubbed WASI call: the panic is the cause.
+    error = classified(
+        unreachable_at(
+            "<unknown>!<wasm function 0>",
+            "libc.so!stderr_get_stderr",
+            "libc.so!write",
+            "componentize_py_runtime.wasm!std::panicking::default_hook",
+            "componentize_py_runtime.wasm!std::panicking::panic_with_hook",
+        )
+    )
+
+    assert type(error) is PluginTrap
+    assert "the guest's runtime (componentize_py_runtime.wasm) panicked" in error.message
+    assert "WASI call" not in error.message
+    assert "Err(...)" in (error.hint or "")
+
+
+@pytest.mark.parametrize(
+    "frames",
+    [
+        ("m!<wasm function 1>",),  # a WAT guest's own unreachable
+        ("libc.so!abort", "libpython3.14.so!Py_FatalError"),  # libc's own unreachable
+        ("<unknown>!<wasm function 3>", "<unknown>!<wasm function 4>"),  # no names at all
+    ],
+)
+def test_other_unreachable_traps_keep_the_general_message(frames: tuple[str, ...]) -> None:
+    error = classified(unreachable_at(*frames))
+
+    assert type(error) is PluginTrap
+    assert "a panic in the guest, or an allocation refused at its memory limit" in error.message
+
+
+def test_names_from_the_guest_are_cleaned_and_cut() -> None:
+    hostile = "libc.so!" + "\x1b[31mfake\u202eerror" + "x" * 500
+    error = classified(unreachable_at("<unknown>!<wasm function 0>", hostile))
+
+    shown = error.message.split("in a WASI call (", 1)[1].split(")", 1)[0]
+    assert shown == ("??31mfake?error" + "x" * 500)[:80]

@@ -12,6 +12,10 @@ naming the plugin, the function and the cause, with a hint that names the limit 
     return: beyond end of memory"), an access
     outside linear memory                      PluginMemoryExceeded limits.memory_mb
     any other trap                             PluginTrap
+      ... an `unreachable` in a WASI call of a
+      guest built with WASI stubbed out, or in
+      its runtime's panic handler (read from
+      the wasm backtrace's function names)     PluginTrap naming the call / the panic
       ... after the guest reported an uncaught
       error (zeroclaw:host/console)           PluginTrap with its type, message, stack
       ... after the guest reported a value
@@ -35,11 +39,23 @@ with `unreachable`, reported as a PluginTrap whose message names the memory limi
 possible cause. wasmtime-py offers no way to read a store's memory use to tell the two
 apart (see docs/plugins-runtime.md).
 
+A Python guest is built with componentize-py `--stub-wasi`: every WASI function is a stub
+that executes `unreachable`, so `open()`, `time.time()`, a socket or an import inside a
+handler end in a bare trap that would otherwise read like a memory problem. The wasm
+backtrace names the guest's functions (its name section): an innermost frame without a
+name right under one of libc's is such a stub, and the libc function (`wall_clock_now`)
+and the first caller outside libc (`PyTime_Time`) say what the guest reached for. A frame
+of Rust's `std::panicking` means the guest's runtime panicked (componentize-py's does when
+it cannot convert what the plugin raised or returned; its panic message is lost, as
+writing it is a WASI call too). Names come from the guest, so they are only shown, cut and
+cleaned, and change nothing but the text.
+
 This module does not import wasmtime: callers hand it the exception.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from zeroclaw.plugins.errors import (
@@ -74,6 +90,13 @@ _BAD_VALUE = (
     "pointer not aligned",
 )
 _UNREACHABLE = "unreachable"
+# `   12: 0xb13474 - libc.so!wall_clock_now` (wasmtime's backtrace; `<unknown>` unnamed)
+_FRAME = re.compile(r"^\s*\d+:\s+0x[0-9a-f]+ - ([^!\n]+)!(.+)$", re.MULTILINE)
+_UNNAMED = "<unknown>"
+_LIBC = "libc.so"
+_PANIC = "std::panicking"
+_NOT_A_NAME = re.compile(r"[^\w.:<>$ -]", re.ASCII)
+_MAX_NAME = 80
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +206,8 @@ def classify(
             guest=guest,
         )
     if _UNREACHABLE in text:
+        if (known := _unreachable_cause(str(error), plugin, function, text)) is not None:
+            return known
         return PluginTrap(
             plugin,
             function,
@@ -191,6 +216,44 @@ def classify(
             hint=f"see the plugin's own log; if it ran out of memory, raise {override}.memory_mb",
         )
     return PluginTrap(plugin, function, text)
+
+
+def _unreachable_cause(error: str, plugin: str, function: str, text: str) -> PluginTrap | None:
+    """The trap of a WASI stub or of a runtime's panic, named from the wasm backtrace; None
+    when the backtrace shows neither."""
+    frames = [(module.strip(), name.strip()) for module, name in _FRAME.findall(error)]
+    named = [(module, name) for module, name in frames if module != _UNNAMED]
+    if not named:
+        return None
+    panicked = next((module for module, name in named if _PANIC in name), None)
+    if panicked is not None:
+        return PluginTrap(
+            plugin,
+            function,
+            f"{text}: the guest's runtime ({_shown(panicked)}) panicked",
+            hint="in a Python plugin this is most often a value raised as Err(...) or "
+            "returned that does not fit its WIT type (`zeroclaw plugins wit` writes the "
+            "types); see the plugin's own log",
+        )
+    if frames[0][0] == _UNNAMED and named[0][0] == _LIBC:
+        caller = next((name for module, name in named if module != _LIBC), None)
+        called = _shown(named[0][1]) + (f", from {_shown(caller)}" if caller else "")
+        return PluginTrap(
+            plugin,
+            function,
+            f"{text} in a WASI call ({called}): the plugin was built with WASI stubbed out "
+            "(componentize-py --stub-wasi), so files, clocks, sockets and imports made "
+            "inside a handler trap",
+            hint="import every module at the top of the plugin, and take what it needs from "
+            "its arguments or the host's interfaces (zeroclaw:host/http, kv, config, "
+            "memory); see docs/plugin-authoring.md (Pitfalls)",
+        )
+    return None
+
+
+def _shown(name: str) -> str:
+    """A function or module name from the guest, safe to put in a message."""
+    return _NOT_A_NAME.sub("?", name)[:_MAX_NAME]
 
 
 def _is_wasmtime_error(error: BaseException) -> bool:
