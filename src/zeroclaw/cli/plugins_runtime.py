@@ -18,4 +18,3 @@ def require_wasmtime() -> None:
             "the plugin runtime needs wasmtime, which is not installed",
             hint="pip install 'zeroclaw[plugins]'",
         ) from None
-

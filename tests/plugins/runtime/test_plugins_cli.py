@@ -53,7 +53,7 @@ def test_validate_a_good_plugin_exits_zero_with_a_summary(
     # a refused grant is said once: as the warning, with the rule that refuses it
     assert result.output.count("not granted") == 1
     assert (
-        'warning: plugin \'guard\' asks for "hooks.modify", which is not granted (denied by '
+        "warning: plugin 'guard' asks for \"hooks.modify\", which is not granted (denied by "
         '"hooks.modify" in plugins.capabilities.deny): what needs it will not happen'
     ) in result.output
 
