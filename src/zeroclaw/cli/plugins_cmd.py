@@ -28,7 +28,7 @@ from zeroclaw.cli.plugins_build_cmd import build, new
 from zeroclaw.cli.plugins_dist_cmd import install, keygen, publish, remove, sign, upgrade, verify
 from zeroclaw.cli.plugins_json import plugin_detail, plugin_summary
 from zeroclaw.cli.plugins_remote_cmd import reload, status
-from zeroclaw.cli.plugins_runtime import refusal_text, require_wasmtime
+from zeroclaw.cli.plugins_runtime import require_wasmtime
 from zeroclaw.cli.plugins_test_cmd import GrantOption, try_plugin, wit, with_grants
 from zeroclaw.cli.state import err_console, state_of, user_errors
 from zeroclaw.config import Config
@@ -91,6 +91,7 @@ def validate(
                 config=config.plugins,
                 engine=registry.engine(engine_settings(config.plugins, [directory])),
                 services=registry.services,
+                log_warnings=False,
             )
             result = validate_plugin(directory, context)
             if result.plugin is not None:
@@ -110,8 +111,6 @@ def validate(
         f"OK: {plugin.name} {plugin.version} {plugin.package}, "
         f"grants: {_capabilities(plugin.grants.granted)}; {_provides(plugin)}"
     )
-    for refusal in plugin.grants.refused:
-        typer.echo(f"  not granted: {refusal.capability} ({refusal_text(refusal)})")
     for warning in warnings:
         typer.echo(f"  warning: {warning}")
     if warnings and strict:
@@ -353,7 +352,7 @@ def _grant_lines(grants: Grants) -> Iterator[str]:
     yield f"requested: {_capabilities(grants.requested)}"
     yield f"granted: {_capabilities(grants.granted)}"
     for refusal in grants.refused:
-        yield f"  not granted: {refusal.capability} ({refusal_text(refusal)})"
+        yield f"  not granted: {refusal.capability} ({refusal.why})"
 
 
 def _capabilities(capabilities: frozenset[object]) -> str:

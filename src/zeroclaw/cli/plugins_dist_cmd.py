@@ -208,8 +208,6 @@ def _confirm(question: str, yes: bool, verb: str) -> None:
 
 
 def _prompt_lines(staged: StagedPlugin, config: Config) -> Iterator[str]:
-    from zeroclaw.cli.plugins_runtime import refusal_text
-
     manifest = staged.manifest
     entry = staged.entry
     yield f"plugin {manifest.name} {manifest.version} ({manifest.wit_package}) from {entry.source}"
@@ -225,7 +223,7 @@ def _prompt_lines(staged: StagedPlugin, config: Config) -> Iterator[str]:
         trusted = entry.signer in config.plugins.trusted_keys
         trust = "trusted" if trusted else "not in plugins.trusted_keys"
         yield f"  signed by {entry.signer} ({trust})"
-    yield from _grant_lines(staged.grants, refusal_text)
+    yield from _grant_lines(staged.grants)
     if staged.previous is not None:
         yield f"  replaces version {staged.previous.version}"
         for diff in staged.diff:
@@ -237,14 +235,13 @@ def _prompt_lines(staged: StagedPlugin, config: Config) -> Iterator[str]:
         yield f"  warning: {warning}"
 
 
-def _grant_lines(grants: Grants, refusal_text: object) -> Iterator[str]:
-    assert callable(refusal_text)
+def _grant_lines(grants: Grants) -> Iterator[str]:
     requested = ", ".join(sorted(str(c) for c in grants.requested)) or "nothing"
     granted = ", ".join(sorted(str(c) for c in grants.granted)) or "nothing"
     yield f"  asks for: {requested}"
     yield f"  this config grants: {granted}"
     for refusal in grants.refused:
-        yield f"  not granted: {refusal.capability} ({refusal_text(refusal)})"
+        yield f"  not granted: {refusal.capability} ({refusal.why})"
 
 
 def _next_reload() -> None:

@@ -154,6 +154,7 @@ async def _run(
             config=config.plugins,
             engine=registry.engine(engine_settings(config.plugins, [directory])),
             services=registry.services,
+            log_warnings=False,
         )
         plugin = load_plugin(directory, context)
         try:

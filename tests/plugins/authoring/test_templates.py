@@ -2,17 +2,17 @@
 validate` -> `plugins test`, on a fresh HOME (each test has its own, tests/conftest.py).
 
 The nine plugins are created and built once per run (side by side, like the examples:
-tests/plugins/examples/conftest.py). Their components are also kept under the repository's
-.cache/ with their build records and put back into the next run's fresh directories, so the
-build's own cache check (the sources' key, the component's sha256) decides whether to
-rebuild: an edited template or toolchain rebuilds, an unchanged one does not. Without node
-or componentize-js the JavaScript ones are skipped, except under CI.
+tests/plugins/examples/conftest.py). Their components are also kept in the store the
+tutorials' test shares (build_store.py: under the repository's .cache/, keyed by the
+sources) and put back into the next run's fresh directories, so the build's own cache check
+(the sources' key, the component's sha256) decides whether to rebuild: an edited template
+or toolchain rebuilds, an unchanged one does not. Without node or componentize-js the
+JavaScript ones are skipped, except under CI.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -21,11 +21,11 @@ import pytest
 from typer.testing import CliRunner
 
 from zeroclaw.cli import app
-from zeroclaw.plugins.authoring.build import RECORD_SUFFIX, ToolchainMissingError, build_plugin
+from zeroclaw.plugins.authoring.build import ToolchainMissingError, build_plugin
 from zeroclaw.plugins.authoring.scaffold import KINDS, LANGUAGES, new_plugin
 
-ROOT = Path(__file__).resolve().parents[3]
-BUILD_CACHE = ROOT / ".cache" / "test-template-builds"
+from . import build_store
+
 COMBINATIONS = [(kind, language) for kind in KINDS for language in LANGUAGES]
 # Two more, made from the tool templates with a failure added: what an author's bug looks like.
 BROKEN = {
@@ -63,20 +63,14 @@ def _make_and_build(parent: Path, kind: str, language: str) -> Path | str:
         source.write_text(source.read_text().replace(old, new))
     else:
         target = new_plugin(_name(kind, language), language, parent, kind=kind)  # type: ignore[arg-type]
-    cached = BUILD_CACHE / target.name
-    for name in ("plugin.wasm", "plugin.wasm" + RECORD_SUFFIX):
-        if (cached / name).is_file():
-            shutil.copy2(cached / name, target / name)
+    build_store.restore(target)
     try:
-        result = build_plugin(target)
+        build_plugin(target)
     except ToolchainMissingError as exc:
         if os.environ.get("CI"):
             raise
         return f"{exc.message} ({exc.hint})"
-    if not result.cached:
-        cached.mkdir(parents=True, exist_ok=True)
-        for name in ("plugin.wasm", "plugin.wasm" + RECORD_SUFFIX):
-            shutil.copy2(target / name, cached / name)
+    build_store.keep(target)
     return target
 
 

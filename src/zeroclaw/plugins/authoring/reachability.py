@@ -7,7 +7,8 @@
 - a provider plugin that no `llm.provider`, `llm.fallbacks` or `llm.routes` entry names;
 - a capability it asks for and is not granted (a host interface it imports would not even
   link: that is an error, not a warning; this is the rest, e.g. `hooks.modify` without
-  which every cancel is ignored).
+  which every cancel is ignored). Each is said once, with why it is refused; a refused
+  `hooks.conversation` is already said per event by the load's own warnings.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from zeroclaw.config.models import LLMConfig
+from zeroclaw.plugins.contract.capabilities import CapabilityKind
 from zeroclaw.plugins.loading.loader import LoadedPlugin
 from zeroclaw.providers.factory import PLUGIN_PREFIX
 
@@ -41,7 +43,9 @@ def unreachable_reasons(plugin: LoadedPlugin, llm: LLMConfig) -> Iterator[str]:
                 f'or llm.routes entry names "{name}"'
             )
     for refusal in plugin.grants.refused:
+        if refusal.capability.kind is CapabilityKind.HOOKS_CONVERSATION and plugin.withheld_events:
+            continue  # the load's warnings already name each event it withholds, and why
         yield (
-            f'plugin {plugin.name!r} asks for "{refusal.capability}", which is not granted: '
-            "what needs it will not happen"
+            f'plugin {plugin.name!r} asks for "{refusal.capability}", which is not granted '
+            f"({refusal.why}): what needs it will not happen"
         )

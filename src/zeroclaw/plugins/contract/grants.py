@@ -108,6 +108,13 @@ class Refusal:
     rule: Rule | None = None
     source: str | None = None
 
+    @property
+    def why(self) -> str:
+        """Why, for the operator: the rule that denies it or the allow list that lacks it."""
+        if self.reason == "denied" and self.rule is not None:
+            return f'denied by "{self.rule.capability}" in {self.rule.source}'
+        return f"not allowed by {self.source or 'plugins.capabilities.allow'}"
+
 
 @dataclass(frozen=True)
 class HttpGrant:

@@ -196,6 +196,9 @@ class LoadContext:
     observer: Observer = field(default_factory=NoopObserver)
     # plugins.lock as read for this load (None: pins are not checked, as for a staged install)
     lock: PluginLock | None = None
+    # False when the caller shows `LoadedPlugin.warnings` itself (plugins validate, test):
+    # logged as well, each would be said twice
+    log_warnings: bool = True
 
 
 def load_plugin(directory: Path, context: LoadContext) -> LoadedPlugin:
@@ -259,8 +262,9 @@ def load_plugin(directory: Path, context: LoadContext) -> LoadedPlugin:
     )
     with _located(path):
         plugin = _describe(plugin, factory, codecs)
-    for warning in plugin.warnings:
-        _LOG.warning("%s", warning)
+    if context.log_warnings:
+        for warning in plugin.warnings:
+            _LOG.warning("%s", warning)
     return replace(plugin, load_ms=(time.perf_counter() - started) * 1000)
 
 
