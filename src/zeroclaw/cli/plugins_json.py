@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any
 
-from zeroclaw.cli.plugins_runtime import refusal_text
 from zeroclaw.plugins.contract.lock import LockEntry
 
 if TYPE_CHECKING:
@@ -50,8 +49,7 @@ def plugin_detail(status: PluginStatus, entry: LockEntry | None) -> dict[str, An
                 "requested": sorted(str(c) for c in grants.requested),
                 "granted": sorted(str(c) for c in grants.granted),
                 "refused": [
-                    {"capability": str(r.capability), "why": refusal_text(r)}
-                    for r in grants.refused
+                    {"capability": str(r.capability), "why": r.why} for r in grants.refused
                 ],
             },
             "limits": {
