@@ -3,15 +3,17 @@ ZEROCLAW_CONFIG from the outside, so the user's real config, data and keys are n
 read or written.
 
 Also the storage faults several suites need (storage_faults.py): a read-only path and
-a small disk to fill."""
+a small disk to fill; and a real PostgreSQL server (postgres_server.py), started once
+when a test first asks for a database on it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from postgres_server import PostgresServer, PostgresUnavailable, start_postgres
 from storage_faults import MakeReadOnly, SmallDisk, mount_small_disk, read_only_maker
 
 OUTSIDE_ENV = ("ZEROCLAW_CONFIG", "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "OPENROUTER_API_KEY")
@@ -63,12 +65,11 @@ def write_damaged_database(path: Path) -> str:
     from zeroclaw.messages import ChatMessage
 
     with MemoryStore.open(path) as memory:
-        memory.ensure_session(DAMAGED_SESSION, channel="gateway")
+        memory.blocking(memory.ensure_session(DAMAGED_SESSION, channel="gateway"))
         for index in range(150):
             role = "user" if index % 2 == 0 else "assistant"
-            memory.append_message(
-                DAMAGED_SESSION, ChatMessage(role, f"message {index} " + "lorem ipsum " * 150)
-            )
+            message = ChatMessage(role, f"message {index} " + "lorem ipsum " * 150)
+            memory.blocking(memory.append_message(DAMAGED_SESSION, message))
     # Closing the last connection checkpoints the WAL: every page is in the file now.
     pages = path.stat().st_size // PAGE_SIZE
     assert pages > 50, f"too few pages ({pages}) for a damaged page in the middle"
@@ -76,3 +77,26 @@ def write_damaged_database(path: Path) -> str:
         file.seek(pages // 2 * PAGE_SIZE)
         file.write(b"\xde\xad\xbe\xef" * (PAGE_SIZE // 4))
     return DAMAGED_SESSION
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer | PostgresUnavailable]:
+    """One PostgreSQL server for the session, or why none could start."""
+    try:
+        server = start_postgres()
+    except PostgresUnavailable as why:
+        yield why
+        return
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer | PostgresUnavailable) -> Iterator[str]:
+    """The URL of a new, empty database of its own on the test PostgreSQL server (dropped
+    after the test), or a skip saying why there is no server."""
+    if isinstance(postgres_server, PostgresUnavailable):
+        pytest.skip(f"no PostgreSQL server: {postgres_server}")
+    name = postgres_server.new_database()
+    yield postgres_server.url_of(name)
+    postgres_server.drop_database(name)

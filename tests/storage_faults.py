@@ -34,10 +34,10 @@ def filled_memory(path: Path, rows: int = 400) -> list[str]:
     """A real memory database whose session `s` spans many pages; the messages' texts."""
     texts = [f"message {n} " + "lorem ipsum " * 20 for n in range(rows)]
     with MemoryStore.open(path) as store:
-        store.ensure_session(FILLED_SESSION)
+        store.blocking(store.ensure_session(FILLED_SESSION))
         for text in texts:
-            store.append_message(FILLED_SESSION, ChatMessage("user", text))
-        store.remember("favourite colour", "green")
+            store.blocking(store.append_message(FILLED_SESSION, ChatMessage("user", text)))
+        store.blocking(store.remember("favourite colour", "green"))
     # Closing the last connection checkpoints the WAL: every page is in the main file.
     assert not path.with_name(path.name + "-wal").exists()
     return texts

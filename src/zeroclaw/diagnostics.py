@@ -63,16 +63,21 @@ def _check_writable(name: str, path: Path, *, key: str) -> Check:
 
 
 def _check_memory(config: Config) -> Check:
-    path = config.memory_path
-    integrity = _check_integrity("memory", path) if path.is_file() else None
+    try:
+        location = config.memory_location()
+    except ZeroClawError as exc:
+        return Check("memory", "fail", str(exc))
+    path = location.path
+    integrity = _check_integrity("memory", path) if path is not None and path.is_file() else None
     if integrity is not None and integrity.status == "fail":
         return integrity
     try:
-        with MemoryStore.open(path) as memory:
-            sessions = len(memory.list_sessions(limit=1000))
+        # Opening migrates the database to this ZeroClaw's schema, as any start would.
+        with MemoryStore.open(location) as memory:
+            sessions = len(memory.blocking(memory.list_sessions(limit=1000)))
     except (ZeroClawError, OSError) as exc:
         return Check("memory", "fail", str(exc))
-    detail = f"{path} ({sessions} session(s))"
+    detail = f"{location.display} ({sessions} session(s))"
     if integrity is None:
         return Check("memory", "ok", detail)
     return Check("memory", integrity.status, f"{detail}, {integrity.detail}")

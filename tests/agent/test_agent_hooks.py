@@ -63,7 +63,7 @@ async def test_on_message_received_can_rewrite_the_message(
     await make_agent(provider).turn("s1", "hello")
 
     assert provider.requests[0].messages[-1].content == "HELLO"
-    assert memory.session_messages("s1")[0].message.content == "HELLO"
+    assert (await memory.session_messages("s1"))[0].message.content == "HELLO"
 
 
 async def test_cancelled_message_is_dropped_with_a_reply_saying_why(
@@ -76,7 +76,7 @@ async def test_cancelled_message_is_dropped_with_a_reply_saying_why(
     assert result.stop_reason == "blocked"
     assert "spam filter" in result.reply
     assert provider.requests == []
-    assert memory.session_messages("s1") == []
+    assert await memory.session_messages("s1") == []
 
 
 async def test_before_prompt_build_adds_context_to_the_system_prompt(
@@ -193,7 +193,7 @@ async def test_tool_result_persist_redacts_before_storage_and_model(
     seen = provider.requests[1].messages[-1].content
     assert "secret-42" not in seen
     assert "[redacted]" in seen
-    stored = [s.message.content for s in memory.session_messages("s1")]
+    stored = [s.message.content for s in await memory.session_messages("s1")]
     assert not any("secret-42" in content for content in stored)
 
 
@@ -225,7 +225,7 @@ async def test_cancelled_before_compaction_skips_it(
 
     assert seen
     assert seen[0].estimated_tokens > 200
-    assert memory.latest_summary("s1") is None
+    assert await memory.latest_summary("s1") is None
 
 
 async def test_on_message_sending_rewrites_or_withholds_the_reply(
@@ -273,7 +273,7 @@ async def test_void_events_of_a_turn_each_fire_once(
         recorder(event)
     agent = make_agent(write_then_answer())
 
-    agent.start_session("s1", channel="test", user_id="u1")
+    await agent.start_session("s1", channel="test", user_id="u1")
     result = await agent.turn("s1", "write", channel="test", user_id="u1")
     agent.message_delivered(result, channel="test", recipient="u1")
     agent.end_session("s1", channel="test", user_id="u1")

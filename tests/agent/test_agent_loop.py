@@ -43,7 +43,7 @@ async def test_tool_call_result_reaches_the_model_and_the_memory(
     assert second[-1].role == "tool"
     assert second[-1].tool_call_id == "call_1"
     assert second[-2].tool_calls[0].name == "file_write"
-    stored = [s.message.role for s in memory.session_messages("s1")]
+    stored = [s.message.role for s in await memory.session_messages("s1")]
     assert stored == ["user", "assistant", "tool", "assistant"]
 
 
@@ -126,10 +126,10 @@ async def test_compaction_summarizes_old_history_and_keeps_recent(
     for i in range(6):
         await agent.turn("s1", f"Fact number {i} is that the sky has colour {i}. " + "pad " * 40)
 
-    summary = memory.latest_summary("s1")
+    summary = await memory.latest_summary("s1")
     assert summary is not None
     assert "Fact number 0" in summary
-    history = memory.load_history("s1", 100)
+    history = await memory.load_history("s1", 100)
     assert len(history) < 12
     assert all(not s.compacted for s in history)
     # The next turn's prompt carries the summary (this turn may compact again first).
@@ -150,7 +150,7 @@ async def test_compaction_never_splits_a_tool_exchange(
         await agent.turn("s1", "/tool file_list {}")
         await agent.turn("s1", f"filler {i} " + "word " * 60)
 
-    history = memory.load_history("s1", 100)
+    history = await memory.load_history("s1", 100)
     assert history[0].message.role != "tool"
 
 
@@ -178,7 +178,7 @@ async def test_provider_failure_keeps_the_user_message(
     with pytest.raises(ProviderError, match="bad key"):
         await make_agent(provider).turn("s1", "please remember this question")
 
-    assert [s.message.content for s in memory.session_messages("s1")] == [
+    assert [s.message.content for s in await memory.session_messages("s1")] == [
         "please remember this question"
     ]
 
@@ -188,9 +188,9 @@ async def test_a_turn_stopped_during_its_tools_leaves_a_history_providers_accept
 ) -> None:
     """The assistant message with tool calls was stored, the results never were (the turn
     was cut off): the next turn answers those calls as failed in the prompt."""
-    memory.ensure_session("s1", channel="terminal")
-    memory.append_message("s1", ChatMessage("user", "list and read"))
-    memory.append_message(
+    await memory.ensure_session("s1", channel="terminal")
+    await memory.append_message("s1", ChatMessage("user", "list and read"))
+    await memory.append_message(
         "s1",
         ChatMessage(
             "assistant",
@@ -198,7 +198,9 @@ async def test_a_turn_stopped_during_its_tools_leaves_a_history_providers_accept
             tool_calls=(ToolCall("c1", "file_list", {}), ToolCall("c2", "file_read", {})),
         ),
     )
-    memory.append_message("s1", ChatMessage("tool", "a.txt", tool_call_id="c1", name="file_list"))
+    await memory.append_message(
+        "s1", ChatMessage("tool", "a.txt", tool_call_id="c1", name="file_list")
+    )
     provider = ScriptedProvider([{"text": "ok"}])
 
     await make_agent(provider).turn("s1", "are you there?")
@@ -214,4 +216,4 @@ async def test_a_turn_stopped_during_its_tools_leaves_a_history_providers_accept
     ]
     assert "turn ended before this tool call finished" in sent[4].content
     # memory keeps what really happened
-    assert len(memory.session_messages("s1")) == 5
+    assert len(await memory.session_messages("s1")) == 5

@@ -70,6 +70,7 @@ def test_uncommented_examples_are_a_valid_config_that_sets_them(tmp_path: Path) 
     assert "openai" in config.llm.providers  # built-ins stay beside the example
     assert config.tools.http_request.allowed_hosts == ["api.github.com", "*.wikipedia.org"]
     assert config.memory.path == tmp_path.resolve() / "zeroclaw.db"
+    assert config.memory.url == "postgresql://zeroclaw@localhost:5432/zeroclaw"
     assert config.plugins.dirs == [tmp_path.resolve() / "plugins"]
     assert config.plugins.limits.fuel == 50_000_000
     assert config.plugins.capabilities.allow == ["log", "kv", "http:api.example.com"]

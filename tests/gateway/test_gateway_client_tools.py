@@ -168,7 +168,10 @@ def test_a_client_tool_named_like_an_agent_tool_is_a_400(gateway: Gateway) -> No
 
     assert raised.value.code == "tool_name_conflict"
     assert "'file_list'" in raised.value.message
-    assert gateway.state.runtime.memory.get_session("clash") is None
+    assert (
+        gateway.state.runtime.memory.blocking(gateway.state.runtime.memory.get_session("clash"))
+        is None
+    )
 
 
 def test_results_for_no_pending_call_are_a_400(gateway: Gateway) -> None:

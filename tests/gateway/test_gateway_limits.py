@@ -198,4 +198,4 @@ def test_flags_are_json_booleans_not_look_alikes(gateway: Gateway, flag: object)
         error = response.json()["error"]
         assert error["code"] == "invalid_body"
         assert f"{field}: Input should be a valid boolean" in error["message"]
-    assert gateway.state.runtime.memory.list_sessions() == []
+    assert gateway.state.runtime.memory.blocking(gateway.state.runtime.memory.list_sessions()) == []

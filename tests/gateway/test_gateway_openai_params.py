@@ -39,7 +39,10 @@ def refused(gateway: Gateway, **params: Any) -> dict[str, Any]:
     body = raised.value.body
     assert isinstance(body, dict)
     # Nothing of a refused request is stored.
-    assert gateway.state.runtime.memory.get_session("refused") is None
+    assert (
+        gateway.state.runtime.memory.blocking(gateway.state.runtime.memory.get_session("refused"))
+        is None
+    )
     error = body.get("error", body)
     assert isinstance(error, dict)
     return error

@@ -31,7 +31,7 @@ def test_an_id_outside_the_grammar_is_400_in_every_body_field(
     for response in (webhook, chat):
         assert response.status_code == 400, response.text
         assert_invalid_session_id(response.json(), "session_id")
-    assert gateway.state.runtime.memory.list_sessions() == []
+    assert gateway.state.runtime.memory.blocking(gateway.state.runtime.memory.list_sessions()) == []
 
 
 @pytest.mark.parametrize("session_id", ["team/alpha", "..", "a b", "x" * 201])
@@ -46,7 +46,7 @@ def test_header_and_user_follow_the_same_grammar(gateway: Gateway, session_id: s
     assert_invalid_session_id(header.json(), "X-Session-Id (header)")
     assert_invalid_session_id(user.json(), "user")
     assert "send a valid one of those" in user.json()["error"]["message"]
-    assert gateway.state.runtime.memory.list_sessions() == []
+    assert gateway.state.runtime.memory.blocking(gateway.state.runtime.memory.list_sessions()) == []
 
 
 def test_a_user_outside_the_grammar_is_fine_when_the_session_is_named(gateway: Gateway) -> None:

@@ -140,8 +140,8 @@ def test_sigterm_drains_requests_stops_once_and_loses_nothing(
     assert ended == ["done", "in-flight"]
 
     with MemoryStore.open(tmp_path / "data" / "zeroclaw.db") as memory:
-        done = [m.message.role for m in memory.session_messages("done")]
-        in_flight = [m.message.role for m in memory.session_messages("in-flight")]
+        done = [m.message.role for m in memory.blocking(memory.session_messages("done"))]
+        in_flight = [m.message.role for m in memory.blocking(memory.session_messages("in-flight"))]
     assert done == ["user", "assistant"]
     assert in_flight == ["user", "assistant", "tool", "assistant"]
 

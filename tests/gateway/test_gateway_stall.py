@@ -3,25 +3,28 @@ conversation of thousands of messages to seed, a long history to read) runs off 
 loop, so /health and other sessions are answered meanwhile; and a request over
 `gateway.max_messages` is refused before anything is stored.
 
-To see the order of events without timing anything, the store's method is wrapped in a
-gate that holds the big request inside the storage call until the test has had /health
-answered. Were the call made on the event loop, /health could not be answered while it
-is held, and the test would fail (after the client's timeout) instead of hanging."""
+To see the order of events without timing anything, the store's database is wrapped in
+a gate that holds the big request's storage work (inside its transaction, blocking the
+thread that runs it) until the test has had /health answered. Were that work run on the
+gateway's event loop, /health could not be answered while it is held, and the test would
+fail (after the client's timeout) instead of hanging."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import httpx
 import pytest
 from gateway_harness import Gateway, running_gateway
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from zeroclaw.config import Config
 
 CHAT = "/v1/chat/completions"
+Work = Callable[[AsyncConnection], Awaitable[Any]]
 BIG = 5000
 # Long enough for a slow machine, short enough that a stalled loop fails the test.
 GATE_TIMEOUT_S = 20.0
@@ -36,17 +39,25 @@ def conversation(count: int) -> list[dict[str, str]]:
 
 
 class Gate:
-    """Wraps a store method: the call announces itself, then waits until opened."""
+    """Wraps `Database.read` or `write`: the work of the store method named `of` announces
+    itself, then blocks the thread it runs on until opened."""
 
-    def __init__(self) -> None:
+    def __init__(self, of: str) -> None:
+        self.of = of
         self.entered = threading.Event()
         self.opened = threading.Event()
 
-    def wrap(self, method: Callable[..., Any]) -> Callable[..., Any]:
-        def gated(*args: Any, **kwargs: Any) -> Any:
-            self.entered.set()
-            assert self.opened.wait(GATE_TIMEOUT_S), "the test never opened the gate"
-            return method(*args, **kwargs)
+    def wrap(self, method: Callable[[Work], Awaitable[Any]]) -> Callable[[Work], Awaitable[Any]]:
+        async def gated(work: Work) -> Any:
+            if f".{self.of}." not in work.__qualname__:
+                return await method(work)
+
+            async def held(conn: AsyncConnection) -> Any:
+                self.entered.set()
+                assert self.opened.wait(GATE_TIMEOUT_S), "the test never opened the gate"
+                return await work(conn)
+
+            return await method(held)
 
         return gated
 
@@ -83,15 +94,17 @@ def test_health_is_answered_while_a_big_conversation_is_being_stored(
     big_gateway: Gateway, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     memory = big_gateway.state.runtime.memory
-    gate = Gate()
-    monkeypatch.setattr(memory, "append_messages", gate.wrap(memory.append_messages))
+    gate = Gate("append_messages")
+    monkeypatch.setattr(memory.database, "write", gate.wrap(memory.database.write))
     body = {"model": "zeroclaw", "messages": conversation(BIG), "session_id": "big"}
 
     order, response = health_while_held(big_gateway, gate, lambda http: http.post(CHAT, json=body))
 
     assert order == ["health", "big request"]
     assert response.status_code == 200, response.text
-    assert memory.get_session("big").message_count == BIG + 1  # the seed, then the reply
+    info = memory.blocking(memory.get_session("big"))
+    assert info is not None
+    assert info.message_count == BIG + 1  # the seed, then the reply
 
 
 def test_health_is_answered_while_a_long_history_is_read(
@@ -101,8 +114,8 @@ def test_health_is_answered_while_a_long_history_is_read(
     body = {"model": "zeroclaw", "messages": conversation(BIG), "session_id": "long"}
     with big_gateway.client() as http:
         assert http.post(CHAT, json=body).status_code == 200
-    gate = Gate()
-    monkeypatch.setattr(memory, "session_messages", gate.wrap(memory.session_messages))
+    gate = Gate("session_messages")
+    monkeypatch.setattr(memory.database, "read", gate.wrap(memory.database.read))
 
     order, response = health_while_held(
         big_gateway, gate, lambda http: http.get("/api/sessions/long")
@@ -127,5 +140,6 @@ def test_a_request_over_the_message_cap_is_400_naming_the_cap_and_the_key(
     assert error["code"] == "too_many_messages"
     assert f"messages has {cap + 1} entries, over the cap of {cap} per request" in error["message"]
     assert "(gateway.max_messages)" in error["message"]
-    assert gateway.state.runtime.memory.get_session("over") is None
+    memory = gateway.state.runtime.memory
+    assert memory.blocking(memory.get_session("over")) is None
     assert at_cap.status_code == 200, at_cap.text

@@ -42,7 +42,10 @@ def test_lone_surrogate_is_a_422_naming_the_field(gateway: Gateway, body: str, f
     assert "lone surrogate" in error["message"]
     assert "send UTF-8 text" in error["message"]
     # Nothing of the refused request was stored.
-    assert gateway.state.runtime.memory.get_session("surrogate") is None
+    assert (
+        gateway.state.runtime.memory.blocking(gateway.state.runtime.memory.get_session("surrogate"))
+        is None
+    )
 
 
 def test_lone_surrogate_in_a_stream_request_is_refused_before_the_stream(

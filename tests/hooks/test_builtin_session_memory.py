@@ -19,7 +19,7 @@ async def chat_session(
 ) -> None:
     """One whole session: start, the messages, end, and the summary stored."""
     agent = runtime.agent
-    agent.start_session(session_id, channel="test", user_id=user_id)
+    await agent.start_session(session_id, channel="test", user_id=user_id)
     for text in messages:
         await agent.turn(session_id, text, channel="test", user_id=user_id)
     agent.end_session(session_id, channel="test", user_id=user_id)
@@ -28,7 +28,7 @@ async def chat_session(
 
 async def first_prompt(runtime: AgentRuntime, session_id: str, user_id: str | None) -> str:
     probe = PromptProbe(runtime.hooks)
-    runtime.agent.start_session(session_id, channel="test", user_id=user_id)
+    await runtime.agent.start_session(session_id, channel="test", user_id=user_id)
     await runtime.agent.turn(session_id, "What do you remember?", channel="test", user_id=user_id)
     return probe.last
 
@@ -37,7 +37,7 @@ async def test_a_later_session_of_the_same_user_recalls_the_first(config: Config
     async with AgentRuntime.from_config(config, approver=AllowApprover()) as runtime:
         await chat_session(runtime, "alice-1", "alice", FACT)
 
-        stored = runtime.memory.recall_summaries("", user_id="alice", limit=10)
+        stored = await runtime.memory.recall_summaries("", user_id="alice", limit=10)
         assert [(s.session_id, s.kind) for s in stored] == [("alice-1", "session")]
         assert FACT in stored[0].content  # summarized through the (offline) provider
 
@@ -70,7 +70,7 @@ async def test_a_changed_user_id_in_the_payload_does_not_read_another_users_summ
 ) -> None:
     async with AgentRuntime.from_config(config, approver=AllowApprover()) as runtime:
         await chat_session(runtime, "alice-1", "alice", FACT)
-        runtime.memory.ensure_session("bob-1", channel="test", user_id="bob")
+        await runtime.memory.ensure_session("bob-1", channel="test", user_id="bob")
         # A handler earlier in the chain claims the session is alice's: the store says bob.
         forged = PromptBuild("bob-1", "test", "alice", "system", ())
         result = await runtime.live_hooks().run(Event.BEFORE_PROMPT_BUILD, forged)
@@ -88,7 +88,7 @@ async def test_the_current_session_is_not_recalled_into_itself(config: Config) -
 async def test_a_session_without_a_user_message_stores_nothing(config: Config) -> None:
     async with AgentRuntime.from_config(config, approver=AllowApprover()) as runtime:
         await chat_session(runtime, "empty", "alice")
-        assert runtime.memory.recall_summaries("", user_id="alice", limit=10) == []
+        assert await runtime.memory.recall_summaries("", user_id="alice", limit=10) == []
 
 
 async def test_recall_is_bounded_in_count_and_size(config: Config) -> None:
@@ -102,8 +102,8 @@ async def test_recall_is_bounded_in_count_and_size(config: Config) -> None:
             for r in runtime.live_hooks().handlers()
             if isinstance(r.handler, SessionMemory)
         )
-        runtime.memory.ensure_session("new", channel="test", user_id="alice")
-        block = handler.recall_block("new")
+        await runtime.memory.ensure_session("new", channel="test", user_id="alice")
+        block = await handler.recall_block("new")
 
     assert block is not None
     assert block.count("[session old-") == 2
@@ -115,7 +115,7 @@ async def test_the_most_relevant_session_comes_first(config: Config) -> None:
         await chat_session(runtime, "garden", "alice", "The tomatoes in my garden need water.")
         await chat_session(runtime, "travel", "alice", "I fly to Lisbon next week.")
         probe = PromptProbe(runtime.hooks)
-        runtime.agent.start_session("new", channel="test", user_id="alice")
+        await runtime.agent.start_session("new", channel="test", user_id="alice")
         await runtime.agent.turn("new", "How are my tomatoes?", channel="test", user_id="alice")
     prompt = probe.last
     # travel is the more recent session; garden matches what the user asks about.
@@ -126,7 +126,7 @@ async def test_compaction_summaries_are_kept_once_per_compaction(config: Config)
     config.agent.compaction.max_history_tokens = 200
     config.agent.compaction.keep_recent_messages = 2
     async with AgentRuntime.from_config(config, approver=AllowApprover()) as runtime:
-        runtime.agent.start_session("long", channel="test", user_id="alice")
+        await runtime.agent.start_session("long", channel="test", user_id="alice")
         compactions = 0
         for n in range(6):
             result = await runtime.agent.turn(
@@ -134,7 +134,7 @@ async def test_compaction_summaries_are_kept_once_per_compaction(config: Config)
             )
             compactions += result.compaction is not None
         assert await runtime.hooks.drain(10) == 0
-        stored = runtime.memory.recall_summaries("", user_id="alice", limit=50)
+        stored = await runtime.memory.recall_summaries("", user_id="alice", limit=50)
         handler = next(
             r.handler
             for r in runtime.live_hooks().handlers()
@@ -144,6 +144,8 @@ async def test_compaction_summaries_are_kept_once_per_compaction(config: Config)
         # The compactor stored each summary already: after_compaction adds no duplicate.
         assert sum(s.kind == "compaction" for s in stored) == compactions
         # A summary the store does not have yet is stored, once.
-        assert handler.store_compaction("long", "a summary from elsewhere") is not None
-        assert handler.store_compaction("long", "a summary from elsewhere") is None
-        assert runtime.memory.latest_summary("long", "compaction") == "a summary from elsewhere"
+        assert await handler.store_compaction("long", "a summary from elsewhere") is not None
+        assert await handler.store_compaction("long", "a summary from elsewhere") is None
+        assert (
+            await runtime.memory.latest_summary("long", "compaction") == "a summary from elsewhere"
+        )

@@ -47,7 +47,7 @@ async def test_selected_events_of_a_real_session_arrive_redacted(
         )
         async with AgentRuntime.from_config(config, approver=AllowApprover()) as runtime:
             agent = runtime.agent
-            agent.start_session("s1", channel="test", user_id="alice")
+            await agent.start_session("s1", channel="test", user_id="alice")
             command = {"command": "echo Plain7Looking9Value password=hunter22"}
             await agent.turn("s1", "/tool shell " + json.dumps(command), user_id="alice")
             agent.end_session("s1", channel="test", user_id="alice")
@@ -73,7 +73,7 @@ async def test_a_failing_server_is_retried_a_bounded_number_of_times(
         server.statuses = [500] * 10
         enable(config, server, events=["on_session_start"], attempts=3)
         async with AgentRuntime.from_config(config, approver=AllowApprover()) as runtime:
-            runtime.agent.start_session("s1", channel="test")
+            await runtime.agent.start_session("s1", channel="test")
             assert await runtime.hooks.drain(10) == 0
             webhook = webhook_of(runtime)
             stats = runtime.live_hooks().handlers(Event.ON_SESSION_START)[0].stats
@@ -91,7 +91,7 @@ async def test_a_recovering_server_gets_the_event_once(config: Config) -> None:
         server.statuses = [503, 429]
         enable(config, server, events=["on_session_start"], attempts=3)
         async with AgentRuntime.from_config(config, approver=AllowApprover()) as runtime:
-            runtime.agent.start_session("s1", channel="test")
+            await runtime.agent.start_session("s1", channel="test")
         webhook = webhook_of(runtime)
 
     assert len(server.received) == 3
@@ -103,7 +103,7 @@ async def test_a_client_error_is_not_retried(config: Config) -> None:
         server.statuses = [400]
         enable(config, server, events=["on_session_start"], attempts=5)
         async with AgentRuntime.from_config(config, approver=AllowApprover()) as runtime:
-            runtime.agent.start_session("s1", channel="test")
+            await runtime.agent.start_session("s1", channel="test")
         webhook = webhook_of(runtime)
 
     assert len(server.received) == 1
@@ -126,7 +126,7 @@ async def test_a_slow_server_does_not_block_the_turn(config: Config) -> None:
         enable(config, server, events=["on_session_start", "on_session_end"], timeout_s=20)
         async with AgentRuntime.from_config(config, approver=AllowApprover()) as runtime:
             agent = runtime.agent
-            agent.start_session("s1", channel="test")
+            await agent.start_session("s1", channel="test")
             result = await agent.turn("s1", "hello")
             agent.end_session("s1", channel="test")
             # The server has not answered anything yet, and the turn is done.
@@ -147,7 +147,7 @@ async def test_requests_are_signed_with_the_shared_secret(
     with audit_server() as server:
         enable(config, server, events=["on_session_start"], secret_env="AUDIT_SECRET")
         async with AgentRuntime.from_config(config, approver=AllowApprover()) as runtime:
-            runtime.agent.start_session("s1", channel="test")
+            await runtime.agent.start_session("s1", channel="test")
 
     received = server.received[0]
     expected = hmac.new(b"s3cret-shared", received.raw, hashlib.sha256).hexdigest()

@@ -64,11 +64,11 @@ def test_a_damaged_page_fails_reads_with_a_typed_error_naming_doctor(db_path: Pa
 
     with MemoryStore.open(db_path) as store:
         # What lives on other pages is still there.
-        memory = store.get_memory("favourite colour")
+        memory = store.blocking(store.get_memory("favourite colour"))
         assert memory is not None
         assert memory.value == "green"
         with pytest.raises(CorruptDatabaseError) as caught:
-            store.session_messages(FILLED_SESSION)
+            store.blocking(store.session_messages(FILLED_SESSION))
         assert len(texts) == ROWS
 
     assert "is damaged" in caught.value.message
@@ -124,8 +124,10 @@ def test_a_read_only_database_file_fails_writes_as_read_only_and_keeps_reads(
 
     with MemoryStore.open(db_path) as store:
         with pytest.raises(ReadOnlyStorageError) as caught:
-            store.append_message(FILLED_SESSION, ChatMessage("user", "one more"))
-        assert [s.message.content for s in store.session_messages(FILLED_SESSION)] == texts
+            store.blocking(store.append_message(FILLED_SESSION, ChatMessage("user", "one more")))
+        assert [
+            s.message.content for s in store.blocking(store.session_messages(FILLED_SESSION))
+        ] == texts
 
     assert "read-only" in caught.value.message
     assert caught.value.hint is not None
@@ -137,7 +139,9 @@ def append_until_full(store: MemoryStore) -> StorageFullError:
     """Append messages until the disk refuses one (the WAL may have room left at first)."""
     for n in range(1000):
         try:
-            store.append_message("s", ChatMessage("user", f"overflow {n} " + "x" * 4000))
+            store.blocking(
+                store.append_message("s", ChatMessage("user", f"overflow {n} " + "x" * 4000))
+            )
         except StorageFullError as exc:
             return exc
     raise AssertionError("1000 messages of 4 kB fitted on a full 1 MiB disk")
@@ -148,21 +152,21 @@ def test_a_full_disk_fails_the_write_as_full_and_keeps_what_was_stored(
 ) -> None:
     path = small_disk.path / "zeroclaw.db"
     with MemoryStore.open(path) as store:
-        store.ensure_session("s")
+        store.blocking(store.ensure_session("s"))
         stored = [f"kept {n}" for n in range(20)]
         for text in stored:
-            store.append_message("s", ChatMessage("user", text))
+            store.blocking(store.append_message("s", ChatMessage("user", text)))
         small_disk.fill()
         full = append_until_full(store)
         small_disk.free()
         # The store still works once there is room again.
-        store.append_message("s", ChatMessage("user", "after"))
+        store.blocking(store.append_message("s", ChatMessage("user", "after")))
 
     assert "disk is full" in full.message
     assert full.hint is not None
     assert "free space" in full.hint
     with MemoryStore.open(path) as reopened:
-        contents = [s.message.content for s in reopened.session_messages("s")]
+        contents = [s.message.content for s in reopened.blocking(reopened.session_messages("s"))]
     assert contents[: len(stored)] == stored
     assert contents[-1] == "after"
     assert check_integrity(path).ok
@@ -183,4 +187,4 @@ def test_a_closed_store_is_still_a_memory_store_error(db_path: Path) -> None:
     store = MemoryStore.open(db_path)
     store.close()
     with pytest.raises(MemoryStoreError, match="closed"):
-        store.session_messages(FILLED_SESSION)
+        store.blocking(store.session_messages(FILLED_SESSION))

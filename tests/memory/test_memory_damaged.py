@@ -12,7 +12,7 @@ import pytest
 from zeroclaw.config import Config
 from zeroclaw.diagnostics import run_checks
 from zeroclaw.memory import MemoryStore
-from zeroclaw.memory.errors import UnreadableDatabaseError
+from zeroclaw.memory.errors import UnknownSessionError, UnreadableDatabaseError
 from zeroclaw.memory.integrity import check_integrity
 from zeroclaw.messages import ChatMessage
 
@@ -25,9 +25,9 @@ def test_a_read_reaching_a_damaged_page_is_a_typed_error(
 
     with MemoryStore.open(db_path) as memory:
         with pytest.raises(UnreadableDatabaseError) as caught:
-            memory.session_messages(session)
+            memory.blocking(memory.session_messages(session))
         with pytest.raises(UnreadableDatabaseError):
-            memory.load_history(session, 200)
+            memory.blocking(memory.load_history(session, 200))
 
     assert (
         f"cannot read the memory database {db_path}: the file is damaged "
@@ -44,8 +44,8 @@ def test_the_integrity_check_finds_the_page_and_a_sound_file_has_none(
     damaged_database(db_path)
     sound = db_path.with_name("sound.db")
     with MemoryStore.open(sound) as memory:
-        memory.ensure_session("s")
-        memory.append_message("s", ChatMessage("user", "hi"))
+        memory.blocking(memory.ensure_session("s"))
+        memory.blocking(memory.append_message("s", ChatMessage("user", "hi")))
     assert check_integrity(sound).ok
 
     damaged = check_integrity(db_path)
@@ -53,16 +53,19 @@ def test_the_integrity_check_finds_the_page_and_a_sound_file_has_none(
     assert damaged.problems
 
 
-def test_append_messages_stores_all_in_order_or_none(store: MemoryStore) -> None:
-    store.ensure_session("s")
+async def test_append_messages_stores_all_in_order_or_none(store: MemoryStore) -> None:
+    await store.ensure_session("s")
     batch = [ChatMessage("user" if i % 2 == 0 else "assistant", f"m{i}") for i in range(500)]
-    store.append_messages("s", batch)
-    with pytest.raises(Exception, match="no session 'nope'"):
-        store.append_messages("nope", batch)
+    await store.append_messages("s", batch)
+    with pytest.raises(UnknownSessionError, match="no session 'nope'"):
+        await store.append_messages("nope", batch)
 
-    stored = store.session_messages("s")
+    stored = await store.session_messages("s")
     assert [m.message.content for m in stored] == [f"m{i}" for i in range(500)]
-    assert store.get_session("nope") is None
+    assert await store.get_session("nope") is None
+    info = await store.get_session("s")
+    assert info is not None
+    assert (info.message_count, info.title) == (500, "m0")
 
 
 def test_doctor_fails_on_a_damaged_database(

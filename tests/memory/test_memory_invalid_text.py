@@ -8,19 +8,19 @@ from pathlib import Path
 import pytest
 
 from zeroclaw.config import Config
-from zeroclaw.memory import MemoryStore
+from zeroclaw.memory import DatabaseLocation, MemoryStore
 from zeroclaw.messages import ChatMessage, ToolCall, ToolResult, valid_text
 from zeroclaw.tool_arguments import parse_tool_arguments
 from zeroclaw.tools import PolicyViolation, SecurityPolicy
 
 
-def test_a_message_with_a_lone_surrogate_is_stored(tmp_path: Path) -> None:
-    with MemoryStore.open(tmp_path / "m.db") as memory:
-        memory.ensure_session("s1")
+async def test_a_message_with_a_lone_surrogate_is_stored(location: DatabaseLocation) -> None:
+    async with MemoryStore.open(location) as memory:
+        await memory.ensure_session("s1")
         call = ToolCall("c\ud800", "file_read", {"path": "a\udfff"})
-        memory.append_message("s1", ChatMessage("assistant", "x\ud800y", tool_calls=(call,)))
-        memory.record_tool_result("s1", call, ToolResult.fail("no file \ud800"))
-        (stored,) = memory.session_messages("s1")
+        await memory.append_message("s1", ChatMessage("assistant", "x\ud800y", tool_calls=(call,)))
+        await memory.record_tool_result("s1", call, ToolResult.fail("no file \ud800"))
+        (stored,) = await memory.session_messages("s1")
 
     assert stored.message.content == "x\ufffdy"
     assert stored.message.tool_calls[0].arguments == {"path": "a\ufffd"}

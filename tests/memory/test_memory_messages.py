@@ -1,17 +1,20 @@
 from __future__ import annotations
 
-import sqlite3
+import asyncio
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from zeroclaw.memory import (
+    DatabaseLocation,
     MemoryStore,
     MemoryStoreError,
     SessionOwnerError,
     UnknownSessionError,
 )
+from zeroclaw.memory.tables import tool_results
 from zeroclaw.messages import ChatMessage, ToolCall, ToolResult
 
 
@@ -28,13 +31,13 @@ def _conversation() -> list[ChatMessage]:
     ]
 
 
-def test_every_message_kind_round_trips_across_reopen(db_path: Path) -> None:
-    with MemoryStore.open(db_path) as store:
-        store.ensure_session("s1")
-        ids = [store.append_message("s1", message) for message in _conversation()]
+async def test_every_message_kind_round_trips_across_reopen(location: DatabaseLocation) -> None:
+    async with MemoryStore.open(location) as store:
+        await store.ensure_session("s1")
+        ids = [await store.append_message("s1", message) for message in _conversation()]
 
-    with MemoryStore.open(db_path) as store:
-        history = store.load_history("s1", limit=100)
+    async with MemoryStore.open(location) as store:
+        history = await store.load_history("s1", limit=100)
 
     assert [stored.id for stored in history] == ids
     assert ids == sorted(ids)
@@ -46,64 +49,70 @@ def test_every_message_kind_round_trips_across_reopen(db_path: Path) -> None:
     }
 
 
-def test_history_is_the_most_recent_messages_oldest_first(store: MemoryStore) -> None:
-    store.ensure_session("s1")
-    store.ensure_session("other")
+async def test_history_is_the_most_recent_messages_oldest_first(store: MemoryStore) -> None:
+    await store.ensure_session("s1")
+    await store.ensure_session("other")
     for index in range(10):
-        store.append_message("s1", ChatMessage("user", f"m{index}"))
-        store.append_message("other", ChatMessage("user", f"o{index}"))
+        await store.append_message("s1", ChatMessage("user", f"m{index}"))
+        await store.append_message("other", ChatMessage("user", f"o{index}"))
 
-    history = store.load_history("s1", limit=4)
+    history = await store.load_history("s1", limit=4)
 
     assert [stored.message.content for stored in history] == ["m6", "m7", "m8", "m9"]
-    assert store.load_history("missing", limit=4) == []
+    assert await store.load_history("missing", limit=4) == []
 
 
-def test_compact_hides_old_messages_and_stores_the_summary(store: MemoryStore) -> None:
-    store.ensure_session("s1")
-    ids = [store.append_message("s1", ChatMessage("user", f"m{i}")) for i in range(6)]
+async def test_compact_hides_old_messages_and_stores_the_summary(store: MemoryStore) -> None:
+    await store.ensure_session("s1")
+    ids = [await store.append_message("s1", ChatMessage("user", f"m{i}")) for i in range(6)]
 
-    store.compact("s1", "the user counted to three", upto_message_id=ids[3])
+    await store.compact("s1", "the user counted to three", upto_message_id=ids[3])
 
-    assert [s.message.content for s in store.load_history("s1", limit=100)] == ["m4", "m5"]
-    assert store.latest_summary("s1") == "the user counted to three"
-    everything = store.session_messages("s1")
+    assert [s.message.content for s in await store.load_history("s1", limit=100)] == ["m4", "m5"]
+    assert await store.latest_summary("s1") == "the user counted to three"
+    everything = await store.session_messages("s1")
     assert [s.compacted for s in everything] == [True] * 4 + [False] * 2
-    assert store.latest_summary("s1", kind="session") is None
+    assert await store.latest_summary("s1", kind="session") is None
 
 
-def test_latest_summary_is_the_newest_compaction(store: MemoryStore) -> None:
-    store.ensure_session("s1")
-    first = store.append_message("s1", ChatMessage("user", "a"))
-    second = store.append_message("s1", ChatMessage("user", "b"))
-    store.compact("s1", "first summary", upto_message_id=first)
-    store.compact("s1", "second summary", upto_message_id=second)
+async def test_latest_summary_is_the_newest_compaction(store: MemoryStore) -> None:
+    await store.ensure_session("s1")
+    first = await store.append_message("s1", ChatMessage("user", "a"))
+    second = await store.append_message("s1", ChatMessage("user", "b"))
+    await store.compact("s1", "first summary", upto_message_id=first)
+    await store.compact("s1", "second summary", upto_message_id=second)
 
-    assert store.latest_summary("s1") == "second summary"
-    assert store.load_history("s1", limit=10) == []
-
-
-def test_writes_to_an_unknown_session_are_refused_and_store_nothing(store: MemoryStore) -> None:
-    with pytest.raises(UnknownSessionError, match="ensure_session"):
-        store.append_message("ghost", ChatMessage("user", "hi"))
-    with pytest.raises(UnknownSessionError):
-        store.compact("ghost", "summary", upto_message_id=10)
-
-    assert store.session_messages("ghost") == []
-    assert store.latest_summary("ghost") is None
+    assert await store.latest_summary("s1") == "second summary"
+    assert await store.load_history("s1", limit=10) == []
 
 
-def test_sessions_are_listed_most_recent_first_with_counts_and_titles(
+async def test_writes_to_an_unknown_session_are_refused_and_store_nothing(
     store: MemoryStore,
 ) -> None:
-    store.ensure_session("old", channel="gateway", user_id="alice")
-    store.ensure_session("new")
-    store.append_message("new", ChatMessage("user", "first question\nwith two lines"))
-    store.append_message("old", ChatMessage("system", "sys"))
-    store.append_message("old", ChatMessage("user", "hello there"))
-    store.append_message("old", ChatMessage("user", "second message"))
+    with pytest.raises(UnknownSessionError, match="ensure_session"):
+        await store.append_message("ghost", ChatMessage("user", "hi"))
+    with pytest.raises(UnknownSessionError):
+        await store.append_messages("ghost", [ChatMessage("user", "hi")])
+    with pytest.raises(UnknownSessionError):
+        await store.compact("ghost", "summary", upto_message_id=10)
+    with pytest.raises(UnknownSessionError):
+        await store.record_tool_result("ghost", ToolCall("c", "t", {}), ToolResult.ok("x"))
 
-    sessions = store.list_sessions()
+    assert await store.session_messages("ghost") == []
+    assert await store.latest_summary("ghost") is None
+
+
+async def test_sessions_are_listed_most_recent_first_with_counts_and_titles(
+    store: MemoryStore,
+) -> None:
+    await store.ensure_session("old", channel="gateway", user_id="alice")
+    await store.ensure_session("new")
+    await store.append_message("new", ChatMessage("user", "first question\nwith two lines"))
+    await store.append_message("old", ChatMessage("system", "sys"))
+    await store.append_message("old", ChatMessage("user", "hello there"))
+    await store.append_message("old", ChatMessage("user", "second message"))
+
+    sessions = await store.list_sessions()
 
     assert [s.id for s in sessions] == ["old", "new"]
     old = sessions[0]
@@ -111,67 +120,95 @@ def test_sessions_are_listed_most_recent_first_with_counts_and_titles(
     assert old.title == "hello there"
     assert sessions[1].title == "first question with two lines"
     assert old.updated_at >= old.created_at
-    assert store.list_sessions(limit=1)[0].id == "old"
-    assert store.get_session("missing") is None
+    assert (await store.list_sessions(limit=1))[0].id == "old"
+    assert await store.get_session("missing") is None
 
 
-def test_a_session_cannot_be_claimed_by_another_user(store: MemoryStore) -> None:
-    store.ensure_session("s1", user_id="alice")
-    store.ensure_session("s1", user_id="alice")
-    store.ensure_session("s1")  # no user given: asserts nothing
+async def test_a_session_cannot_be_claimed_by_another_user(store: MemoryStore) -> None:
+    await store.ensure_session("s1", user_id="alice")
+    await store.ensure_session("s1", user_id="alice")
+    await store.ensure_session("s1")  # no user given: asserts nothing
 
     with pytest.raises(SessionOwnerError):
-        store.ensure_session("s1", user_id="mallory")
-    info = store.get_session("s1")
+        await store.ensure_session("s1", user_id="mallory")
+    info = await store.get_session("s1")
     assert info is not None
     assert info.user_id == "alice"
 
 
-def test_tool_results_are_recorded(store: MemoryStore, db_path: Path) -> None:
-    store.ensure_session("s1")
+async def test_tool_results_are_recorded(store: MemoryStore) -> None:
+    await store.ensure_session("s1")
     call = ToolCall("c1", "shell", {"command": "ls"})
 
-    store.record_tool_result("s1", call, ToolResult.fail("not allowed"))
-    store.record_tool_result("s1", call, ToolResult.ok("a.txt"))
+    await store.record_tool_result("s1", call, ToolResult.fail("not allowed"))
+    await store.record_tool_result("s1", call, ToolResult.ok("a.txt"))
 
-    with sqlite3.connect(db_path) as raw:
-        rows = raw.execute(
-            "SELECT call_id, tool_name, arguments, success, output, error FROM tool_results"
-            " ORDER BY id"
-        ).fetchall()
+    async def read(conn: AsyncConnection) -> list[tuple[object, ...]]:
+        columns = [tool_results.c[name] for name in ("call_id", "tool_name", "arguments")]
+        more = [tool_results.c[name] for name in ("success", "output", "error")]
+        found = await conn.execute(sa.select(*columns, *more).order_by(tool_results.c.id))
+        return [tuple(row) for row in found]
+
+    rows = await store.database.read(read)
     assert rows == [
         ("c1", "shell", '{"command": "ls"}', 0, "", "not allowed"),
         ("c1", "shell", '{"command": "ls"}', 1, "a.txt", None),
     ]
 
 
-def test_a_closed_store_refuses_use(db_path: Path) -> None:
-    store = MemoryStore.open(db_path)
-    store.close()
+async def test_a_closed_store_refuses_use(location: DatabaseLocation) -> None:
+    store = MemoryStore.open(location)
+    await store.aclose()
+    await store.aclose()
     store.close()
 
     with pytest.raises(MemoryStoreError, match="closed"):
-        store.list_sessions()
+        await store.list_sessions()
 
 
-def test_a_negative_limit_returns_nothing_rather_than_everything(store: MemoryStore) -> None:
-    store.ensure_session("s1")
-    store.append_message("s1", ChatMessage("user", "hi"))
-    store.remember("k", "v")
+async def test_a_negative_limit_returns_nothing_rather_than_everything(store: MemoryStore) -> None:
+    await store.ensure_session("s1")
+    await store.append_message("s1", ChatMessage("user", "hi"))
+    await store.remember("k", "v")
 
-    assert store.load_history("s1", limit=-1) == []
-    assert store.recall("", limit=-1) == []
-    assert store.list_sessions(limit=-1) == []
+    assert await store.load_history("s1", limit=-1) == []
+    assert await store.recall("", limit=-1) == []
+    assert await store.list_sessions(limit=-1) == []
 
 
-def test_threads_share_one_store_safely(store: MemoryStore) -> None:
-    store.ensure_session("s1")
+async def test_concurrent_tasks_and_threads_share_one_store_safely(store: MemoryStore) -> None:
+    await store.ensure_session("s1")
 
-    def write(worker: int) -> list[int]:
-        return [store.append_message("s1", ChatMessage("user", f"{worker}-{i}")) for i in range(25)]
+    async def task(worker: int) -> list[int]:
+        return [
+            await store.append_message("s1", ChatMessage("user", f"task {worker}-{i}"))
+            for i in range(25)
+        ]
 
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        ids = [row_id for batch in pool.map(write, range(8)) for row_id in batch]
+    def thread(worker: int) -> list[int]:
+        # The bridge for synchronous callers on worker threads (a plugin's host call).
+        return [
+            store.blocking(store.append_message("s1", ChatMessage("user", f"thread {worker}-{i}")))
+            for i in range(25)
+        ]
 
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        threads = [asyncio.wrap_future(pool.submit(thread, worker)) for worker in range(4)]
+        batches = await asyncio.gather(*(task(worker) for worker in range(4)), *threads)
+
+    ids = [row_id for batch in batches for row_id in batch]
     assert len(set(ids)) == 200
-    assert len(store.session_messages("s1")) == 200
+    stored = await store.session_messages("s1")
+    assert len(stored) == 200
+    # Each writer's messages are in its own order.
+    for worker in range(4):
+        mine = [
+            s.message.content for s in stored if s.message.content.startswith(f"task {worker}-")
+        ]
+        assert mine == [f"task {worker}-{i}" for i in range(25)]
+
+
+async def test_the_blocking_bridge_refuses_a_thread_whose_loop_runs(store: MemoryStore) -> None:
+    call = store.list_sessions()
+    with pytest.raises(RuntimeError, match="await"):
+        store.blocking(call)

@@ -41,13 +41,13 @@ async def test_model_memories_live_in_their_own_namespace(
 ) -> None:
     config = Config(data_dir=tmp_path)
     registry = default_registry(config, memory, SecurityPolicy(config.tools, workspace))
-    memory.remember("token", "plugin secret value", namespace="plugin:weather")
+    await memory.remember("token", "plugin secret value", namespace="plugin:weather")
 
     await registry.execute("memory_store", {"key": "token", "value": "model value"}, context)
     recalled = await registry.execute("memory_recall", {"query": "token value"}, context)
 
     assert recalled.output == "token: model value"
-    plugin_memory = memory.get_memory("token", "plugin:weather")
+    plugin_memory = await memory.get_memory("token", "plugin:weather")
     assert plugin_memory is not None
     assert plugin_memory.value == "plugin secret value"
 

@@ -79,7 +79,7 @@ class Compactor:
         self, session_id: str, plan: CompactionPlan, memory: MemoryStore, provider: Provider
     ) -> CompactionResult:
         """Summarize `plan.older` through `provider` (the turn's) and store the summary."""
-        previous = memory.latest_summary(session_id)
+        previous = await memory.latest_summary(session_id)
         request = ChatRequest(
             messages=[
                 ChatMessage("system", SUMMARIZE_INSTRUCTION),
@@ -89,5 +89,5 @@ class Compactor:
         )
         response = await provider.chat(request)
         summary = (response.text or "").strip() or "(no summary produced)"
-        memory.compact(session_id, summary, upto_message_id=plan.older[-1].id)
+        await memory.compact(session_id, summary, upto_message_id=plan.older[-1].id)
         return CompactionResult(summary, len(plan.older), response.usage)

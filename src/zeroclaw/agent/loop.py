@@ -233,9 +233,11 @@ class Agent:
 
     # -- sessions --------------------------------------------------------------------------
 
-    def start_session(self, session_id: str, *, channel: str, user_id: str | None = None) -> None:
+    async def start_session(
+        self, session_id: str, *, channel: str, user_id: str | None = None
+    ) -> None:
         """A conversation begins on a channel (fires on_session_start)."""
-        self._memory.ensure_session(session_id, channel=channel, user_id=user_id)
+        await self._memory.ensure_session(session_id, channel=channel, user_id=user_id)
         provider = self._extensions().providers.default
         self._observer.record(
             AgentStart(session_id, channel, user_id, provider=provider.name, model=self._model)
@@ -306,13 +308,13 @@ class Agent:
         `answers` must answer exactly the session's pending calls (`ToolAnswersMismatch`
         otherwise, before anything is stored)."""
         turn = self._new_turn(session_id, channel, user_id, provider, model, steering)
-        check_answers(self.pending_calls(session_id), answers)
+        check_answers(await self.pending_calls(session_id), answers)
         return await self._observed(turn, sender or user_id or "user", None, answers, on_text)
 
-    def pending_calls(self, session_id: str) -> list[ToolCall]:
+    async def pending_calls(self, session_id: str) -> list[ToolCall]:
         """The tool calls of the session's last assistant message that have no result yet
         (none once a user message came after it)."""
-        history = self._memory.load_history(session_id, self._config.history_messages)
+        history = await self._memory.load_history(session_id, self._config.history_messages)
         pending: list[ToolCall] = []
         for stored in history:
             message = stored.message
@@ -400,22 +402,22 @@ class Agent:
 
     async def _run_turn(self, turn: _Turn, text: str, on_text: OnText | None) -> None:
         session_id = turn.session_id
-        self._memory.ensure_session(session_id, channel=turn.channel, user_id=turn.user_id)
-        self._memory.append_message(session_id, ChatMessage("user", text))
+        await self._memory.ensure_session(session_id, channel=turn.channel, user_id=turn.user_id)
+        await self._memory.append_message(session_id, ChatMessage("user", text))
         await self._prepare_and_loop(turn, on_text)
 
     async def _continue_turn(
         self, turn: _Turn, answers: Sequence[ToolAnswer], on_text: OnText | None
     ) -> None:
         """Store the caller's results for its tool calls, then go on with the loop."""
-        calls = {call.id: call for call in self.pending_calls(turn.session_id)}
+        calls = {call.id: call for call in await self.pending_calls(turn.session_id)}
         for answer in answers:
             call = calls[answer.tool_call_id]
             result = await self._gate.persistable(
                 turn.session_id, call, ToolResult.ok(answer.content), hooks=turn.hooks
             )
-            self._memory.record_tool_result(turn.session_id, call, result)
-            self._memory.append_message(
+            await self._memory.record_tool_result(turn.session_id, call, result)
+            await self._memory.append_message(
                 turn.session_id,
                 ChatMessage("tool", result.for_model(), tool_call_id=call.id, name=call.name),
             )
@@ -424,10 +426,10 @@ class Agent:
     async def _prepare_and_loop(self, turn: _Turn, on_text: OnText | None) -> None:
         session_id, result = turn.session_id, turn.result
         try:
-            history = self._load_history(session_id)
+            history = await self._load_history(session_id)
             result.compaction = await self._compact_if_needed(turn, history)
             if result.compaction is not None:
-                history = self._load_history(session_id)
+                history = await self._load_history(session_id)
             system = await self._system_message(turn)
             turn.provider, turn.model = await self._resolve_model(turn)
             if turn.steering is not NO_STEERING:
@@ -454,7 +456,7 @@ class Agent:
                 result.reply = f"Turn stopped by a hook: {blocked.reason}"
                 return
             if not response.tool_calls:
-                self._store(turn, _assistant_message(response))
+                await self._store(turn, _assistant_message(response))
                 result.reply = response.text or ""
                 if response.finish_reason == "length":
                     result.stop_reason = "length"
@@ -485,7 +487,9 @@ class Agent:
                 refused[call.id] = screened
                 screened = call
             calls.append(screened)
-        self._store(turn, ChatMessage("assistant", response.text or "", tool_calls=tuple(calls)))
+        await self._store(
+            turn, ChatMessage("assistant", response.text or "", tool_calls=tuple(calls))
+        )
         pending: list[ToolCall] = []
         for call in calls:
             if call.id in refused:
@@ -504,16 +508,16 @@ class Agent:
     async def _store_client_refusal(self, turn: _Turn, call: ToolCall, refusal: ToolResult) -> None:
         # tool_result_persist sees every result, refusals included (as in the gate).
         result = await self._gate.persistable(turn.session_id, call, refusal, hooks=turn.hooks)
-        self._memory.record_tool_result(turn.session_id, call, result)
+        await self._memory.record_tool_result(turn.session_id, call, result)
         turn.result.exchanges.append(ToolExchange(call, result))
-        self._store(
+        await self._store(
             turn, ChatMessage("tool", result.for_model(), tool_call_id=call.id, name=call.name)
         )
 
     # -- the steps of a turn ---------------------------------------------------------------
 
-    def _load_history(self, session_id: str) -> list[StoredMessage]:
-        stored = self._memory.load_history(session_id, self._config.history_messages)
+    async def _load_history(self, session_id: str) -> list[StoredMessage]:
+        stored = await self._memory.load_history(session_id, self._config.history_messages)
         return _drop_orphan_tool_results(stored)
 
     async def _compact_if_needed(
@@ -544,7 +548,7 @@ class Agent:
         return compaction
 
     async def _system_message(self, turn: _Turn) -> ChatMessage:
-        summary = self._memory.latest_summary(turn.session_id)
+        summary = await self._memory.latest_summary(turn.session_id)
         context = (f"Summary of the earlier conversation:\n{summary}",) if summary else ()
         built = await turn.hooks.run(
             Event.BEFORE_PROMPT_BUILD,
@@ -678,9 +682,9 @@ class Agent:
                 approval=outcome.approval,
             )
         )
-        self._memory.record_tool_result(turn.session_id, call, result)
+        await self._memory.record_tool_result(turn.session_id, call, result)
         turn.result.exchanges.append(ToolExchange(call, result))
-        self._store(
+        await self._store(
             turn, ChatMessage("tool", result.for_model(), tool_call_id=call.id, name=call.name)
         )
 
@@ -697,8 +701,8 @@ class Agent:
             return
         result.reply = sending.payload.content
 
-    def _store(self, turn: _Turn, message: ChatMessage) -> None:
-        self._memory.append_message(turn.session_id, message)
+    async def _store(self, turn: _Turn, message: ChatMessage) -> None:
+        await self._memory.append_message(turn.session_id, message)
         turn.messages.append(message)
 
 

@@ -3,7 +3,7 @@ hooks and observers.
 
 One place decides how the parts fit, so the CLI, the demo and the gateway build the same
 agent. `AgentRuntime` owns what must be closed: pending void hooks, the heartbeat, the
-plugin registry and the SQLite store.
+plugin registry and the memory store.
 
 Storage: the data dir (and the memory database's directory) must take a write, checked
 here first, since every command that runs the agent (agent, gateway, hooks, tools, demo)
@@ -156,7 +156,7 @@ class AgentRuntime:
         # An empty model lets each provider of the chain use its own default.
         model = config.llm.model or ""
         hooks = HookRunner.from_settings(config.hooks)
-        memory = MemoryStore.open(config.memory_path)
+        memory = MemoryStore.open(config.memory_location())
         plugins: PluginRegistry | None = None
         reloader: PluginReloader | None = None
         mcp: McpClients | None = None
@@ -246,7 +246,7 @@ class AgentRuntime:
             await self.hooks.drain()
         finally:
             self._close_parts()
-            self.memory.close()
+            await self.memory.aclose()
 
     def close(self) -> None:
         """Close without an event loop (CLI commands that ran no turn)."""
@@ -393,7 +393,7 @@ def _require_writable_storage(config: Config) -> None:
     still open it for reading, and every turn, and the session summary at shutdown, fail."""
     require_writable_dir(config.data_dir, what="data dir", key="data_dir")
     memory_dir = config.memory_path.parent
-    if memory_dir != config.data_dir:
+    if config.memory.backend == "sqlite" and memory_dir != config.data_dir:
         require_writable_dir(memory_dir, what="memory database directory", key="memory.path")
 
 

@@ -60,7 +60,7 @@ class TerminalChannel:
 
     async def one_shot(self, agent: Agent, session_id: str, text: str) -> TurnResult:
         """One message as a whole session: start, one turn, end."""
-        agent.start_session(session_id, channel=self.name)
+        await agent.start_session(session_id, channel=self.name)
         try:
             return await self._exchange(agent, session_id, text)
         finally:
@@ -71,7 +71,7 @@ class TerminalChannel:
             f"[bold]ZeroClaw[/] session [cyan]{escape(session_id)}[/], model "
             f"[cyan]{escape(agent.model or 'default')}[/]. Type /exit to leave."
         )
-        agent.start_session(session_id, channel=self.name)
+        await agent.start_session(session_id, channel=self.name)
         try:
             while (text := await self._read()) is not None:
                 if text:

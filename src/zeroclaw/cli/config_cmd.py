@@ -26,6 +26,8 @@ from zeroclaw.config.loader import known_keys_note
 from zeroclaw.config.schema import field_at, section_at
 from zeroclaw.config.template import write_template
 from zeroclaw.config.toml_text import plain_value, toml_document, toml_dotted, toml_value
+from zeroclaw.errors import ZeroClawError
+from zeroclaw.memory.location import DATABASE_URL_ENV
 
 config_app = typer.Typer(
     help="Create, check, inspect and change the config (file, .env and ZEROCLAW_ variables).",
@@ -101,6 +103,7 @@ def show_command(
         return
     lines = ["# Effective ZeroClaw configuration", *_source_lines(effective), "#"]
     lines += _api_key_lines(effective.config)
+    lines += _database_lines(effective.config)
     document = tomlkit.parse(toml_document(data))
     if sources:
         _comment_origins(document, (), effective)
@@ -270,6 +273,19 @@ def _leaves(data: dict[str, Any], at: tuple[str, ...]) -> list[tuple[str, ...]]:
         else:
             found.append((*at, key))
     return found
+
+
+def _database_lines(config: Config) -> list[str]:
+    """Where the memory lives, when it is PostgreSQL: the URL with its password masked
+    (and where it came from, memory.url or the environment)."""
+    if config.memory.backend != "postgres":
+        return []
+    source = "memory.url" if config.memory.url is not None else DATABASE_URL_ENV
+    try:
+        shown = config.memory_location().display
+    except ZeroClawError as exc:
+        shown = f"not usable: {exc.message}"
+    return ["#", f"# Memory database ({source}): {shown}"]
 
 
 def _api_key_lines(config: Config) -> list[str]:

@@ -36,7 +36,13 @@ LOCK_FILE_NAME = "plugins.lock"
 
 # Errors of our own validators: their message is the expectation, written as it should read.
 _OWN_MESSAGES = frozenset(
-    {"credential_host", "credential_header", "credential_secret", "public_key"}
+    {
+        "credential_host",
+        "credential_header",
+        "credential_secret",
+        "public_key",
+        "database_url",
+    }
 )
 
 

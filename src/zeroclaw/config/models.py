@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -19,6 +21,15 @@ from pydantic_core import PydanticCustomError
 
 from zeroclaw.gateway.settings import GatewaySettings
 from zeroclaw.hooks.settings import HooksSettings
+from zeroclaw.memory.location import (
+    DATABASE_URL_ENV,
+    DatabaseLocation,
+    InvalidDatabaseUrlError,
+    masked_url,
+    postgres_location,
+    sqlite_location,
+    url_password,
+)
 from zeroclaw.observability.settings import AuditSettings, ObservabilitySettings
 from zeroclaw.section import Section
 
@@ -264,12 +275,48 @@ class ToolsConfig(Section):
 
 
 class MemoryConfig(Section):
-    """Conversation memory (SQLite)."""
+    """Conversation memory: a SQLite file (embedded, the default) or PostgreSQL."""
 
+    backend: Literal["sqlite", "postgres"] = Field(
+        "sqlite",
+        description='"sqlite": one file, no server. "postgres": a PostgreSQL database at '
+        "memory.url, which several gateway replicas can share (docs/deployment.md).",
+    )
     path: ConfigPath | None = Field(
-        None, description="SQLite file; empty: DATA_DIR/zeroclaw.db.", examples=["zeroclaw.db"]
+        None,
+        description="SQLite file (backend sqlite); empty: DATA_DIR/zeroclaw.db.",
+        examples=["zeroclaw.db"],
+    )
+    url: str | None = Field(
+        None,
+        description="PostgreSQL URL (backend postgres), postgresql://USER@HOST:5432/DB, without "
+        "a password (no secret lives in this file: PGPASSWORD or ~/.pgpass hold it); empty: "
+        "$ZEROCLAW_DATABASE_URL, which may hold one (`config show` masks it).",
+        examples=["postgresql://zeroclaw@localhost:5432/zeroclaw"],
     )
     recall_limit: int = Field(5, ge=1, le=100, description="Memories returned by one recall.")
+
+    @field_validator("url")
+    @classmethod
+    def _postgres_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            postgres_location(value)
+        except InvalidDatabaseUrlError as exc:
+            raise PydanticCustomError(
+                "database_url",
+                "a PostgreSQL URL such as postgresql://USER:PASSWORD@HOST:5432/DATABASE ({why})",
+                {"given": masked_url(value), "why": exc.message},
+            ) from None
+        if url_password(value):
+            raise PydanticCustomError(
+                "database_url",
+                "a URL without a password (no secret lives in the config file): put the "
+                "password in PGPASSWORD or ~/.pgpass, or the whole URL in ZEROCLAW_DATABASE_URL",
+                {"given": masked_url(value)},
+            )
+        return value
 
 
 class PluginLimits(Section):
@@ -794,4 +841,29 @@ class Config(Section):
 
     @property
     def memory_path(self) -> Path:
+        """The SQLite file of backend sqlite (where it would be, for any backend)."""
         return self.memory.path or self.data_dir / "zeroclaw.db"
+
+    def memory_location(self, environ: Mapping[str, str] | None = None) -> DatabaseLocation:
+        """Where the memory lives: the SQLite file, or the PostgreSQL database of
+        memory.url (else $ZEROCLAW_DATABASE_URL)."""
+        if self.memory.backend == "sqlite":
+            if self.memory.url is not None:
+                # Not silently ignored: whoever set it meant the memory to live there.
+                raise InvalidDatabaseUrlError(
+                    'memory.url is set, but memory.backend is "sqlite"',
+                    hint='set memory.backend = "postgres" to use that database, or remove '
+                    "memory.url to keep the memory in the SQLite file",
+                )
+            return sqlite_location(self.memory_path)
+        env = os.environ if environ is None else environ
+        if self.memory.url is not None:
+            return postgres_location(self.memory.url)
+        from_env = env.get(DATABASE_URL_ENV, "").strip()
+        if not from_env:
+            raise InvalidDatabaseUrlError(
+                'memory.backend is "postgres", but there is no database URL',
+                hint=f"set memory.url, or the {DATABASE_URL_ENV} environment variable, to "
+                "postgresql://USER:PASSWORD@HOST:5432/DATABASE",
+            )
+        return postgres_location(from_env, key=DATABASE_URL_ENV)

@@ -280,18 +280,16 @@ async def model(model_id: str, caller: Authenticated, state: State) -> ModelCard
 )
 async def session_history(session_id: SessionId, caller: Authenticated, state: State) -> Response:
     memory = state.runtime.memory
-
-    def history() -> bytes:
-        info = memory.get_session(session_id)
-        if info is None:
-            raise NotFound(f"no session {session_id!r} in memory")
-        return (
-            SessionHistory.of(info, memory.session_messages(session_id)).model_dump_json().encode()
-        )
-
-    # A long session is many rows to read and convert: done off the event loop, which
-    # goes on serving everyone else meanwhile.
-    return Response(await asyncio.to_thread(history), media_type="application/json")
+    # Read on the storage loop; this loop serves everyone else meanwhile.
+    info = await memory.get_session(session_id)
+    if info is None:
+        raise NotFound(f"no session {session_id!r} in memory")
+    stored = await memory.session_messages(session_id)
+    # A long session is many rows to convert: done off the event loop too.
+    body = await asyncio.to_thread(
+        lambda: SessionHistory.of(info, stored).model_dump_json().encode()
+    )
+    return Response(body, media_type="application/json")
 
 
 @router.get(

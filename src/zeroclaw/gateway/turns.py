@@ -76,11 +76,11 @@ class GatewayTurns:
             if steering is not NO_STEERING:
                 agent.check_steering(steering, provider=provider, model=chosen)
             async with deadline, self._locks.hold(session_id):
-                self._start(session_id)
+                await self._start(session_id)
                 if seed:
-                    # Up to gateway.max_messages rows: written off the event loop, in one
-                    # transaction, while the loop serves everyone else.
-                    await asyncio.to_thread(self._seed, session_id, seed)
+                    # Up to gateway.max_messages rows: written on the storage loop, in one
+                    # transaction, while this loop serves everyone else.
+                    await self._seed(session_id, seed)
                 try:
                     if isinstance(text, str):
                         return await agent.turn(
@@ -154,18 +154,18 @@ class GatewayTurns:
         self._started.discard(session_id)
         self._runtime.agent.end_session(session_id, channel=CHANNEL)
 
-    def _start(self, session_id: str) -> None:
+    async def _start(self, session_id: str) -> None:
         if session_id not in self._started:
             self._started.add(session_id)
-            self._runtime.agent.start_session(session_id, channel=CHANNEL)
+            await self._runtime.agent.start_session(session_id, channel=CHANNEL)
 
-    def _seed(self, session_id: str, seed: Sequence[ChatMessage]) -> None:
+    async def _seed(self, session_id: str, seed: Sequence[ChatMessage]) -> None:
         memory = self._runtime.memory
-        info = memory.get_session(session_id)
+        info = await memory.get_session(session_id)
         if info is not None and info.message_count > 0:
             return
-        memory.ensure_session(session_id, channel=CHANNEL)
-        memory.append_messages(session_id, seed)
+        await memory.ensure_session(session_id, channel=CHANNEL)
+        await memory.append_messages(session_id, seed)
 
 
 def _failed(error: BaseException) -> AgentFailed:

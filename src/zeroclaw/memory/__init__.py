@@ -1,10 +1,12 @@
-"""Memory: sessions, messages, tool results, summaries and key-value recall in SQLite,
-the check that the data dir can be written, and SQLite's integrity check for the doctor."""
+"""Memory: sessions, messages, tool results, summaries and key-value recall, in SQLite
+(embedded, the default) or PostgreSQL, behind one async store; the check that the data
+dir can be written, and SQLite's integrity check for the doctor."""
 
 from zeroclaw.memory.data_dir import require_writable_dir
 from zeroclaw.memory.errors import (
     CorruptDatabaseError,
     DatabaseBusyError,
+    DatabaseUnavailableError,
     MemoryStoreError,
     ReadOnlyStorageError,
     SchemaTooNewError,
@@ -14,16 +16,30 @@ from zeroclaw.memory.errors import (
     UnreadableDatabaseError,
 )
 from zeroclaw.memory.integrity import IntegrityReport, check_integrity
+from zeroclaw.memory.location import (
+    DATABASE_URL_ENV,
+    Backend,
+    DatabaseLocation,
+    InvalidDatabaseUrlError,
+    location_of,
+    postgres_location,
+    sqlite_location,
+)
 from zeroclaw.memory.records import Memory, SessionInfo, StoredMessage, Summary
 from zeroclaw.memory.schema import SCHEMA_VERSION
 from zeroclaw.memory.store import DEFAULT_NAMESPACE, MemoryStore
 
 __all__ = [
+    "DATABASE_URL_ENV",
     "DEFAULT_NAMESPACE",
     "SCHEMA_VERSION",
+    "Backend",
     "CorruptDatabaseError",
     "DatabaseBusyError",
+    "DatabaseLocation",
+    "DatabaseUnavailableError",
     "IntegrityReport",
+    "InvalidDatabaseUrlError",
     "Memory",
     "MemoryStore",
     "MemoryStoreError",
@@ -37,5 +53,8 @@ __all__ = [
     "UnknownSessionError",
     "UnreadableDatabaseError",
     "check_integrity",
+    "location_of",
+    "postgres_location",
     "require_writable_dir",
+    "sqlite_location",
 ]

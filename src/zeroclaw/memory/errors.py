@@ -136,3 +136,8 @@ def _writable(path: Path) -> bool:
     answers EROFS for a read-only mount, even to root)."""
     directory = path.parent
     return os.access(directory, os.W_OK) and (not path.exists() or os.access(path, os.W_OK))
+
+
+class DatabaseUnavailableError(MemoryStoreError):
+    """The database server cannot be reached, refuses the login, or dropped the connection:
+    what was being written was rolled back, and can be sent again."""

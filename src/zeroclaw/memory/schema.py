@@ -1,206 +1,127 @@
-"""The memory database schema, as an ordered list of migrations.
+"""The memory schema: Alembic revisions (memory/migrations/versions), one chain for both
+backends, run by the store itself when it opens a database.
 
-The file's `PRAGMA user_version` is the number of migrations applied. Opening a file runs
-the missing ones, each in its own transaction together with the version bump, so a crash
-mid-migration leaves the file at the previous version. A file from a newer ZeroClaw is
-refused rather than guessed at. Never edit a released migration: append a new one.
+`migrate` runs inside one transaction that the caller holds with the database's write
+lock (SQLite's BEGIN IMMEDIATE, PostgreSQL's advisory lock in `database.py`), so two
+processes opening the same new database migrate one after the other, and a crash
+mid-migration leaves it at the revision it had. A database whose revision this ZeroClaw
+does not know (written by a newer one) is refused rather than guessed at.
+
+SQLite files from before Alembic carry their version in `PRAGMA user_version` (1 or 2,
+the numbers of the revisions 0001 and 0002): such a file is stamped at that revision and
+migrated from there. The revisions keep `user_version` in step on SQLite, so an older
+ZeroClaw still sees a newer file as too new. A version-0 file holding tables belongs to
+some other program and is left alone. Never edit a released revision: append one.
 """
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
+
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.environment import EnvironmentContext
+from alembic.runtime.migration import MigrationContext, RevisionStep
+from alembic.script import ScriptDirectory
+from alembic.script.revision import ResolutionError
+from alembic.util.exc import CommandError
+from sqlalchemy import Connection, inspect, text
 
 from zeroclaw.memory.errors import SchemaTooNewError, UnreadableDatabaseError
+from zeroclaw.memory.location import DatabaseLocation
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
-@dataclass(frozen=True, slots=True)
-class Migration:
-    version: int
-    description: str
-    # Single statements, not a script: `executescript` would commit mid-migration.
-    statements: tuple[str, ...]
+def _script() -> ScriptDirectory:
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return ScriptDirectory.from_config(config)
 
 
-_CORE_TABLES = Migration(
-    1,
-    "sessions, messages, tool results, summaries",
-    (
-        """
-        CREATE TABLE sessions (
-            id TEXT PRIMARY KEY,
-            user_id TEXT,
-            channel TEXT NOT NULL,
-            title TEXT,
-            created_at TEXT NOT NULL,
-            updated_at TEXT NOT NULL
-        )
-        """,
-        "CREATE INDEX sessions_by_update ON sessions (updated_at)",
-        """
-        CREATE TABLE messages (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
-            role TEXT NOT NULL CHECK (role IN ('system', 'user', 'assistant', 'tool')),
-            content TEXT NOT NULL,
-            tool_calls TEXT,
-            tool_call_id TEXT,
-            name TEXT,
-            created_at TEXT NOT NULL,
-            compacted INTEGER NOT NULL DEFAULT 0 CHECK (compacted IN (0, 1))
-        )
-        """,
-        "CREATE INDEX messages_by_session ON messages (session_id, compacted, id)",
-        """
-        CREATE TABLE tool_results (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
-            call_id TEXT NOT NULL,
-            tool_name TEXT NOT NULL,
-            arguments TEXT NOT NULL,
-            success INTEGER NOT NULL CHECK (success IN (0, 1)),
-            output TEXT NOT NULL,
-            error TEXT,
-            created_at TEXT NOT NULL
-        )
-        """,
-        "CREATE INDEX tool_results_by_session ON tool_results (session_id, id)",
-        """
-        CREATE TABLE summaries (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
-            user_id TEXT,
-            kind TEXT NOT NULL,
-            content TEXT NOT NULL,
-            created_at TEXT NOT NULL
-        )
-        """,
-        "CREATE INDEX summaries_by_session ON summaries (session_id, kind, id)",
-        "CREATE INDEX summaries_by_user ON summaries (user_id, id)",
-    ),
-)
-
-_FTS = "tokenize = 'unicode61 remove_diacritics 2'"
-
-_RECALL = Migration(
-    2,
-    "key-value memories and full-text recall of memories and summaries",
-    (
-        """
-        CREATE TABLE memories (
-            id INTEGER PRIMARY KEY,
-            namespace TEXT NOT NULL,
-            key TEXT NOT NULL,
-            value TEXT NOT NULL,
-            created_at TEXT NOT NULL,
-            updated_at TEXT NOT NULL,
-            UNIQUE (namespace, key)
-        )
-        """,
-        # External-content FTS tables: the text lives once, in the real table; the
-        # triggers keep the index in step with every insert, update and delete.
-        "CREATE VIRTUAL TABLE memories_fts USING fts5"
-        f"(key, value, content = 'memories', content_rowid = 'id', {_FTS})",
-        """
-        CREATE TRIGGER memories_fts_insert AFTER INSERT ON memories BEGIN
-            INSERT INTO memories_fts (rowid, key, value) VALUES (new.id, new.key, new.value);
-        END
-        """,
-        """
-        CREATE TRIGGER memories_fts_delete AFTER DELETE ON memories BEGIN
-            INSERT INTO memories_fts (memories_fts, rowid, key, value)
-                VALUES ('delete', old.id, old.key, old.value);
-        END
-        """,
-        """
-        CREATE TRIGGER memories_fts_update AFTER UPDATE ON memories BEGIN
-            INSERT INTO memories_fts (memories_fts, rowid, key, value)
-                VALUES ('delete', old.id, old.key, old.value);
-            INSERT INTO memories_fts (rowid, key, value) VALUES (new.id, new.key, new.value);
-        END
-        """,
-        "CREATE VIRTUAL TABLE summaries_fts USING fts5"
-        f"(content, content = 'summaries', content_rowid = 'id', {_FTS})",
-        """
-        CREATE TRIGGER summaries_fts_insert AFTER INSERT ON summaries BEGIN
-            INSERT INTO summaries_fts (rowid, content) VALUES (new.id, new.content);
-        END
-        """,
-        """
-        CREATE TRIGGER summaries_fts_delete AFTER DELETE ON summaries BEGIN
-            INSERT INTO summaries_fts (summaries_fts, rowid, content)
-                VALUES ('delete', old.id, old.content);
-        END
-        """,
-        """
-        CREATE TRIGGER summaries_fts_update AFTER UPDATE ON summaries BEGIN
-            INSERT INTO summaries_fts (summaries_fts, rowid, content)
-                VALUES ('delete', old.id, old.content);
-            INSERT INTO summaries_fts (rowid, content) VALUES (new.id, new.content);
-        END
-        """,
-        # Summaries written at version 1 become searchable too.
-        "INSERT INTO summaries_fts (summaries_fts) VALUES ('rebuild')",
-    ),
-)
-
-MIGRATIONS: tuple[Migration, ...] = (_CORE_TABLES, _RECALL)
-SCHEMA_VERSION = MIGRATIONS[-1].version
+def _revisions() -> tuple[str, ...]:
+    """The revision ids, oldest first."""
+    script = _script()
+    return tuple(reversed([r.revision for r in script.walk_revisions("base", "heads")]))
 
 
-def schema_version(conn: sqlite3.Connection) -> int:
-    row = conn.execute("PRAGMA user_version").fetchone()
-    return int(row[0])
+REVISIONS = _revisions()
+HEAD = REVISIONS[-1]
+# Revision n is schema version n (SQLite's user_version mirrors it).
+SCHEMA_VERSION = len(REVISIONS)
 
 
-def migrate(
-    conn: sqlite3.Connection, path: Path, migrations: Sequence[Migration] = MIGRATIONS
-) -> int:
-    """Bring the file to the newest version in `migrations`; return that version.
+def current_revision(conn: Connection) -> str | None:
+    """The revision the database is at; None for one never migrated."""
+    heads = MigrationContext.configure(conn).get_current_heads()
+    return heads[0] if heads else None
 
-    `conn` must be in autocommit mode (`isolation_level=None`): transactions are explicit.
-    """
-    target = migrations[-1].version if migrations else 0
-    current = schema_version(conn)
-    if current > target:
+
+def migrate(conn: Connection, location: DatabaseLocation, target: str = HEAD) -> str:
+    """Bring the database on `conn` (in a transaction) to `target`; return that revision."""
+    script = _script()
+    context = MigrationContext.configure(conn)
+    heads = context.get_current_heads()
+    legacy = _sqlite_version(conn, location)
+    if not heads:
+        if legacy == 0:
+            _refuse_foreign_tables(conn, location)
+        else:
+            context.stamp(script, REVISIONS[legacy - 1])
+            heads = context.get_current_heads()
+    for head in heads:
+        _require_known(script, head, location)
+
+    def upgrade(revision: tuple[str, ...], _: MigrationContext) -> list[RevisionStep]:
+        return script._upgrade_revs(
+            target, cast(Any, revision)
+        )  # alembic's command API does the same
+
+    with EnvironmentContext(
+        AlembicConfig(), script, fn=upgrade, destination_rev=target
+    ) as environment:
+        environment.configure(connection=conn)
+        environment.run_migrations()
+    return current_revision(conn) or target
+
+
+def _require_known(script: ScriptDirectory, head: str, location: DatabaseLocation) -> None:
+    try:
+        known = script.get_revision(head) is not None
+    except (ResolutionError, CommandError):
+        known = False
+    if not known:
         raise SchemaTooNewError(
-            f"memory database {path} has schema version {current}, but this ZeroClaw "
-            f"knows versions up to {target}",
+            f"memory database {location} has schema revision {head!r}, which this "
+            f"ZeroClaw does not know (it knows up to {HEAD!r}, version {SCHEMA_VERSION})",
+            hint="upgrade ZeroClaw, or point memory.path / memory.url at another database",
+        )
+
+
+def _sqlite_version(conn: Connection, location: DatabaseLocation) -> int:
+    """A SQLite file's `user_version` (0 on PostgreSQL); refuses one newer than this
+    ZeroClaw knows."""
+    if not location.is_sqlite:
+        return 0
+    version = int(conn.execute(text("PRAGMA user_version")).scalar_one())
+    if version > SCHEMA_VERSION:
+        raise SchemaTooNewError(
+            f"memory database {location} has schema version {version}, but this ZeroClaw "
+            f"knows versions up to {SCHEMA_VERSION}",
             hint="upgrade ZeroClaw, or set memory.path to another file",
         )
-    for migration in migrations[current:]:
-        _apply(conn, path, migration)
-    return max(target, schema_version(conn))
+    return version
 
 
-def _apply(conn: sqlite3.Connection, path: Path, migration: Migration) -> None:
-    # IMMEDIATE takes the write lock first, so two processes opening the same new file
-    # migrate one after the other; the version is re-read under the lock.
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        current = schema_version(conn)
-        if current >= migration.version:
-            conn.execute("COMMIT")
-            return
-        if current == 0:
-            _refuse_foreign_tables(conn, path)
-        for statement in migration.statements:
-            conn.execute(statement)
-        conn.execute(f"PRAGMA user_version = {int(migration.version)}")
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-
-
-def _refuse_foreign_tables(conn: sqlite3.Connection, path: Path) -> None:
-    """A version-0 file must be empty: tables there belong to some other program."""
-    row = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' LIMIT 1").fetchone()
-    if row is not None:
+def _refuse_foreign_tables(conn: Connection, location: DatabaseLocation) -> None:
+    """A SQLite file without any schema version must be empty: tables there belong to some
+    other program. (A PostgreSQL database may hold other tables beside ours.)"""
+    if not location.is_sqlite:
+        return
+    tables = inspect(conn).get_table_names()
+    if tables:
         raise UnreadableDatabaseError(
-            f"{path} is a SQLite database of another program (it has a table {row[0]!r} "
-            "but no ZeroClaw schema version)",
+            f"{location} is a SQLite database of another program (it has a table "
+            f"{tables[0]!r} but no ZeroClaw schema version)",
             hint="set memory.path to a new file; ZeroClaw will not change this one",
         )

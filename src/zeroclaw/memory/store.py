@@ -1,92 +1,128 @@
-"""`MemoryStore`: sessions, messages, tool results, summaries and key-value memories in
-one SQLite file.
+"""`MemoryStore`: sessions, messages, tool results, summaries and key-value memories, in a
+SQLite file (the embedded default) or a PostgreSQL database, behind one async API.
 
-Every write commits before it returns, so a process killed mid-turn loses nothing it
-already stored; WAL mode lets readers (the gateway's history API) run beside the writer.
-One connection is shared by the threads of the process behind a lock. Every read and
-write goes through `_reading` or `_transaction`, where SQLite's errors become the typed
-ones of `memory.errors` (damaged file, read-only, disk full, locked): no raw `sqlite3`
-exception leaves this module.
+Every method is a coroutine whose work runs on the storage loop (`memory.database`): the
+caller's event loop never waits on a disk or a socket. Every write is one transaction,
+committed before the call returns, so a process killed mid-turn loses nothing it already
+stored; a batch (`append_messages`) is one transaction too: all of it or none. Errors of
+either backend arrive as the typed ones of `memory.errors` (damaged file, read-only, disk
+full, locked, database unavailable); no driver exception leaves this module.
+
+The queries are SQLAlchemy Core statements over `memory.tables`, written once for both
+backends; only full-text recall differs, and comes from `memory.search`. Synchronous
+callers on threads without an event loop (a plugin's host call) use `blocking`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
-import sqlite3
-import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Coroutine, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
-from zeroclaw.memory.errors import (
-    DAMAGED_CODES,
-    MemoryStoreError,
-    SessionOwnerError,
-    UnknownSessionError,
-    UnreadableDatabaseError,
-    recovery_hint,
-    sqlite_code,
-    storage_error,
-)
-from zeroclaw.memory.fts import match_expression
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import ColumnClause
+
+from zeroclaw.memory import search
+from zeroclaw.memory.database import Database
+from zeroclaw.memory.errors import SessionOwnerError, UnknownSessionError
+from zeroclaw.memory.location import DatabaseLocation, sqlite_location
 from zeroclaw.memory.records import Memory, SessionInfo, StoredMessage, Summary
-from zeroclaw.memory.schema import migrate
+from zeroclaw.memory.tables import memories, messages, sessions, summaries, tool_results
 from zeroclaw.messages import ChatMessage, Role, ToolCall, ToolResult, valid_text
 
-BUSY_TIMEOUT_MS = 5000
+T = TypeVar("T")
 DEFAULT_NAMESPACE = "default"
 # Long enough to recognise a conversation in a session list.
 TITLE_CHARS = 80
 
-_MESSAGE_COLUMNS = "id, role, content, tool_calls, tool_call_id, name, created_at, compacted"
-_SESSION_COLUMNS = (
-    "s.id, s.user_id, s.channel, s.title, s.created_at, s.updated_at, "
-    "(SELECT count(*) FROM messages m WHERE m.session_id = s.id)"
+_MESSAGE_COLUMNS = (
+    messages.c.id,
+    messages.c.role,
+    messages.c.content,
+    messages.c.tool_calls,
+    messages.c.tool_call_id,
+    messages.c.name,
+    messages.c.created_at,
+    messages.c.compacted,
 )
-_SUMMARY_COLUMNS = "s.id, s.session_id, s.user_id, s.kind, s.content, s.created_at"
-_MEMORY_COLUMNS = "m.namespace, m.key, m.value, m.created_at, m.updated_at"
+_MESSAGE_COUNT = (
+    sa.select(sa.func.count())
+    .where(messages.c.session_id == sessions.c.id)
+    .correlate(sessions)
+    .scalar_subquery()
+)
+_SESSION_COLUMNS = (
+    sessions.c.id,
+    sessions.c.user_id,
+    sessions.c.channel,
+    sessions.c.title,
+    sessions.c.created_at,
+    sessions.c.updated_at,
+    _MESSAGE_COUNT,
+)
+_SUMMARY_COLUMNS = (
+    summaries.c.id,
+    summaries.c.session_id,
+    summaries.c.user_id,
+    summaries.c.kind,
+    summaries.c.content,
+    summaries.c.created_at,
+)
+_MEMORY_COLUMNS = (
+    memories.c.namespace,
+    memories.c.key,
+    memories.c.value,
+    memories.c.created_at,
+    memories.c.updated_at,
+)
+# The PostgreSQL-only full-text columns (memory/search.py): read in place, written by id.
+_MEMORY_VECTOR: ColumnClause[Any] = sa.literal_column("memories.search")
+_SUMMARY_VECTOR: ColumnClause[Any] = sa.literal_column("summaries.search")
+_MEMORY_SEARCH = sa.table("memories", sa.column("id"), sa.column("search"))
+_SUMMARY_SEARCH = sa.table("summaries", sa.column("id"), sa.column("search"))
+_FTS_MEMORIES = sa.table("memories_fts", sa.column("rowid"))
+_FTS_SUMMARIES = sa.table("summaries_fts", sa.column("rowid"))
 
 
 class MemoryStore:
-    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
-        """Use `MemoryStore.open`; this takes a connection that is already migrated."""
-        self._conn: sqlite3.Connection | None = conn
-        self.path = path
-        # Reentrant: a transaction holds the lock while its statements take it again.
-        self._lock = threading.RLock()
+    def __init__(self, database: Database) -> None:
+        """Use `MemoryStore.open`; this takes a database that is already migrated."""
+        self.database = database
 
     @classmethod
-    def open(cls, path: Path) -> MemoryStore:
-        """Open (or create) the database at `path`, migrating it to the current schema."""
-        path = Path(path).expanduser()
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise MemoryStoreError(
-                f"cannot create the directory of the memory database {path}: {exc.strerror or exc}",
-                hint="check the permissions, or set memory.path to a writable location",
-            ) from exc
-        conn = _connect(path)
-        try:
-            _configure(conn, path)
-            migrate(conn, path)
-        except sqlite3.Error as exc:
-            conn.close()
-            raise storage_error(exc, path, "open") from exc
-        except BaseException:
-            conn.close()
-            raise
-        return cls(conn, path)
+    def open(cls, where: DatabaseLocation | Path) -> MemoryStore:
+        """Open (or create) the database at `where` (a SQLite file's path, or a location),
+        migrating it to the current schema. Start-up work: blocks until done."""
+        location = where if isinstance(where, DatabaseLocation) else sqlite_location(where)
+        return cls(Database.open(location))
+
+    @property
+    def location(self) -> DatabaseLocation:
+        return self.database.location
+
+    @property
+    def path(self) -> Path | None:
+        """The SQLite file; None on PostgreSQL."""
+        return self.database.location.path
+
+    def blocking(self, call: Coroutine[Any, Any, T]) -> T:
+        """The bridge for synchronous callers on worker threads (no running event loop):
+        `store.blocking(store.recall("tea", limit=3))`. On a thread whose event loop is
+        running it raises RuntimeError: that caller must await instead."""
+        return self.database.blocking(call)
+
+    async def aclose(self) -> None:
+        await self.database.aclose()
 
     def close(self) -> None:
-        with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
+        self.database.close()
 
     def __enter__(self) -> MemoryStore:
         return self
@@ -99,9 +135,19 @@ class MemoryStore:
     ) -> None:
         self.close()
 
+    async def __aenter__(self) -> MemoryStore:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    @property
+    def _postgres(self) -> bool:
+        return not self.database.location.is_sqlite
+
     # -- sessions -----------------------------------------------------------------------
 
-    def ensure_session(
+    async def ensure_session(
         self,
         session_id: str,
         *,
@@ -112,328 +158,356 @@ class MemoryStore:
         """Create the session if it is new. A `user_id` given for an existing session must
         be its owner's (None asserts nothing), so one user cannot continue another's."""
         now = _now()
-        with self._transaction() as conn:
-            row = conn.execute("SELECT user_id FROM sessions WHERE id = ?", (session_id,))
-            existing = row.fetchone()
-            if existing is None:
-                conn.execute(
-                    "INSERT INTO sessions (id, user_id, channel, title, created_at, updated_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
-                    (session_id, user_id, channel, title, now, now),
+
+        async def work(conn: AsyncConnection) -> None:
+            # Insert-or-keep first: two replicas creating one session never collide.
+            created = await conn.execute(
+                self._insert(sessions)
+                .values(
+                    id=session_id,
+                    user_id=user_id,
+                    channel=channel,
+                    title=title,
+                    created_at=now,
+                    updated_at=now,
                 )
+                .on_conflict_do_nothing(index_elements=[sessions.c.id])
+            )
+            if created.rowcount == 1:
                 return
-            owner = existing[0]
+            owner = await conn.scalar(
+                sa.select(sessions.c.user_id).where(sessions.c.id == session_id)
+            )
             if user_id is not None and owner != user_id:
                 raise SessionOwnerError(
                     f"session {session_id!r} belongs to another user",
                     hint="start a new session id for this user",
                 )
             if title is not None:
-                conn.execute(
-                    "UPDATE sessions SET title = ? WHERE id = ? AND title IS NULL",
-                    (title, session_id),
-                )
+                await conn.execute(_set_title_if_unset(session_id, title))
 
-    def get_session(self, session_id: str) -> SessionInfo | None:
-        with self._reading() as conn:
-            row = conn.execute(
-                f"SELECT {_SESSION_COLUMNS} FROM sessions s WHERE s.id = ?", (session_id,)
-            )
-            found = row.fetchone()
-        return None if found is None else _session(found)
+        await self.database.write(work)
 
-    def list_sessions(self, limit: int = 50) -> list[SessionInfo]:
+    async def get_session(self, session_id: str) -> SessionInfo | None:
+        async def work(conn: AsyncConnection) -> SessionInfo | None:
+            row = (
+                await conn.execute(sa.select(*_SESSION_COLUMNS).where(sessions.c.id == session_id))
+            ).first()
+            return None if row is None else _session(row)
+
+        return await self.database.read(work)
+
+    async def list_sessions(self, limit: int = 50) -> list[SessionInfo]:
         """The most recently active sessions first."""
-        with self._reading() as conn:
-            rows = conn.execute(
-                f"SELECT {_SESSION_COLUMNS} FROM sessions s"
-                " ORDER BY s.updated_at DESC, s.rowid DESC LIMIT ?",
-                (_bounded(limit),),
+
+        async def work(conn: AsyncConnection) -> list[SessionInfo]:
+            rows = await conn.execute(
+                sa.select(*_SESSION_COLUMNS)
+                .order_by(sessions.c.updated_at.desc(), sessions.c.created_at.desc(), sessions.c.id)
+                .limit(_bounded(limit))
             )
-            return [_session(row) for row in rows.fetchall()]
+            return [_session(row) for row in rows]
+
+        return await self.database.read(work)
 
     # -- messages -----------------------------------------------------------------------
 
-    def append_message(self, session_id: str, message: ChatMessage) -> int:
+    async def append_message(self, session_id: str, message: ChatMessage) -> int:
         """Store `message` at the end of the session; return its row id."""
-        with self._transaction() as conn:
-            return self._insert_message(conn, session_id, message, _now())
-
-    def append_messages(self, session_id: str, messages: Sequence[ChatMessage]) -> None:
-        """Store `messages` at the end of the session, all of them or none: one transaction,
-        so a long conversation costs one commit, not one per message."""
         now = _now()
-        with self._transaction() as conn:
-            for message in messages:
-                self._insert_message(conn, session_id, message, now)
 
-    def _insert_message(
-        self, conn: sqlite3.Connection, session_id: str, message: ChatMessage, now: str
-    ) -> int:
-        try:
-            cursor = conn.execute(
-                "INSERT INTO messages"
-                " (session_id, role, content, tool_calls, tool_call_id, name, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    session_id,
-                    message.role,
-                    valid_text(message.content),
-                    _tool_calls_json(message.tool_calls),
-                    _valid(message.tool_call_id),
-                    _valid(message.name),
-                    now,
-                ),
-            )
-        except sqlite3.IntegrityError as exc:
-            raise _unknown_session(session_id) from exc
-        conn.execute("UPDATE sessions SET updated_at = ? WHERE id = ?", (now, session_id))
-        if message.role == "user" and message.content.strip():
-            # The first thing the user said names the session in lists.
-            conn.execute(
-                "UPDATE sessions SET title = ? WHERE id = ? AND title IS NULL",
-                (_title_of(message.content), session_id),
-            )
-        return cast(int, cursor.lastrowid)
-
-    def load_history(self, session_id: str, limit: int) -> list[StoredMessage]:
-        """The `limit` most recent messages not yet compacted, oldest first."""
-        with self._reading() as conn:
-            rows = conn.execute(
-                f"SELECT {_MESSAGE_COLUMNS} FROM messages"
-                " WHERE session_id = ? AND compacted = 0 ORDER BY id DESC LIMIT ?",
-                (session_id, _bounded(limit)),
-            )
-            found = rows.fetchall()
-        return [_stored_message(row) for row in reversed(found)]
-
-    def session_messages(self, session_id: str) -> list[StoredMessage]:
-        """Every message of the session, compacted ones included, oldest first."""
-        with self._reading() as conn:
-            rows = conn.execute(
-                f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE session_id = ? ORDER BY id",
-                (session_id,),
-            )
-            return [_stored_message(row) for row in rows.fetchall()]
-
-    def record_tool_result(self, session_id: str, call: ToolCall, result: ToolResult) -> None:
-        with self._transaction() as conn:
+        async def work(conn: AsyncConnection) -> int:
             try:
-                conn.execute(
-                    "INSERT INTO tool_results (session_id, call_id, tool_name, arguments,"
-                    " success, output, error, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        session_id,
-                        valid_text(call.id),
-                        valid_text(call.name),
-                        valid_text(call.arguments_json()),
-                        int(result.success),
-                        valid_text(result.output),
-                        _valid(result.error),
-                        _now(),
-                    ),
+                inserted = await conn.execute(
+                    messages.insert().values(_message_row(session_id, message, now))
                 )
-            except sqlite3.IntegrityError as exc:
+            except IntegrityError as exc:
                 raise _unknown_session(session_id) from exc
+            await _touch(conn, session_id, [message], now)
+            return int(cast(Any, inserted.inserted_primary_key)[0])
+
+        return await self.database.write(work)
+
+    async def append_messages(self, session_id: str, batch: Sequence[ChatMessage]) -> None:
+        """Store `batch` at the end of the session, all of it or none: one transaction and
+        one multi-row insert, so a long conversation costs one commit, not one per
+        message, and the storage loop stays responsive."""
+        if not batch:
+            return
+        now = _now()
+        rows = [_message_row(session_id, message, now) for message in batch]
+
+        async def work(conn: AsyncConnection) -> None:
+            if (
+                await conn.scalar(sa.select(sessions.c.id).where(sessions.c.id == session_id))
+                is None
+            ):
+                raise _unknown_session(session_id)
+            await conn.execute(messages.insert(), rows)
+            await _touch(conn, session_id, batch, now)
+
+        await self.database.write(work)
+
+    async def load_history(self, session_id: str, limit: int) -> list[StoredMessage]:
+        """The `limit` most recent messages not yet compacted, oldest first."""
+
+        async def work(conn: AsyncConnection) -> list[StoredMessage]:
+            rows = await conn.execute(
+                sa.select(*_MESSAGE_COLUMNS)
+                .where(messages.c.session_id == session_id, messages.c.compacted == 0)
+                .order_by(messages.c.id.desc())
+                .limit(_bounded(limit))
+            )
+            return [_stored_message(row) for row in rows]
+
+        found = await self.database.read(work)
+        return list(reversed(found))
+
+    async def session_messages(self, session_id: str) -> list[StoredMessage]:
+        """Every message of the session, compacted ones included, oldest first."""
+
+        async def work(conn: AsyncConnection) -> list[StoredMessage]:
+            rows = await conn.execute(
+                sa.select(*_MESSAGE_COLUMNS)
+                .where(messages.c.session_id == session_id)
+                .order_by(messages.c.id)
+            )
+            return [_stored_message(row) for row in rows]
+
+        return await self.database.read(work)
+
+    async def record_tool_result(self, session_id: str, call: ToolCall, result: ToolResult) -> None:
+        row = {
+            "session_id": session_id,
+            "call_id": valid_text(call.id),
+            "tool_name": valid_text(call.name),
+            "arguments": valid_text(call.arguments_json()),
+            "success": int(result.success),
+            "output": valid_text(result.output),
+            "error": _valid(result.error),
+            "created_at": _now(),
+        }
+
+        async def work(conn: AsyncConnection) -> None:
+            try:
+                await conn.execute(tool_results.insert().values(row))
+            except IntegrityError as exc:
+                raise _unknown_session(session_id) from exc
+
+        await self.database.write(work)
 
     # -- summaries ----------------------------------------------------------------------
 
-    def compact(self, session_id: str, summary: str, upto_message_id: int) -> None:
+    async def compact(self, session_id: str, summary: str, upto_message_id: int) -> None:
         """Store `summary` and retire the messages it replaces, both or neither."""
-        with self._transaction() as conn:
-            self._insert_summary(conn, session_id, summary, kind="compaction", user_id=None)
-            conn.execute(
-                "UPDATE messages SET compacted = 1 WHERE session_id = ? AND id <= ?",
-                (session_id, upto_message_id),
+
+        async def work(conn: AsyncConnection) -> None:
+            await self._insert_summary(conn, session_id, summary, kind="compaction", user_id=None)
+            await conn.execute(
+                messages.update()
+                .where(messages.c.session_id == session_id, messages.c.id <= upto_message_id)
+                .values(compacted=1)
             )
 
-    def add_summary(
+        await self.database.write(work)
+
+    async def add_summary(
         self, session_id: str, content: str, *, kind: str, user_id: str | None = None
     ) -> int:
         """Store a summary; without `user_id` it belongs to the session's user."""
-        with self._transaction() as conn:
-            return self._insert_summary(conn, session_id, content, kind=kind, user_id=user_id)
 
-    def latest_summary(self, session_id: str, kind: str = "compaction") -> str | None:
-        with self._reading() as conn:
-            row = conn.execute(
-                "SELECT content FROM summaries WHERE session_id = ? AND kind = ?"
-                " ORDER BY id DESC LIMIT 1",
-                (session_id, kind),
+        async def work(conn: AsyncConnection) -> int:
+            return await self._insert_summary(conn, session_id, content, kind=kind, user_id=user_id)
+
+        return await self.database.write(work)
+
+    async def latest_summary(self, session_id: str, kind: str = "compaction") -> str | None:
+        async def work(conn: AsyncConnection) -> str | None:
+            found = await conn.scalar(
+                sa.select(summaries.c.content)
+                .where(summaries.c.session_id == session_id, summaries.c.kind == kind)
+                .order_by(summaries.c.id.desc())
+                .limit(1)
             )
-            found = row.fetchone()
-        return None if found is None else str(found[0])
+            return None if found is None else str(found)
 
-    def recall_summaries(self, query: str, *, user_id: str | None, limit: int) -> list[Summary]:
+        return await self.database.read(work)
+
+    async def recall_summaries(
+        self, query: str, *, user_id: str | None, limit: int
+    ) -> list[Summary]:
         """Summaries of `user_id` (None: of no user) best matching `query`; an empty
         query gives the most recent. Other users' summaries are never returned."""
-        expression = match_expression(query)
-        with self._reading() as conn:
-            if expression is None:
-                rows = conn.execute(
-                    f"SELECT {_SUMMARY_COLUMNS} FROM summaries s WHERE s.user_id IS ?"
-                    " ORDER BY s.id DESC LIMIT ?",
-                    (user_id, _bounded(limit)),
+        terms = search.search_terms(query)
+        owner = summaries.c.user_id.is_(None) if user_id is None else summaries.c.user_id == user_id
+        statement = sa.select(*_SUMMARY_COLUMNS).where(owner).limit(_bounded(limit))
+        if not terms:
+            statement = statement.order_by(summaries.c.id.desc())
+        elif self._postgres:
+            vector, query_vector = _SUMMARY_VECTOR, search.tsquery(terms)
+            statement = statement.where(vector.op("@@")(query_vector)).order_by(
+                sa.func.ts_rank(vector, query_vector).desc(), summaries.c.id.desc()
+            )
+        else:
+            statement = (
+                statement.join_from(
+                    summaries, _FTS_SUMMARIES, _FTS_SUMMARIES.c.rowid == summaries.c.id
                 )
-            else:
-                rows = conn.execute(
-                    f"SELECT {_SUMMARY_COLUMNS} FROM summaries_fts"
-                    " JOIN summaries s ON s.id = summaries_fts.rowid"
-                    " WHERE summaries_fts MATCH ? AND s.user_id IS ?"
-                    " ORDER BY summaries_fts.rank, s.id DESC LIMIT ?",
-                    (expression, user_id, _bounded(limit)),
+                .where(
+                    sa.text("summaries_fts MATCH :match").bindparams(match=search.fts5_match(terms))
                 )
-            return [_summary(row) for row in rows.fetchall()]
+                .order_by(sa.text("summaries_fts.rank"), summaries.c.id.desc())
+            )
 
-    def _insert_summary(
+        async def work(conn: AsyncConnection) -> list[Summary]:
+            return [_summary(row) for row in await conn.execute(statement)]
+
+        return await self.database.read(work)
+
+    async def _insert_summary(
         self,
-        conn: sqlite3.Connection,
+        conn: AsyncConnection,
         session_id: str,
         content: str,
         *,
         kind: str,
         user_id: str | None,
     ) -> int:
-        owner = conn.execute("SELECT user_id FROM sessions WHERE id = ?", (session_id,))
-        session = owner.fetchone()
+        session = (
+            await conn.execute(sa.select(sessions.c.user_id).where(sessions.c.id == session_id))
+        ).first()
         if session is None:
             raise _unknown_session(session_id)
-        cursor = conn.execute(
-            "INSERT INTO summaries (session_id, user_id, kind, content, created_at)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (session_id, user_id if user_id is not None else session[0], kind, content, _now()),
+        inserted = await conn.execute(
+            summaries.insert().values(
+                session_id=session_id,
+                user_id=user_id if user_id is not None else session[0],
+                kind=kind,
+                content=content,
+                created_at=_now(),
+            )
         )
-        return cast(int, cursor.lastrowid)
+        row_id = int(cast(Any, inserted.inserted_primary_key)[0])
+        if self._postgres:
+            await conn.execute(
+                _SUMMARY_SEARCH.update()
+                .where(_SUMMARY_SEARCH.c.id == row_id)
+                .values(search=search.summary_vector(content))
+            )
+        return row_id
 
     # -- key-value memories ---------------------------------------------------------------
 
-    def remember(self, key: str, value: str, *, namespace: str = DEFAULT_NAMESPACE) -> None:
+    async def remember(self, key: str, value: str, *, namespace: str = DEFAULT_NAMESPACE) -> None:
         """Store `value` under `key`, replacing what was there."""
         now = _now()
-        with self._transaction() as conn:
-            conn.execute(
-                "INSERT INTO memories (namespace, key, value, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (namespace, key)"
-                " DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-                (namespace, key, value, now, now),
-            )
+        insert = self._insert(memories).values(
+            namespace=namespace, key=key, value=value, created_at=now, updated_at=now
+        )
+        upsert = insert.on_conflict_do_update(
+            index_elements=[memories.c.namespace, memories.c.key],
+            set_={"value": insert.excluded.value, "updated_at": insert.excluded.updated_at},
+        ).returning(memories.c.id)
 
-    def get_memory(self, key: str, namespace: str = DEFAULT_NAMESPACE) -> Memory | None:
-        with self._reading() as conn:
-            row = conn.execute(
-                f"SELECT {_MEMORY_COLUMNS} FROM memories m WHERE m.namespace = ? AND m.key = ?",
-                (namespace, key),
-            )
-            found = row.fetchone()
-        return None if found is None else _memory(found)
+        async def work(conn: AsyncConnection) -> None:
+            row_id = (await conn.execute(upsert)).scalar_one()
+            if self._postgres:
+                await conn.execute(
+                    _MEMORY_SEARCH.update()
+                    .where(_MEMORY_SEARCH.c.id == row_id)
+                    .values(search=search.memory_vector(key, value))
+                )
 
-    def forget(self, key: str, *, namespace: str = DEFAULT_NAMESPACE) -> bool:
+        await self.database.write(work)
+
+    async def get_memory(self, key: str, namespace: str = DEFAULT_NAMESPACE) -> Memory | None:
+        async def work(conn: AsyncConnection) -> Memory | None:
+            row = (
+                await conn.execute(
+                    sa.select(*_MEMORY_COLUMNS).where(
+                        memories.c.namespace == namespace, memories.c.key == key
+                    )
+                )
+            ).first()
+            return None if row is None else _memory(row)
+
+        return await self.database.read(work)
+
+    async def forget(self, key: str, *, namespace: str = DEFAULT_NAMESPACE) -> bool:
         """Delete the memory; False when there was none."""
-        with self._transaction() as conn:
-            cursor = conn.execute(
-                "DELETE FROM memories WHERE namespace = ? AND key = ?", (namespace, key)
-            )
-            return cursor.rowcount > 0
 
-    def recall(self, query: str, *, limit: int, namespace: str | None = None) -> list[Memory]:
+        async def work(conn: AsyncConnection) -> bool:
+            deleted = await conn.execute(
+                memories.delete().where(memories.c.namespace == namespace, memories.c.key == key)
+            )
+            return deleted.rowcount > 0
+
+        return await self.database.write(work)
+
+    async def recall(self, query: str, *, limit: int, namespace: str | None = None) -> list[Memory]:
         """Memories best matching `query` (in `namespace`, or all); an empty query, or one
         without any word, gives the most recently updated."""
-        expression = match_expression(query)
-        with self._reading() as conn:
-            if expression is None:
-                rows = conn.execute(
-                    f"SELECT {_MEMORY_COLUMNS} FROM memories m"
-                    " WHERE ?1 IS NULL OR m.namespace = ?1"
-                    " ORDER BY m.updated_at DESC, m.id DESC LIMIT ?2",
-                    (namespace, _bounded(limit)),
+        terms = search.search_terms(query)
+        statement = sa.select(*_MEMORY_COLUMNS).limit(_bounded(limit))
+        if namespace is not None:
+            statement = statement.where(memories.c.namespace == namespace)
+        if not terms:
+            statement = statement.order_by(memories.c.updated_at.desc(), memories.c.id.desc())
+        elif self._postgres:
+            vector, query_vector = _MEMORY_VECTOR, search.tsquery(terms)
+            statement = statement.where(vector.op("@@")(query_vector)).order_by(
+                search.memory_rank(vector, query_vector).desc(), memories.c.updated_at.desc()
+            )
+        else:
+            statement = (
+                statement.join_from(memories, _FTS_MEMORIES, _FTS_MEMORIES.c.rowid == memories.c.id)
+                .where(
+                    sa.text("memories_fts MATCH :match").bindparams(match=search.fts5_match(terms))
                 )
-            else:
                 # A key match weighs twice a value match: keys are what the fact is about.
-                rows = conn.execute(
-                    f"SELECT {_MEMORY_COLUMNS} FROM memories_fts"
-                    " JOIN memories m ON m.id = memories_fts.rowid"
-                    " WHERE memories_fts MATCH ?1 AND (?2 IS NULL OR m.namespace = ?2)"
-                    " ORDER BY bm25(memories_fts, 2.0, 1.0), m.updated_at DESC LIMIT ?3",
-                    (expression, namespace, _bounded(limit)),
-                )
-            return [_memory(row) for row in rows.fetchall()]
+                .order_by(sa.text("bm25(memories_fts, 2.0, 1.0)"), memories.c.updated_at.desc())
+            )
+
+        async def work(conn: AsyncConnection) -> list[Memory]:
+            return [_memory(row) for row in await conn.execute(statement)]
+
+        return await self.database.read(work)
 
     # -- plumbing -----------------------------------------------------------------------
 
-    def _db(self) -> sqlite3.Connection:
-        if self._conn is None:
-            raise MemoryStoreError(f"the memory store {self.path} is closed")
-        return self._conn
-
-    @contextmanager
-    def _reading(self) -> Iterator[sqlite3.Connection]:
-        """The connection, held for a read; SQLite's errors become typed ones."""
-        with self._lock:
-            conn = self._db()
-            try:
-                yield conn
-            except sqlite3.Error as exc:
-                raise storage_error(exc, self.path, "read") from exc
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        """One committed unit of writes: committed on success, rolled back on any error
-        (SQLite's errors become typed ones: damaged file, read-only, disk full, locked)."""
-        with self._lock:
-            conn = self._db()
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                yield conn
-                conn.execute("COMMIT")
-            except BaseException as exc:
-                _roll_back(conn)
-                if isinstance(exc, sqlite3.Error):
-                    raise storage_error(exc, self.path, "write to") from exc
-                raise
+    def _insert(self, table: sa.Table) -> Any:
+        """INSERT for this backend, with its ON CONFLICT clauses."""
+        return postgresql.insert(table) if self._postgres else sqlite_dialect.insert(table)
 
 
-def _roll_back(conn: sqlite3.Connection) -> None:
-    """Undo the open transaction, if SQLite has not already (it may, on a full disk)."""
-    if not conn.in_transaction:
-        return
-    # A rollback that fails (a damaged or vanished file) must not hide the error that
-    # caused it; SQLite undoes the transaction from its journal on the next open.
-    with contextlib.suppress(sqlite3.Error):
-        conn.execute("ROLLBACK")
+async def _touch(
+    conn: AsyncConnection, session_id: str, added: Sequence[ChatMessage], now: str
+) -> None:
+    """The session was active now; the first thing its user said names it in lists."""
+    await conn.execute(sessions.update().where(sessions.c.id == session_id).values(updated_at=now))
+    said = next((m.content for m in added if m.role == "user" and m.content.strip()), None)
+    if said is not None:
+        await conn.execute(_set_title_if_unset(session_id, _title_of(said)))
 
 
-def _connect(path: Path) -> sqlite3.Connection:
-    try:
-        # isolation_level=None: we issue BEGIN/COMMIT ourselves, so nothing is left
-        # uncommitted behind the caller's back. The lock makes cross-thread use safe.
-        return sqlite3.connect(
-            path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
-        )
-    except sqlite3.Error as exc:
-        raise storage_error(exc, path, "open") from exc
+def _set_title_if_unset(session_id: str, title: str) -> sa.Update:
+    return (
+        sessions.update()
+        .where(sessions.c.id == session_id, sessions.c.title.is_(None))
+        .values(title=title)
+    )
 
 
-def _configure(conn: sqlite3.Connection, path: Path) -> None:
-    try:
-        # Reading the schema first: on a file that is not a database this fails before
-        # anything (like switching to WAL) could write to it.
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        conn.execute("PRAGMA foreign_keys = ON")
-        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-    except sqlite3.DatabaseError as exc:
-        if sqlite_code(exc) not in DAMAGED_CODES:
-            raise  # read-only, locked, full: open() types it
-        raise UnreadableDatabaseError(
-            f"{path} is not a readable SQLite database ({exc})",
-            hint="if it is not ZeroClaw's, set memory.path to another file (ZeroClaw does not "
-            f"overwrite it); if it held your memory, {recovery_hint(path)}",
-        ) from exc
-    if str(mode).lower() != "wal":
-        raise MemoryStoreError(
-            f"cannot switch the memory database {path} to WAL mode (got {mode!r})",
-            hint="put the database on a local filesystem",
-        )
+def _message_row(session_id: str, message: ChatMessage, now: str) -> dict[str, Any]:
+    return {
+        "session_id": session_id,
+        "role": message.role,
+        "content": valid_text(message.content),
+        "tool_calls": _tool_calls_json(message.tool_calls),
+        "tool_call_id": _valid(message.tool_call_id),
+        "name": _valid(message.name),
+        "created_at": now,
+    }
 
 
 def _now() -> str:
@@ -480,7 +554,7 @@ def _tool_calls(raw: str | None) -> tuple[ToolCall, ...]:
     return tuple(ToolCall(item["id"], item["name"], item["arguments"]) for item in items)
 
 
-def _stored_message(row: tuple[Any, ...]) -> StoredMessage:
+def _stored_message(row: Sequence[Any]) -> StoredMessage:
     row_id, role, content, tool_calls, tool_call_id, name, created_at, compacted = row
     message = ChatMessage(
         role=cast(Role, role),
@@ -492,24 +566,24 @@ def _stored_message(row: tuple[Any, ...]) -> StoredMessage:
     return StoredMessage(row_id, message, _time(created_at), bool(compacted))
 
 
-def _session(row: tuple[Any, ...]) -> SessionInfo:
+def _session(row: Sequence[Any]) -> SessionInfo:
     session_id, user_id, channel, title, created_at, updated_at, count = row
     return SessionInfo(
         session_id, user_id, channel, title, _time(created_at), _time(updated_at), count
     )
 
 
-def _summary(row: tuple[Any, ...]) -> Summary:
+def _summary(row: Sequence[Any]) -> Summary:
     row_id, session_id, user_id, kind, content, created_at = row
     return Summary(row_id, session_id, user_id, kind, content, _time(created_at))
 
 
-def _memory(row: tuple[Any, ...]) -> Memory:
+def _memory(row: Sequence[Any]) -> Memory:
     namespace, key, value, created_at, updated_at = row
     return Memory(namespace, key, value, _time(created_at), _time(updated_at))
 
 
 def _bounded(limit: int) -> int:
-    # SQLite reads a negative LIMIT as "no limit"; a caller's bad arithmetic must not
-    # turn into loading a whole table.
+    # A negative LIMIT means "no limit" to SQLite and an error to PostgreSQL; a caller's
+    # bad arithmetic must not turn into loading a whole table.
     return max(limit, 0)

@@ -74,7 +74,7 @@ async def test_a_turn_is_guarded_and_redacted_by_the_plugins(runtime: AgentRunti
     assert read.result.success is True
     assert "OPENAI_API_KEY=[REDACTED:openai-key]" in read.result.output
     assert result.reply == "Done. By the way, the deploy token is [REDACTED:github-token]."
-    stored = " ".join(m.message.content for m in runtime.memory.session_messages("e2e"))
+    stored = " ".join(m.message.content for m in await runtime.memory.session_messages("e2e"))
     assert OPENAI_KEY not in stored
     assert "[REDACTED:openai-key]" in stored
 

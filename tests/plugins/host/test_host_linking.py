@@ -93,7 +93,7 @@ def test_a_host_bug_becomes_the_fallback_value_not_an_exception(
 @pytest.fixture
 def misc(plugin_engine: PluginEngine, probes: dict[str, Path], tmp_path: Path) -> Any:
     memory = MemoryStore.open(tmp_path / "zeroclaw.db")
-    memory.remember("user city", "the user lives in Lyon")
+    memory.blocking(memory.remember("user city", "the user lives in Lyon"))
     context = make_context(
         "misc",
         ["log", "config", "memory.read", "memory.write", "secret:TOKEN"],
@@ -136,5 +136,8 @@ def test_a_component_stores_and_recalls_memories(misc: Any) -> None:
     assert {entry.key for entry in found} == {"user city", "probe note"}
     assert all(getattr(entry, "session-id") is None for entry in found)
     assert all(getattr(entry, "created-at").endswith("Z") for entry in found)
-    assert memory.get_memory("probe note", namespace="plugin:misc").value == "Lyon is sunny"
+    assert (
+        memory.blocking(memory.get_memory("probe note", namespace="plugin:misc")).value
+        == "Lyon is sunny"
+    )
     assert probe.call("store", "", "x") == Variant("invalid", "the key is empty")

@@ -32,14 +32,16 @@ def plugin_memory(
 def test_store_writes_to_the_plugins_namespace(memory: MemoryStore) -> None:
     plugin_memory(memory, "memory.write").store("favourite colour", "blue")
 
-    stored = memory.get_memory("favourite colour", namespace="plugin:notes")
+    stored = memory.blocking(memory.get_memory("favourite colour", namespace="plugin:notes"))
     assert stored is not None
     assert stored.value == "blue"
-    assert memory.get_memory("favourite colour") is None  # not the model's namespace
+    assert (
+        memory.blocking(memory.get_memory("favourite colour")) is None
+    )  # not the model's namespace
 
 
 def test_recall_finds_memories_of_the_agent_and_of_plugins(memory: MemoryStore) -> None:
-    memory.remember("user city", "the user lives in Lyon")
+    memory.blocking(memory.remember("user city", "the user lives in Lyon"))
     plugin_memory(memory, "memory.write").store("weather city", "Lyon forecast source")
 
     found = plugin_memory(memory, "memory.read").recall("Lyon", 10)
@@ -54,7 +56,7 @@ def test_recall_finds_memories_of_the_agent_and_of_plugins(memory: MemoryStore) 
 
 def test_recall_is_capped_at_the_configured_limit(memory: MemoryStore) -> None:
     for n in range(10):
-        memory.remember(f"fact {n}", f"apple fact number {n}")
+        memory.blocking(memory.remember(f"fact {n}", f"apple fact number {n}"))
 
     assert len(plugin_memory(memory, "memory.read", recall_limit=3).recall("apple", 100)) == 3
     assert len(plugin_memory(memory, "memory.read", recall_limit=3).recall("apple", 2)) == 2
@@ -70,7 +72,7 @@ def test_read_only_plugin_cannot_store_and_write_only_cannot_recall(memory: Memo
     assert '"memory.write"' in str(denied_store.value.payload)
     assert denied_recall.value.case == "denied"
     assert '"memory.read"' in str(denied_recall.value.payload)
-    assert memory.recall("", limit=10) == []
+    assert memory.blocking(memory.recall("", limit=10)) == []
 
 
 @pytest.mark.parametrize(

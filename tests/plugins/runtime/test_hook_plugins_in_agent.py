@@ -32,7 +32,7 @@ async def test_a_modifying_plugin_changes_the_prompt_of_a_real_turn(
 
     async with runtime_for(config, recorder) as runtime:
         await runtime.agent.turn("s1", "hello")
-        stored = runtime.memory.session_messages("s1")
+        stored = await runtime.memory.session_messages("s1")
 
     (request,) = recorder.of(LLMRequest)
     system = request.messages[0]
@@ -123,7 +123,7 @@ async def test_tool_results_change_only_with_hooks_tool_results(
         result = await runtime.agent.turn(
             "s1", "/tool file_read " + json.dumps({"path": "notes.txt"})
         )
-        stored = runtime.memory.session_messages("s1")
+        stored = await runtime.memory.session_messages("s1")
 
     (exchange,) = result.exchanges
     tool_message = next(m.message for m in stored if m.message.role == "tool")
@@ -146,7 +146,7 @@ async def test_void_events_reach_plugins_through_the_observer_bridge(
     caplog.set_level(logging.INFO, logger="zeroclaw.plugin.watcher")
 
     async with runtime_for(config, recorder) as runtime:
-        runtime.agent.start_session("session-7", channel="terminal")
+        await runtime.agent.start_session("session-7", channel="terminal")
         await runtime.hooks.drain()
 
     lines = [r.getMessage() for r in caplog.records if r.name == "zeroclaw.plugin.watcher"]

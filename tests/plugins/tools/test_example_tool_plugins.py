@@ -129,7 +129,7 @@ async def test_the_agent_calls_both_example_tools_and_answers_with_their_results
 
     async with AgentRuntime.from_config(config, approver=AllowApprover()) as runtime:
         result = await runtime.agent.turn("s1", "count and convert")
-        stored = [m.message for m in runtime.memory.session_messages("s1")]
+        stored = [m.message for m in await runtime.memory.session_messages("s1")]
 
     words, length = (exchange.result for exchange in result.exchanges)
     assert json.loads(words.output) == {"words": 3, "lines": 1, "characters": 13}

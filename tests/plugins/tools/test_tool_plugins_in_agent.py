@@ -48,7 +48,7 @@ async def test_the_agent_calls_a_plugin_tool_and_answers_with_its_result(
 
     async with runtime_for(config) as runtime:
         result = await runtime.agent.turn("s1", "echo pelican")
-        stored = [m.message for m in runtime.memory.session_messages("s1")]
+        stored = [m.message for m in await runtime.memory.session_messages("s1")]
 
     (exchange,) = result.exchanges
     assert exchange.result == ToolResult.ok('{"word": "pelican"}')

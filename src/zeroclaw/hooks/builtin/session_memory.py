@@ -94,30 +94,30 @@ class SessionMemory:
     ) -> HookOutcome[ModifyingPayload]:
         if not isinstance(payload, PromptBuild) or self._recall_limit == 0:
             return Continue(payload)
-        block = self._block_for(payload.session_id)
+        block = await self._block_for(payload.session_id)
         if block is None:
             return Continue(payload)
         return Continue(dataclasses.replace(payload, context=(*payload.context, block)))
 
-    def _block_for(self, session_id: str) -> str | None:
+    async def _block_for(self, session_id: str) -> str | None:
         if session_id in self._recalled:
             self._recalled.move_to_end(session_id)
             return self._recalled[session_id]
-        block = self.recall_block(session_id)
+        block = await self.recall_block(session_id)
         self._recalled[session_id] = block
         while len(self._recalled) > MAX_REMEMBERED_SESSIONS:
             self._recalled.popitem(last=False)
         return block
 
-    def recall_block(self, session_id: str) -> str | None:
+    async def recall_block(self, session_id: str) -> str | None:
         """The context block of earlier summaries for `session_id`, or None if there are none."""
-        session = self._memory.get_session(session_id)
+        session = await self._memory.get_session(session_id)
         if session is None:
             # No owner to go by: recalling for whatever user_id the payload names would
             # let a changed payload read another user's summaries.
             _LOG.debug("session_memory: unknown session %r, nothing recalled", session_id)
             return None
-        chosen = self._choose(session_id, session.user_id, self._query(session_id))
+        chosen = await self._choose(session_id, session.user_id, await self._query(session_id))
         if not chosen:
             return None
         share = max(self._max_recall_chars // len(chosen), 1)
@@ -127,16 +127,16 @@ class SessionMemory:
         ]
         return "\n".join([RECALL_HEADER, *entries])
 
-    def _query(self, session_id: str) -> str:
+    async def _query(self, session_id: str) -> str:
         """What the user said first in the recent history: the topic of the session."""
-        recent = self._memory.load_history(session_id, _QUERY_WINDOW)
+        recent = await self._memory.load_history(session_id, _QUERY_WINDOW)
         said = [s.message.content for s in recent if s.message.role == "user"]
         return said[0] if said else ""
 
-    def _choose(self, session_id: str, owner: str | None, query: str) -> list[Summary]:
+    async def _choose(self, session_id: str, owner: str | None, query: str) -> list[Summary]:
         window = self._recall_limit * _CANDIDATES_PER_SLOT
-        relevant = self._memory.recall_summaries(query, user_id=owner, limit=window)
-        recent = self._memory.recall_summaries("", user_id=owner, limit=window)
+        relevant = await self._memory.recall_summaries(query, user_id=owner, limit=window)
+        recent = await self._memory.recall_summaries("", user_id=owner, limit=window)
         best: dict[str, Summary] = {}
         for summary in [*relevant, *recent]:
             if summary.session_id == session_id:
@@ -154,17 +154,17 @@ class SessionMemory:
             self._recalled.pop(payload.session_id, None)
             await self.summarize_session(payload.session_id)
         elif isinstance(payload, AfterCompaction):
-            self.store_compaction(payload.session_id, payload.summary)
+            await self.store_compaction(payload.session_id, payload.summary)
 
     async def summarize_session(self, session_id: str) -> int | None:
         """Summarize the session through the provider and store it; the summary's id, or
         None when the session has nothing the user said."""
-        stored = self._memory.session_messages(session_id)
+        stored = await self._memory.session_messages(session_id)
         if not any(s.message.role == "user" and s.message.content.strip() for s in stored):
             return None
         # Compacted messages are already in the latest compaction summary: send that
         # instead of them, so the request stays within what compaction keeps.
-        previous = self._memory.latest_summary(session_id, COMPACTION_KIND)
+        previous = await self._memory.latest_summary(session_id, COMPACTION_KIND)
         messages = [s.message for s in stored if not s.compacted]
         request = ChatRequest(
             messages=[
@@ -179,21 +179,21 @@ class SessionMemory:
             _LOG.warning("session_memory: the model returned no summary for %r", session_id)
             return None
         # user_id None: the summary belongs to the session's stored owner.
-        return self._memory.add_summary(session_id, summary, kind=SESSION_KIND)
+        return await self._memory.add_summary(session_id, summary, kind=SESSION_KIND)
 
-    def store_compaction(self, session_id: str, summary: str) -> int | None:
+    async def store_compaction(self, session_id: str, summary: str) -> int | None:
         """Store a compaction summary unless the session already has it."""
-        if self._has_compaction_summary(session_id, summary):
+        if await self._has_compaction_summary(session_id, summary):
             return None
-        return self._memory.add_summary(session_id, summary, kind=COMPACTION_KIND)
+        return await self._memory.add_summary(session_id, summary, kind=COMPACTION_KIND)
 
-    def _has_compaction_summary(self, session_id: str, summary: str) -> bool:
-        if self._memory.latest_summary(session_id, COMPACTION_KIND) == summary:
+    async def _has_compaction_summary(self, session_id: str, summary: str) -> bool:
+        if await self._memory.latest_summary(session_id, COMPACTION_KIND) == summary:
             return True
         # Void hooks run later than the compaction: newer ones may have been stored since.
-        session = self._memory.get_session(session_id)
+        session = await self._memory.get_session(session_id)
         owner = session.user_id if session is not None else None
-        found = self._memory.recall_summaries(summary, user_id=owner, limit=_DUPLICATE_SEARCH)
+        found = await self._memory.recall_summaries(summary, user_id=owner, limit=_DUPLICATE_SEARCH)
         return any(
             s.session_id == session_id and s.kind == COMPACTION_KIND and s.content == summary
             for s in found

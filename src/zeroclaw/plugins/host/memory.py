@@ -69,7 +69,8 @@ class PluginMemory:
         if len(query) > MAX_QUERY_CHARS:
             raise HostCallError("invalid", f"the query is longer than {MAX_QUERY_CHARS} characters")
         try:
-            found = memory.recall(query, limit=min(limit, self._recall_limit))
+            # A host call runs on the plugin's worker thread: the store's blocking bridge.
+            found = memory.blocking(memory.recall(query, limit=min(limit, self._recall_limit)))
         except MemoryStoreError as exc:
             raise HostCallError("storage", exc.message) from exc
         return [_entry(m) for m in found]
@@ -88,7 +89,8 @@ class PluginMemory:
                 "invalid", f"the content is longer than {MAX_CONTENT_CHARS} characters"
             )
         try:
-            memory.remember(key, content, namespace=namespace_of(self._context.plugin))
+            namespace = namespace_of(self._context.plugin)
+            memory.blocking(memory.remember(key, content, namespace=namespace))
         except MemoryStoreError as exc:
             raise HostCallError("storage", exc.message) from exc
 

@@ -52,7 +52,7 @@ class MemoryStoreTool:
         key = arguments["key"].strip()
         if not key:
             return ToolResult.fail("the key is blank")
-        self._memory.remember(key, arguments["value"], namespace=MODEL_NAMESPACE)
+        await self._memory.remember(key, arguments["value"], namespace=MODEL_NAMESPACE)
         return ToolResult.ok(f"remembered {key!r}")
 
 
@@ -90,7 +90,9 @@ class MemoryRecallTool:
 
     async def execute(self, arguments: dict[str, Any], context: ToolContext) -> ToolResult:
         limit = int(arguments.get("limit", self._default_limit))
-        found = self._memory.recall(arguments["query"], limit=limit, namespace=MODEL_NAMESPACE)
+        found = await self._memory.recall(
+            arguments["query"], limit=limit, namespace=MODEL_NAMESPACE
+        )
         if not found:
             return ToolResult.ok("no matching memories")
         return ToolResult.ok("\n".join(f"{m.key}: {m.value}" for m in found))

@@ -1,0 +1,173 @@
+"""`Database`: an async engine on its storage loop, opened and migrated, and the one way
+the store reads and writes it.
+
+`read(work)` and `write(work)` run `work(connection)` in one transaction on the storage
+loop (see storage_loop.py), committed when it returns and rolled back when it raises, and
+turn every driver error into a typed one (memory/failures.py): nothing the drivers raise
+reaches a caller, on either backend. Writes on SQLite also take an in-process lock, so
+the process's own writers queue on the loop instead of spinning in SQLite's busy handler;
+across processes, SQLite's BEGIN IMMEDIATE and PostgreSQL's row locks do the rest.
+
+Opening is start-up work and blocks its caller until the database is reachable and at
+the current schema revision. The migration runs under a lock that spans processes
+(SQLite's write lock, a PostgreSQL advisory lock), so replicas starting together migrate
+one after the other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from pathlib import Path
+from typing import Any, Final, TypeVar
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from zeroclaw.memory.engine import WRITE_OPTION, create_engine_for
+from zeroclaw.memory.errors import (
+    DAMAGED_CODES,
+    MemoryStoreError,
+    UnreadableDatabaseError,
+    recovery_hint,
+    sqlite_code,
+)
+from zeroclaw.memory.failures import DRIVER_ERRORS, driver_cause, typed_error
+from zeroclaw.memory.location import DatabaseLocation
+from zeroclaw.memory.schema import migrate
+from zeroclaw.memory.storage_loop import StorageLoop
+
+T = TypeVar("T")
+Work = Callable[[AsyncConnection], Awaitable[T]]
+# pg_advisory_xact_lock's key for migrations: "zeroclaw" in ASCII, as a bigint.
+MIGRATION_LOCK: Final = int.from_bytes(b"zeroclaw", "big")
+
+
+class Database:
+    def __init__(self, location: DatabaseLocation, engine: AsyncEngine, loop: StorageLoop) -> None:
+        """Use `Database.open`."""
+        self.location = location
+        self._engine: AsyncEngine | None = engine
+        self._loop = loop
+        self._write_lock: asyncio.Lock | None = None
+
+    @property
+    def dialect(self) -> str:
+        """ "sqlite" or "postgresql"."""
+        return "sqlite" if self.location.is_sqlite else "postgresql"
+
+    @classmethod
+    def open(cls, location: DatabaseLocation) -> Database:
+        """Connect to `location` and bring it to the current schema; blocks until done."""
+        if location.path is not None:
+            _make_parent(location.path)
+        loop = StorageLoop()
+        try:
+            engine = loop.run_at_start(_open_engine(location))
+        except BaseException:
+            loop.stop()
+            raise
+        return cls(location, engine, loop)
+
+    async def read(self, work: Work[T]) -> T:
+        """`work` in a read transaction, on the storage loop."""
+        return await self._loop.run(self._transaction(self._open_engine(), work, writes=False))
+
+    async def write(self, work: Work[T]) -> T:
+        """`work` in one write transaction, on the storage loop: all of it, or none."""
+        return await self._loop.run(self._transaction(self._open_engine(), work, writes=True))
+
+    def blocking(self, work: Coroutine[Any, Any, T]) -> T:
+        """Run a coroutine of the store from a thread without a running event loop (a
+        plugin's worker thread, the doctor); see storage_loop.py."""
+        if self._engine is None:
+            work.close()
+            raise MemoryStoreError(f"the memory store {self.location} is closed")
+        return self._loop.run_blocking(work)
+
+    def _open_engine(self) -> AsyncEngine:
+        if self._engine is None:
+            raise MemoryStoreError(f"the memory store {self.location} is closed")
+        return self._engine
+
+    async def _transaction(self, engine: AsyncEngine, work: Work[T], *, writes: bool) -> T:
+        doing = "write to" if writes else "read"
+        try:
+            async with self._writer(writes), engine.connect() as conn:
+                if writes:
+                    await conn.execution_options(**{WRITE_OPTION: True})
+                async with conn.begin():
+                    return await work(conn)
+        except DRIVER_ERRORS as exc:
+            raise typed_error(exc, self.location, doing) from driver_cause(exc)
+
+    @contextlib.asynccontextmanager
+    async def _writer(self, writes: bool) -> AsyncIterator[None]:
+        if not (writes and self.location.is_sqlite):
+            yield
+            return
+        if self._write_lock is None:
+            self._write_lock = asyncio.Lock()
+        async with self._write_lock:
+            yield
+
+    async def aclose(self) -> None:
+        """Close every connection (the last one checkpoints SQLite's WAL), then the loop."""
+        engine, self._engine = self._engine, None
+        if engine is not None:
+            with contextlib.suppress(*DRIVER_ERRORS):
+                await self._loop.run(engine.dispose())
+            self._loop.stop()
+
+    def close(self) -> None:
+        """As `aclose`, for callers without a loop (and shutdown, where waiting is fine)."""
+        engine, self._engine = self._engine, None
+        if engine is not None:
+            self._loop.stop(engine.dispose())
+
+
+async def _open_engine(location: DatabaseLocation) -> AsyncEngine:
+    engine = create_engine_for(location)
+    try:
+        async with engine.connect() as conn:
+            if location.is_sqlite:
+                await conn.execution_options(**{WRITE_OPTION: True})
+            async with conn.begin():
+                if not location.is_sqlite:
+                    await conn.execute(
+                        text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
+                    )
+                await conn.run_sync(migrate, location)
+    except BaseException as exc:
+        await engine.dispose()
+        if isinstance(exc, DRIVER_ERRORS):
+            raise _open_error(exc, location) from driver_cause(exc)
+        raise
+    return engine
+
+
+def _open_error(exc: BaseException, location: DatabaseLocation) -> MemoryStoreError:
+    original = driver_cause(exc)
+    if (
+        location.path is not None
+        and isinstance(original, sqlite3.DatabaseError)
+        and sqlite_code(original) in DAMAGED_CODES
+    ):
+        return UnreadableDatabaseError(
+            f"{location.path} is not a readable SQLite database ({original})",
+            hint="if it is not ZeroClaw's, set memory.path to another file (ZeroClaw does not "
+            f"overwrite it); if it held your memory, {recovery_hint(location.path)}",
+        )
+    return typed_error(exc, location, "open")
+
+
+def _make_parent(path: Path) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise MemoryStoreError(
+            f"cannot create the directory of the memory database {path}: {exc.strerror or exc}",
+            hint="check the permissions, or set memory.path to a writable location",
+        ) from exc

@@ -1,0 +1,88 @@
+"""The SQLAlchemy async engine for a `DatabaseLocation`: aiosqlite for a file, asyncpg for
+PostgreSQL, each set up the way the store relies on.
+
+SQLite. Every new connection is checked and configured before use: the schema is read
+first, so a file that is not a database fails before anything (like switching to WAL)
+could write to it; then `busy_timeout`, `foreign_keys` and WAL mode (readers beside the
+writer; a file system that cannot do WAL is refused). The driver's own transaction
+handling is switched off (`isolation_level = None`) and the engine's `begin` emits
+`BEGIN`, or `BEGIN IMMEDIATE` for a connection marked with `WRITE_OPTION`: a write takes
+the write lock before it reads, so two processes never deadlock upgrading a read.
+A small pool keeps connections open (opening one runs the checks above); closing the
+engine closes them all, and the last close checkpoints the WAL into the file.
+
+PostgreSQL. A pool whose connections are pinged before use (`pool_pre_ping`), so one
+dropped while idle (a server restart, a proxy's timeout) is replaced rather than failing
+the next request; a connect timeout, and an `application_name` that shows in
+`pg_stat_activity`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from sqlalchemy import event
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import AsyncAdaptedQueuePool
+
+from zeroclaw.memory.errors import MemoryStoreError
+from zeroclaw.memory.location import DatabaseLocation
+
+BUSY_TIMEOUT_MS: Final = 5000
+CONNECT_TIMEOUT_S: Final = 10
+# An execution option: this connection's transaction writes (SQLite: BEGIN IMMEDIATE).
+WRITE_OPTION: Final = "zeroclaw_write"
+SQLITE_POOL_SIZE: Final = 4
+POSTGRES_POOL_SIZE: Final = 10
+
+
+def create_engine_for(location: DatabaseLocation) -> AsyncEngine:
+    if location.is_sqlite:
+        return _sqlite_engine(location)
+    return create_async_engine(
+        location.url,
+        pool_size=POSTGRES_POOL_SIZE,
+        max_overflow=POSTGRES_POOL_SIZE,
+        pool_pre_ping=True,
+        connect_args={
+            "timeout": CONNECT_TIMEOUT_S,
+            "server_settings": {"application_name": "zeroclaw"},
+        },
+    )
+
+
+def _sqlite_engine(location: DatabaseLocation) -> AsyncEngine:
+    engine = create_async_engine(
+        location.url,
+        poolclass=AsyncAdaptedQueuePool,
+        pool_size=SQLITE_POOL_SIZE,
+        max_overflow=SQLITE_POOL_SIZE,
+        connect_args={"timeout": BUSY_TIMEOUT_MS / 1000},
+    )
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def configure(dbapi_connection: Any, _record: object) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("SELECT count(*) FROM sqlite_master")
+            cursor.fetchone()
+            cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA foreign_keys = ON")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            mode = cursor.fetchone()[0]
+        finally:
+            cursor.close()
+        if str(mode).lower() != "wal":
+            raise MemoryStoreError(
+                f"cannot switch the memory database {location} to WAL mode (got {mode!r})",
+                hint="put the database on a local filesystem",
+            )
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def begin(conn: Connection) -> None:
+        writes = conn.get_execution_options().get(WRITE_OPTION, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+    return engine

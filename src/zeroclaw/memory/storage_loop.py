@@ -1,0 +1,94 @@
+"""The event loop the database lives on: one thread of its own, one asyncio loop.
+
+An async engine's connections belong to the loop that opened them (asyncpg's do; an
+aiosqlite connection answers on its loop). The runtime is built before any loop runs,
+the gateway serves on uvicorn's loop, the CLI runs one `asyncio.run` per command, and
+plugins call the host from worker threads: no caller's loop is the one loop every
+storage call could use. So the engine lives on a loop of its own, in a thread of its
+own, and every call is handed to it:
+
+- `run(work)`: for async callers. The caller's loop awaits the result and goes on
+  serving everyone else meanwhile; nothing of the storage work runs on it. The work is
+  shielded: a caller that is cancelled (a client gone) does not cut a transaction in
+  half; it finishes, or fails, on its own, and is committed or rolled back whole.
+- `run_at_start(work)` and `stop(last)`: opening and closing the database, which may
+  wait wherever they are called (nothing is being served yet, or any more).
+- `run_blocking(work)`: the documented bridge for synchronous callers on threads that
+  run no event loop (a plugin's host call on its worker thread, the doctor, start-up and
+  shutdown). Called on a thread whose loop is running, it refuses: it would stall that
+  loop, which must `await run(...)` instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import threading
+from collections.abc import Coroutine
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+class StorageLoop:
+    def __init__(self, name: str = "zeroclaw-storage") -> None:
+        self._loop = asyncio.new_event_loop()
+        ready = threading.Event()
+        self._thread = threading.Thread(target=self._serve, args=(ready,), name=name, daemon=True)
+        self._thread.start()
+        ready.wait()
+
+    def _serve(self, ready: threading.Event) -> None:
+        asyncio.set_event_loop(self._loop)
+        self._loop.call_soon(ready.set)
+        self._loop.run_forever()
+
+    def owns_current_thread(self) -> bool:
+        return threading.current_thread() is self._thread
+
+    async def run(self, work: Coroutine[Any, Any, T]) -> T:
+        """Run `work` on the storage loop and await its result from the caller's loop."""
+        if self.owns_current_thread():
+            return await work
+        future = asyncio.wrap_future(self._submit(work))
+        return await asyncio.shield(future)
+
+    def run_blocking(self, work: Coroutine[Any, Any, T]) -> T:
+        """Run `work` on the storage loop and wait for it, from a thread without a loop."""
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is not None:
+            work.close()
+            raise RuntimeError(
+                "a blocking storage call on a thread whose event loop is running would stall "
+                "it: await the store's coroutine instead"
+            )
+        return self._submit(work).result()
+
+    def run_at_start(self, work: Coroutine[Any, Any, T]) -> T:
+        """Run `work` (opening the database) and wait for it, from any thread: start-up
+        work, done before anything is served, so it may wait even on a running loop."""
+        return self._submit(work).result()
+
+    def _submit(self, work: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
+        if self._loop.is_closed():
+            work.close()
+            raise RuntimeError("the storage loop is stopped")
+        return asyncio.run_coroutine_threadsafe(work, self._loop)
+
+    def stop(self, last: Coroutine[Any, Any, object] | None = None) -> None:
+        """Run `last` (closing the engine), then stop the loop and its thread. Shutdown
+        work: it may wait a moment on a thread whose loop runs (nothing is served then)."""
+        if self._loop.is_closed():
+            if last is not None:
+                last.close()
+            return
+        if last is not None and not self.owns_current_thread():
+            with contextlib.suppress(Exception):
+                self._submit(last).result()
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join()
+        self._loop.close()

@@ -1,0 +1,85 @@
+"""The memory tables, as SQLAlchemy Core sees them: one description for both backends.
+
+The store's queries are written once against these `Table`s; SQLAlchemy renders them for
+SQLite or PostgreSQL. What differs between the two, full-text search (FTS5 tables and
+their triggers on SQLite, a `search` tsvector column with a GIN index on PostgreSQL), is
+created by the migrations and queried through `memory.search`, not described here.
+
+Ids are 64-bit on PostgreSQL and SQLite's rowid on SQLite (an INTEGER PRIMARY KEY, which
+a BIGINT would not be). Times are ISO-8601 UTC text with microseconds on both: they sort
+chronologically as text, and a store moved from one backend to the other keeps them to the
+character (`zeroclaw memory export | import`).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+metadata = sa.MetaData()
+
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("user_id", sa.Text),
+    sa.Column("channel", sa.Text, nullable=False),
+    sa.Column("title", sa.Text),
+    sa.Column("created_at", sa.Text, nullable=False),
+    sa.Column("updated_at", sa.Text, nullable=False),
+)
+
+messages = sa.Table(
+    "messages",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("session_id", sa.Text, sa.ForeignKey("sessions.id", ondelete="CASCADE")),
+    sa.Column("role", sa.Text, nullable=False),
+    sa.Column("content", sa.Text, nullable=False),
+    sa.Column("tool_calls", sa.Text),
+    sa.Column("tool_call_id", sa.Text),
+    sa.Column("name", sa.Text),
+    sa.Column("created_at", sa.Text, nullable=False),
+    sa.Column("compacted", sa.Integer, nullable=False, server_default="0"),
+)
+
+tool_results = sa.Table(
+    "tool_results",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("session_id", sa.Text, sa.ForeignKey("sessions.id", ondelete="CASCADE")),
+    sa.Column("call_id", sa.Text, nullable=False),
+    sa.Column("tool_name", sa.Text, nullable=False),
+    sa.Column("arguments", sa.Text, nullable=False),
+    sa.Column("success", sa.Integer, nullable=False),
+    sa.Column("output", sa.Text, nullable=False),
+    sa.Column("error", sa.Text),
+    sa.Column("created_at", sa.Text, nullable=False),
+)
+
+summaries = sa.Table(
+    "summaries",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("session_id", sa.Text, sa.ForeignKey("sessions.id", ondelete="CASCADE")),
+    sa.Column("user_id", sa.Text),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("content", sa.Text, nullable=False),
+    sa.Column("created_at", sa.Text, nullable=False),
+)
+
+memories = sa.Table(
+    "memories",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("namespace", sa.Text, nullable=False),
+    sa.Column("key", sa.Text, nullable=False),
+    sa.Column("value", sa.Text, nullable=False),
+    sa.Column("created_at", sa.Text, nullable=False),
+    sa.Column("updated_at", sa.Text, nullable=False),
+    sa.UniqueConstraint("namespace", "key"),
+)
+
+# In the order a copy must write them: a row's session exists before the row.
+ALL_TABLES: tuple[sa.Table, ...] = (sessions, messages, tool_results, summaries, memories)
