@@ -9,12 +9,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from zeroclaw.memory import (
     DatabaseLocation,
+    DatabaseUnavailableError,
     MemoryStore,
     MemoryStoreError,
     SessionOwnerError,
     UnknownSessionError,
+    postgres_location,
 )
-from zeroclaw.memory.tables import tool_results
+from zeroclaw.memory.tables import messages, tool_results
 from zeroclaw.messages import ChatMessage, ToolCall, ToolResult
 
 
@@ -212,3 +214,32 @@ async def test_the_blocking_bridge_refuses_a_thread_whose_loop_runs(store: Memor
     call = store.list_sessions()
     with pytest.raises(RuntimeError, match="await"):
         store.blocking(call)
+
+
+async def test_a_connection_lost_mid_write_rolls_it_back_and_the_next_one_works(
+    postgres_url: str,
+) -> None:
+    async with MemoryStore.open(postgres_location(postgres_url)) as store:
+        await store.ensure_session("s1")
+        await store.append_message("s1", ChatMessage("user", "kept"))
+
+        async def dies_half_way(conn: AsyncConnection) -> None:
+            await conn.execute(
+                messages.insert().values(
+                    session_id="s1", role="user", content="lost", created_at="2024-01-01"
+                )
+            )
+            # The server drops this very connection, as a restart or a network cut would.
+            await conn.execute(sa.text("SELECT pg_terminate_backend(pg_backend_pid())"))
+
+        with pytest.raises(DatabaseUnavailableError) as caught:
+            await store.database.write(dies_half_way)
+        # The pool replaces the dead connection: the request can simply be sent again.
+        await store.append_message("s1", ChatMessage("user", "after"))
+
+        contents = [s.message.content for s in await store.session_messages("s1")]
+
+    assert contents == ["kept", "after"]
+    assert "postgresql://zeroclaw@127.0.0.1" in caught.value.message
+    assert caught.value.hint is not None
+    assert "send it again" in caught.value.hint

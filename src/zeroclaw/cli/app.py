@@ -17,6 +17,7 @@ from zeroclaw.cli.hooks_cmd import hooks_app
 from zeroclaw.cli.json_output import use_json
 from zeroclaw.cli.log_output import DEFAULT_LEVEL, LEVELS, check_level, log_to_stderr
 from zeroclaw.cli.mcp_cmd import mcp_app
+from zeroclaw.cli.memory_cmd import memory_app
 from zeroclaw.cli.plugins_cmd import plugins_app
 from zeroclaw.cli.state import CliState, ReportingGroup
 from zeroclaw.cli.tools_cmd import tools_app
@@ -84,5 +85,6 @@ app.add_typer(tools_app, name="tools")
 app.add_typer(config_app, name="config")
 app.add_typer(gateway_app, name="gateway")
 app.add_typer(hooks_app, name="hooks")
+app.add_typer(memory_app, name="memory")
 app.add_typer(plugins_app, name="plugins")
 app.add_typer(mcp_app, name="mcp")

@@ -1,0 +1,92 @@
+"""`zeroclaw memory`: the memory database's schema, and moving a store between databases.
+
+`migrate` brings the database to this ZeroClaw's schema (what every start does anyway;
+run it on its own before starting several replicas of a new version, or to check a
+database). `export` writes a whole store as JSON lines, `import` reads one into an empty
+store: together they move a store from SQLite to PostgreSQL and back (docs/deployment.md).
+Each takes the database of the config (memory.backend, memory.path / memory.url) unless
+`--db` names another: a PostgreSQL URL, or a SQLite file's path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from zeroclaw.cli.state import state_of, user_errors
+from zeroclaw.config import Config
+from zeroclaw.memory import DatabaseLocation, MemoryStore, location_of
+from zeroclaw.memory.schema import HEAD, SCHEMA_VERSION
+from zeroclaw.memory.transfer import export_lines, import_lines
+
+memory_app = typer.Typer(
+    help="The memory database: migrate its schema, export and import a whole store.",
+    no_args_is_help=True,
+)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="A PostgreSQL URL or a SQLite file (default: the config's memory database).",
+    ),
+]
+
+
+def _location(config: Config, db: str | None) -> DatabaseLocation:
+    return location_of(db) if db is not None else config.memory_location()
+
+
+@memory_app.command("migrate")
+def migrate_command(ctx: typer.Context, db: DbOption = None) -> None:
+    """Bring the memory database to this ZeroClaw's schema (every start does it too)."""
+    with user_errors():
+        location = _location(state_of(ctx).config(), db)
+        MemoryStore.open(location).close()
+    typer.echo(f"{location.display}: at schema revision {HEAD} (version {SCHEMA_VERSION})")
+
+
+@memory_app.command("export")
+def export_command(
+    ctx: typer.Context,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="File to write (default: standard output)."),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Write every session, message, tool result, summary and memory as JSON lines."""
+    with user_errors():
+        location = _location(state_of(ctx).config(), db)
+        store = MemoryStore.open(location)
+        try:
+            if output is None:
+                counts = asyncio.run(export_lines(store, sys.stdout))
+            else:
+                with output.open("w", encoding="utf-8") as out:
+                    counts = asyncio.run(export_lines(store, out))
+        finally:
+            store.close()
+    typer.echo(f"exported {counts.summary()} from {location.display}", err=True)
+
+
+@memory_app.command("import")
+def import_command(
+    ctx: typer.Context,
+    source: Annotated[Path, typer.Argument(help="A file written by `zeroclaw memory export`.")],
+    db: DbOption = None,
+) -> None:
+    """Read an export into an empty memory database, all of it or nothing."""
+    with user_errors():
+        location = _location(state_of(ctx).config(), db)
+        store = MemoryStore.open(location)
+        try:
+            with source.open(encoding="utf-8") as lines:
+                counts = asyncio.run(import_lines(store, lines))
+        finally:
+            store.close()
+    typer.echo(f"imported {counts.summary()} into {location.display}")

@@ -1,0 +1,254 @@
+"""`zeroclaw memory migrate | export | import` through the real CLI app, on a real SQLite
+file and a real PostgreSQL server: a store moved SQLite -> PostgreSQL -> SQLite keeps
+every row; bad files and unreachable servers are one clear error, and change nothing."""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from zeroclaw.cli import app
+from zeroclaw.memory import MemoryStore, location_of
+from zeroclaw.messages import ChatMessage, ToolCall, ToolResult
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(app, list(args))
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def fill(path: Path) -> None:
+    """A store with something in every table: users, every message kind, a compaction,
+    tool results, summaries and memories, in more than one language."""
+    with MemoryStore.open(path) as store:
+        do = store.blocking
+        do(store.ensure_session("alice-1", channel="gateway", user_id="alice"))
+        do(store.ensure_session("anon", channel="terminal"))
+        call = ToolCall("c1", "file_read", {"path": "notes/é.txt", "deep": {"x": [1, 2]}})
+        ids = [
+            do(store.append_message("alice-1", message))
+            for message in (
+                ChatMessage("system", "be brief"),
+                ChatMessage("user", "read my notes ✓"),
+                ChatMessage("assistant", "", tool_calls=(call,)),
+                ChatMessage("tool", "line 1", tool_call_id="c1", name="file_read"),
+                ChatMessage("assistant", "Your notes say: line 1"),
+            )
+        ]
+        do(store.record_tool_result("alice-1", call, ToolResult.ok("line 1")))
+        do(store.record_tool_result("alice-1", call, ToolResult.fail("denied")))
+        do(store.compact("alice-1", "alice read her notes", upto_message_id=ids[2]))
+        do(store.add_summary("anon", "someone asked about Lisbon", kind="session"))
+        do(store.append_messages("anon", [ChatMessage("user", f"m{n}") for n in range(50)]))
+        do(store.remember("city", "Lives in Montréal"))
+        do(store.remember("pet", "a dog named Rex", namespace="plugin:notes"))
+        do(store.forget("pet", namespace="plugin:notes"))
+        do(store.remember("pet", "a cat named Mia", namespace="plugin:notes"))
+
+
+def rows_of(export: Path) -> list[str]:
+    """The rows of an export file, without its header line."""
+    return export.read_text(encoding="utf-8").splitlines()[1:]
+
+
+def test_a_store_moved_sqlite_postgres_sqlite_keeps_every_row(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    first = tmp_path / "first.db"
+    fill(first)
+
+    steps = [
+        ("export", "-o", str(tmp_path / "1.jsonl"), "--db", str(first)),
+        ("import", str(tmp_path / "1.jsonl"), "--db", postgres_url),
+        ("export", "-o", str(tmp_path / "2.jsonl"), "--db", postgres_url),
+        ("import", str(tmp_path / "2.jsonl"), "--db", str(tmp_path / "back.db")),
+        ("export", "-o", str(tmp_path / "3.jsonl"), "--db", str(tmp_path / "back.db")),
+    ]
+    for step in steps:
+        result = run("memory", *step)
+        assert result.exit_code == 0, result.output
+
+    exported = [rows_of(tmp_path / f"{n}.jsonl") for n in (1, 2, 3)]
+    assert exported[0] == exported[1] == exported[2]
+    tables = [json.loads(line)["table"] for line in exported[0]]
+    assert {name: tables.count(name) for name in dict.fromkeys(tables)} == {
+        "sessions": 2,
+        "messages": 55,
+        "tool_results": 2,
+        "summaries": 2,
+        "memories": 2,
+    }
+    # What was moved works as a store: recall finds it, new rows get new ids.
+    for where in (postgres_url, str(tmp_path / "back.db")):
+        with MemoryStore.open(location_of(where)) as store:
+            assert [m.key for m in store.blocking(store.recall("MONTREAL", limit=5))] == ["city"]
+            found = store.blocking(store.recall_summaries("Lisbon", user_id=None, limit=5))
+            assert [s.session_id for s in found] == ["anon"]
+            history = store.blocking(store.load_history("alice-1", 10))
+            assert [s.message.content for s in history] == ["line 1", "Your notes say: line 1"]
+            new_id = store.blocking(store.append_message("anon", ChatMessage("user", "new")))
+            assert new_id > max(s.id for s in store.blocking(store.session_messages("alice-1")))
+
+
+def test_import_into_a_store_that_holds_data_is_refused_and_changes_nothing(
+    tmp_path: Path,
+) -> None:
+    source, target = tmp_path / "source.db", tmp_path / "target.db"
+    fill(source)
+    with MemoryStore.open(target) as store:
+        store.blocking(store.remember("mine", "keep me"))
+    assert (
+        run("memory", "export", "-o", str(tmp_path / "x.jsonl"), "--db", str(source)).exit_code == 0
+    )
+
+    result = run("memory", "import", str(tmp_path / "x.jsonl"), "--db", str(target))
+
+    assert result.exit_code == 1
+    assert "already holds memories: an import goes into an empty store" in flat(result.output)
+    assert "Traceback" not in result.output
+    with MemoryStore.open(target) as store:
+        assert [m.key for m in store.blocking(store.recall("", limit=10))] == ["mine"]
+
+
+@pytest.mark.parametrize(
+    ("content", "why"),
+    [
+        ("", "the import file is empty"),
+        (
+            '{"zeroclaw_memory": 1, "schema": "0002"}\nnot json\n',
+            "line 2 of the import file: not JSON",
+        ),
+        ('{"rows": []}\n', "line 1 of the import file: not the header"),
+        (
+            '{"zeroclaw_memory": 1, "schema": "0002"}\n{"table": "secrets", "row": {}}\n',
+            "line 2 of the import file: unknown table 'secrets'",
+        ),
+        (
+            '{"zeroclaw_memory": 1, "schema": "9999"}\n',
+            "schema revision '9999', newer than this ZeroClaw's",
+        ),
+    ],
+)
+def test_a_bad_import_file_is_one_clear_error_and_imports_nothing(
+    tmp_path: Path, content: str, why: str
+) -> None:
+    source = tmp_path / "bad.jsonl"
+    source.write_text(content, encoding="utf-8")
+    target = tmp_path / "target.db"
+
+    result = run("memory", "import", str(source), "--db", str(target))
+
+    assert result.exit_code == 1
+    assert why in flat(result.output)
+    assert "Traceback" not in result.output
+    with MemoryStore.open(target) as store:
+        assert store.blocking(store.list_sessions()) == []
+
+
+def test_a_half_valid_file_imports_nothing(tmp_path: Path) -> None:
+    source = tmp_path / "source.db"
+    fill(source)
+    export = tmp_path / "x.jsonl"
+    assert run("memory", "export", "-o", str(export), "--db", str(source)).exit_code == 0
+    lines = export.read_text(encoding="utf-8").splitlines()
+    export.write_text("\n".join([*lines[:-1], '{"table": "memories", "row": {"id": 1}}']) + "\n")
+
+    result = run("memory", "import", str(export), "--db", str(tmp_path / "t.db"))
+
+    assert result.exit_code == 1
+    assert f"line {len(lines)} of the import file" in flat(result.output)
+    with MemoryStore.open(tmp_path / "t.db") as store:
+        assert store.blocking(store.list_sessions()) == []
+
+
+def test_migrate_names_the_database_and_its_revision(tmp_path: Path, postgres_url: str) -> None:
+    on_file = run("memory", "migrate", "--db", str(tmp_path / "m.db"))
+    on_server = run("memory", "migrate", "--db", postgres_url)
+
+    assert on_file.exit_code == 0, on_file.output
+    assert f"{tmp_path / 'm.db'}: at schema revision" in on_file.stdout
+    assert on_server.exit_code == 0, on_server.output
+    assert "postgresql://zeroclaw@127.0.0.1" in on_server.stdout
+
+
+def test_an_unreachable_server_is_one_clear_error_with_the_password_masked() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # closed again: nothing listens there
+    url = f"postgresql://zeroclaw:hunter2@127.0.0.1:{port}/zeroclaw"
+
+    result = run("memory", "migrate", "--db", url)
+
+    assert result.exit_code == 1
+    output = flat(result.output)
+    assert f"cannot open the memory database postgresql://zeroclaw:***@127.0.0.1:{port}" in output
+    assert "check that PostgreSQL is running and reachable" in output
+    assert "hunter2" not in result.output
+    assert "Traceback" not in result.output
+
+
+def test_the_config_chooses_the_database(
+    tmp_path: Path, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[memory]\nbackend = "postgres"\n', encoding="utf-8")
+    monkeypatch.delenv("ZEROCLAW_DATABASE_URL", raising=False)
+
+    missing = run("--config", str(config), "memory", "migrate")
+    monkeypatch.setenv("ZEROCLAW_DATABASE_URL", postgres_url)
+    from_env = run("--config", str(config), "memory", "migrate")
+
+    assert missing.exit_code == 1
+    assert 'memory.backend is "postgres", but there is no database URL' in flat(missing.output)
+    assert "ZEROCLAW_DATABASE_URL" in flat(missing.output)
+    assert from_env.exit_code == 0, from_env.output
+    assert "postgresql://zeroclaw@127.0.0.1" in from_env.stdout
+
+
+def test_a_password_in_the_config_file_is_refused_without_showing_it(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[memory]\nbackend = "postgres"\nurl = "postgresql://zc:hunter2@db:5432/zc"\n',
+        encoding="utf-8",
+    )
+
+    result = run("--config", str(config), "config", "validate")
+
+    assert result.exit_code == 1
+    output = flat(result.output)
+    assert "`memory.url`: expected a URL without a password" in output
+    assert "ZEROCLAW_DATABASE_URL" in output
+    assert "hunter2" not in result.output
+
+
+def test_a_url_beside_the_sqlite_backend_is_not_silently_ignored(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[memory]\nurl = "postgresql://zc@db:5432/zc"\n', encoding="utf-8")
+
+    result = run("--config", str(config), "memory", "migrate")
+
+    assert result.exit_code == 1
+    assert 'memory.url is set, but memory.backend is "sqlite"' in flat(result.output)
+
+
+def test_config_show_masks_the_database_password(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[memory]\nbackend = "postgres"\n', encoding="utf-8")
+    monkeypatch.setenv("ZEROCLAW_DATABASE_URL", "postgresql://zc:hunter2@db:5432/zc")
+
+    result = run("--config", str(config), "config", "show")
+
+    assert result.exit_code == 0, result.output
+    assert "# Memory database (ZEROCLAW_DATABASE_URL): postgresql://zc:***@db:5432/zc" in (
+        result.stdout
+    )
+    assert "hunter2" not in result.stdout
