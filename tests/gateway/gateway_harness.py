@@ -6,10 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import re
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -130,38 +126,3 @@ def wait_until(condition: Callable[[], bool], timeout_s: float = 10.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         time.sleep(0.01)
-
-
-GatewayStarter = Callable[[Path], tuple["subprocess.Popen[str]", str]]
-_LISTENING = re.compile(r"listening on http://127\.0\.0\.1:(\d+)")
-
-
-@contextmanager
-def gateway_processes() -> Iterator[GatewayStarter]:
-    """Start real `zeroclaw gateway` processes (`python -m zeroclaw`, a free port) from
-    config files: `start(config)` gives the process and its base URL once it listens.
-    Whatever still runs at the end is killed."""
-    processes: list[subprocess.Popen[str]] = []
-
-    def start(config: Path) -> tuple[subprocess.Popen[str], str]:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "zeroclaw", "--config", str(config), "gateway", "--port", "0"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-        processes.append(process)
-        assert process.stdout is not None
-        for line in process.stdout:
-            if match := _LISTENING.search(line):
-                return process, f"http://127.0.0.1:{match[1]}"
-        raise AssertionError(f"the gateway did not start (exit {process.wait()})")
-
-    try:
-        yield start
-    finally:
-        for process in processes:
-            if process.poll() is None:
-                process.kill()
-            process.wait()

@@ -19,8 +19,9 @@ from typing import Any
 
 import httpx
 import pytest
-from gateway_harness import TOKEN, GatewayStarter, gateway_processes, tool_command, wait_until
+from gateway_harness import TOKEN, tool_command, wait_until
 
+from gateway_processes import GatewayStarter, gateway_processes
 from zeroclaw.gateway.auth import hash_token
 from zeroclaw.memory import MemoryStore
 

@@ -5,11 +5,8 @@ reload | status | approve`, and 503 while a required plugin is quarantined."""
 from __future__ import annotations
 
 import json
-import os
-import re
 import signal
-import subprocess
-import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +15,13 @@ import pytest
 from reload_support import TOKEN, PluginDirs, running_gateway, tag, wait_for
 from typer.testing import CliRunner, Result
 
+from gateway_processes import gateway_processes
 from zeroclaw.cli import app
 from zeroclaw.config import Config
 from zeroclaw.config.models import PluginLimitsOverride, PluginOverride
 from zeroclaw.gateway.auth import hash_token
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-_LISTENING = re.compile(r"listening on (http://127\.0\.0\.1:\d+)")
 
 
 def test_post_reload_requires_auth_and_swaps_in_the_new_generation(
@@ -193,13 +190,10 @@ def test_plugins_reload_without_a_gateway_or_a_token_says_what_to_do(
 
 
 @pytest.fixture
-def gateway_process(tmp_path: Path, dirs: PluginDirs) -> Any:
-    processes: list[subprocess.Popen[str]] = []
-
-    def start() -> tuple[subprocess.Popen[str], str]:
-        config = tmp_path / "config.toml"
-        config.write_text(
-            f"""
+def gateway_process(tmp_path: Path, dirs: PluginDirs) -> Iterator[Any]:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f"""
 data_dir = "data"
 [observability]
 backend = "noop"
@@ -211,29 +205,11 @@ allow = ["hooks.conversation", "hooks.modify"]
 [gateway]
 tokens = ["{hash_token(TOKEN)}"]
 """
-        )
-        process = subprocess.Popen(
-            [sys.executable, "-m", "zeroclaw", "--config", str(config), "gateway", "--port", "0"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-        processes.append(process)
-        assert process.stdout is not None
-        for line in process.stdout:
-            if match := _LISTENING.search(line):
-                return process, match[1]
-        raise AssertionError(f"the gateway did not start (exit {process.wait()})")
-
-    yield start
-    for process in processes:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+    )
+    with gateway_processes() as start:
+        yield lambda: start(config)
 
 
-@pytest.mark.slow
 def test_sighup_makes_a_real_gateway_reload_its_plugins(
     dirs: PluginDirs, gateway_process: Any
 ) -> None:
