@@ -5,15 +5,13 @@ routes on 127.0.0.1)."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from hostile_support import PluginDirs, build_all, build_python_guest
 
-from host_helpers import LocalServer, handler_for  # isort: skip (on sys.path via hostile_support)
+from host_helpers import LocalServer, serve_locally  # isort: skip (on sys.path via hostile_support)
 
 from zeroclaw.config import Config
 
@@ -52,12 +50,5 @@ def config(tmp_path: Path, plugin_dirs: PluginDirs) -> Config:
 @pytest.fixture
 def http_server() -> Iterator[LocalServer]:
     """A real HTTP server on 127.0.0.1 (routes: tests/plugins/host/host_helpers.py)."""
-    server = LocalServer(port=0)
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler_for(server))
-    httpd.daemon_threads = True
-    server.port = httpd.server_address[1]
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield server
-    httpd.shutdown()
-    httpd.server_close()
+    with serve_locally() as server:
+        yield server

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from host_helpers import PROBES, LocalServer, build_probe, handler_for
+from host_helpers import PROBES, LocalServer, build_probe, serve_locally
 
 from zeroclaw.plugins.host.context import HostServices
 
@@ -30,12 +28,5 @@ def services(tmp_path: Path) -> Iterator[HostServices]:
 @pytest.fixture
 def http_server() -> Iterator[LocalServer]:
     """A real HTTP server on 127.0.0.1 (routes: see host_helpers.handler_for)."""
-    server = LocalServer(port=0)
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler_for(server))
-    httpd.daemon_threads = True
-    server.port = httpd.server_address[1]
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield server
-    httpd.shutdown()
-    httpd.server_close()
+    with serve_locally() as server:
+        yield server

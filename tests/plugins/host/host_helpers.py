@@ -10,10 +10,11 @@ from __future__ import annotations
 import contextlib
 import gzip
 import shutil
+import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -197,3 +198,19 @@ def handler_for(server: LocalServer) -> type[BaseHTTPRequestHandler]:
                 pass
 
     return Handler
+
+
+@contextlib.contextmanager
+def serve_locally() -> Iterator[LocalServer]:
+    """A real HTTP server on 127.0.0.1 with the routes of `handler_for`, stopped on exit."""
+    server = LocalServer(port=0)
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler_for(server))
+    httpd.daemon_threads = True
+    server.port = httpd.server_address[1]
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
