@@ -50,7 +50,7 @@ class Shape:
     headings: list[tuple[int, str]]  # (level, text)
     code_blocks: list[str]
     inline_code: set[str]
-    tables: list[tuple[int, ...]]  # per table: the number of cells of each row
+    tables: list[list[tuple[bool, ...]]]  # per table, per row: which cells are filled
     links: list[str]
     anchors: set[str]
 
@@ -75,10 +75,10 @@ def shape(path: Path) -> Shape:
     headings: list[tuple[int, str]] = []
     code_blocks: list[str] = []
     inline_code: set[str] = set()
-    tables: list[tuple[int, ...]] = []
+    tables: list[list[tuple[bool, ...]]] = []
     links: list[str] = []
-    rows: list[int] = []
-    cells = 0
+    rows: list[tuple[bool, ...]] = []
+    cells: list[bool] = []
     for i, token in enumerate(tokens):
         if token.type == "heading_open":
             headings.append((int(token.tag[1]), _inline_text(tokens[i + 1])))
@@ -87,13 +87,13 @@ def shape(path: Path) -> Shape:
         elif token.type == "table_open":
             rows = []
         elif token.type == "tr_open":
-            cells = 0
+            cells = []
         elif token.type in ("th_open", "td_open"):
-            cells += 1
+            cells.append(bool(tokens[i + 1].content.strip()))
         elif token.type == "tr_close":
-            rows.append(cells)
+            rows.append(tuple(cells))
         elif token.type == "table_close":
-            tables.append(tuple(rows))
+            tables.append(rows)
         elif token.type == "inline":
             for child in token.children or []:
                 if child.type == "code_inline":
@@ -138,7 +138,11 @@ def pair(request: pytest.FixtureRequest) -> tuple[Path, Path]:
 
 def test_same_heading_levels(pair: tuple[Path, Path]) -> None:
     english, translated = (shape(p) for p in pair)
-    assert [lvl for lvl, _ in translated.headings] == [lvl for lvl, _ in english.headings]
+    for (en_level, en_text), (tr_level, tr_text) in zip(
+        english.headings, translated.headings, strict=False
+    ):
+        assert tr_level == en_level, f"{'#' * en_level} {en_text} is {'#' * tr_level} {tr_text}"
+    assert len(translated.headings) == len(english.headings)
 
 
 def test_english_anchors_kept(pair: tuple[Path, Path]) -> None:
@@ -151,7 +155,9 @@ def test_english_anchors_kept(pair: tuple[Path, Path]) -> None:
 
 def test_same_code_blocks(pair: tuple[Path, Path]) -> None:
     english, translated = (shape(p) for p in pair)
-    assert translated.code_blocks == english.code_blocks
+    assert len(translated.code_blocks) == len(english.code_blocks)
+    for n, (en, tr) in enumerate(zip(english.code_blocks, translated.code_blocks, strict=True)):
+        assert tr == en, f"code block {n + 1} differs from the English one"
 
 
 def test_inline_code_kept(pair: tuple[Path, Path]) -> None:
@@ -161,6 +167,7 @@ def test_inline_code_kept(pair: tuple[Path, Path]) -> None:
 
 def test_same_tables(pair: tuple[Path, Path]) -> None:
     english, translated = (shape(p) for p in pair)
+    # The same rows and columns, and a cell filled in English is filled in the translation.
     assert translated.tables == english.tables
 
 
