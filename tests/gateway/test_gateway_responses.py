@@ -39,7 +39,8 @@ def test_text_in_a_message_item_out(gateway: Gateway) -> None:
     assert response.status == "completed"
     assert [item.type for item in response.output] == ["message"]
     assert "hello there" in response.output_text
-    assert response.usage is not None and response.usage.total_tokens > 0
+    assert response.usage is not None
+    assert response.usage.total_tokens > 0
     assert response.model == "zeroclaw"
 
 
@@ -64,8 +65,10 @@ def test_a_stream_sends_openais_events_in_order(gateway: Gateway) -> None:
     assert [event.sequence_number for event in events] == list(range(len(events)))
     text = "".join(e.delta for e in events if e.type == "response.output_text.delta")
     final = events[-1].response  # type: ignore[union-attr]
-    assert final.output_text == text and "stream me" in text
-    assert final.usage is not None and final.usage.output_tokens > 0
+    assert final.output_text == text
+    assert "stream me" in text
+    assert final.usage is not None
+    assert final.usage.output_tokens > 0
     assert final.id == events[0].response.id  # type: ignore[union-attr]
 
 
@@ -168,7 +171,8 @@ def test_a_function_call_stops_the_turn_with_a_function_call_item(gateway: Gatew
 
     calls = [item for item in response.output if item.type == "function_call"]
     assert [(c.name, json.loads(c.arguments)) for c in calls] == [("get_weather", {"city": "Rome"})]
-    assert calls[0].call_id and calls[0].status == "completed"
+    assert calls[0].call_id
+    assert calls[0].status == "completed"
 
 
 def test_function_calls_stream_as_items_with_argument_events(gateway: Gateway) -> None:
@@ -210,7 +214,11 @@ def test_max_output_tokens_reaches_the_model(gateway: Gateway) -> None:
 
 
 def test_json_schema_text_format_reaches_the_model(gateway: Gateway) -> None:
-    schema = {"type": "object", "properties": {"answer": {"type": "string"}}, "required": ["answer"]}
+    schema = {
+        "type": "object",
+        "properties": {"answer": {"type": "string"}},
+        "required": ["answer"],
+    }
     response = gateway.openai().responses.create(
         model="zeroclaw",
         input="answer in JSON",
