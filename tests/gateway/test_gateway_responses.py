@@ -15,6 +15,7 @@ import pytest
 from gateway_harness import Gateway, running_gateway, tool_command
 
 from zeroclaw.config import Config
+from zeroclaw.config.models import ProviderConfig
 
 WEATHER: Any = {
     "type": "function",
@@ -273,3 +274,23 @@ def test_an_image_part_is_a_400_naming_its_type(gateway: Gateway) -> None:
     assert raised.value.code == "unsupported_content"
     assert "'input_image'" in raised.value.message
     assert raised.value.param == "input[0].content[1]"  # type: ignore[attr-defined]
+
+
+def test_a_provider_refusal_names_the_responses_parameter(
+    config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # anthropic has no response_format; the refusal names what the client sent. It comes
+    # before any model call: the key is never used.
+    monkeypatch.setenv("ZC_TEST_ANTHROPIC_KEY", "sk-ant-never-used")
+    config.llm.providers = {
+        "claude": ProviderConfig(kind="anthropic", api_key_env="ZC_TEST_ANTHROPIC_KEY")
+    }
+    with running_gateway(config) as gateway, pytest.raises(openai.BadRequestError) as raised:
+        gateway.openai().responses.create(
+            model="claude", input="hi", text={"format": {"type": "json_object"}}
+        )
+
+    assert raised.value.code == "unsupported_parameter"
+    assert raised.value.param == "text.format"  # type: ignore[attr-defined]
+    assert "'text.format'" in raised.value.message
+    assert "response_format" not in raised.value.message
