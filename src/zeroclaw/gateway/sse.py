@@ -43,12 +43,11 @@ def event_stream(
     *,
     headers: Mapping[str, str],
     grace_s: float,
-    ping_s: float = PING_S,
 ) -> EventSourceResponse:
     return EventSourceResponse(
         events,
         headers={"Cache-Control": "no-cache", **headers},
-        ping=ping_s,
+        ping=PING_S,
         sep=SEP,
         shutdown_grace_period=grace_s,
     )
