@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import httpx
 import openai
@@ -219,3 +220,28 @@ def test_the_requested_provider_answers(config: Config, tmp_path: Path) -> None:
 
     assert routed.choices[0].message.content == "answered by the other provider"
     assert "[offline" in (default.choices[0].message.content or "")
+
+
+@pytest.mark.parametrize(
+    "part",
+    [
+        {"type": "image_url", "image_url": {"url": "https://example.com/cat.png"}},
+        {"type": "input_audio", "input_audio": {"data": "AAAA", "format": "wav"}},
+    ],
+)
+def test_an_image_or_audio_part_is_a_400_naming_its_type(
+    gateway: Gateway, part: dict[str, Any]
+) -> None:
+    content = [{"type": "text", "text": "what is this?"}, part]
+    with pytest.raises(openai.BadRequestError) as raised:
+        gateway.openai().chat.completions.create(
+            model="zeroclaw",
+            messages=[{"role": "user", "content": content}],  # type: ignore[list-item]
+            extra_headers={"X-Session-Id": "with-an-image"},
+        )
+
+    assert raised.value.code == "unsupported_content"
+    assert repr(part["type"]) in raised.value.message
+    assert raised.value.param == "messages[0].content[1]"  # type: ignore[attr-defined]
+    memory = gateway.state.runtime.memory
+    assert memory.blocking(memory.get_session("with-an-image")) is None

@@ -6,6 +6,7 @@ store, and shapes the answer. Nothing else happens here.
   GET  /metrics               Prometheus text of the runtime's metrics
   POST /webhook               {message, session_id?} -> the agent's reply
   POST /v1/chat/completions   OpenAI Chat Completions, whole or streamed (SSE)
+  POST /v1/responses          OpenAI Responses, whole or streamed (SSE)
   GET  /v1/models             the model names /v1/chat/completions accepts
   GET  /v1/models/{id}        one of them (404 for a name it would refuse)
   GET  /api/sessions/{id}     a session's stored history
@@ -24,7 +25,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, Header
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi.responses import JSONResponse, Response
+from openai.types import Model
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.background import BackgroundTask
 
@@ -44,6 +46,15 @@ from zeroclaw.gateway.bodies import (
 from zeroclaw.gateway.body_limit import BodyLimit
 from zeroclaw.gateway.chat_input import turn_input
 from zeroclaw.gateway.chat_params import chat_steering, refuse_unknown
+from zeroclaw.gateway.chat_replies import (
+    ChunkMaker,
+    GatewayChatCompletion,
+    ModelList,
+    chat_completion,
+    completion_id,
+    model_card,
+)
+from zeroclaw.gateway.chat_stream import completion_stream
 from zeroclaw.gateway.errors import (
     InvalidSessionId,
     NotFound,
@@ -52,18 +63,18 @@ from zeroclaw.gateway.errors import (
     TooManyMessages,
     install_error_handlers,
 )
-from zeroclaw.gateway.openai_api import (
-    ChatCompletion,
-    ChatCompletionRequest,
-    ModelCard,
-    ModelList,
-    completion_id,
-)
+from zeroclaw.gateway.openai_api import ChatCompletionRequest
 from zeroclaw.gateway.pairing import PairingCodeError
 from zeroclaw.gateway.plugin_bodies import PluginReloadResult, PluginsStatus
+from zeroclaw.gateway.response_ids import continued_session, record_response
+from zeroclaw.gateway.responses_api import ResponseRequest
+from zeroclaw.gateway.responses_input import response_input
+from zeroclaw.gateway.responses_params import NAMES, response_steering
+from zeroclaw.gateway.responses_replies import GatewayResponse, ResponseDraft, reply_text
+from zeroclaw.gateway.responses_stream import response_stream
 from zeroclaw.gateway.session_ids import SessionId, session_id_problem
+from zeroclaw.gateway.sse import event_stream
 from zeroclaw.gateway.state import Authenticated, GatewayState, State
-from zeroclaw.gateway.streaming import completion_stream
 
 SESSION_HEADER = "X-Session-Id"
 
@@ -73,8 +84,10 @@ _STATUS_MEANING = {
     400: "Not JSON (invalid_json), an invalid session id (invalid_session_id), more than "
     "gateway.max_messages (too_many_messages), a parameter out of range (invalid_value), a "
     "parameter the gateway or the chosen provider would not honour (unsupported_parameter), "
-    "a client tool named like an agent tool (tool_name_conflict), tool results that answer "
-    "no pending call (invalid_tool_results), or no usable input",
+    "an image, audio or file part (unsupported_content), a client tool named like an agent "
+    "tool (tool_name_conflict), tool results that answer no pending call "
+    "(invalid_tool_results), an unknown previous_response_id (previous_response_not_found), "
+    "or no usable input",
     401: "Missing or invalid bearer token (invalid_api_key)",
     403: "Wrong, used or burned pairing code (pairing_refused)",
     404: "Unknown model, session, or pairing off (model_not_found, not_found)",
@@ -195,7 +208,7 @@ async def webhook(body: WebhookRequest, caller: Authenticated, state: State) -> 
 
 @router.post(
     "/v1/chat/completions",
-    response_model=ChatCompletion,
+    response_model=GatewayChatCompletion,
     responses={200: {"content": {"text/event-stream": {}}}, **_errors(*_TURN, 404)},
     tags=["openai"],
 )
@@ -229,23 +242,85 @@ async def chat_completions(
 
     headers = {SESSION_HEADER: session_id}
     if body.stream:
+        state.turns.check(steering, model=choice)
         include_usage = body.stream_options is not None and body.stream_options.include_usage
         events = completion_stream(
             run_turn,
-            completion_id=completion_id(),
-            model=body.model,
+            chunks=ChunkMaker(completion=completion_id(), model=body.model),
             include_usage=include_usage,
             on_done=lambda result: state.turns.delivered(result, recipient=sender),
         )
-        return StreamingResponse(
-            events,
-            media_type="text/event-stream",
-            headers={**headers, "Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-        )
+        return event_stream(events, headers=headers, grace_s=state.settings.shutdown_grace_s)
     result = await run_turn()
-    completion = ChatCompletion.of(result, model=body.model)
+    completion = chat_completion(result, model=body.model)
     return JSONResponse(
-        completion.model_dump(mode="json"),
+        completion.model_dump(mode="json", exclude_unset=True),
+        headers=headers,
+        background=_delivered(state, result, caller),
+    )
+
+
+@router.post(
+    "/v1/responses",
+    response_model=GatewayResponse,
+    responses={200: {"content": {"text/event-stream": {}}}, **_errors(*_TURN, 404)},
+    tags=["openai"],
+)
+async def responses(
+    body: ResponseRequest,
+    caller: Authenticated,
+    state: State,
+    x_session_id: Annotated[SessionId | None, Header()] = None,
+) -> Response:
+    """The Responses API on the same turns as chat completions: `previous_response_id`
+    continues that response's session; `function_call_output` items resume a turn that
+    stopped on calls of the client's tools."""
+    if not isinstance(body.input, str) and len(body.input) > state.settings.max_messages:
+        raise TooManyMessages(len(body.input), state.settings.max_messages, field="input")
+    steering = response_steering(body)
+    asked = response_input(body.input)
+    choice = state.models.resolve(body.model)
+    memory = state.runtime.memory
+    named = x_session_id or body.session_id
+    continued = await continued_session(memory, body.previous_response_id, named=named)
+    named = named or _user_session(body.user)
+    session_id = named or continued or _new_session_id("responses")
+    sender = _recipient(caller)
+    draft = ResponseDraft(body)
+
+    def run_turn(on_text: OnText | None = None) -> Coroutine[Any, Any, TurnResult]:
+        return state.turns.answer(
+            session_id,
+            asked.ask,
+            sender=sender,
+            model=choice,
+            seed=asked.seed,
+            on_text=on_text,
+            # A conversation the client did not name ends with each turn; the next
+            # response that continues it starts it again (its history is in memory).
+            one_off=named is None,
+            steering=steering,
+            names=NAMES,
+        )
+
+    async def record(result: TurnResult) -> None:
+        await record_response(memory, draft.id, result)
+
+    headers = {SESSION_HEADER: session_id}
+    if body.stream:
+        state.turns.check(steering, model=choice, names=NAMES)
+        events = response_stream(
+            run_turn,
+            draft=draft,
+            record=record,
+            on_done=lambda result: state.turns.delivered(result, recipient=sender),
+        )
+        return event_stream(events, headers=headers, grace_s=state.settings.shutdown_grace_s)
+    result = await run_turn()
+    await record(result)
+    response = draft.finished(result, text=reply_text(result))
+    return JSONResponse(
+        response.model_dump(mode="json", exclude_unset=True),
         headers=headers,
         background=_delivered(state, result, caller),
     )
@@ -253,21 +328,21 @@ async def chat_completions(
 
 @router.get("/v1/models", response_model=ModelList, responses=_errors(*_PROTECTED), tags=["openai"])
 async def models(caller: Authenticated, state: State) -> ModelList:
-    return ModelList(data=[ModelCard(id=name, owned_by="zeroclaw") for name in state.models.ids()])
+    return ModelList(data=[model_card(name) for name in state.models.ids()])
 
 
 @router.get(
     # :path: model ids hold slashes ("offline/offline", "openrouter/openai/gpt-4o").
     "/v1/models/{model_id:path}",
-    response_model=ModelCard,
+    response_model=Model,
     responses=_errors(*_PROTECTED, 404),
     tags=["openai"],
 )
-async def model(model_id: str, caller: Authenticated, state: State) -> ModelCard:
+async def model(model_id: str, caller: Authenticated, state: State) -> Model:
     """A model /v1/chat/completions accepts: one GET /v1/models lists, or any PROVIDER/MODEL
     of a configured provider; 404 (model_not_found) otherwise."""
     state.models.resolve(model_id)
-    return ModelCard(id=model_id, owned_by="zeroclaw")
+    return model_card(model_id)
 
 
 @router.get(

@@ -9,6 +9,11 @@ What comes before the input seeds a session that has no history yet (a stateless
 resends the whole conversation each time): user and assistant messages, the assistant's
 tool calls, and the tool results that answer them. `system` and `developer` messages are
 never used: the agent has its own prompt.
+
+Content is text. A part of another type (an image, audio, a file) is refused with a 400
+`unsupported_content` naming it: the agent's messages, and so every provider it talks
+to through them, carry text only, and dropping the part would answer a question the
+client did not ask.
 """
 
 from __future__ import annotations
@@ -17,8 +22,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from zeroclaw.agent import ToolAnswer
-from zeroclaw.gateway.errors import InvalidRequest
-from zeroclaw.gateway.openai_api import RequestMessage
+from zeroclaw.gateway.errors import InvalidRequest, UnsupportedContent
+from zeroclaw.gateway.openai_api import TEXT_PARTS, RequestMessage
 from zeroclaw.messages import ChatMessage, ToolCall
 from zeroclaw.tool_arguments import parse_tool_arguments
 
@@ -31,6 +36,7 @@ class TurnInput:
 
 
 def turn_input(messages: Sequence[RequestMessage]) -> TurnInput:
+    refuse_non_text(messages)
     if messages and messages[-1].role == "tool":
         return _tool_results(messages)
     users = [i for i, message in enumerate(messages) if message.role == "user"]
@@ -44,6 +50,20 @@ def turn_input(messages: Sequence[RequestMessage]) -> TurnInput:
     if not text.strip():
         raise InvalidRequest(f"messages[{last_user}] (the last user message) has no text")
     return TurnInput(text, seed(messages[:last_user]))
+
+
+def refuse_non_text(messages: Sequence[RequestMessage], *, field: str = "messages") -> None:
+    for index, message in enumerate(messages):
+        if isinstance(message.content, str) or message.content is None:
+            continue
+        for number, part in enumerate(message.content):
+            if part.type not in TEXT_PARTS:
+                raise UnsupportedContent(
+                    f"{field}[{index}].content[{number}]: a content part of type "
+                    f"{part.type!r} is not supported: the agent's messages are text, so no "
+                    "provider of it can take an image, audio or a file; send text parts only",
+                    param=f"{field}[{index}].content[{number}]",
+                )
 
 
 def _tool_results(messages: Sequence[RequestMessage]) -> TurnInput:

@@ -99,12 +99,33 @@ class InvalidValue(InvalidRequest):
     code = "invalid_value"
 
 
+class UnsupportedContent(InvalidRequest):
+    """A content part the agent cannot take (an image, audio, a file): its messages are
+    text, so such a part would be dropped; it is refused, naming the part."""
+
+    code = "unsupported_content"
+
+
+class PreviousResponseNotFound(InvalidRequest):
+    """A `previous_response_id` this gateway never answered with (as OpenAI: a 400)."""
+
+    code = "previous_response_not_found"
+
+    def __init__(self, response_id: str) -> None:
+        super().__init__(
+            f"previous response with id {response_id!r} not found: send the id of a "
+            "response of this gateway (ids are kept in the memory database), or leave "
+            "previous_response_id out to start a new conversation",
+            param="previous_response_id",
+        )
+
+
 class TooManyMessages(InvalidRequest):
     code = "too_many_messages"
 
-    def __init__(self, count: int, cap: int) -> None:
+    def __init__(self, count: int, cap: int, *, field: str = "messages") -> None:
         super().__init__(
-            f"messages has {count} entries, over the cap of {cap} per request "
+            f"{field} has {count} entries, over the cap of {cap} per request "
             "(gateway.max_messages): send only the new messages of a named session (it keeps "
             "its own history), or raise the cap"
         )

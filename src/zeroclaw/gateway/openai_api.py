@@ -1,4 +1,8 @@
-"""The OpenAI Chat Completions wire format: request, response, stream chunk, model list.
+"""The OpenAI Chat Completions request, as the gateway reads it.
+
+Our own pydantic models, not the `openai` package's: its request types are TypedDicts
+(`CompletionCreateParams`), which describe what a client may send but validate nothing.
+What the gateway answers is built from the package's own response types (chat_replies).
 
 Every parameter of a request is typed and range-checked here, once, as OpenAI checks it
 (`temperature` 0 to 2, `top_p` 0 to 1, the penalties -2 to 2, `max_tokens` at least 1, at
@@ -11,45 +15,22 @@ boolean, not "yes", "on", "1" or 1, which lax parsing would have read as true.
 
 from __future__ import annotations
 
-import time
-import uuid
 from typing import Any, Literal
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    SerializerFunctionWrapHandler,
     StrictBool,
     field_validator,
-    model_serializer,
 )
 
-from zeroclaw import __version__
-from zeroclaw.agent.loop import StopReason, TurnResult
 from zeroclaw.gateway.session_ids import SessionId
-from zeroclaw.messages import ToolCall, Usage
-from zeroclaw.tool_arguments import arguments_to_wire
 
 DEFAULT_MODEL = "zeroclaw"
-SYSTEM_FINGERPRINT = f"zeroclaw-{__version__}"
 
-FinishReason = Literal["stop", "length", "content_filter", "tool_calls"]
-
-# max_iterations: the turn ran out of model calls; blocked: a hook refused the message;
-# tool_calls: the model called a client's tool; length: it hit the request's max_tokens.
-FINISH_REASONS: dict[StopReason, FinishReason] = {
-    "answer": "stop",
-    "max_iterations": "length",
-    "blocked": "content_filter",
-    "tool_calls": "tool_calls",
-    "length": "length",
-}
-
-
-def finish_reason(result: TurnResult) -> FinishReason:
-    # A reply a hook withheld (on_message_sending) is filtered content.
-    return FINISH_REASONS[result.stop_reason] if result.delivered else "content_filter"
+# The content parts the agent takes: its messages are text (chat_input refuses the rest).
+TEXT_PARTS = frozenset({"text", "refusal"})
 
 
 class _Lenient(BaseModel):
@@ -105,7 +86,8 @@ class RequestMessage(_Lenient):
         return unicode_text(value) if isinstance(value, str) else value
 
     def text(self) -> str:
-        """The text of the message; non-text parts (images, audio) are left out."""
+        """The text of the message: its text parts, joined (other parts are refused by
+        chat_input before this is read)."""
         if self.content is None:
             return ""
         if isinstance(self.content, str):
@@ -202,154 +184,3 @@ class ChatCompletionRequest(SamplingParams):
 
     _user_is_unicode = field_validator("user")(unicode_text)
     session_id: SessionId | None = Field(None, description="The session (X-Session-Id wins).")
-
-
-class CompletionUsage(BaseModel):
-    prompt_tokens: int
-    completion_tokens: int
-    total_tokens: int
-
-    @classmethod
-    def of(cls, usage: Usage) -> CompletionUsage:
-        return cls(
-            prompt_tokens=usage.input_tokens,
-            completion_tokens=usage.output_tokens,
-            total_tokens=usage.total_tokens,
-        )
-
-
-class ResponseFunctionCall(BaseModel):
-    name: str
-    arguments: str
-
-
-class ResponseToolCall(BaseModel):
-    id: str
-    type: Literal["function"] = "function"
-    function: ResponseFunctionCall
-
-    @classmethod
-    def of(cls, call: ToolCall) -> ResponseToolCall:
-        return cls(
-            id=call.id,
-            function=ResponseFunctionCall(name=call.name, arguments=arguments_to_wire(call)),
-        )
-
-
-class AssistantMessage(BaseModel):
-    role: Literal["assistant"] = "assistant"
-    content: str | None
-    tool_calls: list[ResponseToolCall] | None = None
-    refusal: None = None
-
-    @classmethod
-    def of(cls, result: TurnResult) -> AssistantMessage:
-        calls = [ResponseToolCall.of(call) for call in result.client_calls]
-        # OpenAI's content is null beside tool calls when the model said nothing.
-        content = result.reply if result.reply or not calls else None
-        return cls(content=content, tool_calls=calls or None)
-
-
-class Choice(BaseModel):
-    index: int = 0
-    message: AssistantMessage
-    finish_reason: FinishReason
-    logprobs: None = None
-
-
-class TurnInfo(BaseModel):
-    """Our extension of a completion: where the turn ran and how it ended."""
-
-    session_id: str
-    turn_id: str
-    stop_reason: StopReason
-    tool_calls: int
-
-
-class ChatCompletion(BaseModel):
-    id: str
-    object: Literal["chat.completion"] = "chat.completion"
-    created: int
-    model: str
-    choices: list[Choice]
-    usage: CompletionUsage
-    system_fingerprint: str = SYSTEM_FINGERPRINT
-    zeroclaw: TurnInfo
-
-    @classmethod
-    def of(cls, result: TurnResult, *, model: str) -> ChatCompletion:
-        return cls(
-            id=completion_id(),
-            created=now(),
-            model=model,
-            choices=[
-                Choice(message=AssistantMessage.of(result), finish_reason=finish_reason(result))
-            ],
-            usage=CompletionUsage.of(result.usage),
-            zeroclaw=TurnInfo(
-                session_id=result.session_id,
-                turn_id=result.turn_id,
-                stop_reason=result.stop_reason,
-                tool_calls=len(result.exchanges),
-            ),
-        )
-
-
-class DeltaFunctionCall(BaseModel):
-    name: str
-    arguments: str
-
-
-class DeltaToolCall(BaseModel):
-    index: int
-    id: str
-    type: Literal["function"] = "function"
-    function: DeltaFunctionCall
-
-
-class Delta(BaseModel):
-    role: Literal["assistant"] | None = None
-    content: str | None = None
-    tool_calls: list[DeltaToolCall] | None = None
-
-    @model_serializer(mode="wrap")
-    def _without_unset(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        # OpenAI sends the role once, in the first chunk; later deltas carry only content.
-        return {key: value for key, value in handler(self).items() if value is not None}
-
-
-class ChunkChoice(BaseModel):
-    index: int = 0
-    delta: Delta
-    finish_reason: FinishReason | None = None
-    logprobs: None = None
-
-
-class ChatCompletionChunk(BaseModel):
-    id: str
-    object: Literal["chat.completion.chunk"] = "chat.completion.chunk"
-    created: int
-    model: str
-    choices: list[ChunkChoice]
-    usage: CompletionUsage | None = None
-    system_fingerprint: str = SYSTEM_FINGERPRINT
-
-
-class ModelCard(BaseModel):
-    id: str
-    object: Literal["model"] = "model"
-    created: int = 0
-    owned_by: str
-
-
-class ModelList(BaseModel):
-    object: Literal["list"] = "list"
-    data: list[ModelCard]
-
-
-def completion_id() -> str:
-    return f"chatcmpl-{uuid.uuid4().hex}"
-
-
-def now() -> int:
-    return int(time.time())

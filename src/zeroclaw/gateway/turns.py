@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from zeroclaw.agent import AgentRuntime, Steering, SteeringRefused, ToolAnswer, TurnResult
 from zeroclaw.agent.loop import OnText
@@ -57,13 +57,16 @@ class GatewayTurns:
         on_text: OnText | None = None,
         one_off: bool = False,
         steering: Steering = NO_STEERING,
+        names: Mapping[str, str] | None = None,
     ) -> TurnResult:
         """Run one turn of `session_id` once its earlier turns are done: on the user's
         `text`, or resumed with the client's results for its tool calls.
 
         `seed` (earlier messages a stateless client sent along) is stored first when the
         session has no history yet; a session with history keeps its own. A `one_off`
-        session ends with its turn.
+        session ends with its turn. `names` maps the agent's names of the options to the
+        request's own (the Responses API's `max_output_tokens` is `max_tokens`), so a
+        refusal names what the client sent.
         """
         blocker = self.serving_blocker()
         if blocker is not None:
@@ -71,10 +74,9 @@ class GatewayTurns:
         agent = self._runtime.agent
         provider = (model.provider or None) if model else None
         chosen = model.model if model else None
+        self.check(steering, model=model, names=names)
         deadline = asyncio.timeout(self._timeout_s)
         try:
-            if steering is not NO_STEERING:
-                agent.check_steering(steering, provider=provider, model=chosen)
             async with deadline, self._locks.hold(session_id):
                 await self._start(session_id)
                 if seed:
@@ -107,12 +109,8 @@ class GatewayTurns:
                     if one_off:
                         self._end(session_id)
         except SteeringRefused as error:
-            refused = InvalidRequest(
-                f"{error.message}; {error.hint}" if error.hint else error.message,
-                param=error.param,
-            )
-            refused.code = error.code
-            raise refused from None
+            # A hook switched the turn to a provider that cannot honour the request.
+            raise _refused(error, names or {}) from None
         except TimeoutError as error:
             if deadline.expired():
                 raise TurnTimedOut(self._timeout_s) from None
@@ -125,6 +123,28 @@ class GatewayTurns:
             # A bug below us is still the agent failing, not the client's request.
             _LOG.exception("turn of session %s failed", session_id)
             raise _failed(error) from error
+
+    def check(
+        self,
+        steering: Steering,
+        *,
+        model: ModelChoice | None,
+        names: Mapping[str, str] | None = None,
+    ) -> None:
+        """Refuse (400) what the chosen provider would not honour. `answer` checks too; a
+        stream checks first, so its refusal is a 400 rather than an event after a 200."""
+        if steering is NO_STEERING:
+            return
+        try:
+            self._runtime.agent.check_steering(
+                steering,
+                provider=(model.provider or None) if model else None,
+                model=model.model if model else None,
+            )
+        except SteeringRefused as error:
+            raise _refused(error, names or {}) from None
+        except ZeroClawError as error:
+            raise AgentFailed(error.message) from error
 
     def serving_blocker(self) -> str | None:
         """Why turns are refused now: a required plugin is quarantined and its cool-down
@@ -166,6 +186,16 @@ class GatewayTurns:
             return
         await memory.ensure_session(session_id, channel=CHANNEL)
         await memory.append_messages(session_id, seed)
+
+
+def _refused(error: SteeringRefused, names: Mapping[str, str]) -> InvalidRequest:
+    message = f"{error.message}; {error.hint}" if error.hint else error.message
+    for ours, theirs in names.items():
+        message = message.replace(repr(ours), repr(theirs))
+    param = names.get(error.param, error.param) if error.param else None
+    refused = InvalidRequest(message, param=param)
+    refused.code = error.code
+    return refused
 
 
 def _failed(error: BaseException) -> AgentFailed:

@@ -34,7 +34,14 @@ from zeroclaw.memory.database import Database
 from zeroclaw.memory.errors import SessionOwnerError, UnknownSessionError
 from zeroclaw.memory.location import DatabaseLocation, sqlite_location
 from zeroclaw.memory.records import Memory, SessionInfo, StoredMessage, Summary
-from zeroclaw.memory.tables import memories, messages, sessions, summaries, tool_results
+from zeroclaw.memory.tables import (
+    memories,
+    messages,
+    responses,
+    sessions,
+    summaries,
+    tool_results,
+)
 from zeroclaw.messages import ChatMessage, Role, ToolCall, ToolResult, valid_text
 
 T = TypeVar("T")
@@ -470,6 +477,45 @@ class MemoryStore:
 
         async def work(conn: AsyncConnection) -> list[Memory]:
             return [_memory(row) for row in await conn.execute(statement)]
+
+        return await self.database.read(work)
+
+    # -- response ids (the gateway's Responses API) --------------------------------------
+
+    async def record_response(self, response_id: str, session_id: str) -> None:
+        """`response_id` was a turn of `session_id` (which must exist)."""
+        insert = self._insert(responses).values(
+            id=response_id, session_id=session_id, created_at=_now()
+        )
+
+        async def work(conn: AsyncConnection) -> None:
+            await conn.execute(insert)
+
+        await self.database.write(work)
+
+    async def response_session(self, response_id: str) -> str | None:
+        """The session `response_id` was a turn of; None for an id never recorded."""
+
+        async def work(conn: AsyncConnection) -> str | None:
+            found = await conn.scalar(
+                sa.select(responses.c.session_id).where(responses.c.id == response_id)
+            )
+            return None if found is None else str(found)
+
+        return await self.database.read(work)
+
+    async def latest_response(self, session_id: str) -> str | None:
+        """The id of the last response recorded for `session_id`, if any."""
+        statement = (
+            sa.select(responses.c.id)
+            .where(responses.c.session_id == session_id)
+            .order_by(responses.c.created_at.desc())
+            .limit(1)
+        )
+
+        async def work(conn: AsyncConnection) -> str | None:
+            found = await conn.scalar(statement)
+            return None if found is None else str(found)
 
         return await self.database.read(work)
 

@@ -81,5 +81,21 @@ memories = sa.Table(
     sa.UniqueConstraint("namespace", "key"),
 )
 
+# The gateway's Responses API: the session each response id was a turn of.
+responses = sa.Table(
+    "responses",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("session_id", sa.Text, sa.ForeignKey("sessions.id", ondelete="CASCADE")),
+    sa.Column("created_at", sa.Text, nullable=False),
+)
+
 # In the order a copy must write them: a row's session exists before the row.
-ALL_TABLES: tuple[sa.Table, ...] = (sessions, messages, tool_results, summaries, memories)
+ALL_TABLES: tuple[sa.Table, ...] = (
+    sessions,
+    messages,
+    tool_results,
+    summaries,
+    memories,
+    responses,
+)
