@@ -12,6 +12,7 @@ store, and shapes the answer. Nothing else happens here.
   GET  /api/sessions/{id}     a session's stored history
   GET  /api/plugins/status    the plugin generation serving, its plugins, the last reloads
   POST /api/plugins/reload    reload the plugins now (as SIGHUP does) -> how it ended
+  POST /mcp                   MCP (streamable HTTP), when gateway.mcp.enabled (mcp_endpoint)
   GET  /openapi.json          the schema of all of the above
 """
 
@@ -63,6 +64,7 @@ from zeroclaw.gateway.errors import (
     TooManyMessages,
     install_error_handlers,
 )
+from zeroclaw.gateway.mcp_endpoint import install_mcp_endpoint
 from zeroclaw.gateway.openai_api import ChatCompletionRequest
 from zeroclaw.gateway.pairing import PairingCodeError
 from zeroclaw.gateway.plugin_bodies import PluginReloadResult, PluginsStatus
@@ -132,6 +134,7 @@ def create_app(state: GatewayState) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=state.settings.max_body_bytes)
     app.include_router(router, responses=_EVERY_ROUTE)
+    install_mcp_endpoint(app, state)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]  # FastAPI's documented hook
     return app
 
