@@ -24,7 +24,7 @@ import uuid
 from collections.abc import Coroutine
 from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Header
+from fastapi import APIRouter, FastAPI, Header, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
 from openai.types import Model
@@ -34,7 +34,7 @@ from starlette.background import BackgroundTask
 from zeroclaw import __version__
 from zeroclaw.agent import TurnResult
 from zeroclaw.agent.loop import OnText
-from zeroclaw.gateway.auth import Caller
+from zeroclaw.gateway.auth import Caller, refused_pairing
 from zeroclaw.gateway.bodies import (
     ErrorBody,
     HealthResponse,
@@ -176,12 +176,14 @@ async def health(state: State) -> HealthResponse:
 @router.post(
     "/pair", response_model=PairResponse, responses=_errors(400, 403, 404, 422), tags=["gateway"]
 )
-async def pair(body: PairRequest, state: State) -> PairResponse:
+async def pair(body: PairRequest, state: State, request: Request) -> PairResponse:
     if state.pairing is None:
+        state.runtime.observer.record(refused_pairing(request, "pairing is off"))
         raise NotFound("pairing is off (gateway.pairing = false); use a configured token")
     try:
         token = state.pairing.exchange(body.code)
     except PairingCodeError as error:
+        state.runtime.observer.record(refused_pairing(request, str(error)))
         raise PairingRefused(str(error)) from None
     return PairResponse(token=token)
 

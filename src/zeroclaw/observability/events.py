@@ -344,7 +344,8 @@ class McpConnection:
 
 @dataclass(frozen=True, slots=True)
 class AuthFailure:
-    """A request presented no valid credentials (`surface`: "gateway", "mcp")."""
+    """A request presented no valid credentials (`surface`: "gateway", "mcp", or "pairing"
+    for a refused pairing code)."""
 
     kind: ClassVar[str] = "auth_failure"
     content_fields: ClassVar[tuple[str, ...]] = ()
