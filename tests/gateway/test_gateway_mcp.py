@@ -70,6 +70,10 @@ async def test_mcp_on_the_gateway_needs_its_token_and_serves_the_policy(
         http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {TOKEN}"}, timeout=60)
         async with http, Client(streamable_http_client(url, http_client=http), mode=mode) as client:
             assert client.server_info is None or client.server_info.name == "zeroclaw"
+            # both eras are told that the tool list may change (and are told when it does)
+            tools = client.server_capabilities.tools
+            assert tools is not None
+            assert tools.list_changed
             names = {tool.name for tool in (await client.list_tools()).tools}
             # mcp.serve.tools picks file_* and memory_*; tools.allowed then drops memory_*
             assert names == {"file_read", "file_write"}
