@@ -1,7 +1,7 @@
-"""What `zeroclaw doctor` checks: config, data dir, memory database, workspace, each
-provider the agent may use (key present, server reachable) and, when plugins are enabled,
-the plugin runtime (wasmtime importable, plugin dirs present, each plugin loads). Each check
-is independent and returns a `Check`; one failing check never hides the others.
+"""What `zeroclaw doctor` checks: config, data dir, memory database, audit log, workspace,
+each provider the agent may use (key present, server reachable) and, when plugins are
+enabled, the plugin runtime (wasmtime importable, plugin dirs present, each plugin loads).
+Each check is independent and returns a `Check`; one failing check never hides the others.
 
 The databases (memory, and the plugin kv store when it exists, whether plugins are on or
 not) get SQLite's own integrity check, read-only, before anything opens them for writing:
@@ -22,6 +22,7 @@ from zeroclaw.config.models import ProviderConfig
 from zeroclaw.errors import ZeroClawError
 from zeroclaw.memory import MemoryStore, MemoryStoreError, check_integrity, require_writable_dir
 from zeroclaw.memory.errors import recovery_hint
+from zeroclaw.observability import AuditLogError, check_audit_path
 from zeroclaw.providers import ProviderFactory
 
 if TYPE_CHECKING:
@@ -48,6 +49,7 @@ def run_checks(config: Config, *, source: str, probe: Probe | None = None) -> li
     checks.append(_check_writable("data dir", config.data_dir, key="data_dir"))
     checks.append(_check_writable("workspace", config.workspace, key="tools.workspace"))
     checks.append(_check_memory(config))
+    checks.append(_check_audit(config))
     checks.extend(_check_plugin_kv(config))
     checks.extend(_check_providers(config, probe))
     checks.extend(_check_plugins(config))
@@ -81,6 +83,18 @@ def _check_memory(config: Config) -> Check:
     if integrity is None:
         return Check("memory", "ok", detail)
     return Check("memory", integrity.status, f"{detail}, {integrity.detail}")
+
+
+def _check_audit(config: Config) -> Check:
+    """The audit log's file opens for appending and its directory for rotation, as a start
+    needs (a start with an unwritable audit.path stops before doing anything)."""
+    if not config.audit.enabled:
+        return Check("audit log", "ok", "off (audit.enabled = false)")
+    try:
+        check_audit_path(config.audit_path)
+    except AuditLogError as exc:
+        return Check("audit log", "fail", str(exc))
+    return Check("audit log", "ok", str(config.audit_path))
 
 
 def _check_plugin_kv(config: Config) -> Iterator[Check]:

@@ -19,6 +19,9 @@ from zeroclaw.agent import AgentRuntime, AllowApprover, DenyApprover
 from zeroclaw.cli import app
 from zeroclaw.config import Config, parse_config
 from zeroclaw.config.models import McpServerConfig, ProviderConfig
+from zeroclaw.diagnostics import Check, run_checks
+from zeroclaw.hooks import Event
+from zeroclaw.hooks.function import hook
 from zeroclaw.messages import ToolCall, ToolResult
 from zeroclaw.observability import (
     AUDIT_LOGGER,
@@ -323,3 +326,58 @@ def parse(text: str) -> Config:
 
 def finished(tool: str, arguments: dict[str, Any], result: ToolResult) -> ToolCallFinished:
     return ToolCallFinished("s", "t", "c", tool, arguments, result, 1.0, owner="native")
+
+
+# -- hooks and the doctor ---------------------------------------------------------------------
+
+
+async def test_a_skipped_fail_open_hook_is_audited(config: Config) -> None:
+    @hook(Event.BEFORE_TOOL_CALL, name="flaky_guard", failure_policy="fail_open")
+    def flaky_guard(payload: object) -> None:
+        raise RuntimeError("the guard broke")
+
+    async with AgentRuntime.from_config(config, approver=AllowApprover()) as runtime:
+        runtime.hooks.register(flaky_guard)
+        await runtime.call_tool("cli", ToolCall("c1", "file_list", {}), origin="cli")
+
+    (skipped,) = of_kind(audit_lines(config), "hook_skipped")
+    assert (skipped["handler"], skipped["source"], skipped["hook_event"]) == (
+        "flaky_guard",
+        "native",
+        "before_tool_call",
+    )
+    assert "the guard broke" in skipped["cause"]
+    # the call went on without the guard, and says so in its own line
+    (call,) = of_kind(audit_lines(config), "tool_call_finished")
+    assert call["outcome"] == "success"
+
+
+def test_the_doctor_checks_that_the_audit_path_is_writable(config: Config) -> None:
+    assert _audit_check(config).status == "ok"
+    (config.data_dir / "taken").write_text("a file, not a directory")
+    config.audit.path = "taken/audit.jsonl"
+
+    check = _audit_check(config)
+    assert check.status == "fail"
+    assert "cannot write the audit log" in check.detail
+    assert "audit.path" in check.detail
+
+    config.audit.enabled = False
+    assert _audit_check(config).status == "ok"
+
+
+def test_zeroclaw_doctor_fails_on_an_unwritable_audit_path(config: Config, tmp_path: Path) -> None:
+    (config.data_dir / "taken").write_text("a file, not a directory")
+    config_file = tmp_path / "config.toml"
+    config_file.write_text(f'data_dir = "{config.data_dir}"\n[audit]\npath = "taken/a.jsonl"\n')
+
+    done = CliRunner().invoke(app, ["-c", str(config_file), "doctor", "--offline"])
+
+    assert done.exit_code == 1
+    assert "audit log: cannot write the audit log" in done.output
+    assert "Traceback" not in done.output
+
+
+def _audit_check(config: Config) -> Check:
+    (check,) = [c for c in run_checks(config, source="test") if c.name == "audit log"]
+    return check

@@ -10,10 +10,8 @@ an MCP client's call here)."""
 from __future__ import annotations
 
 import asyncio
-import fnmatch
 import signal
 import time
-import uuid
 from contextlib import suppress
 from typing import Annotated, Any, Literal
 
@@ -22,13 +20,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from zeroclaw import __version__
 from zeroclaw.agent import AgentRuntime, DenyApprover
 from zeroclaw.cli.state import err_console, state_of, user_errors
 from zeroclaw.config import Config
 from zeroclaw.config.models import McpServerConfig
 from zeroclaw.mcp import UnknownMcpServer, require_sdk
-from zeroclaw.messages import ToolCall, ToolResult, ToolSpec
 from zeroclaw.observability import AuthFailure
 
 mcp_app = typer.Typer(
@@ -144,8 +140,8 @@ def serve(
 
 
 async def _serve(config: Config, transport: Transport) -> None:
+    from zeroclaw.agent.tool_server import runtime_tool_server
     from zeroclaw.mcp.notifier import ToolsChangedNotifier
-    from zeroclaw.mcp.server import ToolServer
 
     notifier = ToolsChangedNotifier()
     authenticator = None
@@ -159,22 +155,7 @@ async def _serve(config: Config, transport: Transport) -> None:
     async with AgentRuntime.from_config(
         config, approver=DenyApprover(), extra_observers=[notifier]
     ) as runtime:
-        offered = config.mcp.serve.tools
-        allowed = config.tools.allowed
-
-        def listed() -> list[ToolSpec]:
-            # What a client may call: offered here, and not refused by tools.allowed outright.
-            return [
-                spec
-                for spec in runtime.live_tools().specs()
-                if _offered(spec.name, offered) and ("*" in allowed or spec.name in allowed)
-            ]
-
-        server = ToolServer(
-            listed,
-            lambda name, arguments: _call(runtime, offered, name, arguments),
-            version=__version__,
-        )
+        server = runtime_tool_server(config, runtime)
         loop = asyncio.get_running_loop()
         notifier.attach(server, loop)
         if runtime.reloader is not None:
@@ -188,15 +169,6 @@ async def _serve(config: Config, transport: Transport) -> None:
                 await _serve_http(config, runtime, server, authenticator)
         finally:
             server.close()
-
-
-async def _call(
-    runtime: AgentRuntime, offered: list[str], name: str, arguments: dict[str, Any]
-) -> ToolResult:
-    if not _offered(name, offered):
-        return ToolResult.fail(f"tool {name!r} is not offered by this server (mcp.serve.tools)")
-    call = ToolCall(id=f"mcp-{uuid.uuid4().hex[:12]}", name=name, arguments=arguments)
-    return (await runtime.call_tool("mcp", call, origin="mcp")).result
 
 
 async def _serve_stdio(server: Any) -> None:
@@ -239,10 +211,6 @@ async def _serve_http(
 
 
 # -- helpers of the commands ----------------------------------------------------------------
-
-
-def _offered(name: str, patterns: list[str]) -> bool:
-    return any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)
 
 
 def _server(config: Config, name: str) -> McpServerConfig:

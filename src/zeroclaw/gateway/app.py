@@ -12,6 +12,7 @@ store, and shapes the answer. Nothing else happens here.
   GET  /api/sessions/{id}     a session's stored history
   GET  /api/plugins/status    the plugin generation serving, its plugins, the last reloads
   POST /api/plugins/reload    reload the plugins now (as SIGHUP does) -> how it ended
+  POST /mcp                   MCP (streamable HTTP), when gateway.mcp.enabled (mcp_endpoint)
   GET  /openapi.json          the schema of all of the above
 """
 
@@ -23,7 +24,7 @@ import uuid
 from collections.abc import Coroutine
 from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Header
+from fastapi import APIRouter, FastAPI, Header, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
 from openai.types import Model
@@ -33,7 +34,7 @@ from starlette.background import BackgroundTask
 from zeroclaw import __version__
 from zeroclaw.agent import TurnResult
 from zeroclaw.agent.loop import OnText
-from zeroclaw.gateway.auth import Caller
+from zeroclaw.gateway.auth import Caller, refused_pairing
 from zeroclaw.gateway.bodies import (
     ErrorBody,
     HealthResponse,
@@ -63,6 +64,7 @@ from zeroclaw.gateway.errors import (
     TooManyMessages,
     install_error_handlers,
 )
+from zeroclaw.gateway.mcp_endpoint import install_mcp_endpoint
 from zeroclaw.gateway.openai_api import ChatCompletionRequest
 from zeroclaw.gateway.pairing import PairingCodeError
 from zeroclaw.gateway.plugin_bodies import PluginReloadResult, PluginsStatus
@@ -132,6 +134,7 @@ def create_app(state: GatewayState) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=state.settings.max_body_bytes)
     app.include_router(router, responses=_EVERY_ROUTE)
+    install_mcp_endpoint(app, state)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]  # FastAPI's documented hook
     return app
 
@@ -173,12 +176,14 @@ async def health(state: State) -> HealthResponse:
 @router.post(
     "/pair", response_model=PairResponse, responses=_errors(400, 403, 404, 422), tags=["gateway"]
 )
-async def pair(body: PairRequest, state: State) -> PairResponse:
+async def pair(body: PairRequest, state: State, request: Request) -> PairResponse:
     if state.pairing is None:
+        state.runtime.observer.record(refused_pairing(request, "pairing is off"))
         raise NotFound("pairing is off (gateway.pairing = false); use a configured token")
     try:
         token = state.pairing.exchange(body.code)
     except PairingCodeError as error:
+        state.runtime.observer.record(refused_pairing(request, str(error)))
         raise PairingRefused(str(error)) from None
     return PairResponse(token=token)
 

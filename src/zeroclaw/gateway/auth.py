@@ -7,7 +7,8 @@ the time taken says nothing about which digest (if any) was close.
 
 A refused request becomes an `auth_failure` event (`refused_request`) for the audit log:
 who asked (address and port), for what path, and whether a token came at all, never the
-token itself.
+token itself. A refused pairing code is one too (`refused_pairing`, surface "pairing"):
+wrong codes are how pairing would be guessed, and the tenth one burns the code.
 """
 
 from __future__ import annotations
@@ -111,3 +112,10 @@ def refused_request(surface: str, request: HTTPConnection) -> AuthFailure:
     sent = bearer_token(request.headers.get("authorization")) is not None
     reason = "invalid bearer token" if sent else "no bearer token"
     return AuthFailure(surface, where, request.url.path, reason)
+
+
+def refused_pairing(request: HTTPConnection, reason: str) -> AuthFailure:
+    """The audit event of a POST /pair that got no token (never the code it sent)."""
+    client = request.client
+    where = f"{client.host}:{client.port}" if client else "?"
+    return AuthFailure("pairing", where, request.url.path, reason)

@@ -29,6 +29,17 @@ def _check_token_hash(value: str) -> str:
 TokenHash = Annotated[str, AfterValidator(_check_token_hash)]
 
 
+class GatewayMcpSettings(Section):
+    """The gateway's MCP endpoint: the agent's tools for MCP clients at `/mcp`."""
+
+    enabled: bool = Field(
+        False,
+        description="Serve the agent's tools over MCP (streamable HTTP) at /mcp, behind the "
+        "gateway's bearer tokens and rate limit; the tools offered and the gate they take are "
+        "`zeroclaw mcp serve`'s (mcp.serve.tools, tools.allowed). Needs the `mcp` extra.",
+    )
+
+
 class GatewaySettings(Section):
     """The HTTP gateway (`zeroclaw gateway`)."""
 
@@ -74,3 +85,4 @@ class GatewaySettings(Section):
         le=3600,
         description="Seconds requests in flight get to finish after SIGTERM/SIGINT.",
     )
+    mcp: GatewayMcpSettings = Field(default_factory=GatewayMcpSettings)

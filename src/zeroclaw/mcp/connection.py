@@ -13,6 +13,15 @@ with the last error and when the next attempt is due; while connecting it waits 
 attempt, within the call's own deadline. A call that times out restarts the connection,
 because a server that stopped answering one request cannot be trusted with the next.
 Every change of state is an `McpConnection` observer event (the audit log writes it).
+
+While connected, a server that advertises `tools.listChanged` is followed: a change it
+announces (a `notifications/tools/list_changed` on the handshake-era protocol; a
+`ToolsListChanged` event on a `subscriptions/listen` stream on the 2026-07-28 one, where
+nothing is sent unless the client listens) makes the connection list the tools again,
+bypassing the SDK's response cache, and call `on_tools`, so the agent sees added and
+removed tools without a restart. A burst of announcements is one re-list (the flag is
+level-triggered). A server that does not advertise it is taken at its word: its
+announcements are ignored and its tools change only when it reconnects.
 """
 
 from __future__ import annotations
@@ -28,8 +37,11 @@ from typing import Any, Literal
 
 import anyio
 from mcp import Client, MCPError
-from mcp.types import CONNECTION_CLOSED, CallToolResult
+from mcp.client import CacheMode
+from mcp.client.session import IncomingMessage
+from mcp.types import CONNECTION_CLOSED, CallToolResult, ToolListChangedNotification
 from mcp.types import Tool as McpToolSpec
+from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
 from zeroclaw.config.models import McpServerConfig
 from zeroclaw.mcp.errors import McpCallFailed, McpServerUnavailable
@@ -78,6 +90,9 @@ class McpConnection:
         self._settled = asyncio.Event()
         self._lost = asyncio.Event()
         self._lost_reason = ""
+        # Set when the server announced that its tools changed (and it advertises that).
+        self._tools_stale = asyncio.Event()
+        self._follows_tools = False
 
     @property
     def name(self) -> str:
@@ -130,6 +145,7 @@ class McpConnection:
                     workspace=self._workspace,
                     stderr=stderr,
                     read_timeout_s=self.config.call_timeout_s,
+                    on_message=self._on_message,
                 )
                 # One scope around the connection's whole life (the SDK's task groups must
                 # be left in the scope they were entered in): its deadline bounds the
@@ -144,7 +160,13 @@ class McpConnection:
                         scope.deadline = math.inf
                         self._connected(client, listed)
                         connected = True
-                        await self._lost.wait()
+                        async with anyio.create_task_group() as following:
+                            if self._follows_tools:
+                                following.start_soon(self._relist_when_stale, client)
+                            if self._follows_tools and _listens(client):
+                                following.start_soon(self._listen_for_tool_changes, client)
+                            await self._lost.wait()
+                            following.cancel_scope.cancel()
                     # Left the client (the server is stopped) before saying it is lost.
                     self._record("lost", error=self._lost_reason)
                     return f"lost:{self._lost_reason}"
@@ -169,6 +191,9 @@ class McpConnection:
     def _connected(self, client: Client, listed: list[McpToolSpec]) -> None:
         self._client = client
         self.tools = tuple(listed)
+        tools = client.server_capabilities.tools
+        self._follows_tools = bool(tools and tools.list_changed)
+        self._tools_stale.clear()
         info = client.server_info
         self.server_version = f"{info.name} {info.version}".strip() if info else None
         self.protocol_version = client.protocol_version
@@ -178,6 +203,48 @@ class McpConnection:
         self._settled.set()
         self._on_tools()
         self._record("connected")
+
+    # -- following the server's tool list ---------------------------------------------------
+
+    async def _on_message(self, message: IncomingMessage) -> None:
+        """The SDK's message handler: note an announced tool change (the re-list runs in a
+        task of its own: a request from inside the handler would wait on itself)."""
+        if isinstance(message, ToolListChangedNotification) and self._follows_tools:
+            self._tools_stale.set()
+        await anyio.lowlevel.checkpoint()
+
+    async def _listen_for_tool_changes(self, client: Client) -> None:
+        """2026-07-28: changes are only sent on a `subscriptions/listen` stream; keep one
+        open. A stream the server closes is opened again (it replays nothing, so the tools
+        are listed again too); a stream that breaks ends the connection."""
+        try:
+            while True:
+                async with client.listen(tools_list_changed=True) as subscription:
+                    async for _event in subscription:
+                        self._tools_stale.set()
+                self._tools_stale.set()
+                await anyio.sleep(self._initial_backoff_s)
+        except Exception as exc:
+            self._lose(f"its tool-change subscription failed: {_describe(exc)}")
+
+    async def _relist_when_stale(self, client: Client) -> None:
+        while True:
+            await self._tools_stale.wait()
+            self._tools_stale.clear()
+            try:
+                with anyio.fail_after(self.config.connect_timeout_s):
+                    listed = await _list_tools(client, cache_mode="refresh")
+            except Exception as exc:
+                self._lose(
+                    f"listing its tools after it announced a change failed: {_describe(exc)}"
+                )
+                return
+            if self._client is not client:
+                return
+            self.tools = tuple(listed)
+            log.info("MCP server %r changed its tools: now %d", self.name, len(listed))
+            self._on_tools()
+            self._record("tools_changed")
 
     def _lose(self, reason: str) -> None:
         """The connection cannot be trusted any more: end it (run reconnects)."""
@@ -269,16 +336,21 @@ class McpConnection:
         return f"{probe}; check that {self.config.url} is up"
 
 
-async def _list_tools(client: Client) -> list[McpToolSpec]:
+async def _list_tools(client: Client, cache_mode: CacheMode = "use") -> list[McpToolSpec]:
     tools: list[McpToolSpec] = []
     cursor: str | None = None
     for _ in range(_MAX_TOOL_PAGES):
-        page = await client.list_tools(cursor=cursor)
+        page = await client.list_tools(cursor=cursor, cache_mode=cache_mode)
         tools.extend(page.tools)
         cursor = page.next_cursor
         if cursor is None:
             break
     return tools
+
+
+def _listens(client: Client) -> bool:
+    """Whether the negotiated protocol delivers changes only on `subscriptions/listen`."""
+    return client.protocol_version in MODERN_PROTOCOL_VERSIONS
 
 
 def _is_http_error(exc: BaseException) -> bool:

@@ -1,6 +1,6 @@
 """`ToolsChangedNotifier`: the observer that tells `mcp serve`'s clients when the tools
 they see may have changed: a plugin reload that swapped the snapshot, or an MCP server
-(re)connecting with its tools.
+(re)connecting with its tools, or announcing that they changed.
 
 Observer events arrive on whatever thread recorded them (the reload worker, the MCP
 loop); the notification is sent from the serving loop, so it is handed over with
@@ -17,6 +17,9 @@ from zeroclaw.observability import McpConnection, ObserverEvent, PluginReload
 
 log = logging.getLogger(__name__)
 
+# The states of an MCP server's connection after which its tools may differ.
+_TOOLS_MAY_DIFFER = ("connected", "tools_changed", "lost")
+
 
 class ToolsChangedNotifier:
     def __init__(self) -> None:
@@ -28,7 +31,11 @@ class ToolsChangedNotifier:
 
     def record(self, event: ObserverEvent) -> None:
         swapped = isinstance(event, PluginReload) and event.swapped
-        reconnected = isinstance(event, McpConnection) and event.state in ("connected", "lost")
+        reconnected = isinstance(event, McpConnection) and event.state in (
+            "connected",
+            "tools_changed",
+            "lost",
+        )
         if swapped or reconnected:
             self._notify()
 

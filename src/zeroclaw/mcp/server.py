@@ -8,7 +8,8 @@ nobody can answer here), before_tool_call, the call, tool_result_persist, output
 A refusal comes back as an error result (`isError`) that says why, as the model would
 read it.
 
-`tools_changed()` tells connected clients to list the tools again: on the 2026 protocol
+Every client is told that the tool list may change (`tools.listChanged`), over every
+transport. `tools_changed()` tells connected clients to list the tools again: on the 2026 protocol
 through their `subscriptions/listen` streams (the SDK's subscription bus), on the
 handshake-era protocol by a `notifications/tools/list_changed` to each session that has
 listed tools. The runtime calls it after a plugin reload that swapped the snapshot, and
@@ -48,7 +49,7 @@ class ToolServer:
         self._listen = ListenHandler(self._bus)
         # Handshake-era sessions that listed tools: told by a notification when they change.
         self._sessions: weakref.WeakSet[ServerSession] = weakref.WeakSet()
-        self.server: Server[Any] = Server(
+        self.server: Server[Any] = _AnnouncingServer(
             SERVER_NAME,
             version=version,
             instructions="The tools of a ZeroClaw agent runtime; every call goes through its "
@@ -59,7 +60,7 @@ class ToolServer:
         )
 
     def initialization_options(self) -> InitializationOptions:
-        return self.server.create_initialization_options(NotificationOptions(tools_changed=True))
+        return self.server.create_initialization_options()
 
     async def _on_list_tools(
         self, ctx: Any, params: types.PaginatedRequestParams | None
@@ -90,6 +91,27 @@ class ToolServer:
     def close(self) -> None:
         """End the open listen streams gracefully."""
         self._listen.close()
+
+
+class _AnnouncingServer(Server[Any]):
+    """The SDK's server, advertising `tools.listChanged` to handshake-era clients by default.
+
+    The streamable HTTP session manager initializes sessions with the server's default
+    options (it takes none), which advertise no list changes: its handshake-era clients
+    would be told that the tools never change, and then be sent notifications anyway.
+    """
+
+    def create_initialization_options(
+        self,
+        notification_options: NotificationOptions | None = None,
+        experimental_capabilities: dict[str, dict[str, Any]] | None = None,
+        extensions: dict[str, dict[str, Any]] | None = None,
+    ) -> InitializationOptions:
+        return super().create_initialization_options(
+            notification_options or NotificationOptions(tools_changed=True),
+            experimental_capabilities,
+            extensions,
+        )
 
 
 def _mcp_tool(spec: ToolSpec) -> types.Tool:

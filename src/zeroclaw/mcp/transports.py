@@ -14,6 +14,7 @@ from typing import TextIO
 
 import httpx2
 from mcp import Client, StdioServerParameters
+from mcp.client.session import MessageHandlerFnT
 from mcp.client.sse import sse_client
 from mcp.client.stdio import stdio_client
 from mcp.client.streamable_http import streamable_http_client
@@ -22,10 +23,15 @@ from zeroclaw.config.models import McpServerConfig
 
 
 def build_client(
-    config: McpServerConfig, *, workspace: Path, stderr: TextIO, read_timeout_s: float
+    config: McpServerConfig,
+    *,
+    workspace: Path,
+    stderr: TextIO,
+    read_timeout_s: float,
+    on_message: MessageHandlerFnT | None = None,
 ) -> tuple[Client, httpx2.AsyncClient | None]:
     """The SDK client for `config` (not yet connected), and the HTTP client it uses, which
-    the caller closes after it."""
+    the caller closes after it. `on_message` receives the server's notifications."""
     if config.transport == "stdio":
         assert config.command is not None  # the config model requires it for stdio
         params = StdioServerParameters(
@@ -35,13 +41,20 @@ def build_client(
             cwd=config.cwd or workspace,
         )
         transport = stdio_client(params, errlog=stderr)
-        return Client(transport, read_timeout_seconds=read_timeout_s, mode="auto"), None
+        client = Client(
+            transport, read_timeout_seconds=read_timeout_s, mode="auto", message_handler=on_message
+        )
+        return client, None
     assert config.url is not None  # required for the HTTP transports
     if config.transport == "sse":
-        return Client(sse_client(config.url, headers=dict(config.headers)), mode="legacy"), None
+        transport = sse_client(config.url, headers=dict(config.headers))
+        return Client(transport, mode="legacy", message_handler=on_message), None
     http = httpx2.AsyncClient(
         headers=dict(config.headers),
         timeout=httpx2.Timeout(config.connect_timeout_s, read=max(read_timeout_s, 300.0)),
     )
     transport = streamable_http_client(config.url, http_client=http)
-    return Client(transport, read_timeout_seconds=read_timeout_s, mode="auto"), http
+    client = Client(
+        transport, read_timeout_seconds=read_timeout_s, mode="auto", message_handler=on_message
+    )
+    return client, http

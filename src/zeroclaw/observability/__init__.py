@@ -11,6 +11,7 @@ from zeroclaw.observability.audit import (
     AUDITED,
     AuditLog,
     AuditLogError,
+    check_audit_path,
     open_audit_log,
 )
 from zeroclaw.observability.events import (
@@ -92,6 +93,7 @@ __all__ = [
     "TurnComplete",
     "TurnStarted",
     "build_observer",
+    "check_audit_path",
     "find_observer",
     "open_audit_log",
 ]

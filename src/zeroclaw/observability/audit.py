@@ -5,7 +5,9 @@ records an event (the agent's turns, `zeroclaw tools call`, `mcp serve`, the plu
 registry and reloader, the MCP clients, the gateway's and `mcp serve`'s auth) is audited
 without a second call site that could be forgotten. The events it keeps are `AUDITED`:
 every tool call with its owner and approval decision, plugin loads, reloads, quarantines
-and capability grants and diffs, MCP connection changes, refused credentials.
+and capability grants and diffs, MCP connection changes, refused credentials (bearer
+tokens and pairing codes), and skipped hook handlers (a fail_open guard that failed, so
+what it guards did not happen for that call).
 
 One event is one JSON object on one line: `at` (UTC, ISO 8601), `event` (the kind), then
 the event's fields. Every string is redacted (observability/redaction.py) and then cut to
@@ -26,6 +28,7 @@ import dataclasses
 import json
 import logging
 import logging.handlers
+import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,6 +37,7 @@ from typing import Any, Final
 from zeroclaw.errors import ZeroClawError, error_line
 from zeroclaw.observability.events import (
     AuthFailure,
+    HookSkipped,
     McpConnection,
     ObserverEvent,
     PluginLoaded,
@@ -54,9 +58,13 @@ AUDITED: Final[tuple[type[ObserverEvent], ...]] = (
     PluginQuarantined,
     McpConnection,
     AuthFailure,
+    HookSkipped,
 )
 # Fields that hold capability names, which are config and manifest text, not secrets.
 _CAPABILITY_FIELDS: Final = frozenset({"granted", "added", "removed"})
+# Fields named like the line's own keys, written under another name so they hide nothing
+# (HookSkipped.event is the hook event, not the line's kind).
+_RENAMED_FIELDS: Final = {"at": "event_at", "event": "hook_event"}
 
 _AUDIT = logging.getLogger(AUDIT_LOGGER)
 _LOG = logging.getLogger("zeroclaw.observability")
@@ -105,10 +113,11 @@ class AuditLog:
         }
         for field in dataclasses.fields(event):
             value = getattr(event, field.name)
+            key = _RENAMED_FIELDS.get(field.name, field.name)
             if field.name in _CAPABILITY_FIELDS:
-                record[field.name] = list(value)
+                record[key] = list(value)
             else:
-                record[field.name] = self._clean(_plain(value))
+                record[key] = self._clean(_plain(value))
         if isinstance(event, ToolCallFinished):
             record["outcome"] = event.outcome
         return json.dumps(record, ensure_ascii=False, default=str)
@@ -174,16 +183,35 @@ class _AuditFile(logging.handlers.RotatingFileHandler):
         )
 
 
+def check_audit_path(path: Path) -> None:
+    """Raise AuditLogError unless the audit log at `path` can be opened for appending and
+    rotated (its directory written): what `zeroclaw doctor` checks. The directory and the
+    file are created, as any start would create them."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8"):
+            pass
+    except OSError as exc:
+        raise _unwritable(path, exc.strerror or str(exc)) from None
+    # Rotation renames files in the directory: appending alone is not enough.
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        raise _unwritable(path, f"its directory {path.parent} is not writable (rotation)")
+
+
 def _open(path: Path, *, max_bytes: int, backups: int) -> _AuditFile:
     """Open at start-up, so an unwritable path is an error then, not a silent empty log."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         return _AuditFile(path, max_bytes=max_bytes, backups=backups)
     except OSError as exc:
-        raise AuditLogError(
-            f"cannot write the audit log {path}: {exc.strerror or exc}",
-            hint="set audit.path to a writable file, or audit.enabled = false to write none",
-        ) from None
+        raise _unwritable(path, exc.strerror or str(exc)) from None
+
+
+def _unwritable(path: Path, why: str) -> AuditLogError:
+    return AuditLogError(
+        f"cannot write the audit log {path}: {why}",
+        hint="set audit.path to a writable file, or audit.enabled = false to write none",
+    )
 
 
 def _plain(value: object) -> object:

@@ -26,7 +26,7 @@ ToolOutcome = Literal["success", "error", "blocked"]
 # How a tool call's approval went: not needed, given by a rule (auto_approve, a command
 # rule allow) or in advance (--yes), answered by a person, or needed where nobody can answer.
 ApprovalOutcome = Literal["not_needed", "auto", "approved", "denied", "unavailable"]
-McpConnectionState = Literal["connected", "failed", "lost", "closed"]
+McpConnectionState = Literal["connected", "tools_changed", "failed", "lost", "closed"]
 
 # -- gateway and sessions -----------------------------------------------------------------
 
@@ -344,7 +344,8 @@ class McpConnection:
 
 @dataclass(frozen=True, slots=True)
 class AuthFailure:
-    """A request presented no valid credentials (`surface`: "gateway", "mcp")."""
+    """A request presented no valid credentials (`surface`: "gateway", "mcp", or "pairing"
+    for a refused pairing code)."""
 
     kind: ClassVar[str] = "auth_failure"
     content_fields: ClassVar[tuple[str, ...]] = ()
