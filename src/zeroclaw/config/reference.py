@@ -1,7 +1,7 @@
 """docs/config-reference.md, generated from the models.
 
-Run `python -m zeroclaw.config.reference > docs/config-reference.md` after changing a
-key; a test fails while the file is out of date. The key tables, the built-in providers,
+Run `python -m zeroclaw.reference` (every generated doc) after changing a key; a test
+fails while the file is out of date. The key tables, the built-in providers,
 the plugin limits and the error examples all come from the code, so they cannot drift.
 """
 
@@ -41,9 +41,9 @@ _SYNTAX_ERROR = (
 )
 
 _INTRO = """\
-<!-- Generated from src/zeroclaw/config/models.py by
-     `python -m zeroclaw.config.reference > docs/config-reference.md`. Do not edit by hand:
-     tests/config/test_config_reference.py fails while this file is out of date. -->
+<!-- Generated from src/zeroclaw/config/models.py by `python -m zeroclaw.reference`.
+     Do not edit by hand: tests/config/test_config_reference.py fails while this file is
+     out of date. -->
 
 # Configuration reference
 
