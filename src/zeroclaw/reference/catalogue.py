@@ -29,7 +29,7 @@ from zeroclaw.errors import ZeroClawError
 CATALOGUE_FILE = "descriptions.toml"
 
 # What the catalogue's entries describe; the table names of descriptions.toml.
-KINDS = ("label", "command", "option", "section", "config")
+KINDS = ("label", "command", "option", "section", "named", "config", "default", "type")
 
 
 class CatalogueError(ZeroClawError):

@@ -35,7 +35,7 @@ LABELS = {
 _NOTICE = """\
 <!-- Generated from the CLI (src/zeroclaw/cli) by `python -m zeroclaw.reference`.
      Command lines, arguments, options and their help come from the code: change them
-     there. Write only between <!-- prose: ... --> markers; regenerating keeps that text.
+     there. Write only inside the "prose" markers; regenerating keeps that text.
      tests/docs/test_generated_docs.py fails while this file is out of date. -->
 """
 
@@ -118,7 +118,7 @@ def render_commands(prose: Mapping[str, str], texts: Catalogue) -> str:
     """The whole document: generated parts from the CLI, prose blocks from `prose`."""
     every = list(commands())
     check_used(DOCUMENT, prose, [INTRO, *(command.key or "zeroclaw" for command in every)])
-    label = {name: texts.text("label", name, text) for name, text in LABELS.items()}
+    label = {name: texts.text("label", f"commands.{name}", text) for name, text in LABELS.items()}
     out = [_NOTICE, f"\n# {label['title']}\n\n", prose_block(INTRO, prose.get(INTRO, ""))]
     for command in every:
         out.append(_command(command, prose, texts, label))

@@ -1,8 +1,10 @@
 """Every generated document, English and translated, and how each is rendered.
 
 One list, so that `python -m zeroclaw.reference` and the drift test agree on what is
-generated. A translation exists once its folder does (docs/fr/, docs/vi/): from then on
-its references are generated too, their descriptions taken from its catalogue.
+generated. Each translation names the documents it has so far: a generated one (the
+config and commands references) is rendered from the language's catalogue and its own
+prose blocks; a hand-written one (troubleshooting, plugins-runtime) is only checked for
+parity with the English (tests/docs/test_translations.py).
 """
 
 from __future__ import annotations
@@ -16,11 +18,17 @@ from zeroclaw.reference.catalogue import Catalogue, english, load_catalogue
 from zeroclaw.reference.commands import DOCUMENT as COMMANDS_DOCUMENT
 from zeroclaw.reference.commands import render_commands
 from zeroclaw.reference.prose import read_prose
-
-# The languages the docs are translated into, by folder name under docs/.
-TRANSLATIONS = {"fr": "Français", "vi": "Tiếng Việt"}
+from zeroclaw.reference.translated_config import render_translated_config
 
 CONFIG_DOCUMENT = "config-reference.md"
+GENERATED = (COMMANDS_DOCUMENT, CONFIG_DOCUMENT)
+
+# The translations, by folder under docs/, with the documents each has so far. Adding a
+# document here is how a translation grows: the tests then hold it to the English.
+TRANSLATIONS: dict[str, tuple[str, ...]] = {
+    "fr": (CONFIG_DOCUMENT, "troubleshooting.md"),
+    "vi": (),
+}
 
 
 @dataclass(frozen=True)
@@ -32,25 +40,32 @@ class Generated:
     catalogue: Catalogue
 
 
-def generated_documents(docs: Path) -> list[Generated]:
-    """The generated files under `docs`, English first, then each existing translation."""
+def generated_documents(docs: Path, languages: tuple[str, ...] | None = None) -> list[Generated]:
+    """The generated files under `docs`, English first, then each translation's."""
     found = [
         Generated(docs / COMMANDS_DOCUMENT, _commands(english()), english()),
         Generated(docs / CONFIG_DOCUMENT, lambda _current: render_reference(), english()),
     ]
-    for language in translations(docs):
+    for language in languages if languages is not None else tuple(TRANSLATIONS):
         texts = load_catalogue(language, docs)
-        found.append(Generated(docs / language / COMMANDS_DOCUMENT, _commands(texts), texts))
+        for name in TRANSLATIONS[language]:
+            path = docs / language / name
+            if name == COMMANDS_DOCUMENT:
+                found.append(Generated(path, _commands(texts), texts))
+            elif name == CONFIG_DOCUMENT:
+                found.append(Generated(path, _config(f"{language}/{name}", texts), texts))
     return found
-
-
-def translations(docs: Path) -> list[str]:
-    """The translations that have been started: those whose folder exists."""
-    return [language for language in TRANSLATIONS if (docs / language).is_dir()]
 
 
 def _commands(texts: Catalogue) -> Callable[[str], str]:
     def render(current: str) -> str:
         return render_commands(read_prose(current), texts)
+
+    return render
+
+
+def _config(where: str, texts: Catalogue) -> Callable[[str], str]:
+    def render(current: str) -> str:
+        return render_translated_config(where, current, texts)
 
     return render

@@ -57,3 +57,31 @@ def check_used(path: str, blocks: Mapping[str, str], keys: Iterable[str]) -> Non
             hint="move that text into the block of the command or key that replaced it, "
             "or delete the block, then regenerate",
         )
+
+
+# A computed part inside hand-written prose (a translation's introduction quoting the
+# built-in providers or a real error message): refreshed from the code on every
+# regeneration, so the prose around it is written once and its facts never go stale.
+_FRAGMENT = re.compile(
+    r"<!-- generated: (?P<key>[\w-]+) -->(?P<text>.*?)<!-- /generated -->", re.DOTALL
+)
+
+
+def refresh_fragments(path: str, prose: str, fragments: Mapping[str, str]) -> str:
+    """`prose` with the text of each generated fragment replaced by its current value."""
+
+    def refreshed(match: re.Match[str]) -> str:
+        key = match["key"]
+        if key not in fragments:
+            known = ", ".join(sorted(fragments))
+            raise ProseError(
+                f"{path} quotes a generated fragment {key!r} the code does not have",
+                hint=f"use one of: {known}",
+            )
+        # A fragment on lines of its own (a table, a code block) stays a block of its own,
+        # blank lines around it so that Markdown ends the block before the closing marker.
+        block = match["text"].startswith("\n")
+        value = f"\n\n{fragments[key]}\n\n" if block else fragments[key]
+        return f"<!-- generated: {key} -->{value}<!-- /generated -->"
+
+    return _FRAGMENT.sub(refreshed, prose)
