@@ -27,7 +27,7 @@ GENERATED = (COMMANDS_DOCUMENT, CONFIG_DOCUMENT)
 # document here is how a translation grows: the tests then hold it to the English.
 TRANSLATIONS: dict[str, tuple[str, ...]] = {
     "fr": (CONFIG_DOCUMENT, "troubleshooting.md"),
-    "vi": (),
+    "vi": (CONFIG_DOCUMENT, "troubleshooting.md"),
 }
 
 
