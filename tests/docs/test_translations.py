@@ -49,7 +49,9 @@ def _code_spans(text: str) -> set[str]:
 def _pair(language: str, name: str) -> tuple[str, str]:
     translated = DOCS / language / name
     assert translated.is_file(), f"docs/{language}/{name} is missing"
-    return (DOCS / name).read_text("utf-8"), translated.read_text("utf-8")
+    # A translated README translates the repository's own, not a page of docs/.
+    source = DOCS.parent / name if name == "README.md" else DOCS / name
+    return source.read_text("utf-8"), translated.read_text("utf-8")
 
 
 @pytest.mark.parametrize(("language", "name"), PAIRS)

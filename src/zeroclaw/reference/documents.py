@@ -26,8 +26,8 @@ GENERATED = (COMMANDS_DOCUMENT, CONFIG_DOCUMENT)
 # The translations, by folder under docs/, with the documents each has so far. Adding a
 # document here is how a translation grows: the tests then hold it to the English.
 TRANSLATIONS: dict[str, tuple[str, ...]] = {
-    "fr": (CONFIG_DOCUMENT, "troubleshooting.md"),
-    "vi": (CONFIG_DOCUMENT, "troubleshooting.md"),
+    "fr": (CONFIG_DOCUMENT, "troubleshooting.md", "README.md"),
+    "vi": (CONFIG_DOCUMENT, "troubleshooting.md", "README.md"),
 }
 
 
