@@ -11,6 +11,7 @@ import pytest
 from runtime_support import MakePlugin
 from typer.testing import CliRunner, Result
 
+from json_shapes import documented_shape, shape_differences
 from zeroclaw.cli import app
 
 
@@ -229,3 +230,14 @@ def test_hooks_list_shows_a_plugins_own_timeout_and_the_runners_bound_apart(
     assert handlers["guard"]["timeout_s"] == 1.0
     assert handlers["guard"]["runner_timeout_s"] == 2.25
     assert handlers["quick"]["timeout_s"] == 0.2
+
+
+def test_plugins_list_and_info_json_have_the_documented_shapes(
+    make_plugin: MakePlugin, config_file: Path
+) -> None:
+    make_plugin("guard", "hook_guard", capabilities=("hooks.conversation",))
+    for command, argv in (("plugins list", ["--json"]), ("plugins info", ["guard", "--json"])):
+        result = run(config_file, *command.split(), *argv)
+        assert result.exit_code == 0, result.output
+        problems = shape_differences(documented_shape(command), json.loads(result.stdout))
+        assert not problems, f"`zeroclaw {command} --json` differs from the docs: {problems}"
