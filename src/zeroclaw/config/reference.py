@@ -7,6 +7,7 @@ the plugin limits and the error examples all come from the code, so they cannot 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -255,16 +256,24 @@ def fragments() -> dict[str, str]:
     }
 
 
-def render_keys(describe: Describe) -> str:
-    """The tables of every section's keys, their descriptions given by `describe`."""
+def render_keys(describe: Describe, *, anchors: bool = False) -> str:
+    """The tables of every section's keys, their descriptions given by `describe`.
+
+    With `anchors`, each heading is preceded by the anchor GitHub gives the English
+    heading, so a link written against the English page works on a translation too.
+    """
     label = {name: describe("label", f"config.{name}", text) for name, text in LABELS.items()}
-    return "".join(_section(section, describe, label) for section in sections())
+    return "".join(_section(section, describe, label, anchors) for section in sections())
 
 
-def _section(section: SectionSchema, describe: Describe, label: dict[str, str]) -> str:
+def _section(
+    section: SectionSchema, describe: Describe, label: dict[str, str], anchors: bool
+) -> str:
     title = f"[{section.title}]" if section.path else label["top_level"]
     where = section.title or "(top level)"
-    out = [f"\n### {title}\n\n", describe("section", where, section.description) + "\n"]
+    english = f"[{section.title}]" if section.path else LABELS["top_level"]
+    anchor = f'\n<a id="{github_anchor(english)}"></a>\n' if anchors else ""
+    out = [f"{anchor}\n### {title}\n\n", describe("section", where, section.description) + "\n"]
     if section.named is not None:
         table = toml_dotted(section.path[:-1])
         text = describe("named", where, section.named.description)
@@ -337,6 +346,13 @@ def _bad_errors() -> str:
     except ConfigError as exc:
         return f"error: {exc.message}\nhint: {exc.hint}"
     raise AssertionError("the bad example of the reference parsed without error")
+
+
+def github_anchor(heading: str) -> str:
+    """The anchor GitHub gives a heading of this text: raw HTML (`<name>`) dropped, as its
+    sanitizer does, then lower case, punctuation dropped, spaces to hyphens."""
+    text = re.sub(r"<[^>]*>", "", heading).replace("`", "")
+    return re.sub(r"[^\w\- ]", "", text.strip().lower()).replace(" ", "-")
 
 
 def _cell(text: str) -> str:

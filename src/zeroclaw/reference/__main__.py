@@ -17,13 +17,13 @@ from pathlib import Path
 
 from zeroclaw.errors import ZeroClawError
 from zeroclaw.reference.catalogue import Catalogue, fingerprint
-from zeroclaw.reference.documents import TRANSLATIONS, Generated, generated_documents
+from zeroclaw.reference.documents import LANGUAGES, Generated, generated_documents
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m zeroclaw.reference")
     parser.add_argument("--check", action="store_true", help="only say what is out of date")
-    parser.add_argument("--todo", choices=sorted(TRANSLATIONS), help="what LANG lacks, as TOML")
+    parser.add_argument("--todo", choices=LANGUAGES, help="what LANG lacks, as TOML")
     parser.add_argument("--docs", type=Path, default=Path("docs"), help="the docs folder")
     options = parser.parse_args(argv)
     if not options.docs.is_dir():

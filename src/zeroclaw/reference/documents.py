@@ -1,10 +1,10 @@
 """Every generated document, English and translated, and how each is rendered.
 
 One list, so that `python -m zeroclaw.reference` and the drift test agree on what is
-generated. Each translation names the documents it has so far: a generated one (the
-config and commands references) is rendered from the language's catalogue and its own
-prose blocks; a hand-written one (troubleshooting, plugins-runtime) is only checked for
-parity with the English (tests/docs/test_translations.py).
+generated. A translation of a generated page (docs/fr/config-reference.md) is generated
+too, once its file exists: rendered from the language's catalogue and the page's own
+prose blocks. Hand-written translations (troubleshooting, plugins-runtime, the README)
+are held to their English page by tests/docs/test_translation_structure.py.
 """
 
 from __future__ import annotations
@@ -23,12 +23,8 @@ from zeroclaw.reference.translated_config import render_translated_config
 CONFIG_DOCUMENT = "config-reference.md"
 GENERATED = (COMMANDS_DOCUMENT, CONFIG_DOCUMENT)
 
-# The translations, by folder under docs/, with the documents each has so far. Adding a
-# document here is how a translation grows: the tests then hold it to the English.
-TRANSLATIONS: dict[str, tuple[str, ...]] = {
-    "fr": (CONFIG_DOCUMENT, "troubleshooting.md", "README.md"),
-    "vi": (CONFIG_DOCUMENT, "troubleshooting.md", "README.md"),
-}
+# The languages of the translations, by folder under docs/.
+LANGUAGES = ("fr", "vi")
 
 
 @dataclass(frozen=True)
@@ -46,10 +42,12 @@ def generated_documents(docs: Path, languages: tuple[str, ...] | None = None) ->
         Generated(docs / COMMANDS_DOCUMENT, _commands(english()), english()),
         Generated(docs / CONFIG_DOCUMENT, lambda _current: render_reference(), english()),
     ]
-    for language in languages if languages is not None else tuple(TRANSLATIONS):
+    for language in languages if languages is not None else LANGUAGES:
         texts = load_catalogue(language, docs)
-        for name in TRANSLATIONS[language]:
+        for name in GENERATED:
             path = docs / language / name
+            if not path.exists():
+                continue  # not translated yet: create the file to start (docs/translations.md)
             if name == COMMANDS_DOCUMENT:
                 found.append(Generated(path, _commands(texts), texts))
             elif name == CONFIG_DOCUMENT:

@@ -19,6 +19,11 @@ from collections.abc import Iterable, Mapping
 
 from zeroclaw.errors import ZeroClawError
 
+# The first line of a translated page: the English file and the commit it translates
+# (tests/docs/test_translation_structure.py reads it). Written by the translator, kept by
+# the generator.
+_MARKER = re.compile(r"\A<!-- translated from \S+ at [0-9a-f]{7,40} -->\n")
+
 _BLOCK = re.compile(r"<!-- prose: (?P<key>[^>]+?) -->\n(?P<text>.*?)<!-- /prose -->\n?", re.DOTALL)
 
 
@@ -38,6 +43,12 @@ def read_prose(document: str) -> dict[str, str]:
             )
         blocks[key] = match["text"]
     return blocks
+
+
+def translation_marker(document: str) -> str:
+    """The translated-from line opening `document`, or "" if it has none."""
+    found = _MARKER.match(document)
+    return found.group(0) if found else ""
 
 
 def prose_block(key: str, text: str) -> str:

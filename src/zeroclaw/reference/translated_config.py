@@ -1,18 +1,26 @@
 """docs/<lang>/config-reference.md: a translated introduction, the key tables generated.
 
-The introduction is written by a person in the document's `intro` prose block; the facts
+The page opens with the translator's `<!-- translated from ... at SHA -->` line (kept as
+it is), then the introduction, written by a person in the `intro` prose block; the facts
 it quotes from the code (the built-in providers, the path keys, the real error messages)
 sit in `<!-- generated: NAME -->` fragments and are refreshed with every regeneration.
 The key tables are the English generator's, with each description taken from the
 language's catalogue, so a new key shows up in every language at once (in English until
-it is translated, and the parity test says so).
+it is translated, and the parity test says so), each heading after the anchor of its
+English heading, as tests/docs/test_translation_structure.py asks of every translation.
 """
 
 from __future__ import annotations
 
 from zeroclaw.config.reference import fragments, render_keys
 from zeroclaw.reference.catalogue import Catalogue
-from zeroclaw.reference.prose import check_used, prose_block, read_prose, refresh_fragments
+from zeroclaw.reference.prose import (
+    check_used,
+    prose_block,
+    read_prose,
+    refresh_fragments,
+    translation_marker,
+)
 
 INTRO = "intro"
 
@@ -39,4 +47,10 @@ def render_translated_config(path: str, current: str, texts: Catalogue) -> str:
     prose = read_prose(current)
     check_used(path, prose, [INTRO])
     intro = refresh_fragments(path, prose.get(INTRO, ""), translation_fragments())
-    return _NOTICE + "\n" + prose_block(INTRO, intro) + render_keys(texts.text)
+    return (
+        translation_marker(current)
+        + _NOTICE
+        + "\n"
+        + prose_block(INTRO, intro)
+        + render_keys(texts.text, anchors=True)
+    )
