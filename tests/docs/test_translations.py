@@ -5,10 +5,13 @@ to the English page by test_translation_structure.py, as every translation's is.
 
 from __future__ import annotations
 
+import re
+import shutil
 from pathlib import Path
 
 import pytest
 
+from zeroclaw.reference.__main__ import main as regenerate
 from zeroclaw.reference.catalogue import english, load_catalogue
 from zeroclaw.reference.documents import CONFIG_DOCUMENT, LANGUAGES, generated_documents
 from zeroclaw.reference.translated_config import translation_fragments
@@ -65,3 +68,25 @@ def test_the_translators_marker_line_survives_regeneration() -> None:
     assert current.startswith("<!-- translated from docs/config-reference.md at ")
     (document,) = [d for d in generated_documents(DOCS, ("fr",)) if d.path == page]
     assert document.render(current).splitlines()[0] == current.splitlines()[0]
+
+
+def test_a_new_translated_commands_reference_is_generated_from_its_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # How a language starts a generated page: the file with its translated-from line only.
+    docs = tmp_path / "docs"
+    shutil.copytree(DOCS, docs)
+    page = docs / "fr" / "commands-reference.md"
+    marker = "<!-- translated from docs/commands-reference.md at 0000000 -->\n"
+    page.write_text(marker, encoding="utf-8")
+    assert regenerate(["--docs", str(docs)]) == 0
+    text = page.read_text("utf-8")
+    assert text.startswith(marker)
+    english = (DOCS / "commands-reference.md").read_text("utf-8")
+    for line in re.findall(r"^#{2,4} `(zeroclaw[^`]*)`$", english, flags=re.MULTILINE):
+        assert f'<a id="{line.replace(" ", "-")}"></a>\n\n' in text
+    capsys.readouterr()
+    assert regenerate(["--todo", "fr", "--docs", str(docs)]) == 0
+    todo = capsys.readouterr().out
+    assert '[command."hooks explain"]' in todo
+    assert '[option."hooks explain --payload"]' in todo

@@ -16,8 +16,9 @@ from typing import Any
 import typer
 
 from zeroclaw.cli import app
+from zeroclaw.config.reference import github_anchor
 from zeroclaw.reference.catalogue import Catalogue
-from zeroclaw.reference.prose import check_used, prose_block
+from zeroclaw.reference.prose import check_used, prose_block, translation_marker
 
 DOCUMENT = "commands-reference.md"
 INTRO = "intro"
@@ -114,23 +115,39 @@ def _clean(text: str) -> str:
     return inspect.cleandoc(text).replace("\\[", "[")
 
 
-def render_commands(prose: Mapping[str, str], texts: Catalogue) -> str:
-    """The whole document: generated parts from the CLI, prose blocks from `prose`."""
+def render_commands(prose: Mapping[str, str], texts: Catalogue, current: str = "") -> str:
+    """The whole document: generated parts from the CLI, prose blocks from `prose`.
+
+    A translation (`texts` not English) keeps the translator's translated-from line of
+    `current` first, and puts the English anchor before each heading, so that links
+    written against the English page work on it (test_translation_structure.py).
+    """
     every = list(commands())
     check_used(DOCUMENT, prose, [INTRO, *(command.key or "zeroclaw" for command in every)])
     label = {name: texts.text("label", f"commands.{name}", text) for name, text in LABELS.items()}
-    out = [_NOTICE, f"\n# {label['title']}\n\n", prose_block(INTRO, prose.get(INTRO, ""))]
+    anchors = not texts.is_english
+    title = _anchor(LABELS["title"], anchors) + f"# {label['title']}\n\n"
+    out = [translation_marker(current) if anchors else "", _NOTICE, "\n", title]
+    out.append(prose_block(INTRO, prose.get(INTRO, "")))
     for command in every:
-        out.append(_command(command, prose, texts, label))
+        out.append(_command(command, prose, texts, label, anchors))
     return "".join(out)
 
 
+def _anchor(english_heading: str, anchors: bool) -> str:
+    return f'<a id="{github_anchor(english_heading)}"></a>\n\n' if anchors else ""
+
+
 def _command(
-    command: CommandDoc, prose: Mapping[str, str], texts: Catalogue, label: Mapping[str, str]
+    command: CommandDoc,
+    prose: Mapping[str, str],
+    texts: Catalogue,
+    label: Mapping[str, str],
+    anchors: bool,
 ) -> str:
     depth = "#" * min(max(len(command.path), 1) + 1, 4)
     key = command.key or "zeroclaw"
-    out = [f"\n{depth} `{command.line}`\n\n"]
+    out = ["\n", _anchor(command.line, anchors), f"{depth} `{command.line}`\n\n"]
     if command.path:
         out.append(_paragraphs(texts.text("command", key, command.help)))
     else:

@@ -57,7 +57,7 @@ def generated_documents(docs: Path, languages: tuple[str, ...] | None = None) ->
 
 def _commands(texts: Catalogue) -> Callable[[str], str]:
     def render(current: str) -> str:
-        return render_commands(read_prose(current), texts)
+        return render_commands(read_prose(current), texts, current)
 
     return render
 
