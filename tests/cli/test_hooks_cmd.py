@@ -156,3 +156,22 @@ def test_a_bad_builtin_setup_is_a_clean_error(config_file: Path) -> None:
     assert "hooks.boot_script.path" in result.output
     assert "does not exist" in result.output
     assert "Traceback" not in result.output
+
+
+def test_the_documented_default_explain_is_what_a_default_config_prints(
+    config_file: Path,
+) -> None:
+    # docs/hooks.md shows `hooks explain` on a default config: it must stay that output.
+    docs = Path(__file__).resolve().parents[2] / "docs" / "hooks.md"
+    text = docs.read_text(encoding="utf-8")
+    command = "$ zeroclaw hooks explain before_prompt_build -p '"
+    start = text.index(command)
+    example = text[start : text.index("```", start)].splitlines()
+    payload = example[0][len(command) : -1]
+    result = run(config_file, "hooks", "explain", "before_prompt_build", "-p", payload)
+    assert result.exit_code == 0, result.output
+
+    def without_durations(lines: list[str]) -> list[str]:
+        return [re.sub(r"in [0-9.]+ ms", "in N ms", line) for line in lines]
+
+    assert without_durations(result.output.splitlines()) == without_durations(example[1:])

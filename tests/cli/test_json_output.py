@@ -43,7 +43,15 @@ def test_hooks_list_json_lists_handlers_per_event_in_order() -> None:
     prompt = events["before_prompt_build"]
     assert prompt["kind"] == "modifying"
     handler = prompt["handlers"][0]
-    assert set(handler) == {"name", "priority", "source", "timeout_s", "failure_policy", "stats"}
+    assert set(handler) == {
+        "name",
+        "priority",
+        "source",
+        "timeout_s",
+        "runner_timeout_s",
+        "failure_policy",
+        "stats",
+    }
     assert handler["source"] == "native"
     assert handler["stats"] == {"calls": 0, "failures": 0, "timeouts": 0, "cancels": 0, "skips": 0}
     priorities = [h["priority"] for h in prompt["handlers"]]

@@ -76,10 +76,27 @@ def _handler_shape(event: Event, registered: RegisteredHandler) -> dict[str, Any
         "name": spec.name,
         "priority": spec.priority,
         "source": spec.source,
-        "timeout_s": registered.timeout_s,
+        "timeout_s": _timeout_s(registered),
+        "runner_timeout_s": registered.timeout_s,
         "failure_policy": _policy(event, registered),
         "stats": dataclasses.asdict(stats),
     }
+
+
+def _timeout_s(registered: RegisteredHandler) -> float:
+    """The handler's timeout as its settings say: a plugin's own `limits.timeout_ms`,
+    else the runner's (the handler's `timeout_s` or `[hooks] timeout_ms`)."""
+    own = registered.spec.call_timeout_ms
+    return own / 1000 if own is not None else registered.timeout_s
+
+
+def _timeout_text(registered: RegisteredHandler) -> str:
+    own = registered.spec.call_timeout_ms
+    if own is None:
+        return f"timeout {registered.timeout_s:g}s"
+    # The runner's bound is longer on purpose (a call may wait for a slot, then run): it is
+    # shown so that a cut at that bound in the log can be matched to this handler.
+    return f"timeout {own / 1000:g}s (runner bound {registered.timeout_s:g}s)"
 
 
 def _policy(event: Event, registered: RegisteredHandler) -> str:
@@ -92,7 +109,7 @@ def _handler_line(event: Event, order: int, registered: RegisteredHandler) -> st
     policy = _policy(event, registered)
     return (
         f"  {order}. {spec.name}  priority {spec.priority}, {spec.source}, "
-        f"timeout {registered.timeout_s:g}s, {policy}; calls {stats.calls}, "
+        f"{_timeout_text(registered)}, {policy}; calls {stats.calls}, "
         f"failures {stats.failures}, timeouts {stats.timeouts}, cancels {stats.cancels}, "
         f"skips {stats.skips}"
     )

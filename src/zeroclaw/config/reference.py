@@ -1,12 +1,14 @@
 """docs/config-reference.md, generated from the models.
 
-Run `python -m zeroclaw.config.reference > docs/config-reference.md` after changing a
-key; a test fails while the file is out of date. The key tables, the built-in providers,
+Run `python -m zeroclaw.reference` (every generated doc) after changing a key; a test
+fails while the file is out of date. The key tables, the built-in providers,
 the plugin limits and the error examples all come from the code, so they cannot drift.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from pathlib import Path
 
 from zeroclaw.config.bounded_toml import MAX_TOML_DEPTH
@@ -41,9 +43,9 @@ _SYNTAX_ERROR = (
 )
 
 _INTRO = """\
-<!-- Generated from src/zeroclaw/config/models.py by
-     `python -m zeroclaw.config.reference > docs/config-reference.md`. Do not edit by hand:
-     tests/config/test_config_reference.py fails while this file is out of date. -->
+<!-- Generated from src/zeroclaw/config/models.py by `python -m zeroclaw.reference`.
+     Do not edit by hand: tests/config/test_config_reference.py fails while this file is
+     out of date. -->
 
 # Configuration reference
 
@@ -209,38 +211,89 @@ and the limit, before the TOML parser runs.
 """
 
 
+# How a translation asks for a description: (kind, key, English text) -> text in its
+# language. English is the identity. Kinds: "label", "section", "named", "config" (a
+# key's description), "default" (a default that depends on the machine, in words), "type"
+# (a key's type in words, keyed by its English: `integer, 1 to 100`).
+Describe = Callable[[str, str, str], str]
+
+# The document's own words, as labels a translation catalogue can give in its language.
+LABELS = {
+    "top_level": "Top level",
+    "named_table": "is a table of named entries.",
+    "built_in": "Built in:",
+    "key": "Key",
+    "type": "Type",
+    "default": "Default",
+    "description": "Description",
+    "variable": "Variable",
+    "required": "required",
+    "unset": "unset",
+}
+
+
+def english(kind: str, key: str, text: str) -> str:
+    return text
+
+
 def render_reference() -> str:
     """The whole of docs/config-reference.md."""
-    intro = _INTRO.format(
-        path_keys=_path_keys(),
-        builtin_providers=_builtin_providers(),
-        limits=_limit_defaults(),
-        bad_example=_BAD_EXAMPLE.strip(),
-        bad_errors=_bad_errors(),
-        syntax_error=_SYNTAX_ERROR,
-        max_config=f"{MAX_CONFIG_BYTES // (1024 * 1024)} MiB ({MAX_CONFIG_BYTES:,} bytes)",
-        max_depth=MAX_TOML_DEPTH,
-    )
-    return intro + "".join(_section(section) for section in sections())
+    return _INTRO.format(**fragments()) + render_keys(english)
 
 
-def _section(section: SectionSchema) -> str:
-    title = f"[{section.title}]" if section.path else "Top level"
-    out = [f"\n### {title}\n\n", section.description + "\n"]
+def fragments() -> dict[str, str]:
+    """The parts of the introduction computed from the code, by name: a translation's
+    introduction holds them too, refreshed on every regeneration."""
+    return {
+        "path_keys": _path_keys(),
+        "builtin_providers": _builtin_providers(),
+        "limits": _limit_defaults(),
+        "bad_example": _BAD_EXAMPLE.strip(),
+        "bad_errors": _bad_errors(),
+        "syntax_error": _SYNTAX_ERROR,
+        "max_config": f"{MAX_CONFIG_BYTES // (1024 * 1024)} MiB ({MAX_CONFIG_BYTES:,} bytes)",
+        "max_depth": str(MAX_TOML_DEPTH),
+    }
+
+
+def render_keys(describe: Describe, *, anchors: bool = False) -> str:
+    """The tables of every section's keys, their descriptions given by `describe`.
+
+    With `anchors`, each heading is preceded by the anchor GitHub gives the English
+    heading, so a link written against the English page works on a translation too.
+    """
+    label = {name: describe("label", f"config.{name}", text) for name, text in LABELS.items()}
+    return "".join(_section(section, describe, label, anchors) for section in sections())
+
+
+def _section(
+    section: SectionSchema, describe: Describe, label: dict[str, str], anchors: bool
+) -> str:
+    title = f"[{section.title}]" if section.path else label["top_level"]
+    where = section.title or "(top level)"
+    english = f"[{section.title}]" if section.path else LABELS["top_level"]
+    anchor = f'\n<a id="{github_anchor(english)}"></a>\n' if anchors else ""
+    out = [f"{anchor}\n### {title}\n\n", describe("section", where, section.description) + "\n"]
     if section.named is not None:
         table = toml_dotted(section.path[:-1])
-        out.append(f"\n`[{table}]` is a table of named entries. {section.named.description}\n")
+        text = describe("named", where, section.named.description)
+        out.append(f"\n`[{table}]` {label['named_table']} {text}\n")
         if section.named.builtin:
-            out.append(f"Built in: {', '.join(f'`{n}`' for n in section.named.builtin)}.\n")
+            builtin = ", ".join(f"`{n}`" for n in section.named.builtin)
+            out.append(f"{label['built_in']} {builtin}.\n")
         if section.named.example is not None:
             example = toml_document(section.named.example, at=section.path[:-1])
             out.append(f"\n```toml\n{example}```\n")
-    out.append("\n| Key | Type | Default | Description | Variable |\n|---|---|---|---|---|\n")
-    out += [
-        f"| `{key.name}` | {_cell(key.type_text)} | {_default(key)} | "
-        f"{_cell(key.description)} | `{_variable(section, key)}` |\n"
-        for key in section.keys
-    ]
+    header = [label[name] for name in ("key", "type", "default", "description", "variable")]
+    out.append("\n| " + " | ".join(header) + " |\n|---|---|---|---|---|\n")
+    for key in section.keys:
+        dotted = f"{section.title}.{key.name}" if section.path else key.name
+        text = describe("config", dotted, key.description)
+        out.append(
+            f"| `{key.name}` | {_cell(describe('type', key.type_text, key.type_text))} | "
+            f"{_default(key, dotted, describe, label)} | "
+            f"{_cell(text)} | `{_variable(section, key)}` |\n"
+        )
     return "".join(out)
 
 
@@ -250,13 +303,13 @@ def _variable(section: SectionSchema, key: KeySchema) -> str:
     )
 
 
-def _default(key: KeySchema) -> str:
+def _default(key: KeySchema, dotted: str, describe: Describe, label: dict[str, str]) -> str:
     if key.required:
-        return "required"
+        return label["required"]
     if key.platform_default is not None:
-        return _cell(key.platform_default)
+        return _cell(describe("default", dotted, key.platform_default))
     if key.default is None:
-        return "unset"
+        return label["unset"]
     return f"`{_cell(toml_value(key.default))}`"
 
 
@@ -293,6 +346,13 @@ def _bad_errors() -> str:
     except ConfigError as exc:
         return f"error: {exc.message}\nhint: {exc.hint}"
     raise AssertionError("the bad example of the reference parsed without error")
+
+
+def github_anchor(heading: str) -> str:
+    """The anchor GitHub gives a heading of this text: raw HTML (`<name>`) dropped, as its
+    sanitizer does, then lower case, punctuation dropped, spaces to hyphens."""
+    text = re.sub(r"<[^>]*>", "", heading).replace("`", "")
+    return re.sub(r"[^\w\- ]", "", text.strip().lower()).replace(" ", "-")
 
 
 def _cell(text: str) -> str:

@@ -193,16 +193,39 @@ def _unwrap(annotation: Any) -> Any:
     return annotation
 
 
-def _type_words(annotation: Any) -> str:
+def _type_words(annotation: Any, plural: bool = False) -> str:
+    """A type as a reader of the TOML file writes it: `"sqlite" | "postgres"`, `list of strings`.
+
+    Never a Python repr: every shape the models use has words here, and an unknown one is
+    a bug the reference test catches (it looks for `typing.` and brackets).
+    """
     annotation = _unwrap(annotation)
     origin = get_origin(annotation)
     if origin is Literal:
-        return "one of " + ", ".join(f'"{choice}"' for choice in get_args(annotation))
+        return " | ".join(f'"{choice}"' for choice in get_args(annotation))
     if origin is list:
-        return f"list of {_type_words(get_args(annotation)[0])}s"
+        item = get_args(annotation)[0]
+        if get_origin(_unwrap(item)) is Literal:
+            return f"list of {_type_words(item)}"
+        return f"list of {_type_words(item, plural=True)}"
+    if origin is dict:
+        value = get_args(annotation)[1]
+        if get_origin(_unwrap(value)) is Literal:
+            return f"table of {_type_words(value)}"
+        return f"table of {_type_words(value, plural=True)}"
+    if origin in (Union, types.UnionType):
+        args = get_args(annotation)
+        if len(args) == 2 and get_origin(args[1]) is list and get_args(args[1])[0] == args[0]:
+            return f"{_type_words(args[0])}, or a list of them"  # observability.backend
+        return " or ".join(_type_words(arg, plural) for arg in args)
+    if annotation is Any:
+        return "any values" if plural else "any value"
     if isinstance(annotation, type) and issubclass(annotation, Section):
-        return "inline table"
-    return _TYPE_NAMES.get(annotation, str(annotation))
+        return "inline tables" if plural else "inline table"
+    name = _TYPE_NAMES.get(annotation)
+    if name is None:
+        raise TypeError(f"no words for the config type {annotation!r}: add it to _type_words")
+    return name + "s" if plural else name
 
 
 def _bounds(field: FieldInfo) -> str:

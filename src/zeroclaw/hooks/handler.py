@@ -58,6 +58,11 @@ class HandlerSpec:
     `source` is "native" or "plugin:<name>". `timeout_s` None takes the runner's default
     (`[hooks] timeout_ms`). `failure_policy` applies to modifying events only: a void
     handler that fails is always logged, counted and skipped.
+
+    `call_timeout_ms` is the limit a handler enforces on each call itself (a plugin's
+    `limits.timeout_ms`, enforced by the plugin runtime); `timeout_s` is then only the
+    runner's outer bound, set past it so the handler's own typed error comes first. What
+    a user reads as "the timeout" is `call_timeout_ms` when set.
     """
 
     name: str
@@ -66,6 +71,7 @@ class HandlerSpec:
     source: str = NATIVE
     timeout_s: float | None = None
     failure_policy: FailurePolicy = DEFAULT_FAILURE_POLICY
+    call_timeout_ms: int | None = None
 
     def __post_init__(self) -> None:
         if not self.name:

@@ -11,6 +11,7 @@ import pytest
 from runtime_support import MakePlugin
 from typer.testing import CliRunner, Result
 
+from json_shapes import documented_shape, shape_differences
 from zeroclaw.cli import app
 
 
@@ -201,3 +202,42 @@ def test_doctor_checks_a_plugin_provider_named_by_the_config(
     assert "provider plugin:missing: resolved from the provider plugins" in result.output
     assert "providers with plugins:" in result.output
     assert "'plugin:missing'" in result.output
+
+
+def test_hooks_list_shows_a_plugins_own_timeout_and_the_runners_bound_apart(
+    make_plugin: MakePlugin, config_file: Path
+) -> None:
+    # The plugin's limit is what a call may take (docs/hooks.md); the runner waits longer
+    # on purpose (a slot, then the call), and says so rather than passing for the limit.
+    make_plugin("guard", "hook_guard", capabilities=("hooks.conversation",))
+    make_plugin(
+        "quick", "hook_minimal", capabilities=("hooks.conversation",), limits={"timeout_ms": 200}
+    )
+
+    result = run(config_file, "hooks", "list")
+    assert result.exit_code == 0, result.output
+    assert "guard  priority 0, plugin:guard, timeout 1s (runner bound 2.25s), fail_open" in (
+        result.output
+    )
+    assert "quick  priority 0, plugin:quick, timeout 0.2s (runner bound 0.65s)" in result.output
+
+    shaped = run(config_file, "hooks", "list", "--json")
+    handlers = {
+        handler["name"]: handler
+        for event in json.loads(shaped.stdout)["events"]
+        for handler in event["handlers"]
+    }
+    assert handlers["guard"]["timeout_s"] == 1.0
+    assert handlers["guard"]["runner_timeout_s"] == 2.25
+    assert handlers["quick"]["timeout_s"] == 0.2
+
+
+def test_plugins_list_and_info_json_have_the_documented_shapes(
+    make_plugin: MakePlugin, config_file: Path
+) -> None:
+    make_plugin("guard", "hook_guard", capabilities=("hooks.conversation",))
+    for command, argv in (("plugins list", ["--json"]), ("plugins info", ["guard", "--json"])):
+        result = run(config_file, *command.split(), *argv)
+        assert result.exit_code == 0, result.output
+        problems = shape_differences(documented_shape(command), json.loads(result.stdout))
+        assert not problems, f"`zeroclaw {command} --json` differs from the docs: {problems}"

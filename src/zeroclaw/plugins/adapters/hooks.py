@@ -95,6 +95,7 @@ class PluginHookHandler:
             priority=plugin.manifest.hook_priority,
             source=f"plugin:{plugin.name}",
             timeout_s=(2 * plugin.limits.timeout_ms + _RUNNER_GRACE_MS) / 1000,
+            call_timeout_ms=plugin.limits.timeout_ms,
             failure_policy="fail_closed" if plugin.required else DEFAULT_FAILURE_POLICY,
         )
         self._warned: set[tuple[Event, str]] = set()
