@@ -148,7 +148,10 @@ directory, and `~` is expanded. These keys are paths:
 No secret is ever written in the config file. A provider's `api_key_env` names the
 environment variable that holds its key, and the key is read from there when the provider
 is used. `zeroclaw config show` lists every provider with an `api_key_env`, whether the
-variable is set, and at most the last 4 characters of its value.
+variable is set, and at most the last 4 characters of its value. The one exception is an
+MCP server's credentials (`env` values and `headers` of `[[mcp.servers]]`), which the
+file, or `ZEROCLAW_MCP__SERVERS`, may hold: `config show`, `get`, `set` and `unset` print
+them masked the same way, never whole.
 
 The built-in providers (a `[llm.providers.<name>]` table of the same name replaces one, and
 tables with new names are added beside them):
