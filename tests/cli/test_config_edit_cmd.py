@@ -248,3 +248,40 @@ def test_secrets_from_the_environment_are_masked_too(conf: Path) -> None:
         shown = run(conf, *command, env=env)
         assert shown.exit_code == 0, (command, shown.output)
         assert_masked(shown.output)
+
+
+def test_set_and_unset_json_report_the_change_masked(conf: Path) -> None:
+    written = run(
+        conf,
+        "config",
+        "set",
+        "agent.max_tool_iterations",
+        "6",
+        "--json",
+        env={"ZEROCLAW_AGENT__MAX_TOOL_ITERATIONS": "9"},
+    )
+    assert written.exit_code == 0, written.output
+    change = json.loads(written.stdout)
+    assert change == {
+        "key": "agent.max_tool_iterations",
+        "file": str(conf),
+        "created": False,
+        "value": 6,
+        "was": 4,
+        "overridden_by": {
+            "kind": "environment",
+            "path": None,
+            "variable": "ZEROCLAW_AGENT__MAX_TOOL_ITERATIONS",
+        },
+    }
+
+    secret = json.loads(run(conf, "config", "set", "mcp.servers", SERVERS, "--json").stdout)
+    assert secret["value"][0]["headers"]["Authorization"].startswith("…9876 (")
+    assert_masked(json.dumps(secret, ensure_ascii=False))
+
+    removed = json.loads(run(conf, "config", "unset", "mcp.servers", "--json").stdout)
+    assert removed["removed"] is True
+    assert removed["overridden_by"] is None
+    assert_masked(json.dumps(removed, ensure_ascii=False))
+    again = json.loads(run(conf, "config", "unset", "mcp.servers", "--json").stdout)
+    assert (again["removed"], again["was"]) == (False, None)

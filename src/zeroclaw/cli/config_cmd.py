@@ -169,33 +169,61 @@ def set_command(
             help='Text as it is for text keys; otherwise a TOML value: 8, true, ["a", "b"].',
         ),
     ],
+    json_output: JsonFlag = False,
 ) -> None:
     """Set KEY to VALUE in the config file, keeping its comments and layout. The whole file
     is validated first; an invalid value changes nothing."""
+    use_json(json_output)
     path = _config_path(ctx)
     with user_errors():
         parts = parse_key(key)
         edit = set_key(path, parts, value_from_text(parts, value))
+    override = _override(ctx, parts)
+    if json_output:
+        print_json(
+            {
+                "key": toml_dotted(parts),
+                "file": path,
+                "created": edit.created,
+                "value": _masked_plain(parts, edit.after),
+                "was": None if edit.before is None else _masked_plain(parts, edit.before),
+                "overridden_by": None if override is None else _origin_shape(override),
+            }
+        )
+        return
     was = "" if edit.before is None else f" (was {_shown(parts, edit.before)})"
     made = " (new file)" if edit.created else ""
     typer.echo(f"set {toml_dotted(parts)} = {_shown(parts, edit.after)} in {path}{made}{was}")
-    _note_override(ctx, parts)
+    _note_override(override)
 
 
 @config_app.command("unset")
-def unset_command(ctx: typer.Context, key: KeyArgument) -> None:
+def unset_command(ctx: typer.Context, key: KeyArgument, json_output: JsonFlag = False) -> None:
     """Remove KEY from the config file (its default applies again), keeping the rest of
     the file as it is. A key that is not in the file changes nothing."""
+    use_json(json_output)
     path = _config_path(ctx)
     with user_errors():
         parts = parse_key(key)
         _require_known(parts)
         edit = unset_key(path, parts)
+    override = _override(ctx, parts) if edit.before is not None else None
+    if json_output:
+        print_json(
+            {
+                "key": toml_dotted(parts),
+                "file": path,
+                "removed": edit.before is not None,
+                "was": None if edit.before is None else _masked_plain(parts, edit.before),
+                "overridden_by": None if override is None else _origin_shape(override),
+            }
+        )
+        return
     if edit.before is None:
         typer.echo(f"{toml_dotted(parts)} is not set in {path}; nothing changed")
         return
     typer.echo(f"removed {toml_dotted(parts)} from {path} (was {_shown(parts, edit.before)})")
-    _note_override(ctx, parts)
+    _note_override(override)
 
 
 # -- where things come from ----------------------------------------------------------------
@@ -203,7 +231,11 @@ def unset_command(ctx: typer.Context, key: KeyArgument) -> None:
 
 def _shown(key: tuple[str, ...], value: Any) -> str:
     """A value `set` or `unset` echoes, as TOML, its secrets masked."""
-    return toml_value(masked_at(key, plain_value(value)))
+    return toml_value(_masked_plain(key, value))
+
+
+def _masked_plain(key: tuple[str, ...], value: Any) -> Any:
+    return masked_at(key, plain_value(value))
 
 
 def _config_path(ctx: typer.Context) -> Path:
@@ -219,12 +251,17 @@ def _require_known(key: tuple[str, ...]) -> None:
     )
 
 
-def _note_override(ctx: typer.Context, key: tuple[str, ...]) -> None:
+def _override(ctx: typer.Context, key: tuple[str, ...]) -> Origin | None:
+    """The variable (environment or .env) that wins over the file's value of `key`."""
     try:
         origin = load_effective(state_of(ctx).config_path).origin(key)
     except ConfigError:
-        return  # the environment has problems of its own; the next command reports them
-    if origin.kind in ("environment", ".env"):
+        return None  # the environment has problems of its own; the next command reports them
+    return origin if origin.kind in ("environment", ".env") else None
+
+
+def _note_override(origin: Origin | None) -> None:
+    if origin is not None:
         err_console.print(
             f"note: {origin.describe()} overrides the file's value", highlight=False, markup=False
         )

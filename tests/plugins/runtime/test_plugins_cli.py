@@ -105,6 +105,27 @@ def test_validate_json_reports_the_plugin_its_warnings_or_every_problem(
     assert "zeroclaw:host/kv@1.0.0" in messages
 
 
+def test_plugins_test_json_reports_each_case(make_plugin: MakePlugin, config_file: Path) -> None:
+    directory = make_plugin("echo", "tool_echo", package="zeroclaw:tools@1.0.0")
+    tool = ["plugins", "test", str(directory), "--tool"]
+
+    passed = run(config_file, *tool, "echo", "--payload", '{"a": 1}', "--json")
+    failed = run(config_file, *tool, "nope", "--json")
+
+    assert passed.exit_code == 0, passed.output
+    report = json.loads(passed.stdout)
+    assert (report["passed"], report["failed"]) == (1, 0)
+    case = report["cases"][0]
+    assert (case["kind"], case["target"], case["passed"]) == ("tool", "echo", True)
+    assert '{"a": 1}' in " ".join(case["details"])
+    assert case["error"] is None
+
+    assert failed.exit_code == 1
+    report = json.loads(failed.stdout)
+    assert (report["passed"], report["failed"]) == (0, 1)
+    assert "offers no tool 'nope'" in report["cases"][0]["error"]["message"]
+
+
 def test_validate_a_directory_without_a_manifest(config_file: Path, tmp_path: Path) -> None:
     result = run(config_file, "plugins", "validate", str(tmp_path))
 
