@@ -221,3 +221,28 @@ def test_a_history_file_that_cannot_be_written_costs_the_history_not_the_chat(
     warning = console.export_text()
     assert "the chat history is not kept: cannot write" in warning
     assert str(data / HISTORY_FILE) in warning
+
+
+def test_an_approval_is_asked_on_the_terminal_and_ctrl_c_there_answers_no(
+    config_file: Path,
+) -> None:
+    config_file.write_text('data_dir = "data"\n[tools]\nautonomy = "supervised"\n')
+    chat = Chat(config_file)
+    try:
+        write = {"path": "a.txt", "content": "yes"}
+        chat.send("/tool file_write " + json.dumps(write) + "\r")
+        chat.expect(r"\[y/N\]")
+        printed = chat.turn("y\r")
+        assert "tool file_write" in printed
+
+        chat.send("/tool file_write " + json.dumps({**write, "path": "b.txt"}) + "\r")
+        chat.expect(r"\[y/N\]")
+        chat.child.sendintr()
+        chat.expect(TURN_DONE)  # the turn goes on, with the call refused
+        chat.expect("you>")
+        assert chat.leave() == 0
+    finally:
+        chat.close()
+    workspace = config_file.parent / "data" / "workspace"
+    assert (workspace / "a.txt").read_text() == "yes"
+    assert not (workspace / "b.txt").exists()

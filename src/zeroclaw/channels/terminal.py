@@ -185,7 +185,7 @@ class TerminalApprover:
         args = json.dumps(call.arguments, ensure_ascii=False)
         question = (
             f"[yellow]approve[/] tool [bold]{escape(call.name)}[/] {escape(_clip(args, 200))}"
-            f" ({escape(reason)})? [y/N] "
+            f" ({escape(reason)})? {escape('[y/N]')} "
         )
         # prompt-toolkit, not a thread blocked in input(): a turn cancelled meanwhile must
         # leave nothing behind that still reads the terminal. Ctrl-C or Ctrl-D answers no.
