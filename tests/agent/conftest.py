@@ -14,6 +14,7 @@ from zeroclaw.agent.tool_gate import ToolGate
 from zeroclaw.config import Config
 from zeroclaw.hooks import HookRunner, ObserverBridge
 from zeroclaw.memory import MemoryStore
+from zeroclaw.observability import Observer
 from zeroclaw.providers import Provider
 from zeroclaw.tools import SecurityPolicy, default_registry
 
@@ -41,7 +42,8 @@ def runner() -> HookRunner:
 
 @pytest.fixture
 def make_agent(config: Config, memory: MemoryStore, runner: HookRunner) -> MakeAgent:
-    """An agent whose hooks run on `runner`, with the ObserverBridge as its observer."""
+    """An agent whose hooks run on `runner`, with the ObserverBridge as its observer (or
+    the `observer` given)."""
 
     def make(
         provider: Provider,
@@ -49,6 +51,7 @@ def make_agent(config: Config, memory: MemoryStore, runner: HookRunner) -> MakeA
         approver: Approver | None = None,
         model: str = "",
         provider_for: ProviderResolver | None = None,
+        observer: Observer | None = None,
     ) -> Agent:
         policy = SecurityPolicy(config.tools, config.workspace)
         tools = default_registry(config, memory, policy)
@@ -61,7 +64,7 @@ def make_agent(config: Config, memory: MemoryStore, runner: HookRunner) -> MakeA
             gate=gate,
             memory=memory,
             hooks=runner,
-            observer=ObserverBridge(runner),
+            observer=observer or ObserverBridge(runner),
             provider_for=provider_for,
         )
 

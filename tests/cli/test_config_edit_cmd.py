@@ -179,3 +179,109 @@ def test_a_bad_environment_is_an_error_naming_the_variable(conf: Path) -> None:
     error = json.loads(as_json.stderr)["error"]
     assert "`gateway.port`: expected integer" in error["message"]
     assert error["hint"]
+
+
+# -- secrets are never echoed --------------------------------------------------------------
+
+BEARER = "Bearer tok-Zyxwvutsrqponm-9876"
+ENV_SECRET = "ghp-secret-Abcdefghij-4321"
+SERVERS = (
+    f'[{{name = "gh", transport = "streamable-http", url = "https://mcp.example/mcp", '
+    f'headers = {{Authorization = "{BEARER}"}}}}, '
+    f'{{name = "local", command = "server", env = {{GITHUB_TOKEN = "{ENV_SECRET}"}}}}]'
+)
+
+
+def assert_masked(output: str) -> None:
+    assert BEARER not in output
+    assert "tok-Zyxwvutsrqponm" not in output
+    assert ENV_SECRET not in output
+    assert "…9876 (" in output  # masked, not dropped: one can still tell it is set
+    assert "…4321 (" in output
+
+
+def test_set_get_unset_and_show_mask_mcp_headers_and_env_values(conf: Path) -> None:
+    written = run(conf, "config", "set", "mcp.servers", SERVERS)
+    assert written.exit_code == 0, written.output
+    assert_masked(written.output)
+    # the file itself holds the real values: only what is printed is masked
+    servers = tomllib.loads(conf.read_text(encoding="utf-8"))["mcp"]["servers"]
+    assert servers[0]["headers"]["Authorization"] == BEARER
+
+    for command in (
+        ("config", "get", "mcp.servers"),
+        ("config", "get", "mcp.servers", "--json"),
+        ("config", "get", "mcp"),
+        ("config", "show"),
+        ("config", "show", "--sources"),
+        ("config", "show", "--json"),
+    ):
+        shown = run(conf, *command)
+        assert shown.exit_code == 0, (command, shown.output)
+        assert_masked(shown.output)
+
+    replaced = run(conf, "config", "set", "mcp.servers", "[]")
+    assert replaced.exit_code == 0, replaced.output
+    assert_masked(replaced.output)  # the "(was ...)" part
+
+    run(conf, "config", "set", "mcp.servers", SERVERS)
+    removed = run(conf, "config", "unset", "mcp.servers")
+    assert removed.exit_code == 0, removed.output
+    assert "removed mcp.servers" in removed.output
+    assert_masked(removed.output)
+
+
+def test_secrets_from_the_environment_are_masked_too(conf: Path) -> None:
+    servers = json.dumps(
+        [
+            {
+                "name": "gh",
+                "transport": "streamable-http",
+                "url": "https://mcp.example/mcp",
+                "headers": {"Authorization": BEARER},
+            },
+            {"name": "local", "command": "server", "env": {"GITHUB_TOKEN": ENV_SECRET}},
+        ]
+    )
+    env = {"ZEROCLAW_MCP__SERVERS": servers}
+    for command in (("config", "get", "mcp.servers"), ("config", "show", "--sources")):
+        shown = run(conf, *command, env=env)
+        assert shown.exit_code == 0, (command, shown.output)
+        assert_masked(shown.output)
+
+
+def test_set_and_unset_json_report_the_change_masked(conf: Path) -> None:
+    written = run(
+        conf,
+        "config",
+        "set",
+        "agent.max_tool_iterations",
+        "6",
+        "--json",
+        env={"ZEROCLAW_AGENT__MAX_TOOL_ITERATIONS": "9"},
+    )
+    assert written.exit_code == 0, written.output
+    change = json.loads(written.stdout)
+    assert change == {
+        "key": "agent.max_tool_iterations",
+        "file": str(conf),
+        "created": False,
+        "value": 6,
+        "was": 4,
+        "overridden_by": {
+            "kind": "environment",
+            "path": None,
+            "variable": "ZEROCLAW_AGENT__MAX_TOOL_ITERATIONS",
+        },
+    }
+
+    secret = json.loads(run(conf, "config", "set", "mcp.servers", SERVERS, "--json").stdout)
+    assert secret["value"][0]["headers"]["Authorization"].startswith("…9876 (")
+    assert_masked(json.dumps(secret, ensure_ascii=False))
+
+    removed = json.loads(run(conf, "config", "unset", "mcp.servers", "--json").stdout)
+    assert removed["removed"] is True
+    assert removed["overridden_by"] is None
+    assert_masked(json.dumps(removed, ensure_ascii=False))
+    again = json.loads(run(conf, "config", "unset", "mcp.servers", "--json").stdout)
+    assert (again["removed"], again["was"]) == (False, None)

@@ -88,3 +88,133 @@ def test_a_failure_before_any_output_is_json_on_stderr(tmp_path: Path) -> None:
         error = json.loads(result.stderr)["error"]
         assert error["message"] == f"config file {missing} does not exist"
         assert "zeroclaw config init" in error["hint"]
+
+
+# -- the commands that report: config, hooks explain, tools call, memory -----------------------
+
+
+def configured(tmp_path: Path, text: str = "") -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(f'data_dir = "data"\n{text}')
+    return path
+
+
+def test_config_path_and_validate_json(tmp_path: Path) -> None:
+    path = configured(tmp_path)
+    where = json.loads(run("--config", str(path), "config", "path", "--json").stdout)
+    assert where == {"path": str(path), "named": True, "exists": True}
+
+    result = CliRunner().invoke(
+        app,
+        ["--config", str(path), "config", "validate", "--json"],
+        env={"ZEROCLAW_LLM__MODEL": "m"},
+    )
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.stdout)
+    assert shown["ok"] is True
+    assert shown["file"] == str(path)
+    assert shown["file_exists"] is True
+    assert {"origin": "the environment", "variables": ["ZEROCLAW_LLM__MODEL"]} in shown["layers"]
+
+    path.write_text('[agent]\nmax_tool_iterations = "lots"\n')
+    bad = run("--config", str(path), "config", "validate", "--json")
+    assert bad.exit_code == 1
+    assert bad.stdout == ""
+    assert "`agent.max_tool_iterations`" in json.loads(bad.stderr)["error"]["message"]
+
+
+def test_hooks_explain_json_has_each_step_and_its_changes(tmp_path: Path) -> None:
+    path = configured(tmp_path, '[hooks.boot_script]\npath = "boot.md"\n')
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "boot.md").write_text("Be brief.\n")
+    payload = {"session_id": "s1", "channel": "terminal", "system_prompt": "Hi.", "context": []}
+
+    result = run(
+        "--config",
+        str(path),
+        "hooks",
+        "explain",
+        "before_prompt_build",
+        "-p",
+        json.dumps(payload),
+        "--json",
+    )
+
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.stdout)
+    assert shown["event"] == "before_prompt_build"
+    assert shown["stopped_by"] is None
+    first = shown["steps"][0]
+    assert set(first) == {
+        "handler",
+        "source",
+        "priority",
+        "failure_policy",
+        "outcome",
+        "duration_ms",
+        "detail",
+        "changes",
+    }
+    assert first["handler"] == "boot_script"
+    assert first["outcome"] == "continue"
+    assert "Be brief." in json.dumps(first["changes"])
+    assert all(set(change) == {"before", "after"} for change in first["changes"].values())
+    assert first["changes"]
+
+
+def test_tools_call_json_and_a_failed_call_as_json_on_stderr(tmp_path: Path) -> None:
+    path = configured(tmp_path, '[tools]\nautonomy = "full"\n')
+    wrote = run(
+        "--config",
+        str(path),
+        "tools",
+        "call",
+        "file_write",
+        "--args",
+        '{"path": "a.txt", "content": "42"}',
+        "--json",
+    )
+    assert wrote.exit_code == 0, wrote.output
+    shown = json.loads(wrote.stdout)
+    assert shown["tool"] == "file_write"
+    assert shown["success"] is True
+    assert isinstance(shown["output"], str)
+
+    missing = run(
+        "--config", str(path), "tools", "call", "file_read", "--args", '{"path": "no"}', "--json"
+    )
+    assert missing.exit_code == 1
+    assert missing.stdout == ""
+    assert json.loads(missing.stderr)["error"]["message"]
+
+
+def test_memory_migrate_export_import_json(tmp_path: Path) -> None:
+    path = configured(tmp_path, '[tools]\nautonomy = "full"\n')
+    assert run("--config", str(path), "agent", "-m", "hello").exit_code == 0
+    db = tmp_path / "data" / "zeroclaw.db"
+
+    migrated = json.loads(run("--config", str(path), "memory", "migrate", "--json").stdout)
+    assert migrated["database"].endswith("zeroclaw.db")
+    assert isinstance(migrated["revision"], str)
+    assert isinstance(migrated["schema_version"], int)
+
+    export = tmp_path / "memory.jsonl"
+    exported = run("--config", str(path), "memory", "export", "-o", str(export), "--json")
+    assert exported.exit_code == 0, exported.output
+    counts = json.loads(exported.stdout)
+    assert counts["file"] == str(export)
+    assert counts["rows"]["sessions"] == 1
+    assert counts["rows"]["messages"] == 2
+
+    other = tmp_path / "other.db"
+    imported = run(
+        "--config", str(path), "memory", "import", str(export), "--db", str(other), "--json"
+    )
+    assert imported.exit_code == 0, imported.output
+    assert json.loads(imported.stdout)["rows"] == counts["rows"]
+    assert db.exists()
+
+    to_stdout = run("--config", str(path), "memory", "export", "--json")
+    assert to_stdout.exit_code == 1
+    assert to_stdout.stdout == ""
+    assert "--json needs --output" in json.loads(to_stdout.stderr)["error"]["message"]

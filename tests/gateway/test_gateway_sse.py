@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from gateway_harness import Gateway, tool_command, wait_until
 
+from zeroclaw.agent import CANCELLED_TURN
 from zeroclaw.gateway import sse
 from zeroclaw.messages import ToolResult, ToolSpec
 from zeroclaw.tools.base import ToolContext
@@ -61,6 +62,16 @@ def test_a_client_that_goes_away_cancels_the_turn(gateway: Gateway, endpoint: st
         assert not tool.cancelled.is_set()
     # The connection is closed: the turn (and the tool it was running) is cancelled.
     wait_until(tool.cancelled.is_set)
+    # ... and its session says so: the question, the call cut off, CANCELLED_TURN.
+    memory = gateway.state.runtime.memory
+
+    def stored_messages() -> list[tuple[str, str]]:
+        (session,) = memory.blocking(memory.list_sessions())
+        stored = memory.blocking(memory.session_messages(session.id))
+        return [(s.message.role, s.message.content) for s in stored]
+
+    wait_until(lambda: stored_messages()[-1] == ("assistant", CANCELLED_TURN.content))
+    assert [role for role, _ in stored_messages()] == ["user", "assistant", "assistant"]
 
 
 @pytest.mark.parametrize("endpoint", sorted(ENDPOINTS))

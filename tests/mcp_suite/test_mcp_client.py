@@ -5,6 +5,7 @@ as native tools: policy, approvals, hooks, output caps."""
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -174,13 +175,8 @@ async def test_a_server_that_cannot_start_leaves_the_runtime_working(config: Con
         assert gone.state in ("backoff", "connecting")
 
 
-def test_cli_lists_probes_and_shows_tools_with_secrets_masked(
-    config: Config, tmp_path: Path
-) -> None:
-    from typer.testing import CliRunner
-
-    from zeroclaw.cli import app
-
+def _cli_config(config: Config, tmp_path: Path) -> Path:
+    """Two servers: `t` (stdio, with a secret env value), `down` (nothing listens)."""
     path = tmp_path / "config.toml"
     path.write_text(
         f'data_dir = "{config.data_dir}"\n'
@@ -197,6 +193,17 @@ def test_cli_lists_probes_and_shows_tools_with_secrets_masked(
         'headers = { Authorization = "Bearer tok-abcdefgh-1234" }\n'
         "connect_timeout_s = 2\n"
     )
+    return path
+
+
+def test_cli_lists_probes_and_shows_tools_with_secrets_masked(
+    config: Config, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from zeroclaw.cli import app
+
+    path = _cli_config(config, tmp_path)
     runner = CliRunner()
     listed = runner.invoke(app, ["-c", str(path), "mcp", "list"])
     assert listed.exit_code == 0
@@ -225,3 +232,43 @@ def test_cli_lists_probes_and_shows_tools_with_secrets_masked(
     assert shown.exit_code == 0
     assert "hunter2-secret-value" not in shown.output
     assert "tok-abcdefgh-1234" not in shown.output
+
+
+def test_cli_json_reports_parse_and_failures_are_json_on_stderr(
+    config: Config, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from zeroclaw.cli import app
+
+    path = _cli_config(config, tmp_path)
+    runner = CliRunner()
+    listed_json = json.loads(runner.invoke(app, ["-c", str(path), "mcp", "list", "--json"]).stdout)
+    servers = {server["name"]: server for server in listed_json["servers"]}
+    assert servers["t"]["transport"] == "stdio"
+    assert servers["t"]["exclude_tools"] == ["crash"]
+    assert servers["down"]["url"] == "http://127.0.0.1:9/mcp"
+    assert "env" not in servers["t"]
+    assert "headers" not in servers["down"]
+
+    probed_json = runner.invoke(app, ["-c", str(path), "mcp", "probe", "t", "--json"])
+    assert probed_json.exit_code == 0, probed_json.output
+    probe = json.loads(probed_json.stdout)
+    assert probe["connected"] is True
+    assert probe["tools"] >= 2
+
+    down_json = runner.invoke(app, ["-c", str(path), "mcp", "probe", "down", "--json"])
+    assert down_json.exit_code == 1
+    assert down_json.stdout == ""
+    # Log lines (a warning about the failed connection) may come first: the error is last.
+    error = json.loads(down_json.stderr.splitlines()[-1])["error"]
+    assert "cannot reach http://127.0.0.1:9/mcp" in error["message"]
+    assert error["hint"]
+
+    tools_json = runner.invoke(app, ["-c", str(path), "mcp", "tools", "t", "--json"])
+    assert tools_json.exit_code == 0, tools_json.output
+    by_remote = {tool["server_name"]: tool for tool in json.loads(tools_json.stdout)["tools"]}
+    assert by_remote["echo"]["name"] == "t__echo"
+    assert by_remote["echo"]["offered"] is True
+    assert by_remote["crash"]["offered"] is False
+    assert "exclude" in by_remote["crash"]["why_not"]

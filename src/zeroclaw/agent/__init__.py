@@ -1,7 +1,7 @@
 """The agent: the turn loop, compaction, approvals and the assembly of a runtime."""
 
 from zeroclaw.agent.approval import AllowApprover, Approver, DenyApprover
-from zeroclaw.agent.loop import Agent, ToolExchange, TurnBlocked, TurnResult
+from zeroclaw.agent.loop import CANCELLED_TURN, Agent, ToolExchange, TurnBlocked, TurnResult
 from zeroclaw.agent.runtime import AgentRuntime
 from zeroclaw.agent.steering import (
     Steering,
@@ -13,6 +13,7 @@ from zeroclaw.agent.steering import (
 )
 
 __all__ = [
+    "CANCELLED_TURN",
     "Agent",
     "AgentRuntime",
     "AllowApprover",

@@ -17,6 +17,13 @@ A turn, and the hook dispatched at each step (modifying hooks may change or canc
                              stops with the call pending (stop_reason "tool_calls")
     on_message_sending       the reply; may rewrite it or cancel its delivery
 
+A turn cancelled from outside (Ctrl-C in the terminal chat, a gateway client gone) after
+its message was stored leaves an answer owed in memory. It is settled there and then: the
+assistant message `CANCELLED_TURN` is stored, so the history reads as what happened (the
+question, whatever tool calls ran, "cancelled") and the next turn's model sees that the
+question went unanswered instead of two questions in a row. Calls left without a result
+are answered in the prompt (`_answer_unfinished_calls`), never in memory.
+
 A caller's `Steering` (steering.py) rides along: its options reach every model call, its
 tools are offered beside the agent's. What the provider could not honour is refused before
 anything is stored. `resume` continues a turn that stopped on client tool calls, once the
@@ -33,6 +40,7 @@ plugin reload in the middle of a turn never mixes generations.
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -177,6 +185,10 @@ class _Turn:
     tool_calls: int = 0
     requested: ModelResolve | None = None
     steering: Steering = NO_STEERING
+    # True from the moment the user's message (or a client's tool results) is being stored
+    # until the answer, or calls of client tools the turn waits on, is being stored: what a
+    # cancellation in between has to settle (CANCELLED_TURN).
+    answer_owed: bool = False
 
     @property
     def session_id(self) -> str:
@@ -387,6 +399,12 @@ class Agent:
             await self._send(turn, recipient=recipient)
             outcome = result.stop_reason
             return result
+        except asyncio.CancelledError:
+            outcome = "cancelled"
+            if turn.answer_owed:
+                # Shielded: a second Ctrl-C must not cut the marker's write in half.
+                await asyncio.shield(self._memory.append_message(session_id, CANCELLED_TURN))
+            raise
         finally:
             self._observer.record(
                 TurnComplete(
@@ -403,6 +421,8 @@ class Agent:
     async def _run_turn(self, turn: _Turn, text: str, on_text: OnText | None) -> None:
         session_id = turn.session_id
         await self._memory.ensure_session(session_id, channel=turn.channel, user_id=turn.user_id)
+        # Owed from here: the store's writes are shielded, so a cancelled await still stores.
+        turn.answer_owed = True
         await self._memory.append_message(session_id, ChatMessage("user", text))
         await self._prepare_and_loop(turn, on_text)
 
@@ -411,6 +431,7 @@ class Agent:
     ) -> None:
         """Store the caller's results for its tool calls, then go on with the loop."""
         calls = {call.id: call for call in await self.pending_calls(turn.session_id)}
+        turn.answer_owed = True
         for answer in answers:
             call = calls[answer.tool_call_id]
             result = await self._gate.persistable(
@@ -456,6 +477,7 @@ class Agent:
                 result.reply = f"Turn stopped by a hook: {blocked.reason}"
                 return
             if not response.tool_calls:
+                turn.answer_owed = False
                 await self._store(turn, _assistant_message(response))
                 result.reply = response.text or ""
                 if response.finish_reason == "length":
@@ -500,6 +522,7 @@ class Agent:
                 await self._run_tool(turn, call)
         if not pending:
             return False
+        turn.answer_owed = False  # the turn waits on the client's results, by design
         turn.result.stop_reason = "tool_calls"
         turn.result.client_calls = tuple(pending)
         turn.result.reply = response.text or ""
@@ -713,6 +736,9 @@ def _compose(hooks: HookSource, tools: ToolSource, providers: ProviderSource) ->
 def _assistant_message(response: ChatResponse) -> ChatMessage:
     return ChatMessage("assistant", response.text or "", tool_calls=response.tool_calls)
 
+
+# What memory holds as the answer of a turn cancelled after its message was stored.
+CANCELLED_TURN = ChatMessage("assistant", "(no answer: this turn was cancelled before it finished)")
 
 UNFINISHED_CALL = "error: the turn ended before this tool call finished (it was stopped)"
 

@@ -1,20 +1,60 @@
 """The terminal channel: one-shot (`zeroclaw agent -m ...`) and interactive chat, rendered
-with rich. Tool calls are shown as they happened, so the user sees what the agent did."""
+with rich. Tool calls are shown as they happened, so the user sees what the agent did.
+
+The chat reads messages through a `LineReader`: prompt-toolkit's editor when a person is
+at a terminal (chat_prompt.py), plain lines when a script pipes them in. With a person
+there, Ctrl-C while a turn runs cancels that turn and the chat goes on; the agent settles
+what the turn had stored (agent/loop.py, CANCELLED_TURN). A script's Ctrl-C still ends it.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import signal
+from collections.abc import Iterator
+from typing import Any, Protocol
 
 from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
+from rich.table import Table
 from rich.text import Text
 
 from zeroclaw.agent import Agent, ToolExchange, TurnResult
+from zeroclaw.channels.chat_commands import CHAT_COMMANDS, CHAT_KEYS, EXIT_WORDS, LOCAL_COMMANDS
+from zeroclaw.channels.chat_prompt import ask
 from zeroclaw.messages import ToolCall
 
-EXIT_WORDS = frozenset({"/exit", "/quit", "exit", "quit"})
+
+class LineReader(Protocol):
+    """Where the chat's messages come from."""
+
+    # True when a person types them: Ctrl-C then cancels a turn instead of the chat.
+    interactive: bool
+
+    async def read(self) -> str | None:
+        """The next message, or None when the input ends."""
+        ...
+
+
+class PlainLineReader:
+    """Lines from a stdin that is not a terminal (a script), one message each."""
+
+    interactive = False
+
+    def __init__(self, console: Console) -> None:
+        self._console = console
+
+    async def read(self) -> str | None:
+        try:
+            return await asyncio.to_thread(self._console.input, "[bold green]you>[/] ")
+        except (EOFError, KeyboardInterrupt):
+            self._console.print()
+            return None
+        except UnicodeDecodeError:
+            return "\udcff"  # a strict stdin: the same as a byte it could not decode
 
 
 class TerminalChannel:
@@ -66,28 +106,54 @@ class TerminalChannel:
         finally:
             agent.end_session(session_id, channel=self.name)
 
-    async def run_interactive(self, agent: Agent, session_id: str) -> None:
+    async def run_interactive(self, agent: Agent, session_id: str, reader: LineReader) -> None:
+        help_hint = "/help for keys and commands, " if reader.interactive else ""
         self.console.print(
             f"[bold]ZeroClaw[/] session [cyan]{escape(session_id)}[/], model "
-            f"[cyan]{escape(agent.model or 'default')}[/]. Type /exit to leave."
+            f"[cyan]{escape(agent.model or 'default')}[/]. Type {help_hint}/exit to leave."
         )
         await agent.start_session(session_id, channel=self.name)
         try:
-            while (text := await self._read()) is not None:
-                if text:
+            while (text := await self._read(reader)) is not None:
+                if text in LOCAL_COMMANDS:
+                    self._answer_command(agent, text)
+                elif text and reader.interactive:
+                    await self._cancellable_exchange(agent, session_id, text)
+                elif text:
                     await self._exchange(agent, session_id, text)
         finally:
             agent.end_session(session_id, channel=self.name)
 
-    async def _read(self) -> str | None:
-        """The next line typed, or None when the user leaves."""
-        try:
-            text = await asyncio.to_thread(self.console.input, "[bold green]you>[/] ")
-        except (EOFError, KeyboardInterrupt):
-            self.console.print()
+    async def _cancellable_exchange(self, agent: Agent, session_id: str, text: str) -> None:
+        """One turn that Ctrl-C (SIGINT: the terminal is not in raw mode meanwhile) cancels,
+        leaving the chat running."""
+        turn = asyncio.ensure_future(self._exchange(agent, session_id, text))
+        with _interrupt_cancels(turn):
+            try:
+                await turn
+            except asyncio.CancelledError:
+                current = asyncio.current_task()
+                if current is not None and current.cancelling():
+                    raise  # the chat itself is being stopped, not just this turn
+                self.console.print("[yellow]cancelled:[/] the turn was stopped (Ctrl-C)")
+
+    def _answer_command(self, agent: Agent, command: str) -> None:
+        table = Table(show_header=False, box=None, pad_edge=False)
+        if command == "/tools":
+            for spec in sorted(agent.extensions_for_turn().tools.specs(), key=lambda s: s.name):
+                table.add_row(Text(spec.name, style="cyan"), Text(_first_line(spec.description)))
+        else:
+            for name, what in CHAT_COMMANDS.items():
+                table.add_row(Text(name, style="cyan"), Text(what))
+            for key, what in CHAT_KEYS:
+                table.add_row(Text(key, style="bold"), Text(what))
+        self.console.print(table)
+
+    async def _read(self, reader: LineReader) -> str | None:
+        """The next message, or None when the user leaves."""
+        text = await reader.read()
+        if text is None:
             return None
-        except UnicodeDecodeError:
-            text = "\udcff"  # a strict stdin: the same as a byte it could not decode
         text = text.strip()
         if not _is_unicode(text):
             # A byte that is not UTF-8 (a terminal in another encoding): nothing could store
@@ -119,13 +185,30 @@ class TerminalApprover:
         args = json.dumps(call.arguments, ensure_ascii=False)
         question = (
             f"[yellow]approve[/] tool [bold]{escape(call.name)}[/] {escape(_clip(args, 200))}"
-            f" ({escape(reason)})? [y/N] "
+            f" ({escape(reason)})? {escape('[y/N]')} "
         )
-        try:
-            answer = await asyncio.to_thread(self.console.input, question)
-        except (EOFError, KeyboardInterrupt):
-            return False
-        return answer.strip().lower() in {"y", "yes"}
+        # prompt-toolkit, not a thread blocked in input(): a turn cancelled meanwhile must
+        # leave nothing behind that still reads the terminal. Ctrl-C or Ctrl-D answers no.
+        answer = await ask(self.console, question)
+        return answer is not None and answer.strip().lower() in {"y", "yes"}
+
+
+@contextlib.contextmanager
+def _interrupt_cancels(task: asyncio.Future[Any]) -> Iterator[None]:
+    loop = asyncio.get_running_loop()
+    try:
+        loop.add_signal_handler(signal.SIGINT, task.cancel)
+    except (NotImplementedError, RuntimeError):  # no signal handlers here (Windows, a thread)
+        yield
+        return
+    try:
+        yield
+    finally:
+        loop.remove_signal_handler(signal.SIGINT)
+
+
+def _first_line(text: str) -> str:
+    return text.strip().split("\n", 1)[0]
 
 
 def _is_unicode(text: str) -> bool:

@@ -1,4 +1,8 @@
-"""`zeroclaw agent`: chat in the terminal, interactively or one message at a time."""
+"""`zeroclaw agent`: chat in the terminal, interactively or one message at a time.
+
+A person at a terminal (stdin and stdout both terminals) gets the line editor, with its
+history file in the data dir (channels/chat_prompt.py); a script piping lines in gets a
+plain reader, so nothing it sends is taken for an editing key."""
 
 from __future__ import annotations
 
@@ -10,7 +14,13 @@ import typer
 from rich.console import Console
 
 from zeroclaw.agent import AgentRuntime, AllowApprover, Approver, DenyApprover, TurnResult
-from zeroclaw.channels.terminal import TerminalApprover, TerminalChannel
+from zeroclaw.channels.chat_prompt import HISTORY_FILE, ChatPrompt
+from zeroclaw.channels.terminal import (
+    LineReader,
+    PlainLineReader,
+    TerminalApprover,
+    TerminalChannel,
+)
 from zeroclaw.cli.guest_log import LogLevelOption, guest_log
 from zeroclaw.cli.state import require_text, state_of, user_errors
 from zeroclaw.config import Config
@@ -78,5 +88,16 @@ async def _chat(
         if message is not None:
             return await channel.one_shot(runtime.agent, session, message)
         runtime.start_heartbeat()
-        await channel.run_interactive(runtime.agent, session)
+        agent = runtime.agent
+        reader: LineReader
+        if sys.stdin.isatty() and sys.stdout.isatty():
+
+            def tool_names() -> list[str]:
+                # Asked at each completion: the live snapshot's, after any reload.
+                return agent.extensions_for_turn().tools.names()
+
+            reader = ChatPrompt(channel.console, config.data_dir / HISTORY_FILE, tool_names)
+        else:
+            reader = PlainLineReader(channel.console)
+        await channel.run_interactive(agent, session, reader)
         return None

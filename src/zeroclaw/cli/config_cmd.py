@@ -19,11 +19,12 @@ from tomlkit.items import Table
 from zeroclaw.cli.json_output import JsonFlag, print_json, use_json
 from zeroclaw.cli.state import err_console, state_of, user_errors
 from zeroclaw.config import Config, ConfigError, resolve_config_path
-from zeroclaw.config.api_keys import api_key_statuses, mask_secret
+from zeroclaw.config.api_keys import api_key_statuses
 from zeroclaw.config.effective import EffectiveConfig, Origin, load_effective
 from zeroclaw.config.file_edit import parse_key, read_key, set_key, unset_key, value_from_text
 from zeroclaw.config.loader import known_keys_note
 from zeroclaw.config.schema import field_at, section_at
+from zeroclaw.config.secrets import masked, masked_at
 from zeroclaw.config.template import write_template
 from zeroclaw.config.toml_text import plain_value, toml_document, toml_dotted, toml_value
 from zeroclaw.errors import ZeroClawError
@@ -38,9 +39,12 @@ KeyArgument = Annotated[str, typer.Argument(metavar="KEY", help="A dotted key, e
 
 
 @config_app.command("path")
-def path_command(ctx: typer.Context) -> None:
+def path_command(ctx: typer.Context, json_output: JsonFlag = False) -> None:
     """Print the config file path in use (--config, else $ZEROCLAW_CONFIG, else the default)."""
-    path, _ = resolve_config_path(state_of(ctx).config_path)
+    path, named = resolve_config_path(state_of(ctx).config_path)
+    if json_output:
+        print_json({"path": path, "named": named, "exists": path.is_file()})
+        return
     typer.echo(str(path))
 
 
@@ -66,12 +70,30 @@ def validate_command(
     path: Annotated[
         Path | None, typer.Argument(help="File to check (default: `zeroclaw config path`).")
     ] = None,
+    json_output: JsonFlag = False,
 ) -> None:
     """Check the config file, with the .env file and ZEROCLAW_ variables laid over it: exit 0
     if the settings are valid, else list every problem and exit 1."""
+    use_json(json_output)
     explicit = path if path is not None else state_of(ctx).config_path
     with user_errors():
         effective = load_effective(explicit)
+    if json_output:
+        print_json(
+            {
+                "ok": True,
+                "file": effective.path,
+                "file_exists": effective.file_exists,
+                "layers": [
+                    {
+                        "origin": layer.origin,
+                        "variables": sorted(name.upper() for name in layer.variables),
+                    }
+                    for layer in effective.layers
+                ],
+            }
+        )
+        return
     if effective.file_exists:
         typer.echo(f"OK: {effective.path}")
     else:
@@ -147,36 +169,73 @@ def set_command(
             help='Text as it is for text keys; otherwise a TOML value: 8, true, ["a", "b"].',
         ),
     ],
+    json_output: JsonFlag = False,
 ) -> None:
     """Set KEY to VALUE in the config file, keeping its comments and layout. The whole file
     is validated first; an invalid value changes nothing."""
+    use_json(json_output)
     path = _config_path(ctx)
     with user_errors():
         parts = parse_key(key)
         edit = set_key(path, parts, value_from_text(parts, value))
-    was = "" if edit.before is None else f" (was {toml_value(edit.before)})"
+    override = _override(ctx, parts)
+    if json_output:
+        print_json(
+            {
+                "key": toml_dotted(parts),
+                "file": path,
+                "created": edit.created,
+                "value": _masked_plain(parts, edit.after),
+                "was": None if edit.before is None else _masked_plain(parts, edit.before),
+                "overridden_by": None if override is None else _origin_shape(override),
+            }
+        )
+        return
+    was = "" if edit.before is None else f" (was {_shown(parts, edit.before)})"
     made = " (new file)" if edit.created else ""
-    typer.echo(f"set {toml_dotted(parts)} = {toml_value(edit.after)} in {path}{made}{was}")
-    _note_override(ctx, parts)
+    typer.echo(f"set {toml_dotted(parts)} = {_shown(parts, edit.after)} in {path}{made}{was}")
+    _note_override(override)
 
 
 @config_app.command("unset")
-def unset_command(ctx: typer.Context, key: KeyArgument) -> None:
+def unset_command(ctx: typer.Context, key: KeyArgument, json_output: JsonFlag = False) -> None:
     """Remove KEY from the config file (its default applies again), keeping the rest of
     the file as it is. A key that is not in the file changes nothing."""
+    use_json(json_output)
     path = _config_path(ctx)
     with user_errors():
         parts = parse_key(key)
         _require_known(parts)
         edit = unset_key(path, parts)
+    override = _override(ctx, parts) if edit.before is not None else None
+    if json_output:
+        print_json(
+            {
+                "key": toml_dotted(parts),
+                "file": path,
+                "removed": edit.before is not None,
+                "was": None if edit.before is None else _masked_plain(parts, edit.before),
+                "overridden_by": None if override is None else _origin_shape(override),
+            }
+        )
+        return
     if edit.before is None:
         typer.echo(f"{toml_dotted(parts)} is not set in {path}; nothing changed")
         return
-    typer.echo(f"removed {toml_dotted(parts)} from {path} (was {toml_value(edit.before)})")
-    _note_override(ctx, parts)
+    typer.echo(f"removed {toml_dotted(parts)} from {path} (was {_shown(parts, edit.before)})")
+    _note_override(override)
 
 
 # -- where things come from ----------------------------------------------------------------
+
+
+def _shown(key: tuple[str, ...], value: Any) -> str:
+    """A value `set` or `unset` echoes, as TOML, its secrets masked."""
+    return toml_value(_masked_plain(key, value))
+
+
+def _masked_plain(key: tuple[str, ...], value: Any) -> Any:
+    return masked_at(key, plain_value(value))
 
 
 def _config_path(ctx: typer.Context) -> Path:
@@ -192,12 +251,17 @@ def _require_known(key: tuple[str, ...]) -> None:
     )
 
 
-def _note_override(ctx: typer.Context, key: tuple[str, ...]) -> None:
+def _override(ctx: typer.Context, key: tuple[str, ...]) -> Origin | None:
+    """The variable (environment or .env) that wins over the file's value of `key`."""
     try:
         origin = load_effective(state_of(ctx).config_path).origin(key)
     except ConfigError:
-        return  # the environment has problems of its own; the next command reports them
-    if origin.kind in ("environment", ".env"):
+        return None  # the environment has problems of its own; the next command reports them
+    return origin if origin.kind in ("environment", ".env") else None
+
+
+def _note_override(origin: Origin | None) -> None:
+    if origin is not None:
         err_console.print(
             f"note: {origin.describe()} overrides the file's value", highlight=False, markup=False
         )
@@ -208,11 +272,7 @@ def _effective_data(config: Config) -> dict[str, Any]:
     data = config.model_dump(exclude_none=True)
     data["tools"]["workspace"] = config.workspace
     data["memory"]["path"] = config.memory_path
-    # MCP servers' env values and headers are credentials more often than not.
-    for server in data["mcp"]["servers"]:
-        for table in ("env", "headers"):
-            server[table] = {key: mask_secret(value) for key, value in server[table].items()}
-    plain: dict[str, Any] = plain_value(data)
+    plain: dict[str, Any] = plain_value(masked(data))
     return plain
 
 

@@ -130,15 +130,20 @@ def explain_hook(
         ),
     ],
     log_level: LogLevelOption = None,
+    json_output: JsonFlag = False,
 ) -> None:
     """Run the handlers of EVENT on a payload and show the order, each handler's changes,
     durations, outcomes and why the chain stopped. The handlers really run."""
+    use_json(json_output)
     config = state_of(ctx).config()
     with user_errors():
         event = modifying_event(event_name)
         built = payload_from_json(event, payload)
         with guest_log(log_level):
             explanation = asyncio.run(_explain(config, event, built))
+    if json_output:
+        print_json(explanation_shape(explanation))
+        return
     typer.echo(render_explanation(explanation))
 
 
@@ -198,6 +203,31 @@ def render_explanation(explanation: Explanation) -> str:
             lines.append(f"     {name}:")
             lines.extend(f"       {line}" for line in _diff(before, after))
     return "\n".join(lines)
+
+
+def explanation_shape(explanation: Explanation) -> dict[str, Any]:
+    """`hooks explain --json`: the same facts as the text, each change whole."""
+    return {
+        "event": explanation.event.value,
+        "stop_reason": explanation.stop_reason,
+        "stopped_by": explanation.stopped_by,
+        "steps": [
+            {
+                "handler": step.handler,
+                "source": step.source,
+                "priority": step.priority,
+                "failure_policy": step.failure_policy,
+                "outcome": step.outcome,
+                "duration_ms": step.duration_ms,
+                "detail": step.detail,
+                "changes": {
+                    name: {"before": before, "after": after}
+                    for name, (before, after) in step.changes.items()
+                },
+            }
+            for step in explanation.steps
+        ],
+    }
 
 
 def _step_line(position: int, step: HandlerStep) -> str:

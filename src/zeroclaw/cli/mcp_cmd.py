@@ -13,7 +13,7 @@ import asyncio
 import signal
 import time
 from contextlib import suppress
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 from rich.console import Console
@@ -21,11 +21,17 @@ from rich.markup import escape
 from rich.table import Table
 
 from zeroclaw.agent import AgentRuntime, DenyApprover
+from zeroclaw.cli.json_output import JsonFlag, print_json, use_json
 from zeroclaw.cli.state import err_console, state_of, user_errors
 from zeroclaw.config import Config
 from zeroclaw.config.models import McpServerConfig
 from zeroclaw.mcp import UnknownMcpServer, require_sdk
 from zeroclaw.observability import AuthFailure
+
+if TYPE_CHECKING:  # the SDK is an extra: imported when a command needs it
+    from mcp.types import Tool as RemoteTool
+
+    from zeroclaw.mcp.tool import McpTool
 
 mcp_app = typer.Typer(
     help="MCP servers' tools, and this runtime's tools as an MCP server.", no_args_is_help=True
@@ -35,10 +41,14 @@ Transport = Literal["stdio", "streamable-http"]
 
 
 @mcp_app.command("list")
-def list_servers(ctx: typer.Context) -> None:
+def list_servers(ctx: typer.Context, json_output: JsonFlag = False) -> None:
     """The configured [[mcp.servers]]: transport, what is started or reached, timeouts and
     tool filters (env values and headers are not shown)."""
+    use_json(json_output)
     config = state_of(ctx).config()
+    if json_output:
+        print_json({"servers": [_server_shape(server) for server in config.mcp.servers]})
+        return
     console = Console()
     if not config.mcp.servers:
         console.print("no MCP servers configured (add [[mcp.servers]] to the config)")
@@ -56,19 +66,33 @@ def list_servers(ctx: typer.Context) -> None:
     console.print(table)
 
 
+ServerName = Annotated[str, typer.Argument(help="Server name.")]
+
+
 @mcp_app.command("probe")
-def probe(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Server name.")]) -> None:
+def probe(ctx: typer.Context, name: ServerName, json_output: JsonFlag = False) -> None:
     """Connect to one server and list its tools; say why if it fails. Exit 1 if it does."""
+    use_json(json_output)
     config = state_of(ctx).config()
     server = _server(config, name)
     started = time.monotonic()
     with user_errors(), _connected(config, server) as connection:
         elapsed = time.monotonic() - started
         if connection.state != "connected":
-            err_console.print(
-                f"[bold red]error:[/] {escape(connection.unavailable_reason())}", highlight=False
+            raise connection.unavailable()
+        if json_output:
+            print_json(
+                {
+                    "server": name,
+                    "transport": server.transport,
+                    "connected": True,
+                    "seconds": round(elapsed, 3),
+                    "server_version": connection.server_version,
+                    "protocol_version": connection.protocol_version,
+                    "tools": len(connection.tools),
+                }
             )
-            raise typer.Exit(1)
+            return
         typer.echo(
             f"{name}: connected in {elapsed:.2f} s ({server.transport}; "
             f"{connection.server_version or 'unnamed server'}; protocol "
@@ -77,20 +101,29 @@ def probe(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Server n
 
 
 @mcp_app.command("tools")
-def tools(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Server name.")]) -> None:
+def tools(ctx: typer.Context, name: ServerName, json_output: JsonFlag = False) -> None:
     """The tools one server offers: the name the model calls, whether it counts as
     changing things, and which are left out (filters, bad schemas) and why."""
+    use_json(json_output)
     config = state_of(ctx).config()
     server = _server(config, name)
     with user_errors(), _clients(config, server) as clients:
         connection = clients.connection(name)
         if connection.state != "connected":
-            err_console.print(
-                f"[bold red]error:[/] {escape(connection.unavailable_reason())}", highlight=False
-            )
-            raise typer.Exit(1)
+            raise connection.unavailable()
         offered = {tool.remote_name: tool for tool in clients.tools()}
         skipped = {s.tool: s.reason for s in clients.skipped}
+        if json_output:
+            print_json(
+                {
+                    "server": name,
+                    "tools": [
+                        _tool_shape(remote, offered.get(remote.name), skipped)
+                        for remote in connection.tools
+                    ],
+                }
+            )
+            return
         table = Table("tool", "server's name", "changes", "offered", "description")
         for remote in connection.tools:
             tool = offered.get(remote.name)
@@ -251,6 +284,45 @@ class _clients:
 class _connected(_clients):
     def __enter__(self) -> Any:
         return next(iter(self._clients.connections.values()))
+
+
+def _server_shape(server: McpServerConfig) -> dict[str, Any]:
+    # Not env or headers: their values are credentials more often than not.
+    return {
+        "name": server.name,
+        "enabled": server.enabled,
+        "transport": server.transport,
+        "command": server.command,
+        "args": server.args,
+        "url": server.url,
+        "connect_timeout_s": server.connect_timeout_s,
+        "call_timeout_s": server.call_timeout_s,
+        "include_tools": server.include_tools,
+        "exclude_tools": server.exclude_tools,
+    }
+
+
+def _tool_shape(
+    remote: RemoteTool, tool: McpTool | None, skipped: dict[str, str]
+) -> dict[str, Any]:
+    """One tool of the server: offered to the model under `name`, or left out and why."""
+    if tool is not None:
+        return {
+            "name": tool.spec.name,
+            "server_name": remote.name,
+            "changes": tool.mutating,
+            "offered": True,
+            "why_not": None,
+            "description": remote.description or "",
+        }
+    return {
+        "name": None,
+        "server_name": remote.name,
+        "changes": None,
+        "offered": False,
+        "why_not": skipped.get(remote.name, "excluded by include_tools/exclude_tools"),
+        "description": remote.description or "",
+    }
 
 
 def _target(server: McpServerConfig) -> str:

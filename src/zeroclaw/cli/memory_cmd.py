@@ -17,11 +17,13 @@ from typing import Annotated
 
 import typer
 
+from zeroclaw.cli.json_output import JsonFlag, print_json, use_json
 from zeroclaw.cli.state import state_of, user_errors
 from zeroclaw.config import Config
+from zeroclaw.errors import ZeroClawError
 from zeroclaw.memory import DatabaseLocation, MemoryStore, location_of
 from zeroclaw.memory.schema import HEAD, SCHEMA_VERSION
-from zeroclaw.memory.transfer import export_lines, import_lines
+from zeroclaw.memory.transfer import TransferCounts, export_lines, import_lines
 
 memory_app = typer.Typer(
     help="The memory database: migrate its schema, export and import a whole store.",
@@ -42,11 +44,17 @@ def _location(config: Config, db: str | None) -> DatabaseLocation:
 
 
 @memory_app.command("migrate")
-def migrate_command(ctx: typer.Context, db: DbOption = None) -> None:
+def migrate_command(ctx: typer.Context, db: DbOption = None, json_output: JsonFlag = False) -> None:
     """Bring the memory database to this ZeroClaw's schema (every start does it too)."""
+    use_json(json_output)
     with user_errors():
         location = _location(state_of(ctx).config(), db)
         MemoryStore.open(location).close()
+    if json_output:
+        print_json(
+            {"database": location.display, "revision": HEAD, "schema_version": SCHEMA_VERSION}
+        )
+        return
     typer.echo(f"{location.display}: at schema revision {HEAD} (version {SCHEMA_VERSION})")
 
 
@@ -58,9 +66,17 @@ def export_command(
         typer.Option("--output", "-o", help="File to write (default: standard output)."),
     ] = None,
     db: DbOption = None,
+    json_output: JsonFlag = False,
 ) -> None:
-    """Write every session, message, tool result, summary and memory as JSON lines."""
+    """Write every session, message, tool result, summary and memory as JSON lines. With
+    --json (which needs --output), the counts are reported as JSON."""
+    use_json(json_output)
     with user_errors():
+        if json_output and output is None:
+            raise ZeroClawError(
+                "--json needs --output: without it the export itself is on standard output",
+                hint="zeroclaw memory export --json -o memory.jsonl",
+            )
         location = _location(state_of(ctx).config(), db)
         store = MemoryStore.open(location)
         try:
@@ -71,6 +87,9 @@ def export_command(
                     counts = asyncio.run(export_lines(store, out))
         finally:
             store.close()
+    if json_output:
+        print_json(_transfer_shape(location, output, counts))
+        return
     typer.echo(f"exported {counts.summary()} from {location.display}", err=True)
 
 
@@ -79,8 +98,10 @@ def import_command(
     ctx: typer.Context,
     source: Annotated[Path, typer.Argument(help="A file written by `zeroclaw memory export`.")],
     db: DbOption = None,
+    json_output: JsonFlag = False,
 ) -> None:
     """Read an export into an empty memory database, all of it or nothing."""
+    use_json(json_output)
     with user_errors():
         location = _location(state_of(ctx).config(), db)
         store = MemoryStore.open(location)
@@ -89,4 +110,13 @@ def import_command(
                 counts = asyncio.run(import_lines(store, lines))
         finally:
             store.close()
+    if json_output:
+        print_json(_transfer_shape(location, source, counts))
+        return
     typer.echo(f"imported {counts.summary()} into {location.display}")
+
+
+def _transfer_shape(
+    location: DatabaseLocation, file: Path | None, counts: TransferCounts
+) -> dict[str, object]:
+    return {"database": location.display, "file": file, "rows": counts.rows}

@@ -26,7 +26,7 @@ from rich.markup import escape
 from zeroclaw.cli.json_output import JsonFlag, print_json, use_json
 from zeroclaw.cli.plugins_build_cmd import build, new
 from zeroclaw.cli.plugins_dist_cmd import install, keygen, publish, remove, sign, upgrade, verify
-from zeroclaw.cli.plugins_json import plugin_detail, plugin_summary
+from zeroclaw.cli.plugins_json import plugin_detail, plugin_summary, validation
 from zeroclaw.cli.plugins_remote_cmd import reload, status
 from zeroclaw.cli.plugins_runtime import require_wasmtime
 from zeroclaw.cli.plugins_test_cmd import GrantOption, try_plugin, wit, with_grants
@@ -74,11 +74,13 @@ def validate(
         typer.Option("--strict", help="Exit 1 on warnings too (e.g. a plugin never called)."),
     ] = False,
     grant: GrantOption = None,
+    json_output: JsonFlag = False,
 ) -> None:
     """Run every load step on one plugin under the current config: manifest, ABI, grants,
     compile, exports, imports, instantiate, self-describe. Exit 0 with a summary, or 1 with
     every problem found. Warns when the plugin would never be called (no event it may
     receive, no tool, a provider nothing names, a capability not granted)."""
+    use_json(json_output)
     directory = path.parent if path.name == MANIFEST_FILE else path
     config = with_grants(state_of(ctx).config(), directory, grant)
     with user_errors():
@@ -96,6 +98,10 @@ def validate(
             result = validate_plugin(directory, context)
             if result.plugin is not None:
                 result.plugin.calls.close()
+    if not result.ok and json_output:
+        problems = [{"message": p.message, "hint": p.hint} for p in result.problems]
+        print_json({"ok": False, "plugin": None, "problems": problems, "warnings": []})
+        raise typer.Exit(1)
     if not result.ok:
         for problem in result.problems:
             err_console.print(f"[bold red]error:[/] {escape(problem.message)}", highlight=False)
@@ -107,6 +113,12 @@ def validate(
     from zeroclaw.plugins.authoring.reachability import unreachable_reasons
 
     warnings = [*plugin.warnings, *unreachable_reasons(plugin, config.llm)]
+    if json_output:
+        ok = not (warnings and strict)
+        print_json(validation(plugin, warnings, ok=ok))
+        if not ok:
+            raise typer.Exit(1)
+        return
     typer.echo(
         f"OK: {plugin.name} {plugin.version} {plugin.package}, "
         f"grants: {_capabilities(plugin.grants.granted)}; {_provides(plugin)}"

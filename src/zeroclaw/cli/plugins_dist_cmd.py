@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated
 import click
 import typer
 
+from zeroclaw.cli.json_output import JsonFlag, print_json, use_json
 from zeroclaw.cli.state import state_of, user_errors
 from zeroclaw.config import Config
 from zeroclaw.plugins.errors import InstallError
@@ -289,9 +290,11 @@ def sign(
 def verify(
     ctx: typer.Context,
     path: Annotated[Path, typer.Argument(help="The plugin folder (holding plugin.toml).")],
+    json_output: JsonFlag = False,
 ) -> None:
     """Check a plugin's signature against its files and plugins.trusted_keys. Exit 0 when it
     is signed by a trusted key and unchanged since, 1 otherwise, saying which."""
+    use_json(json_output)
     config = state_of(ctx).config()
     with user_errors():
         from zeroclaw.plugins.contract.digests import plugin_digests
@@ -303,6 +306,17 @@ def verify(
             manifest.name, path, plugin_digests(path, manifest), config.plugins.trusted_keys
         )
         enforce(check, "require")
+    if json_output:
+        print_json(
+            {
+                "ok": True,
+                "name": manifest.name,
+                "version": manifest.version,
+                "signer": check.signer,
+                "trusted": True,
+            }
+        )
+        return
     typer.echo(f"OK: {manifest.name} {manifest.version} is signed by {check.signer} (trusted)")
 
 

@@ -1,4 +1,4 @@
-"""The `--json` shapes of `zeroclaw plugins list` and `plugins info`
+"""The `--json` shapes of `zeroclaw plugins list`, `plugins info` and `plugins validate`
 (docs/commands-reference.md): the same facts as their text, as plain JSON objects.
 
 `plugins status` needs none of its own: it prints the gateway's /api/plugins/status body
@@ -71,6 +71,23 @@ def plugin_detail(status: PluginStatus, entry: LockEntry | None) -> dict[str, An
         }
     )
     return shape
+
+
+def validation(plugin: LoadedPlugin, warnings: list[str], *, ok: bool) -> dict[str, Any]:
+    """`plugins validate --json` of a plugin that loaded (`ok` false: warnings and
+    --strict). One that did not is `{"ok": false, "plugin": null, "problems": [...]}`."""
+    return {
+        "ok": ok,
+        "plugin": {
+            "name": plugin.name,
+            "version": plugin.version,
+            "package": str(plugin.package),
+            "granted": sorted(str(c) for c in plugin.grants.granted),
+            "provides": provides(plugin),
+        },
+        "problems": [],
+        "warnings": warnings,
+    }
 
 
 def provides(plugin: LoadedPlugin) -> dict[str, Any]:

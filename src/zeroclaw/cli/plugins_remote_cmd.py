@@ -36,15 +36,25 @@ GatewayToken = Annotated[
 ]
 
 
-def reload(ctx: typer.Context, url: GatewayUrl = None, token: GatewayToken = None) -> None:
+def reload(
+    ctx: typer.Context,
+    url: GatewayUrl = None,
+    token: GatewayToken = None,
+    json_output: JsonFlag = False,
+) -> None:
     """Make a running gateway reload its plugins (as SIGHUP does) and show how it ended:
     the new generation serving, or why the running plugins stay (exit 1)."""
+    use_json(json_output)
     config = state_of(ctx).config()
     with user_errors():
         body = gateway_call(config.gateway, "POST", "/api/plugins/reload", url, token)
         result = gateway_answer(PluginReloadResult, body, url or gateway_url(config.gateway))
-    for line in _reload_lines(result):
-        typer.echo(line)
+    if json_output:
+        # A rollback is an answer, not a failure to get one: on stdout, and exit 1.
+        print_json(result.model_dump(mode="json"))
+    else:
+        for line in _reload_lines(result):
+            typer.echo(line)
     if not result.swapped:
         raise typer.Exit(1)
 

@@ -17,13 +17,14 @@ from __future__ import annotations
 import asyncio
 import shutil
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from zeroclaw.cli.guest_log import LogLevelOption, log_level
+from zeroclaw.cli.json_output import JsonFlag, print_json, use_json
 from zeroclaw.cli.plugins_build_cmd import build_with_progress
 from zeroclaw.cli.plugins_runtime import require_wasmtime
 from zeroclaw.cli.state import err_console, state_of, user_errors
@@ -74,11 +75,13 @@ def try_plugin(
     ] = None,
     grant: GrantOption = None,
     level: LogLevelOption = "info",
+    json_output: JsonFlag = False,
 ) -> None:
     """Build if stale, load under the real limits and grants, call the plugin and show what
     came back, the time and its log lines. Without --event/--tool/--chat, run the cases of
     the plugin's tests.toml (or one sample call). Exit 1 if a call fails or a case is not
     met."""
+    use_json(json_output)
     directory = path.parent if path.name == MANIFEST_FILE else path
     threshold = log_level(level or "info")
     console = Console(highlight=False, soft_wrap=True)
@@ -99,10 +102,22 @@ def try_plugin(
         else:
             cases = read_cases(directory)
         results = asyncio.run(_run(config, directory.absolute(), cases, threshold))
-    for result in results:
-        _print(console, result)
     failed = [r for r in results if not r.passed]
     total = len(results)
+    if json_output:
+        # Failed cases are a report, not a failure to make one: on stdout, and exit 1.
+        print_json(
+            {
+                "passed": total - len(failed),
+                "failed": len(failed),
+                "cases": [_result_shape(result) for result in results],
+            }
+        )
+        if failed:
+            raise typer.Exit(1)
+        return
+    for result in results:
+        _print(console, result)
     if failed:
         console.print(f"[bold red]{len(failed)} of {total} failed[/]")
         raise typer.Exit(1)
@@ -164,6 +179,24 @@ async def _run(
             return [await run_case(plugin, case, threshold) for case in chosen]
         finally:
             plugin.calls.close()
+
+
+def _result_shape(result: TrialResult) -> dict[str, Any]:
+    case, error = result.case, result.error
+    return {
+        "name": case.name,
+        "kind": case.kind,
+        "target": case.target,
+        "passed": result.passed,
+        "outcome": result.outcome,
+        "seconds": result.seconds,
+        "details": list(result.details),
+        "log": [
+            {"source": line.source, "level": line.level, "text": line.text} for line in result.log
+        ],
+        "error": {"message": error.message, "hint": error.hint} if error is not None else None,
+        "problem": result.problem,
+    }
 
 
 def _print(console: Console, result: TrialResult) -> None:

@@ -29,6 +29,7 @@ from zeroclaw.cli.state import (
     user_errors,
 )
 from zeroclaw.config import Config
+from zeroclaw.errors import ZeroClawError
 from zeroclaw.messages import ToolCall, ToolResult
 
 tools_app = typer.Typer(help="List and call tools.", no_args_is_help=True)
@@ -102,8 +103,10 @@ def call_tool(
         bool, typer.Option("--yes", "-y", help="Approve if approval is needed.")
     ] = False,
     log_level: LogLevelOption = None,
+    json_output: JsonFlag = False,
 ) -> None:
     """Call one tool through the same security policy the agent uses. Exit 1 if it fails."""
+    use_json(json_output)
     arguments = _parse_args(args)
     with user_errors():
         require_text(session, "--session")
@@ -112,16 +115,22 @@ def call_tool(
     call = ToolCall(id="cli", name=name, arguments=arguments)
     with user_errors(), guest_log(log_level):
         result = asyncio.run(_call(config, choose_approver(console, yes=yes), session, call))
-    if result.success:
-        typer.echo(result.output)
+    if not result.success:
+        with user_errors():
+            raise ToolCallFailed(result.error or "the tool failed")
+    if json_output:
+        print_json({"tool": name, "success": True, "output": result.output})
         return
-    err_console.print(f"[bold red]error:[/] {escape(result.error or '')}", highlight=False)
-    raise typer.Exit(1)
+    typer.echo(result.output)
 
 
 async def _call(config: Config, approver: Approver, session: str, call: ToolCall) -> ToolResult:
     async with AgentRuntime.from_config(config, approver=approver) as runtime:
         return (await runtime.call_tool(session, call, origin="cli")).result
+
+
+class ToolCallFailed(ZeroClawError):
+    """The tool ran (or was refused) and its result is a failure."""
 
 
 def _parse_args(raw: str) -> dict[str, Any]:

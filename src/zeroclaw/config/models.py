@@ -38,6 +38,9 @@ APP_NAME = "zeroclaw"
 # Marks a default that depends on the machine: the template writes it commented out (so the
 # file stays portable) and the reference describes it instead of printing this machine's value.
 PLATFORM_DEFAULT = "platform_default"
+# json_schema_extra flag of a key whose values are secrets: masked wherever a `config`
+# command shows them (config/secrets.py), whatever the key's place in the file.
+SECRET = "secret"
 
 
 def default_data_dir() -> Path:
@@ -660,8 +663,10 @@ class McpServerConfig(Section):
     env: dict[str, str] = Field(
         default_factory=dict,
         description="stdio: environment variables added to a minimal environment (PATH, "
-        "HOME, ...). Values are secrets: masked by `config show`, never logged.",
+        "HOME, ...). Values are secrets: masked wherever a `config` command shows them, "
+        "never logged.",
         examples=[{"GITHUB_TOKEN": "..."}],
+        json_schema_extra={SECRET: True},
     )
     cwd: ConfigPath | None = Field(
         None, description="stdio: working directory; empty: the workspace."
@@ -673,9 +678,10 @@ class McpServerConfig(Section):
     )
     headers: dict[str, str] = Field(
         default_factory=dict,
-        description="streamable-http / sse: request headers. Values are secrets: masked by "
-        "`config show`, never logged.",
+        description="streamable-http / sse: request headers. Values are secrets: masked "
+        "wherever a `config` command shows them, never logged.",
         examples=[{"Authorization": "Bearer ..."}],
+        json_schema_extra={SECRET: True},
     )
     connect_timeout_s: float = Field(
         15.0, gt=0, le=600, description="Connecting and listing tools may take this long."

@@ -55,23 +55,28 @@ errors that name the key, so a typo never passes silently.
 
 - `zeroclaw config init [--path PATH] [--force]` writes a commented file with every key at
   its default; an existing file is kept unless `--force` is given.
-- `zeroclaw config validate [PATH]` prints `OK: <path>` and exits 0, or lists every problem
-  and exits 1.
+- `zeroclaw config validate [PATH] [--json]` prints `OK: <path>` and exits 0, or lists every
+  problem and exits 1.
 - `zeroclaw config show [--sources] [--json]` prints the effective settings as TOML: the
-  file they came from, resolved paths, and API keys masked; `--sources` says after each
+  file they came from, resolved paths, and secrets masked (API keys, MCP servers' env
+  values and headers); `--sources` says after each
   value where it came from (`default`, `file`, `.env VARIABLE` or `env VARIABLE`).
 - `zeroclaw config get KEY [--json]` prints one effective value (text as it is, other
   values and tables as TOML; an unset key prints an empty line).
-- `zeroclaw config set KEY VALUE` changes one key in the file, keeping its comments and
+- `zeroclaw config set KEY VALUE [--json]` changes one key in the file, keeping its comments and
   layout; the whole file is validated first, so an invalid value changes nothing. VALUE is
   taken as it is for text keys (`config set llm.model gpt-4o`), and as a TOML value for the
   others (`8`, `true`, `'["shell", "file_read"]'`). A new entry of a named table is set
   whole, as an inline table: `config set llm.routes.fast '{{provider = "openai", model =
   "gpt-4o-mini"}}'`. A key set on a file written by `config init` lands just below its
   commented example.
-- `zeroclaw config unset KEY` removes a key from the file (its default applies again),
+- `zeroclaw config unset KEY [--json]` removes a key from the file (its default applies again),
   and any table it leaves empty.
-- `zeroclaw config path` prints the path of the config file in use.
+- `zeroclaw config path [--json]` prints the path of the config file in use.
+
+What `set`, `unset`, `get` and `show` print never holds a secret whole (see
+[API keys and other secrets](#api-keys-and-other-secrets)). The `--json` shapes are in
+[commands-reference.md](commands-reference.md#json-output).
 
 `set` and `unset` say so on stderr when an environment variable overrides the key they
 changed.
@@ -150,7 +155,10 @@ directory, and `~` is expanded. These keys are paths:
 No secret is ever written in the config file. A provider's `api_key_env` names the
 environment variable that holds its key, and the key is read from there when the provider
 is used. `zeroclaw config show` lists every provider with an `api_key_env`, whether the
-variable is set, and at most the last 4 characters of its value.
+variable is set, and at most the last 4 characters of its value. The one exception is an
+MCP server's credentials (`env` values and `headers` of `[[mcp.servers]]`), which the
+file, or `ZEROCLAW_MCP__SERVERS`, may hold: `config show`, `get`, `set` and `unset` print
+them masked the same way, never whole.
 
 The built-in providers (a `[llm.providers.<name>]` table of the same name replaces one, and
 tables with new names are added beside them):

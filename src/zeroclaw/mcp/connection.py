@@ -315,7 +315,11 @@ class McpConnection:
         client = self._client
         if self.state == "connected" and client is not None:
             return client
-        raise McpServerUnavailable(self.unavailable_reason(), hint=self._hint())
+        raise self.unavailable()
+
+    def unavailable(self) -> McpServerUnavailable:
+        """The error saying why this server is not connected, and what to check."""
+        return McpServerUnavailable(self.unavailable_reason(), hint=self._hint())
 
     async def wait_settled(self) -> None:
         """Until the current connection attempt has ended, either way."""

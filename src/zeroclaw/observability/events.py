@@ -20,7 +20,10 @@ from typing import Any, ClassVar, Literal
 
 from zeroclaw.messages import ChatMessage, ToolCall, ToolResult, Usage
 
-TurnOutcome = Literal["answer", "max_iterations", "blocked", "tool_calls", "length", "error"]
+# cancelled: stopped from outside (Ctrl-C, a client gone) before it finished.
+TurnOutcome = Literal[
+    "answer", "max_iterations", "blocked", "tool_calls", "length", "error", "cancelled"
+]
 PluginCallOutcome = Literal["ok", "error", "timeout", "trap", "rejected"]
 ToolOutcome = Literal["success", "error", "blocked"]
 # How a tool call's approval went: not needed, given by a rule (auto_approve, a command

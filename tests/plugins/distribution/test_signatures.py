@@ -3,6 +3,7 @@ real Ed25519 keys."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -40,10 +41,24 @@ def test_sign_then_verify_against_the_trusted_keys(
     assert untrusted.exit_code == 1
     assert f"is signed by {key[1]}, which is not in plugins.trusted_keys" in untrusted.output
 
+    untrusted_json = run("plugins", "verify", str(folder), "--json")
+    assert untrusted_json.exit_code == 1
+    assert untrusted_json.stdout == ""
+    error = json.loads(untrusted_json.stderr)["error"]
+    assert "which is not in plugins.trusted_keys" in error["message"]
+
     set_plugins(config_file, f'trusted_keys = ["{key[1]}"]')
     trusted = run("plugins", "verify", str(folder))
     assert trusted.exit_code == 0, trusted.output
     assert f"signed by {key[1]} (trusted)" in trusted.output
+    as_json = json.loads(run("plugins", "verify", str(folder), "--json").stdout)
+    assert as_json == {
+        "ok": True,
+        "name": "guard",
+        "version": as_json["version"],
+        "signer": key[1],
+        "trusted": True,
+    }
 
     manifest = folder / "plugin.toml"
     manifest.write_text(manifest.read_text().replace("a test plugin", "an edited plugin"))

@@ -147,15 +147,20 @@ def test_plugins_reload_status_and_approve_against_a_running_gateway(
         assert "rolled back: generation" in held.output
         assert "tagger: grants +kv -hooks.conversation" in held.output
         assert "awaiting approval: tagger" in held.output
+        held_json = cli(config_file, "reload", *target, "--json")
+        assert held_json.exit_code == 1  # rolled back: the report on stdout, and exit 1
+        report = json.loads(held_json.stdout)
+        assert report["swapped"] is False
+        assert report["awaiting_approval"] == ["tagger"]
 
         status = cli(config_file, "status", *target)
         assert status.exit_code == 0, status.output
-        assert "reloads: 0 swapped, 1 rolled back" in status.output
+        assert "reloads: 0 swapped, 2 rolled back" in status.output
         assert "reason: new capabilities await approval" in status.output
         as_json = cli(config_file, "status", *target, "--json")
         assert as_json.exit_code == 0, as_json.output
         shown = json.loads(as_json.stdout)
-        assert shown["reloads"] == {"swapped": 0, "rolled_back": 1}
+        assert shown["reloads"] == {"swapped": 0, "rolled_back": 2}
         assert shown["last_failure"]["awaiting_approval"] == ["tagger"]
         assert [p["name"] for p in shown["plugins"]] == ["tagger"]
 
@@ -163,10 +168,12 @@ def test_plugins_reload_status_and_approve_against_a_running_gateway(
         assert approved.exit_code == 0, approved.output
         assert "approved tagger 1.0.0: grants hooks.modify, kv" in approved.output
 
-        swapped = cli(config_file, "reload", *target)
+        swapped = cli(config_file, "reload", *target, "--json")
         assert swapped.exit_code == 0, swapped.output
         # stdout: the in-process gateway's log lines reach this CLI run's stderr.
-        assert swapped.stdout.startswith("reloaded: generation")
+        reloaded = json.loads(swapped.stdout)
+        assert reloaded["swapped"] is True
+        assert reloaded["plugins"] == 1
         plugin = server.state.runtime.plugins.current().plugins["tagger"]
         assert sorted(map(str, plugin.grants.granted)) == ["hooks.modify", "kv"]
 
@@ -184,6 +191,11 @@ def test_plugins_reload_without_a_gateway_or_a_token_says_what_to_do(
     assert "no token for the gateway" in no_token.output
     assert no_gateway.exit_code == 1
     assert "no answer from a gateway at http://127.0.0.1:9" in no_gateway.output
+    as_json = cli(config_file, "reload", "--url", "http://127.0.0.1:9", "--token", "t", "--json")
+    assert as_json.exit_code == 1
+    assert as_json.stdout == ""
+    error = json.loads(as_json.stderr)["error"]
+    assert "no answer from a gateway at http://127.0.0.1:9" in error["message"]
 
 
 # -- SIGHUP on a real process -------------------------------------------------------------------

@@ -74,6 +74,59 @@ def test_validate_a_bad_plugin_exits_one_with_every_reason(
     assert "Traceback" not in result.output
 
 
+def test_validate_json_reports_the_plugin_its_warnings_or_every_problem(
+    make_plugin: MakePlugin, config_file: Path
+) -> None:
+    good = make_plugin("guard", "hook_guard", capabilities=("hooks.conversation", "hooks.modify"))
+    bad = make_plugin("kv-user", "hook_kv", package="zeroclaw:hooks@2.0.0")
+
+    ok = run(config_file, "plugins", "validate", str(good), "--json")
+    strict = run(config_file, "plugins", "validate", str(good), "--strict", "--json")
+    failed = run(config_file, "plugins", "validate", str(bad), "--json")
+
+    assert ok.exit_code == 0, ok.output
+    shown = json.loads(ok.stdout)
+    assert shown["ok"] is True
+    assert shown["plugin"]["name"] == "guard"
+    assert shown["plugin"]["package"] == "zeroclaw:hooks@1.0.0"
+    assert shown["plugin"]["granted"] == ["hooks.conversation"]
+    assert shown["plugin"]["provides"] == {"events": ["before_tool_call"]}
+    assert any("not granted" in warning for warning in shown["warnings"])
+    assert shown["problems"] == []
+
+    assert strict.exit_code == 1
+    assert json.loads(strict.stdout)["ok"] is False
+
+    assert failed.exit_code == 1
+    report = json.loads(failed.stdout)
+    assert report["ok"] is False
+    assert report["plugin"] is None
+    messages = " ".join(problem["message"] for problem in report["problems"])
+    assert "zeroclaw:hooks@2.0.0" in messages
+    assert "zeroclaw:host/kv@1.0.0" in messages
+
+
+def test_plugins_test_json_reports_each_case(make_plugin: MakePlugin, config_file: Path) -> None:
+    directory = make_plugin("echo", "tool_echo", package="zeroclaw:tools@1.0.0")
+    tool = ["plugins", "test", str(directory), "--tool"]
+
+    passed = run(config_file, *tool, "echo", "--payload", '{"a": 1}', "--json")
+    failed = run(config_file, *tool, "nope", "--json")
+
+    assert passed.exit_code == 0, passed.output
+    report = json.loads(passed.stdout)
+    assert (report["passed"], report["failed"]) == (1, 0)
+    case = report["cases"][0]
+    assert (case["kind"], case["target"], case["passed"]) == ("tool", "echo", True)
+    assert '{"a": 1}' in " ".join(case["details"])
+    assert case["error"] is None
+
+    assert failed.exit_code == 1
+    report = json.loads(failed.stdout)
+    assert (report["passed"], report["failed"]) == (0, 1)
+    assert "offers no tool 'nope'" in report["cases"][0]["error"]["message"]
+
+
 def test_validate_a_directory_without_a_manifest(config_file: Path, tmp_path: Path) -> None:
     result = run(config_file, "plugins", "validate", str(tmp_path))
 
