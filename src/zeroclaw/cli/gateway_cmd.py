@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from zeroclaw.cli.log_output import check_level
-from zeroclaw.cli.state import UTF8_HINT, require_text, state_of, user_errors
+from zeroclaw.cli.state import require_text, state_of, user_errors
 from zeroclaw.errors import ZeroClawError
 from zeroclaw.gateway.auth import hash_token, new_token
+from zeroclaw.text_validity import UTF8_HINT
 
 if TYPE_CHECKING:
     from zeroclaw.gateway.state import GatewayState
