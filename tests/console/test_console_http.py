@@ -90,7 +90,7 @@ def test_state_changing_requests_without_the_csrf_token_are_refused(gateway: str
         done = client.post("/ui/reloads", data={"csrf_token": csrf})
         assert done.status_code == 303
         after = httpx.get(f"{gateway}/api/plugins/status", headers=AUTH).json()
-        assert after["generation"] == generation + 1
+        assert after["generation"] > generation
         assert after["last_reload"]["trigger"] == "console"
         assert client.post("/ui/logout", headers={"X-CSRF-Token": csrf}).status_code == 303
         # logged out: the old cookie opens nothing

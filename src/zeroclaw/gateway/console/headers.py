@@ -6,7 +6,7 @@ and no inline script or style at all (no 'unsafe-inline', no 'unsafe-eval'): eve
 plugin-controlled string slipped past the templates' escaping, a browser would refuse to
 run what it carries. htmx is told not to add its inline indicator style nor to evaluate
 anything (the <meta name="htmx-config"> of base.html). No framing (clickjacking), no
-referrer, no MIME sniffing, and pages are not cached (they hold the CSRF token).
+referrer to other sites, no MIME sniffing, and pages are not cached (they hold the CSRF token).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ _HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
 
