@@ -16,6 +16,8 @@ from conftest import AUTH, HOSTILE, TOKEN, write_manifest
 
 from gateway_processes import gateway_processes
 
+expect = pytest.importorskip("playwright.sync_api").expect
+
 Screenshot = Callable[[object, str], None]
 
 
@@ -94,13 +96,9 @@ def test_log_in_approve_a_new_grant_reload_and_explain(
     # a reload made elsewhere (the API) reaches the open page by itself
     page.click("a[href='/ui']")
     reloaded = httpx.post(f"{gateway}/api/plugins/reload", headers=AUTH).json()
-    page.wait_for_function(
-        f"document.getElementById('generation').textContent === '{reloaded['generation']}'"
-    )
-    page.wait_for_function(
-        "document.getElementById('serving-generation').textContent === "
-        f"'{reloaded['generation']}'"
-    )
+    # (expect polls from outside the page: the CSP forbids wait_for_function's eval)
+    expect(page.locator("#generation")).to_have_text(str(reloaded["generation"]))
+    expect(page.locator("#serving-generation")).to_have_text(str(reloaded["generation"]))
 
     # explain: compaction-floor vetoes compacting 3 messages
     page.click("a[href='/ui/hooks']")

@@ -107,6 +107,8 @@ def _announce(host: str, port: int, state: GatewayState) -> None:
     shown = f"[{host}]" if ":" in host else host
     base = f"http://{shown}:{port}"
     typer.echo(f"ZeroClaw gateway listening on {base} (OpenAI base URL: {base}/v1)")
+    if state.console_logins is not None:
+        typer.echo(f"Operator console: {base}/ui (log in with a token or the pairing code)")
     if state.pairing is not None and state.pairing.open:
         typer.echo(
             f"Pairing code: {state.pairing.code} - exchange it once for a token: "
