@@ -12,8 +12,8 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import AUTH, HOSTILE, TOKEN, write_manifest
 
+from conftest import AUTH, HOSTILE, TOKEN, write_manifest
 from gateway_processes import gateway_processes
 
 expect = pytest.importorskip("playwright.sync_api").expect
@@ -64,6 +64,35 @@ def test_log_in_approve_a_new_grant_reload_and_explain(
     assert "before_compaction" in page.inner_text("dl.facts")
     screenshot(page, "plugin")
 
+    approve_a_new_grant_and_reload(page, gateway, plugins_dir, screenshot, first)
+
+    # a reload made elsewhere (the API) reaches the open page by itself
+    page.click("a[href='/ui']")
+    reloaded = httpx.post(f"{gateway}/api/plugins/reload", headers=AUTH).json()
+    # (expect polls from outside the page: the CSP forbids wait_for_function's eval)
+    expect(page.locator("#generation")).to_have_text(str(reloaded["generation"]))
+    expect(page.locator("#serving-generation")).to_have_text(str(reloaded["generation"]))
+
+    # explain: compaction-floor vetoes compacting 3 messages
+    page.click("a[href='/ui/hooks']")
+    page.select_option("#event", "before_compaction")
+    page.fill("#payload", '{"session_id": "s-1", "messages": 3, "estimated_tokens": 100}')
+    page.click("#explain")
+    page.wait_for_selector("#explanation")
+    step = page.locator("li.step").filter(has_text="compaction-floor")
+    assert "cancel" in step.locator(".outcome").inner_text()
+    screenshot(page, "hooks")
+
+    page.click("#logout")
+    page.wait_for_url(f"{gateway}/ui/login")
+    page.goto(f"{gateway}/ui/approvals")
+    assert page.url.endswith("/ui/login")
+    assert page.dialogs == []
+
+
+def approve_a_new_grant_and_reload(
+    page: Any, gateway: str, plugins_dir: Path, screenshot: Screenshot, first: int
+) -> None:
     # grower asks for one more capability: the reload waits for an approval
     write_manifest(plugins_dir / "grower", capabilities=["hooks.modify", "kv"])
     page.click("a[href='/ui/reloads']")
@@ -93,29 +122,6 @@ def test_log_in_approve_a_new_grant_reload_and_explain(
     grower = next(p for p in status["plugins"] if p["name"] == "grower")
     assert grower["grants"] == ["hooks.modify", "kv"]
 
-    # a reload made elsewhere (the API) reaches the open page by itself
-    page.click("a[href='/ui']")
-    reloaded = httpx.post(f"{gateway}/api/plugins/reload", headers=AUTH).json()
-    # (expect polls from outside the page: the CSP forbids wait_for_function's eval)
-    expect(page.locator("#generation")).to_have_text(str(reloaded["generation"]))
-    expect(page.locator("#serving-generation")).to_have_text(str(reloaded["generation"]))
-
-    # explain: compaction-floor vetoes compacting 3 messages
-    page.click("a[href='/ui/hooks']")
-    page.select_option("#event", "before_compaction")
-    page.fill("#payload", '{"session_id": "s-1", "messages": 3, "estimated_tokens": 100}')
-    page.click("#explain")
-    page.wait_for_selector("#explanation")
-    step = page.locator("li.step").filter(has_text="compaction-floor")
-    assert "cancel" in step.locator(".outcome").inner_text()
-    screenshot(page, "hooks")
-
-    page.click("#logout")
-    page.wait_for_url(f"{gateway}/ui/login")
-    page.goto(f"{gateway}/ui/approvals")
-    assert page.url.endswith("/ui/login")
-    assert page.dialogs == []
-
 
 def test_a_session_shows_its_tool_call_with_owner_and_approval(
     page: Any, gateway: str, screenshot: Screenshot
@@ -140,18 +146,31 @@ def test_a_session_shows_its_tool_call_with_owner_and_approval(
     screenshot(page, "session")
 
 
-def test_a_hostile_description_is_shown_as_text_and_runs_nothing(
+def test_hostile_plugin_strings_are_shown_as_text_and_run_nothing(
     page: Any, plugins_dir: Path, config_file: Path
 ) -> None:
+    """A description and a load error the plugin controls (its manifest names a component
+    file called like the markup), each shown as those characters; no <img>, no dialog."""
     write_manifest(plugins_dir / "grower", description=HOSTILE)
+    evil = plugins_dir / "evil"
+    evil.mkdir()
+    (evil / "plugin.toml").write_text(
+        'name = "evil"\nversion = "0.1.0"\nwit_package = "zeroclaw:hooks@1.0.0"\n'
+        f'component = "{HOSTILE}.wasm"\n'
+    )
     with gateway_processes() as start:
-        process, base = start(config_file)
+        _, base = start(config_file)
         log_in(page, base)
         cell = page.locator("tr[data-plugin=grower] td.description")
         assert cell.inner_text() == HOSTILE
         assert cell.locator("img").count() == 0
+        failed = page.locator("tr[data-plugin=evil]")
+        assert failed.locator(".state").inner_text() == "failed"
+        assert f"'{HOSTILE}.wasm' does not exist" in failed.locator("td.error").inner_text()
         page.click("a[href='/ui/plugins/grower']")
         assert page.locator("p.description").inner_text() == HOSTILE
+        page.goto(f"{base}/ui/plugins/evil")
+        assert f"'{HOSTILE}.wasm' does not exist" in page.inner_text("main")
         assert page.locator("main img").count() == 0
         page.wait_for_timeout(300)  # time for an onerror to fire, were there an <img>
     assert page.dialogs == []
@@ -177,8 +196,7 @@ def test_the_csp_blocks_an_inline_script(page: Any, gateway: str) -> None:
     response = page.goto(f"{gateway}/ui")
     assert "script-src 'self'" in response.headers["content-security-policy"]
     page.evaluate(
-        "document.body.insertAdjacentHTML('beforeend', "
-        "'<img src=x onerror=\"window.pwned = 1\">')"
+        "document.body.insertAdjacentHTML('beforeend', '<img src=x onerror=\"window.pwned = 1\">')"
     )
     page.wait_for_timeout(300)
     assert page.evaluate("window.pwned === undefined")

@@ -11,8 +11,8 @@ from contextlib import closing
 from pathlib import Path
 
 import httpx
-from conftest import AUTH, HOSTILE, TOKEN, write_manifest
 
+from conftest import AUTH, HOSTILE, TOKEN, write_manifest
 from gateway_processes import gateway_processes
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -54,9 +54,7 @@ def test_pages_want_a_login_and_a_token_gives_a_strict_http_only_cookie(gateway:
 
 
 def test_the_pairing_code_logs_in_once(tmp_path: Path, config_file: Path) -> None:
-    text = config_file.read_text().replace(
-        "[gateway]\n", "[gateway]\npairing = true\n"
-    )
+    text = config_file.read_text().replace("[gateway]\n", "[gateway]\npairing = true\n")
     config_file.write_text(text)
     with gateway_processes() as start:
         process, base = start(config_file)
@@ -129,9 +127,7 @@ def test_every_console_response_has_the_strict_csp(gateway: str) -> None:
     assert "content-security-policy" not in httpx.get(f"{gateway}/health").headers
 
 
-def test_a_hostile_plugin_description_is_sent_escaped(
-    plugins_dir: Path, config_file: Path
-) -> None:
+def test_a_hostile_plugin_description_is_sent_escaped(plugins_dir: Path, config_file: Path) -> None:
     write_manifest(plugins_dir / "grower", description=HOSTILE)
     with gateway_processes() as start:
         _, base = start(config_file)
@@ -177,7 +173,9 @@ def test_the_hooks_page_explains_a_payload_and_a_bad_payload_is_one_clear_line(
 
 def test_with_the_console_off_ui_is_404(config_file: Path) -> None:
     config_file.write_text(
-        config_file.read_text().replace("[gateway.console]\n", "[gateway.console]\nenabled = false\n")
+        config_file.read_text().replace(
+            "[gateway.console]\n", "[gateway.console]\nenabled = false\n"
+        )
     )
     with gateway_processes() as start:
         _, base = start(config_file)
