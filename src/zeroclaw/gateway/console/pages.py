@@ -19,12 +19,13 @@ from zeroclaw.memory import SessionInfo
 
 if TYPE_CHECKING:
     from zeroclaw.agent import AgentRuntime
-    from zeroclaw.plugins.contract.lock import LockEntry
+    from zeroclaw.plugins.contract.lock import LockEntry, PluginLock
     from zeroclaw.plugins.lifecycle.approval import PendingApproval
     from zeroclaw.plugins.lifecycle.reload import ReloadReport, ReloadStatus
     from zeroclaw.plugins.loading.loader import PluginStatus
     from zeroclaw.plugins.wasm.breaker import BreakerStatus
     from zeroclaw.plugins.wasm.calls import CallStats
+    from zeroclaw.tools import ToolRegistry
 
 
 # -- plugins ---------------------------------------------------------------------------------
@@ -126,7 +127,7 @@ def _provides(status: PluginStatus) -> str:
     return f"provider: {provider.display_name}" if provider is not None else "provider"
 
 
-def _lock(runtime: AgentRuntime) -> Any:
+def _lock(runtime: AgentRuntime) -> PluginLock | None:
     from zeroclaw.plugins.contract.lock import PluginLock
 
     lock_file = runtime.config.plugins.lock_file
@@ -237,7 +238,7 @@ def _tool_call_view(
     arguments: dict[str, Any],
     result: str | None,
     heard: ToolCallRecord | None,
-    tools: Any,
+    tools: ToolRegistry,
 ) -> ToolCallView:
     if heard is not None:
         owner = heard.owner or "unknown tool"

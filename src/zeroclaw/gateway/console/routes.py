@@ -23,7 +23,6 @@ when the browser says it comes from another origin.
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -50,7 +49,7 @@ from zeroclaw.gateway.console.recorder import ConsoleRecorder
 from zeroclaw.gateway.pairing import PairingCodeError
 from zeroclaw.gateway.session_ids import session_id_problem
 from zeroclaw.gateway.state import GatewayState, State
-from zeroclaw.hooks.explain import change_lines
+from zeroclaw.hooks.explain import Explanation, change_lines
 from zeroclaw.hooks.payload_json import modifying_event, payload_from_json
 from zeroclaw.observability import AuthFailure
 from zeroclaw.text_validity import invalid_text
@@ -398,7 +397,7 @@ def _hooks(
     *,
     event: str,
     payload: str,
-    explanation: Any = None,
+    explanation: Explanation | None = None,
     error: str | None = None,
     status_code: int = 200,
 ) -> Response:
@@ -445,15 +444,7 @@ async def explain(request: Request, state: State, login: Checked) -> Response:
             error=error_line(error),
             status_code=400,
         )
-    steps = [dataclasses.asdict(step) | {"changes": step.changes} for step in explanation.steps]
-    return _hooks(
-        request,
-        state,
-        login,
-        event=event.value,
-        payload=raw,
-        explanation={"explanation": explanation, "steps": steps},
-    )
+    return _hooks(request, state, login, event=event.value, payload=raw, explanation=explanation)
 
 
 # -- live --------------------------------------------------------------------------------------
