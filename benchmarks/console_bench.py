@@ -151,7 +151,7 @@ async def run(args: argparse.Namespace) -> str:
         ):
             async with watched(on_gateway.url, args.watchers) as received:
                 pairs = [(off, off_gateway.url), (on, on_gateway.url)]
-                for mode, url in pairs:  # warm-up, not counted
+                for _, url in pairs:  # warm-up, not counted
                     await measure(url, Mode("warm-up"), 50, args.concurrency)
                 for index in range(args.rounds):
                     for mode, url in pairs if index % 2 == 0 else reversed(pairs):
