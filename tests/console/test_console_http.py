@@ -14,6 +14,7 @@ import httpx
 
 from conftest import AUTH, HOSTILE, TOKEN, write_manifest
 from gateway_processes import gateway_processes
+from zeroclaw.plugins.contract.permissions import ApprovalStore
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -181,3 +182,32 @@ def test_with_the_console_off_ui_is_404(config_file: Path) -> None:
         _, base = start(config_file)
         assert httpx.get(f"{base}/ui").status_code == 404
         assert httpx.get(f"{base}/ui/static/htmx.min.js").status_code == 404
+
+
+def test_refuse_drops_a_pending_change_and_approve_writes_the_cli_s_approval(
+    gateway: str, plugins_dir: Path, tmp_path: Path
+) -> None:
+    write_manifest(plugins_dir / "grower", capabilities=["hooks.modify", "kv"])
+    client, csrf = logged_in(gateway)
+    with closing(client):
+        waiting = httpx.post(f"{gateway}/api/plugins/reload", headers=AUTH).json()
+        assert waiting["awaiting_approval"] == ["grower"]
+        assert 'data-plugin="grower"' in client.get("/ui/approvals").text
+
+        refused = client.post("/ui/approvals/grower/refuse", data={"csrf_token": csrf})
+        page = client.get(refused.headers["location"]).text
+        assert "refused grower: grants +kv" in page
+        assert 'data-plugin="grower"' not in page
+        assert not (tmp_path / "data" / "plugins" / "approvals.json").exists()
+
+        # the next reload asks again; this time it is approved, in the CLI's file
+        httpx.post(f"{gateway}/api/plugins/reload", headers=AUTH)
+        approved = client.post("/ui/approvals/grower/approve", data={"csrf_token": csrf})
+        assert (
+            "approved grower 0.1.0: grants hooks.modify, kv"
+            in client.get(approved.headers["location"]).text
+        )
+    store = ApprovalStore.for_data_dir(tmp_path / "data")
+    assert store.is_approved("grower", ["hooks.modify", "kv"])
+    swapped = httpx.post(f"{gateway}/api/plugins/reload", headers=AUTH).json()
+    assert swapped["swapped"] is True
