@@ -9,23 +9,27 @@ The stream compares a small fingerprint every `gateway.console.live_interval_ms`
 serving generation, each plugin's state and the recorder's counters. The first look sends
 every event, so a page catches up with whatever changed between its rendering and its
 connecting. It ends when the gateway stops (so it never holds up a graceful shutdown) or
-the browser goes away; EventSource reconnects by itself.
+the browser goes away; EventSource reconnects by itself. It goes out as the gateway's
+other streams do (`sse.py`: sse-starlette, a keep-alive comment while nothing changes).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from sse_starlette import ServerSentEvent
+
+from zeroclaw.gateway.sse import SEP, event
 
 if TYPE_CHECKING:
     from zeroclaw.gateway.console.recorder import ConsoleRecorder
     from zeroclaw.gateway.state import GatewayState
 
-# A comment line now and then: proxies close streams that stay silent.
-_KEEPALIVE_EVERY = 15
+# How soon a browser reconnects after the stream ends (a restart, a stop).
+_RETRY_MS = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,35 +53,24 @@ def _look(state: GatewayState, recorder: ConsoleRecorder) -> _Look:
     return _Look(generation, plugin_states, versions.plugins, versions.reloads, versions.turns)
 
 
-def _event(name: str, data: Mapping[str, object]) -> bytes:
-    return f"event: {name}\ndata: {json.dumps(data)}\n\n".encode()
-
-
-async def live_events(state: GatewayState, recorder: ConsoleRecorder) -> AsyncIterator[bytes]:
+async def live_events(
+    state: GatewayState, recorder: ConsoleRecorder
+) -> AsyncIterator[ServerSentEvent]:
     interval = state.settings.console.live_interval_ms / 1000
-    yield b"retry: 2000\n\n"
+    yield ServerSentEvent(retry=_RETRY_MS, sep=SEP)
     last: _Look | None = None
-    quiet = 0.0
     while not state.stopping:
         now = _look(state, recorder)
         data = {"generation": now.generation}
-        sent = False
         if last is None or (now.generation, now.plugin_states, now.plugins) != (
             last.generation,
             last.plugin_states,
             last.plugins,
         ):
-            yield _event("plugins", data)
-            sent = True
+            yield event(data, name="plugins")
         if last is None or (now.generation, now.reloads) != (last.generation, last.reloads):
-            yield _event("reloads", data)
-            sent = True
+            yield event(data, name="reloads")
         if last is None or now.turns != last.turns:
-            yield _event("turns", {"turns": now.turns})
-            sent = True
+            yield event({"turns": now.turns}, name="turns")
         last = now
-        quiet = 0.0 if sent else quiet + interval
-        if quiet >= _KEEPALIVE_EVERY:
-            quiet = 0.0
-            yield b": keep-alive\n\n"
         await asyncio.sleep(interval)

@@ -31,7 +31,6 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, PackageLoader, StrictUndefined
-from starlette.responses import StreamingResponse
 
 from zeroclaw.errors import ZeroClawError, error_line
 from zeroclaw.gateway.console import pages
@@ -48,6 +47,7 @@ from zeroclaw.gateway.console.logins import (
 from zeroclaw.gateway.console.recorder import ConsoleRecorder
 from zeroclaw.gateway.pairing import PairingCodeError
 from zeroclaw.gateway.session_ids import session_id_problem
+from zeroclaw.gateway.sse import event_stream
 from zeroclaw.gateway.state import GatewayState, State
 from zeroclaw.hooks.explain import Explanation, change_lines
 from zeroclaw.hooks.payload_json import modifying_event, payload_from_json
@@ -453,8 +453,8 @@ async def explain(request: Request, state: State, login: Checked) -> Response:
 @router.get("/events")
 async def events(state: State, login: Login) -> Response:
     _, recorder = _parts(state)
-    return StreamingResponse(
+    return event_stream(
         live_events(state, recorder),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        headers={"X-Accel-Buffering": "no"},
+        grace_s=state.settings.shutdown_grace_s,
     )
