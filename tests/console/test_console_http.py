@@ -211,3 +211,22 @@ def test_refuse_drops_a_pending_change_and_approve_writes_the_cli_s_approval(
     assert store.is_approved("grower", ["hooks.modify", "kv"])
     swapped = httpx.post(f"{gateway}/api/plugins/reload", headers=AUTH).json()
     assert swapped["swapped"] is True
+
+
+def test_with_plugins_disabled_every_page_renders_and_says_so(config_file: Path) -> None:
+    text = config_file.read_text().replace(
+        "enabled = true\nhot_reload", "enabled = false\nhot_reload"
+    )
+    config_file.write_text(text)
+    with gateway_processes() as start:
+        _, base = start(config_file)
+        client, csrf = logged_in(base)
+        with closing(client):
+            for path in ("/ui", "/ui/reloads", "/ui/approvals", "/ui/sessions", "/ui/hooks"):
+                response = client.get(path)
+                assert response.status_code == 200, path
+            assert "Plugins are disabled" in client.get("/ui").text
+            assert client.get("/ui/plugins/nope").status_code == 404
+            assert client.get("/ui/sessions/nobody").status_code == 404
+            reload = client.post("/ui/reloads", data={"csrf_token": csrf})
+            assert "plugins are disabled" in client.get(reload.headers["location"]).text
