@@ -52,7 +52,7 @@ from zeroclaw.gateway.state import GatewayState, State
 from zeroclaw.hooks.explain import Explanation, change_lines
 from zeroclaw.hooks.payload_json import modifying_event, payload_from_json
 from zeroclaw.observability import AuthFailure
-from zeroclaw.text_validity import invalid_text
+from zeroclaw.text_validity import UTF8_HINT, invalid_text
 
 STATIC = Path(__file__).parent / "static"
 # A pasted secret or payload is small; anything larger is a mistake, refused early.
@@ -174,11 +174,18 @@ def _back(login: ConsoleLogin, to: str, notice: str) -> RedirectResponse:
 
 
 async def _field(request: Request, name: str) -> str:
+    """A text field of the posted form ("" when absent); ZeroClawError when it is too long
+    or not valid text."""
     form = await request.form()
     value = form.get(name)
     text = value if isinstance(value, str) else ""
-    if len(text) > _MAX_FIELD or invalid_text(text, name) is not None:
-        return ""
+    if len(text) > _MAX_FIELD:
+        raise ZeroClawError(
+            f"the {name} is {len(text)} characters long, over the console's {_MAX_FIELD}",
+            hint="shorten it",
+        )
+    if invalid_text(text, name) is not None:
+        raise ZeroClawError(f"the {name} is not valid UTF-8 text", hint=UTF8_HINT)
     return text
 
 
@@ -196,7 +203,10 @@ async def login(request: Request, state: State) -> Response:
         return PlainTextResponse(
             "refused: this login form was sent from another site", status_code=403
         )
-    secret = (await _field(request, "secret")).strip()
+    try:
+        secret = (await _field(request, "secret")).strip()
+    except ZeroClawError:
+        secret = "-"  # no token or code looks like that: refused below, as any wrong one
     caller = state.auth.verify(secret)
     if caller is None and state.pairing is not None and state.pairing.open and secret:
         try:
@@ -428,9 +438,10 @@ async def hooks_page(request: Request, state: State, login: Login) -> Response:
 
 @router.post("/hooks/explain")
 async def explain(request: Request, state: State, login: Checked) -> Response:
-    name = await _field(request, "event")
-    raw = await _field(request, "payload")
+    name = raw = ""
     try:
+        name = await _field(request, "event")
+        raw = await _field(request, "payload")
         event = modifying_event(name)
         payload = payload_from_json(event, raw, "the payload")
         explanation = await state.runtime.live_hooks().explain(event, payload)
