@@ -12,28 +12,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from console_support import CHROMIUM, CHROMIUM_ARGS, ROOT, TOKEN, plugin_copy
 
 from gateway_processes import gateway_processes
 from zeroclaw.gateway.auth import hash_token
 from zeroclaw.plugins.authoring.build import build_plugin
-
-ROOT = Path(__file__).resolve().parents[2]
-TOKEN = "zc_console-test-token"
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
-CHROMIUM = Path(os.environ.get("ZEROCLAW_CHROMIUM", "/usr/bin/chromium"))
-# What chromium needs here: no sandbox (root in a container), no GPU, and nothing that
-# reaches for the network on its own (the network is closed).
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-HOSTILE = "<img src=x onerror=alert(1)>"
 
 
 @pytest.fixture(scope="session")
@@ -43,24 +26,6 @@ def floor_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(ROOT / "examples" / "plugins" / "compaction-floor", directory)
     build_plugin(directory)
     return directory
-
-
-def plugin_copy(template: Path, into: Path, name: str, **manifest: object) -> Path:
-    """A copy of `template` named `name`, its plugin.toml keys replaced by `manifest`."""
-    directory = into / name
-    shutil.copytree(template, directory)
-    write_manifest(directory, name=name, **manifest)
-    return directory
-
-
-def write_manifest(directory: Path, **keys: object) -> None:
-    import tomlkit
-
-    path = directory / "plugin.toml"
-    document = tomlkit.parse(path.read_text())
-    for key, value in keys.items():
-        document[key] = value
-    path.write_text(tomlkit.dumps(document))
 
 
 @pytest.fixture
@@ -111,10 +76,12 @@ def gateway(config_file: Path) -> Iterator[str]:
         yield base
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    """Debian's chromium under Playwright, once for the session; skipped when it cannot
-    start (the reason is the error)."""
+    """Debian's chromium under Playwright, once per module; skipped when it cannot start
+    (the reason is the error). Not once per session: Playwright's sync API keeps an event
+    loop running in this thread while it is started, and the async tests of the suites
+    after this one need the thread to themselves."""
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")

@@ -12,8 +12,8 @@ from typing import Any
 
 import httpx
 import pytest
+from console_support import AUTH, HOSTILE, TOKEN, write_manifest
 
-from conftest import AUTH, HOSTILE, TOKEN, write_manifest
 from gateway_processes import gateway_processes
 
 expect = pytest.importorskip("playwright.sync_api").expect

@@ -11,8 +11,8 @@ from contextlib import closing
 from pathlib import Path
 
 import httpx
+from console_support import AUTH, HOSTILE, TOKEN, write_manifest
 
-from conftest import AUTH, HOSTILE, TOKEN, write_manifest
 from gateway_processes import gateway_processes
 from zeroclaw.plugins.contract.permissions import ApprovalStore
 
