@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from zeroclaw.cli.log_output import check_level
-from zeroclaw.cli.state import UTF8_HINT, require_text, state_of, user_errors
+from zeroclaw.cli.state import require_text, state_of, user_errors
 from zeroclaw.errors import ZeroClawError
 from zeroclaw.gateway.auth import hash_token, new_token
+from zeroclaw.text_validity import UTF8_HINT
 
 if TYPE_CHECKING:
     from zeroclaw.gateway.state import GatewayState
@@ -106,6 +107,8 @@ def _announce(host: str, port: int, state: GatewayState) -> None:
     shown = f"[{host}]" if ":" in host else host
     base = f"http://{shown}:{port}"
     typer.echo(f"ZeroClaw gateway listening on {base} (OpenAI base URL: {base}/v1)")
+    if state.console_logins is not None:
+        typer.echo(f"Operator console: {base}/ui (log in with a token or the pairing code)")
     if state.pairing is not None and state.pairing.open:
         typer.echo(
             f"Pairing code: {state.pairing.code} - exchange it once for a token: "

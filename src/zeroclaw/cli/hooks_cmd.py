@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import difflib
-import json
-from collections.abc import Sequence
 from contextlib import closing
 from typing import Annotated, Any
 
@@ -20,7 +17,7 @@ import typer
 from zeroclaw.agent import AgentRuntime, DenyApprover
 from zeroclaw.cli.guest_log import LogLevelOption, guest_log
 from zeroclaw.cli.json_output import JsonFlag, print_json, use_json
-from zeroclaw.cli.state import UTF8_HINT, invalid_text, state_of, user_errors
+from zeroclaw.cli.state import state_of, user_errors
 from zeroclaw.config import Config
 from zeroclaw.hooks import (
     Event,
@@ -30,13 +27,12 @@ from zeroclaw.hooks import (
     ModifyingPayload,
     RegisteredHandler,
 )
-from zeroclaw.hooks.payload_json import PayloadError, field_types, payload_from_mapping
+from zeroclaw.hooks.explain import change_lines
+from zeroclaw.hooks.payload_json import modifying_event, payload_from_json
 
 hooks_app = typer.Typer(
     help="List the hook handlers and explain what they do to a payload.", no_args_is_help=True
 )
-
-_MODIFYING = tuple(event for event in Event if event.kind is HookKind.MODIFYING)
 
 
 @hooks_app.command("list")
@@ -138,7 +134,7 @@ def explain_hook(
     config = state_of(ctx).config()
     with user_errors():
         event = modifying_event(event_name)
-        built = payload_from_json(event, payload)
+        built = payload_from_json(event, payload, "--payload")
         with guest_log(log_level):
             explanation = asyncio.run(_explain(config, event, built))
     if json_output:
@@ -153,37 +149,6 @@ async def _explain(config: Config, event: Event, payload: ModifyingPayload) -> E
 
 
 # -- the payload from JSON -----------------------------------------------------------------
-
-
-def modifying_event(name: str) -> Event:
-    """The modifying event called `name` (UnknownEventError lists every event)."""
-    event = Event.parse(name)
-    if event.kind is not HookKind.MODIFYING:
-        raise PayloadError(
-            f"{event.value} is a void event: its handlers only observe, there is nothing "
-            "to explain",
-            hint="explain one of: " + ", ".join(e.value for e in _MODIFYING),
-        )
-    return event
-
-
-def payload_from_json(event: Event, raw: str) -> ModifyingPayload:
-    """The typed payload of `event` from a JSON object; errors name every bad field."""
-    hint = f"{event.payload_type.__name__} fields: " + ", ".join(
-        f"{name} ({text})" for name, text in field_types(event.payload_type).items()
-    )
-    try:
-        data = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise PayloadError(f"--payload is not valid JSON: {exc}", hint=hint) from None
-    if not isinstance(data, dict):
-        raise PayloadError("--payload must be a JSON object", hint=hint)
-    bad = invalid_text(data, "--payload")
-    if bad is not None:
-        raise PayloadError(f"{bad} is not valid UTF-8 text", hint=UTF8_HINT)
-    built = payload_from_mapping(event, data, "--payload")
-    assert isinstance(built, ModifyingPayload)  # a modifying event's payload type
-    return built
 
 
 # -- the explanation as text ---------------------------------------------------------------
@@ -201,7 +166,7 @@ def render_explanation(explanation: Explanation) -> str:
             lines.append("     (no change)")
         for name, (before, after) in step.changes.items():
             lines.append(f"     {name}:")
-            lines.extend(f"       {line}" for line in _diff(before, after))
+            lines.extend(f"       {line}" for line in change_lines(before, after))
     return "\n".join(lines)
 
 
@@ -236,25 +201,3 @@ def _step_line(position: int, step: HandlerStep) -> str:
         f"{step.failure_policy}] {step.outcome} in {step.duration_ms:.3f} ms"
     )
     return f"{line}: {step.detail}" if step.detail else line
-
-
-def _diff(before: object, after: object) -> list[str]:
-    old, new = _text_lines(before), _text_lines(after)
-    if old is None or new is None:
-        return [f"- {before!r}", f"+ {after!r}"]
-    diff = difflib.unified_diff(old, new, lineterm="", n=2)
-    # Skip the ---/+++ file header: there are no files here.
-    return [line for line in diff if not line.startswith(("---", "+++"))]
-
-
-def _text_lines(value: object) -> list[str] | None:
-    """Text as lines, a sequence of texts as numbered blocks; None for anything else."""
-    if isinstance(value, str):
-        return value.splitlines() or [""]
-    if isinstance(value, Sequence) and all(isinstance(item, str) for item in value):
-        lines: list[str] = []
-        for index, item in enumerate(value):
-            lines.append(f"[{index}]")
-            lines.extend(f"  {line}" for line in item.splitlines())
-        return lines
-    return None

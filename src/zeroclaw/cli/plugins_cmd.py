@@ -32,13 +32,12 @@ from zeroclaw.cli.plugins_runtime import require_wasmtime
 from zeroclaw.cli.plugins_test_cmd import GrantOption, try_plugin, wit, with_grants
 from zeroclaw.cli.state import err_console, state_of, user_errors
 from zeroclaw.config import Config
-from zeroclaw.config.models import PluginsConfig
 from zeroclaw.errors import ZeroClawError
-from zeroclaw.plugins.contract.grants import Grants, grants_for_plugin
+from zeroclaw.plugins.contract.grants import Grants
 from zeroclaw.plugins.contract.lock import LockEntry, PluginLock
-from zeroclaw.plugins.contract.manifest import MANIFEST_FILE, PluginManifest, load_manifest
+from zeroclaw.plugins.contract.manifest import MANIFEST_FILE
 from zeroclaw.plugins.contract.permissions import ApprovalStore
-from zeroclaw.plugins.errors import ManifestError
+from zeroclaw.plugins.lifecycle.approval import approve_plugin
 
 if TYPE_CHECKING:
     from zeroclaw.plugins.lifecycle.snapshot import PluginSnapshot
@@ -219,15 +218,14 @@ def approve(
     config = state_of(ctx).config()
     with user_errors():
         require_wasmtime()
-        manifest = _find_manifest(config.plugins, name)
-        grants = grants_for_plugin(manifest.name, manifest.requested_capabilities, config.plugins)
         store = ApprovalStore.for_data_dir(config.data_dir)
-        approval = store.approve(name, [str(c) for c in grants.granted])
+        done = approve_plugin(config.plugins, store, name)
+    approval = done.approval
     typer.echo(
-        f"approved {name} {manifest.version}: grants {', '.join(approval.grants) or 'none'} "
-        f"({approval.grant_hash[:19]}...) in {store.path}"
+        f"approved {name} {done.manifest.version}: grants "
+        f"{', '.join(approval.grants) or 'none'} ({approval.grant_hash[:19]}...) in {store.path}"
     )
-    for refusal in grants.refused:
+    for refusal in done.grants.refused:
         typer.echo(f"  not granted (not approved either): {refusal.capability}")
     typer.echo("A running gateway serves it from its next reload: `zeroclaw plugins reload`.")
     if not config.plugins.require_approval_for_new_capabilities:
@@ -238,25 +236,6 @@ def approve(
 
 
 # -- the running gateway -----------------------------------------------------------------------
-
-
-def _find_manifest(config: PluginsConfig, name: str) -> PluginManifest:
-    from zeroclaw.plugins.loading.loader import configured_directories
-
-    directories, _ = configured_directories(config)
-    found = []
-    for directory in directories:
-        try:
-            manifest = load_manifest(directory)
-        except ManifestError:
-            continue
-        if manifest.name == name:
-            return manifest
-        found.append(manifest.name)
-    raise ZeroClawError(
-        f"no plugin named {name!r} in plugins.dirs (found: {', '.join(found) or 'none'})",
-        hint="`zeroclaw plugins list` shows them",
-    )
 
 
 def _lock(config: Config) -> PluginLock | None:

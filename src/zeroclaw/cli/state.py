@@ -29,6 +29,7 @@ from zeroclaw.cli.log_output import LogOutput
 from zeroclaw.config import Config
 from zeroclaw.config.effective import EffectiveConfig, load_effective
 from zeroclaw.errors import ZeroClawError, error_line
+from zeroclaw.text_validity import UTF8_HINT, invalid_text
 
 err_console = Console(stderr=True, soft_wrap=True)
 _LOG = logging.getLogger("zeroclaw.cli")
@@ -62,36 +63,6 @@ class CliState:
 def state_of(ctx: typer.Context) -> CliState:
     obj = ctx.find_root().obj
     return obj if isinstance(obj, CliState) else CliState()
-
-
-UTF8_HINT = (
-    "give text as UTF-8: an invalid byte (from a terminal or file in another encoding) or a "
-    "lone surrogate escape such as \\ud800 in JSON cannot be stored"
-)
-
-
-def invalid_text(value: Any, where: str) -> str | None:
-    """Where `value` (a string, or JSON made of lists and objects) holds text that is not
-    valid Unicode (a lone surrogate, as an undecodable argv byte or a `\\ud800` escape
-    becomes): nothing can store or send it, so it is refused before anything runs."""
-    if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return where
-        return None
-    if isinstance(value, list):
-        items: list[tuple[Any, str]] = [(v, f"{where}[{i}]") for i, v in enumerate(value)]
-    elif isinstance(value, dict):
-        items = [(k, f"{where} (a key)") for k in value]
-        items += [(v, f"{where}.{k}") for k, v in value.items()]
-    else:
-        return None
-    for item, path in items:
-        found = invalid_text(item, path)
-        if found is not None:
-            return found
-    return None
 
 
 def require_text(value: Any, what: str) -> None:

@@ -20,17 +20,11 @@ from zeroclaw.agent import AgentRuntime, Approver
 from zeroclaw.cli.agent_cmd import choose_approver
 from zeroclaw.cli.guest_log import LogLevelOption, guest_log
 from zeroclaw.cli.json_output import JsonFlag, print_json, use_json
-from zeroclaw.cli.state import (
-    UTF8_HINT,
-    err_console,
-    invalid_text,
-    require_text,
-    state_of,
-    user_errors,
-)
+from zeroclaw.cli.state import err_console, require_text, state_of, user_errors
 from zeroclaw.config import Config
 from zeroclaw.errors import ZeroClawError
 from zeroclaw.messages import ToolCall, ToolResult
+from zeroclaw.text_validity import UTF8_HINT, invalid_text
 
 tools_app = typer.Typer(help="List and call tools.", no_args_is_help=True)
 

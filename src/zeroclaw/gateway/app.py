@@ -14,6 +14,8 @@ store, and shapes the answer. Nothing else happens here.
   POST /api/plugins/reload    reload the plugins now (as SIGHUP does) -> how it ended
   POST /mcp                   MCP (streamable HTTP), when gateway.mcp.enabled (mcp_endpoint)
   GET  /openapi.json          the schema of all of the above
+  GET  /ui ...                the operator console (console/routes.py), when
+                              gateway.console.enabled; not in the schema
 """
 
 from __future__ import annotations
@@ -135,6 +137,10 @@ def create_app(state: GatewayState) -> FastAPI:
     app.add_middleware(BodyLimit, max_bytes=state.settings.max_body_bytes)
     app.include_router(router, responses=_EVERY_ROUTE)
     install_mcp_endpoint(app, state)
+    if state.console_logins is not None:
+        from zeroclaw.gateway.console.routes import install_console
+
+        install_console(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]  # FastAPI's documented hook
     return app
 

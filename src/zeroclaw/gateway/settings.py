@@ -40,6 +40,29 @@ class GatewayMcpSettings(Section):
     )
 
 
+class ConsoleSettings(Section):
+    """The operator console in the browser (`/ui`, docs/console.md)."""
+
+    enabled: bool = Field(
+        True,
+        description="Serve the operator console at /ui (log in with a gateway token or the "
+        "pairing code). false: /ui answers 404.",
+    )
+    session_ttl_s: int = Field(
+        28_800,
+        ge=60,
+        le=2_592_000,
+        description="Seconds a console login lasts; after it the browser logs in again.",
+    )
+    live_interval_ms: int = Field(
+        1000,
+        ge=100,
+        le=60_000,
+        description="How often the console's live stream (server-sent events) looks for "
+        "changed plugin state, reloads and new turns.",
+    )
+
+
 class GatewaySettings(Section):
     """The HTTP gateway (`zeroclaw gateway`)."""
 
@@ -86,3 +109,4 @@ class GatewaySettings(Section):
         description="Seconds requests in flight get to finish after SIGTERM/SIGINT.",
     )
     mcp: GatewayMcpSettings = Field(default_factory=GatewayMcpSettings)
+    console: ConsoleSettings = Field(default_factory=ConsoleSettings)

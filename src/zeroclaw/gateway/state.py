@@ -16,6 +16,8 @@ from prometheus_client import CollectorRegistry
 
 from zeroclaw.agent import AgentRuntime
 from zeroclaw.gateway.auth import Caller, TokenAuthenticator, bearer_token, refused_request
+from zeroclaw.gateway.console.logins import ConsoleLogins
+from zeroclaw.gateway.console.recorder import ConsoleRecorder
 from zeroclaw.gateway.errors import RateLimited, Unauthorized
 from zeroclaw.gateway.model_choice import ModelCatalog
 from zeroclaw.gateway.pairing import Pairing
@@ -34,6 +36,9 @@ class GatewayState:
     turns: GatewayTurns
     models: ModelCatalog
     metrics: CollectorRegistry
+    # the operator console (gateway.console.enabled); None when it is off
+    console_logins: ConsoleLogins | None = None
+    console_recorder: ConsoleRecorder | None = None
     started_at: float = field(default_factory=time.monotonic)
     stopping: bool = False
 

@@ -5,7 +5,8 @@ on, so an ordinary dispatch pays nothing for it."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+import difflib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -76,3 +77,27 @@ def payload_diff(before: Payload, after: Payload) -> dict[str, tuple[object, obj
 def _short(value: object) -> str:
     text = repr(value)
     return text if len(text) <= _SHORT else text[: _SHORT - 3] + "..."
+
+
+def change_lines(before: object, after: object) -> list[str]:
+    """One field's change as diff lines (`-`, `+`, context), for people to read: the
+    CLI's `hooks explain` and the console's Hooks page print the same."""
+    old, new = _text_lines(before), _text_lines(after)
+    if old is None or new is None:
+        return [f"- {before!r}", f"+ {after!r}"]
+    diff = difflib.unified_diff(old, new, lineterm="", n=2)
+    # Skip the ---/+++ file header: there are no files here.
+    return [line for line in diff if not line.startswith(("---", "+++"))]
+
+
+def _text_lines(value: object) -> list[str] | None:
+    """Text as lines, a sequence of texts as numbered blocks; None for anything else."""
+    if isinstance(value, str):
+        return value.splitlines() or [""]
+    if isinstance(value, Sequence) and all(isinstance(item, str) for item in value):
+        lines: list[str] = []
+        for index, item in enumerate(value):
+            lines.append(f"[{index}]")
+            lines.extend(f"  {line}" for line in item.splitlines())
+        return lines
+    return None

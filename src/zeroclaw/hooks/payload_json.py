@@ -10,6 +10,7 @@ be left out. `sample_payload` is a plausible payload for each event, which
 from __future__ import annotations
 
 import dataclasses
+import json
 import types
 from collections.abc import Mapping
 from typing import Any, Union, get_args, get_origin, get_type_hints
@@ -17,11 +18,48 @@ from typing import Any, Union, get_args, get_origin, get_type_hints
 from pydantic import TypeAdapter, ValidationError
 
 from zeroclaw.errors import ZeroClawError
-from zeroclaw.hooks.events import Event, Payload
+from zeroclaw.hooks.events import Event, HookKind, ModifyingPayload, Payload
+from zeroclaw.text_validity import UTF8_HINT, invalid_text
 
 
 class PayloadError(ZeroClawError):
     """JSON data that does not make the event's payload."""
+
+
+MODIFYING_EVENTS = tuple(event for event in Event if event.kind is HookKind.MODIFYING)
+
+
+def modifying_event(name: str) -> Event:
+    """The modifying event called `name` (UnknownEventError lists every event); the ones a
+    dispatch can be explained for (`hooks explain`, the console's Hooks page)."""
+    event = Event.parse(name)
+    if event.kind is not HookKind.MODIFYING:
+        raise PayloadError(
+            f"{event.value} is a void event: its handlers only observe, there is nothing "
+            "to explain",
+            hint="explain one of: " + ", ".join(e.value for e in MODIFYING_EVENTS),
+        )
+    return event
+
+
+def payload_from_json(event: Event, raw: str, where: str) -> ModifyingPayload:
+    """The typed payload of modifying `event` from a JSON object given as `where`; errors
+    name every bad field."""
+    hint = f"{event.payload_type.__name__} fields: " + ", ".join(
+        f"{name} ({text})" for name, text in field_types(event.payload_type).items()
+    )
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise PayloadError(f"{where} is not valid JSON: {exc}", hint=hint) from None
+    if not isinstance(data, dict):
+        raise PayloadError(f"{where} must be a JSON object", hint=hint)
+    bad = invalid_text(data, where)
+    if bad is not None:
+        raise PayloadError(f"{bad} is not valid UTF-8 text", hint=UTF8_HINT)
+    built = payload_from_mapping(event, data, where)
+    assert isinstance(built, ModifyingPayload)  # a modifying event's payload type
+    return built
 
 
 _MESSAGES = [

@@ -43,6 +43,8 @@ from zeroclaw.gateway.auth import (
     check_credentials_possible,
     hash_token,
 )
+from zeroclaw.gateway.console.logins import ConsoleLogins
+from zeroclaw.gateway.console.recorder import ConsoleRecorder
 from zeroclaw.gateway.lifecycle.bind import bind_socket, bound_port, check_bind
 from zeroclaw.gateway.model_choice import ModelCatalog
 from zeroclaw.gateway.pairing import Pairing
@@ -88,7 +90,10 @@ def build_state(
     *,
     auth: TokenAuthenticator,
     metrics: CollectorRegistry,
+    console: ConsoleRecorder | None = None,
 ) -> GatewayState:
+    """`console`: the recorder the runtime was built with (`console_recorder`); None turns
+    the console off."""
     settings = config.gateway
     return GatewayState(
         settings=settings,
@@ -99,7 +104,14 @@ def build_state(
         turns=GatewayTurns(runtime, timeout_s=settings.request_timeout_s),
         models=ModelCatalog(config.llm, plugins_enabled=config.plugins.enabled),
         metrics=metrics,
+        console_logins=ConsoleLogins(settings.console.session_ttl_s) if console else None,
+        console_recorder=console,
     )
+
+
+def console_recorder(config: Config) -> ConsoleRecorder | None:
+    """The console's observer, to add to the runtime, when the console is on."""
+    return ConsoleRecorder() if config.gateway.console.enabled else None
 
 
 class GatewayServer(uvicorn.Server):
@@ -146,6 +158,8 @@ class GatewayServer(uvicorn.Server):
             return
         runtime = self.state.runtime
         runtime.start_heartbeat()
+        if self.state.console_recorder is not None:
+            self.state.console_recorder.attach()
         runtime.observer.record(GatewayStarted(self.host, self.port))
         if self._on_started is not None:
             self._on_started(self.host, self.port, self.state)
@@ -170,6 +184,8 @@ class GatewayServer(uvicorn.Server):
             return
         self._closed = True
         runtime = self.state.runtime
+        if self.state.console_recorder is not None:
+            self.state.console_recorder.detach()
         try:
             if announce_stop:
                 self.state.turns.end_sessions()
@@ -226,12 +242,13 @@ def open_gateway(
     sock = bind_socket(host, port)
     try:
         extra = metrics_observer(config)
+        console = console_recorder(config)
         runtime = AgentRuntime.from_config(
             config,
             # Nobody is at a console to approve a tool call: supervised calls are refused
             # (tools.autonomy = "full" runs them without asking).
             approver=DenyApprover(),
-            extra_observers=[extra] if extra is not None else [],
+            extra_observers=[o for o in (extra, console) if o is not None],
         )
     except BaseException:
         sock.close()
@@ -239,7 +256,9 @@ def open_gateway(
     try:
         prometheus = extra or find_observer(runtime.observer, PrometheusObserver)
         assert prometheus is not None, "the config names prometheus, so the runtime has one"
-        state = build_state(config, runtime, auth=auth, metrics=prometheus.registry)
+        state = build_state(
+            config, runtime, auth=auth, metrics=prometheus.registry, console=console
+        )
         return GatewayServer(state, sock, host=host, on_started=on_started, log_level=log_level)
     except BaseException:
         sock.close()

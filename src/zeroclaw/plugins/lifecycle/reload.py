@@ -30,6 +30,7 @@ import asyncio
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +50,9 @@ if TYPE_CHECKING:
 _LOG = logging.getLogger("zeroclaw.plugins")
 
 _JOIN_TIMEOUT_S = 5.0
+# Reports kept for status().history (the console's Reloads page): enough to see a morning's
+# work, small enough to never matter.
+HISTORY_LENGTH = 50
 
 
 # -- what a reload reports ---------------------------------------------------------------------
@@ -101,6 +105,11 @@ class ReloadStatus:
     last_failure: ReloadReport | None
     retiring: tuple[int, ...]
     serving_blocker: str | None
+    # the reloads of this process, newest first (at most HISTORY_LENGTH)
+    history: tuple[ReloadReport, ...] = ()
+    # grant changes a rolled-back reload is waiting on, until a reload swaps or the
+    # operator refuses them (`refuse`)
+    awaiting: tuple[PermissionDiff, ...] = ()
 
 
 def grants_of(snapshot: PluginSnapshot) -> dict[str, tuple[str, ...]]:
@@ -184,6 +193,8 @@ class PluginReloader:
         self._last: ReloadReport | None = None
         self._last_failure: ReloadReport | None = None
         self._counts = {"swapped": 0, "rolled_back": 0}
+        self._history: deque[ReloadReport] = deque(maxlen=HISTORY_LENGTH)
+        self._awaiting: dict[str, PermissionDiff] = {}
         # requests (`request`): served one after another by a thread of their own
         self._wake = threading.Event()
         self._trigger = "request"
@@ -319,6 +330,12 @@ class PluginReloader:
 
     def _done(self, report: ReloadReport) -> ReloadReport:
         self._last = report
+        self._history.appendleft(report)
+        if report.swapped:
+            self._awaiting = {}
+        elif report.awaiting_approval:
+            waiting = set(report.awaiting_approval)
+            self._awaiting = {d.plugin: d for d in report.permission_changes if d.plugin in waiting}
         for diff in report.permission_changes:
             _LOG.warning("plugin permission change (%s reload): %s", report.trigger, diff)
         for line in report.still_failing:
@@ -356,6 +373,15 @@ class PluginReloader:
             PluginReload(report.generation, report.swapped, report.plugins, report.reason)
         )
         return report
+
+    def refuse(self, plugin: str) -> PermissionDiff | None:
+        """The operator refuses `plugin`'s pending grant change: it leaves the list of
+        changes awaiting approval and the live snapshot goes on serving. Nothing is
+        remembered beyond that: a later reload that still finds the change waits again."""
+        refused = self._awaiting.pop(plugin, None)
+        if refused is not None:
+            _LOG.warning("plugin permission change refused by the operator: %s", refused)
+        return refused
 
     # -- watching ------------------------------------------------------------------------------
 
@@ -400,6 +426,8 @@ class PluginReloader:
             last_failure=self._last_failure,
             retiring=self.registry.users.retiring(),
             serving_blocker=live.serving_blocker(),
+            history=tuple(self._history),
+            awaiting=tuple(self._awaiting.values()),
         )
 
     def close(self) -> None:

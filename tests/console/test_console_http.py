@@ -1,0 +1,232 @@
+"""The console over plain HTTP against a real gateway process: logging in with a token
+or the pairing code gives an HttpOnly, SameSite=Strict cookie; every page wants it;
+state-changing requests without the CSRF token are refused; every response carries the
+strict CSP; a plugin's hostile description reaches the page escaped; the console can be
+turned off."""
+
+from __future__ import annotations
+
+import re
+from contextlib import closing
+from pathlib import Path
+
+import httpx
+from console_support import AUTH, HOSTILE, TOKEN, write_manifest
+
+from gateway_processes import gateway_processes
+from zeroclaw.plugins.contract.permissions import ApprovalStore
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def logged_in(base: str, secret: str = TOKEN) -> tuple[httpx.Client, str]:
+    client = httpx.Client(base_url=base, timeout=30)
+    response = client.post("/ui/login", data={"secret": secret})
+    assert response.status_code == 303, response.text
+    assert response.headers["location"] == "/ui"
+    page = client.get("/ui")
+    assert page.status_code == 200
+    found = CSRF.search(page.text)
+    assert found is not None
+    return client, found[1]
+
+
+def test_pages_want_a_login_and_a_token_gives_a_strict_http_only_cookie(gateway: str) -> None:
+    with httpx.Client(base_url=gateway) as anonymous:
+        for path in ("/ui", "/ui/reloads", "/ui/approvals", "/ui/sessions", "/ui/hooks"):
+            response = anonymous.get(path)
+            assert response.status_code == 303, path
+            assert response.headers["location"] == "/ui/login"
+        assert anonymous.get("/ui/events").status_code == 401
+        assert anonymous.post("/ui/reloads").status_code == 401
+        refused = anonymous.post("/ui/login", data={"secret": "zc_wrong"})
+        assert refused.status_code == 401
+        assert "neither a gateway token nor the pairing code" in refused.text
+        assert "zeroclaw_console" not in refused.headers.get("set-cookie", "")
+
+        response = anonymous.post("/ui/login", data={"secret": TOKEN})
+
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith("zeroclaw_console=")
+    assert "HttpOnly" in cookie
+    assert "SameSite=strict" in cookie or "SameSite=Strict" in cookie
+    assert "Path=/ui" in cookie
+    assert TOKEN not in cookie
+
+
+def test_the_pairing_code_logs_in_once(tmp_path: Path, config_file: Path) -> None:
+    text = config_file.read_text().replace("[gateway]\n", "[gateway]\npairing = true\n")
+    config_file.write_text(text)
+    with gateway_processes() as start:
+        process, base = start(config_file)
+        assert process.stdout is not None
+        code = None
+        for line in process.stdout:
+            if found := re.search(r"\b([2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4})\b", line):
+                code = found[1]
+                break
+        assert code is not None, "the gateway printed no pairing code"
+        client, _ = logged_in(base, code.lower())
+        assert "Plugins" in client.get("/ui").text
+        again = httpx.post(f"{base}/ui/login", data={"secret": code})
+        assert again.status_code == 401
+
+
+def test_state_changing_requests_without_the_csrf_token_are_refused(gateway: str) -> None:
+    client, csrf = logged_in(gateway)
+    with closing(client):
+        generation = httpx.get(f"{gateway}/api/plugins/status", headers=AUTH).json()["generation"]
+        for path in ("/ui/reloads", "/ui/approvals/grower/approve", "/ui/logout"):
+            assert client.post(path).status_code == 403, path
+            assert client.post(path, data={"csrf_token": "forged"}).status_code == 403, path
+        refused = client.post("/ui/hooks/explain", data={"event": "before_compaction"})
+        assert refused.status_code == 403
+        assert "CSRF token is missing or wrong" in refused.text
+        status = httpx.get(f"{gateway}/api/plugins/status", headers=AUTH).json()
+        assert status["generation"] == generation  # nothing reloaded
+
+        # with it (a form field or the header), they act
+        done = client.post("/ui/reloads", data={"csrf_token": csrf})
+        assert done.status_code == 303
+        after = httpx.get(f"{gateway}/api/plugins/status", headers=AUTH).json()
+        assert after["generation"] > generation
+        assert after["last_reload"]["trigger"] == "console"
+        assert client.post("/ui/logout", headers={"X-CSRF-Token": csrf}).status_code == 303
+        # logged out: the old cookie opens nothing
+        assert client.get("/ui").status_code == 303
+
+
+def test_a_login_posted_from_another_origin_is_refused(gateway: str) -> None:
+    response = httpx.post(
+        f"{gateway}/ui/login",
+        data={"secret": TOKEN},
+        headers={"Origin": "https://evil.example"},
+    )
+    assert response.status_code == 403
+    assert "set-cookie" not in response.headers
+
+
+def test_every_console_response_has_the_strict_csp(gateway: str) -> None:
+    client, _ = logged_in(gateway)
+    with closing(client):
+        for path in ("/ui/login", "/ui", "/ui/hooks", "/ui/static/htmx.min.js"):
+            response = client.get(path)
+            assert response.status_code == 200, path
+            csp = response.headers["content-security-policy"]
+            assert "script-src 'self'" in csp
+            assert "style-src 'self'" in csp
+            assert "unsafe-inline" not in csp
+            assert "unsafe-eval" not in csp
+            assert "frame-ancestors 'none'" in csp
+            assert response.headers["x-content-type-options"] == "nosniff"
+        page = client.get("/ui").text
+    # no inline script or style in what the pages send
+    assert re.search(r"<script(?![^>]*\bsrc=)[^>]*>", page) is None
+    assert "style=" not in page
+    assert "<style" not in page
+    # the API is untouched by the console's headers
+    assert "content-security-policy" not in httpx.get(f"{gateway}/health").headers
+
+
+def test_a_hostile_plugin_description_is_sent_escaped(plugins_dir: Path, config_file: Path) -> None:
+    write_manifest(plugins_dir / "grower", description=HOSTILE)
+    with gateway_processes() as start:
+        _, base = start(config_file)
+        client, _ = logged_in(base)
+        with closing(client):
+            page = client.get("/ui").text
+            detail = client.get("/ui/plugins/grower").text
+    assert HOSTILE not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in detail
+
+
+def test_the_hooks_page_explains_a_payload_and_a_bad_payload_is_one_clear_line(
+    gateway: str,
+) -> None:
+    client, csrf = logged_in(gateway)
+    with closing(client):
+        bad = client.post(
+            "/ui/hooks/explain",
+            data={"csrf_token": csrf, "event": "before_compaction", "payload": "{nope"},
+        )
+        void = client.post(
+            "/ui/hooks/explain",
+            data={"csrf_token": csrf, "event": "on_message_sent", "payload": "{}"},
+        )
+        good = client.post(
+            "/ui/hooks/explain",
+            data={
+                "csrf_token": csrf,
+                "event": "before_compaction",
+                "payload": '{"session_id": "s-1", "messages": 3, "estimated_tokens": 100}',
+            },
+        )
+    assert bad.status_code == 400
+    assert "the payload is not valid JSON" in bad.text
+    assert "Traceback" not in bad.text
+    assert void.status_code == 400
+    assert "is a void event" in void.text
+    assert good.status_code == 200
+    assert 'class="step outcome-cancel"' in good.text
+    assert "compaction-floor" in good.text
+
+
+def test_with_the_console_off_ui_is_404(config_file: Path) -> None:
+    config_file.write_text(
+        config_file.read_text().replace(
+            "[gateway.console]\n", "[gateway.console]\nenabled = false\n"
+        )
+    )
+    with gateway_processes() as start:
+        _, base = start(config_file)
+        assert httpx.get(f"{base}/ui").status_code == 404
+        assert httpx.get(f"{base}/ui/static/htmx.min.js").status_code == 404
+
+
+def test_refuse_drops_a_pending_change_and_approve_writes_the_cli_s_approval(
+    gateway: str, plugins_dir: Path, tmp_path: Path
+) -> None:
+    write_manifest(plugins_dir / "grower", capabilities=["hooks.modify", "kv"])
+    client, csrf = logged_in(gateway)
+    with closing(client):
+        waiting = httpx.post(f"{gateway}/api/plugins/reload", headers=AUTH).json()
+        assert waiting["awaiting_approval"] == ["grower"]
+        assert 'data-plugin="grower"' in client.get("/ui/approvals").text
+
+        refused = client.post("/ui/approvals/grower/refuse", data={"csrf_token": csrf})
+        page = client.get(refused.headers["location"]).text
+        assert "refused grower: grants +kv" in page
+        assert 'data-plugin="grower"' not in page
+        assert not (tmp_path / "data" / "plugins" / "approvals.json").exists()
+
+        # the next reload asks again; this time it is approved, in the CLI's file
+        httpx.post(f"{gateway}/api/plugins/reload", headers=AUTH)
+        approved = client.post("/ui/approvals/grower/approve", data={"csrf_token": csrf})
+        assert (
+            "approved grower 0.1.0: grants hooks.modify, kv"
+            in client.get(approved.headers["location"]).text
+        )
+    store = ApprovalStore.for_data_dir(tmp_path / "data")
+    assert store.is_approved("grower", ["hooks.modify", "kv"])
+    swapped = httpx.post(f"{gateway}/api/plugins/reload", headers=AUTH).json()
+    assert swapped["swapped"] is True
+
+
+def test_with_plugins_disabled_every_page_renders_and_says_so(config_file: Path) -> None:
+    text = config_file.read_text().replace(
+        "enabled = true\nhot_reload", "enabled = false\nhot_reload"
+    )
+    config_file.write_text(text)
+    with gateway_processes() as start:
+        _, base = start(config_file)
+        client, csrf = logged_in(base)
+        with closing(client):
+            for path in ("/ui", "/ui/reloads", "/ui/approvals", "/ui/sessions", "/ui/hooks"):
+                response = client.get(path)
+                assert response.status_code == 200, path
+            assert "Plugins are disabled" in client.get("/ui").text
+            assert client.get("/ui/plugins/nope").status_code == 404
+            assert client.get("/ui/sessions/nobody").status_code == 404
+            reload = client.post("/ui/reloads", data={"csrf_token": csrf})
+            assert "plugins are disabled" in client.get(reload.headers["location"]).text
