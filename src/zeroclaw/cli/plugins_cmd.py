@@ -34,10 +34,11 @@ from zeroclaw.cli.state import err_console, state_of, user_errors
 from zeroclaw.config import Config
 from zeroclaw.config.models import PluginsConfig
 from zeroclaw.errors import ZeroClawError
+from zeroclaw.memory import MemoryStore
 from zeroclaw.plugins.contract.grants import Grants, grants_for_plugin
 from zeroclaw.plugins.contract.lock import LockEntry, PluginLock
 from zeroclaw.plugins.contract.manifest import MANIFEST_FILE, PluginManifest, load_manifest
-from zeroclaw.plugins.contract.permissions import ApprovalStore
+from zeroclaw.plugins.contract.permissions import Approvals, ApprovalStore
 from zeroclaw.plugins.errors import ManifestError
 
 if TYPE_CHECKING:
@@ -221,11 +222,11 @@ def approve(
         require_wasmtime()
         manifest = _find_manifest(config.plugins, name)
         grants = grants_for_plugin(manifest.name, manifest.requested_capabilities, config.plugins)
-        store = ApprovalStore.for_data_dir(config.data_dir)
-        approval = store.approve(name, [str(c) for c in grants.granted])
+        with _approvals(config) as store:
+            approval = store.approve(name, [str(c) for c in grants.granted])
     typer.echo(
         f"approved {name} {manifest.version}: grants {', '.join(approval.grants) or 'none'} "
-        f"({approval.grant_hash[:19]}...) in {store.path}"
+        f"({approval.grant_hash[:19]}...) in {store.where}"
     )
     for refusal in grants.refused:
         typer.echo(f"  not granted (not approved either): {refusal.capability}")
@@ -235,6 +236,18 @@ def approve(
             "note: plugins.require_approval_for_new_capabilities is off: reloads do not "
             "check approvals"
         )
+
+
+@contextmanager
+def _approvals(config: Config) -> Iterator[Approvals]:
+    """The approvals file (SQLite), or the database the replicas share (PostgreSQL)."""
+    if config.memory.backend == "sqlite":
+        yield ApprovalStore.for_data_dir(config.data_dir)
+        return
+    from zeroclaw.plugins.contract.shared_approvals import SharedApprovalStore
+
+    with MemoryStore.open(config.memory_location()) as memory:
+        yield SharedApprovalStore(memory)
 
 
 # -- the running gateway -----------------------------------------------------------------------
