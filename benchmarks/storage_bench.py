@@ -227,7 +227,9 @@ def replicas_table(setups: list[Setup], args: argparse.Namespace) -> str:
         f"per set-up, {args.concurrency} in flight on {args.sessions} sessions, offline "
         f"provider; ratios against {base.name}. Machine: {platform.machine()}, "
         f"{os.cpu_count()} CPUs; client, replicas and PostgreSQL share it, so two replicas "
-        "compete with the client and the database for the same cores.",
+        "compete with the client and the database for the same cores: the two-replica row "
+        "shows what coordination (session locks, shared tables) costs, not scale-out, which "
+        "needs replicas on machines of their own.",
     ]
     return "\n".join(lines)
 
