@@ -1,6 +1,6 @@
 """What replicas share through the database, two stores standing for two processes: a
 session's lock (PostgreSQL advisory lock; a no-op on SQLite), the GCRA rate limit, paired
-tokens and the replicas table; and revision 0003 on both backends."""
+tokens and the replicas table; and revision 0004 on both backends."""
 
 from __future__ import annotations
 
@@ -90,6 +90,24 @@ async def test_the_rate_limit_is_one_budget_across_replicas(
     assert await SharedRateLimits(one.database, 0).take("caller") is None  # 0: no limit
 
 
+async def test_rows_of_refilled_buckets_are_forgotten(
+    two_stores: tuple[MemoryStore, MemoryStore],
+) -> None:
+    one, _ = two_stores
+    fast = SharedRateLimits(one.database, 60_000)  # one interval: 1 ms
+    slow = SharedRateLimits(one.database, 1)  # one interval: 60 s
+    assert await fast.take("came once") is None
+    assert await slow.take("busy") is None
+    await asyncio.sleep(0.05)
+
+    await fast.forget_idle()
+
+    async def keys(conn: AsyncConnection) -> list[str]:
+        return list((await conn.scalars(sa.text("SELECT key FROM rate_limits"))).all())
+
+    assert await one.database.read(keys) == ["busy"]
+
+
 async def test_a_paired_token_digest_is_known_to_every_replica(
     two_stores: tuple[MemoryStore, MemoryStore],
 ) -> None:
@@ -120,7 +138,7 @@ async def test_replicas_report_and_withdraw(two_stores: tuple[MemoryStore, Memor
     assert [r.id for r in await fleet(one.database)] == ["r0"]
 
 
-async def test_revision_0003_makes_the_shared_tables_on_both_backends(
+async def test_revision_0004_makes_the_shared_tables_on_both_backends(
     location: DatabaseLocation,
 ) -> None:
     async with MemoryStore.open(location) as store:

@@ -6,7 +6,8 @@ session's lock, rate limits, paired tokens, plugin approvals. What this module a
 the replica's presence:
 
 - `join`: a row in `replicas` (id, address, plugin generation and snapshot hash), kept
-  fresh by a heartbeat every `HEARTBEAT_S`, and a listener for fleet reloads;
+  fresh by a heartbeat every `HEARTBEAT_S` (which also drops rate-limit rows that say
+  nothing any more), and a listener for fleet reloads;
 - `announce_reload`: after a reload asked of this replica (`POST /api/plugins/reload`),
   every other replica is asked to reload too (LISTEN/NOTIFY); each reloads its own
   plugin dirs and its status shows the outcome and its snapshot hash;
@@ -24,6 +25,7 @@ import os
 import socket
 
 from zeroclaw.memory import MemoryStore, MemoryStoreError
+from zeroclaw.memory.fleet.rate_limits import SharedRateLimits
 from zeroclaw.memory.fleet.reload_channel import ReloadListener, announce
 from zeroclaw.memory.fleet.replicas import HEARTBEAT_S, Replica, now_text, report, withdraw
 from zeroclaw.plugins.lifecycle.fingerprint import EMPTY, snapshot_hash
@@ -39,11 +41,17 @@ def new_replica_id() -> str:
 
 class FleetMember:
     def __init__(
-        self, memory: MemoryStore, reloader: PluginReloader | None, replica_id: str
+        self,
+        memory: MemoryStore,
+        reloader: PluginReloader | None,
+        replica_id: str,
+        *,
+        limits: SharedRateLimits | None = None,
     ) -> None:
         self.memory = memory
         self.replica_id = replica_id
         self._reloader = reloader
+        self._limits = limits
         self._started_at = now_text()
         self._address = ""
         self._heartbeat: asyncio.Task[None] | None = None
@@ -91,6 +99,10 @@ class FleetMember:
             await asyncio.sleep(HEARTBEAT_S)
             try:
                 await self._beat()
+                if self._limits is not None:
+                    # Rows of callers whose bucket has refilled say nothing: keep the
+                    # table as small as the set of recent callers.
+                    await self._limits.forget_idle()
             except MemoryStoreError as error:
                 _LOG.warning("fleet heartbeat failed (will retry): %s", error.message)
 

@@ -100,10 +100,9 @@ def build_state(
     # One process on SQLite keeps these to itself; replicas on PostgreSQL share them.
     shared = not runtime.memory.location.is_sqlite
     database = runtime.memory.database
+    shared_limits = SharedRateLimits(database, settings.rate_limit_per_minute)
     limiter: CallerLimiter = (
-        SharedRateLimits(database, settings.rate_limit_per_minute)
-        if shared
-        else RateLimiter(settings.rate_limit_per_minute)
+        shared_limits if shared else RateLimiter(settings.rate_limit_per_minute)
     )
     return GatewayState(
         settings=settings,
@@ -114,7 +113,11 @@ def build_state(
         turns=GatewayTurns(runtime, timeout_s=settings.request_timeout_s),
         models=ModelCatalog(config.llm, plugins_enabled=config.plugins.enabled),
         metrics=metrics,
-        fleet=FleetMember(runtime.memory, runtime.reloader, new_replica_id()) if shared else None,
+        fleet=(
+            FleetMember(runtime.memory, runtime.reloader, new_replica_id(), limits=shared_limits)
+            if shared
+            else None
+        ),
         shared_tokens=PairedTokens(database) if shared else None,
     )
 
