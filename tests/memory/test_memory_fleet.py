@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from zeroclaw.memory import DatabaseLocation, MemoryStore, postgres_location
 from zeroclaw.memory.fleet.paired_tokens import PairedTokens
 from zeroclaw.memory.fleet.rate_limits import SharedRateLimits
+from zeroclaw.memory.fleet.reload_channel import LISTENER_NAME, ReloadListener, announce
 from zeroclaw.memory.fleet.replicas import Replica, fleet, now_text, report, withdraw
 from zeroclaw.memory.fleet.session_lock import hold_session
 
@@ -148,3 +149,41 @@ async def test_revision_0004_makes_the_shared_tables_on_both_backends(
 
         tables = await store.database.read(names)
     assert {"rate_limits", "paired_tokens", "plugin_approvals", "replicas"} <= tables
+
+
+async def test_reloads_are_heard_from_others_and_after_the_listener_is_cut(
+    two_stores: tuple[MemoryStore, MemoryStore],
+) -> None:
+    one, other = two_stores
+    heard: list[str] = []
+    listener = ReloadListener(one.database, "me", heard.append)
+    try:
+
+        async def hears(sender: str) -> None:
+            async with asyncio.timeout(20):
+                while sender not in heard:
+                    await announce(other.database, "other")
+                    await asyncio.sleep(0.2)
+
+        await hears("other")
+        await announce(one.database, "me")  # its own announcement: not a reason to reload
+        await asyncio.sleep(0.3)
+        assert "me" not in heard
+
+        # The server cuts the listening connection: it comes back, reloads once in case a
+        # notification was missed, and hears the next ones.
+        async def cut(conn: AsyncConnection) -> None:
+            await conn.execute(
+                sa.text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE application_name = :name"
+                ),
+                {"name": LISTENER_NAME},
+            )
+
+        await other.database.write(cut)
+        heard.clear()
+        await hears("(reconnected)")
+        await hears("other")
+    finally:
+        listener.stop()

@@ -28,6 +28,8 @@ from zeroclaw.memory.database import Database
 from zeroclaw.memory.engine import CONNECT_TIMEOUT_S
 
 CHANNEL: Final = "zeroclaw_plugin_reload"
+# How the listening connection shows in pg_stat_activity.
+LISTENER_NAME: Final = "zeroclaw-fleet-listener"
 _RETRY_S: Final = (0.5, 1.0, 2.0, 5.0)
 
 _LOG = logging.getLogger("zeroclaw.fleet")
@@ -60,7 +62,11 @@ class ReloadListener:
         failures = 0
         while True:
             try:
-                conn: Any = await asyncpg.connect(dsn, timeout=CONNECT_TIMEOUT_S)
+                conn: Any = await asyncpg.connect(
+                    dsn,
+                    timeout=CONNECT_TIMEOUT_S,
+                    server_settings={"application_name": LISTENER_NAME},
+                )
             except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
                 delay = _RETRY_S[min(failures, len(_RETRY_S) - 1)]
                 _LOG.warning(
