@@ -6,6 +6,7 @@ plugins status --fleet` lists the replicas and their hashes."""
 from __future__ import annotations
 
 import json
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -77,7 +78,7 @@ def test_a_reload_sent_to_one_replica_changes_the_snapshot_hash_on_both(
     dirs.write("tagger", kind="prompt", tag=tag(1))
     config_a = replica_config(tmp_path, "a", postgres_url, dirs.root)
     _, first = start_gateway(config_a)
-    _, second = start_gateway(replica_config(tmp_path, "b", postgres_url, dirs.root))
+    stopping, second = start_gateway(replica_config(tmp_path, "b", postgres_url, dirs.root))
     before = status(first)
     assert before["snapshot_hash"] == status(second)["snapshot_hash"]
     assert before["replica"] != status(second)["replica"]
@@ -109,6 +110,11 @@ def test_a_reload_sent_to_one_replica_changes_the_snapshot_hash_on_both(
     text = cli(config_a, "status", "--fleet")
     assert "2 live replica(s), all on the same plugins" in text.output
     assert after[:19] in text.output
+
+    # A replica stopped cleanly withdraws from the fleet.
+    stopping.send_signal(signal.SIGTERM)
+    assert stopping.wait(timeout=60) == 0
+    assert [r["address"] for r in listed()["replicas"]] == [first]
 
 
 def test_one_approval_in_the_database_counts_on_every_replica(
