@@ -11,6 +11,12 @@ flight. It reports p50 and p99 of /health in both phases and their ratio (loaded
 and how long the big request took, per backend, from one run. PostgreSQL is a throwaway
 server started from Debian's binaries (tests/postgres_server.py), or `--postgres-url`.
 
+Then replicas: requests per second and p99 of chat completions on the offline provider,
+`--concurrency` in flight on `--sessions` named sessions, for one replica on SQLite, one on
+PostgreSQL, and two on PostgreSQL sharing the database (requests spread over both, as a
+load balancer would). The three set-ups run side by side, measured in alternating rounds,
+and are reported as ratios to the one replica on SQLite.
+
     .venv/bin/python benchmarks/storage_bench.py
     .venv/bin/python benchmarks/storage_bench.py --write docs/benchmarks.md
 """
@@ -36,6 +42,7 @@ from gateway_process import gateway_process
 from report import replace_section
 
 SECTION = "storage-bench"
+REPLICAS_SECTION = "replicas-bench"
 TOKEN = "zc_benchmark-token"
 BIG = 10_000
 
@@ -158,7 +165,95 @@ def table(results: list[Result]) -> str:
     return "\n".join(lines)
 
 
-async def run(args: argparse.Namespace) -> str:
+@dataclass
+class Setup:
+    name: str
+    urls: list[str]
+    latencies_s: list[float] = field(default_factory=list)
+    elapsed_s: float = 0.0
+
+    @property
+    def rps(self) -> float:
+        return len(self.latencies_s) / self.elapsed_s if self.elapsed_s else 0.0
+
+    def percentile_ms(self, p: float) -> float:
+        return Phase(self.latencies_s).percentile_ms(p)
+
+
+async def chat_round(setup: Setup, requests: int, concurrency: int, sessions: int) -> None:
+    """`requests` chat completions, `concurrency` at a time, spread over the setup's
+    replicas and over `sessions` sessions."""
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    clients = [httpx.AsyncClient(base_url=u, headers=headers, timeout=120) for u in setup.urls]
+    gate = asyncio.Semaphore(concurrency)
+    prefix = uuid.uuid4().hex[:8]
+
+    async def one(i: int) -> None:
+        body = {"model": "zeroclaw", "messages": [{"role": "user", "content": f"hello {i}"}]}
+        async with gate:
+            started = time.perf_counter()
+            response = await clients[i % len(clients)].post(
+                "/v1/chat/completions",
+                json=body,
+                headers={"X-Session-Id": f"bench-{prefix}-{i % sessions}"},
+            )
+            setup.latencies_s.append(time.perf_counter() - started)
+            response.raise_for_status()
+
+    started = time.perf_counter()
+    try:
+        await asyncio.gather(*(one(i) for i in range(requests)))
+    finally:
+        setup.elapsed_s += time.perf_counter() - started
+        for client in clients:
+            await client.aclose()
+
+
+def replicas_table(setups: list[Setup], args: argparse.Namespace) -> str:
+    base = setups[0]
+    lines = [
+        "| set-up | requests/s | p50 | p99 | requests/s ratio | p99 ratio |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for s in setups:
+        lines.append(
+            f"| {s.name} | {s.rps:.1f} | {s.percentile_ms(50):.1f} ms | "
+            f"{s.percentile_ms(99):.1f} ms | {s.rps / base.rps:.2f}x | "
+            f"{s.percentile_ms(99) / base.percentile_ms(99):.2f}x |"
+        )
+    lines += [
+        "",
+        f"{args.replica_rounds} alternating rounds of {args.replica_requests} chat completions "
+        f"per set-up, {args.concurrency} in flight on {args.sessions} sessions, offline "
+        f"provider; ratios against {base.name}. Machine: {platform.machine()}, "
+        f"{os.cpu_count()} CPUs; client, replicas and PostgreSQL share it, so two replicas "
+        "compete with the client and the database for the same cores: the two-replica row "
+        "shows what coordination (session locks, shared tables) costs, not scale-out, which "
+        "needs replicas on machines of their own.",
+    ]
+    return "\n".join(lines)
+
+
+async def run_replicas(args: argparse.Namespace, scratch: Path) -> str:
+    with (
+        gateway_process(scratch / "r-sqlite", config_text('backend = "sqlite"')) as lite,
+        gateway_process(scratch / "r-pg-a", config_text('backend = "postgres"')) as first,
+        gateway_process(scratch / "r-pg-b", config_text('backend = "postgres"')) as second,
+    ):
+        setups = [
+            Setup("1 replica, SQLite", [lite.url]),
+            Setup("1 replica, PostgreSQL", [first.url]),
+            Setup("2 replicas, PostgreSQL", [first.url, second.url]),
+        ]
+        for setup in setups:  # warm-up, not measured
+            await chat_round(Setup(setup.name, setup.urls), 50, args.concurrency, args.sessions)
+        for _ in range(args.replica_rounds):
+            for setup in setups:
+                await chat_round(setup, args.replica_requests, args.concurrency, args.sessions)
+    return replicas_table(setups, args)
+
+
+async def run(args: argparse.Namespace) -> tuple[str, str]:
     results: list[Result] = []
     with (
         tempfile.TemporaryDirectory(prefix="zeroclaw-bench-") as scratch,
@@ -166,26 +261,38 @@ async def run(args: argparse.Namespace) -> str:
     ):
         os.environ["ZEROCLAW_DATABASE_URL"] = pg_url
         backends = [("sqlite", 'backend = "sqlite"'), ("postgres", 'backend = "postgres"')]
-        for name, memory in backends:
-            result = Result(name)
-            with gateway_process(Path(scratch) / name, config_text(memory)) as gateway:
-                await measure(gateway.url, result, args.rounds, args.idle_requests)
-            results.append(result)
-    return table(results)
+        if args.rounds:
+            for name, memory in backends:
+                result = Result(name)
+                with gateway_process(Path(scratch) / name, config_text(memory)) as gateway:
+                    await measure(gateway.url, result, args.rounds, args.idle_requests)
+                results.append(result)
+        replicas = await run_replicas(args, Path(scratch)) if args.replica_rounds else ""
+    return (table(results) if results else ""), replicas
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=5, help="big requests per backend")
     parser.add_argument("--idle-requests", type=int, default=200, help="idle /health per round")
+    parser.add_argument("--replica-rounds", type=int, default=5, help="rounds per set-up")
+    parser.add_argument("--replica-requests", type=int, default=200, help="requests per round")
+    parser.add_argument("--concurrency", type=int, default=16, help="requests in flight")
+    parser.add_argument("--sessions", type=int, default=32, help="sessions they are spread on")
     parser.add_argument("--postgres-url", help="use this database instead of a throwaway server")
-    parser.add_argument("--write", type=Path, help="update this markdown file's section")
+    parser.add_argument("--write", type=Path, help="update this markdown file's sections")
     args = parser.parse_args()
-    text = asyncio.run(run(args))
-    print(text)
-    if args.write is not None:
+    health, replicas = asyncio.run(run(args))
+    print(health, replicas, sep="\n\n")
+    if args.write is not None and health:
         replace_section(
-            args.write, SECTION, f"## Storage: /health during a big request (last run)\n\n{text}"
+            args.write, SECTION, f"## Storage: /health during a big request (last run)\n\n{health}"
+        )
+    if args.write is not None and replicas:
+        replace_section(
+            args.write,
+            REPLICAS_SECTION,
+            f"## Replicas: chat completions on SQLite and PostgreSQL (last run)\n\n{replicas}",
         )
 
 

@@ -91,6 +91,8 @@ def test_state_changing_requests_without_the_csrf_token_are_refused(gateway: str
         after = httpx.get(f"{gateway}/api/plugins/status", headers=AUTH).json()
         assert after["generation"] > generation
         assert after["last_reload"]["trigger"] == "console"
+        page = client.get("/ui/reloads").text
+        assert f'title="{after["snapshot_hash"]}"' in page  # the hash replicas compare
         assert client.post("/ui/logout", headers={"X-CSRF-Token": csrf}).status_code == 303
         # logged out: the old cookie opens nothing
         assert client.get("/ui").status_code == 303

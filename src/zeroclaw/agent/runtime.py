@@ -182,7 +182,7 @@ class AgentRuntime:
                 plugins = _load_plugins(config, memory, observer)
                 live.attach(plugins, ProviderFactory(config.llm))
                 provider = LiveProvider(lambda: live().providers)  # an unknown one fails here
-                reloader = _reloader(config, plugins, live, observer)
+                reloader = _reloader(config, plugins, live, observer, memory)
             gate = ToolGate(policy, lambda: live().tools, approver, workspace, live.hooks)
             register_builtin_hooks(
                 hooks, config=config, memory=memory, provider=provider, model=model, policy=policy
@@ -424,16 +424,20 @@ def _load_plugins(config: Config, memory: MemoryStore, observer: Observer) -> Pl
 
 
 def _reloader(
-    config: Config, registry: PluginRegistry, live: SnapshotExtensions, observer: Observer
+    config: Config,
+    registry: PluginRegistry,
+    live: SnapshotExtensions,
+    observer: Observer,
+    memory: MemoryStore,
 ) -> PluginReloader:
     """Reloads on demand; watches plugins.dirs too with plugins.hot_reload."""
-    from zeroclaw.plugins.contract.permissions import ApprovalStore
+    from zeroclaw.plugins.contract.shared_approvals import approval_store
     from zeroclaw.plugins.lifecycle.reload import PluginReloader
 
     reloader = PluginReloader(
         registry,
         config.plugins,
-        approvals=ApprovalStore.for_data_dir(config.data_dir),
+        approvals=approval_store(config.data_dir, memory),
         retire=live.retire,
         observer=observer,
         serves=live.check,

@@ -33,10 +33,11 @@ from zeroclaw.cli.plugins_test_cmd import GrantOption, try_plugin, wit, with_gra
 from zeroclaw.cli.state import err_console, state_of, user_errors
 from zeroclaw.config import Config
 from zeroclaw.errors import ZeroClawError
+from zeroclaw.memory import MemoryStore
 from zeroclaw.plugins.contract.grants import Grants
 from zeroclaw.plugins.contract.lock import LockEntry, PluginLock
 from zeroclaw.plugins.contract.manifest import MANIFEST_FILE
-from zeroclaw.plugins.contract.permissions import ApprovalStore
+from zeroclaw.plugins.contract.permissions import Approvals, ApprovalStore
 from zeroclaw.plugins.lifecycle.approval import approve_plugin
 
 if TYPE_CHECKING:
@@ -218,12 +219,12 @@ def approve(
     config = state_of(ctx).config()
     with user_errors():
         require_wasmtime()
-        store = ApprovalStore.for_data_dir(config.data_dir)
-        done = approve_plugin(config.plugins, store, name)
+        with _approvals(config) as store:
+            done = approve_plugin(config.plugins, store, name)
     approval = done.approval
     typer.echo(
         f"approved {name} {done.manifest.version}: grants "
-        f"{', '.join(approval.grants) or 'none'} ({approval.grant_hash[:19]}...) in {store.path}"
+        f"{', '.join(approval.grants) or 'none'} ({approval.grant_hash[:19]}...) in {store.where}"
     )
     for refusal in done.grants.refused:
         typer.echo(f"  not granted (not approved either): {refusal.capability}")
@@ -233,6 +234,18 @@ def approve(
             "note: plugins.require_approval_for_new_capabilities is off: reloads do not "
             "check approvals"
         )
+
+
+@contextmanager
+def _approvals(config: Config) -> Iterator[Approvals]:
+    """The approvals file (SQLite), or the database the replicas share (PostgreSQL)."""
+    if config.memory.backend == "sqlite":
+        yield ApprovalStore.for_data_dir(config.data_dir)
+        return
+    from zeroclaw.plugins.contract.shared_approvals import SharedApprovalStore
+
+    with MemoryStore.open(config.memory_location()) as memory:
+        yield SharedApprovalStore(memory)
 
 
 # -- the running gateway -----------------------------------------------------------------------

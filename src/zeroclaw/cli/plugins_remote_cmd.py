@@ -13,6 +13,7 @@ import typer
 
 from zeroclaw.cli.gateway_client import gateway_answer, gateway_call, gateway_url
 from zeroclaw.cli.json_output import JsonFlag, print_json, use_json
+from zeroclaw.cli.plugins_fleet import fleet_json, fleet_lines, fleet_of
 from zeroclaw.cli.state import state_of, user_errors
 from zeroclaw.gateway.auth import TOKEN_ENV
 from zeroclaw.gateway.plugin_bodies import PluginReloadResult, PluginsStatus
@@ -63,12 +64,30 @@ def status(
     ctx: typer.Context,
     url: GatewayUrl = None,
     token: GatewayToken = None,
+    fleet: Annotated[
+        bool,
+        typer.Option(
+            "--fleet",
+            help="List every replica sharing the PostgreSQL database, with its snapshot "
+            "hash (read from the database; no token needed).",
+        ),
+    ] = False,
     json_output: JsonFlag = False,
 ) -> None:
     """A running gateway's plugins: the generation serving, each plugin's state and grants,
-    the last reload and the last failed one (with its reason)."""
+    the last reload and the last failed one (with its reason). With --fleet: every
+    replica's generation and snapshot hash, and whether they run the same plugins."""
     use_json(json_output)
     config = state_of(ctx).config()
+    if fleet:
+        with user_errors():
+            replicas = fleet_of(config)
+        if json_output:
+            print_json(fleet_json(replicas))
+            return
+        for line in fleet_lines(replicas):
+            typer.echo(line)
+        return
     with user_errors():
         body = gateway_call(config.gateway, "GET", "/api/plugins/status", url, token)
         answer = gateway_answer(PluginsStatus, body, url or gateway_url(config.gateway))
@@ -89,6 +108,8 @@ def _reload_lines(result: PluginReloadResult) -> Iterator[str]:
         yield f"rolled back: generation {result.generation} keeps serving"
         yield f"  reason: {result.reason}"
     yield from _report_details(result)
+    if result.fleet_notified:
+        yield "the other replicas were asked to reload: `zeroclaw plugins status --fleet`"
 
 
 def _report_details(result: PluginReloadResult) -> Iterator[str]:
@@ -112,6 +133,8 @@ def _status_lines(status: PluginsStatus) -> Iterator[str]:
     watching = ", ".join(status.watching) or "nothing"
     hot = f"on, watching {watching}" if status.hot_reload else "off (reload on demand)"
     yield f"generation {status.generation}, {len(status.plugins)} plugin(s); hot reload: {hot}"
+    replica = f"replica {status.replica}, " if status.replica else ""
+    yield f"{replica}snapshot {status.snapshot_hash}"
     if status.watcher_error:
         yield f"watcher stopped: {status.watcher_error}"
     if status.require_approval_for_new_capabilities:

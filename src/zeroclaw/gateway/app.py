@@ -11,7 +11,8 @@ store, and shapes the answer. Nothing else happens here.
   GET  /v1/models/{id}        one of them (404 for a name it would refuse)
   GET  /api/sessions/{id}     a session's stored history
   GET  /api/plugins/status    the plugin generation serving, its plugins, the last reloads
-  POST /api/plugins/reload    reload the plugins now (as SIGHUP does) -> how it ended
+  POST /api/plugins/reload    reload the plugins now (and, on PostgreSQL, on every
+                              replica) -> how it ended here
   POST /mcp                   MCP (streamable HTTP), when gateway.mcp.enabled (mcp_endpoint)
   GET  /openapi.json          the schema of all of the above
   GET  /ui ...                the operator console (console/routes.py), when
@@ -36,7 +37,7 @@ from starlette.background import BackgroundTask
 from zeroclaw import __version__
 from zeroclaw.agent import TurnResult
 from zeroclaw.agent.loop import OnText
-from zeroclaw.gateway.auth import Caller, refused_pairing
+from zeroclaw.gateway.auth import Caller, hash_token, refused_pairing
 from zeroclaw.gateway.bodies import (
     ErrorBody,
     HealthResponse,
@@ -63,6 +64,7 @@ from zeroclaw.gateway.errors import (
     NotFound,
     PairingRefused,
     PluginsDisabled,
+    StorageUnavailable,
     TooManyMessages,
     install_error_handlers,
 )
@@ -79,6 +81,7 @@ from zeroclaw.gateway.responses_stream import response_stream
 from zeroclaw.gateway.session_ids import SessionId, session_id_problem
 from zeroclaw.gateway.sse import event_stream
 from zeroclaw.gateway.state import Authenticated, GatewayState, State
+from zeroclaw.memory import MemoryStoreError
 
 SESSION_HEADER = "X-Session-Id"
 
@@ -191,6 +194,12 @@ async def pair(body: PairRequest, state: State, request: Request) -> PairRespons
     except PairingCodeError as error:
         state.runtime.observer.record(refused_pairing(request, str(error)))
         raise PairingRefused(str(error)) from None
+    if state.shared_tokens is not None and state.fleet is not None:
+        # Known to every replica: the load balancer may send the next request elsewhere.
+        try:
+            await state.shared_tokens.add(hash_token(token), paired_by=state.fleet.replica_id)
+        except MemoryStoreError as error:
+            raise StorageUnavailable(error) from error
     return PairResponse(token=token)
 
 
@@ -386,7 +395,10 @@ async def session_history(session_id: SessionId, caller: Authenticated, state: S
 )
 async def plugins_status(caller: Authenticated, state: State) -> PluginsStatus:
     reloader = state.runtime.reloader
-    return PluginsStatus.disabled() if reloader is None else PluginsStatus.of(reloader.status())
+    status = PluginsStatus.disabled() if reloader is None else PluginsStatus.of(reloader.status())
+    if state.fleet is not None:
+        status.replica = state.fleet.replica_id
+    return status
 
 
 @router.post(
@@ -396,11 +408,15 @@ async def plugins_status(caller: Authenticated, state: State) -> PluginsStatus:
     tags=["plugins"],
 )
 async def reload_plugins(caller: Authenticated, state: State) -> PluginReloadResult:
-    """200 whether the candidate was swapped in or refused: `swapped` and `reason` say."""
+    """200 whether the candidate was swapped in or refused: `swapped` and `reason` say.
+    On PostgreSQL every other replica is asked to reload too (`fleet_notified`)."""
     reloader = state.runtime.reloader
     if reloader is None:
         raise PluginsDisabled()
-    return PluginReloadResult.of(await reloader.reload_async("api"))
+    result = PluginReloadResult.of(await reloader.reload_async("api"))
+    if state.fleet is not None:
+        result.fleet_notified = await state.fleet.announce_reload()
+    return result
 
 
 # -- translation ----------------------------------------------------------------------------

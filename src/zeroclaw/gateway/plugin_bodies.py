@@ -6,6 +6,7 @@ Only pydantic here: the CLI imports this module without the gateway or the plugi
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -13,6 +14,11 @@ from pydantic import BaseModel, Field
 
 if TYPE_CHECKING:
     from zeroclaw.plugins.lifecycle.reload import PluginSummary, ReloadReport, ReloadStatus
+
+
+# The hash of a snapshot without plugins (plugins/lifecycle/fingerprint.py's EMPTY, kept
+# here so this module needs only pydantic).
+EMPTY_SNAPSHOT_HASH = "sha256:" + hashlib.sha256(b"[]").hexdigest()
 
 
 class PermissionChange(BaseModel):
@@ -40,6 +46,11 @@ class PluginReloadResult(BaseModel):
     permission_changes: list[PermissionChange]
     awaiting_approval: list[str] = Field(
         description="Plugins whose new grants wait for `zeroclaw plugins approve NAME`."
+    )
+    fleet_notified: bool = Field(
+        False,
+        description="The other replicas sharing the database were asked to reload too "
+        "(memory.backend = postgres); each reports its own outcome in its status.",
     )
 
     @classmethod
@@ -105,7 +116,14 @@ class PluginsStatus(BaseModel):
     """The plugin snapshot serving now and the reloads of this process."""
 
     enabled: bool = Field(description="plugins.enabled; false: everything else is empty.")
-    generation: int
+    generation: int = Field(description="This process's count of snapshots published.")
+    snapshot_hash: str = Field(
+        description="sha256 of the plugins serving (names, versions, component sha256, "
+        "grants): equal on every replica that runs the same plugins."
+    )
+    replica: str | None = Field(
+        None, description="This replica's id in the fleet (memory.backend = postgres)."
+    )
     hot_reload: bool
     watching: list[str] = Field(description="The plugin dirs the watcher watches.")
     watcher_error: str | None = Field(description="Why the watcher stopped, if it did.")
@@ -126,6 +144,7 @@ class PluginsStatus(BaseModel):
         return cls(
             enabled=True,
             generation=status.generation,
+            snapshot_hash=status.snapshot_hash,
             hot_reload=status.hot_reload,
             watching=list(status.watching),
             watcher_error=status.watcher_error,
@@ -145,6 +164,7 @@ class PluginsStatus(BaseModel):
         return cls(
             enabled=False,
             generation=0,
+            snapshot_hash=EMPTY_SNAPSHOT_HASH,
             hot_reload=False,
             watching=[],
             watcher_error=None,

@@ -1,4 +1,5 @@
-"""Per-caller rate limit: a token bucket of `per_minute` requests refilled continuously.
+"""Per-caller rate limit in one process: a token bucket of `per_minute` requests refilled
+continuously.
 
 A caller may burst up to `per_minute` requests, then gets one more every 60/per_minute
 seconds. A refused request is told how long until the next one would pass (Retry-After).
@@ -12,8 +13,18 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 Clock = Callable[[], float]
+
+
+class CallerLimiter(Protocol):
+    """A rate limit per caller: this process's buckets (below), or the table the replicas
+    share on PostgreSQL (memory/fleet/rate_limits.py), the same limit either way."""
+
+    async def take(self, key: str) -> float | None:
+        """Take one request for `key`: None if allowed, else the seconds to wait."""
+        ...
 
 
 @dataclass(slots=True)
@@ -32,6 +43,9 @@ class RateLimiter:
     @property
     def enabled(self) -> bool:
         return self._capacity > 0
+
+    async def take(self, key: str) -> float | None:
+        return self.acquire(key)
 
     def acquire(self, key: str) -> float | None:
         """Take one request for `key`: None if allowed, else the seconds to wait."""

@@ -4,14 +4,23 @@ A session's history is read at the start of a turn and appended during it, so tw
 of one session running together would each miss the other's messages. Locks exist only
 while some request holds or waits for them, so a gateway that has seen a million sessions
 keeps no million locks.
+
+Across replicas (memory.backend = "postgres") a request first waits here, behind the other
+requests of its session on this replica, then for the session's lock in the database
+(`across`: memory/fleet/session_lock.py), behind those on other replicas. Waiting here first
+keeps it to one database connection per busy session per replica, however many requests
+queue for it.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from dataclasses import dataclass
+
+# Holds a session's lock across processes for a block (a no-op with one process).
+AcrossProcesses = Callable[[str], AbstractAsyncContextManager[None]]
 
 
 @dataclass(slots=True)
@@ -20,9 +29,14 @@ class _Entry:
     users: int = 0  # requests holding or waiting for the lock
 
 
+def _one_process(_session_id: str) -> AbstractAsyncContextManager[None]:
+    return nullcontext()
+
+
 class SessionLocks:
-    def __init__(self) -> None:
+    def __init__(self, across: AcrossProcesses = _one_process) -> None:
         self._entries: dict[str, _Entry] = {}
+        self._across = across
 
     @asynccontextmanager
     async def hold(self, session_id: str) -> AsyncIterator[None]:
@@ -32,7 +46,7 @@ class SessionLocks:
             entry = self._entries[session_id] = _Entry(asyncio.Lock())
         entry.users += 1
         try:
-            async with entry.lock:
+            async with entry.lock, self._across(session_id):
                 yield
         finally:
             # Also on cancellation while waiting: the count must not leak.

@@ -6,7 +6,9 @@ request's steering, before anything is stored; 504 past `request_timeout_s`, 502
 agent or its provider failed, 503 while a required plugin is quarantined or when the
 memory database cannot be used).
 
-Sessions. The first turn this process runs for a session starts it (on_session_start).
+Sessions. A session's turns run one at a time, on this replica and across replicas
+sharing a PostgreSQL database (sessions.py). The first turn this process runs for a
+session starts it (on_session_start).
 A session the client named lives on: `end_sessions` ends those when the gateway stops.
 A one-off session (the client named none, so the gateway made its id up) ends right
 after its turn, so a stateless client does not pile up sessions for the shutdown.
@@ -32,6 +34,7 @@ from zeroclaw.gateway.errors import (
 from zeroclaw.gateway.model_choice import ModelChoice
 from zeroclaw.gateway.sessions import SessionLocks
 from zeroclaw.memory import MemoryStoreError
+from zeroclaw.memory.fleet.session_lock import hold_session
 from zeroclaw.messages import ChatMessage
 
 CHANNEL = "gateway"
@@ -43,7 +46,9 @@ class GatewayTurns:
     def __init__(self, runtime: AgentRuntime, *, timeout_s: float) -> None:
         self._runtime = runtime
         self._timeout_s = timeout_s
-        self._locks = SessionLocks()
+        # On PostgreSQL the session is locked in the database too: replicas share it.
+        database = runtime.memory.database
+        self._locks = SessionLocks(lambda session_id: hold_session(database, session_id))
         self._started: set[str] = set()
 
     async def answer(

@@ -26,7 +26,7 @@ from typing import Any, Final, TypeVar
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from zeroclaw.memory.engine import WRITE_OPTION, create_engine_for
+from zeroclaw.memory.engine import WRITE_OPTION, create_engine_for, create_lock_engine
 from zeroclaw.memory.errors import (
     DAMAGED_CODES,
     MemoryStoreError,
@@ -52,11 +52,19 @@ class Database:
         self._engine: AsyncEngine | None = engine
         self._loop = loop
         self._write_lock: asyncio.Lock | None = None
+        # Connections that hold a session's lock for a whole turn: a pool of their own,
+        # so turns waiting for a session never starve the store's writes (memory/fleet).
+        self._lock_engine: AsyncEngine | None = None
 
     @property
     def dialect(self) -> str:
         """ "sqlite" or "postgresql"."""
         return "sqlite" if self.location.is_sqlite else "postgresql"
+
+    @property
+    def loop(self) -> StorageLoop:
+        """The storage loop (for work that holds a connection across calls: memory/fleet)."""
+        return self._loop
 
     @classmethod
     def open(cls, location: DatabaseLocation) -> Database:
@@ -86,6 +94,13 @@ class Database:
             work.close()
             raise MemoryStoreError(f"the memory store {self.location} is closed")
         return self._loop.run_blocking(work)
+
+    def lock_engine(self) -> AsyncEngine:
+        """The engine of session locks (PostgreSQL), made at first use; storage loop only."""
+        self._open_engine()
+        if self._lock_engine is None:
+            self._lock_engine = create_lock_engine(self.location)
+        return self._lock_engine
 
     def _open_engine(self) -> AsyncEngine:
         if self._engine is None:
@@ -118,14 +133,21 @@ class Database:
         engine, self._engine = self._engine, None
         if engine is not None:
             with contextlib.suppress(*DRIVER_ERRORS):
-                await self._loop.run(engine.dispose())
+                await self._loop.run(self._dispose(engine))
             self._loop.stop()
 
     def close(self) -> None:
         """As `aclose`, for callers without a loop (and shutdown, where waiting is fine)."""
         engine, self._engine = self._engine, None
         if engine is not None:
-            self._loop.stop(engine.dispose())
+            self._loop.stop(self._dispose(engine))
+
+    async def _dispose(self, engine: AsyncEngine) -> None:
+        locks, self._lock_engine = self._lock_engine, None
+        if locks is not None:
+            with contextlib.suppress(*DRIVER_ERRORS):
+                await locks.dispose()
+        await engine.dispose()
 
 
 async def _open_engine(location: DatabaseLocation) -> AsyncEngine:

@@ -35,6 +35,9 @@ CONNECT_TIMEOUT_S: Final = 10
 WRITE_OPTION: Final = "zeroclaw_write"
 SQLITE_POOL_SIZE: Final = 4
 POSTGRES_POOL_SIZE: Final = 10
+# Turns one replica runs at once on PostgreSQL: each holds a connection with its session's
+# lock (memory/fleet/session_lock.py); more wait for one, within their request deadline.
+SESSION_LOCK_CONNECTIONS: Final = 16
 
 
 def create_engine_for(location: DatabaseLocation) -> AsyncEngine:
@@ -48,6 +51,23 @@ def create_engine_for(location: DatabaseLocation) -> AsyncEngine:
         connect_args={
             "timeout": CONNECT_TIMEOUT_S,
             "server_settings": {"application_name": "zeroclaw"},
+        },
+    )
+
+
+def create_lock_engine(location: DatabaseLocation) -> AsyncEngine:
+    """PostgreSQL connections that each hold one session's advisory lock for a turn. No
+    overflow and no pool timeout: waiting for one is waiting for a turn's slot, and the
+    request's own deadline (gateway.request_timeout_s) bounds it."""
+    return create_async_engine(
+        location.url,
+        pool_size=SESSION_LOCK_CONNECTIONS,
+        max_overflow=0,
+        pool_timeout=24 * 3600.0,
+        pool_pre_ping=True,
+        connect_args={
+            "timeout": CONNECT_TIMEOUT_S,
+            "server_settings": {"application_name": "zeroclaw-session-lock"},
         },
     )
 

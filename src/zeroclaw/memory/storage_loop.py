@@ -73,6 +73,11 @@ class StorageLoop:
         work, done before anything is served, so it may wait even on a running loop."""
         return self._submit(work).result()
 
+    def submit(self, work: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
+        """Start `work` on the storage loop; cancelling the future cancels the work (what
+        `run` shields against: a caller that must undo what it started uses this)."""
+        return self._submit(work)
+
     def _submit(self, work: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
         if self._loop.is_closed():
             work.close()

@@ -99,3 +99,40 @@ ALL_TABLES: tuple[sa.Table, ...] = (
     memories,
     responses,
 )
+
+# -- shared by gateway replicas (revision 0004); not conversation memory, not exported ----
+
+rate_limits = sa.Table(
+    "rate_limits",
+    metadata,
+    sa.Column("key", sa.Text, primary_key=True),
+    sa.Column("tat", sa.Float, nullable=False),
+)
+
+paired_tokens = sa.Table(
+    "paired_tokens",
+    metadata,
+    sa.Column("digest", sa.Text, primary_key=True),
+    sa.Column("paired_by", sa.Text, nullable=False),
+    sa.Column("created_at", sa.Text, nullable=False),
+)
+
+plugin_approvals = sa.Table(
+    "plugin_approvals",
+    metadata,
+    sa.Column("plugin", sa.Text, primary_key=True),
+    sa.Column("grant_hash", sa.Text, primary_key=True),
+    sa.Column("grants", sa.Text, nullable=False),
+    sa.Column("approved_at", sa.Text, nullable=False),
+)
+
+replicas = sa.Table(
+    "replicas",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("address", sa.Text, nullable=False),
+    sa.Column("generation", sa.Integer, nullable=False),
+    sa.Column("snapshot_hash", sa.Text, nullable=False),
+    sa.Column("started_at", sa.Text, nullable=False),
+    sa.Column("heartbeat_at", sa.Text, nullable=False),
+)

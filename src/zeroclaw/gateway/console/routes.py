@@ -307,8 +307,14 @@ async def reload_now(state: State, login: Checked) -> Response:
     if reloader is None:
         return _back(login, "/ui/reloads", "plugins are disabled (plugins.enabled = false)")
     report = await reloader.reload_async("console")
+    # As POST /api/plugins/reload: on PostgreSQL every other replica reloads too.
+    fleet = " (the other replicas were asked to reload too)" if state.fleet is not None else ""
+    if state.fleet is not None:
+        await state.fleet.announce_reload()
     if report.swapped:
-        notice = f"reloaded: generation {report.generation} serves {report.plugins} plugin(s)"
+        notice = (
+            f"reloaded: generation {report.generation} serves {report.plugins} plugin(s){fleet}"
+        )
     else:
         notice = f"reload rolled back, generation {report.generation} serves on: {report.reason}"
     return _back(login, "/ui/reloads", notice)

@@ -15,8 +15,12 @@ Stop (SIGTERM, SIGINT, or `server.should_exit = True`):
 A signal is the normal way to stop a server, so it ends with exit status 0. A second
 SIGINT skips the wait of step 2.
 
-SIGHUP reloads the plugins (as POST /api/plugins/reload does), on the reloader's thread:
-the server goes on serving, on the old plugins until the new ones pass every check.
+SIGHUP reloads the plugins (as POST /api/plugins/reload does, but on this replica only),
+on the reloader's thread: the server goes on serving, on the old plugins until the new
+ones pass every check.
+
+On PostgreSQL the server is a replica of a fleet (gateway/fleet.py): it registers itself
+once it serves and withdraws before the runtime closes.
 """
 
 from __future__ import annotations
@@ -45,13 +49,16 @@ from zeroclaw.gateway.auth import (
 )
 from zeroclaw.gateway.console.logins import ConsoleLogins
 from zeroclaw.gateway.console.recorder import ConsoleRecorder
+from zeroclaw.gateway.fleet import FleetMember, new_replica_id
 from zeroclaw.gateway.lifecycle.bind import bind_socket, bound_port, check_bind
 from zeroclaw.gateway.model_choice import ModelCatalog
 from zeroclaw.gateway.pairing import Pairing
-from zeroclaw.gateway.ratelimit import RateLimiter
+from zeroclaw.gateway.ratelimit import CallerLimiter, RateLimiter
 from zeroclaw.gateway.settings import GatewaySettings
 from zeroclaw.gateway.state import GatewayState
 from zeroclaw.gateway.turns import GatewayTurns
+from zeroclaw.memory.fleet.paired_tokens import PairedTokens
+from zeroclaw.memory.fleet.rate_limits import SharedRateLimits
 from zeroclaw.observability import (
     GatewayStarted,
     GatewayStopped,
@@ -95,17 +102,30 @@ def build_state(
     """`console`: the recorder the runtime was built with (`console_recorder`); None turns
     the console off."""
     settings = config.gateway
+    # One process on SQLite keeps these to itself; replicas on PostgreSQL share them.
+    shared = not runtime.memory.location.is_sqlite
+    database = runtime.memory.database
+    shared_limits = SharedRateLimits(database, settings.rate_limit_per_minute)
+    limiter: CallerLimiter = (
+        shared_limits if shared else RateLimiter(settings.rate_limit_per_minute)
+    )
     return GatewayState(
         settings=settings,
         runtime=runtime,
         auth=auth,
         pairing=Pairing(auth) if settings.pairing else None,
-        limiter=RateLimiter(settings.rate_limit_per_minute),
+        limiter=limiter,
         turns=GatewayTurns(runtime, timeout_s=settings.request_timeout_s),
         models=ModelCatalog(config.llm, plugins_enabled=config.plugins.enabled),
         metrics=metrics,
         console_logins=ConsoleLogins(settings.console.session_ttl_s) if console else None,
         console_recorder=console,
+        fleet=(
+            FleetMember(runtime.memory, runtime.reloader, new_replica_id(), limits=shared_limits)
+            if shared
+            else None
+        ),
+        shared_tokens=PairedTokens(database) if shared else None,
     )
 
 
@@ -160,6 +180,8 @@ class GatewayServer(uvicorn.Server):
         runtime.start_heartbeat()
         if self.state.console_recorder is not None:
             self.state.console_recorder.attach()
+        if self.state.fleet is not None:
+            await self.state.fleet.join(f"http://{_reachable(self.host)}:{self.port}")
         runtime.observer.record(GatewayStarted(self.host, self.port))
         if self._on_started is not None:
             self._on_started(self.host, self.port, self.state)
@@ -187,6 +209,8 @@ class GatewayServer(uvicorn.Server):
         if self.state.console_recorder is not None:
             self.state.console_recorder.detach()
         try:
+            if self.state.fleet is not None:
+                await self.state.fleet.leave()
             if announce_stop:
                 self.state.turns.end_sessions()
                 runtime.observer.record(GatewayStopped())
@@ -222,6 +246,12 @@ class GatewayServer(uvicorn.Server):
             return
         _LOG.info("SIGHUP: reloading the plugins")
         reloader.request("signal")
+
+
+def _reachable(host: str) -> str:
+    """The address other hosts reach a server bound to `host` at (a wildcard bind is
+    reached by the machine's name)."""
+    return socket.gethostname() if host in ("0.0.0.0", "::", "") else host
 
 
 def open_gateway(

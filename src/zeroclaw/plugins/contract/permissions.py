@@ -5,8 +5,10 @@ live one's: every change is a `PermissionDiff` (grants added, grants removed), r
 the reload's outcome. With `plugins.require_approval_for_new_capabilities`, a plugin that
 would gain a grant (or a plugin new to the set, with any grant) keeps the whole reload
 waiting, the live snapshot serving, until its new grant set is approved:
-`zeroclaw plugins approve NAME` records the set in `DATA_DIR/plugins/approvals.json`, keyed
-by plugin name and the hash of the set; the next reload reads the file again.
+`zeroclaw plugins approve NAME` records the set in `DATA_DIR/plugins/approvals.json` (or,
+with memory.backend = "postgres", in the database every replica shares:
+`shared_approvals.py`), keyed by plugin name and the hash of the set; the next reload reads
+them again.
 
 The approval is of a grant set, not of a plugin version: a later version granted the same
 set needs no new approval, and one granted more needs one.
@@ -24,6 +26,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 from zeroclaw.plugins.errors import PluginError
 
@@ -92,6 +95,31 @@ class Approval:
     approved_at: str
 
 
+class Approvals(Protocol):
+    """Where approvals are kept: a file (one host) or the shared database (replicas)."""
+
+    @property
+    def where(self) -> str:
+        """Where the approvals live, for messages."""
+        ...
+
+    def is_approved(self, plugin: str, grants: Iterable[str]) -> bool: ...
+
+    def approvals(self, plugin: str) -> tuple[Approval, ...]: ...
+
+    def approve(self, plugin: str, grants: Iterable[str]) -> Approval: ...
+
+
+def new_approval(plugin: str, grants: Iterable[str]) -> Approval:
+    granted = tuple(sorted(set(grants)))
+    return Approval(
+        plugin,
+        granted,
+        grant_set_hash(granted),
+        datetime.now(UTC).isoformat(timespec="seconds"),
+    )
+
+
 class ApprovalStore:
     """The approved grant sets, in one JSON file (written whole, atomically, mode 0600).
 
@@ -106,6 +134,10 @@ class ApprovalStore:
     def for_data_dir(cls, data_dir: Path) -> ApprovalStore:
         return cls(data_dir / APPROVALS_FILE)
 
+    @property
+    def where(self) -> str:
+        return str(self.path)
+
     def is_approved(self, plugin: str, grants: Iterable[str]) -> bool:
         return grant_set_hash(grants) in self._read().get(plugin, {})
 
@@ -113,13 +145,7 @@ class ApprovalStore:
         return tuple(self._read().get(plugin, {}).values())
 
     def approve(self, plugin: str, grants: Iterable[str]) -> Approval:
-        granted = tuple(sorted(set(grants)))
-        approval = Approval(
-            plugin,
-            granted,
-            grant_set_hash(granted),
-            datetime.now(UTC).isoformat(timespec="seconds"),
-        )
+        approval = new_approval(plugin, grants)
         approvals = self._read()
         approvals.setdefault(plugin, {})[approval.grant_hash] = approval
         self._write(approvals)

@@ -2,10 +2,11 @@
 Approve button both do, so the two cannot drift apart.
 
 The approval is of the grant set the plugin's manifest is granted under the current config
-(requested ∩ allow − deny), recorded in the approvals file (`permissions.py`); the next
-reload reads it. A running gateway's pending changes are the ones its last rolled-back
-reload waits on (`PluginReloader.status().awaiting`); `pending_approvals` pairs each with
-the grant set an approval would record and whether that set is approved already.
+(requested ∩ allow − deny), recorded where approvals are kept (`permissions.Approvals`: the
+approvals file, or the database the replicas share); the next reload reads it. A running
+gateway's pending changes are the ones its last rolled-back reload waits on
+(`PluginReloader.status().awaiting`); `pending_approvals` pairs each with the grant set an
+approval would record and whether that set is approved already.
 
 This module does not import wasmtime.
 """
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING
 from zeroclaw.errors import ZeroClawError
 from zeroclaw.plugins.contract.grants import Grants, grants_for_plugin
 from zeroclaw.plugins.contract.manifest import PluginManifest, load_manifest
-from zeroclaw.plugins.contract.permissions import Approval, ApprovalStore, PermissionDiff
+from zeroclaw.plugins.contract.permissions import Approval, Approvals, PermissionDiff
 from zeroclaw.plugins.errors import ManifestError
 
 if TYPE_CHECKING:
@@ -69,7 +70,7 @@ def granted_now(config: PluginsConfig, manifest: PluginManifest) -> Grants:
     return grants_for_plugin(manifest.name, manifest.requested_capabilities, config)
 
 
-def approve_plugin(config: PluginsConfig, store: ApprovalStore, name: str) -> GrantApproval:
+def approve_plugin(config: PluginsConfig, store: Approvals, name: str) -> GrantApproval:
     """Record the grants plugin `name` is given under `config` as approved."""
     manifest = find_manifest(config, name)
     grants = granted_now(config, manifest)
@@ -78,7 +79,7 @@ def approve_plugin(config: PluginsConfig, store: ApprovalStore, name: str) -> Gr
 
 
 def pending_approvals(
-    config: PluginsConfig, store: ApprovalStore, awaiting: tuple[PermissionDiff, ...]
+    config: PluginsConfig, store: Approvals, awaiting: tuple[PermissionDiff, ...]
 ) -> tuple[PendingApproval, ...]:
     """Each change in `awaiting`, with the grant set an approval would record now."""
     pending = []

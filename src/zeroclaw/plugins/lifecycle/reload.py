@@ -38,8 +38,9 @@ from typing import TYPE_CHECKING
 
 from zeroclaw.errors import ZeroClawError
 from zeroclaw.observability import NoopObserver, Observer, PluginPermissions, PluginReload
-from zeroclaw.plugins.contract.permissions import ApprovalStore, PermissionDiff, permission_diffs
+from zeroclaw.plugins.contract.permissions import Approvals, PermissionDiff, permission_diffs
 from zeroclaw.plugins.errors import PluginError
+from zeroclaw.plugins.lifecycle.fingerprint import snapshot_hash
 from zeroclaw.plugins.lifecycle.watcher import PluginWatcher
 
 if TYPE_CHECKING:
@@ -94,6 +95,7 @@ class ReloadStatus:
     """The live snapshot and the reloads so far (GET /api/plugins/status)."""
 
     generation: int
+    snapshot_hash: str  # fingerprint.py: equal on replicas that run the same plugins
     plugins: tuple[PluginSummary, ...]
     hot_reload: bool
     watching: tuple[str, ...]
@@ -175,7 +177,7 @@ class PluginReloader:
         registry: PluginRegistry,
         config: PluginsConfig,
         *,
-        approvals: ApprovalStore | None = None,
+        approvals: Approvals | None = None,
         retire: Callable[[PluginSnapshot], None] | None = None,
         observer: Observer | None = None,
         serves: Callable[[PluginSnapshot], None] | None = None,
@@ -415,6 +417,7 @@ class PluginReloader:
         watcher = self.watcher
         return ReloadStatus(
             generation=live.generation,
+            snapshot_hash=snapshot_hash(live),
             plugins=summaries(live),
             hot_reload=self.config.hot_reload,
             watching=tuple(str(root) for root in watcher.roots) if watcher else (),
