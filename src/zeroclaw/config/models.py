@@ -559,6 +559,16 @@ class PluginsConfig(Section):
         'prints them ("ed25519:" and the key in base64).',
         examples=[["ed25519:Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFyYmE="]],
     )
+    inline_call_ms: int = Field(
+        20,
+        ge=0,
+        le=1000,
+        description="A plugin whose calls are limited to at most this many ms (timeout_ms), "
+        "and whose host imports all end by a call's deadline (log, config, http), is called on "
+        "the event loop's own thread: no thread hop, about 3x cheaper for a small hook. The "
+        "loop then waits at most 2 x this (+ ~1 ms) for plugin calls before running other "
+        "work. 0: every call goes to the plugin's worker threads.",
+    )
     install: PluginInstallLimits = Field(default_factory=PluginInstallLimits)
     limits: PluginLimits = Field(default_factory=PluginLimits)
     capabilities: CapabilityRules = Field(default_factory=CapabilityRules)
