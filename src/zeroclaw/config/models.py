@@ -47,6 +47,12 @@ def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME))
 
 
+def user_plugin_cache_dir() -> Path:
+    """The user's own compile cache (e.g. ~/.cache/zeroclaw/plugin-cache): what `zeroclaw
+    demo` uses, so its plugins compile once per machine, not once per run."""
+    return Path(platformdirs.user_cache_dir(APP_NAME)) / "plugin-cache"
+
+
 def default_config_path() -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
 
@@ -569,6 +575,13 @@ class PluginsConfig(Section):
         "loop then waits at most 2 x this (+ ~1 ms) for plugin calls before running other "
         "work. 0: every call goes to the plugin's worker threads.",
     )
+    cache_dir: ConfigPath | None = Field(
+        None,
+        description="Where compiled plugins are cached (keyed by the component's sha256, the "
+        "wasmtime version and the engine settings; every entry is checksummed). Delete the "
+        "directory to clear it. Empty: DATA_DIR/plugin-cache.",
+        examples=["/var/cache/zeroclaw/plugin-cache"],
+    )
     install: PluginInstallLimits = Field(default_factory=PluginInstallLimits)
     limits: PluginLimits = Field(default_factory=PluginLimits)
     capabilities: CapabilityRules = Field(default_factory=CapabilityRules)
@@ -854,6 +867,11 @@ class Config(Section):
         """audit.path as a path; a relative one starts in data_dir."""
         path = Path(self.audit.path).expanduser()
         return path if path.is_absolute() else self.data_dir / path
+
+    @property
+    def plugin_cache_dir(self) -> Path:
+        """The compile cache: plugins.cache_dir, or DATA_DIR/plugin-cache."""
+        return self.plugins.cache_dir or self.data_dir / "plugin-cache"
 
     @property
     def memory_path(self) -> Path:
