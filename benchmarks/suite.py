@@ -283,13 +283,19 @@ def agent_turns(work: Path, guest: Path, sizes: Sizes) -> dict[str, Any]:
         samples: dict[str, list[float]] = {name: [] for name, _ in runtimes}
         try:
             for _, runtime in runtimes:  # warm up
+                await runtime.agent.start_session("warm", channel="bench")
                 await one_turn(runtime, "warm", message)
+                runtime.agent.end_session("warm", channel="bench")
             for round_index in range(sizes.rounds):
                 for name, runtime in runtimes:
+                    # One session per round: a turn, not session start and end, is measured.
+                    session = f"s{round_index}"
+                    await runtime.agent.start_session(session, channel="bench")
                     started = time.perf_counter()
-                    for turn in range(sizes.turns):
-                        await one_turn(runtime, f"s{round_index}-{turn}", message)
+                    for _ in range(sizes.turns):
+                        await one_turn(runtime, session, message)
                     samples[name].append((time.perf_counter() - started) / sizes.turns)
+                    runtime.agent.end_session(session, channel="bench")
         finally:
             for _, runtime in runtimes:
                 await runtime.__aexit__(None, None, None)
@@ -301,13 +307,8 @@ def agent_turns(work: Path, guest: Path, sizes: Sizes) -> dict[str, Any]:
 
 
 async def one_turn(runtime: Any, session: str, message: str) -> None:
-    agent = runtime.agent
-    await agent.start_session(session, channel="bench")
-    try:
-        result = await agent.turn(session, message, channel="bench")
-        assert result.stop_reason == "answer", result.reply
-    finally:
-        agent.end_session(session, channel="bench")
+    result = await runtime.agent.turn(session, message, channel="bench")
+    assert result.stop_reason == "answer", result.reply
 
 
 # -- RSS -----------------------------------------------------------------------------------------
@@ -327,6 +328,7 @@ def rss(work: Path, guest: Path, sizes: Sizes, notes: dict[str, str]) -> dict[st
     for language, source in sources.items():
         # Against one plugin loaded, not none: the engine, its ticker and the language's
         # first instance are paid once, whatever the number of plugins.
+        _child_rss(work, language, source, 1)  # compiles into the cache: not measured
         base = _child_rss(work, language, source, 1)
         loaded = _child_rss(work, language, source, 1 + sizes.rss_plugins)
         out[language] = {
