@@ -118,7 +118,9 @@ async def test_spinning_guests_cannot_hold_the_loop_past_the_bound(
     assert not result.cancelled  # every guest timed out and was skipped (fail_open)
     assert len(recorder.threads) == 8
     assert set(recorder.threads) == {threading.get_ident()}  # all of them inline
-    assert sum(g > 0.015 for g in gaps) >= 4  # the guests did hold the loop, a slice at a time
+    # The guests did hold the loop, at most two calls at a time: a yield lets the loop run
+    # what is ready, and the ticker's 1 ms timer may come due only after the next call.
+    assert sum(g > 0.015 for g in gaps) >= 2
     # Bound: 2 x 20 ms + a tick; the margin is for a loaded machine, far under the ~170 ms
     # the chain would hold the loop without the budget.
-    assert max(gaps) < 0.1
+    assert max(gaps) < 0.12
