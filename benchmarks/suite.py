@@ -16,12 +16,14 @@ What it runs, every part in this one process (RSS in child processes):
   agent turn    one offline-provider turn with a tool call: plugins disabled, and with 1 and
                 10 WAT hook plugins (inline, and on worker threads)
   RSS           resident memory per additional plugin, per guest language
+  gateway       /v1/chat/completions requests per second against a bare FastAPI route
+                (bare_route.py), gateway_bench.py's servers and client
 
 Rows of a table run in alternating rounds (each round runs every row once), and a row's
 figure is the median over rounds, its spread the 25th-75th percentiles, so drift of a
 shared machine touches all rows alike. Ratios are taken between rows of the same run.
-Tool calls per guest language are plugin_tool_bench.py's (it builds its own guests), the
-gateway against a bare route gateway_bench.py's: both keep their own tables.
+Tool calls per guest language are plugin_tool_bench.py's (it builds its own guests) and
+keep their own table.
 
     .venv/bin/python benchmarks/suite.py          # docs/benchmarks.md + docs/benchmarks.json
     .venv/bin/python benchmarks/suite.py --smoke --json out.json --markdown out.md
@@ -44,14 +46,17 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 from extism_peer import extism_rows
+from gateway_bench import Mode, bench_gateway, warm_up
+from gateway_bench import measure as measure_gateway
 from plugin_hook_bench import (
     PAYLOADS,
     Row,
@@ -81,10 +86,11 @@ class Sizes:
     turns: int
     rss_plugins: int
     languages: bool
+    requests: int
 
 
-FULL = Sizes(rounds=11, calls=1000, turns=40, rss_plugins=4, languages=True)
-SMOKE = Sizes(rounds=2, calls=5, turns=2, rss_plugins=1, languages=False)
+FULL = Sizes(rounds=11, calls=1000, turns=40, rss_plugins=4, languages=True, requests=300)
+SMOKE = Sizes(rounds=2, calls=5, turns=2, rss_plugins=1, languages=False, requests=10)
 
 
 # -- statistics --------------------------------------------------------------------------------
@@ -311,6 +317,64 @@ async def one_turn(runtime: Any, session: str, message: str) -> None:
     assert result.stop_reason == "answer", result.reply
 
 
+# -- gateway -------------------------------------------------------------------------------------
+
+
+def gateway(work: Path, sizes: Sizes) -> dict[str, Any]:
+    """Requests per second of /v1/chat/completions: a bare FastAPI route (bare_route.py),
+    the gateway with plugins disabled, and with plugins enabled (none loaded); 8 in
+    flight, alternating rounds (gateway_bench.py's client)."""
+    modes = [
+        Mode("bare FastAPI route", False),
+        Mode("gateway, plugins disabled", False),
+        Mode("gateway, plugins enabled", True),
+    ]
+
+    async def run_all(urls: list[str]) -> None:
+        for url in urls:
+            await warm_up(url)
+        pairs = list(zip(modes, urls, strict=True))
+        for round_number in range(sizes.rounds):
+            for mode, url in pairs if round_number % 2 == 0 else reversed(pairs):
+                await measure_gateway(url, mode, sizes.requests, 8, False)
+
+    with (
+        bare_route() as bare,
+        bench_gateway(work / "gateway-off", plugins_enabled=False) as off,
+        bench_gateway(work / "gateway-on", plugins_enabled=True) as on,
+    ):
+        asyncio.run(run_all([bare, off, on]))
+    bare_rps = modes[0].rps
+    return {
+        mode.name: {
+            "requests_per_s": mode.rps,
+            "p50_ms": mode.percentile_ms(50),
+            "p99_ms": mode.percentile_ms(99),
+            "failures": mode.failures,
+            "x bare FastAPI route": mode.rps / bare_rps if bare_rps else 0.0,
+        }
+        for mode in modes
+    }
+
+
+@contextmanager
+def bare_route() -> Iterator[str]:
+    process = subprocess.Popen(
+        [sys.executable, str(Path(__file__).with_name("bare_route.py"))],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        if not line.startswith("listening on "):
+            raise SystemExit(f"bare_route.py did not start: {line!r}")
+        yield line.removeprefix("listening on ").strip()
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+
+
 # -- RSS -----------------------------------------------------------------------------------------
 
 
@@ -424,6 +488,7 @@ def run_suite(sizes: Sizes) -> dict[str, Any]:
         results["concurrency"] = concurrency(work, guest, sizes)
         results["agent_turn_ms"] = agent_turns(work, guest, sizes)
         results["rss"] = rss(work, guest, sizes, notes)
+        results["gateway"] = gateway(work, sizes)
     return results
 
 
@@ -473,6 +538,18 @@ def render(results: dict[str, Any]) -> str:
     ]
     for name, row in results["concurrency"].items():
         lines.append(f"| {name} | {row['calls_per_s']:.0f} | {row['x 1 thread']:.2f} |")
+    lines += [
+        "",
+        "### Gateway `/v1/chat/completions` against a bare FastAPI route (8 in flight)",
+        "",
+        "| server | req/s | p50 ms | p99 ms | failures | x bare FastAPI route |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for name, row in results["gateway"].items():
+        lines.append(
+            f"| {name} | {row['requests_per_s']:.0f} | {row['p50_ms']:.2f} | "
+            f"{row['p99_ms']:.2f} | {row['failures']} | {row['x bare FastAPI route']:.2f} |"
+        )
     lines += ["", "### Resident memory per additional plugin", "", "| guest | MiB |", "|---|---:|"]
     for language, row in results["rss"].items():
         lines.append(f"| {language} | {row['mib_per_plugin']:.2f} |")

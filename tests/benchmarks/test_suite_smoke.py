@@ -45,6 +45,11 @@ def test_the_suite_runs_every_part_and_writes_json_and_markdown(tmp_path: Path) 
     assert turns["plugins disabled"]["ratios"]["x plugins disabled"] == 1.0
     assert set(results["concurrency"]) == {"1 threads", "2 threads", "4 threads", "8 threads"}
     assert "WAT" in results["rss"]
+    assert set(results["gateway"]) == {
+        "bare FastAPI route",
+        "gateway, plugins disabled",
+        "gateway, plugins enabled",
+    }
     markdown = out_md.read_text()
     assert "kept text" in markdown  # only the suite's own section is replaced
     assert "<!-- benchmark-suite:start -->" in markdown
