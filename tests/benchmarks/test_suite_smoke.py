@@ -43,6 +43,7 @@ def test_the_suite_runs_every_part_and_writes_json_and_markdown(tmp_path: Path) 
     turns = results["agent_turn_ms"]
     assert set(turns) >= {"plugins disabled", "1 WAT plugin (inline)", "10 WAT plugins (inline)"}
     assert turns["plugins disabled"]["ratios"]["x plugins disabled"] == 1.0
+    assert turns["10 WAT plugins (inline)"]["in_hook_dispatch_ms"] > 0
     assert set(results["concurrency"]) == {"1 threads", "2 threads", "4 threads", "8 threads"}
     assert "WAT" in results["rss"]
     assert set(results["gateway"]) == {
