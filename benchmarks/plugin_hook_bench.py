@@ -163,7 +163,8 @@ def rows_for(guest: Path, work: Path, loop: asyncio.AbstractEventLoop) -> list[R
 
     native_runner = HookRunner()
     native_runner.register(hook(Event.BEFORE_TOOL_CALL, name="native")(native))
-    plugin_calls, plugin_runner = _loaded_plugin(guest, work)
+    plugin_calls, plugin_runner = _loaded_plugin(guest, work, "bench-guard", timeout_ms=1000)
+    _, inline_runner = _loaded_plugin(guest, work, "bench-inline", timeout_ms=20)
 
     rows = [
         Row("native function", timed_sync(native)),
@@ -183,8 +184,12 @@ def rows_for(guest: Path, work: Path, loop: asyncio.AbstractEventLoop) -> list[R
             timed_sync(lambda p: plugin_calls.call("before-tool-call", (p,), _identity)),
         ),
         Row(
-            "plugin via HookRunner",
+            "plugin via HookRunner (worker thread)",
             timed_async(loop, lambda p: plugin_runner.run(Event.BEFORE_TOOL_CALL, p)),
+        ),
+        Row(
+            "plugin via HookRunner (inline)",
+            timed_async(loop, lambda p: inline_runner.run(Event.BEFORE_TOOL_CALL, p)),
         ),
         Row("fresh store per call", timed_sync(fresh)),
     ]
@@ -205,29 +210,34 @@ def _record(payload: ToolCallRequest) -> Record:
     return record
 
 
-def _loaded_plugin(guest: Path, work: Path) -> tuple[Any, HookRunner]:
-    """The guest as a real loaded plugin (registry, limits, grants), and a runner with it."""
+def _loaded_plugin(
+    guest: Path, work: Path, name: str, *, timeout_ms: int
+) -> tuple[Any, HookRunner]:
+    """The guest as a real loaded plugin (registry, limits, grants), and a runner with it.
+    With `timeout_ms` <= plugins.inline_call_ms (20) its calls run on the event loop's
+    thread; above, on its worker threads."""
     import shutil
 
     from zeroclaw.config import Config
     from zeroclaw.plugins.lifecycle.registry import PluginRegistry
 
-    directory = work / "plugins" / "bench-guard"
+    directory = work / name / name
     directory.mkdir(parents=True)
     shutil.copy(guest, directory / "plugin.wasm")
     (directory / "plugin.toml").write_text(
-        'name = "bench-guard"\nversion = "1.0.0"\nwit_package = "zeroclaw:hooks@1.0.0"\n'
+        f'name = "{name}"\nversion = "1.0.0"\nwit_package = "zeroclaw:hooks@1.0.0"\n'
         'component = "plugin.wasm"\ncapabilities = ["hooks.conversation", "hooks.modify"]\n'
+        f"[limits]\ntimeout_ms = {timeout_ms}\n"
     )
-    config = Config(data_dir=work / "data")
+    config = Config(data_dir=work / f"data-{name}")
     config.plugins.enabled = True
-    config.plugins.dirs = [work / "plugins"]
+    config.plugins.dirs = [work / name]
     config.plugins.capabilities.allow = ["hooks.conversation", "hooks.modify"]
     registry = PluginRegistry.for_config(config)
     snapshot = registry.load(config.plugins)
     runner = HookRunner()
     runner.register(*snapshot.hook_handlers())
-    return snapshot.plugins["bench-guard"].calls, runner
+    return snapshot.plugins[name].calls, runner
 
 
 def _pluggy_hook() -> Callable[[ToolCallRequest], object] | None:

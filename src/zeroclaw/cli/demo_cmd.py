@@ -7,7 +7,12 @@ With `--plugins DIR` the demo loads the WebAssembly plugins of DIR, granted exac
 hook capabilities the examples ask for, and the turns show them at work: redact-secrets
 (Python) scrubs a key from a tool result, guard-shell (JavaScript) blocks a command the
 policy alone would have run. It ends by printing the `zeroclaw config set` commands that
-load the same plugins into the user's own config."""
+load the same plugins into the user's own config.
+
+The demo's data dir is scratch, but its compile cache is not: compiled plugins go to the
+user's cache dir (`user_plugin_cache_dir`, e.g. ~/.cache/zeroclaw/plugin-cache, or
+`--cache-dir`), keyed and checksummed like any compile cache, so only the first run pays
+for compiling the Python and JavaScript guests (seconds each)."""
 
 from __future__ import annotations
 
@@ -27,6 +32,7 @@ from zeroclaw.agent import AgentRuntime, DenyApprover
 from zeroclaw.channels.terminal import TerminalChannel
 from zeroclaw.cli.state import user_errors
 from zeroclaw.config import Config
+from zeroclaw.config.models import user_plugin_cache_dir
 
 PLUGIN_MESSAGES = (
     '/tool file_write {"path": "notes/.env", "content": '
@@ -51,7 +57,9 @@ DEMO_MESSAGES = (
 )
 
 
-def demo_config(data_dir: Path, plugins: Path | None = None) -> Config:
+def demo_config(
+    data_dir: Path, plugins: Path | None = None, cache_dir: Path | None = None
+) -> Config:
     config = Config(data_dir=data_dir)
     config.llm.provider = "offline"
     # The demo works in its own scratch workspace, so it may change files without asking.
@@ -60,6 +68,7 @@ def demo_config(data_dir: Path, plugins: Path | None = None) -> Config:
         config.plugins.enabled = True
         config.plugins.dirs = [plugins.resolve()]
         config.plugins.capabilities.allow = list(DEMO_GRANTS)
+        config.plugins.cache_dir = cache_dir or user_plugin_cache_dir()
     return config
 
 
@@ -107,6 +116,14 @@ def demo(
             "`zeroclaw plugins build`), e.g. examples/plugins.",
         ),
     ] = None,
+    cache_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--cache-dir",
+            help="Keep compiled plugins here (default: the user's cache dir, "
+            "e.g. ~/.cache/zeroclaw/plugin-cache; delete it to clear).",
+        ),
+    ] = None,
 ) -> None:
     """Run the agent on the offline provider: tool calls, memory and a refused command."""
     console = Console()
@@ -117,7 +134,7 @@ def demo(
     )
     channel = TerminalChannel(console)
     with user_errors(), tempfile.TemporaryDirectory(prefix="zeroclaw-demo-") as scratch:
-        config = demo_config(data_dir or Path(scratch), plugins)
+        config = demo_config(data_dir or Path(scratch), plugins, cache_dir)
         answered = asyncio.run(run_demo(config, channel))
     total = len(demo_messages(config))
     console.print(Rule())

@@ -11,7 +11,7 @@ from wasmtime.component import Component, Linker
 from wat_builder import WAT
 
 from zeroclaw.plugins.errors import CompileError
-from zeroclaw.plugins.wasm.compile_cache import MAGIC
+from zeroclaw.plugins.wasm.compile_cache import MAGIC, SUM_SUFFIX
 from zeroclaw.plugins.wasm.engine import EpochTicker, PluginEngine, create_engine, epoch_deadline
 from zeroclaw.plugins.wasm.engine_settings import EngineSettings
 
@@ -114,6 +114,21 @@ def test_second_load_is_a_cache_hit(tmp_path: Path, components: dict[str, Path])
     assert "zeroclaw:hooks/handler@1.0.0" in second.component.type.exports(second_engine.engine)
 
 
+def test_one_compiled_component_is_shared_by_every_load_of_the_same_bytes(
+    tmp_path: Path, components: dict[str, Path]
+) -> None:
+    plugin_engine = PluginEngine(cache_dir=tmp_path / "cache")
+    copy = tmp_path / "copy.wasm"
+    copy.write_bytes(components["hook_minimal"].read_bytes())
+
+    first = plugin_engine.load_component(components["hook_minimal"])
+    second = plugin_engine.load_component(copy)  # another plugin, the same bytes
+
+    assert second.hit
+    assert second.component is first.component
+    assert checksum_file(cache_files(tmp_path / "cache")[0]).is_file()
+
+
 def test_text_format_components_load_through_the_cache(tmp_path: Path) -> None:
     plugin_engine = PluginEngine(cache_dir=tmp_path / "cache")
 
@@ -148,15 +163,35 @@ def corrupt_magic(entry: Path) -> None:
     entry.write_bytes(b"not a cache entry")
 
 
+def checksum_file(entry: Path) -> Path:
+    return entry.with_name(entry.name + SUM_SUFFIX)
+
+
 def corrupt_payload_with_valid_checksum(entry: Path) -> None:
     """Bytes that pass our checksum but that wasmtime itself refuses."""
     payload = b"\x7fELF garbage that is no serialized component"
-    entry.write_bytes(MAGIC + hashlib.sha256(payload).digest() + payload)
+    entry.write_bytes(payload)
+    checksum_file(entry).write_bytes(MAGIC + hashlib.sha256(payload).digest())
+
+
+def corrupt_checksum_format(entry: Path) -> None:
+    checksum_file(entry).write_bytes(b"not a checksum")
+
+
+def lose_checksum(entry: Path) -> None:
+    checksum_file(entry).unlink()
 
 
 @pytest.mark.parametrize(
     "corrupt",
-    [corrupt_truncate, corrupt_garble, corrupt_magic, corrupt_payload_with_valid_checksum],
+    [
+        corrupt_truncate,
+        corrupt_garble,
+        corrupt_magic,
+        corrupt_payload_with_valid_checksum,
+        corrupt_checksum_format,
+        lose_checksum,
+    ],
 )
 def test_a_corrupt_entry_is_rebuilt(
     tmp_path: Path, components: dict[str, Path], corrupt: object, caplog: pytest.LogCaptureFixture

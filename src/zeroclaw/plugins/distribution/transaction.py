@@ -175,7 +175,7 @@ class PluginInstaller:
         plugins = self.config.plugins
         services = HostServices(data_dir=self.config.data_dir, memory=None)
         engine = PluginEngine(
-            engine_settings(plugins, [directory]), cache_dir=self.config.data_dir / "plugin-cache"
+            engine_settings(plugins, [directory]), cache_dir=self.config.plugin_cache_dir
         )
         engine.start()
         try:

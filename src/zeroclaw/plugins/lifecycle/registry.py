@@ -38,8 +38,6 @@ from zeroclaw.plugins.wasm.calls import RuntimeSettings
 from zeroclaw.plugins.wasm.engine import PluginEngine
 from zeroclaw.plugins.wasm.engine_settings import EngineSettings
 
-CACHE_DIR_NAME = "plugin-cache"
-
 
 class PluginRegistry:
     """Holds the current `PluginSnapshot`; builds new ones from the config.
@@ -83,7 +81,7 @@ class PluginRegistry:
         )
         return cls(
             services,
-            cache_dir=config.data_dir / CACHE_DIR_NAME,
+            cache_dir=config.plugin_cache_dir,
             observer=observer,
             settings=settings,
         )

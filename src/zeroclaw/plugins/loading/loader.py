@@ -89,6 +89,7 @@ from zeroclaw.plugins.wasm.calls import CallDeadline, PluginCalls, RuntimeSettin
 from zeroclaw.plugins.wasm.conversion import FunctionCodec, codec_for, snake
 from zeroclaw.plugins.wasm.engine import PluginEngine
 from zeroclaw.plugins.wasm.engine_settings import EngineSettings
+from zeroclaw.plugins.wasm.inline import runs_inline
 from zeroclaw.plugins.wasm.instance import InstanceFactory, StoreLimits, WasiSettings
 from zeroclaw.plugins.wasm.traps import CallLimits, classify
 
@@ -242,6 +243,11 @@ def load_plugin(directory: Path, context: LoadContext) -> LoadedPlugin:
         deadline=deadline,
         observer=context.observer,
         reports=console,
+        inline_slice_ms=(
+            context.config.inline_call_ms
+            if runs_inline(limits.timeout_ms, imports, context.config.inline_call_ms)
+            else None
+        ),
     )
     plugin = LoadedPlugin(
         name=manifest.name,

@@ -19,7 +19,11 @@ function), in this order:
 
 `call_async` runs the same call on the plugin's own worker threads (as many as its
 concurrency limit), so the event loop never waits for wasm and a slow plugin queues only
-its own calls. wasmtime releases the GIL while the guest runs.
+its own calls. wasmtime releases the GIL while the guest runs. A plugin whose calls are
+known to end soon (`inline.py`: a short time limit, host imports that end by the call's
+deadline) is called on the loop's own thread instead, within the loop budget that module
+documents, when one of its slots is free at once; the thread hop costs more than such a
+call.
 
 Self-description at load (`describe`) runs in a fresh store that is dropped afterwards:
 a candidate plugin that is never published leaves nothing running, and nothing from load
@@ -55,6 +59,7 @@ from zeroclaw.plugins.errors import (
 )
 from zeroclaw.plugins.wasm.breaker import BreakerSettings, BreakerStatus, CircuitBreaker
 from zeroclaw.plugins.wasm.conversion import FunctionCodec
+from zeroclaw.plugins.wasm.inline import LOOP_BUDGET
 from zeroclaw.plugins.wasm.instance import InstanceFactory, InstancePool, WarmInstance
 from zeroclaw.plugins.wasm.traps import CallLimits, classify
 
@@ -136,6 +141,16 @@ class _Slots:
             for name, amount in amounts.items():
                 self.values[name] += amount
 
+    def take_now(self) -> bool:
+        """Count a call and take a slot if one is free; False (nothing counted) if not."""
+        with self.lock:
+            if self.running >= self.capacity:
+                return False
+            self.values["calls"] += 1
+            self.running += 1
+            self.values["peak_concurrency"] = max(self.values["peak_concurrency"], self.running)
+            return True
+
     def take(self, timeout_s: float) -> bool:
         """Count a call and take a slot for it, waiting up to `timeout_s`; False if none
         came free."""
@@ -182,6 +197,7 @@ class PluginCalls:
         observer: Observer | None = None,
         breaker: CircuitBreaker | None = None,
         reports: GuestReports | None = None,
+        inline_slice_ms: int | None = None,
     ) -> None:
         self.name = name
         self.reports = reports
@@ -200,6 +216,8 @@ class PluginCalls:
         self.deadline = deadline
         self.observer: Observer = observer or NoopObserver()
         self._slots = _Slots(max_concurrency)
+        # Set when calls may run on the event loop's thread (inline.py): the loop budget's slice.
+        self.inline_slice_s = None if inline_slice_ms is None else inline_slice_ms / 1000
         self._executor: ThreadPoolExecutor | None = None
         self._executor_lock = threading.Lock()
         self._closed = False
@@ -212,9 +230,20 @@ class PluginCalls:
         args: Sequence[Any],
         interpret: Callable[[Any], T],
     ) -> T:
-        """`call` on the plugin's worker threads; the wait for a thread counts as the wait
-        for a slot."""
+        """`call` on the plugin's worker threads (the wait for a thread counts as the wait
+        for a slot), or on this thread when the plugin runs inline and a slot is free."""
         loop = asyncio.get_running_loop()
+        slice_s = self.inline_slice_s
+        if slice_s is not None:
+            if LOOP_BUDGET.must_yield(slice_s):
+                await asyncio.sleep(0)
+                LOOP_BUDGET.yielded()
+            started = time.monotonic()
+            if self._slots.take_now():
+                try:
+                    return self._timed(function, args, interpret, started, slot_taken=True)
+                finally:
+                    LOOP_BUDGET.spent(time.monotonic() - started)
         queued = time.monotonic()
         return await loop.run_in_executor(
             self._workers(), self.call, function, args, interpret, queued
@@ -230,8 +259,20 @@ class PluginCalls:
         """Call `function` of the plugin's interface with `args` (Python values, see
         conversion.py) and return `interpret(result)`. Blocks; raises a PluginCallError."""
         started = time.monotonic()
+        return self._timed(function, args, interpret, queued or started, slot_taken=False)
+
+    def _timed(
+        self,
+        function: str,
+        args: Sequence[Any],
+        interpret: Callable[[Any], T],
+        queued: float,
+        *,
+        slot_taken: bool,
+    ) -> T:
+        started = time.monotonic()
         try:
-            value = self._admitted(function, args, interpret, queued or started)
+            value = self._admitted(function, args, interpret, queued, slot_taken=slot_taken)
         except PluginCallError as error:
             self._report(function, error, started)
             raise
@@ -240,15 +281,23 @@ class PluginCalls:
         return value
 
     def _admitted(
-        self, function: str, args: Sequence[Any], interpret: Callable[[Any], T], queued: float
+        self,
+        function: str,
+        args: Sequence[Any],
+        interpret: Callable[[Any], T],
+        queued: float,
+        *,
+        slot_taken: bool,
     ) -> T:
+        """The call from the breaker on; `slot_taken`: the caller already holds a slot (and
+        counted the call)."""
         if self._closed:
-            self._slots.add(calls=1)
+            self._refused(slot_taken)
             raise PluginQuarantined(
                 self.name, function, "it was unloaded (a newer set of plugins replaced it)"
             )
         if not self.breaker.admit():
-            self._slots.add(calls=1, quarantined=1)
+            self._refused(slot_taken, quarantined=1)
             status = self.breaker.status()
             wait = "" if status.retry_in_s is None else f"; next try in {status.retry_in_s:.0f}s"
             raise PluginQuarantined(
@@ -258,7 +307,7 @@ class PluginCalls:
                 f"in a row (last: {status.last_failure}){wait}",
                 hint=f"see `zeroclaw plugins info {self.name}` and the plugin's log",
             )
-        if not self._slots.take(self.timeout_s - (time.monotonic() - queued)):
+        if not slot_taken and not self._slots.take(self.timeout_s - (time.monotonic() - queued)):
             self.breaker.abandon()
             self._slots.add(busy=1)
             raise PluginBusy(
@@ -276,6 +325,12 @@ class PluginCalls:
             raise
         self._slots.give_back(ok=1)
         return value
+
+    def _refused(self, slot_taken: bool, **counts: int) -> None:
+        if slot_taken:
+            self._slots.give_back(**counts)
+        else:
+            self._slots.add(calls=1, **counts)
 
     def _in_slot(self, function: str, args: Sequence[Any], interpret: Callable[[Any], T]) -> T:
         instance: WarmInstance | None = None

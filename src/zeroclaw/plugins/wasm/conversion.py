@@ -32,6 +32,7 @@ The Python side of each WIT type:
 from __future__ import annotations
 
 import ctypes
+import functools
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -105,7 +106,8 @@ try:
     _BYTES = ffi.wasm_byte_vec_t
     _byte_vec_new = ffi.dll["wasm_byte_vec_new"]  # our own function object: own argtypes
     _byte_vec_new.restype = None
-    _byte_vec_new.argtypes = [ctypes.POINTER(_BYTES), ctypes.c_size_t, ctypes.c_char_p]
+    # void*: it is handed pointers into values and record entries (see _OF below)
+    _byte_vec_new.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_char_p]
     _byte_vec_delete = ffi.wasm_byte_vec_delete
     _record_new = ffi.wasmtime_component_valrecord_new_uninit
     _record_delete = ffi.wasmtime_component_valrecord_delete
@@ -115,6 +117,10 @@ try:
     _val_free = ffi.wasmtime_component_val_free
     _val_delete = ffi.wasmtime_component_val_delete
     _func_call = ffi.wasmtime_component_func_call
+    # Offsets for `byref(obj, offset)`: a pointer into a struct without building the Python
+    # objects of its fields (each `slot.of.string` makes two), on every lowered value.
+    _OF = _VAL.of.offset
+    _ENTRY_NAME = ffi.wasmtime_component_valrecord_entry_t.name.offset
     _error_from_ptr = wasmtime.WasmtimeError._from_ptr
     _K = {
         name: int(getattr(ffi, f"WASMTIME_COMPONENT_{name}").value)
@@ -157,7 +163,7 @@ _INT_TYPES = {
 
 def _new_string(slot: Any, text: str) -> None:
     data = text.encode("utf-8")
-    _byte_vec_new(ctypes.byref(slot.of.string), len(data), data)
+    _byte_vec_new(ctypes.byref(slot, _OF), len(data), data)  # slot.of.string
 
 
 def _read_string(vec: Any) -> str:
@@ -287,10 +293,11 @@ def _record_codec(ty: RecordType) -> tuple[Lower, Lift]:
         try:
             for attr, data, size, lower_field, _ in fields:
                 entry = entries[done]
-                _byte_vec_new(ctypes.byref(entry.name), size, data)
-                entry.val.kind = bool_kind  # a safe value until the field is written
+                _byte_vec_new(ctypes.byref(entry, _ENTRY_NAME), size, data)
+                val = entry.val
+                val.kind = bool_kind  # a safe value until the field is written
                 done += 1
-                lower_field(value[attr] if is_dict else getattr(value, attr), entry.val)
+                lower_field(value[attr] if is_dict else getattr(value, attr), val)
         except BaseException:
             for index in range(done, count):  # names not written yet: empty, values: inert
                 entry = entries[index]
@@ -375,8 +382,9 @@ def _boxed(lower_payload: Lower, value: Any) -> Any:
 
 
 def _unbox(lift_payload: Lift, box: Any) -> Any:
-    value = lift_payload(box.contents)
-    box.contents.kind = _K["BOOL"]
+    contents = box.contents
+    value = lift_payload(contents)
+    contents.kind = _K["BOOL"]
     _val_free(box)
     return value
 
@@ -421,11 +429,13 @@ def _variant_codec(cases: list[tuple[str, ValType | None]], which: str) -> tuple
     def lift(slot: Any) -> Variant:
         _check_kind(slot, kind, which.lower())
         if which == "RESULT":
-            tag = "ok" if slot.of.result.is_ok else "err"
-            box = slot.of.result.val
+            result = slot.of.result
+            tag = "ok" if result.is_ok else "err"
+            box = result.val
         else:
-            tag = _read_string(slot.of.variant.discriminant)
-            box = slot.of.variant.val
+            variant = slot.of.variant
+            tag = _read_string(variant.discriminant)
+            box = variant.val
         if tag not in codecs:
             raise LiftError(f"the guest returned an unknown case {tag!r}")
         codec = codecs[tag]
@@ -549,7 +559,7 @@ class FunctionCodec:
         lowers = self.lowers
         assert lowers is not None
         count = len(lowers)
-        params = (_VAL * count)()
+        params = _val_array(count)()
         lowered = 0
         try:
             for lower, arg in zip(lowers, args, strict=True):
@@ -579,6 +589,12 @@ class FunctionCodec:
         values = [_to_public(ty, arg) for (_, ty), arg in zip(self.params, args, strict=True)]
         result = func(store, *values)
         return None if self.result is None else _from_public(self.result, result)
+
+
+@functools.cache
+def _val_array(count: int) -> Any:
+    """The ctypes array type of `count` values, made once (`_VAL * n` costs on every call)."""
+    return _VAL * count
 
 
 _CODECS: dict[tuple[str, bool], FunctionCodec] = {}

@@ -1,0 +1,608 @@
+"""The benchmark suite: the peers and our own paths side by side in one run, written as
+docs/benchmarks.md's suite section and a JSON file (machine, versions, medians, spread,
+ratios).
+
+What it runs, every part in this one process (RSS in child processes):
+
+  hook call     one `before_tool_call` (~200-byte payload): a native handler, pluggy,
+                Extism-python on a core-wasm plugin doing the same work (extism_peer.py),
+                wasmtime's public API, our conversion layer, PluginCalls.call, and our WAT
+                guest through the HookRunner, inline and on a worker thread
+                (plugin_hook_bench.py's rows); then the example JavaScript (guard-shell,
+                before_tool_call) and Python (redact-secrets, tool_result_persist) guests
+                through the HookRunner, when they are built
+  loading       compile (cold) vs load from the compile cache vs a new store + instantiate
+  concurrency   PluginCalls.call on the WAT guest from 1, 2, 4 and 8 threads: calls/s
+  agent turn    one offline-provider turn with a tool call: plugins disabled, and with 1 and
+                10 WAT hook plugins (inline, and on worker threads)
+  RSS           resident memory per additional plugin, per guest language
+  gateway       /v1/chat/completions requests per second against a bare FastAPI route
+                (bare_route.py), gateway_bench.py's servers and client
+
+Rows of a table run in alternating rounds (each round runs every row once), and a row's
+figure is the median over rounds, its spread the 25th-75th percentiles, so drift of a
+shared machine touches all rows alike. Ratios are taken between rows of the same run.
+Tool calls per guest language are plugin_tool_bench.py's (it builds its own guests) and
+keep their own table.
+
+    .venv/bin/python benchmarks/suite.py          # docs/benchmarks.md + docs/benchmarks.json
+    .venv/bin/python benchmarks/suite.py --smoke --json out.json --markdown out.md
+
+`--smoke` runs every part at tiny sizes (WAT guests only): tests/benchmarks runs it so the
+suite cannot rot. Nothing here is asserted as a speed anywhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from extism_peer import extism_rows
+from gateway_bench import Mode, bench_gateway, warm_up
+from gateway_bench import measure as measure_gateway
+from plugin_hook_bench import (
+    PAYLOADS,
+    Row,
+    build_guest,
+    load_times,
+    measure,
+    rows_for,
+    timed_async,
+    timed_sync,
+)
+from report import replace_section
+
+from zeroclaw.config import Config
+from zeroclaw.hooks import Event, HookRunner, ToolResultPersist
+from zeroclaw.messages import ToolResult
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples" / "plugins"
+SECTION = "benchmark-suite"
+GRANTS = ["hooks.conversation", "hooks.modify", "hooks.tool_results", "log"]
+
+
+@dataclass(frozen=True)
+class Sizes:
+    rounds: int
+    calls: int
+    turns: int
+    rss_plugins: int
+    languages: bool
+    requests: int
+
+
+FULL = Sizes(rounds=11, calls=1000, turns=40, rss_plugins=4, languages=True, requests=300)
+SMOKE = Sizes(rounds=2, calls=5, turns=2, rss_plugins=1, languages=False, requests=10)
+
+
+# -- statistics --------------------------------------------------------------------------------
+
+
+def summary(samples: list[float], scale: float) -> dict[str, float]:
+    """Median and spread (25th-75th percentile) of per-call seconds, times `scale`."""
+    ordered = sorted(samples)
+    quartiles = (
+        statistics.quantiles(ordered, n=4, method="inclusive") if len(ordered) > 1 else ordered
+    )
+    return {
+        "median": statistics.median(ordered) * scale,
+        "p25": quartiles[0] * scale,
+        "p75": quartiles[-1] * scale,
+        "rounds": len(ordered),
+    }
+
+
+def table_of(rows: list[Row], scale: float, baselines: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for row in rows:
+        out[row.name] = summary(row.samples, scale)
+    for row in rows:
+        out[row.name]["ratios"] = {
+            f"x {base}": out[row.name]["median"] / out[base]["median"]
+            for base in baselines
+            if base in out
+        }
+    return out
+
+
+# -- hook call -----------------------------------------------------------------------------------
+
+
+def hook_rows(work: Path, loop: asyncio.AbstractEventLoop, sizes: Sizes) -> tuple[list[Row], dict]:
+    guest = build_guest(work)
+    rows = rows_for(guest, work, loop)
+    notes: dict[str, str] = {}
+    peers = extism_rows(work, PAYLOADS)
+    if isinstance(peers, str):
+        notes["Extism"] = f"skipped: {peers}"
+    else:
+        at = next(i for i, row in enumerate(rows) if row.name == "wasmtime public API")
+        rows[at:at] = [Row(name, timed_sync(call)) for name, call in peers.items()]
+    if sizes.languages:
+        rows += language_rows(work, loop, notes)
+    else:
+        notes["Python and JavaScript guests"] = "skipped: --smoke runs WAT guests only"
+    return rows, notes
+
+
+def language_rows(work: Path, loop: asyncio.AbstractEventLoop, notes: dict[str, str]) -> list[Row]:
+    """The example JS and Python hook plugins through the HookRunner, if built."""
+    rows = []
+    result = ToolResult(success=True, output="x" * 200)
+    cases = (
+        ("guard-shell", "JavaScript guest", Event.BEFORE_TOOL_CALL, lambda i: PAYLOADS[i & 1]),
+        (
+            "redact-secrets",
+            "Python guest",
+            Event.TOOL_RESULT_PERSIST,
+            lambda i: ToolResultPersist("session-1", "ls", "call-1", result),
+        ),
+    )
+    for name, label, event, payload in cases:
+        if not (EXAMPLES / name / "plugin.wasm").is_file():
+            notes[label] = f"skipped: examples/plugins/{name} is not built (scripts/demo builds it)"
+            continue
+        for timeout_ms, how in ((20, "inline"), (1000, "worker thread")):
+            runner = example_runner(work, name, timeout_ms)
+            rows.append(
+                Row(
+                    f"{label} via HookRunner ({how}, {name}, {event.value})",
+                    timed_async(loop, _counted(lambda p, r=runner, e=event: r.run(e, p), payload)),
+                )
+            )
+    return rows
+
+
+def _counted(call: Callable[[Any], Any], payload: Callable[[int], Any]) -> Callable[[Any], Any]:
+    # timed_async hands in the bench's tool-call payloads; these rows need their own.
+    counter = iter(range(1 << 62))
+    return lambda _: call(payload(next(counter)))
+
+
+def example_runner(work: Path, name: str, timeout_ms: int) -> HookRunner:
+    from zeroclaw.plugins.lifecycle.registry import PluginRegistry
+
+    plugins = work / f"examples-{name}-{timeout_ms}"
+    shutil.copytree(EXAMPLES / name, plugins / name, ignore=shutil.ignore_patterns("__pycache__"))
+    with (plugins / name / "plugin.toml").open("a") as manifest:
+        manifest.write(f"\n[limits]\ntimeout_ms = {timeout_ms}\n")
+    config = plugin_config(work / f"data-{name}-{timeout_ms}", plugins)
+    snapshot = PluginRegistry.for_config(config).load(config.plugins)
+    if snapshot.load_errors:
+        raise SystemExit(f"{name} did not load: {snapshot.load_errors[0].error}")
+    runner = HookRunner()
+    runner.register(*snapshot.hook_handlers())
+    return runner
+
+
+def plugin_config(data_dir: Path, plugins: Path) -> Config:
+    config = Config(data_dir=data_dir)
+    config.llm.provider = "offline"
+    config.tools.autonomy = "full"
+    config.observability.backend = "noop"
+    config.hooks.session_memory.enabled = False
+    config.plugins.enabled = True
+    config.plugins.dirs = [plugins]
+    config.plugins.capabilities.allow = list(GRANTS)
+    # Shared across the suite's plugin sets: compiled once per run.
+    config.plugins.cache_dir = data_dir.parent / "plugin-cache"
+    return config
+
+
+# -- concurrency ---------------------------------------------------------------------------------
+
+
+def concurrency(work: Path, guest: Path, sizes: Sizes) -> dict[str, Any]:
+    """Calls per second into one WAT plugin from 1-8 threads (max_concurrency 8)."""
+    from zeroclaw.plugins.lifecycle.registry import PluginRegistry
+
+    plugins = work / "concurrency"
+    write_guard_plugins(plugins, guest, 1, timeout_ms=1000)
+    config = plugin_config(work / "data-concurrency", plugins)
+    config.plugins.limits.max_concurrency = 8
+    calls = PluginRegistry.for_config(config).load(config.plugins).plugins["guard0"].calls
+    out: dict[str, Any] = {}
+    per_thread = max(1, sizes.calls // 2)
+    for threads in (1, 2, 4, 8):
+        rates = []
+        for _ in range(sizes.rounds):
+            barrier = threading.Barrier(threads)
+
+            def work_one(_: int, barrier: threading.Barrier = barrier) -> None:
+                barrier.wait()
+                for index in range(per_thread):
+                    calls.call("before-tool-call", (PAYLOADS[index & 1],), _identity)
+
+            started = time.perf_counter()
+            with ThreadPoolExecutor(threads) as pool:
+                list(pool.map(work_one, range(threads)))
+            rates.append(threads * per_thread / (time.perf_counter() - started))
+        out[f"{threads} threads"] = {"calls_per_s": statistics.median(rates)}
+    one = out["1 threads"]["calls_per_s"]
+    for row in out.values():
+        row["x 1 thread"] = row["calls_per_s"] / one
+    return out
+
+
+def _identity(value: object) -> object:
+    return value
+
+
+def write_guard_plugins(plugins: Path, guest: Path, count: int, *, timeout_ms: int) -> None:
+    for index in range(count):
+        directory = plugins / f"guard{index}"
+        directory.mkdir(parents=True)
+        shutil.copy(guest, directory / "plugin.wasm")
+        (directory / "plugin.toml").write_text(
+            f'name = "guard{index}"\nversion = "1.0.0"\nwit_package = "zeroclaw:hooks@1.0.0"\n'
+            'component = "plugin.wasm"\ncapabilities = ["hooks.conversation", "hooks.modify"]\n'
+            f"[limits]\ntimeout_ms = {timeout_ms}\n"
+        )
+
+
+# -- agent turn ----------------------------------------------------------------------------------
+
+
+def agent_turns(work: Path, guest: Path, sizes: Sizes) -> dict[str, Any]:
+    """Median ms of one turn with a tool call (before_tool_call runs in it), per plugin set."""
+    from zeroclaw.agent import AgentRuntime, DenyApprover
+
+    modes: list[tuple[str, int, int]] = [
+        ("plugins disabled", 0, 0),
+        ("1 WAT plugin (inline)", 1, 20),
+        ("10 WAT plugins (inline)", 10, 20),
+        ("1 WAT plugin (worker thread)", 1, 1000),
+        ("10 WAT plugins (worker thread)", 10, 1000),
+    ]
+    message = '/tool file_list {"path": "."}'
+
+    # Time inside modifying dispatches (every HookRunner.run of the turn, native handlers
+    # included): how much of a turn the plugins' excess is. Wrapped here only.
+    in_hooks = [0.0]
+    plain_run = HookRunner.run
+
+    async def timed_run(self: HookRunner, event: Event, payload: Any, **kw: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return await plain_run(self, event, payload, **kw)
+        finally:
+            in_hooks[0] += time.perf_counter() - started
+
+    hook_samples: dict[str, list[float]] = {name: [] for name, _, _ in modes}
+
+    async def run_all() -> dict[str, list[float]]:
+        runtimes = []
+        for name, count, timeout_ms in modes:
+            plugins = work / f"turn-{count}-{timeout_ms}"
+            plugins.mkdir(parents=True)
+            write_guard_plugins(plugins, guest, count, timeout_ms=timeout_ms)
+            config = plugin_config(work / f"data-turn-{count}-{timeout_ms}", plugins)
+            config.plugins.enabled = count > 0
+            config.workspace.mkdir(parents=True, exist_ok=True)
+            runtime = AgentRuntime.from_config(config, approver=DenyApprover())
+            await runtime.__aenter__()
+            runtimes.append((name, runtime))
+        samples: dict[str, list[float]] = {name: [] for name, _ in runtimes}
+        try:
+            for _, runtime in runtimes:  # warm up
+                await runtime.agent.start_session("warm", channel="bench")
+                await one_turn(runtime, "warm", message)
+                runtime.agent.end_session("warm", channel="bench")
+            for round_index in range(sizes.rounds):
+                for name, runtime in runtimes:
+                    # One session per round: a turn, not session start and end, is measured.
+                    session = f"s{round_index}"
+                    await runtime.agent.start_session(session, channel="bench")
+                    in_hooks[0] = 0.0
+                    started = time.perf_counter()
+                    for _ in range(sizes.turns):
+                        await one_turn(runtime, session, message)
+                    samples[name].append((time.perf_counter() - started) / sizes.turns)
+                    hook_samples[name].append(in_hooks[0] / sizes.turns)
+                    runtime.agent.end_session(session, channel="bench")
+        finally:
+            for _, runtime in runtimes:
+                await runtime.__aexit__(None, None, None)
+        return samples
+
+    HookRunner.run = timed_run  # type: ignore[method-assign]
+    try:
+        samples = asyncio.run(run_all())
+    finally:
+        HookRunner.run = plain_run  # type: ignore[method-assign]
+    rows = [Row(name, lambda _: 0.0, found) for name, found in samples.items()]
+    out = table_of(rows, 1000, ["plugins disabled"])
+    for name, found in hook_samples.items():
+        out[name]["in_hook_dispatch_ms"] = statistics.median(found) * 1000
+    return out
+
+
+async def one_turn(runtime: Any, session: str, message: str) -> None:
+    result = await runtime.agent.turn(session, message, channel="bench")
+    assert result.stop_reason == "answer", result.reply
+
+
+# -- gateway -------------------------------------------------------------------------------------
+
+
+def gateway(work: Path, sizes: Sizes) -> dict[str, Any]:
+    """Requests per second of /v1/chat/completions: a bare FastAPI route (bare_route.py),
+    the gateway with plugins disabled, and with plugins enabled (none loaded); 8 in
+    flight, alternating rounds (gateway_bench.py's client)."""
+    modes = [
+        Mode("bare FastAPI route", False),
+        Mode("gateway, plugins disabled", False),
+        Mode("gateway, plugins enabled", True),
+    ]
+
+    async def run_all(urls: list[str]) -> None:
+        for url in urls:
+            await warm_up(url)
+        pairs = list(zip(modes, urls, strict=True))
+        for round_number in range(sizes.rounds):
+            for mode, url in pairs if round_number % 2 == 0 else reversed(pairs):
+                await measure_gateway(url, mode, sizes.requests, 8, False)
+
+    with (
+        bare_route() as bare,
+        bench_gateway(work / "gateway-off", plugins_enabled=False) as off,
+        bench_gateway(work / "gateway-on", plugins_enabled=True) as on,
+    ):
+        asyncio.run(run_all([bare, off, on]))
+    bare_rps = modes[0].rps
+    return {
+        mode.name: {
+            "requests_per_s": mode.rps,
+            "p50_ms": mode.percentile_ms(50),
+            "p99_ms": mode.percentile_ms(99),
+            "failures": mode.failures,
+            "x bare FastAPI route": mode.rps / bare_rps if bare_rps else 0.0,
+        }
+        for mode in modes
+    }
+
+
+@contextmanager
+def bare_route() -> Iterator[str]:
+    process = subprocess.Popen(
+        [sys.executable, str(Path(__file__).with_name("bare_route.py"))],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        if not line.startswith("listening on "):
+            raise SystemExit(f"bare_route.py did not start: {line!r}")
+        yield line.removeprefix("listening on ").strip()
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+
+
+# -- RSS -----------------------------------------------------------------------------------------
+
+
+def rss(work: Path, guest: Path, sizes: Sizes, notes: dict[str, str]) -> dict[str, Any]:
+    """MiB of resident memory per additional plugin, per guest language: a child process
+    loads 1 + N copies (and calls each once) against one loading one."""
+    sources = {"WAT": guest}
+    if sizes.languages:
+        for language, name in (("JavaScript", "guard-shell"), ("Python", "redact-secrets")):
+            if (EXAMPLES / name / "plugin.wasm").is_file():
+                sources[language] = EXAMPLES / name
+            else:
+                notes[f"RSS {language}"] = f"skipped: examples/plugins/{name} is not built"
+    out: dict[str, Any] = {}
+    for language, source in sources.items():
+        # Against one plugin loaded, not none: the engine, its ticker and the language's
+        # first instance are paid once, whatever the number of plugins.
+        _child_rss(work, language, source, 1)  # compiles into the cache: not measured
+        base = _child_rss(work, language, source, 1)
+        loaded = _child_rss(work, language, source, 1 + sizes.rss_plugins)
+        out[language] = {
+            "plugins": sizes.rss_plugins,
+            "mib_per_plugin": (loaded - base) / sizes.rss_plugins / 1024,
+        }
+    return out
+
+
+def _child_rss(work: Path, language: str, source: Path, count: int) -> int:
+    out = subprocess.run(
+        [sys.executable, __file__, "--rss-child", language, str(source), str(count), str(work)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    return int(out.stdout.strip().splitlines()[-1])
+
+
+def rss_child(language: str, source: Path, count: int, work: Path) -> int:
+    """Load `count` copies of one plugin (and call each once); print VmRSS in KiB."""
+    from zeroclaw.plugins.lifecycle.registry import PluginRegistry
+
+    plugins = Path(tempfile.mkdtemp(dir=work))
+    if language == "WAT":
+        write_guard_plugins(plugins, source, count, timeout_ms=1000)
+    else:
+        for index in range(count):
+            target = plugins / f"copy{index}"
+            shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
+            manifest = target / "plugin.toml"
+            text = manifest.read_text().replace(f'name = "{source.name}"', f'name = "c{index}"')
+            manifest.write_text(text)
+    config = plugin_config(work / "data-rss" / language, plugins)
+    registry = PluginRegistry.for_config(config)
+    snapshot = registry.load(config.plugins)
+    runner = HookRunner()
+    runner.register(*snapshot.hook_handlers())
+    payload = ToolResultPersist("s", "ls", "call-1", ToolResult(success=True, output="x" * 200))
+    event = Event.TOOL_RESULT_PERSIST if language == "Python" else Event.BEFORE_TOOL_CALL
+
+    async def call_each() -> None:
+        await runner.run(event, payload if language == "Python" else PAYLOADS[0])
+
+    asyncio.run(call_each())
+    return _vm_rss_kib()
+
+
+def _vm_rss_kib() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+# -- the run -------------------------------------------------------------------------------------
+
+
+def machine() -> dict[str, Any]:
+    def installed(name: str) -> str | None:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return None
+
+    return {
+        "machine": platform.machine(),
+        "system": platform.system(),
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "versions": {
+            name: installed(name) for name in ("zeroclaw", "wasmtime", "extism", "pluggy")
+        },
+    }
+
+
+def run_suite(sizes: Sizes) -> dict[str, Any]:
+    results: dict[str, Any] = {"machine": machine(), "sizes": sizes.__dict__, "notes": {}}
+    notes: dict[str, str] = results["notes"]
+    loop = asyncio.new_event_loop()
+    with tempfile.TemporaryDirectory(prefix="zeroclaw-bench-") as tmp:
+        work = Path(tmp)
+        rows, found_notes = hook_rows(work, loop, sizes)
+        notes.update(found_notes)
+        measure(rows, sizes.rounds, sizes.calls)
+        loop.close()
+        results["hook_call_us"] = table_of(
+            rows, 1e6, ["Extism bare call", "native via HookRunner", "pluggy (firstresult)"]
+        )
+        guest = work / "g.wasm"
+        results["loading_ms"] = load_times(guest, work, repeats=max(1, sizes.rounds // 2))
+        results["concurrency"] = concurrency(work, guest, sizes)
+        results["agent_turn_ms"] = agent_turns(work, guest, sizes)
+        results["rss"] = rss(work, guest, sizes, notes)
+        results["gateway"] = gateway(work, sizes)
+    return results
+
+
+def render(results: dict[str, Any]) -> str:
+    m = results["machine"]
+    versions = ", ".join(f"{k} {v}" for k, v in m["versions"].items() if v)
+    sizes = results["sizes"]
+    lines = [
+        "## Benchmark suite (last run)",
+        "",
+        f"Machine: {m['machine']}, {m['cpus']} CPUs, {m['system']}, Python {m['python']}; "
+        f"{versions}. Medians of {sizes['rounds']} alternating rounds; spread is the "
+        "25th-75th percentile over rounds. Raw figures: docs/benchmarks.json.",
+        "",
+        "### One hook call (`before_tool_call`, ~200-byte payload)",
+        "",
+        "| path | us/call | spread | x Extism bare call | x native via HookRunner |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, row in results["hook_call_us"].items():
+        extism = _ratio(row["ratios"], "x Extism bare call")
+        native = _ratio(row["ratios"], "x native via HookRunner")
+        lines.append(
+            f"| {name} | {row['median']:.2f} | {row['p25']:.1f}-{row['p75']:.1f} | "
+            f"{extism} | {native} |"
+        )
+    lines += ["", "| loading the WAT guest | ms |", "|---|---:|"]
+    lines += [f"| {name} | {value:.3f} |" for name, value in results["loading_ms"].items()]
+    lines += [
+        "",
+        "### An agent turn with a tool call (offline provider)",
+        "",
+        "| plugins | ms/turn | spread | x plugins disabled | ms/turn in hook dispatch |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, row in results["agent_turn_ms"].items():
+        lines.append(
+            f"| {name} | {row['median']:.3f} | {row['p25']:.2f}-{row['p75']:.2f} | "
+            f"{_ratio(row['ratios'], 'x plugins disabled')} | {row['in_hook_dispatch_ms']:.3f} |"
+        )
+    lines += [
+        "",
+        "### Concurrent calls into one WAT plugin (`PluginCalls.call`)",
+        "",
+        "| threads | calls/s | x 1 thread |",
+        "|---|---:|---:|",
+    ]
+    for name, row in results["concurrency"].items():
+        lines.append(f"| {name} | {row['calls_per_s']:.0f} | {row['x 1 thread']:.2f} |")
+    lines += [
+        "",
+        "### Gateway `/v1/chat/completions` against a bare FastAPI route (8 in flight)",
+        "",
+        "| server | req/s | p50 ms | p99 ms | failures | x bare FastAPI route |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for name, row in results["gateway"].items():
+        lines.append(
+            f"| {name} | {row['requests_per_s']:.0f} | {row['p50_ms']:.2f} | "
+            f"{row['p99_ms']:.2f} | {row['failures']} | {row['x bare FastAPI route']:.2f} |"
+        )
+    lines += ["", "### Resident memory per additional plugin", "", "| guest | MiB |", "|---|---:|"]
+    for language, row in results["rss"].items():
+        lines.append(f"| {language} | {row['mib_per_plugin']:.2f} |")
+    if results["notes"]:
+        lines += ["", *(f"- {name}: {note}" for name, note in results["notes"].items())]
+    return "\n".join(lines)
+
+
+def _ratio(ratios: dict[str, float], key: str) -> str:
+    return f"{ratios[key]:.2f}" if key in ratios else "-"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, WAT guests only")
+    parser.add_argument("--json", type=Path, default=ROOT / "docs" / "benchmarks.json")
+    parser.add_argument("--markdown", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    parser.add_argument("--rss-child", nargs=4, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.rss_child:
+        language, source, count, work = args.rss_child
+        print(rss_child(language, Path(source), int(count), Path(work)))
+        return 0
+    results = run_suite(SMOKE if args.smoke else FULL)
+    args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    text = render(results)
+    replace_section(args.markdown, SECTION, text)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,57 @@
+"""The benchmark suite at tiny sizes (`benchmarks/suite.py --smoke`), so it cannot rot: it
+runs to the end and writes its JSON and Markdown with every part. Figures are not checked:
+speed is measured in benchmarks/, never asserted."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+SUITE = Path(__file__).parents[2] / "benchmarks" / "suite.py"
+
+
+def test_the_suite_runs_every_part_and_writes_json_and_markdown(tmp_path: Path) -> None:
+    out_json, out_md = tmp_path / "benchmarks.json", tmp_path / "benchmarks.md"
+    out_md.write_text("# Benchmarks\n\nkept text\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+
+    done = subprocess.run(
+        [sys.executable, SUITE, "--smoke", "--json", out_json, "--markdown", out_md],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stderr[-3000:]
+    results = json.loads(out_json.read_text())
+    assert {"machine", "sizes", "notes", "hook_call_us", "loading_ms", "concurrency"} <= set(
+        results
+    )
+    assert results["machine"]["versions"]["wasmtime"]
+    hook = results["hook_call_us"]
+    for name in ("native via HookRunner", "plugin via HookRunner (inline)", "conversion layer"):
+        assert hook[name]["median"] > 0
+        assert hook[name]["p25"] <= hook[name]["median"] <= hook[name]["p75"]
+    assert hook["plugin via HookRunner (inline)"]["ratios"]["x native via HookRunner"] > 0
+    if "Extism" not in results["notes"]:  # the peer runs wherever the dev extra is installed
+        assert "x Extism bare call" in hook["Extism with JSON payload"]["ratios"]
+    turns = results["agent_turn_ms"]
+    assert set(turns) >= {"plugins disabled", "1 WAT plugin (inline)", "10 WAT plugins (inline)"}
+    assert turns["plugins disabled"]["ratios"]["x plugins disabled"] == 1.0
+    assert turns["10 WAT plugins (inline)"]["in_hook_dispatch_ms"] > 0
+    assert set(results["concurrency"]) == {"1 threads", "2 threads", "4 threads", "8 threads"}
+    assert "WAT" in results["rss"]
+    assert set(results["gateway"]) == {
+        "bare FastAPI route",
+        "gateway, plugins disabled",
+        "gateway, plugins enabled",
+    }
+    markdown = out_md.read_text()
+    assert "kept text" in markdown  # only the suite's own section is replaced
+    assert "<!-- benchmark-suite:start -->" in markdown
+    assert "### An agent turn with a tool call" in markdown
