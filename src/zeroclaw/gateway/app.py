@@ -24,7 +24,6 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Coroutine
 from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, Header, Request
@@ -36,7 +35,6 @@ from starlette.background import BackgroundTask
 
 from zeroclaw import __version__
 from zeroclaw.agent import TurnResult
-from zeroclaw.agent.loop import OnText
 from zeroclaw.gateway.auth import Caller, hash_token, refused_pairing
 from zeroclaw.gateway.bodies import (
     ErrorBody,
@@ -248,17 +246,9 @@ async def chat_completions(
     session_id = named or _new_session_id("openai")
     sender = _recipient(caller)
 
-    def run_turn(on_text: OnText | None = None) -> Coroutine[Any, Any, TurnResult]:
-        return state.turns.answer(
-            session_id,
-            asked.ask,
-            sender=sender,
-            model=choice,
-            seed=asked.seed,
-            on_text=on_text,
-            one_off=named is None,
-            steering=steering,
-        )
+    run_turn = state.turns.runner(
+        session_id, asked, sender=sender, model=choice, one_off=named is None, steering=steering
+    )
 
     headers = {SESSION_HEADER: session_id}
     if body.stream:
@@ -308,20 +298,17 @@ async def responses(
     sender = _recipient(caller)
     draft = ResponseDraft(body)
 
-    def run_turn(on_text: OnText | None = None) -> Coroutine[Any, Any, TurnResult]:
-        return state.turns.answer(
-            session_id,
-            asked.ask,
-            sender=sender,
-            model=choice,
-            seed=asked.seed,
-            on_text=on_text,
-            # A conversation the client did not name ends with each turn; the next
-            # response that continues it starts it again (its history is in memory).
-            one_off=named is None,
-            steering=steering,
-            names=NAMES,
-        )
+    # A conversation the client did not name ends with each turn; the next response that
+    # continues it starts it again (its history is in memory).
+    run_turn = state.turns.runner(
+        session_id,
+        asked,
+        sender=sender,
+        model=choice,
+        one_off=named is None,
+        steering=steering,
+        names=NAMES,
+    )
 
     async def record(result: TurnResult) -> None:
         await record_response(memory, draft.id, result)

@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Coroutine, Mapping, Sequence
+from typing import Any, Protocol
 
 from zeroclaw.agent import AgentRuntime, Steering, SteeringRefused, ToolAnswer, TurnResult
 from zeroclaw.agent.loop import OnText
 from zeroclaw.agent.steering import NO_STEERING
 from zeroclaw.errors import ZeroClawError
+from zeroclaw.gateway.chat_input import TurnInput
 from zeroclaw.gateway.errors import (
     AgentFailed,
     InvalidRequest,
@@ -40,6 +42,12 @@ from zeroclaw.messages import ChatMessage
 CHANNEL = "gateway"
 
 _LOG = logging.getLogger("zeroclaw.gateway")
+
+
+class TurnRunner(Protocol):
+    """One asked turn, run whole (no `on_text`) or with its text streamed to `on_text`."""
+
+    def __call__(self, on_text: OnText | None = None) -> Coroutine[Any, Any, TurnResult]: ...
 
 
 class GatewayTurns:
@@ -128,6 +136,35 @@ class GatewayTurns:
             # A bug below us is still the agent failing, not the client's request.
             _LOG.exception("turn of session %s failed", session_id)
             raise _failed(error) from error
+
+    def runner(
+        self,
+        session_id: str,
+        asked: TurnInput,
+        *,
+        sender: str,
+        model: ModelChoice | None,
+        one_off: bool,
+        steering: Steering,
+        names: Mapping[str, str] | None = None,
+    ) -> TurnRunner:
+        """The turn an OpenAI endpoint asked for, to run whole or streamed (`on_text`):
+        chat completions and responses ask it the same way."""
+
+        def run(on_text: OnText | None = None) -> Coroutine[Any, Any, TurnResult]:
+            return self.answer(
+                session_id,
+                asked.ask,
+                sender=sender,
+                model=model,
+                seed=asked.seed,
+                on_text=on_text,
+                one_off=one_off,
+                steering=steering,
+                names=names,
+            )
+
+        return run
 
     def check(
         self,
