@@ -188,6 +188,7 @@ def test_results_for_no_pending_call_are_a_400(gateway: Gateway) -> None:
         )
 
     assert raised.value.code == "invalid_tool_results"
+    assert raised.value.param == "messages"  # type: ignore[attr-defined]
     assert "call_nope" in raised.value.message
 
 

@@ -176,6 +176,26 @@ def test_a_function_call_stops_the_turn_with_a_function_call_item(gateway: Gatew
     assert calls[0].status == "completed"
 
 
+def test_an_output_for_no_pending_call_is_a_400_in_the_responses_words(gateway: Gateway) -> None:
+    first = gateway.openai().responses.create(
+        model="zeroclaw", input=tool_command("get_weather", city="Oslo"), tools=[WEATHER]
+    )
+    with pytest.raises(openai.BadRequestError) as raised:
+        gateway.openai().responses.create(
+            model="zeroclaw",
+            input=[{"type": "function_call_output", "call_id": "call_nope", "output": "42"}],
+            tools=[WEATHER],
+            previous_response_id=first.id,
+        )
+
+    assert raised.value.code == "invalid_tool_results"
+    assert raised.value.param == "input"  # type: ignore[attr-defined]
+    assert "'call_nope'" in raised.value.message
+    # Chat Completions' words for the same thing would mislead a Responses client.
+    assert "role: tool" not in raised.value.message
+    assert "messages" not in raised.value.message
+
+
 def test_function_calls_stream_as_items_with_argument_events(gateway: Gateway) -> None:
     events = list(
         gateway.openai().responses.create(

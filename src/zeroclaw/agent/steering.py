@@ -116,23 +116,23 @@ def check_steering(
 
 
 def check_answers(pending: Sequence[ToolCall], answers: Sequence[ToolAnswer]) -> None:
-    """The answers must be exactly one for each pending call."""
+    """The answers must be exactly one for each pending call. The words are the agent's,
+    not one API's: each endpoint names the field (`param` "tool_results") its own way."""
     waiting = {call.id for call in pending}
     given = [answer.tool_call_id for answer in answers]
     unknown = [call_id for call_id in given if call_id not in waiting]
     if unknown:
         expected = ", ".join(sorted(waiting)) or "none: the session has no pending tool call"
         raise ToolAnswersMismatch(
-            f"messages: tool_call_id {unknown[0]!r} answers no pending tool call of this "
+            f"the tool result for call {unknown[0]!r} answers no pending tool call of this "
             f"session (pending: {expected})",
-            param="messages",
-            hint="send role: tool messages for the tool_calls of the last response, in the "
-            "same session (X-Session-Id, session_id or user)",
+            param="tool_results",
+            hint="answer the tool calls of the last response, in the session that made them",
         )
     missing = sorted(waiting - set(given))
     if missing or len(set(given)) != len(given):
-        what = f"no result for {', '.join(missing)}" if missing else "a call answered twice"
+        what = f"no tool result for {', '.join(missing)}" if missing else "a call answered twice"
         raise ToolAnswersMismatch(
-            f"messages: {what}; send exactly one role: tool message for each tool call",
-            param="messages",
+            f"{what}: answer each tool call of the last response exactly once",
+            param="tool_results",
         )

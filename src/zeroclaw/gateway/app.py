@@ -47,6 +47,7 @@ from zeroclaw.gateway.bodies import (
 )
 from zeroclaw.gateway.body_limit import BodyLimit
 from zeroclaw.gateway.chat_input import turn_input
+from zeroclaw.gateway.chat_params import NAMES as CHAT_NAMES
 from zeroclaw.gateway.chat_params import chat_steering, refuse_unknown
 from zeroclaw.gateway.chat_replies import (
     ChunkMaker,
@@ -247,12 +248,18 @@ async def chat_completions(
     sender = _recipient(caller)
 
     run_turn = state.turns.runner(
-        session_id, asked, sender=sender, model=choice, one_off=named is None, steering=steering
+        session_id,
+        asked,
+        sender=sender,
+        model=choice,
+        one_off=named is None,
+        steering=steering,
+        names=CHAT_NAMES,
     )
 
     headers = {SESSION_HEADER: session_id}
     if body.stream:
-        state.turns.check(steering, model=choice)
+        state.turns.check(steering, model=choice, names=CHAT_NAMES)
         include_usage = body.stream_options is not None and body.stream_options.include_usage
         events = completion_stream(
             run_turn,

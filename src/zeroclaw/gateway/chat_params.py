@@ -31,6 +31,10 @@ from zeroclaw.gateway.openai_api import (
 from zeroclaw.messages import ToolSpec
 from zeroclaw.providers import ChatOptions, ResponseFormat, ToolChoice
 
+# The agent's names -> Chat Completions', for the refusals of the turn (the client's tool
+# results are its trailing `role: tool` messages).
+NAMES: Mapping[str, str] = {"tool_results": "messages"}
+
 # parameter -> the value that asks for nothing beyond what the gateway does anyway
 _ASKS_NOTHING: Mapping[str, tuple[object, ...]] = {
     "n": (None, 1),

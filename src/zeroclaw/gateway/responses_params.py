@@ -34,6 +34,7 @@ ENDPOINT: Final = "/v1/responses"
 NAMES: Final[Mapping[str, str]] = {
     "max_tokens": "max_output_tokens",
     "response_format": "text.format",
+    "tool_results": "input",
 }
 
 _ASKS_NOTHING: Final[Mapping[str, tuple[object, ...]]] = {
