@@ -6,7 +6,6 @@ lock dies with the killed replica's connection)."""
 from __future__ import annotations
 
 import asyncio
-import re
 import signal
 import subprocess
 from collections.abc import Iterator
@@ -18,7 +17,7 @@ import openai
 import pytest
 from gateway_harness import TOKEN, tool_command, wait_until
 
-from gateway_processes import GatewayStarter, gateway_processes
+from gateway_processes import GatewayStarter, gateway_processes, wait_for_line
 from zeroclaw.gateway.auth import hash_token
 
 pytestmark = pytest.mark.slow
@@ -195,8 +194,4 @@ def test_rate_limit_and_paired_tokens_hold_across_replicas(
 
 def _pairing_code(process: subprocess.Popen[str]) -> str:
     """The code the replica printed after its address."""
-    assert process.stdout is not None
-    for line in process.stdout:
-        if match := re.search(r"\b([2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4})\b", line):
-            return match[1]
-    raise AssertionError("no pairing code printed")
+    return wait_for_line(process, r"\b([2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4})\b")[1]

@@ -21,7 +21,7 @@ import httpx
 import pytest
 from gateway_harness import TOKEN, tool_command, wait_until
 
-from gateway_processes import GatewayStarter, gateway_processes
+from gateway_processes import GatewayStarter, gateway_output, gateway_processes
 from zeroclaw.gateway.auth import hash_token
 from zeroclaw.memory import MemoryStore
 
@@ -128,7 +128,8 @@ def test_sigterm_drains_requests_stops_once_and_loses_nothing(
         wait_until(lambda: _stored(base_url, "in-flight") > 0)
         process.send_signal(signal.SIGTERM)
         response = slow.result()
-    output, _ = process.communicate(timeout=60)
+    process.wait(timeout=60)
+    output = gateway_output(process)
 
     assert process.returncode == 0, output
     assert response.status_code == 200, response.text
@@ -154,7 +155,8 @@ def test_sigint_stops_cleanly_too(
     assert httpx.get(f"{base_url}/health").status_code == 200
 
     process.send_signal(signal.SIGINT)
-    output, _ = process.communicate(timeout=60)
+    process.wait(timeout=60)
+    output = gateway_output(process)
 
     assert process.returncode == 0, output
     assert "Traceback" not in output
