@@ -16,6 +16,7 @@ import tomlkit
 from zeroclaw.reference.__main__ import main as regenerate
 from zeroclaw.reference.catalogue import english, load_catalogue
 from zeroclaw.reference.documents import CONFIG_DOCUMENT, LANGUAGES, generated_documents
+from zeroclaw.reference.prose import read_prose
 from zeroclaw.reference.translated_config import translation_fragments
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -103,6 +104,8 @@ def test_a_new_translated_commands_reference_is_generated_from_its_file(
     text = page.read_text("utf-8")
     assert text.startswith(marker)
     english = (DOCS / "commands-reference.md").read_text("utf-8")
+    # The prose starts as the English, block by block, to be translated in place.
+    assert read_prose(text) == read_prose(english)
     for line in re.findall(r"^#{2,4} `(zeroclaw[^`]*)`$", english, flags=re.MULTILINE):
         assert f'<a id="{line.replace(" ", "-")}"></a>\n\n' in text
     capsys.readouterr()
