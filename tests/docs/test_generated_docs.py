@@ -33,8 +33,13 @@ def test_generated_document_is_up_to_date(document: Generated) -> None:
     )
 
 
-def test_commands_reference_has_every_command_and_option_the_cli_accepts() -> None:
-    text = (DOCS / "commands-reference.md").read_text(encoding="utf-8")
+# The English commands reference and every translation of it.
+COMMANDS_PAGES = [DOCS / "commands-reference.md", *sorted(DOCS.glob("*/commands-reference.md"))]
+
+
+@pytest.mark.parametrize("page", COMMANDS_PAGES, ids=lambda p: str(p.relative_to(DOCS)))
+def test_commands_reference_has_every_command_and_option_the_cli_accepts(page: Path) -> None:
+    text = page.read_text(encoding="utf-8")
     click_app = typer.main.get_command(app)
     seen = 0
     for command in commands():
@@ -45,8 +50,12 @@ def test_commands_reference_has_every_command_and_option_the_cli_accepts() -> No
         for param in target.params:  # type: ignore[attr-defined]
             if param.param_type_name == "option" and not param.hidden:
                 long_name = next(o for o in param.opts if o.startswith("--"))
+                # In the command's table of arguments and options, not only in its prose.
+                row = rf"^\| `[^`]*{re.escape(long_name)}(?![\w-])[^`]*` \|"
                 section = _section_of(text, command.line)
-                assert long_name in section, f"{command.line}: {long_name} is not documented"
+                assert re.search(row, section, flags=re.MULTILINE), (
+                    f"{page.name}: {command.line}: {long_name} is not in its table"
+                )
                 seen += 1
     assert seen > 50  # the walk really reached the options
 
@@ -113,6 +122,9 @@ def test_config_types_are_words_not_python_reprs() -> None:
 
 
 def _section_of(text: str, line: str) -> str:
-    start = text.index(f" `{line}`\n")
+    # From the command's heading (not a mention of it in prose) to the next command's.
+    heading = re.search(rf"^#{{2,4}} `{re.escape(line)}`$", text, flags=re.MULTILINE)
+    assert heading, f"no heading for `{line}`"
+    start = heading.start()
     following = re.search(r"\n#{2,4} `zeroclaw", text[start + 1 :])
     return text[start : start + 1 + following.start()] if following else text[start:]

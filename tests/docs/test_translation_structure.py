@@ -43,7 +43,11 @@ EXPECTED = {
     "plugins-runtime.md": "docs/plugins-runtime.md",
     "config-reference.md": "docs/config-reference.md",
     "troubleshooting.md": "docs/troubleshooting.md",
+    "commands-reference.md": "docs/commands-reference.md",
 }
+# Expected pages a language does not have yet (issue #24): skipped, named, and an error
+# as soon as the page exists, so that the exception is removed with the work done.
+NOT_YET = {("vi", "commands-reference.md")}
 MARKER = re.compile(r"\A<!-- translated from (\S+) at ([0-9a-f]{7,40}) -->\n")
 EXPLICIT_ANCHOR = re.compile(r'<a id="([^"]+)"></a>')
 
@@ -127,10 +131,17 @@ def source_of(translated: Path) -> tuple[Path, str]:
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_every_expected_page_is_translated(lang: str) -> None:
+    pending = []
     for name, english in EXPECTED.items():
         page = ROOT / "docs" / lang / name
+        if (lang, name) in NOT_YET:
+            assert not page.exists(), f"docs/{lang}/{name} exists: remove it from NOT_YET"
+            pending.append(name)
+            continue
         assert page.is_file(), f"docs/{lang}/{name} (translating {english}) is missing"
         assert source_of(page)[0] == ROOT / english
+    if pending:
+        pytest.skip(f"docs/{lang} does not translate {', '.join(pending)} yet")
 
 
 @pytest.fixture(params=translations(), ids=lambda p: str(p.relative_to(ROOT)))

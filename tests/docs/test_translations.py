@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import re
 import shutil
+import tomllib
 from pathlib import Path
 
 import pytest
+import tomlkit
 
 from zeroclaw.reference.__main__ import main as regenerate
 from zeroclaw.reference.catalogue import english, load_catalogue
 from zeroclaw.reference.documents import CONFIG_DOCUMENT, LANGUAGES, generated_documents
+from zeroclaw.reference.prose import read_prose
 from zeroclaw.reference.translated_config import translation_fragments
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -62,6 +65,16 @@ def test_a_changed_english_description_shows_as_stale(tmp_path: Path) -> None:
     assert english().text("config", "memory.recall_limit", "Memories") == "Memories"
 
 
+def test_a_changed_command_help_shows_in_english_until_translated_again() -> None:
+    # The French commands reference takes its option help from the catalogue: an English
+    # help that changes makes the entry stale, and the page shows the new English.
+    texts = load_catalogue("fr", DOCS)
+    key = "hooks explain --payload"
+    assert texts.entries["option"][key].text.startswith("La charge utile")
+    assert texts.text("option", key, "The payload, as JSON.") == "The payload, as JSON."
+    assert texts.stale == [("option", key)]
+
+
 def test_the_translators_marker_line_survives_regeneration() -> None:
     page = DOCS / "fr" / CONFIG_DOCUMENT
     current = page.read_text("utf-8")
@@ -73,9 +86,17 @@ def test_the_translators_marker_line_survives_regeneration() -> None:
 def test_a_new_translated_commands_reference_is_generated_from_its_file(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # How a language starts a generated page: the file with its translated-from line only.
+    # How a language starts a generated page: the file with its translated-from line only,
+    # and a catalogue that has none of its descriptions yet.
     docs = tmp_path / "docs"
     shutil.copytree(DOCS, docs)
+    catalogue = docs / "fr" / "descriptions.toml"
+    entries = tomllib.loads(catalogue.read_text("utf-8"))
+    for kind in ("command", "option"):
+        entries.pop(kind, None)
+    labels = entries.get("label", {})
+    entries["label"] = {key: value for key, value in labels.items() if key.startswith("config.")}
+    catalogue.write_text(tomlkit.dumps(entries), encoding="utf-8")
     page = docs / "fr" / "commands-reference.md"
     marker = "<!-- translated from docs/commands-reference.md at 0000000 -->\n"
     page.write_text(marker, encoding="utf-8")
@@ -83,6 +104,8 @@ def test_a_new_translated_commands_reference_is_generated_from_its_file(
     text = page.read_text("utf-8")
     assert text.startswith(marker)
     english = (DOCS / "commands-reference.md").read_text("utf-8")
+    # The prose starts as the English, block by block, to be translated in place.
+    assert read_prose(text) == read_prose(english)
     for line in re.findall(r"^#{2,4} `(zeroclaw[^`]*)`$", english, flags=re.MULTILINE):
         assert f'<a id="{line.replace(" ", "-")}"></a>\n\n' in text
     capsys.readouterr()
@@ -90,3 +113,5 @@ def test_a_new_translated_commands_reference_is_generated_from_its_file(
     todo = capsys.readouterr().out
     assert '[command."hooks explain"]' in todo
     assert '[option."hooks explain --payload"]' in todo
+    assert '[label."commands.usage"]' in todo
+    assert "[config." not in todo  # what the language has stays as it is

@@ -24,10 +24,11 @@ DOCUMENT = "commands-reference.md"
 INTRO = "intro"
 
 # The words of the document itself, translated through the catalogue's [label] table.
+# A label that introduces something carries its colon: French writes "Usage :".
 LABELS = {
     "title": "Commands reference",
-    "usage": "Usage",
-    "commands": "Commands",
+    "usage": "Usage:",
+    "commands": "Commands:",
     "parameter": "Argument or option",
     "description": "Description",
     "global": "Global options, given before the command name.",
@@ -152,7 +153,7 @@ def _command(
         out.append(_paragraphs(texts.text("command", key, command.help)))
     else:
         out.append(label["global"] + "\n\n")
-    out.append(f"{label['usage']}: `{command.usage}`\n\n")
+    out.append(f"{label['usage']} `{command.usage}`\n\n")
     if command.parameters:
         out.append(f"| {label['parameter']} | {label['description']} |\n|---|---|\n")
         for parameter in command.parameters:
@@ -162,7 +163,7 @@ def _command(
         out.append("\n")
     if command.subcommands:
         subs = ", ".join(f"`{name}`" for name in command.subcommands)
-        out.append(f"{label['commands']}: {subs}.\n\n")
+        out.append(f"{label['commands']} {subs}.\n\n")
     out.append(prose_block(key, prose.get(key, "")))
     return "".join(out)
 

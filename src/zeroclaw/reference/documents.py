@@ -49,15 +49,22 @@ def generated_documents(docs: Path, languages: tuple[str, ...] | None = None) ->
             if not path.exists():
                 continue  # not translated yet: create the file to start (docs/translations.md)
             if name == COMMANDS_DOCUMENT:
-                found.append(Generated(path, _commands(texts), texts))
+                found.append(Generated(path, _commands(texts, docs / name), texts))
             elif name == CONFIG_DOCUMENT:
                 found.append(Generated(path, _config(f"{language}/{name}", texts), texts))
     return found
 
 
-def _commands(texts: Catalogue) -> Callable[[str], str]:
+def _commands(texts: Catalogue, english_page: Path | None = None) -> Callable[[str], str]:
+    """A translation (`english_page` given) starts each block it does not have yet (a new
+    page, a new command) from the English block, as a description starts from the English
+    text: there to be translated, never an empty place where the English has an example."""
+
     def render(current: str) -> str:
-        return render_commands(read_prose(current), texts, current)
+        prose = read_prose(current)
+        if english_page is not None and english_page.is_file():
+            prose = {**read_prose(english_page.read_text("utf-8")), **prose}
+        return render_commands(prose, texts, current)
 
     return render
 
