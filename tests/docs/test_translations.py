@@ -15,6 +15,7 @@ import tomlkit
 
 from zeroclaw.reference.__main__ import main as regenerate
 from zeroclaw.reference.catalogue import english, load_catalogue
+from zeroclaw.reference.commands import DOCUMENT as COMMANDS_DOCUMENT
 from zeroclaw.reference.documents import CONFIG_DOCUMENT, LANGUAGES, generated_documents
 from zeroclaw.reference.prose import read_prose
 from zeroclaw.reference.translated_config import translation_fragments
@@ -115,3 +116,30 @@ def test_a_new_translated_commands_reference_is_generated_from_its_file(
     assert '[option."hooks explain --payload"]' in todo
     assert '[label."commands.usage"]' in todo
     assert "[config." not in todo  # what the language has stays as it is
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_translated_commands_reference_translates_every_prose_block(language: str) -> None:
+    # The generator carries the help strings; what a person wrote per command (examples,
+    # --json shapes, key bindings) must be written again in the language, not left empty
+    # or in English. A block that is only code is the same in every language.
+    page = DOCS / language / COMMANDS_DOCUMENT
+    if page not in _translated(language):
+        pytest.skip(f"{language} has no commands reference yet")
+    english = read_prose((DOCS / COMMANDS_DOCUMENT).read_text("utf-8"))
+    translated = read_prose(page.read_text("utf-8"))
+    untranslated = [
+        key
+        for key, text in english.items()
+        if _words(text) and (not translated.get(key, "").strip() or translated[key] == text)
+    ]
+    assert untranslated == [], (
+        f"docs/{language}/{COMMANDS_DOCUMENT}: these prose blocks are empty or still the "
+        f"English text: {untranslated}"
+    )
+
+
+def _words(markdown: str) -> str:
+    """The prose of a block: what is left without its fenced code and inline code."""
+    without_fences = re.sub(r"^```.*?^```", "", markdown, flags=re.DOTALL | re.MULTILINE)
+    return re.sub(r"`[^`]*`", "", without_fences).strip(" \n.,:;()")
