@@ -1,5 +1,5 @@
 """Fixtures of the hostile-plugin matrix: every hostile component built once per session
-(the Python guest too, when a test asks for it), plugin directories, a config with plugins
+(the Python guests too, when a test asks for them), plugin directories, a config with plugins
 on, and the local HTTP server of the host suite (slow, dripping, oversized and redirecting
 routes on 127.0.0.1)."""
 
@@ -9,7 +9,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hostile_support import PluginDirs, build_all, build_python_guest
+from hostile_support import (
+    PYTHON_WASI_BUILD_CACHE,
+    PYTHON_WASI_GUEST,
+    PluginDirs,
+    build_all,
+    build_python_guest,
+)
 
 from host_helpers import LocalServer, serve_locally  # isort: skip (on sys.path via hostile_support)
 
@@ -25,6 +31,17 @@ def hostile_components(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Pa
 def python_guest(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The hostile Python guest's component (fixtures/python_hostile), built once."""
     built = build_python_guest(tmp_path_factory.mktemp("python-guest"))
+    if isinstance(built, str):
+        pytest.skip(f"the Python guest was not built: {built}")
+    return built
+
+
+@pytest.fixture(scope="session")
+def python_wasi_guest(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Python guest built with WASI (fixtures/python_wasi), built once."""
+    built = build_python_guest(
+        tmp_path_factory.mktemp("python-wasi-guest"), PYTHON_WASI_GUEST, PYTHON_WASI_BUILD_CACHE
+    )
     if isinstance(built, str):
         pytest.skip(f"the Python guest was not built: {built}")
     return built

@@ -13,12 +13,13 @@ out a trapping stub), with two additions for cells that need many variants of on
 The WIT root is the repository's zeroclaw packages, the WASI stand-ins of fixtures/wit and
 the worlds of fixtures/wit/hostile.wit.
 
-The Python guest (fixtures/python_hostile) is built as authors build theirs, by
-`zeroclaw plugins build` (componentize-py --stub-wasi, wrapped); that takes 10-50 s, so its
-component and build record are kept under the repository's .cache/ and put back before
-each run's build, whose own cache check decides whether to rebuild (as the template tests
-do). Its compiled form is kept there too (compiling 18 MB of guest takes seconds).
-"""
+The Python guests (fixtures/python_hostile, and fixtures/python_wasi which asks for fs/env
+capabilities) are built as authors build theirs, by `zeroclaw plugins build`
+(componentize-py --stub-wasi, wrapped; or with WASI and its network composed away); that
+takes 10-50 s, so each component and build record are kept under the repository's .cache/
+and put back before each run's build, whose own cache check decides whether to rebuild (as
+the template tests do). Its compiled form is kept there too (compiling 18 MB of guest takes
+seconds)."""
 
 from __future__ import annotations
 
@@ -53,6 +54,9 @@ FIXTURES = HERE / "fixtures"
 PYTHON_GUEST = FIXTURES / "python_hostile"
 ROOT = TESTS.parent
 PYTHON_BUILD_CACHE = ROOT / ".cache" / "test-hostile-python"
+# The Python guest built with WASI (it asks for fs/env capabilities), and its build cache.
+PYTHON_WASI_GUEST = FIXTURES / "python_wasi"
+PYTHON_WASI_BUILD_CACHE = ROOT / ".cache" / "test-python-wasi"
 # Shared with the example tests: compiled components are keyed by their bytes.
 COMPILE_CACHE = ROOT / ".cache" / "test-example-plugins"
 PACKAGES = {
@@ -156,12 +160,15 @@ def build_all(out: Path) -> dict[str, Path]:
     return built
 
 
-def build_python_guest(out: Path) -> Path | str:
-    """The Python guest's component, built in a copy of its directory under `out`; or why it
-    could not be built (componentize-py missing: a skip, except under CI)."""
-    target = out / PYTHON_GUEST.name
-    shutil.copytree(PYTHON_GUEST, target)
-    kept = [PYTHON_BUILD_CACHE / name for name in ("plugin.wasm", "plugin.wasm" + RECORD_SUFFIX)]
+def build_python_guest(
+    out: Path, source: Path = PYTHON_GUEST, cache: Path = PYTHON_BUILD_CACHE
+) -> Path | str:
+    """A Python guest's component (fixtures/python_hostile unless `source`), built in a copy
+    of its directory under `out`, its last build kept in `cache`; or why it could not be
+    built (componentize-py missing: a skip, except under CI)."""
+    target = out / source.name
+    shutil.copytree(source, target)
+    kept = [cache / name for name in ("plugin.wasm", "plugin.wasm" + RECORD_SUFFIX)]
     for path in kept:
         if path.is_file():
             shutil.copy2(path, target / path.name)
@@ -173,7 +180,7 @@ def build_python_guest(out: Path) -> Path | str:
         return f"{exc.message} ({exc.hint})"
     assert not result.problems, result.problems
     if not result.cached:
-        PYTHON_BUILD_CACHE.mkdir(parents=True, exist_ok=True)
+        cache.mkdir(parents=True, exist_ok=True)
         for path in kept:
             shutil.copy2(target / path.name, path)
     return result.component

@@ -366,6 +366,28 @@ def test_wasi_imports_are_refused_unless_granted() -> None:
     check_imports(["wasi:cli/environment@0.2.0", "wasi:random/random@0.2.0"], env)
 
 
+@pytest.mark.parametrize(
+    "granted", [["env:LANG"], ["fs.read:/srv"], ["fs.write:/srv"]], ids=lambda g: g[0]
+)
+def test_any_fs_or_env_grant_links_the_whole_of_wasi_but_the_network(granted: list[str]) -> None:
+    # What a Python guest built with WASI imports: the filesystem and the environment
+    # together, whichever it was granted (the WasiConfig decides what they reach).
+    python_guest = [
+        "wasi:filesystem/types@0.2.9",
+        "wasi:filesystem/preopens@0.2.9",
+        "wasi:cli/environment@0.2.9",
+        "wasi:cli/stdout@0.2.9",
+        "wasi:clocks/wall-clock@0.2.9",
+        "wasi:random/random@0.2.9",
+        "wasi:io/streams@0.2.9",
+    ]
+    grants = grant_capabilities(granted, granted)
+
+    check_imports(python_guest, grants)
+    with pytest.raises(ImportNotGrantedError, match="plugins get no sockets"):
+        check_imports([*python_guest, "wasi:sockets/tcp@0.2.9"], grants)
+
+
 @pytest.mark.parametrize("name", ["wasi:sockets/tcp@0.2.0", "wasi:http/outgoing-handler@0.2.0"])
 def test_sockets_and_wasi_http_are_never_linked(name: str) -> None:
     everything = grant_capabilities(

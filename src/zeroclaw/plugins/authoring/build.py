@@ -3,7 +3,11 @@
 The guest language is read from the files at the top of the plugin directory, beside
 `plugin.toml`:
 
-- Python (`app.py`, or the one `*.py`): `componentize-py componentize MODULE --stub-wasi`.
+- Python (`app.py`, or the one `*.py`): `componentize-py componentize MODULE --stub-wasi`;
+  or, for a plugin whose plugin.toml asks for `fs.read:`, `fs.write:` or `env:` capabilities,
+  with full WASI and then composed (`wasm-tools compose`) with a component that denies every
+  socket and DNS lookup (network_denial.py), so that it imports only the WASI interfaces the
+  host links for those grants.
 - JavaScript (`plugin.js`, `index.js`, or the one `*.js` / `*.mjs`): the componentize-js
   CLI with `-d stdio random clocks http fetch-event`. (`jco componentize` is not used: the
   versions we checked fail to build; see docs/plugin-authoring.md.)
@@ -11,8 +15,9 @@ The guest language is read from the files at the top of the plugin directory, be
   world it leaves out becomes a trapping stub, plus a memory and `cabi_realloc` if missing),
   then `wasm-tools component embed` + `component new`; a `(component ...)` is just parsed.
 
-Every build disables WASI: the host links none for hook, tool and provider plugins, and a
-component that imports it does not load without filesystem or environment grants.
+Every other build disables WASI: the host links none for hook, tool and provider plugins
+without filesystem or environment grants, and a component that imports it does not load
+without them. No build leaves a socket, DNS or `wasi:http` import in the component.
 
 Python and JavaScript plugins are wrapped (`wrappers/`): the component's entry is a small
 generated module around the author's, built for a world that includes the plugin's world
@@ -22,8 +27,8 @@ reports an uncaught exception's type, message and the author's frames (`app.py:1
 before_tool_call`) before the call fails, and, in Python, checks each returned value against
 its WIT type so that a wrong shape is reported naming the field. A wrapper rather than
 WASI stdio: it works under componentize-py's `--stub-wasi`, where any WASI call traps, and it
-links nothing else into the guest. The author's source is used as it is; the wrapper lives
-only in the build's temporary directory.
+links nothing else into the guest (a guest built with WASI writes to the same console). The
+author's source is used as it is; the wrapper lives only in the build's temporary directory.
 
 The world: a plugin that imports nothing targets its package's world, named after
 `wit_package` (`zeroclaw:hooks@1.0.0` -> `zeroclaw:hooks/hooks@1.0.0`). A plugin that calls
@@ -64,7 +69,14 @@ from enum import StrEnum
 from importlib import resources
 from pathlib import Path
 
+from zeroclaw.plugins.authoring.network_denial import (
+    DENIAL_WORLD,
+    denial_module,
+    denial_wit,
+    network_imports,
+)
 from zeroclaw.plugins.contract.abi import WORLD_EXPORT, WitPackage, check_wit_package
+from zeroclaw.plugins.contract.capabilities import CapabilityKind
 from zeroclaw.plugins.contract.grants import grant_capabilities
 from zeroclaw.plugins.contract.imports import check_imports
 from zeroclaw.plugins.contract.manifest import (
@@ -76,7 +88,7 @@ from zeroclaw.plugins.contract.manifest import (
 from zeroclaw.plugins.errors import ImportNotGrantedError, ManifestError, PluginError
 
 # Bump when a change here changes what a build produces, so old build records go stale.
-BUILDER_VERSION = "2"
+BUILDER_VERSION = "3"
 RECORD_SUFFIX = ".build.json"
 WIT_DIR_ENV = "ZEROCLAW_WIT_DIR"
 JS_DISABLED_FEATURES = ("stdio", "random", "clocks", "http", "fetch-event")
@@ -88,6 +100,8 @@ _NOT_INPUTS = frozenset({"tests.toml"})
 CONSOLE_INTERFACE = "zeroclaw:host/console@1.0.0"
 _ENTRY_PACKAGE = "zeroclaw-build:entry"
 _WRAPPERS = Path(__file__).with_name("wrappers")
+# The capabilities a Python guest needs real WASI for (see python_needs_wasi).
+_WASI_KINDS = frozenset({CapabilityKind.FS_READ, CapabilityKind.FS_WRITE, CapabilityKind.ENV})
 PYTHON_ENTRY_MODULE = "zeroclaw_entry"
 
 # The steps of a build, in order, as `progress` callbacks name them.
@@ -562,9 +576,19 @@ def _build(
         if language is Language.PYTHON:
             target = wit.with_console()
             wrapper = python_wrapper(entry, work / "entry", export)
+            wasi = python_needs_wasi(manifest)
+            built = work / "guest.wasm" if wasi else out
             _componentize_py(
-                entry, wrapper, toolchain, target.write(work / "wit"), target.world, out
+                entry,
+                wrapper,
+                toolchain,
+                target.write(work / "wit"),
+                target.world,
+                built,
+                wasi=wasi,
             )
+            if wasi:
+                deny_network(built, out, work / "network-denied")
         elif language is Language.JAVASCRIPT:
             target = wit.with_console()
             wrapped = javascript_wrapper(entry, work / "entry", export)
@@ -598,8 +622,22 @@ def javascript_wrapper(entry: Path, directory: Path, export: str) -> Path:
     return path
 
 
+def python_needs_wasi(manifest: PluginManifest) -> bool:
+    """Whether a Python plugin is built with WASI: only when it asks for files or variables
+    (every other Python plugin gets `--stub-wasi`, a smaller guest the host links no WASI
+    for)."""
+    return any(capability.kind in _WASI_KINDS for capability in manifest.requested_capabilities)
+
+
 def _componentize_py(
-    entry: Path, wrapper: Path, toolchain: Toolchain, wit: Path, world: str, out: Path
+    entry: Path,
+    wrapper: Path,
+    toolchain: Toolchain,
+    wit: Path,
+    world: str,
+    out: Path,
+    *,
+    wasi: bool,
 ) -> None:
     if entry.stem in ("wit_world", PYTHON_ENTRY_MODULE):
         raise BuildError(
@@ -622,7 +660,7 @@ def _componentize_py(
         str(entry.parent),
         "-p",
         str(wrapper.parent),
-        "--stub-wasi",
+        *(() if wasi else ("--stub-wasi",)),
         "-o",
         str(out),
     ]
@@ -672,6 +710,37 @@ def _write_atomically(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def deny_network(guest: Path, out: Path, work: Path) -> Path:
+    """`guest` composed with a component that denies every socket and DNS lookup it imports
+    (network_denial.py), written to `out` (a plain copy when it imports none)."""
+    world = run_wasm_tools("component", "wit", guest)
+    denied = network_imports(world)
+    if not denied:
+        shutil.copyfile(guest, out)
+        return out
+    work.mkdir(parents=True, exist_ok=True)
+    wit = work / "network-denied.wit"
+    wit.write_text(denial_wit(world, denied), encoding="utf-8")
+    dummy = run_wasm_tools(
+        "component", "embed", "--dummy-names", "legacy", wit, "-w", DENIAL_WORLD, "-t"
+    )
+    core_wat = work / "network-denied.core.wat"
+    core_wat.write_text(complete_core_module(denial_module(denied), dummy), encoding="utf-8")
+    core = work / "network-denied.core.wasm"
+    run_wasm_tools("component", "embed", wit, "-w", DENIAL_WORLD, core_wat, "-o", core)
+    stub = work / "network-denied.wasm"
+    run_wasm_tools("component", "new", core, "-o", stub)
+    run_wasm_tools("compose", guest, "-d", stub, "-o", out)
+    left = network_imports(run_wasm_tools("component", "wit", out))
+    if left:
+        raise BuildError(
+            f"composing the network away left imports of {', '.join(left)}",
+            hint="report it with the versions of componentize-py and wasm-tools "
+            "(`zeroclaw plugins build` output)",
+        )
+    return out
 
 
 # -- checking the result --------------------------------------------------------------------

@@ -3,7 +3,10 @@
 A component that imports a host interface (`zeroclaw:host/kv@1.0.0`) or a WASI interface its
 grants do not cover is refused before it is linked, with each problem and the config key or
 build flag that would fix it. WASI is linked only for plugins granted `fs.*` or `env:`
-capabilities; sockets and WASI HTTP never.
+capabilities; sockets and WASI HTTP never. Once linked, WASI comes as one piece: a plugin
+granted only `env:NAME` may import `wasi:filesystem` too (a Python guest built with WASI
+always does), and sees no directory, since what WASI reaches is only what the store's
+WasiConfig opens: the granted directories and variables (wasm/instance.py).
 
 This module does not import wasmtime.
 """
@@ -32,10 +35,10 @@ HOST_INTERFACES: dict[str, tuple[CapabilityKind, ...]] = {
     "memory": (CapabilityKind.MEMORY_READ, CapabilityKind.MEMORY_WRITE),
 }
 
-_WASI_FS = (CapabilityKind.FS_READ, CapabilityKind.FS_WRITE)
 _NO_WASI_HINT = (
-    "build the plugin without WASI: componentize-py `--stub-wasi`; componentize-js "
-    "`-d stdio random clocks http fetch-event`"
+    "build the plugin with `zeroclaw plugins build`, which gives a Python plugin WASI only "
+    "when its plugin.toml asks for fs/env (componentize-py `--stub-wasi` otherwise) and "
+    "builds JavaScript with componentize-js `-d stdio random clocks http fetch-event`"
 )
 
 
@@ -91,22 +94,20 @@ def _wasi_import_problem(name: str, package: str, interface: str, grants: Grants
             f"imports {name}: plugins get no sockets or WASI HTTP; call "
             f"{HOST_PACKAGE}/http with an http:HOST capability instead ({_NO_WASI_HINT})"
         )
+    if grants.needs_wasi:
+        # filesystem, environment, clocks, random, io, stdio: linked along with a
+        # filesystem/env grant, and reaching only the granted directories and variables
+        return None
     if package == "wasi:filesystem":
-        if any(grants.has(kind) for kind in _WASI_FS):
-            return None
         return (
             f'imports {name}, which needs an "fs.read:/DIR" or "fs.write:/DIR" capability: '
             f"{_grant_fix(CapabilityKind.FS_READ, grants)} (or {_NO_WASI_HINT})"
         )
     if package == "wasi:cli" and interface == "environment":
-        if grants.has(CapabilityKind.ENV):
-            return None
         return (
             f'imports {name}, which needs an "env:NAME" capability: '
             f"{_grant_fix(CapabilityKind.ENV, grants)} (or {_NO_WASI_HINT})"
         )
-    if grants.needs_wasi:
-        return None  # clocks, random, io, stdio: linked along with a filesystem/env grant
     return (
         f"imports {name}, but WASI is linked only for plugins granted fs.read, fs.write or "
         f"env capabilities: {_NO_WASI_HINT}"

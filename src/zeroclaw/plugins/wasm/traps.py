@@ -39,16 +39,16 @@ with `unreachable`, reported as a PluginTrap whose message names the memory limi
 possible cause. wasmtime-py offers no way to read a store's memory use to tell the two
 apart (see docs/plugins-runtime.md).
 
-A Python guest is built with componentize-py `--stub-wasi`: every WASI function is a stub
-that executes `unreachable`, so `open()`, `time.time()`, a socket or an import inside a
-handler end in a bare trap that would otherwise read like a memory problem. The wasm
-backtrace names the guest's functions (its name section): an innermost frame without a
-name right under one of libc's is such a stub, and the libc function (`wall_clock_now`)
-and the first caller outside libc (`PyTime_Time`) say what the guest reached for. A frame
-of Rust's `std::panicking` means the guest's runtime panicked (componentize-py's does when
-it cannot convert what the plugin raised or returned; its panic message is lost, as
-writing it is a WASI call too). Names come from the guest, so they are only shown, cut and
-cleaned, and change nothing but the text.
+A Python guest that asks for no `fs.*` or `env:` capability is built with componentize-py
+`--stub-wasi`: every WASI function is a stub that executes `unreachable`, so `open()`,
+`time.time()`, a socket or an import inside a handler end in a bare trap that would
+otherwise read like a memory problem. The wasm backtrace names the guest's functions (its
+name section): an innermost frame without a name right under one of libc's is such a stub,
+and the libc function (`wall_clock_now`) and the first caller outside libc (`PyTime_Time`)
+say what the guest reached for. A frame of Rust's `std::panicking` means the guest's runtime
+panicked (componentize-py's does when it cannot convert what the plugin raised or returned;
+its panic message is lost, as writing it is a WASI call too). Names come from the guest, so
+they are only shown, cut and cleaned, and change nothing but the text.
 
 This module does not import wasmtime: callers hand it the exception.
 """
@@ -246,7 +246,8 @@ def _unreachable_cause(error: str, plugin: str, function: str, text: str) -> Plu
             "inside a handler trap",
             hint="import every module at the top of the plugin, and take what it needs from "
             "its arguments or the host's interfaces (zeroclaw:host/http, kv, config, "
-            "memory); see docs/plugin-authoring.md (Pitfalls)",
+            "memory); a plugin whose plugin.toml asks for fs.read:/DIR, fs.write:/DIR or "
+            "env:NAME is built with real WASI instead; see docs/plugin-authoring.md (Pitfalls)",
         )
     return None
 
