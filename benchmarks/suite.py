@@ -46,14 +46,14 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from bare_route import bare_route
 from extism_peer import extism_rows
 from gateway_bench import Mode, bench_gateway, warm_up
 from gateway_bench import measure as measure_gateway
@@ -378,24 +378,6 @@ def gateway(work: Path, sizes: Sizes) -> dict[str, Any]:
         }
         for mode in modes
     }
-
-
-@contextmanager
-def bare_route() -> Iterator[str]:
-    process = subprocess.Popen(
-        [sys.executable, str(Path(__file__).with_name("bare_route.py"))],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        if not line.startswith("listening on "):
-            raise SystemExit(f"bare_route.py did not start: {line!r}")
-        yield line.removeprefix("listening on ").strip()
-    finally:
-        process.terminate()
-        process.wait(timeout=60)
 
 
 # -- RSS -----------------------------------------------------------------------------------------
