@@ -3,11 +3,16 @@ PostgreSQL, each set up the way the store relies on.
 
 SQLite. Every new connection is checked and configured before use: the schema is read
 first, so a file that is not a database fails before anything (like switching to WAL)
-could write to it; then `busy_timeout`, `foreign_keys` and WAL mode (readers beside the
-writer; a file system that cannot do WAL is refused). The driver's own transaction
-handling is switched off (`isolation_level = None`) and the engine's `begin` emits
-`BEGIN`, or `BEGIN IMMEDIATE` for a connection marked with `WRITE_OPTION`: a write takes
-the write lock before it reads, so two processes never deadlock upgrading a read.
+could write to it; then `busy_timeout`, `foreign_keys`, WAL mode (readers beside the
+writer; a file system that cannot do WAL is refused) and `synchronous`
+(memory.sqlite_synchronous: "normal", SQLite's advice for WAL, syncs the file at
+checkpoints, so a commit is one write and no fsync; a killed process loses nothing
+committed, a power cut or OS crash may lose the last commits, never the file's
+consistency; "full" also syncs at every commit, a few milliseconds each on a slow disk).
+The driver's own transaction handling is switched off (`isolation_level = None`) and
+the engine's `begin` emits `BEGIN`, or `BEGIN IMMEDIATE` for a connection marked with
+`WRITE_OPTION`: a write takes the write lock before it reads, so two processes never
+deadlock upgrading a read.
 A small pool keeps connections open (opening one runs the checks above); closing the
 engine closes them all, and the last close checkpoints the WAL into the file.
 
@@ -159,6 +164,7 @@ def _sqlite_engine(location: DatabaseLocation) -> AsyncEngine:
             cursor.fetchone()
             cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             cursor.execute("PRAGMA foreign_keys = ON")
+            cursor.execute(f"PRAGMA synchronous = {location.sqlite_synchronous.upper()}")
             cursor.execute("PRAGMA journal_mode = WAL")
             mode = cursor.fetchone()[0]
         finally:
