@@ -195,20 +195,19 @@ class MemoryStore:
     ) -> None:
         # Insert-or-keep first: two replicas creating one session never collide.
         created = await conn.execute(
-            self._insert(sessions)
-            .values(
-                id=session_id,
-                user_id=user_id,
-                channel=channel,
-                title=title,
-                created_at=now,
-                updated_at=now,
-            )
-            .on_conflict_do_nothing(index_elements=[sessions.c.id])
+            _NEW_SESSION[self._postgres],
+            {
+                "id": session_id,
+                "user_id": user_id,
+                "channel": channel,
+                "title": title,
+                "created_at": now,
+                "updated_at": now,
+            },
         )
         if created.rowcount == 1:
             return
-        owner = await conn.scalar(sa.select(sessions.c.user_id).where(sessions.c.id == session_id))
+        owner = await conn.scalar(_OWNER, {"sid": session_id})
         if user_id is not None and owner != user_id:
             raise SessionOwnerError(
                 f"session {session_id!r} belongs to another user",
@@ -538,11 +537,40 @@ class MemoryStore:
         return postgresql.insert(table) if self._postgres else sqlite_dialect.insert(table)
 
 
+# A turn's statements, built once with bound parameters: SQLAlchemy finds each in its
+# compiled cache by a memoized key, where a statement built per call (values inlined) has
+# its key made anew by walking it, which was most of a small write's time in the profile.
+_INSERT_MESSAGE = messages.insert()
+_TOUCH = (
+    sessions.update()
+    .where(sessions.c.id == sa.bindparam("sid"))
+    .values(updated_at=sa.bindparam("now"))
+)
+# ... and the first thing its user said names it, unless it has a title.
+_TOUCH_AND_NAME = _TOUCH.values(title=sa.func.coalesce(sessions.c.title, sa.bindparam("said")))
+_OWNER = sa.select(sessions.c.user_id).where(sessions.c.id == sa.bindparam("sid"))
+# Keyed by "is it PostgreSQL": each backend's INSERT ... ON CONFLICT DO NOTHING.
+_NEW_SESSION = {
+    postgres: insert(sessions).on_conflict_do_nothing(index_elements=[sessions.c.id])
+    for postgres, insert in ((False, sqlite_dialect.insert), (True, postgresql.insert))
+}
+_HISTORY = (
+    sa.select(*_MESSAGE_COLUMNS)
+    .where(messages.c.session_id == sa.bindparam("sid"), messages.c.compacted == 0)
+    .order_by(messages.c.id.desc())
+    .limit(sa.bindparam("limit", type_=sa.Integer))
+)
+_LATEST_SUMMARY = (
+    sa.select(summaries.c.content)
+    .where(summaries.c.session_id == sa.bindparam("sid"), summaries.c.kind == sa.bindparam("kind"))
+    .order_by(summaries.c.id.desc())
+    .limit(1)
+)
+
+
 async def _append(conn: AsyncConnection, session_id: str, message: ChatMessage, now: str) -> int:
     try:
-        inserted = await conn.execute(
-            messages.insert().values(_message_row(session_id, message, now))
-        )
+        inserted = await conn.execute(_INSERT_MESSAGE, _message_row(session_id, message, now))
     except IntegrityError as exc:
         raise _unknown_session(session_id) from exc
     await _touch(conn, session_id, [message], now)
@@ -550,22 +578,12 @@ async def _append(conn: AsyncConnection, session_id: str, message: ChatMessage, 
 
 
 async def _history(conn: AsyncConnection, session_id: str, limit: int) -> list[StoredMessage]:
-    rows = await conn.execute(
-        sa.select(*_MESSAGE_COLUMNS)
-        .where(messages.c.session_id == session_id, messages.c.compacted == 0)
-        .order_by(messages.c.id.desc())
-        .limit(_bounded(limit))
-    )
+    rows = await conn.execute(_HISTORY, {"sid": session_id, "limit": _bounded(limit)})
     return [_stored_message(row) for row in reversed(rows.all())]
 
 
 async def _latest_summary(conn: AsyncConnection, session_id: str, kind: str) -> str | None:
-    found = await conn.scalar(
-        sa.select(summaries.c.content)
-        .where(summaries.c.session_id == session_id, summaries.c.kind == kind)
-        .order_by(summaries.c.id.desc())
-        .limit(1)
-    )
+    found = await conn.scalar(_LATEST_SUMMARY, {"sid": session_id, "kind": kind})
     return None if found is None else str(found)
 
 
@@ -574,11 +592,13 @@ async def _touch(
 ) -> None:
     """The session was active now; the first thing its user said names it in lists (one
     UPDATE: a title already set is kept)."""
-    values: dict[str, Any] = {"updated_at": now}
     said = next((m.content for m in added if m.role == "user" and m.content.strip()), None)
-    if said is not None:
-        values["title"] = sa.func.coalesce(sessions.c.title, _title_of(said))
-    await conn.execute(sessions.update().where(sessions.c.id == session_id).values(values))
+    if said is None:
+        await conn.execute(_TOUCH, {"sid": session_id, "now": now})
+    else:
+        await conn.execute(
+            _TOUCH_AND_NAME, {"sid": session_id, "now": now, "said": _title_of(said)}
+        )
 
 
 def _set_title_if_unset(session_id: str, title: str) -> sa.Update:
