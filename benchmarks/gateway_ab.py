@@ -1,17 +1,20 @@
-"""Two ZeroClaw source trees side by side: the gateway's requests per second, before and
-after a change, measured in one run.
+"""ZeroClaw source trees side by side: the gateway's requests per second before and after
+each change, measured in one run.
 
 Each tree's `src` runs as a real `zeroclaw gateway` process on 127.0.0.1 with the same
 config (gateway_bench.py's: offline provider, plugins disabled, hooks.session_memory off,
 no rate limit), and a bare FastAPI route (bare_route.py) runs beside them as the
 yardstick. One client (this process, httpx, `--concurrency` requests in flight) drives
-`POST /v1/chat/completions` on all three in alternating rounds, so a busy machine slows
-all of them alike; the figures are medians over rounds, the ratios are per round, then
-their median. Nothing is asserted: this is how each change's before/after ratio in
-docs/benchmarks.md was measured.
+`POST /v1/chat/completions` on all of them in alternating rounds, so a busy machine slows
+all of them alike. Figures are medians over rounds; each ratio (to the bare route, to the
+tree before) is taken per round, then the median. Nothing is asserted: this is how the
+before/after ratios in docs/benchmarks.md were measured.
 
-    git worktree add --detach /tmp/before main
-    .venv/bin/python benchmarks/gateway_ab.py /tmp/before/src src
+    for c in main HEAD~1 HEAD; do
+        mkdir -p /tmp/t-$c && git archive $c src | tar -x -C /tmp/t-$c
+    done
+    .venv/bin/python benchmarks/gateway_ab.py main=/tmp/t-main/src one=/tmp/t-HEAD~1/src \\
+        two=/tmp/t-HEAD/src
 """
 
 from __future__ import annotations
@@ -34,56 +37,67 @@ async def rounds(urls: list[str], modes: list[Mode], args: argparse.Namespace) -
         await warm_up(url)
     pairs = list(zip(modes, urls, strict=True))
     for number in range(args.rounds):
-        # Forwards, then backwards: whatever favours going first cancels out.
+        # Forwards, then backwards: whatever favours a place in the round cancels out.
         for mode, url in pairs if number % 2 == 0 else reversed(pairs):
             await measure(url, mode, args.requests, args.concurrency, False)
 
 
+def per_round(top: Mode, bottom: Mode) -> float:
+    """Median over rounds of `top`'s req/s over `bottom`'s in the same round."""
+    return statistics.median(a / b for a, b in zip(top.round_rps, bottom.round_rps, strict=True))
+
+
 def table(modes: list[Mode], args: argparse.Namespace) -> str:
-    bare, before, after = modes
-
-    def ratio(top: Mode, bottom: Mode) -> float:
-        return statistics.median(
-            a / b for a, b in zip(top.round_rps, bottom.round_rps, strict=True)
-        )
-
+    bare = modes[0]
     lines = [
         f"`POST /v1/chat/completions`, {args.concurrency} in flight, {args.rounds} "
         f"alternating rounds of {args.requests} requests per server.",
         "",
-        "| server | req/s (median round) | spread | p50 ms | p99 ms | failures | x bare route |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| server | req/s (median round) | spread | p50 ms | p99 ms | failures "
+        "| x bare route | x the row above |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for mode in modes:
+    for index, mode in enumerate(modes):
         ordered = sorted(mode.round_rps)
         quartiles = statistics.quantiles(ordered, n=4, method="inclusive")
+        above = f"{per_round(mode, modes[index - 1]):.2f}" if index > 1 else "-"
         lines.append(
             f"| {mode.name} | {statistics.median(ordered):.0f} | "
             f"{quartiles[0]:.0f}-{quartiles[-1]:.0f} | {mode.percentile_ms(50):.2f} | "
-            f"{mode.percentile_ms(99):.2f} | {mode.failures} | {ratio(mode, bare):.3f} |"
+            f"{mode.percentile_ms(99):.2f} | {mode.failures} | {per_round(mode, bare):.3f} | "
+            f"{above} |"
         )
-    lines += ["", f"After / before (median of per-round ratios): **{ratio(after, before):.3f}**"]
-    lines += ["", f"{machine_line()} Load average (1 min) at the start: {args.load:.1f}."]
+    if len(modes) > 2:
+        lines += ["", f"Last / first tree: **{per_round(modes[-1], modes[1]):.2f}**"]
+    lines += [
+        "",
+        f"{machine_line()} Load average (1 min): {args.load:.1f} at the start, "
+        f"{os.getloadavg()[0]:.1f} at the end.",
+    ]
     return "\n".join(lines)
+
+
+def tree(text: str) -> tuple[str, Path]:
+    name, _, path = text.rpartition("=")
+    return name or path, Path(path)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("before", type=Path, help="the src directory of the tree before")
-    parser.add_argument("after", type=Path, help="the src directory of the tree after")
+    parser.add_argument("trees", nargs="+", type=tree, help="NAME=SRC_DIR, oldest first")
     parser.add_argument("--requests", type=int, default=200, help="requests per server per round")
     parser.add_argument("--rounds", type=int, default=10, help="alternating rounds")
     parser.add_argument("--concurrency", type=int, default=8, help="requests in flight")
     args = parser.parse_args()
     args.load = os.getloadavg()[0]
-    modes = [Mode("bare FastAPI route", False), Mode("before", False), Mode("after", False)]
+    modes = [Mode("bare FastAPI route", False)]
+    modes += [Mode(name, False) for name, _ in args.trees]
     with tempfile.TemporaryDirectory(prefix="zeroclaw-ab-") as scratch, ExitStack() as stack:
         root = Path(scratch)
-        urls = [
-            stack.enter_context(bare_route()),
-            stack.enter_context(bench_gateway(root / "before", False, source=args.before)),
-            stack.enter_context(bench_gateway(root / "after", False, source=args.after)),
-        ]
+        urls = [stack.enter_context(bare_route())]
+        for index, (_, source) in enumerate(args.trees):
+            served = bench_gateway(root / f"tree{index}", False, source=source.resolve())
+            urls.append(stack.enter_context(served))
         asyncio.run(rounds(urls, modes, args))
     print(table(modes, args))
 
