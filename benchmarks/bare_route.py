@@ -3,8 +3,9 @@
 `POST /v1/chat/completions` answers a fixed OpenAI-shaped completion without reading
 anything but the JSON body: what any FastAPI service pays for HTTP, routing and JSON on
 this machine, with nothing of ZeroClaw's (auth, sessions, the agent, storage). Started by
-suite.py as a process of its own, like the gateway, and found the same way: it prints
-`listening on http://127.0.0.1:PORT`.
+suite.py and gateway_ab.py as a process of its own (`bare_route()`), like the gateway, with
+the same uvicorn settings as the gateway's (no access log, no lifespan, no server header),
+and found the same way: it prints `listening on http://127.0.0.1:PORT`.
 
     .venv/bin/python benchmarks/bare_route.py
 """
@@ -12,8 +13,11 @@ suite.py as a process of its own, like the gateway, and found the same way: it p
 from __future__ import annotations
 
 import socket
+import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import uvicorn
@@ -44,8 +48,25 @@ def main() -> None:
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     print(f"listening on http://127.0.0.1:{sock.getsockname()[1]}", flush=True)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
-    server.run(sockets=[sock])
+    config = uvicorn.Config(
+        app, log_level="warning", access_log=False, lifespan="off", server_header=False
+    )
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+@contextmanager
+def bare_route() -> Iterator[str]:
+    """This script as a server process until the block ends; yields its base URL."""
+    process = subprocess.Popen([sys.executable, __file__], stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        if not line.startswith("listening on "):
+            raise SystemExit(f"bare_route.py did not start: {line!r}")
+        yield line.removeprefix("listening on ").strip()
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
 
 
 if __name__ == "__main__":

@@ -82,10 +82,13 @@ rate_limit_per_minute = 0
 
 
 @contextmanager
-def bench_gateway(workdir: Path, plugins_enabled: bool) -> Iterator[str]:
+def bench_gateway(
+    workdir: Path, plugins_enabled: bool, *, source: Path | None = None
+) -> Iterator[str]:
     plugin_dir = workdir / "plugins"
     plugin_dir.mkdir(parents=True)
-    with gateway_process(workdir, config_text(plugins_enabled, plugin_dir)) as gateway:
+    text = config_text(plugins_enabled, plugin_dir)
+    with gateway_process(workdir, text, source=source) as gateway:
         yield gateway.url
 
 

@@ -24,8 +24,11 @@ class GatewayProcess:
 
 
 @contextmanager
-def gateway_process(workdir: Path, config_text: str) -> Iterator[GatewayProcess]:
-    """Run a gateway with `config_text` as its config (in `workdir`) until the block ends."""
+def gateway_process(
+    workdir: Path, config_text: str, *, source: Path | None = None
+) -> Iterator[GatewayProcess]:
+    """Run a gateway with `config_text` as its config (in `workdir`) until the block ends;
+    `source`: the `src` directory of another ZeroClaw tree to run instead of this one."""
     workdir.mkdir(parents=True, exist_ok=True)
     config = workdir / "config.toml"
     config.write_text(config_text)
@@ -39,7 +42,7 @@ def gateway_process(workdir: Path, config_text: str) -> Iterator[GatewayProcess]
             cwd=workdir,
             stdout=output,
             stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env=_environment(source),
         )
     try:
         port = _wait_for_port(log, process)
@@ -47,6 +50,13 @@ def gateway_process(workdir: Path, config_text: str) -> Iterator[GatewayProcess]
     finally:
         process.terminate()
         process.wait(timeout=120)
+
+
+def _environment(source: Path | None) -> dict[str, str]:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    if source is not None:
+        env["PYTHONPATH"] = str(source)
+    return env
 
 
 def _wait_for_port(log: Path, process: subprocess.Popen[bytes]) -> str:

@@ -27,6 +27,7 @@ keep their own table.
 
     .venv/bin/python benchmarks/suite.py          # docs/benchmarks.md + docs/benchmarks.json
     .venv/bin/python benchmarks/suite.py --smoke --json out.json --markdown out.md
+    .venv/bin/python benchmarks/suite.py --parts gateway,agent_turn   # update those only
 
 `--smoke` runs every part at tiny sizes (WAT guests only): tests/benchmarks runs it so the
 suite cannot rot. Nothing here is asserted as a speed anywhere.
@@ -46,14 +47,14 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from bare_route import bare_route
 from extism_peer import extism_rows
 from gateway_bench import Mode, bench_gateway, warm_up
 from gateway_bench import measure as measure_gateway
@@ -84,13 +85,25 @@ class Sizes:
     rounds: int
     calls: int
     turns: int
+    # Agent turns: many short rounds, so the per-round ratios have a steady median.
+    turn_rounds: int
     rss_plugins: int
     languages: bool
     requests: int
 
 
-FULL = Sizes(rounds=11, calls=1000, turns=40, rss_plugins=4, languages=True, requests=300)
-SMOKE = Sizes(rounds=2, calls=5, turns=2, rss_plugins=1, languages=False, requests=10)
+FULL = Sizes(
+    rounds=11,
+    calls=1000,
+    turns=20,
+    turn_rounds=41,
+    rss_plugins=4,
+    languages=True,
+    requests=300,
+)
+SMOKE = Sizes(
+    rounds=2, calls=5, turns=2, turn_rounds=2, rss_plugins=1, languages=False, requests=10
+)
 
 
 # -- statistics --------------------------------------------------------------------------------
@@ -262,7 +275,10 @@ def write_guard_plugins(plugins: Path, guest: Path, count: int, *, timeout_ms: i
 
 
 def agent_turns(work: Path, guest: Path, sizes: Sizes) -> dict[str, Any]:
-    """Median ms of one turn with a tool call (before_tool_call runs in it), per plugin set."""
+    """Median ms of one turn with a tool call (before_tool_call runs in it), per plugin set:
+    wall clock and CPU time of the process (every thread: the storage loop's and the
+    plugins' worker threads too), and each set's ratio to plugins disabled taken per round
+    (rows of a round run next to each other in time), then the median."""
     from zeroclaw.agent import AgentRuntime, DenyApprover
 
     modes: list[tuple[str, int, int]] = [
@@ -286,9 +302,12 @@ def agent_turns(work: Path, guest: Path, sizes: Sizes) -> dict[str, Any]:
         finally:
             in_hooks[0] += time.perf_counter() - started
 
-    hook_samples: dict[str, list[float]] = {name: [] for name, _, _ in modes}
+    names = [name for name, _, _ in modes]
+    wall: dict[str, list[float]] = {name: [] for name in names}
+    cpu: dict[str, list[float]] = {name: [] for name in names}
+    hooks: dict[str, list[float]] = {name: [] for name in names}
 
-    async def run_all() -> dict[str, list[float]]:
+    async def run_all() -> None:
         runtimes = []
         for name, count, timeout_ms in modes:
             plugins = work / f"turn-{count}-{timeout_ms}"
@@ -300,39 +319,58 @@ def agent_turns(work: Path, guest: Path, sizes: Sizes) -> dict[str, Any]:
             runtime = AgentRuntime.from_config(config, approver=DenyApprover())
             await runtime.__aenter__()
             runtimes.append((name, runtime))
-        samples: dict[str, list[float]] = {name: [] for name, _ in runtimes}
         try:
             for _, runtime in runtimes:  # warm up
                 await runtime.agent.start_session("warm", channel="bench")
                 await one_turn(runtime, "warm", message)
                 runtime.agent.end_session("warm", channel="bench")
-            for round_index in range(sizes.rounds):
-                for name, runtime in runtimes:
+            for round_index in range(sizes.turn_rounds):
+                # Forwards, then backwards: whatever favours a place in the round cancels.
+                order = runtimes if round_index % 2 == 0 else runtimes[::-1]
+                for name, runtime in order:
                     # One session per round: a turn, not session start and end, is measured.
                     session = f"s{round_index}"
                     await runtime.agent.start_session(session, channel="bench")
                     in_hooks[0] = 0.0
-                    started = time.perf_counter()
+                    started, started_cpu = time.perf_counter(), time.process_time()
                     for _ in range(sizes.turns):
                         await one_turn(runtime, session, message)
-                    samples[name].append((time.perf_counter() - started) / sizes.turns)
-                    hook_samples[name].append(in_hooks[0] / sizes.turns)
+                    cpu[name].append((time.process_time() - started_cpu) / sizes.turns)
+                    wall[name].append((time.perf_counter() - started) / sizes.turns)
+                    hooks[name].append(in_hooks[0] / sizes.turns)
                     runtime.agent.end_session(session, channel="bench")
         finally:
             for _, runtime in runtimes:
                 await runtime.__aexit__(None, None, None)
-        return samples
 
     HookRunner.run = timed_run  # type: ignore[method-assign]
     try:
-        samples = asyncio.run(run_all())
+        asyncio.run(run_all())
     finally:
         HookRunner.run = plain_run  # type: ignore[method-assign]
-    rows = [Row(name, lambda _: 0.0, found) for name, found in samples.items()]
-    out = table_of(rows, 1000, ["plugins disabled"])
-    for name, found in hook_samples.items():
-        out[name]["in_hook_dispatch_ms"] = statistics.median(found) * 1000
+    return turn_table(wall, cpu, hooks)
+
+
+def turn_table(
+    wall: dict[str, list[float]], cpu: dict[str, list[float]], hooks: dict[str, list[float]]
+) -> dict[str, Any]:
+    """The agent-turn rows (seconds per turn per round, each) in ms, with their ratios to
+    plugins disabled: of the medians, and the median of per-round ratios."""
+    base = "plugins disabled"
+    out = table_of([Row(name, lambda _: 0.0, found) for name, found in wall.items()], 1000, [base])
+    for name, row in out.items():
+        row["in_hook_dispatch_ms"] = statistics.median(hooks[name]) * 1000
+        row["cpu"] = summary(cpu[name], 1000)
+        row["ratios"]["x plugins disabled, per round"] = _round_ratio(wall[name], wall[base])
+        row["ratios"]["cpu x plugins disabled, per round"] = _round_ratio(cpu[name], cpu[base])
+        excess = [w - b for w, b in zip(wall[name], wall[base], strict=True)]
+        row["excess_ms"] = statistics.median(excess) * 1000
     return out
+
+
+def _round_ratio(samples: list[float], base: list[float]) -> float:
+    """Median over rounds of this row's figure over the base row's in the same round."""
+    return statistics.median(a / b for a, b in zip(samples, base, strict=True))
 
 
 async def one_turn(runtime: Any, session: str, message: str) -> None:
@@ -343,10 +381,12 @@ async def one_turn(runtime: Any, session: str, message: str) -> None:
 # -- gateway -------------------------------------------------------------------------------------
 
 
-def gateway(work: Path, sizes: Sizes) -> dict[str, Any]:
+def gateway(work: Path, sizes: Sizes) -> tuple[dict[str, Any], dict[str, float]]:
     """Requests per second of /v1/chat/completions: a bare FastAPI route (bare_route.py),
     the gateway with plugins disabled, and with plugins enabled (none loaded); 8 in
-    flight, alternating rounds (gateway_bench.py's client)."""
+    flight, alternating rounds (gateway_bench.py's client). Each server is a process of
+    its own with the same uvicorn settings; the ratio to the bare route is taken per round,
+    then the median. Also the machine's load average at the start and at the end."""
     modes = [
         Mode("bare FastAPI route", False),
         Mode("gateway, plugins disabled", False),
@@ -361,41 +401,34 @@ def gateway(work: Path, sizes: Sizes) -> dict[str, Any]:
             for mode, url in pairs if round_number % 2 == 0 else reversed(pairs):
                 await measure_gateway(url, mode, sizes.requests, 8, False)
 
+    load = os.getloadavg()[0]
     with (
         bare_route() as bare,
         bench_gateway(work / "gateway-off", plugins_enabled=False) as off,
         bench_gateway(work / "gateway-on", plugins_enabled=True) as on,
     ):
         asyncio.run(run_all([bare, off, on]))
-    bare_rps = modes[0].rps
-    return {
+    bare_rounds = modes[0].round_rps
+    out: dict[str, Any] = {
         mode.name: {
-            "requests_per_s": mode.rps,
+            "requests_per_s": statistics.median(mode.round_rps),
+            "spread": _spread(mode.round_rps),
             "p50_ms": mode.percentile_ms(50),
             "p99_ms": mode.percentile_ms(99),
             "failures": mode.failures,
-            "x bare FastAPI route": mode.rps / bare_rps if bare_rps else 0.0,
+            "x bare FastAPI route": _round_ratio(mode.round_rps, bare_rounds),
         }
         for mode in modes
     }
+    return out, {"start": load, "end": os.getloadavg()[0]}
 
 
-@contextmanager
-def bare_route() -> Iterator[str]:
-    process = subprocess.Popen(
-        [sys.executable, str(Path(__file__).with_name("bare_route.py"))],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        if not line.startswith("listening on "):
-            raise SystemExit(f"bare_route.py did not start: {line!r}")
-        yield line.removeprefix("listening on ").strip()
-    finally:
-        process.terminate()
-        process.wait(timeout=60)
+def _spread(samples: list[float]) -> list[float]:
+    ordered = sorted(samples)
+    if len(ordered) < 2:
+        return [ordered[0], ordered[0]]
+    quartiles = statistics.quantiles(ordered, n=4, method="inclusive")
+    return [quartiles[0], quartiles[-1]]
 
 
 # -- RSS -----------------------------------------------------------------------------------------
@@ -493,30 +526,50 @@ def machine() -> dict[str, Any]:
     }
 
 
-def run_suite(sizes: Sizes) -> dict[str, Any]:
-    results: dict[str, Any] = {"machine": machine(), "sizes": sizes.__dict__, "notes": {}}
-    notes: dict[str, str] = results["notes"]
-    loop = asyncio.new_event_loop()
+PARTS = ("gateway", "hook", "loading", "concurrency", "agent_turn", "rss")
+
+
+def run_suite(
+    sizes: Sizes, parts: tuple[str, ...] = PARTS, results: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Run `parts` (all by default) into `results` (a previous run's, to update some parts
+    of it) and return it."""
+    results = results if results is not None else {}
+    results.update(machine=machine(), sizes=sizes.__dict__)
+    notes: dict[str, str] = results.setdefault("notes", {})
     with tempfile.TemporaryDirectory(prefix="zeroclaw-bench-") as tmp:
         work = Path(tmp)
-        rows, found_notes = hook_rows(work, loop, sizes)
-        notes.update(found_notes)
-        measure(rows, sizes.rounds, sizes.calls)
-        loop.close()
-        results["hook_call_us"] = table_of(
-            rows, 1e6, ["Extism bare call", "native via HookRunner", "pluggy (firstresult)"]
-        )
+        if "gateway" in parts:
+            # First, while this process (the client) runs nothing else: the parts below
+            # leave engines and their threads behind, which would slow the client.
+            results["gateway"], results["gateway_load_average"] = gateway(work, sizes)
+        if "hook" in parts:
+            loop = asyncio.new_event_loop()
+            rows, found_notes = hook_rows(work, loop, sizes)
+            notes.update(found_notes)
+            measure(rows, sizes.rounds, sizes.calls)
+            loop.close()
+            results["hook_call_us"] = table_of(
+                rows, 1e6, ["Extism bare call", "native via HookRunner", "pluggy (firstresult)"]
+            )
         guest = work / "g.wasm"
-        results["loading_ms"] = load_times(guest, work, repeats=max(1, sizes.rounds // 2))
-        results["concurrency"] = concurrency(work, guest, sizes)
-        results["agent_turn_ms"] = agent_turns(work, guest, sizes)
-        results["rss"] = rss(work, guest, sizes, notes)
-        results["gateway"] = gateway(work, sizes)
+        if not guest.exists():
+            build_guest(work)
+        if "loading" in parts:
+            results["loading_ms"] = load_times(guest, work, repeats=max(1, sizes.rounds // 2))
+        if "concurrency" in parts:
+            results["concurrency"] = concurrency(work, guest, sizes)
+        if "agent_turn" in parts:
+            results["agent_turn_ms"] = agent_turns(work, guest, sizes)
+        if "rss" in parts:
+            results["rss"] = rss(work, guest, sizes, notes)
     return results
 
 
 def render(results: dict[str, Any]) -> str:
     m = results["machine"]
+    gateway_rows = results["gateway"]
+    gateway_load = results.get("gateway_load_average", {"start": 0.0, "end": 0.0})
     versions = ", ".join(f"{k} {v}" for k, v in m["versions"].items() if v)
     sizes = results["sizes"]
     lines = [
@@ -544,13 +597,21 @@ def render(results: dict[str, Any]) -> str:
         "",
         "### An agent turn with a tool call (offline provider)",
         "",
-        "| plugins | ms/turn | spread | x plugins disabled | ms/turn in hook dispatch |",
-        "|---|---:|---:|---:|---:|",
+        f"Medians of {sizes['turn_rounds']} alternating rounds of {sizes['turns']} turns; "
+        "the ratios to plugins disabled are taken per round, then the median; CPU is the "
+        "process's, every thread included.",
+        "",
+        "| plugins | ms/turn | spread | x plugins disabled | CPU ms/turn | CPU x disabled "
+        "| excess ms/turn | ms/turn in hook dispatch |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, row in results["agent_turn_ms"].items():
+        ratios = row["ratios"]
         lines.append(
             f"| {name} | {row['median']:.3f} | {row['p25']:.2f}-{row['p75']:.2f} | "
-            f"{_ratio(row['ratios'], 'x plugins disabled')} | {row['in_hook_dispatch_ms']:.3f} |"
+            f"{_ratio(ratios, 'x plugins disabled, per round')} | {row['cpu']['median']:.3f} | "
+            f"{_ratio(ratios, 'cpu x plugins disabled, per round')} | "
+            f"{row['excess_ms']:.3f} | {row['in_hook_dispatch_ms']:.3f} |"
         )
     lines += [
         "",
@@ -565,13 +626,19 @@ def render(results: dict[str, Any]) -> str:
         "",
         "### Gateway `/v1/chat/completions` against a bare FastAPI route (8 in flight)",
         "",
-        "| server | req/s | p50 ms | p99 ms | failures | x bare FastAPI route |",
-        "|---|---:|---:|---:|---:|---:|",
+        "Each server a process of its own, same uvicorn settings, one client; req/s is the "
+        "median round, the ratio the median of per-round ratios. Load average (1 min) "
+        f"{gateway_load['start']:.1f} at the start, {gateway_load['end']:.1f} at the end.",
+        "",
+        "| server | req/s | spread | p50 ms | p99 ms | failures | x bare FastAPI route |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
-    for name, row in results["gateway"].items():
+    for name, row in gateway_rows.items():
+        low, high = row["spread"]
         lines.append(
-            f"| {name} | {row['requests_per_s']:.0f} | {row['p50_ms']:.2f} | "
-            f"{row['p99_ms']:.2f} | {row['failures']} | {row['x bare FastAPI route']:.2f} |"
+            f"| {name} | {row['requests_per_s']:.0f} | {low:.0f}-{high:.0f} | "
+            f"{row['p50_ms']:.2f} | {row['p99_ms']:.2f} | {row['failures']} | "
+            f"{row['x bare FastAPI route']:.2f} |"
         )
     lines += ["", "### Resident memory per additional plugin", "", "| guest | MiB |", "|---|---:|"]
     for language, row in results["rss"].items():
@@ -590,13 +657,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, WAT guests only")
     parser.add_argument("--json", type=Path, default=ROOT / "docs" / "benchmarks.json")
     parser.add_argument("--markdown", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    parser.add_argument(
+        "--parts",
+        help=f"comma-separated parts to run ({','.join(PARTS)}); the others keep the figures "
+        "of the --json file",
+    )
     parser.add_argument("--rss-child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.rss_child:
         language, source, count, work = args.rss_child
         print(rss_child(language, Path(source), int(count), Path(work)))
         return 0
-    results = run_suite(SMOKE if args.smoke else FULL)
+    parts = tuple(args.parts.split(",")) if args.parts else PARTS
+    if unknown := set(parts) - set(PARTS):
+        parser.error(f"unknown part(s) {', '.join(sorted(unknown))}; choose from {PARTS}")
+    # Some parts only: the other figures are the last run's, from --json.
+    previous = json.loads(args.json.read_text()) if args.parts and args.json.exists() else None
+    results = run_suite(SMOKE if args.smoke else FULL, parts, previous)
     args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     text = render(results)
     replace_section(args.markdown, SECTION, text)

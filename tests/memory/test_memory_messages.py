@@ -13,6 +13,7 @@ from zeroclaw.memory import (
     MemoryStore,
     MemoryStoreError,
     SessionOwnerError,
+    TurnContext,
     UnknownSessionError,
     postgres_location,
 )
@@ -136,6 +137,43 @@ async def test_a_session_cannot_be_claimed_by_another_user(store: MemoryStore) -
     info = await store.get_session("s1")
     assert info is not None
     assert info.user_id == "alice"
+
+
+async def test_begin_turn_makes_the_session_and_stores_the_message_together(
+    store: MemoryStore,
+) -> None:
+    first = await store.begin_turn("s1", ChatMessage("user", "hi there"), channel="gw", user_id="a")
+    await store.begin_turn("s1", ChatMessage("user", "again"), channel="gw", user_id="a")
+
+    info = await store.get_session("s1")
+    assert info is not None
+    assert (info.channel, info.user_id, info.title, info.message_count) == (
+        "gw",
+        "a",
+        "hi there",
+        2,
+    )
+    assert [s.id for s in await store.load_history("s1", limit=1)] == [first + 1]
+    # Another user's session: refused, and nothing of the message is stored.
+    with pytest.raises(SessionOwnerError):
+        await store.begin_turn("s1", ChatMessage("user", "mine"), channel="gw", user_id="b")
+    assert [s.message.content for s in await store.session_messages("s1")] == ["hi there", "again"]
+
+
+async def test_turn_context_is_the_history_and_the_latest_compaction(store: MemoryStore) -> None:
+    await store.ensure_session("s1")
+    ids = [await store.append_message("s1", ChatMessage("user", f"m{i}")) for i in range(5)]
+    assert await store.turn_context("s1", limit=2) == TurnContext(
+        await store.load_history("s1", limit=2), None
+    )
+
+    await store.compact("s1", "counted to two", upto_message_id=ids[2])
+    await store.add_summary("s1", "not a compaction", kind="session")
+    context = await store.turn_context("s1", limit=10)
+
+    assert [s.message.content for s in context.history] == ["m3", "m4"]
+    assert context.summary == "counted to two"
+    assert await store.turn_context("missing", limit=10) == TurnContext([], None)
 
 
 async def test_tool_results_are_recorded(store: MemoryStore) -> None:

@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from zeroclaw.config import Config
 from zeroclaw.memory import (
     SCHEMA_VERSION,
     DatabaseLocation,
@@ -95,6 +96,21 @@ async def test_foreign_keys_and_busy_timeout_are_on(sqlite_store: MemoryStore) -
     keys, timeout = await sqlite_store.database.read(read)
     assert keys == 1
     assert timeout >= 1000
+
+
+@pytest.mark.parametrize(("setting", "pragma"), [("normal", 1), ("full", 2)])
+async def test_sqlite_synchronous_follows_the_config(
+    tmp_path: Path, setting: str, pragma: int
+) -> None:
+    config = Config(data_dir=tmp_path)
+    config.memory.sqlite_synchronous = setting  # type: ignore[assignment]
+
+    async def read(conn: AsyncConnection) -> int:
+        return int(await conn.scalar(sa.text("PRAGMA synchronous")) or 0)
+
+    async with MemoryStore.open(config.memory_location()) as store:
+        assert await store.database.read(read) == pragma
+        assert await store.database.write(read) == pragma
 
 
 async def test_an_empty_version_0_file_is_migrated(db_path: Path) -> None:

@@ -41,6 +41,7 @@ plugin reload in the middle of a turn never mixes generations.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -419,12 +420,30 @@ class Agent:
             )
 
     async def _run_turn(self, turn: _Turn, text: str, on_text: OnText | None) -> None:
-        session_id = turn.session_id
-        await self._memory.ensure_session(session_id, channel=turn.channel, user_id=turn.user_id)
-        # Owed from here: the store's writes are shielded, so a cancelled await still stores.
-        turn.answer_owed = True
-        await self._memory.append_message(session_id, ChatMessage("user", text))
+        await self._ask(turn, text)
         await self._prepare_and_loop(turn, on_text)
+
+    async def _ask(self, turn: _Turn, text: str) -> None:
+        """Store the user's message, making sure of the session in the same transaction;
+        once it is stored an answer is owed. The write is shielded (it goes on when the
+        turn is cancelled), so a cancelled turn waits for its outcome: a message stored
+        is owed an answer, one refused (another user's session) is not."""
+        storing = asyncio.ensure_future(
+            self._memory.begin_turn(
+                turn.session_id,
+                ChatMessage("user", text),
+                channel=turn.channel,
+                user_id=turn.user_id,
+            )
+        )
+        try:
+            await asyncio.shield(storing)
+        except asyncio.CancelledError:
+            with contextlib.suppress(Exception):
+                await storing
+            turn.answer_owed = not storing.cancelled() and storing.exception() is None
+            raise
+        turn.answer_owed = True
 
     async def _continue_turn(
         self, turn: _Turn, answers: Sequence[ToolAnswer], on_text: OnText | None
@@ -447,11 +466,14 @@ class Agent:
     async def _prepare_and_loop(self, turn: _Turn, on_text: OnText | None) -> None:
         session_id, result = turn.session_id, turn.result
         try:
-            history = await self._load_history(session_id)
+            # History and summary in one read; again after a compaction changed both.
+            context = await self._memory.turn_context(session_id, self._config.history_messages)
+            history = _drop_orphan_tool_results(context.history)
             result.compaction = await self._compact_if_needed(turn, history)
             if result.compaction is not None:
-                history = await self._load_history(session_id)
-            system = await self._system_message(turn)
+                context = await self._memory.turn_context(session_id, self._config.history_messages)
+                history = _drop_orphan_tool_results(context.history)
+            system = await self._system_message(turn, context.summary)
             turn.provider, turn.model = await self._resolve_model(turn)
             if turn.steering is not NO_STEERING:
                 # A handler may have switched providers: the new one must honour it too.
@@ -539,10 +561,6 @@ class Agent:
 
     # -- the steps of a turn ---------------------------------------------------------------
 
-    async def _load_history(self, session_id: str) -> list[StoredMessage]:
-        stored = await self._memory.load_history(session_id, self._config.history_messages)
-        return _drop_orphan_tool_results(stored)
-
     async def _compact_if_needed(
         self, turn: _Turn, history: Sequence[StoredMessage]
     ) -> CompactionResult | None:
@@ -570,8 +588,7 @@ class Agent:
         )
         return compaction
 
-    async def _system_message(self, turn: _Turn) -> ChatMessage:
-        summary = await self._memory.latest_summary(turn.session_id)
+    async def _system_message(self, turn: _Turn, summary: str | None) -> ChatMessage:
         context = (f"Summary of the earlier conversation:\n{summary}",) if summary else ()
         built = await turn.hooks.run(
             Event.BEFORE_PROMPT_BUILD,

@@ -303,6 +303,12 @@ class MemoryConfig(Section):
         "$ZEROCLAW_DATABASE_URL, which may hold one (`config show` masks it).",
         examples=["postgresql://zeroclaw@localhost:5432/zeroclaw"],
     )
+    sqlite_synchronous: Literal["normal", "full"] = Field(
+        "normal",
+        description='When a SQLite commit reaches the disk (backend sqlite). "normal": at '
+        "checkpoints; a killed process loses nothing, a power cut or OS crash may lose the "
+        'last commits (never the file). "full": at every commit too (an fsync each).',
+    )
     recall_limit: int = Field(5, ge=1, le=100, description="Memories returned by one recall.")
 
     @field_validator("url")
@@ -889,7 +895,7 @@ class Config(Section):
                     hint='set memory.backend = "postgres" to use that database, or remove '
                     "memory.url to keep the memory in the SQLite file",
                 )
-            return sqlite_location(self.memory_path)
+            return sqlite_location(self.memory_path, synchronous=self.memory.sqlite_synchronous)
         env = os.environ if environ is None else environ
         if self.memory.url is not None:
             return postgres_location(self.memory.url)

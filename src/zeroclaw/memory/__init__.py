@@ -25,7 +25,7 @@ from zeroclaw.memory.location import (
     postgres_location,
     sqlite_location,
 )
-from zeroclaw.memory.records import Memory, SessionInfo, StoredMessage, Summary
+from zeroclaw.memory.records import Memory, SessionInfo, StoredMessage, Summary, TurnContext
 from zeroclaw.memory.schema import SCHEMA_VERSION
 from zeroclaw.memory.store import DEFAULT_NAMESPACE, MemoryStore
 
@@ -50,6 +50,7 @@ __all__ = [
     "StorageFullError",
     "StoredMessage",
     "Summary",
+    "TurnContext",
     "UnknownSessionError",
     "UnreadableDatabaseError",
     "check_integrity",

@@ -20,6 +20,9 @@ from sqlalchemy.exc import ArgumentError
 from zeroclaw.memory.errors import MemoryStoreError
 
 Backend = Literal["sqlite", "postgres"]
+# SQLite's `synchronous` in WAL mode (memory.sqlite_synchronous): "normal" syncs the WAL at
+# checkpoints, "full" at every commit too.
+SqliteSync = Literal["normal", "full"]
 DATABASE_URL_ENV = "ZEROCLAW_DATABASE_URL"
 _POSTGRES_SCHEMES = frozenset({"postgres", "postgresql", "postgresql+asyncpg"})
 
@@ -34,6 +37,7 @@ class DatabaseLocation:
     url: URL
     # The SQLite file; None for PostgreSQL.
     path: Path | None = None
+    sqlite_synchronous: SqliteSync = "normal"
 
     @property
     def display(self) -> str:
@@ -66,9 +70,10 @@ def url_password(url: str) -> bool:
         return False
 
 
-def sqlite_location(path: Path) -> DatabaseLocation:
+def sqlite_location(path: Path, *, synchronous: SqliteSync = "normal") -> DatabaseLocation:
     path = Path(path).expanduser()
-    return DatabaseLocation("sqlite", URL.create("sqlite+aiosqlite", database=str(path)), path)
+    url = URL.create("sqlite+aiosqlite", database=str(path))
+    return DatabaseLocation("sqlite", url, path, synchronous)
 
 
 def postgres_location(url: str, *, key: str = "memory.url") -> DatabaseLocation:

@@ -19,6 +19,15 @@ class StoredMessage:
 
 
 @dataclass(frozen=True, slots=True)
+class TurnContext:
+    """What a turn builds its prompt from, read together: the recent messages not yet
+    compacted (oldest first) and the latest compaction summary, if any."""
+
+    history: list[StoredMessage]
+    summary: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class SessionInfo:
     id: str
     user_id: str | None

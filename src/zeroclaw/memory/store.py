@@ -33,7 +33,7 @@ from zeroclaw.memory import search
 from zeroclaw.memory.database import Database
 from zeroclaw.memory.errors import SessionOwnerError, UnknownSessionError
 from zeroclaw.memory.location import DatabaseLocation, sqlite_location
-from zeroclaw.memory.records import Memory, SessionInfo, StoredMessage, Summary
+from zeroclaw.memory.records import Memory, SessionInfo, StoredMessage, Summary, TurnContext
 from zeroclaw.memory.tables import (
     memories,
     messages,
@@ -167,33 +167,54 @@ class MemoryStore:
         now = _now()
 
         async def work(conn: AsyncConnection) -> None:
-            # Insert-or-keep first: two replicas creating one session never collide.
-            created = await conn.execute(
-                self._insert(sessions)
-                .values(
-                    id=session_id,
-                    user_id=user_id,
-                    channel=channel,
-                    title=title,
-                    created_at=now,
-                    updated_at=now,
-                )
-                .on_conflict_do_nothing(index_elements=[sessions.c.id])
-            )
-            if created.rowcount == 1:
-                return
-            owner = await conn.scalar(
-                sa.select(sessions.c.user_id).where(sessions.c.id == session_id)
-            )
-            if user_id is not None and owner != user_id:
-                raise SessionOwnerError(
-                    f"session {session_id!r} belongs to another user",
-                    hint="start a new session id for this user",
-                )
-            if title is not None:
-                await conn.execute(_set_title_if_unset(session_id, title))
+            await self._ensure_session(conn, session_id, channel, user_id, title, now)
 
         await self.database.write(work)
+
+    async def begin_turn(
+        self, session_id: str, message: ChatMessage, *, channel: str, user_id: str | None
+    ) -> int:
+        """`ensure_session` and `append_message` in one transaction (a turn's first
+        write: one commit, not two); returns the message's row id."""
+        now = _now()
+
+        async def work(conn: AsyncConnection) -> int:
+            await self._ensure_session(conn, session_id, channel, user_id, None, now)
+            return await _append(conn, session_id, message, now)
+
+        return await self.database.write(work)
+
+    async def _ensure_session(
+        self,
+        conn: AsyncConnection,
+        session_id: str,
+        channel: str,
+        user_id: str | None,
+        title: str | None,
+        now: str,
+    ) -> None:
+        # Insert-or-keep first: two replicas creating one session never collide.
+        created = await conn.execute(
+            _NEW_SESSION[self._postgres],
+            {
+                "id": session_id,
+                "user_id": user_id,
+                "channel": channel,
+                "title": title,
+                "created_at": now,
+                "updated_at": now,
+            },
+        )
+        if created.rowcount == 1:
+            return
+        owner = await conn.scalar(_OWNER, {"sid": session_id})
+        if user_id is not None and owner != user_id:
+            raise SessionOwnerError(
+                f"session {session_id!r} belongs to another user",
+                hint="start a new session id for this user",
+            )
+        if title is not None:
+            await conn.execute(_set_title_if_unset(session_id, title))
 
     async def get_session(self, session_id: str) -> SessionInfo | None:
         async def work(conn: AsyncConnection) -> SessionInfo | None:
@@ -224,14 +245,7 @@ class MemoryStore:
         now = _now()
 
         async def work(conn: AsyncConnection) -> int:
-            try:
-                inserted = await conn.execute(
-                    messages.insert().values(_message_row(session_id, message, now))
-                )
-            except IntegrityError as exc:
-                raise _unknown_session(session_id) from exc
-            await _touch(conn, session_id, [message], now)
-            return int(cast(Any, inserted.inserted_primary_key)[0])
+            return await _append(conn, session_id, message, now)
 
         return await self.database.write(work)
 
@@ -259,16 +273,19 @@ class MemoryStore:
         """The `limit` most recent messages not yet compacted, oldest first."""
 
         async def work(conn: AsyncConnection) -> list[StoredMessage]:
-            rows = await conn.execute(
-                sa.select(*_MESSAGE_COLUMNS)
-                .where(messages.c.session_id == session_id, messages.c.compacted == 0)
-                .order_by(messages.c.id.desc())
-                .limit(_bounded(limit))
-            )
-            return [_stored_message(row) for row in rows]
+            return await _history(conn, session_id, limit)
 
-        found = await self.database.read(work)
-        return list(reversed(found))
+        return await self.database.read(work)
+
+    async def turn_context(self, session_id: str, limit: int) -> TurnContext:
+        """`load_history` and `latest_summary` (of compactions) in one read: what a turn
+        builds its prompt from."""
+
+        async def work(conn: AsyncConnection) -> TurnContext:
+            history = await _history(conn, session_id, limit)
+            return TurnContext(history, await _latest_summary(conn, session_id, "compaction"))
+
+        return await self.database.read(work)
 
     async def session_messages(self, session_id: str) -> list[StoredMessage]:
         """Every message of the session, compacted ones included, oldest first."""
@@ -330,13 +347,7 @@ class MemoryStore:
 
     async def latest_summary(self, session_id: str, kind: str = "compaction") -> str | None:
         async def work(conn: AsyncConnection) -> str | None:
-            found = await conn.scalar(
-                sa.select(summaries.c.content)
-                .where(summaries.c.session_id == session_id, summaries.c.kind == kind)
-                .order_by(summaries.c.id.desc())
-                .limit(1)
-            )
-            return None if found is None else str(found)
+            return await _latest_summary(conn, session_id, kind)
 
         return await self.database.read(work)
 
@@ -526,14 +537,68 @@ class MemoryStore:
         return postgresql.insert(table) if self._postgres else sqlite_dialect.insert(table)
 
 
+# A turn's statements, built once with bound parameters: SQLAlchemy finds each in its
+# compiled cache by a memoized key, where a statement built per call (values inlined) has
+# its key made anew by walking it, which was most of a small write's time in the profile.
+_INSERT_MESSAGE = messages.insert()
+_TOUCH = (
+    sessions.update()
+    .where(sessions.c.id == sa.bindparam("sid"))
+    .values(updated_at=sa.bindparam("now"))
+)
+# ... and the first thing its user said names it, unless it has a title.
+_TOUCH_AND_NAME = _TOUCH.values(title=sa.func.coalesce(sessions.c.title, sa.bindparam("said")))
+_OWNER = sa.select(sessions.c.user_id).where(sessions.c.id == sa.bindparam("sid"))
+# Keyed by "is it PostgreSQL": each backend's INSERT ... ON CONFLICT DO NOTHING.
+_NEW_SESSION = {
+    postgres: insert(sessions).on_conflict_do_nothing(index_elements=[sessions.c.id])
+    for postgres, insert in ((False, sqlite_dialect.insert), (True, postgresql.insert))
+}
+_HISTORY = (
+    sa.select(*_MESSAGE_COLUMNS)
+    .where(messages.c.session_id == sa.bindparam("sid"), messages.c.compacted == 0)
+    .order_by(messages.c.id.desc())
+    .limit(sa.bindparam("limit", type_=sa.Integer))
+)
+_LATEST_SUMMARY = (
+    sa.select(summaries.c.content)
+    .where(summaries.c.session_id == sa.bindparam("sid"), summaries.c.kind == sa.bindparam("kind"))
+    .order_by(summaries.c.id.desc())
+    .limit(1)
+)
+
+
+async def _append(conn: AsyncConnection, session_id: str, message: ChatMessage, now: str) -> int:
+    try:
+        inserted = await conn.execute(_INSERT_MESSAGE, _message_row(session_id, message, now))
+    except IntegrityError as exc:
+        raise _unknown_session(session_id) from exc
+    await _touch(conn, session_id, [message], now)
+    return int(cast(Any, inserted.inserted_primary_key)[0])
+
+
+async def _history(conn: AsyncConnection, session_id: str, limit: int) -> list[StoredMessage]:
+    rows = await conn.execute(_HISTORY, {"sid": session_id, "limit": _bounded(limit)})
+    return [_stored_message(row) for row in reversed(rows.all())]
+
+
+async def _latest_summary(conn: AsyncConnection, session_id: str, kind: str) -> str | None:
+    found = await conn.scalar(_LATEST_SUMMARY, {"sid": session_id, "kind": kind})
+    return None if found is None else str(found)
+
+
 async def _touch(
     conn: AsyncConnection, session_id: str, added: Sequence[ChatMessage], now: str
 ) -> None:
-    """The session was active now; the first thing its user said names it in lists."""
-    await conn.execute(sessions.update().where(sessions.c.id == session_id).values(updated_at=now))
+    """The session was active now; the first thing its user said names it in lists (one
+    UPDATE: a title already set is kept)."""
     said = next((m.content for m in added if m.role == "user" and m.content.strip()), None)
-    if said is not None:
-        await conn.execute(_set_title_if_unset(session_id, _title_of(said)))
+    if said is None:
+        await conn.execute(_TOUCH, {"sid": session_id, "now": now})
+    else:
+        await conn.execute(
+            _TOUCH_AND_NAME, {"sid": session_id, "now": now, "said": _title_of(said)}
+        )
 
 
 def _set_title_if_unset(session_id: str, title: str) -> sa.Update:
