@@ -124,7 +124,7 @@ class InstanceFactory:
     def arm(self, store: wasmtime.Store) -> None:
         """Give `store` a full time budget (and fuel) from now: before instantiating and
         before every call."""
-        store.set_epoch_deadline(self._deadline_ticks)
+        store.set_epoch_deadline(self.engine.deadline_now(self._deadline_ticks))
         if self.engine.settings.consume_fuel:
             store.set_fuel(self.limits.fuel if self.limits.fuel is not None else UNMETERED_FUEL)
 
