@@ -77,3 +77,18 @@ async def test_close_lets_queued_calls_finish_then_the_threads_exit() -> None:
     while any(t.name.startswith("plugin-closing-") for t in threading.enumerate()):
         assert time.monotonic() < deadline, "the worker thread did not exit"
         await asyncio.sleep(0.01)
+
+
+async def test_calls_one_after_another_keep_one_warm_thread() -> None:
+    workers = PluginWorkers("warm", 4)
+    try:
+        names = {await workers.run(thread_name) for _ in range(20)}
+        assert names == {"plugin-warm-0"}
+        # Overlapping calls start more threads, up to the count.
+        started = threading.Barrier(3, timeout=5)
+        await asyncio.gather(*(workers.run(started.wait) for _ in range(3)))
+        assert (
+            len({t.name for t in threading.enumerate() if t.name.startswith("plugin-warm-")}) == 3
+        )
+    finally:
+        workers.close()
