@@ -109,10 +109,16 @@ class EpochTicker:
             return
         self._stop.clear()
         self._origin, self._origin_ticks = time.monotonic(), self.ticks
-        self._thread = threading.Thread(target=self._run, name="zeroclaw-epoch-ticker", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run,
+            args=(self._origin, self._origin_ticks),
+            name="zeroclaw-epoch-ticker",
+            daemon=True,
+        )
         self._thread.start()
 
     def stop(self, timeout: float = 1.0) -> None:
+        self._origin = None
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout)
@@ -121,17 +127,16 @@ class EpochTicker:
     def behind(self) -> int:
         """Ticks the clock says are due but the thread has not counted yet (it woke late:
         the GIL, a busy CPU); 0 when it is not running."""
-        origin = self._origin
-        if origin is None or not self.running:
+        origin = self._origin  # None once stopped
+        if origin is None:
             return 0
-        due = self._origin_ticks + int((time.monotonic() - origin) / self._interval)
-        return max(0, due - self.ticks)
+        owed = self._origin_ticks + int((time.monotonic() - origin) / self._interval) - self.ticks
+        return owed if owed > 0 else 0
 
-    def _run(self) -> None:
+    def _run(self, origin: float, origin_ticks: int) -> None:
         # Ticks follow the clock, not the sleeps: a wait that overslept (timer slack, GIL)
         # is caught up at once, so N ticks always mean at least N intervals and hardly more.
-        interval, origin, origin_ticks = self._interval, self._origin, self._origin_ticks
-        assert origin is not None
+        interval = self._interval
         increment = self._incrementer()
         while True:
             next_tick = origin + (self.ticks - origin_ticks + 1) * interval
