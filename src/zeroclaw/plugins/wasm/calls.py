@@ -135,6 +135,7 @@ class _Slots:
         self.capacity = capacity
         self.values: dict[str, int] = dict.fromkeys(CallStats.__dataclass_fields__, 0)
         self.running = 0
+        self._waiting = 0  # calls waiting for a slot: only then is a freed slot notified
 
     def add(self, **amounts: int) -> None:
         with self.lock:
@@ -156,10 +157,15 @@ class _Slots:
         came free."""
         with self.lock:
             self.values["calls"] += 1
-            if self.running >= self.capacity and not self._freed.wait_for(
-                lambda: self.running < self.capacity, max(0.0, timeout_s)
-            ):
-                return False
+            if self.running >= self.capacity:
+                self._waiting += 1
+                try:
+                    if not self._freed.wait_for(
+                        lambda: self.running < self.capacity, max(0.0, timeout_s)
+                    ):
+                        return False
+                finally:
+                    self._waiting -= 1
             self.running += 1
             self.values["peak_concurrency"] = max(self.values["peak_concurrency"], self.running)
             return True
@@ -169,7 +175,8 @@ class _Slots:
             self.running -= 1
             for name, amount in amounts.items():
                 self.values[name] += amount
-            self._freed.notify()
+            if self._waiting:
+                self._freed.notify()
 
 
 _FAILURE_COUNTERS: tuple[tuple[type[PluginCallError], str], ...] = (
