@@ -157,7 +157,9 @@ def hook_rows(work: Path, loop: asyncio.AbstractEventLoop, sizes: Sizes) -> tupl
 
 
 def language_rows(work: Path, loop: asyncio.AbstractEventLoop, notes: dict[str, str]) -> list[Row]:
-    """The example JS and Python hook plugins through the HookRunner, if built."""
+    """The example JS and Python hook plugins through the HookRunner, if built; and the same
+    call through `PluginCalls.call` alone (the guest and the conversion, no runner), so a
+    guest's own cost shows apart from the host's."""
     rows = []
     result = ToolResult(success=True, output="x" * 200)
     cases = (
@@ -174,13 +176,22 @@ def language_rows(work: Path, loop: asyncio.AbstractEventLoop, notes: dict[str, 
             notes[label] = f"skipped: examples/plugins/{name} is not built (scripts/demo builds it)"
             continue
         for timeout_ms, how in ((20, "inline"), (1000, "worker thread")):
-            runner = example_runner(work, name, timeout_ms)
+            runner, calls = example_runner(work, name, timeout_ms)
             rows.append(
                 Row(
                     f"{label} via HookRunner ({how}, {name}, {event.value})",
                     timed_async(loop, _counted(lambda p, r=runner, e=event: r.run(e, p), payload)),
                 )
             )
+        function = event.value.replace("_", "-")
+        rows.append(
+            Row(
+                f"{label} PluginCalls.call ({name}, {event.value})",
+                timed_sync(
+                    _counted(lambda p, c=calls, f=function: c.call(f, (p,), _identity), payload)
+                ),
+            )
+        )
     return rows
 
 
@@ -190,7 +201,7 @@ def _counted(call: Callable[[Any], Any], payload: Callable[[int], Any]) -> Calla
     return lambda _: call(payload(next(counter)))
 
 
-def example_runner(work: Path, name: str, timeout_ms: int) -> HookRunner:
+def example_runner(work: Path, name: str, timeout_ms: int) -> tuple[HookRunner, Any]:
     from zeroclaw.plugins.lifecycle.registry import PluginRegistry
 
     plugins = work / f"examples-{name}-{timeout_ms}"
@@ -203,7 +214,7 @@ def example_runner(work: Path, name: str, timeout_ms: int) -> HookRunner:
         raise SystemExit(f"{name} did not load: {snapshot.load_errors[0].error}")
     runner = HookRunner()
     runner.register(*snapshot.hook_handlers())
-    return runner
+    return runner, snapshot.plugins[name].calls
 
 
 def plugin_config(data_dir: Path, plugins: Path) -> Config:

@@ -3,6 +3,7 @@
 import asyncio
 import dataclasses
 import logging
+import time
 
 import pytest
 
@@ -271,6 +272,56 @@ async def test_caller_cancellation_is_not_swallowed() -> None:
         await task
     stats = runner.handlers(SENDING)[0].stats
     assert (stats.failures, stats.timeouts) == (0, 0)
+
+
+async def test_the_timeout_counts_from_the_call_start_when_it_suspends_late() -> None:
+    # Time spent before the first suspension counts: the timer is armed at the suspension,
+    # by the deadline counted from the start of the call.
+    @hook(SENDING, name="late", timeout_s=0.05)
+    async def late(message: OutboundMessage) -> None:
+        time.sleep(0.04)  # noqa: ASYNC251 - holds the loop, as a call on its thread does
+        await asyncio.sleep(0.03)  # ends past 0.05 s from the start, inside 0.05 s from here
+
+    runner = HookRunner()
+    runner.register(late)
+    await runner.run(SENDING, outbound())
+    stats = runner.handlers(SENDING)[0].stats
+    assert (stats.calls, stats.timeouts, stats.failures) == (1, 1, 0)
+
+
+async def test_a_handler_that_suspends_many_times_gets_every_value_sent_back() -> None:
+    @hook(SENDING, name="chatty", timeout_s=5)
+    async def chatty(message: OutboundMessage) -> OutboundMessage:
+        parts = []
+        for index in range(5):
+            await asyncio.sleep(0)
+            future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+            asyncio.get_running_loop().call_soon(future.set_result, str(index))
+            parts.append(await future)
+        return dataclasses.replace(message, content="".join(parts))
+
+    runner = HookRunner()
+    runner.register(chatty)
+    result = await runner.run(SENDING, outbound())
+    assert result.payload.content == "01234"
+
+
+async def test_an_exception_thrown_in_after_suspending_reaches_the_handler() -> None:
+    seen: list[str] = []
+
+    @hook(SENDING, name="guarded", timeout_s=0.02)
+    async def guarded(message: OutboundMessage) -> None:
+        try:
+            await asyncio.sleep(10)
+        except asyncio.CancelledError:
+            seen.append("cancelled")  # the runner's timeout cancels the handler itself
+            raise
+
+    runner = HookRunner()
+    runner.register(guarded)
+    await runner.run(SENDING, outbound())
+    assert seen == ["cancelled"]
+    assert runner.handlers(SENDING)[0].stats.timeouts == 1
 
 
 async def test_misuse_raises_type_errors() -> None:

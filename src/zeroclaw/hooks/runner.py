@@ -19,6 +19,12 @@ handlers run concurrently and the caller never waits for any; each call has the
 handler's timeout, and a failure is logged and counted, never raised. `await
 runner.drain()` waits for the calls still running (shutdown, tests).
 
+Timeouts cost nothing on a call that does not wait. A handler's timeout can only fire
+while the loop runs, and the loop runs only when the handler suspends; so each call first
+runs up to its first suspension, and only a call that does suspend arms its timer (by the
+deadline counted from the call's start). A handler that returns at once (a native
+function, a plugin called on the loop's thread) never creates one.
+
 Explain: with `run(..., explain=True)`, `runner.explain(...)` or debug logging on, a
 modifying dispatch records each handler's outcome, duration and field changes.
 """
@@ -30,9 +36,9 @@ import itertools
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final, Generic, Literal, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Final, Generic, Literal, TypeVar, cast
 
 from zeroclaw.errors import error_line
 from zeroclaw.hooks.events import (
@@ -59,6 +65,7 @@ _CANCEL_GRACE_S: Final = 1.0
 _LOG = logging.getLogger("zeroclaw.hooks")
 
 P = TypeVar("P", bound=ModifyingPayload)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +138,7 @@ class _Entry:
     def stats(self) -> HandlerStats:
         return HandlerStats(self.calls, self.failures, self.timeouts, self.cancels, self.skips)
 
-    def failure(self, error: Exception, deadline: asyncio.Timeout) -> _Failure:
+    def failure(self, error: Exception, deadline: _Deadline) -> _Failure:
         # A TimeoutError raised by the handler's own code is an error, not our timeout.
         if isinstance(error, TimeoutError) and deadline.expired():
             self.timeouts += 1
@@ -326,11 +333,14 @@ class HookRunner:
         self, entry: _Entry, event: Event, payload: P
     ) -> Continue[P] | Cancel | _Failure:
         entry.calls += 1
-        deadline = asyncio.timeout(entry.timeout_s)
+        deadline = _Deadline(entry.timeout_s)
         outcome: HookOutcome[ModifyingPayload]
+        call = entry.handler.handle(event, payload)
         try:
-            async with deadline:
-                outcome = await entry.handler.handle(event, payload)
+            # The first step here, not in `deadline.run`: one coroutine less per call.
+            outcome = deadline.first_step(call)
+            if outcome is _SUSPENDED:
+                outcome = await deadline.rest(call)
         except Exception as error:
             return entry.failure(error, deadline)
         if isinstance(outcome, Continue) and type(outcome.payload) is type(payload):
@@ -379,10 +389,9 @@ class HookRunner:
     async def _observe(self, entry: _Entry, event: Event, payload: VoidPayload) -> None:
         entry.calls += 1
         started = time.perf_counter()
-        deadline = asyncio.timeout(entry.timeout_s)
+        deadline = _Deadline(entry.timeout_s)
         try:
-            async with deadline:
-                await entry.handler.observe(event, payload)
+            await deadline.run(entry.handler.observe(event, payload))
         except Exception as error:
             _log_failure(entry, event, entry.failure(error, deadline), "isolated (void event)")
             return
@@ -435,6 +444,77 @@ def hook_source(hooks: HookRunner | HookSource | None) -> HookSource:
 
 
 # -- the pieces the loops above use --------------------------------------------------------
+
+
+_SUSPENDED: Any = object()  # a call's first step ended in a suspension, not a value
+
+
+class _Deadline:
+    """The timeout of one handler call, armed only if the call suspends (see the module
+    docstring): until then the loop cannot run, so no timer could fire."""
+
+    __slots__ = ("_at", "_step", "_timeout")
+
+    def __init__(self, timeout_s: float) -> None:
+        self._at = asyncio.get_running_loop().time() + timeout_s
+        self._timeout: asyncio.Timeout | None = None
+
+    async def run(self, call: Awaitable[T]) -> T:
+        value = self.first_step(call)
+        return await self.rest(call) if value is _SUSPENDED else value
+
+    def first_step(self, call: Awaitable[T]) -> Any:
+        """Run `call` up to its first suspension: its value if it ended, else _SUSPENDED."""
+        self._step: Any = _SUSPENDED
+        if not isinstance(call, Coroutine):
+            return _SUSPENDED
+        try:
+            self._step = call.send(None)
+        except StopIteration as done:
+            return done.value
+        return _SUSPENDED
+
+    async def rest(self, call: Awaitable[T]) -> T:
+        """The rest of a call that suspended, under the timer, armed now."""
+        self._timeout = asyncio.timeout_at(self._at)
+        async with self._timeout:
+            if not isinstance(call, Coroutine):
+                return await call
+            return await _Resumed(call, self._step)
+
+    def expired(self) -> bool:
+        return self._timeout is not None and self._timeout.expired()
+
+
+class _Resumed(Generic[T]):
+    """The rest of a coroutine that already ran up to its first suspension (which yielded
+    `step`): awaiting this hands `step` to the task and goes on from there."""
+
+    __slots__ = ("_call", "_step")
+
+    def __init__(self, call: Coroutine[Any, Any, T], step: Any) -> None:
+        self._call = call
+        self._step = step
+
+    def __await__(self) -> Generator[Any, Any, T]:
+        call, step = self._call, self._step
+        while True:
+            try:
+                sent = yield step
+            except GeneratorExit:
+                call.close()
+                raise
+            except BaseException as error:  # cancellation included: the call handles it
+                try:
+                    step = call.throw(error)
+                except StopIteration as done:
+                    return cast(T, done.value)
+            else:
+                try:
+                    step = call.send(sent)
+                except StopIteration as done:
+                    return cast(T, done.value)
+
 
 _PAYLOAD_TYPES: dict[HookKind, dict[Event, type[Payload]]] = {
     kind: {event: spec.payload_type for event, spec in EVENT_SPECS.items() if spec.kind is kind}

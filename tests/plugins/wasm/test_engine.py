@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from pathlib import Path
 
 import pytest
@@ -91,6 +92,50 @@ def test_ticker_can_restart() -> None:
     assert ticker.running
     ticker.stop()
     assert not ticker.running
+
+
+def stalled(plugin_engine: PluginEngine) -> PluginEngine:
+    """`plugin_engine` with a ticker thread that never gets to tick: one starved of the GIL
+    or of the CPU."""
+    ticker = plugin_engine.ticker
+    ticker._run = lambda *_: ticker._stop.wait()  # type: ignore[method-assign]
+    return plugin_engine
+
+
+def catch_up(plugin_engine: PluginEngine) -> None:
+    """What the ticker does once it runs again: every tick it owes, at once."""
+    for _ in range(plugin_engine.ticker.behind()):
+        plugin_engine.engine.increment_epoch()
+
+
+def test_a_late_ticker_says_how_many_ticks_it_owes() -> None:
+    with stalled(PluginEngine(tick_ms=1)) as plugin_engine:
+        time.sleep(0.03)
+        assert 25 <= plugin_engine.ticker.behind() <= 1000
+    assert plugin_engine.ticker.behind() == 0  # stopped: owes nothing
+
+
+@pytest.mark.parametrize("from_the_clock", [True, False])
+def test_a_catch_up_does_not_stop_a_call_armed_while_the_ticker_was_late(
+    from_the_clock: bool,
+) -> None:
+    with stalled(PluginEngine(tick_ms=1)) as plugin_engine:
+        component = plugin_engine.load_component(ANSWER).component
+        store = wasmtime.Store(plugin_engine.engine)
+        store.set_epoch_deadline(1_000_000)
+        instance = Linker(plugin_engine.engine).instantiate(store, component)
+        answer = instance.get_func(store, "answer")
+        assert answer is not None
+        time.sleep(0.03)  # the ticker falls 30 ticks behind
+        ticks = plugin_engine.deadline(20)
+        store.set_epoch_deadline(plugin_engine.deadline_now(ticks) if from_the_clock else ticks)
+        catch_up(plugin_engine)  # within the call's first microseconds
+
+        if from_the_clock:
+            assert answer(store) == 42
+        else:  # what arming from the epoch count did: stopped at once
+            with pytest.raises(wasmtime.WasmtimeError, match="interrupt"):
+                answer(store)
 
 
 # -- compile cache --------------------------------------------------------------------------

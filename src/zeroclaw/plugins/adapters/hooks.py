@@ -157,6 +157,9 @@ class PluginHookHandler:
         )
 
 
+_UNCHANGED = _Decision("unchanged")  # made once: the common answer, on every such call
+
+
 def hook_handlers(plugins: Mapping[str, LoadedPlugin]) -> tuple[PluginHookHandler, ...]:
     """A handler per hook plugin that may receive at least one event, in dispatch order."""
     handlers = [
@@ -179,7 +182,7 @@ def _decoder(event: Event, payload: ModifyingPayload, cap: int) -> Callable[[Any
         if not isinstance(result, Variant):
             raise LiftError(f"expected a {kebab(event.value)}-result variant, got {result!r}")
         if result.tag == "unchanged":
-            return _Decision("unchanged")
+            return _UNCHANGED
         fields: dict[str, Any] = result.payload or {}
         if result.tag == "cancel":
             return _Decision("cancel", reason=str(fields["reason"]))

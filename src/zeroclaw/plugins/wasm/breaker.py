@@ -81,19 +81,28 @@ class CircuitBreaker:
     def admit(self) -> bool:
         """Whether a call may run now. In half-open state only one probe runs at a time;
         whoever is admitted must then report `success`, `failure` or `abandon`."""
-        with self._lock:
-            if self._state is BreakerState.CLOSED:
-                return True
-            if self._state is BreakerState.OPEN:
-                if self._clock() - self._opened_at < self._cooldown:
-                    return False
-                self._state = BreakerState.HALF_OPEN
-            if self._probing:
-                return False
-            self._probing = True
+        # Closed is the common case, on every call: read without the lock (one attribute
+        # read; a call admitted just before the breaker opens is what the lock allows too).
+        if self._state is BreakerState.CLOSED:
             return True
+        with self._lock:
+            return self._admit_locked()
+
+    def _admit_locked(self) -> bool:
+        if self._state is BreakerState.CLOSED:  # closed since the read above
+            return True
+        if self._state is BreakerState.OPEN:
+            if self._clock() - self._opened_at < self._cooldown:
+                return False
+            self._state = BreakerState.HALF_OPEN
+        if self._probing:
+            return False
+        self._probing = True
+        return True
 
     def success(self) -> None:
+        if self._state is BreakerState.CLOSED and not self._failures and not self._probing:
+            return  # nothing to reset: the common case, without the lock
         with self._lock:
             self._failures = 0
             self._probing = False

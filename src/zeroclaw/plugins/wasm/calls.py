@@ -18,8 +18,8 @@ function), in this order:
    and memory overruns) and raised.
 
 `call_async` runs the same call on the plugin's own worker threads (as many as its
-concurrency limit), so the event loop never waits for wasm and a slow plugin queues only
-its own calls. wasmtime releases the GIL while the guest runs. A plugin whose calls are
+concurrency limit, workers.py), so the event loop never waits for wasm and a slow plugin
+queues only its own calls. wasmtime releases the GIL while the guest runs. A plugin whose calls are
 known to end soon (`inline.py`: a short time limit, host imports that end by the call's
 deadline) is called on the loop's own thread instead, within the loop budget that module
 documents, when one of its slots is free at once; the thread hop costs more than such a
@@ -39,7 +39,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
@@ -62,6 +61,7 @@ from zeroclaw.plugins.wasm.conversion import FunctionCodec
 from zeroclaw.plugins.wasm.inline import LOOP_BUDGET
 from zeroclaw.plugins.wasm.instance import InstanceFactory, InstancePool, WarmInstance
 from zeroclaw.plugins.wasm.traps import CallLimits, classify
+from zeroclaw.plugins.wasm.workers import PluginWorkers
 
 T = TypeVar("T")
 
@@ -135,6 +135,7 @@ class _Slots:
         self.capacity = capacity
         self.values: dict[str, int] = dict.fromkeys(CallStats.__dataclass_fields__, 0)
         self.running = 0
+        self._waiting = 0  # calls waiting for a slot: only then is a freed slot notified
 
     def add(self, **amounts: int) -> None:
         with self.lock:
@@ -156,10 +157,15 @@ class _Slots:
         came free."""
         with self.lock:
             self.values["calls"] += 1
-            if self.running >= self.capacity and not self._freed.wait_for(
-                lambda: self.running < self.capacity, max(0.0, timeout_s)
-            ):
-                return False
+            if self.running >= self.capacity:
+                self._waiting += 1
+                try:
+                    if not self._freed.wait_for(
+                        lambda: self.running < self.capacity, max(0.0, timeout_s)
+                    ):
+                        return False
+                finally:
+                    self._waiting -= 1
             self.running += 1
             self.values["peak_concurrency"] = max(self.values["peak_concurrency"], self.running)
             return True
@@ -169,7 +175,8 @@ class _Slots:
             self.running -= 1
             for name, amount in amounts.items():
                 self.values[name] += amount
-            self._freed.notify()
+            if self._waiting:
+                self._freed.notify()
 
 
 _FAILURE_COUNTERS: tuple[tuple[type[PluginCallError], str], ...] = (
@@ -218,8 +225,7 @@ class PluginCalls:
         self._slots = _Slots(max_concurrency)
         # Set when calls may run on the event loop's thread (inline.py): the loop budget's slice.
         self.inline_slice_s = None if inline_slice_ms is None else inline_slice_ms / 1000
-        self._executor: ThreadPoolExecutor | None = None
-        self._executor_lock = threading.Lock()
+        self._workers = PluginWorkers(name, max_concurrency)
         self._closed = False
 
     # -- calling -------------------------------------------------------------------------------
@@ -232,7 +238,6 @@ class PluginCalls:
     ) -> T:
         """`call` on the plugin's worker threads (the wait for a thread counts as the wait
         for a slot), or on this thread when the plugin runs inline and a slot is free."""
-        loop = asyncio.get_running_loop()
         slice_s = self.inline_slice_s
         if slice_s is not None:
             if LOOP_BUDGET.must_yield(slice_s):
@@ -245,9 +250,7 @@ class PluginCalls:
                 finally:
                     LOOP_BUDGET.spent(time.monotonic() - started)
         queued = time.monotonic()
-        return await loop.run_in_executor(
-            self._workers(), self.call, function, args, interpret, queued
-        )
+        return await self._workers.run(self.call, function, args, interpret, queued)
 
     def call(
         self,
@@ -410,14 +413,6 @@ class PluginCalls:
     def breaker_status(self) -> BreakerStatus:
         return self.breaker.status()
 
-    def _workers(self) -> ThreadPoolExecutor:
-        with self._executor_lock:
-            if self._executor is None:
-                self._executor = ThreadPoolExecutor(
-                    max_workers=self.max_concurrency, thread_name_prefix=f"plugin-{self.name}"
-                )
-            return self._executor
-
     def wait_idle(self, timeout_s: float) -> bool:
         """Wait until no call is running (each ends by its deadline); False on timeout."""
         deadline = time.monotonic() + timeout_s
@@ -431,7 +426,4 @@ class PluginCalls:
         """Refuse new calls, drop idle instances; calls already running finish."""
         self._closed = True
         self.pool.clear()
-        with self._executor_lock:
-            if self._executor is not None:
-                self._executor.shutdown(wait=False, cancel_futures=False)
-                self._executor = None
+        self._workers.close()

@@ -9,14 +9,18 @@ write straight into wasmtime's C value structs. Codecs are cached by the type's 
 (`abi.describe_func`), so every plugin built against the same WIT shares them.
 
 Below the public API: the fast path uses wasmtime-py's private `_ffi` module (the C value
-structs and functions that `Func.__call__` itself uses) and the C call
-`wasmtime_component_func_call`. It follows the public implementation's ownership rules
-(values lowered into a Python-owned array are dropped after the call; lifted values are
-moved out and their C storage released), and also frees the boxes behind variant, option
-and result payloads, which the public lift leaks. `FAST_PATH` is False when this
-wasmtime-py lacks any piece the fast path needs; every call then goes through the public
-`Func.__call__` with the same Python values and gets the same results (slower).
-tests/plugins/test_conversion.py runs both paths on every hook function and compares.
+structs) and the C call `wasmtime_component_func_call`. Arguments are written into memory
+Python owns, in structs laid out like the C ones (checked at import), strings as `bytes`
+pointed at in place: lowering calls no C function and leaves nothing to free (the call
+only reads its arguments). The result, which wasmtime allocates, is read in place and freed
+whole by one `wasmtime_component_val_delete` (the boxes behind variant, option and result
+payloads included, which the public lift leaks). Each C call costs about a microsecond on
+the project's machine, more than the Python around it: the first version of this layer
+made one per string, field name and box (~15 per hook call), this one makes two.
+`FAST_PATH` is False when this wasmtime-py lacks any piece the fast path needs or lays its
+structs out otherwise; every call then goes through the public `Func.__call__` with the
+same Python values and gets the same results (slower). tests/plugins/test_conversion.py
+runs both paths on every hook function and compares.
 
 The Python side of each WIT type:
 
@@ -96,31 +100,89 @@ def kebab(name: str) -> str:
 
 # -- the private pieces the fast path uses, found once ----------------------------------------
 
+# Arguments are lowered into memory Python owns, in structs laid out like wasmtime's C value
+# structs (checked below) whose strings are `char *`: a `bytes` object is written in place
+# (ctypes keeps it alive with the array), so lowering calls no C function and leaves nothing
+# to free. `wasmtime_component_func_call` only reads its arguments (it copies them into
+# Rust values; wasmtime-py's own `Func.__call__` frees what it lowered after the call).
+
+
+class _Text(ctypes.Structure):
+    """`wasm_byte_vec_t` (and `wasm_name_t`) as Python writes it: data is a `char *`."""
+
+    _fields_ = [("size", ctypes.c_size_t), ("data", ctypes.c_char_p)]
+
+
+class _InVal(ctypes.Structure):
+    """`wasmtime_component_val_t`, written by Python."""
+
+
+class _InEntry(ctypes.Structure):
+    """`wasmtime_component_valrecord_entry_t`, written by Python."""
+
+
+class _InList(ctypes.Structure):
+    _fields_ = [("size", ctypes.c_size_t), ("data", ctypes.POINTER(_InVal))]
+
+
+class _InRecord(ctypes.Structure):
+    _fields_ = [("size", ctypes.c_size_t), ("data", ctypes.POINTER(_InEntry))]
+
+
+class _InVariant(ctypes.Structure):
+    _fields_ = [("discriminant", _Text), ("val", ctypes.POINTER(_InVal))]
+
+
+class _InResult(ctypes.Structure):
+    _fields_ = [("is_ok", ctypes.c_bool), ("val", ctypes.POINTER(_InVal))]
+
+
 try:
     from wasmtime import _ffi as ffi
     from wasmtime.component._enter import maybe_raise_last_exn
 
     _VAL = ffi.wasmtime_component_val_t
-    _RECORD = ffi.wasmtime_component_valrecord_t
-    _LIST = ffi.wasmtime_component_vallist_t
-    _BYTES = ffi.wasm_byte_vec_t
-    _byte_vec_new = ffi.dll["wasm_byte_vec_new"]  # our own function object: own argtypes
-    _byte_vec_new.restype = None
-    # void*: it is handed pointers into values and record entries (see _OF below)
-    _byte_vec_new.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_char_p]
-    _byte_vec_delete = ffi.wasm_byte_vec_delete
-    _record_new = ffi.wasmtime_component_valrecord_new_uninit
-    _record_delete = ffi.wasmtime_component_valrecord_delete
-    _list_new = ffi.wasmtime_component_vallist_new_uninit
-    _list_delete = ffi.wasmtime_component_vallist_delete
-    _val_new = ffi.wasmtime_component_val_new
-    _val_free = ffi.wasmtime_component_val_free
+
+    class _InUnion(ctypes.Union):
+        _fields_ = [
+            ("boolean", ctypes.c_bool),
+            ("s8", ctypes.c_int8),
+            ("u8", ctypes.c_uint8),
+            ("s16", ctypes.c_int16),
+            ("u16", ctypes.c_uint16),
+            ("s32", ctypes.c_int32),
+            ("u32", ctypes.c_uint32),
+            ("s64", ctypes.c_int64),
+            ("u64", ctypes.c_uint64),
+            ("f32", ctypes.c_float),
+            ("f64", ctypes.c_double),
+            ("string", _Text),
+            ("list", _InList),
+            ("record", _InRecord),
+            ("variant", _InVariant),
+            ("enumeration", _Text),
+            ("option", ctypes.POINTER(_InVal)),
+            ("result", _InResult),
+            ("whole", ctypes.c_ubyte * ctypes.sizeof(ffi.wasmtime_component_valunion_t)),
+        ]
+
+    _InVal._fields_ = [("kind", ctypes.c_uint8), ("of", _InUnion)]
+    _InEntry._fields_ = [("name", _Text), ("val", _InVal)]
+
+    # The result's storage is wasmtime's (it allocates what it returns): read in place, then
+    # freed whole by one `wasmtime_component_val_delete`.
     _val_delete = ffi.wasmtime_component_val_delete
-    _func_call = ffi.wasmtime_component_func_call
-    # Offsets for `byref(obj, offset)`: a pointer into a struct without building the Python
-    # objects of its fields (each `slot.of.string` makes two), on every lowered value.
-    _OF = _VAL.of.offset
-    _ENTRY_NAME = ffi.wasmtime_component_valrecord_entry_t.name.offset
+    # Our own function object, with `void *` arguments: it is handed our structs.
+    _func_call = ffi.dll["wasmtime_component_func_call"]
+    _func_call.restype = ctypes.POINTER(ffi.wasmtime_error_t)
+    _func_call.argtypes = [
+        ctypes.c_void_p,
+        ctypes.c_void_p,
+        ctypes.c_void_p,
+        ctypes.c_size_t,
+        ctypes.c_void_p,
+        ctypes.c_size_t,
+    ]
     _error_from_ptr = wasmtime.WasmtimeError._from_ptr
     _K = {
         name: int(getattr(ffi, f"WASMTIME_COMPONENT_{name}").value)
@@ -129,12 +191,29 @@ try:
             *("STRING", "LIST", "RECORD", "VARIANT", "ENUM", "OPTION", "RESULT"),
         )
     }
-    FAST_PATH = True
+
+    def _same_layout() -> bool:
+        pairs = (
+            (_InVal, _VAL, ("kind", "of")),
+            (_InEntry, ffi.wasmtime_component_valrecord_entry_t, ("name", "val")),
+            (_Text, ffi.wasm_byte_vec_t, ("size", "data")),
+            (_InList, ffi.wasmtime_component_vallist_t, ("size", "data")),
+            (_InRecord, ffi.wasmtime_component_valrecord_t, ("size", "data")),
+            (_InVariant, ffi.wasmtime_component_valvariant_t, ("discriminant", "val")),
+            (_InResult, ffi.wasmtime_component_valresult_t, ("is_ok", "val")),
+        )
+        return ctypes.sizeof(_InUnion) == ctypes.sizeof(ffi.wasmtime_component_valunion_t) and all(
+            ctypes.sizeof(ours) == ctypes.sizeof(theirs)
+            and all(getattr(ours, f).offset == getattr(theirs, f).offset for f in fields)
+            for ours, theirs, fields in pairs
+        )
+
+    FAST_PATH = _same_layout()
 except (ImportError, AttributeError, KeyError):  # pragma: no cover - another wasmtime-py
     FAST_PATH = False
 
-Lower = Callable[[Any, Any], None]  # (python value, C value slot) -> None
-Lift = Callable[[Any], Any]  # C value slot -> python value (C storage released)
+Lower = Callable[[Any, Any], None]  # (python value, _InVal slot) -> None
+Lift = Callable[[Any], Any]  # wasmtime's C value (read, not freed) -> python value
 
 _INT_RANGES = {
     "S8": (-(2**7), 2**7 - 1),
@@ -161,16 +240,14 @@ _INT_TYPES = {
 # -- building converters ----------------------------------------------------------------------
 
 
-def _new_string(slot: Any, text: str) -> None:
-    data = text.encode("utf-8")
-    _byte_vec_new(ctypes.byref(slot, _OF), len(data), data)  # slot.of.string
+def _write_text(text: Any, data: bytes) -> None:
+    text.size = len(data)
+    text.data = data
 
 
-def _read_string(vec: Any) -> str:
+def _read_text(vec: Any) -> str:
     size = vec.size
-    text = ctypes.string_at(vec.data, size).decode("utf-8") if size else ""
-    _byte_vec_delete(ctypes.byref(vec))
-    return text
+    return ctypes.string_at(vec.data, size).decode("utf-8") if size else ""
 
 
 def _check_kind(slot: Any, kind: int, what: str) -> None:
@@ -214,12 +291,15 @@ def _string_codec(*, json_text: bool) -> tuple[Lower, Lift]:
                 value = _JSON.encode(value)
             else:
                 raise ConversionError(f"expected a str, got {type(value).__name__}")
-        _new_string(slot, value)
+        data = value.encode("utf-8")
+        text = slot.of.string
+        text.size = len(data)
+        text.data = data
         slot.kind = kind
 
     def lift(slot: Any) -> str:
         _check_kind(slot, kind, "string")
-        return _read_string(slot.of.string)
+        return _read_text(slot.of.string)
 
     return lower, lift
 
@@ -276,117 +356,80 @@ def _float_codec(name: str) -> tuple[Lower, Lift]:
 
 
 def _record_codec(ty: RecordType) -> tuple[Lower, Lift]:
-    kind, bool_kind = _K["RECORD"], _K["BOOL"]
+    kind = _K["RECORD"]
     fields = []
     for name, field_type in ty.fields:
         lower_field, lift_field = _codec(field_type, name)
-        data = name.encode("utf-8")
-        fields.append((snake(name), data, len(data), lower_field, lift_field))
+        fields.append((snake(name), name.encode("utf-8"), lower_field, lift_field))
     count = len(fields)
+    entries_type = _InEntry * count
+    # Every record starts as a copy of this one: its field names written once (the bytes
+    # stay alive with `named`, which this closure keeps).
+    named = entries_type()
+    for index, (_, data, _, _) in enumerate(fields):
+        _write_text(named[index].name, data)
+    template = bytes(named)
+    lowers = [(index, attr, lower_field) for index, (attr, _, lower_field, _) in enumerate(fields)]
 
     def lower(value: Any, slot: Any) -> None:
-        is_dict = type(value) is dict
-        raw = _RECORD()
-        _record_new(raw, count)
-        entries = raw.data
-        done = 0
-        try:
-            for attr, data, size, lower_field, _ in fields:
-                entry = entries[done]
-                _byte_vec_new(ctypes.byref(entry, _ENTRY_NAME), size, data)
-                val = entry.val
-                val.kind = bool_kind  # a safe value until the field is written
-                done += 1
-                lower_field(value[attr] if is_dict else getattr(value, attr), val)
-        except BaseException:
-            for index in range(done, count):  # names not written yet: empty, values: inert
-                entry = entries[index]
-                _byte_vec_new(ctypes.byref(entry.name), 0, b"")
-                entry.val.kind = bool_kind
-            _record_delete(ctypes.byref(raw))
-            raise
-        slot.of.record = raw
+        get = value.__getitem__ if type(value) is dict else partial(getattr, value)
+        entries = entries_type.from_buffer_copy(template)
+        for index, attr, lower_field in lowers:
+            lower_field(get(attr), entries[index].val)
+        record = slot.of.record
+        record.size = count
+        record.data = entries
         slot.kind = kind
+        _ = named  # kept alive: the entries point at its name bytes
 
     def lift(slot: Any) -> dict[str, Any]:
         _check_kind(slot, kind, "record")
         record = slot.of.record
-        try:
-            if record.size != count:
-                raise LiftError(f"expected a record of {count} fields, got {record.size}")
-            out = {}
-            entries = record.data
-            for index, (attr, _, _, _, lift_field) in enumerate(fields):
-                val = entries[index].val
-                out[attr] = lift_field(val)
-                val.kind = bool_kind
-            return out
-        finally:
-            _record_delete(ctypes.byref(record))
+        if record.size != count:
+            raise LiftError(f"expected a record of {count} fields, got {record.size}")
+        entries = record.data
+        return {
+            attr: lift_field(entries[index].val)
+            for index, (attr, _, _, lift_field) in enumerate(fields)
+        }
 
     return lower, lift
 
 
 def _list_codec(ty: ListType) -> tuple[Lower, Lift]:
-    kind, bool_kind = _K["LIST"], _K["BOOL"]
+    kind = _K["LIST"]
     lower_item, lift_item = _codec(ty.element)
 
     def lower(value: Any, slot: Any) -> None:
         if not isinstance(value, list | tuple):
             raise ConversionError(f"expected a list or tuple, got {type(value).__name__}")
-        raw = _LIST()
-        count = len(value)
-        _list_new(raw, count)
-        items = raw.data
-        done = 0
-        try:
-            for item in value:
-                items[done].kind = bool_kind
-                lower_item(item, items[done])
-                done += 1
-        except BaseException:
-            for index in range(done, count):
-                items[index].kind = bool_kind
-            _list_delete(ctypes.byref(raw))
-            raise
-        slot.of.list = raw
+        items = (_InVal * len(value))()
+        for index, item in enumerate(value):
+            lower_item(item, items[index])
+        raw = slot.of.list
+        raw.size = len(value)
+        raw.data = items
         slot.kind = kind
 
     def lift(slot: Any) -> list[Any]:
         _check_kind(slot, kind, "list")
         raw = slot.of.list
-        try:
-            if raw.size > MAX_LIST_ITEMS:
-                raise LiftError(
-                    f"the guest returned a list of {raw.size} items; the host takes at most "
-                    f"{MAX_LIST_ITEMS}"
-                )
-            items = raw.data
-            out = []
-            for index in range(raw.size):
-                item = items[index]
-                out.append(lift_item(item))
-                item.kind = bool_kind
-            return out
-        finally:
-            _list_delete(ctypes.byref(raw))
+        if raw.size > MAX_LIST_ITEMS:
+            raise LiftError(
+                f"the guest returned a list of {raw.size} items; the host takes at most "
+                f"{MAX_LIST_ITEMS}"
+            )
+        items = raw.data
+        return [lift_item(items[index]) for index in range(raw.size)]
 
     return lower, lift
 
 
 def _boxed(lower_payload: Lower, value: Any) -> Any:
-    """A heap value holding `value` (for option, variant and result payloads)."""
-    raw = _VAL()
-    lower_payload(value, raw)
-    return _val_new(ctypes.byref(raw))  # moves raw's contents into the box
-
-
-def _unbox(lift_payload: Lift, box: Any) -> Any:
-    contents = box.contents
-    value = lift_payload(contents)
-    contents.kind = _K["BOOL"]
-    _val_free(box)
-    return value
+    """A pointer to a value holding `value` (option, variant and result payloads)."""
+    box = _InVal()
+    lower_payload(value, box)
+    return ctypes.pointer(box)
 
 
 def _option_codec(ty: OptionType) -> tuple[Lower, Lift]:
@@ -400,7 +443,7 @@ def _option_codec(ty: OptionType) -> tuple[Lower, Lift]:
     def lift(slot: Any) -> Any:
         _check_kind(slot, kind, "option")
         box = slot.of.option
-        return _unbox(lift_payload, box) if box else None
+        return lift_payload(box.contents) if box else None
 
     return lower, lift
 
@@ -421,8 +464,7 @@ def _variant_codec(cases: list[tuple[str, ValType | None]], which: str) -> tuple
             slot.of.result.is_ok = value.tag == "ok"
             slot.of.result.val = box
         else:
-            tag = encoded[value.tag]
-            _byte_vec_new(ctypes.byref(slot.of.variant.discriminant), len(tag), tag)
+            _write_text(slot.of.variant.discriminant, encoded[value.tag])
             slot.of.variant.val = box
         slot.kind = kind
 
@@ -434,32 +476,31 @@ def _variant_codec(cases: list[tuple[str, ValType | None]], which: str) -> tuple
             box = result.val
         else:
             variant = slot.of.variant
-            tag = _read_string(variant.discriminant)
+            tag = _read_text(variant.discriminant)
             box = variant.val
         if tag not in codecs:
             raise LiftError(f"the guest returned an unknown case {tag!r}")
         codec = codecs[tag]
         if codec is None or not box:
             return Variant(tag)
-        return Variant(tag, _unbox(codec[1], box))
+        return Variant(tag, codec[1](box.contents))
 
     return lower, lift
 
 
 def _enum_codec(names: list[str]) -> tuple[Lower, Lift]:
     kind = _K["ENUM"]
-    known = frozenset(names)
+    known = {name: name.encode("utf-8") for name in names}
 
     def lower(value: Any, slot: Any) -> None:
         if value not in known:
             raise ConversionError(f"expected one of {sorted(known)}, got {value!r}")
-        data = value.encode("utf-8")
-        _byte_vec_new(ctypes.byref(slot.of.enumeration), len(data), data)
+        _write_text(slot.of.enumeration, known[value])
         slot.kind = kind
 
     def lift(slot: Any) -> str:
         _check_kind(slot, kind, "enum")
-        return _read_string(slot.of.enumeration)
+        return _read_text(slot.of.enumeration)
 
     return lower, lift
 
@@ -559,31 +600,29 @@ class FunctionCodec:
         lowers = self.lowers
         assert lowers is not None
         count = len(lowers)
-        params = _val_array(count)()
-        lowered = 0
+        params = _in_array(count)()
+        for index, (lower, arg) in enumerate(zip(lowers, args, strict=True)):
+            lower(arg, params[index])
+        lift = self.lift
+        result = _VAL() if lift is not None else None
+        error = _func_call(
+            ctypes.byref(func._func),
+            store._context(),
+            params,
+            count,
+            None if result is None else ctypes.byref(result),
+            0 if result is None else 1,
+        )
+        if error:
+            raised = _error_from_ptr(error)
+            maybe_raise_last_exn()  # a host function's own exception, as the public path
+            raise raised
+        if result is None or lift is None:
+            return None
         try:
-            for lower, arg in zip(lowers, args, strict=True):
-                lower(arg, params[lowered])
-                lowered += 1
-            result = _VAL() if self.lift is not None else None
-            error = _func_call(
-                ctypes.byref(func._func),
-                store._context(),
-                params,
-                count,
-                None if result is None else ctypes.byref(result),
-                0 if result is None else 1,
-            )
-            if error:
-                raised = _error_from_ptr(error)
-                maybe_raise_last_exn()  # a host function's own exception, as the public path
-                raise raised
-            if result is None or self.lift is None:
-                return None
-            return self.lift(result)
+            return lift(result)
         finally:
-            for index in range(lowered):
-                _val_delete(ctypes.byref(params[index]))
+            _val_delete(ctypes.byref(result))
 
     def _call_public(self, func: Func, store: wasmtime.Store, args: Sequence[Any]) -> Any:
         values = [_to_public(ty, arg) for (_, ty), arg in zip(self.params, args, strict=True)]
@@ -592,9 +631,9 @@ class FunctionCodec:
 
 
 @functools.cache
-def _val_array(count: int) -> Any:
-    """The ctypes array type of `count` values, made once (`_VAL * n` costs on every call)."""
-    return _VAL * count
+def _in_array(count: int) -> Any:
+    """The ctypes array type of `count` arguments, made once (`T * n` costs on every call)."""
+    return _InVal * count
 
 
 _CODECS: dict[tuple[str, bool], FunctionCodec] = {}

@@ -110,6 +110,11 @@ class InstanceFactory:
         self.limits = limits
         self.wasi = wasi
         self._deadline_ticks = engine.deadline(limits.timeout_ms)
+        self._fuel = (
+            (limits.fuel if limits.fuel is not None else UNMETERED_FUEL)
+            if engine.settings.consume_fuel
+            else None
+        )
         self._export_indices: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
 
@@ -124,9 +129,9 @@ class InstanceFactory:
     def arm(self, store: wasmtime.Store) -> None:
         """Give `store` a full time budget (and fuel) from now: before instantiating and
         before every call."""
-        store.set_epoch_deadline(self._deadline_ticks)
-        if self.engine.settings.consume_fuel:
-            store.set_fuel(self.limits.fuel if self.limits.fuel is not None else UNMETERED_FUEL)
+        store.set_epoch_deadline(self.engine.deadline_now(self._deadline_ticks))
+        if self._fuel is not None:
+            store.set_fuel(self._fuel)
 
     def instantiate(self) -> WarmInstance:
         store = self.new_store()
