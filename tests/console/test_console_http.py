@@ -204,7 +204,9 @@ def test_refuse_drops_a_pending_change_and_approve_writes_the_cli_s_approval(
 
         # the next reload asks again; this time it is approved, in the CLI's file
         httpx.post(f"{gateway}/api/plugins/reload", headers=AUTH)
-        approved = client.post("/ui/approvals/grower/approve", data={"csrf_token": csrf})
+        # the form carries the grant set the page showed (approvals.html)
+        shown = {"csrf_token": csrf, "grant": ["hooks.modify", "kv"]}
+        approved = client.post("/ui/approvals/grower/approve", data=shown)
         assert (
             "approved grower 0.1.0: grants hooks.modify, kv"
             in client.get(approved.headers["location"]).text

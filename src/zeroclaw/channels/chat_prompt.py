@@ -105,7 +105,13 @@ def chat_history(path: Path, console: Console) -> History:
     cannot be written, a warning and a history that lasts this run."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        os.close(os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600))
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            # The mode above applies only to a file it creates: one made before (by
+            # hand, a restore, a umask-created copy) is made owner-only too.
+            os.fchmod(fd, 0o600)
+        finally:
+            os.close(fd)
     except OSError as exc:
         console.print(
             f"[yellow]warning:[/] the chat history is not kept: cannot write {path} "

@@ -305,6 +305,11 @@ async def responses(
     sender = _recipient(caller)
     draft = ResponseDraft(body)
 
+    async def still_latest() -> None:
+        # Again once the session is ours: requests racing to continue one response all
+        # pass the check above, and each would run on the others' turns (no fork).
+        await continued_session(memory, body.previous_response_id, named=None)
+
     # A conversation the client did not name ends with each turn; the next response that
     # continues it starts it again (its history is in memory).
     run_turn = state.turns.runner(
@@ -315,10 +320,9 @@ async def responses(
         one_off=named is None,
         steering=steering,
         names=NAMES,
+        precondition=still_latest if continued is not None else None,
+        after=lambda result: record_response(memory, draft.id, result),
     )
-
-    async def record(result: TurnResult) -> None:
-        await record_response(memory, draft.id, result)
 
     headers = {SESSION_HEADER: session_id}
     if body.stream:
@@ -326,12 +330,10 @@ async def responses(
         events = response_stream(
             run_turn,
             draft=draft,
-            record=record,
             on_done=lambda result: state.turns.delivered(result, recipient=sender),
         )
         return event_stream(events, headers=headers, grace_s=state.settings.shutdown_grace_s)
     result = await run_turn()
-    await record(result)
     response = draft.finished(result, text=reply_text(result))
     return JSONResponse(
         response.model_dump(mode="json", exclude_unset=True),

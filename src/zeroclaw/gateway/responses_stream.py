@@ -14,13 +14,14 @@
 Every event names its type in the SSE `event:` line and in its data, and carries a
 `sequence_number`. A failure during the turn (the status line is already sent) is an
 `error` event with the gateway's code and message, then `response.failed`. The response
-id is recorded (so `previous_response_id` can name it) before `response.completed`.
+id is recorded (so `previous_response_id` can name it) with the turn, before
+`response.completed`: a failure to record it ends the turn as a failure.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 from openai.types.responses import (
@@ -54,7 +55,6 @@ from zeroclaw.gateway.sse import event
 from zeroclaw.gateway.turn_stream import RunTurn, turn_deltas, unstreamed
 from zeroclaw.tool_arguments import arguments_to_wire
 
-Record = Callable[[TurnResult], Awaitable[None]]
 OnDone = Callable[[TurnResult], None]
 
 
@@ -70,7 +70,7 @@ class _Events:
 
 
 async def response_stream(
-    run_turn: RunTurn, *, draft: ResponseDraft, record: Record, on_done: OnDone
+    run_turn: RunTurn, *, draft: ResponseDraft, on_done: OnDone
 ) -> AsyncIterator[ServerSentEvent]:
     emit = _Events()
     yield emit(ResponseCreatedEvent, "response.created", response=draft.in_progress())
@@ -94,11 +94,6 @@ async def response_stream(
             )
         else:
             ended = step
-    if isinstance(ended, TurnResult):
-        try:
-            await record(ended)
-        except GatewayError as error:
-            ended = error
     if not isinstance(ended, TurnResult):
         assert ended is not None  # turn_deltas always ends with the result or the error
         yield emit(

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from typing import Any, Protocol
 
 from zeroclaw.agent import AgentRuntime, Steering, SteeringRefused, ToolAnswer, TurnResult
@@ -28,6 +28,7 @@ from zeroclaw.errors import ZeroClawError
 from zeroclaw.gateway.chat_input import TurnInput
 from zeroclaw.gateway.errors import (
     AgentFailed,
+    GatewayError,
     InvalidRequest,
     RequiredPluginUnavailable,
     StorageUnavailable,
@@ -71,9 +72,17 @@ class GatewayTurns:
         one_off: bool = False,
         steering: Steering = NO_STEERING,
         names: Mapping[str, str] | None = None,
+        precondition: Callable[[], Awaitable[None]] | None = None,
+        after: Callable[[TurnResult], Awaitable[None]] | None = None,
     ) -> TurnResult:
         """Run one turn of `session_id` once its earlier turns are done: on the user's
         `text`, or resumed with the client's results for its tool calls.
+
+        `precondition` runs first once the session is held, and may refuse the turn with a
+        GatewayError: what a request checked about the session before waiting for it
+        (the response it continues is the latest) may no longer hold once it is its turn.
+        `after` runs on the result while the session is still held (a response id is
+        recorded there, so the next request sees it as the latest).
 
         `seed` (earlier messages a stateless client sent along) is stored first when the
         session has no history yet; a session with history keeps its own. A `one_off`
@@ -91,6 +100,8 @@ class GatewayTurns:
         deadline = asyncio.timeout(self._timeout_s)
         try:
             async with deadline, self._locks.hold(session_id):
+                if precondition is not None:
+                    await precondition()
                 await self._start(session_id)
                 if seed:
                     # Up to gateway.max_messages rows: written on the storage loop, in one
@@ -98,7 +109,7 @@ class GatewayTurns:
                     await self._seed(session_id, seed)
                 try:
                     if isinstance(text, str):
-                        return await agent.turn(
+                        result = await agent.turn(
                             session_id,
                             text,
                             channel=CHANNEL,
@@ -108,22 +119,28 @@ class GatewayTurns:
                             on_text=on_text,
                             steering=steering,
                         )
-                    return await agent.resume(
-                        session_id,
-                        text,
-                        channel=CHANNEL,
-                        sender=sender,
-                        provider=provider,
-                        model=chosen,
-                        on_text=on_text,
-                        steering=steering,
-                    )
+                    else:
+                        result = await agent.resume(
+                            session_id,
+                            text,
+                            channel=CHANNEL,
+                            sender=sender,
+                            provider=provider,
+                            model=chosen,
+                            on_text=on_text,
+                            steering=steering,
+                        )
+                    if after is not None:
+                        await after(result)
+                    return result
                 finally:
                     if one_off:
                         self._end(session_id)
         except SteeringRefused as error:
             # A hook switched the turn to a provider that cannot honour the request.
             raise _refused(error, names or {}) from None
+        except GatewayError:
+            raise  # the precondition's refusal, already the right status
         except TimeoutError as error:
             if deadline.expired():
                 raise TurnTimedOut(self._timeout_s) from None
@@ -147,6 +164,8 @@ class GatewayTurns:
         one_off: bool,
         steering: Steering,
         names: Mapping[str, str] | None = None,
+        precondition: Callable[[], Awaitable[None]] | None = None,
+        after: Callable[[TurnResult], Awaitable[None]] | None = None,
     ) -> TurnRunner:
         """The turn an OpenAI endpoint asked for, to run whole or streamed (`on_text`):
         chat completions and responses ask it the same way."""
@@ -162,6 +181,8 @@ class GatewayTurns:
                 one_off=one_off,
                 steering=steering,
                 names=names,
+                precondition=precondition,
+                after=after,
             )
 
         return run

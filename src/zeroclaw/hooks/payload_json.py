@@ -50,14 +50,23 @@ def payload_from_json(event: Event, raw: str, where: str) -> ModifyingPayload:
     )
     try:
         data = json.loads(raw)
+        if not isinstance(data, dict):
+            raise PayloadError(f"{where} must be a JSON object", hint=hint)
+        bad = invalid_text(data, where)
+        if bad is not None:
+            raise PayloadError(f"{bad} is not valid UTF-8 text", hint=UTF8_HINT)
+        built = payload_from_mapping(event, data, where)
     except json.JSONDecodeError as exc:
         raise PayloadError(f"{where} is not valid JSON: {exc}", hint=hint) from None
-    if not isinstance(data, dict):
-        raise PayloadError(f"{where} must be a JSON object", hint=hint)
-    bad = invalid_text(data, where)
-    if bad is not None:
-        raise PayloadError(f"{bad} is not valid UTF-8 text", hint=UTF8_HINT)
-    built = payload_from_mapping(event, data, where)
+    except RecursionError:
+        # json.loads (and every walk after it) recurses once per level: a payload pasted
+        # thousands of arrays deep would otherwise escape as RecursionError (a 500 on the
+        # console's Hooks page, a traceback from `hooks explain`).
+        raise PayloadError(
+            f"{where} is nested too deeply to read (arrays or objects inside each other "
+            "hundreds of levels down)",
+            hint=hint,
+        ) from None
     assert isinstance(built, ModifyingPayload)  # a modifying event's payload type
     return built
 

@@ -34,6 +34,7 @@ from zeroclaw.mcp.loop import McpLoop
 from zeroclaw.mcp.tool import McpTool
 from zeroclaw.observability import Observer
 from zeroclaw.tools import ToolRegistrationError, ToolRegistry
+from zeroclaw.tools.base import MAX_TOOL_DESCRIPTION_BYTES, MAX_TOOL_SCHEMA_BYTES
 
 log = logging.getLogger(__name__)
 
@@ -198,6 +199,18 @@ def _wanted(name: str, config: McpServerConfig) -> bool:
 def _unusable(tool: McpTool, taken: set[str]) -> str | None:
     if tool.spec.name in taken:
         return f"its name {tool.spec.name!r} is taken by another tool of the server"
+    sizes = (
+        ("description", len(tool.spec.description.encode("utf-8")), MAX_TOOL_DESCRIPTION_BYTES),
+        (
+            "input schema",
+            len(json.dumps(tool.spec.parameters).encode("utf-8")),
+            MAX_TOOL_SCHEMA_BYTES,
+        ),
+    )
+    for what, size, cap in sizes:
+        if size > cap:
+            # It would go to the model with every request: as for a plugin's tool.
+            return f"its {what} is {size:,} bytes, over the cap of {cap:,} bytes"
     try:
         ToolRegistry().register(tool, "mcp")
     except ToolRegistrationError as exc:

@@ -15,6 +15,12 @@ from zeroclaw.messages import ToolResult, ToolSpec
 
 ToolOwner = Literal["native", "plugin", "mcp"]
 
+# What one tool's spec may weigh, whoever offers it (a plugin, an MCP server). The
+# description and the schema go to the model with every request, beside the conversation:
+# a runaway one would crowd it out (or exceed the provider's limit) on every turn.
+MAX_TOOL_DESCRIPTION_BYTES = 16 * 1024
+MAX_TOOL_SCHEMA_BYTES = 64 * 1024
+
 
 @dataclass(frozen=True, slots=True)
 class ToolContext:

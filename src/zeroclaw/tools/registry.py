@@ -22,6 +22,7 @@ from typing import Any
 from jsonschema import validators
 from jsonschema.exceptions import SchemaError, ValidationError
 from jsonschema.protocols import Validator
+from referencing.exceptions import Unresolvable
 
 from zeroclaw.errors import ZeroClawError
 from zeroclaw.messages import ToolResult, ToolSpec
@@ -201,13 +202,54 @@ def _validator_for(spec: ToolSpec) -> Validator:
             f"tool {spec.name!r} has an invalid parameter schema: {exc.message}",
             hint="fix the tool's JSON schema",
         ) from exc
-    return validator_class(schema)
+    return validator_class(without_regexes(schema))
+
+
+# Keywords whose value jsonschema runs as a Python regular expression, in the event loop,
+# with no time limit: a backtracking pattern from a tool's owner (an MCP server), fed
+# crafted arguments (a prompt injection is enough), would stall every session. The host
+# does not check them; the tool checks its own input (plugins may not use them at all).
+_REGEX_KEYWORDS = frozenset({"pattern", "patternProperties"})
+# Keywords whose value is data (an instance), not a schema: left as they are.
+_DATA_KEYWORDS = frozenset({"const", "enum", "default", "examples"})
+# Keywords whose value maps names to schemas: the names are not keywords.
+_NAMED_SCHEMAS = frozenset({"properties", "$defs", "definitions", "dependentSchemas"})
+
+
+def without_regexes(schema: Any) -> Any:
+    """`schema` without the keywords that make a validator run regular expressions. Where
+    `patternProperties` goes, so do `additionalProperties` and `unevaluatedProperties`
+    beside it (which properties they cover depends on those patterns): the check is only
+    looser, never stricter."""
+    if isinstance(schema, list):
+        return [without_regexes(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    kept: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key in _REGEX_KEYWORDS and isinstance(value, str | dict):
+            continue
+        if key in _DATA_KEYWORDS:
+            kept[key] = value
+        elif key in _NAMED_SCHEMAS and isinstance(value, dict):
+            kept[key] = {name: without_regexes(sub) for name, sub in value.items()}
+        else:
+            kept[key] = without_regexes(value)
+    if isinstance(schema.get("patternProperties"), dict):
+        kept.pop("additionalProperties", None)
+        kept.pop("unevaluatedProperties", None)
+    return kept
 
 
 def _argument_problems(validator: Validator, arguments: object) -> list[str]:
     if not isinstance(arguments, dict):
         return [f"arguments must be a JSON object, not {type(arguments).__name__}"]
-    errors = sorted(validator.iter_errors(arguments), key=_error_order)
+    try:
+        errors = sorted(validator.iter_errors(arguments), key=_error_order)
+    except Unresolvable as exc:
+        # A `$ref` the schema cannot resolve (the host fetches no remote schema): the
+        # arguments cannot be checked, so the call is not made.
+        return [f"the tool's parameter schema has a $ref that cannot be resolved: {exc}"]
     return [_describe(error) for error in errors[:_MAX_REPORTED_PROBLEMS]]
 
 

@@ -342,14 +342,16 @@ async def approvals_page(request: Request, state: State, login: Login) -> Respon
 
 
 @router.post("/approvals/{name}/approve")
-async def approve(name: str, state: State, login: Checked) -> Response:
+async def approve(name: str, request: Request, state: State, login: Checked) -> Response:
     reloader = state.runtime.reloader
     if reloader is None or reloader.approvals is None:
         return _back(login, "/ui/approvals", "plugins are disabled (plugins.enabled = false)")
     from zeroclaw.plugins.lifecycle.approval import approve_plugin
 
     try:
-        done = approve_plugin(reloader.config, reloader.approvals, name)
+        # The grant set the page showed: the plugin's folder may have changed since.
+        shown = [g for g in (await request.form()).getlist("grant") if isinstance(g, str)]
+        done = approve_plugin(reloader.config, reloader.approvals, name, shown=shown)
     except ZeroClawError as error:
         return _back(login, "/ui/approvals", f"not approved: {error_line(error)}")
     grants = ", ".join(done.approval.grants) or "none"

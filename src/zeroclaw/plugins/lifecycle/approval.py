@@ -13,6 +13,7 @@ This module does not import wasmtime.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -70,11 +71,23 @@ def granted_now(config: PluginsConfig, manifest: PluginManifest) -> Grants:
     return grants_for_plugin(manifest.name, manifest.requested_capabilities, config)
 
 
-def approve_plugin(config: PluginsConfig, store: Approvals, name: str) -> GrantApproval:
-    """Record the grants plugin `name` is given under `config` as approved."""
+def approve_plugin(
+    config: PluginsConfig, store: Approvals, name: str, *, shown: Sequence[str] | None = None
+) -> GrantApproval:
+    """Record the grants plugin `name` is given under `config` as approved. `shown`: the
+    grant set the operator was shown (the console's page); if the manifest now asks for
+    another, nothing is approved: an approval covers what was seen, not what the plugin's
+    folder says a moment later."""
     manifest = find_manifest(config, name)
     grants = granted_now(config, manifest)
-    approval = store.approve(name, [str(c) for c in grants.granted])
+    now = sorted(str(c) for c in grants.granted)
+    if shown is not None and sorted(shown) != now:
+        raise ZeroClawError(
+            f"plugin {name!r} now asks for grants {', '.join(now) or 'none'}, not the "
+            f"{', '.join(sorted(shown)) or 'none'} shown when the page was rendered",
+            hint="review the change on the Approvals page again, then approve it",
+        )
+    approval = store.approve(name, now)
     return GrantApproval(manifest, grants, approval)
 
 

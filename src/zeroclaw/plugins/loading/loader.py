@@ -92,6 +92,7 @@ from zeroclaw.plugins.wasm.engine_settings import EngineSettings
 from zeroclaw.plugins.wasm.inline import runs_inline
 from zeroclaw.plugins.wasm.instance import InstanceFactory, StoreLimits, WasiSettings
 from zeroclaw.plugins.wasm.traps import CallLimits, classify
+from zeroclaw.tools.base import MAX_TOOL_DESCRIPTION_BYTES, MAX_TOOL_SCHEMA_BYTES
 
 _LOG = logging.getLogger("zeroclaw.plugins")
 
@@ -404,11 +405,7 @@ def _with_events(plugin: LoadedPlugin, handled: list[str]) -> LoadedPlugin:
     )
 
 
-# What one tool's spec may weigh. The description and the schema go to the model with
-# every request, beside the conversation: a runaway one would crowd it out (or exceed the
-# provider's limit) on every turn, so it fails the load instead.
-MAX_TOOL_DESCRIPTION_BYTES = 16 * 1024
-MAX_TOOL_SCHEMA_BYTES = 64 * 1024
+# A tool spec over the caps of tools.base fails the plugin's load.
 
 
 def _tool_specs(plugin: str, specs: list[dict[str, Any]]) -> tuple[PluginToolSpec, ...]:
