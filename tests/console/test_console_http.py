@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 from console_support import AUTH, HOSTILE, TOKEN, write_manifest
 
-from gateway_processes import gateway_processes
+from gateway_processes import gateway_processes, wait_for_line
 from zeroclaw.plugins.contract.permissions import ApprovalStore
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -59,13 +59,7 @@ def test_the_pairing_code_logs_in_once(tmp_path: Path, config_file: Path) -> Non
     config_file.write_text(text)
     with gateway_processes() as start:
         process, base = start(config_file)
-        assert process.stdout is not None
-        code = None
-        for line in process.stdout:
-            if found := re.search(r"\b([2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4})\b", line):
-                code = found[1]
-                break
-        assert code is not None, "the gateway printed no pairing code"
+        code = wait_for_line(process, r"\b([2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4})\b")[1]
         client, _ = logged_in(base, code.lower())
         assert "Plugins" in client.get("/ui").text
         again = httpx.post(f"{base}/ui/login", data={"secret": code})
