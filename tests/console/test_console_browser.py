@@ -6,6 +6,8 @@ forged form is refused. Screenshots for docs/console.md are taken on the way."""
 
 from __future__ import annotations
 
+import json
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -15,10 +17,12 @@ import pytest
 from console_support import AUTH, HOSTILE, TOKEN, write_manifest
 
 from gateway_processes import gateway_processes
+from zeroclaw.plugins.authoring.build import build_plugin
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
 Screenshot = Callable[[object, str], None]
+WAT_FIXTURES = Path(__file__).resolve().parents[1] / "plugins" / "fixtures" / "wat"
 
 
 @pytest.fixture
@@ -144,6 +148,53 @@ def test_a_session_shows_its_tool_call_with_owner_and_approval(
     assert "owner native" in text
     assert "approval" in text
     screenshot(page, "session")
+
+
+def wat_plugin(into: Path, name: str, fixture: str, package: str, capabilities: list[str]) -> None:
+    """A plugin built (`plugins build`) from one of the WAT fixtures of tests/plugins."""
+    directory = into / name
+    directory.mkdir()
+    shutil.copy(WAT_FIXTURES / f"{fixture}.wat", directory / "plugin.wat")
+    (directory / "plugin.toml").write_text(
+        f'name = "{name}"\nversion = "2.1.0"\nwit_package = "{package}"\n'
+        f'component = "plugin.wasm"\ncapabilities = {json.dumps(capabilities)}\n'
+    )
+    build_plugin(directory)
+
+
+def test_a_tool_calls_provenance_is_read_from_memory_after_a_restart(
+    page: Any, plugins_dir: Path, config_file: Path
+) -> None:
+    """A plugin tool's call, blocked by a plugin hook: after the gateway restarts (nothing
+    of the first process left) the session still names the plugin and its version, the
+    approval, the hook that blocked it and why."""
+    wat_plugin(plugins_dir, "echoer", "tool_echo", "zeroclaw:tools@1.0.0", [])
+    guard = ["hooks.conversation", "hooks.modify"]
+    wat_plugin(plugins_dir, "guard", "hook_guard", "zeroclaw:hooks@1.0.0", guard)
+    with gateway_processes() as start:
+        first, base = start(config_file)
+        turn = httpx.post(
+            f"{base}/webhook",
+            headers=AUTH,
+            json={"message": '/tool echo {"word": "hi"}', "session_id": "kept"},
+            timeout=30,
+        )
+        assert turn.status_code == 200
+        first.terminate()
+        first.wait(timeout=30)
+
+        _, base = start(config_file)
+        log_in(page, base)
+        page.goto(f"{base}/ui/sessions/kept")
+        call = page.locator(".tool-call").first
+        facts = call.locator(".provenance").inner_text()
+        assert "owner plugin:echoer@2.1.0" in facts
+        assert "approval not_needed" in facts
+        assert "blocked by hook:guard" in facts
+        step = call.locator("li.hook-step[data-handler=guard]")
+        assert "before_tool_call" in step.inner_text()
+        assert "blocked: blocked by wasm guard" in step.inner_text()
+        assert "(now)" not in call.inner_text()
 
 
 def test_hostile_plugin_strings_are_shown_as_text_and_run_nothing(

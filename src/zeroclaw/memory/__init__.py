@@ -25,7 +25,16 @@ from zeroclaw.memory.location import (
     postgres_location,
     sqlite_location,
 )
-from zeroclaw.memory.records import Memory, SessionInfo, StoredMessage, Summary, TurnContext
+from zeroclaw.memory.records import (
+    HookStepRecord,
+    Memory,
+    SessionInfo,
+    StoredMessage,
+    StoredToolCall,
+    Summary,
+    ToolProvenance,
+    TurnContext,
+)
 from zeroclaw.memory.schema import SCHEMA_VERSION
 from zeroclaw.memory.store import DEFAULT_NAMESPACE, MemoryStore
 
@@ -38,6 +47,7 @@ __all__ = [
     "DatabaseBusyError",
     "DatabaseLocation",
     "DatabaseUnavailableError",
+    "HookStepRecord",
     "IntegrityReport",
     "InvalidDatabaseUrlError",
     "Memory",
@@ -49,7 +59,9 @@ __all__ = [
     "SessionOwnerError",
     "StorageFullError",
     "StoredMessage",
+    "StoredToolCall",
     "Summary",
+    "ToolProvenance",
     "TurnContext",
     "UnknownSessionError",
     "UnreadableDatabaseError",

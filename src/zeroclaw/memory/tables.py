@@ -56,6 +56,27 @@ tool_results = sa.Table(
     sa.Column("output", sa.Text, nullable=False),
     sa.Column("error", sa.Text),
     sa.Column("created_at", sa.Text, nullable=False),
+    # Provenance (revision 0005; NULL on older rows: not recorded). See records.ToolProvenance.
+    sa.Column("owner_kind", sa.Text),
+    sa.Column("owner_name", sa.Text),
+    sa.Column("owner_version", sa.Text),
+    sa.Column("approval", sa.Text),
+    sa.Column("hooks", sa.Text),
+    sa.Column("blocked_by", sa.Text),
+    sa.Column("duration_ms", sa.Float),
+)
+
+# Added by revision 0005; an export written before it has none of them.
+PROVENANCE_COLUMNS = frozenset(
+    (
+        "owner_kind",
+        "owner_name",
+        "owner_version",
+        "approval",
+        "hooks",
+        "blocked_by",
+        "duration_ms",
+    )
 )
 
 summaries = sa.Table(

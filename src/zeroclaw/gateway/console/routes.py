@@ -386,12 +386,11 @@ async def sessions_page(request: Request, state: State, login: Login) -> Respons
 
 @router.get("/sessions/{session_id:path}")
 async def session_page(session_id: str, request: Request, state: State, login: Login) -> Response:
-    _, recorder = _parts(state)
     if session_id_problem(session_id) is not None:
         view = None
     else:
         try:
-            view = await pages.session_view(state.runtime, recorder, session_id)
+            view = await pages.session_view(state.runtime, session_id)
         except ZeroClawError as error:
             return _render(
                 request, state, "missing.html", login, status_code=503, what=error_line(error)
