@@ -34,6 +34,7 @@ from zeroclaw.memory.records import (
     Summary,
     ToolProvenance,
     TurnContext,
+    stored_calls_by_message,
 )
 from zeroclaw.memory.schema import SCHEMA_VERSION
 from zeroclaw.memory.store import DEFAULT_NAMESPACE, MemoryStore
@@ -70,4 +71,5 @@ __all__ = [
     "postgres_location",
     "require_writable_dir",
     "sqlite_location",
+    "stored_calls_by_message",
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -122,3 +124,21 @@ class StoredToolCall:
     error: str | None
     created_at: datetime
     provenance: ToolProvenance | None
+
+
+def stored_calls_by_message(
+    messages: Sequence[StoredMessage], calls: Sequence[StoredToolCall]
+) -> dict[tuple[int, str], StoredToolCall]:
+    """(assistant message id, call id) -> the stored result of that call, for a session's
+    messages and tool results. A provider may reuse a call id in a later turn, so results
+    pair with the calls in the order both were stored."""
+    waiting: dict[str, deque[StoredToolCall]] = {}
+    for result in calls:
+        waiting.setdefault(result.call_id, deque()).append(result)
+    paired: dict[tuple[int, str], StoredToolCall] = {}
+    for stored in messages:
+        for asked in stored.message.tool_calls:
+            queue = waiting.get(asked.id)
+            if queue:
+                paired[(stored.id, asked.id)] = queue.popleft()
+    return paired

@@ -8,7 +8,6 @@ Plugins off: the plugin pages say so and show nothing else (the runtime has no r
 from __future__ import annotations
 
 import json
-from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +15,7 @@ from zeroclaw.errors import ZeroClawError
 from zeroclaw.gateway.console.recorder import ConsoleRecorder, Latency, Line
 from zeroclaw.hooks import Event, HookKind, RegisteredHandler
 from zeroclaw.hooks.payload_json import MODIFYING_EVENTS, SAMPLES
-from zeroclaw.memory import SessionInfo, StoredToolCall, ToolProvenance
+from zeroclaw.memory import SessionInfo, StoredToolCall, ToolProvenance, stored_calls_by_message
 
 if TYPE_CHECKING:
     from zeroclaw.agent import AgentRuntime
@@ -206,17 +205,15 @@ async def session_view(runtime: AgentRuntime, session_id: str) -> SessionView | 
         for s in stored
         if s.message.role == "tool" and s.message.tool_call_id
     }
-    # A provider may reuse a call id in a later turn: the stored calls pair with the
-    # assistant messages' calls in order.
-    recorded: dict[str, deque[StoredToolCall]] = {}
-    for call in await runtime.memory.session_tool_calls(session_id):
-        recorded.setdefault(call.call_id, deque()).append(call)
+    recorded = stored_calls_by_message(stored, await runtime.memory.session_tool_calls(session_id))
     messages = []
     for s in stored:
         if s.message.role == "tool":
             continue  # shown with the call it answers
         calls = tuple(
-            _tool_call_view(c.id, c.name, c.arguments, results.get(c.id), recorded.get(c.id))
+            _tool_call_view(
+                c.id, c.name, c.arguments, results.get(c.id), recorded.get((s.id, c.id))
+            )
             for c in s.message.tool_calls
         )
         messages.append(
@@ -237,9 +234,8 @@ def _tool_call_view(
     name: str,
     arguments: dict[str, Any],
     result: str | None,
-    recorded: deque[StoredToolCall] | None,
+    stored: StoredToolCall | None,
 ) -> ToolCallView:
-    stored = recorded.popleft() if recorded else None
     return ToolCallView(
         call_id=call_id,
         name=name,
