@@ -127,6 +127,34 @@ def approve_a_new_grant_and_reload(
     assert grower["grants"] == ["hooks.modify", "kv"]
 
 
+def test_refuse_is_remembered_across_reloads(page: Any, gateway: str, plugins_dir: Path) -> None:
+    """Refuse a pending grant change: the next reloads keep the serving version and ask
+    nobody; the Approvals page shows who refused it and when."""
+    log_in(page, gateway)
+    write_manifest(plugins_dir / "grower", capabilities=["hooks.modify", "kv"])
+    page.click("a[href='/ui/approvals']")
+    page.click("#reload")
+    page.click("a[href='/ui/approvals']")
+    page.locator("tr.pending[data-plugin=grower] button.refuse").click()
+    page.wait_for_url(f"{gateway}/ui/approvals")
+    assert "refused grower 0.1.0: grants hooks.modify, kv" in page.inner_text("#notice")
+    assert page.locator("tr.pending[data-plugin=grower]").count() == 0
+    assert page.locator("tr.refused[data-plugin=grower] td.by").inner_text().startswith("console:")
+
+    for _ in range(2):
+        page.click("#reload")
+        page.wait_for_url(f"{gateway}/ui/reloads")
+        assert "refused capabilities: grower" in page.inner_text("#notice")
+    page.click("a[href='/ui/approvals']")
+    assert page.locator("tr.pending[data-plugin=grower]").count() == 0
+    assert "No grant change awaits approval" in page.inner_text("table.approvals")
+    assert page.locator("tr.refused[data-plugin=grower]").count() == 1
+    status = httpx.get(f"{gateway}/api/plugins/status", headers=AUTH).json()
+    grower = next(p for p in status["plugins"] if p["name"] == "grower")
+    assert grower["grants"] == ["hooks.modify"]
+    assert [r["plugin"] for r in status["refused"]] == ["grower"]
+
+
 def test_a_session_shows_its_tool_call_with_owner_and_approval(
     page: Any, gateway: str, screenshot: Screenshot
 ) -> None:
@@ -195,6 +223,20 @@ def test_a_tool_calls_provenance_is_read_from_memory_after_a_restart(
         assert "before_tool_call" in step.inner_text()
         assert "blocked: blocked by wasm guard" in step.inner_text()
         assert "(now)" not in call.inner_text()
+        # the API reads the same rows
+        history = httpx.get(f"{base}/api/sessions/kept", headers=AUTH).json()
+        (asked,) = [c for m in history["messages"] for c in m["tool_calls"]]
+        provenance = asked["provenance"]
+        assert (provenance["owner_kind"], provenance["owner_name"]) == ("plugin", "echoer")
+        assert (provenance["owner_version"], provenance["blocked_by"]) == ("2.1.0", "hook:guard")
+        assert provenance["hooks"][0] == {
+            "event": "before_tool_call",
+            "handler": "guard",
+            "source": "plugin:guard",
+            "verdict": "blocked",
+            "detail": "blocked by wasm guard",
+            "fields": [],
+        }
 
 
 def test_hostile_plugin_strings_are_shown_as_text_and_run_nothing(

@@ -144,7 +144,11 @@ plugin_approvals = sa.Table(
     sa.Column("plugin", sa.Text, primary_key=True),
     sa.Column("grant_hash", sa.Text, primary_key=True),
     sa.Column("grants", sa.Text, nullable=False),
+    # When the decision was made (the column's name is from when approving was the only one).
     sa.Column("approved_at", sa.Text, nullable=False),
+    # "approved" or "refused" (revision 0005), and who decided.
+    sa.Column("decision", sa.Text, nullable=False, server_default="approved"),
+    sa.Column("decided_by", sa.Text),
 )
 
 replicas = sa.Table(

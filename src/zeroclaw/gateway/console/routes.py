@@ -336,6 +336,7 @@ async def approvals_page(request: Request, state: State, login: Login) -> Respon
         "approvals.html",
         login,
         pending=pending,
+        refused=status.refused if status else (),
         problem=problem,
         required=status.require_approval if status else False,
     )
@@ -363,13 +364,23 @@ async def approve(name: str, state: State, login: Checked) -> Response:
 @router.post("/approvals/{name}/refuse")
 async def refuse(name: str, state: State, login: Checked) -> Response:
     reloader = state.runtime.reloader
-    refused = reloader.refuse(name) if reloader is not None else None
-    notice = (
-        f"refused {refused}: the serving generation keeps its grants"
-        if refused is not None
-        else f"nothing of {name!r} awaits approval"
+    if reloader is None or reloader.approvals is None:
+        return _back(login, "/ui/approvals", "plugins are disabled (plugins.enabled = false)")
+    from zeroclaw.plugins.lifecycle.approval import refuse_plugin
+
+    by = f"console:{login.caller.token_id}"
+    try:
+        done = refuse_plugin(reloader.config, reloader.approvals, name, by)
+    except ZeroClawError as error:
+        return _back(login, "/ui/approvals", f"not refused: {error_line(error)}")
+    reloader.refused(done.refusal)
+    grants = ", ".join(done.refusal.grants) or "none"
+    return _back(
+        login,
+        "/ui/approvals",
+        f"refused {name} {done.manifest.version}: grants {grants}; the serving generation "
+        "keeps its version, and reloads will not ask again while it asks for this",
     )
-    return _back(login, "/ui/approvals", notice)
 
 
 # -- sessions ----------------------------------------------------------------------------------

@@ -7,6 +7,11 @@ the process that ran the call is gone, who offered the tool (native, a plugin an
 version, an MCP server), how approval went and which handler of which event passed,
 changed, blocked or failed on it. Rows written before this revision keep NULL there:
 "not recorded", never a guess.
+
+It also lets the shared plugin approvals hold an operator's refusal beside the approvals:
+a row of `plugin_approvals` is now a decision on a grant set, `approved` (every row
+before) or `refused`, with who made it. One row per (plugin, grant set): approving a
+refused set replaces the refusal, and the other way round.
 """
 
 from __future__ import annotations
@@ -34,5 +39,10 @@ def upgrade() -> None:
     # "policy", "approval" or "hook:HANDLER" when the call never reached the tool.
     op.add_column("tool_results", sa.Column("blocked_by", sa.Text))
     op.add_column("tool_results", sa.Column("duration_ms", sa.Float))
+    op.add_column(
+        "plugin_approvals",
+        sa.Column("decision", sa.Text, nullable=False, server_default="approved"),
+    )
+    op.add_column("plugin_approvals", sa.Column("decided_by", sa.Text))
     if op.get_bind().dialect.name == "sqlite":
         op.execute("PRAGMA user_version = 5")
