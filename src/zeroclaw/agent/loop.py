@@ -49,7 +49,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from zeroclaw.agent.compaction import CompactionResult, Compactor
-from zeroclaw.agent.provenance import client_provenance, gate_provenance
+from zeroclaw.agent.provenance import client_provenance, gate_provenance, refusing_hook
 from zeroclaw.agent.steering import (
     NO_STEERING,
     Steering,
@@ -560,9 +560,9 @@ class Agent:
             turn.session_id, call, screened.refusal, hooks=turn.hooks
         )
         result = persisted.result
-        stopper = screened.explanation.stopped_by if screened.explanation else None
         provenance = client_provenance(
-            [screened.explanation, persisted.explanation], blocked_by=f"hook:{stopper or '?'}"
+            [screened.explanation, persisted.explanation],
+            blocked_by=refusing_hook(screened.explanation),
         )
         await self._memory.record_tool_result(turn.session_id, call, result, provenance)
         turn.result.exchanges.append(ToolExchange(call, result))

@@ -41,6 +41,17 @@ def client_provenance(
     return ToolProvenance("client", None, None, "not_needed", hook_steps(explanations), blocked_by)
 
 
+def refusing_hook(explanation: Explanation | None) -> str | None:
+    """`hook:HANDLER` for the handler that refused a client's tool call: the one that
+    cancelled, or the last one that renamed the call (to a tool the client lacks)."""
+    if explanation is None:
+        return None
+    handler = explanation.stopped_by or next(
+        (step.handler for step in reversed(explanation.steps) if "tool" in step.changes), None
+    )
+    return f"hook:{handler}" if handler is not None else None
+
+
 def hook_steps(explanations: Iterable[Explanation | None]) -> tuple[HookStepRecord, ...]:
     return tuple(
         _step(explanation.event.value, step)
