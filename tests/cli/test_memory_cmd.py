@@ -12,7 +12,8 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from zeroclaw.cli import app
-from zeroclaw.memory import MemoryStore, location_of
+from zeroclaw.memory import HookStepRecord, MemoryStore, ToolProvenance, location_of
+from zeroclaw.memory.tables import PROVENANCE_COLUMNS
 from zeroclaw.messages import ChatMessage, ToolCall, ToolResult
 
 
@@ -42,7 +43,7 @@ def fill(path: Path) -> None:
                 ChatMessage("assistant", "Your notes say: line 1"),
             )
         ]
-        do(store.record_tool_result("alice-1", call, ToolResult.ok("line 1")))
+        do(store.record_tool_result("alice-1", call, ToolResult.ok("line 1"), PROVENANCE))
         do(store.record_tool_result("alice-1", call, ToolResult.fail("denied")))
         do(store.compact("alice-1", "alice read her notes", upto_message_id=ids[2]))
         do(store.add_summary("anon", "someone asked about Lisbon", kind="session"))
@@ -51,6 +52,21 @@ def fill(path: Path) -> None:
         do(store.remember("pet", "a dog named Rex", namespace="plugin:notes"))
         do(store.forget("pet", namespace="plugin:notes"))
         do(store.remember("pet", "a cat named Mia", namespace="plugin:notes"))
+
+
+PROVENANCE = ToolProvenance(
+    owner_kind="plugin",
+    owner_name="notes-é",
+    owner_version="1.2.0",
+    approval="auto",
+    hooks=(
+        HookStepRecord("before_tool_call", "guard", "native", "passed"),
+        HookStepRecord(
+            "tool_result_persist", "redact", "plugin:redact", "modified", fields=("result",)
+        ),
+    ),
+    duration_ms=12.345,
+)
 
 
 def rows_of(export: Path) -> list[str]:
@@ -91,10 +107,37 @@ def test_a_store_moved_sqlite_postgres_sqlite_keeps_every_row(
             assert [m.key for m in store.blocking(store.recall("MONTREAL", limit=5))] == ["city"]
             found = store.blocking(store.recall_summaries("Lisbon", user_id=None, limit=5))
             assert [s.session_id for s in found] == ["anon"]
+            calls = store.blocking(store.session_tool_calls("alice-1"))
+            # provenance travels; the row stored without one stays "not recorded"
+            assert [c.provenance for c in calls] == [PROVENANCE, None]
             history = store.blocking(store.load_history("alice-1", 10))
             assert [s.message.content for s in history] == ["line 1", "Your notes say: line 1"]
             new_id = store.blocking(store.append_message("anon", ChatMessage("user", "new")))
             assert new_id > max(s.id for s in store.blocking(store.session_messages("alice-1")))
+
+
+def test_an_export_from_before_provenance_imports_as_not_recorded(tmp_path: Path) -> None:
+    """A file written at revision 0004 has no provenance columns: its tool results import
+    with none ("not recorded"), not refused."""
+    source = tmp_path / "source.db"
+    fill(source)
+    export = tmp_path / "x.jsonl"
+    assert run("memory", "export", "-o", str(export), "--db", str(source)).exit_code == 0
+    old = [json.dumps({"zeroclaw_memory": 1, "schema": "0004"})]
+    for line in rows_of(export):
+        item = json.loads(line)
+        if item["table"] == "tool_results":
+            for column in PROVENANCE_COLUMNS:
+                del item["row"][column]
+        old.append(json.dumps(item, ensure_ascii=False))
+    export.write_text("\n".join(old) + "\n", encoding="utf-8")
+
+    result = run("memory", "import", str(export), "--db", str(tmp_path / "t.db"))
+
+    assert result.exit_code == 0, result.output
+    with MemoryStore.open(tmp_path / "t.db") as store:
+        calls = store.blocking(store.session_tool_calls("alice-1"))
+    assert [(c.output, c.provenance) for c in calls] == [("line 1", None), ("", None)]
 
 
 def test_import_into_a_store_that_holds_data_is_refused_and_changes_nothing(

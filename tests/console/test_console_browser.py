@@ -6,6 +6,8 @@ forged form is refused. Screenshots for docs/console.md are taken on the way."""
 
 from __future__ import annotations
 
+import json
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -15,10 +17,12 @@ import pytest
 from console_support import AUTH, HOSTILE, TOKEN, write_manifest
 
 from gateway_processes import gateway_processes
+from zeroclaw.plugins.authoring.build import build_plugin
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
 Screenshot = Callable[[object, str], None]
+WAT_FIXTURES = Path(__file__).resolve().parents[1] / "plugins" / "fixtures" / "wat"
 
 
 @pytest.fixture
@@ -123,6 +127,34 @@ def approve_a_new_grant_and_reload(
     assert grower["grants"] == ["hooks.modify", "kv"]
 
 
+def test_refuse_is_remembered_across_reloads(page: Any, gateway: str, plugins_dir: Path) -> None:
+    """Refuse a pending grant change: the next reloads keep the serving version and ask
+    nobody; the Approvals page shows who refused it and when."""
+    log_in(page, gateway)
+    write_manifest(plugins_dir / "grower", capabilities=["hooks.modify", "kv"])
+    page.click("a[href='/ui/approvals']")
+    page.click("#reload")
+    page.click("a[href='/ui/approvals']")
+    page.locator("tr.pending[data-plugin=grower] button.refuse").click()
+    page.wait_for_url(f"{gateway}/ui/approvals")
+    assert "refused grower 0.1.0: grants hooks.modify, kv" in page.inner_text("#notice")
+    assert page.locator("tr.pending[data-plugin=grower]").count() == 0
+    assert page.locator("tr.refused[data-plugin=grower] td.by").inner_text().startswith("console:")
+
+    for _ in range(2):
+        page.click("#reload")
+        page.wait_for_url(f"{gateway}/ui/reloads")
+        assert "refused capabilities: grower" in page.inner_text("#notice")
+    page.click("a[href='/ui/approvals']")
+    assert page.locator("tr.pending[data-plugin=grower]").count() == 0
+    assert "No grant change awaits approval" in page.inner_text("table.approvals")
+    assert page.locator("tr.refused[data-plugin=grower]").count() == 1
+    status = httpx.get(f"{gateway}/api/plugins/status", headers=AUTH).json()
+    grower = next(p for p in status["plugins"] if p["name"] == "grower")
+    assert grower["grants"] == ["hooks.modify"]
+    assert [r["plugin"] for r in status["refused"]] == ["grower"]
+
+
 def test_a_session_shows_its_tool_call_with_owner_and_approval(
     page: Any, gateway: str, screenshot: Screenshot
 ) -> None:
@@ -144,6 +176,67 @@ def test_a_session_shows_its_tool_call_with_owner_and_approval(
     assert "owner native" in text
     assert "approval" in text
     screenshot(page, "session")
+
+
+def wat_plugin(into: Path, name: str, fixture: str, package: str, capabilities: list[str]) -> None:
+    """A plugin built (`plugins build`) from one of the WAT fixtures of tests/plugins."""
+    directory = into / name
+    directory.mkdir()
+    shutil.copy(WAT_FIXTURES / f"{fixture}.wat", directory / "plugin.wat")
+    (directory / "plugin.toml").write_text(
+        f'name = "{name}"\nversion = "2.1.0"\nwit_package = "{package}"\n'
+        f'component = "plugin.wasm"\ncapabilities = {json.dumps(capabilities)}\n'
+    )
+    build_plugin(directory)
+
+
+def test_a_tool_calls_provenance_is_read_from_memory_after_a_restart(
+    page: Any, plugins_dir: Path, config_file: Path
+) -> None:
+    """A plugin tool's call, blocked by a plugin hook: after the gateway restarts (nothing
+    of the first process left) the session still names the plugin and its version, the
+    approval, the hook that blocked it and why."""
+    wat_plugin(plugins_dir, "echoer", "tool_echo", "zeroclaw:tools@1.0.0", [])
+    guard = ["hooks.conversation", "hooks.modify"]
+    wat_plugin(plugins_dir, "guard", "hook_guard", "zeroclaw:hooks@1.0.0", guard)
+    with gateway_processes() as start:
+        first, base = start(config_file)
+        turn = httpx.post(
+            f"{base}/webhook",
+            headers=AUTH,
+            json={"message": '/tool echo {"word": "hi"}', "session_id": "kept"},
+            timeout=30,
+        )
+        assert turn.status_code == 200
+        first.terminate()
+        first.wait(timeout=30)
+
+        _, base = start(config_file)
+        log_in(page, base)
+        page.goto(f"{base}/ui/sessions/kept")
+        call = page.locator(".tool-call").first
+        facts = call.locator(".provenance").inner_text()
+        assert "owner plugin:echoer@2.1.0" in facts
+        assert "approval not_needed" in facts
+        assert "blocked by hook:guard" in facts
+        step = call.locator("li.hook-step[data-handler=guard]")
+        assert "before_tool_call" in step.inner_text()
+        assert "blocked: blocked by wasm guard" in step.inner_text()
+        assert "(now)" not in call.inner_text()
+        # the API reads the same rows
+        history = httpx.get(f"{base}/api/sessions/kept", headers=AUTH).json()
+        (asked,) = [c for m in history["messages"] for c in m["tool_calls"]]
+        provenance = asked["provenance"]
+        assert (provenance["owner_kind"], provenance["owner_name"]) == ("plugin", "echoer")
+        assert (provenance["owner_version"], provenance["blocked_by"]) == ("2.1.0", "hook:guard")
+        assert provenance["hooks"][0] == {
+            "event": "before_tool_call",
+            "handler": "guard",
+            "source": "plugin:guard",
+            "verdict": "blocked",
+            "detail": "blocked by wasm guard",
+            "fields": [],
+        }
 
 
 def test_hostile_plugin_strings_are_shown_as_text_and_run_nothing(

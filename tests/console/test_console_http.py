@@ -180,10 +180,11 @@ def test_with_the_console_off_ui_is_404(config_file: Path) -> None:
         assert httpx.get(f"{base}/ui/static/htmx.min.js").status_code == 404
 
 
-def test_refuse_drops_a_pending_change_and_approve_writes_the_cli_s_approval(
+def test_refuse_is_written_where_the_cli_reads_it_and_approve_overrides_it(
     gateway: str, plugins_dir: Path, tmp_path: Path
 ) -> None:
     write_manifest(plugins_dir / "grower", capabilities=["hooks.modify", "kv"])
+    store = ApprovalStore.for_data_dir(tmp_path / "data")
     client, csrf = logged_in(gateway)
     with closing(client):
         waiting = httpx.post(f"{gateway}/api/plugins/reload", headers=AUTH).json()
@@ -192,12 +193,18 @@ def test_refuse_drops_a_pending_change_and_approve_writes_the_cli_s_approval(
 
         refused = client.post("/ui/approvals/grower/refuse", data={"csrf_token": csrf})
         page = client.get(refused.headers["location"]).text
-        assert "refused grower: grants +kv" in page
-        assert 'data-plugin="grower"' not in page
-        assert not (tmp_path / "data" / "plugins" / "approvals.json").exists()
+        assert "refused grower 0.1.0: grants hooks.modify, kv" in page
+        assert '<tr class="pending" data-plugin="grower">' not in page
+        assert '<tr class="refused" data-plugin="grower">' in page
+        refusal = store.refusal("grower", ["hooks.modify", "kv"])
+        assert refusal is not None
+        assert refusal.refused_by.startswith("console:")
 
-        # the next reload asks again; this time it is approved, in the CLI's file
-        httpx.post(f"{gateway}/api/plugins/reload", headers=AUTH)
+        # the next reload does not ask again: the refusal is remembered
+        again = httpx.post(f"{gateway}/api/plugins/reload", headers=AUTH).json()
+        assert (again["swapped"], again["awaiting_approval"]) == (False, [])
+        assert [r["plugin"] for r in again["refused"]] == ["grower"]
+        # approving overrides it (the button of a later request, or the CLI: one function)
         # the form carries the grant set the page showed (approvals.html)
         shown = {"csrf_token": csrf, "grant": ["hooks.modify", "kv"]}
         approved = client.post("/ui/approvals/grower/approve", data=shown)
@@ -205,8 +212,8 @@ def test_refuse_drops_a_pending_change_and_approve_writes_the_cli_s_approval(
             "approved grower 0.1.0: grants hooks.modify, kv"
             in client.get(approved.headers["location"]).text
         )
-    store = ApprovalStore.for_data_dir(tmp_path / "data")
     assert store.is_approved("grower", ["hooks.modify", "kv"])
+    assert store.refusal("grower", ["hooks.modify", "kv"]) is None
     swapped = httpx.post(f"{gateway}/api/plugins/reload", headers=AUTH).json()
     assert swapped["swapped"] is True
 

@@ -11,13 +11,12 @@ import pytest
 from zeroclaw.gateway.auth import Caller
 from zeroclaw.gateway.console.logins import ConsoleLogins
 from zeroclaw.gateway.console.recorder import LATENCY_WINDOW, ConsoleRecorder
-from zeroclaw.messages import ToolResult, Usage
+from zeroclaw.messages import Usage
 from zeroclaw.observability import (
     HookSkipped,
     PluginCall,
     PluginReload,
     PluginTrap,
-    ToolCallFinished,
     TurnComplete,
 )
 from zeroclaw.plugins.host.log import plugin_logger
@@ -116,26 +115,3 @@ def test_guest_log_lines_are_heard_while_attached() -> None:
         ("warning", "<b>one</b>"),
     ]
     assert logging.getLogger("zeroclaw.plugin").handlers.count(recorder) == 0
-
-
-def test_tool_calls_keep_owner_approval_and_blocker() -> None:
-    recorder = ConsoleRecorder()
-    recorder.record(
-        ToolCallFinished(
-            "s",
-            "t",
-            "call-1",
-            "shell",
-            {"command": "rm -rf /"},
-            ToolResult(False, error="blocked by hook: guard"),
-            2.0,
-            blocked_by="hook:guard-shell",
-            owner="native",
-            approval="auto",
-        )
-    )
-    found = recorder.tool_calls(["call-1", "call-2"])
-    assert list(found) == ["call-1"]
-    assert found["call-1"].owner == "native"
-    assert found["call-1"].approval == "auto"
-    assert found["call-1"].blocked_by == "hook:guard-shell"

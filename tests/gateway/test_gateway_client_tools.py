@@ -73,6 +73,10 @@ def test_a_client_tool_loop_runs_to_completion_in_one_session(gateway: Gateway) 
     assert [m["role"] for m in stored] == ["user", "assistant", "tool", "assistant"]
     assert stored[2]["tool_call_id"] == call["id"]
     assert stored[2]["content"] == "18C and sunny in Paris"
+    # memory says whose tool it was: the client's, run on the client, no approval here
+    provenance = stored[1]["tool_calls"][0]["provenance"]
+    assert (provenance["owner_kind"], provenance["approval"]) == ("client", "not_needed")
+    assert (provenance["blocked_by"], provenance["hooks"]) == (None, [])
 
 
 def test_a_stateless_client_loop_works_from_the_resent_conversation(gateway: Gateway) -> None:
@@ -147,9 +151,18 @@ def test_a_guard_hook_sees_and_refuses_a_client_tool_call(gateway: Gateway) -> N
         model="zeroclaw",
         messages=[{"role": "user", "content": tool_command("get_weather", city="Atlantis")}],
         tools=[WEATHER],  # type: ignore[list-item]
+        extra_headers={"X-Session-Id": "atlantis"},
     )
 
     assert seen == ["get_weather"]
+    with gateway.client() as http:
+        stored = http.get("/api/sessions/atlantis").json()["messages"]
+    provenance = stored[1]["tool_calls"][0]["provenance"]
+    assert provenance["owner_kind"] == "client"
+    assert provenance["blocked_by"] == "hook:no-weather-for-atlantis"
+    assert [(h["handler"], h["verdict"], h["detail"]) for h in provenance["hooks"]] == [
+        ("no-weather-for-atlantis", "blocked", "Atlantis is off limits")
+    ]
     choice = completion.choices[0]
     assert choice.finish_reason == "stop"
     assert choice.message.tool_calls is None

@@ -10,9 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from zeroclaw.memory import (
     DatabaseLocation,
     DatabaseUnavailableError,
+    HookStepRecord,
     MemoryStore,
     MemoryStoreError,
     SessionOwnerError,
+    ToolProvenance,
     TurnContext,
     UnknownSessionError,
     postgres_location,
@@ -174,6 +176,52 @@ async def test_turn_context_is_the_history_and_the_latest_compaction(store: Memo
     assert [s.message.content for s in context.history] == ["m3", "m4"]
     assert context.summary == "counted to two"
     assert await store.turn_context("missing", limit=10) == TurnContext([], None)
+
+
+async def test_a_tool_results_provenance_is_stored_in_its_row(store: MemoryStore) -> None:
+    await store.ensure_session("s1")
+    await store.ensure_session("s2")
+    call = ToolCall("c1", "word_count", {"text": "a b"})
+    provenance = ToolProvenance(
+        owner_kind="plugin",
+        owner_name="word-count",
+        owner_version="0.3.1",
+        approval="approved",
+        hooks=(
+            HookStepRecord("before_tool_call", "audit", "native", "passed"),
+            HookStepRecord(
+                "before_tool_call", "shape", "plugin:shape", "modified", None, ("arguments",)
+            ),
+            HookStepRecord(
+                "tool_result_persist", "flaky", "native", "failed", "raised ValueError: x"
+            ),
+        ),
+        duration_ms=3.25,
+    )
+    blocked = ToolProvenance(
+        "native",
+        None,
+        None,
+        "not_needed",
+        (HookStepRecord("before_tool_call", "guard", "native", "blocked", "no shell \u2717"),),
+        blocked_by="hook:guard",
+    )
+
+    await store.record_tool_result("s1", call, ToolResult.ok("2"), provenance)
+    await store.record_tool_result("s1", ToolCall("c2", "shell", {}), ToolResult.fail("x"), blocked)
+    await store.record_tool_result("s1", ToolCall("c3", "file_read", {}), ToolResult.ok("old"))
+    await store.record_tool_result("s2", call, ToolResult.ok("other session"), provenance)
+
+    calls = await store.session_tool_calls("s1")
+    assert [(c.call_id, c.success, c.output) for c in calls] == [
+        ("c1", True, "2"),
+        ("c2", False, ""),
+        ("c3", True, "old"),
+    ]
+    assert [c.provenance for c in calls] == [provenance, blocked, None]
+    assert calls[0].provenance is not None
+    assert calls[0].provenance.owner == "plugin:word-count@0.3.1"
+    assert calls[0].arguments == '{"text": "a b"}'
 
 
 async def test_tool_results_are_recorded(store: MemoryStore) -> None:

@@ -145,6 +145,11 @@ async def test_a_version_1_file_from_before_alembic_keeps_its_data(db_path: Path
         " VALUES ('old', 'alice', 'session', 'alice asked about tides', ?)",
         (now,),
     )
+    raw.execute(
+        "INSERT INTO tool_results (session_id, call_id, tool_name, arguments, success, output,"
+        " created_at) VALUES ('old', 'c1', 'shell', '{}', 1, 'ok', ?)",
+        (now,),
+    )
     raw.close()
     assert _user_version(db_path) == 1
 
@@ -152,12 +157,15 @@ async def test_a_version_1_file_from_before_alembic_keeps_its_data(db_path: Path
         history = await store.load_history("old", limit=10)
         recalled = await store.recall_summaries("tides", user_id="alice", limit=5)
         await store.remember("new", "table works")
+        tool_calls = await store.session_tool_calls("old")
         assert await _revision(store) == HEAD
 
     assert _user_version(db_path) == SCHEMA_VERSION
     assert [s.message for s in history] == [ChatMessage("user", "from version one")]
     # The migration indexed summaries written before full-text search existed.
     assert [s.content for s in recalled] == ["alice asked about tides"]
+    # A tool result from before provenance was kept: its owner and hooks "not recorded".
+    assert [(c.output, c.provenance) for c in tool_calls] == [("ok", None)]
 
 
 async def test_a_database_at_an_unknown_revision_is_refused_and_left_alone(

@@ -49,6 +49,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from zeroclaw.agent.compaction import CompactionResult, Compactor
+from zeroclaw.agent.provenance import client_provenance, gate_provenance, refusing_hook
 from zeroclaw.agent.steering import (
     NO_STEERING,
     Steering,
@@ -56,7 +57,7 @@ from zeroclaw.agent.steering import (
     check_answers,
     check_steering,
 )
-from zeroclaw.agent.tool_gate import ToolGate, ToolSource, tool_source
+from zeroclaw.agent.tool_gate import Screened, ToolGate, ToolSource, tool_source
 from zeroclaw.config.models import AgentConfig
 from zeroclaw.hooks import (
     CompactionRequest,
@@ -453,10 +454,13 @@ class Agent:
         turn.answer_owed = True
         for answer in answers:
             call = calls[answer.tool_call_id]
-            result = await self._gate.persistable(
+            persisted = await self._gate.persistable(
                 turn.session_id, call, ToolResult.ok(answer.content), hooks=turn.hooks
             )
-            await self._memory.record_tool_result(turn.session_id, call, result)
+            result = persisted.result
+            await self._memory.record_tool_result(
+                turn.session_id, call, result, client_provenance([persisted.explanation])
+            )
             await self._memory.append_message(
                 turn.session_id,
                 ChatMessage("tool", result.for_model(), tool_call_id=call.id, name=call.name),
@@ -519,7 +523,7 @@ class Agent:
         the stored assistant message holds them as the client will get them."""
         client = turn.steering.client_names()
         calls: list[ToolCall] = []
-        refused: dict[str, ToolResult] = {}
+        refused: dict[str, Screened] = {}
         for call in response.tool_calls:
             if call.name not in client:
                 calls.append(call)
@@ -527,10 +531,9 @@ class Agent:
             screened = await self._gate.screen_client_call(
                 turn.session_id, call, client, hooks=turn.hooks
             )
-            if isinstance(screened, ToolResult):
+            if screened.refusal is not None:
                 refused[call.id] = screened
-                screened = call
-            calls.append(screened)
+            calls.append(screened.call)
         await self._store(
             turn, ChatMessage("assistant", response.text or "", tool_calls=tuple(calls))
         )
@@ -550,10 +553,18 @@ class Agent:
         turn.result.reply = response.text or ""
         return True
 
-    async def _store_client_refusal(self, turn: _Turn, call: ToolCall, refusal: ToolResult) -> None:
+    async def _store_client_refusal(self, turn: _Turn, call: ToolCall, screened: Screened) -> None:
         # tool_result_persist sees every result, refusals included (as in the gate).
-        result = await self._gate.persistable(turn.session_id, call, refusal, hooks=turn.hooks)
-        await self._memory.record_tool_result(turn.session_id, call, result)
+        assert screened.refusal is not None
+        persisted = await self._gate.persistable(
+            turn.session_id, call, screened.refusal, hooks=turn.hooks
+        )
+        result = persisted.result
+        provenance = client_provenance(
+            [screened.explanation, persisted.explanation],
+            blocked_by=refusing_hook(screened.explanation),
+        )
+        await self._memory.record_tool_result(turn.session_id, call, result, provenance)
         turn.result.exchanges.append(ToolExchange(call, result))
         await self._store(
             turn, ChatMessage("tool", result.for_model(), tool_call_id=call.id, name=call.name)
@@ -711,18 +722,21 @@ class Agent:
         )
         turn.tool_calls += 1
         result = outcome.result
+        duration_ms = _ms_since(started)
         self._observer.record(
             ToolCallFinished(
                 *ids,
                 call.arguments,
                 result,
-                _ms_since(started),
+                duration_ms,
                 blocked_by=outcome.blocked_by,
                 owner=outcome.owner,
                 approval=outcome.approval,
             )
         )
-        await self._memory.record_tool_result(turn.session_id, call, result)
+        await self._memory.record_tool_result(
+            turn.session_id, call, result, gate_provenance(outcome, duration_ms)
+        )
         turn.result.exchanges.append(ToolExchange(call, result))
         await self._store(
             turn, ChatMessage("tool", result.for_model(), tool_call_id=call.id, name=call.name)

@@ -26,12 +26,13 @@ the hook runner.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from zeroclaw.agent.approval import Approver
 from zeroclaw.hooks import (
     Event,
+    Explanation,
     HookRunner,
     HookSource,
     ToolCallRequest,
@@ -69,6 +70,29 @@ class GateOutcome:
     # Who offers the tool: "native", "plugin:NAME", "mcp:SERVER" (None: no such tool).
     owner: str | None = None
     approval: ApprovalOutcome = "not_needed"
+    # The plugin's version, for a plugin tool.
+    owner_version: str | None = None
+    # What before_tool_call and tool_result_persist did, in that order (stored with the
+    # result as its provenance).
+    hooks: tuple[Explanation, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Persisted:
+    """A result as tool_result_persist left it, and what its handlers did."""
+
+    result: ToolResult
+    explanation: Explanation | None
+
+
+@dataclass(frozen=True, slots=True)
+class Screened:
+    """A client's tool call after before_tool_call: the call as the client gets it, or
+    (`refusal` set) the call as the model made it and the failed result it sees."""
+
+    call: ToolCall
+    explanation: Explanation | None
+    refusal: ToolResult | None = None
 
 
 class ToolGate:
@@ -104,20 +128,25 @@ class ToolGate:
         The result is what tool_result_persist made of it."""
         runner = hooks or self._hooks()
         outcome = await self._outcome(session_id, call, calls_so_far, runner, tools)
-        result = await self.persistable(session_id, call, outcome.result, hooks=runner)
-        return GateOutcome(result, outcome.blocked_by, outcome.owner, outcome.approval)
+        persisted = await self.persistable(session_id, call, outcome.result, hooks=runner)
+        explained = (persisted.explanation,) if persisted.explanation is not None else ()
+        return replace(outcome, result=persisted.result, hooks=outcome.hooks + explained)
 
     async def persistable(
         self, session_id: str, call: ToolCall, result: ToolResult, *, hooks: HookRunner | None
-    ) -> ToolResult:
+    ) -> Persisted:
         """tool_result_persist: `result` as it will be stored and shown to the model (also
-        for a client's tool, whose result the client sent)."""
+        for a client's tool, whose result the client sent), and what the handlers did."""
         persisted = await (hooks or self._hooks()).run(
-            Event.TOOL_RESULT_PERSIST, ToolResultPersist(session_id, call.name, call.id, result)
+            Event.TOOL_RESULT_PERSIST,
+            ToolResultPersist(session_id, call.name, call.id, result),
+            explain=True,
         )
         if persisted.cancelled:
-            return ToolResult.fail(f"blocked by hook: {persisted.reason}")
-        return persisted.payload.result
+            return Persisted(
+                ToolResult.fail(f"blocked by hook: {persisted.reason}"), persisted.explanation
+            )
+        return Persisted(persisted.payload.result, persisted.explanation)
 
     async def _outcome(
         self,
@@ -133,14 +162,19 @@ class ToolGate:
         if refusal is not None:
             return refusal
         request = await hooks.run(
-            Event.BEFORE_TOOL_CALL, ToolCallRequest(session_id, call.name, call.arguments)
+            Event.BEFORE_TOOL_CALL,
+            ToolCallRequest(session_id, call.name, call.arguments),
+            explain=True,
         )
+        explained = (request.explanation,) if request.explanation is not None else ()
         if request.cancelled:
             return GateOutcome(
                 ToolResult.fail(f"blocked by hook: {request.reason}"),
                 blocked_by=f"hook:{request.cancelled_by or '?'}",
                 owner=owner,
                 approval=approval,
+                owner_version=registry.version_of(call.name),
+                hooks=explained,
             )
         changed = request.payload
         if (changed.tool, changed.arguments) != (call.name, call.arguments):
@@ -148,10 +182,16 @@ class ToolGate:
             owner = registry.label_of(call.name)
             refusal, approval = await self._refusal(call, calls_so_far, registry)
             if refusal is not None:
-                return refusal
+                return replace(refusal, hooks=explained)
         context = ToolContext(session_id=session_id, workspace=self._workspace)
         result = await registry.execute(call.name, call.arguments, context)
-        return GateOutcome(result, owner=owner, approval=approval)
+        return GateOutcome(
+            result,
+            owner=owner,
+            approval=approval,
+            owner_version=registry.version_of(call.name),
+            hooks=explained,
+        )
 
     async def screen_client_call(
         self,
@@ -160,22 +200,28 @@ class ToolGate:
         client_tools: Collection[str],
         *,
         hooks: HookRunner | None = None,
-    ) -> ToolCall | ToolResult:
+    ) -> Screened:
         """before_tool_call on a call of a client's tool: the call as the client gets it,
         or the failed result the model sees when a handler refused it (or renamed it to a
         tool the client does not have: that would smuggle it past the policy)."""
         request = await (hooks or self._hooks()).run(
-            Event.BEFORE_TOOL_CALL, ToolCallRequest(session_id, call.name, call.arguments)
+            Event.BEFORE_TOOL_CALL,
+            ToolCallRequest(session_id, call.name, call.arguments),
+            explain=True,
         )
+        explanation = request.explanation
         if request.cancelled:
-            return ToolResult.fail(f"blocked by hook: {request.reason}")
+            return Screened(
+                call, explanation, ToolResult.fail(f"blocked by hook: {request.reason}")
+            )
         changed = request.payload
         if changed.tool not in client_tools:
-            return ToolResult.fail(
+            refusal = ToolResult.fail(
                 f"blocked by hook: a handler renamed the call to {changed.tool!r}, which is "
                 "not one of the client's tools"
             )
-        return ToolCall(call.id, changed.tool, changed.arguments)
+            return Screened(call, explanation, refusal)
+        return Screened(ToolCall(call.id, changed.tool, changed.arguments), explanation)
 
     async def _refusal(
         self, call: ToolCall, calls_so_far: int, registry: ToolRegistry
@@ -183,13 +229,14 @@ class ToolGate:
         """(a refusal, or None if the call may go on; how approval went)."""
         tool = registry.get(call.name)
         owner = registry.label_of(call.name)
+        version = registry.version_of(call.name)
         mutating = is_mutating_call(tool, call.arguments) if tool is not None else False
         decision = self._policy.check_call(
             call.name, mutating, calls_so_far, command=command_of(tool, call.arguments)
         )
         if decision.action == "deny":
             refused = ToolResult.fail(f"denied by security policy: {decision.reason}")
-            return GateOutcome(refused, "policy", owner), "not_needed"
+            return GateOutcome(refused, "policy", owner, owner_version=version), "not_needed"
         if decision.action == "allow":
             return None, "auto" if decision.rule is not None else "not_needed"
         approver = self._approver
@@ -200,8 +247,8 @@ class ToolGate:
                 "terminal); allow it with tools.approval.auto_approve or a "
                 "tools.approval.commands rule, or run with --yes"
             )
-            return GateOutcome(refused, "approval", owner, "unavailable"), "unavailable"
+            return GateOutcome(refused, "approval", owner, "unavailable", version), "unavailable"
         if not await approver.approve(call, decision.reason):
             refused = ToolResult.fail(f"not approved: {decision.reason}")
-            return GateOutcome(refused, "approval", owner, "denied"), "denied"
+            return GateOutcome(refused, "approval", owner, "denied", version), "denied"
         return None, "auto" if approver.in_advance else "approved"

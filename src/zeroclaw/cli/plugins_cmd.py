@@ -15,6 +15,8 @@ are in plugins_build_cmd.py, `test` and `wit` in plugins_test_cmd.py; `install`,
 
 from __future__ import annotations
 
+import getpass
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -38,7 +40,7 @@ from zeroclaw.plugins.contract.grants import Grants
 from zeroclaw.plugins.contract.lock import LockEntry, PluginLock
 from zeroclaw.plugins.contract.manifest import MANIFEST_FILE
 from zeroclaw.plugins.contract.permissions import Approvals, ApprovalStore
-from zeroclaw.plugins.lifecycle.approval import approve_plugin
+from zeroclaw.plugins.lifecycle.approval import approve_plugin, refuse_plugin
 
 if TYPE_CHECKING:
     from zeroclaw.plugins.lifecycle.snapshot import PluginSnapshot
@@ -234,6 +236,37 @@ def approve(
             "note: plugins.require_approval_for_new_capabilities is off: reloads do not "
             "check approvals"
         )
+
+
+@plugins_app.command("refuse")
+def refuse(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The plugin's name (from its plugin.toml).")],
+) -> None:
+    """Refuse the capabilities plugin NAME asks for under the current config: while it asks
+    for the same set, reloads keep its live version (or none) and ask nobody. Works offline,
+    like approve; `zeroclaw plugins approve NAME` overrides it."""
+    config = state_of(ctx).config()
+    with user_errors():
+        require_wasmtime()
+        with _approvals(config) as store:
+            done = refuse_plugin(config.plugins, store, name, by=f"cli:{_user()}")
+    refusal = done.refusal
+    typer.echo(
+        f"refused {name} {done.manifest.version}: grants "
+        f"{', '.join(refusal.grants) or 'none'} ({refusal.grant_hash[:19]}...) in {store.where}"
+    )
+    typer.echo(
+        "A running gateway keeps the plugin's live version (or none) at its reloads while it "
+        "asks for this set; a change of request is asked about again."
+    )
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (a container)
+        return str(os.getuid())
 
 
 @contextmanager

@@ -16,7 +16,7 @@ from zeroclaw.cli.json_output import JsonFlag, print_json, use_json
 from zeroclaw.cli.plugins_fleet import fleet_json, fleet_lines, fleet_of
 from zeroclaw.cli.state import state_of, user_errors
 from zeroclaw.gateway.auth import TOKEN_ENV
-from zeroclaw.gateway.plugin_bodies import PluginReloadResult, PluginsStatus
+from zeroclaw.gateway.plugin_bodies import PluginReloadResult, PluginsStatus, RefusedChange
 
 GatewayUrl = Annotated[
     str | None,
@@ -122,6 +122,8 @@ def _report_details(result: PluginReloadResult) -> Iterator[str]:
         yield f"  {change.plugin}: {kind} {' '.join(changes)}"
     for name in result.awaiting_approval:
         yield f"  awaiting approval: {name} (`zeroclaw plugins approve {name}`, then reload)"
+    for refused in result.refused:
+        yield f"  refused: {_refused_line(refused)}"
     for line in result.still_failing:
         yield f"  still failing (not serving before either): {line}"
 
@@ -151,6 +153,8 @@ def _status_lines(status: PluginsStatus) -> Iterator[str]:
             yield "last failed reload: " + _when(failure)
         yield f"  reason: {failure.reason}"
         yield from _report_details(failure)
+    for refused in status.refused:
+        yield f"refused: {_refused_line(refused)}"
     if status.retiring:
         generations = ", ".join(map(str, status.retiring))
         yield f"replaced, still in use by a turn in flight: generation {generations}"
@@ -166,6 +170,14 @@ def _status_lines(status: PluginsStatus) -> Iterator[str]:
                 f"  {plugin.skipped} failed call(s) skipped (fail_open): mark it required "
                 f"(plugins.overrides.{plugin.name}.required) if it guards something"
             )
+
+
+def _refused_line(refused: RefusedChange) -> str:
+    grants = ", ".join(refused.grants) or "none"
+    return (
+        f"{refused.plugin} (grants {grants}) by {refused.refused_by} at {refused.refused_at}: "
+        f"not loaded, not asked again; `zeroclaw plugins approve {refused.plugin}` overrides"
+    )
 
 
 def _when(result: PluginReloadResult) -> str:

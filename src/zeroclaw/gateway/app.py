@@ -376,9 +376,10 @@ async def session_history(session_id: SessionId, caller: Authenticated, state: S
     if info is None:
         raise NotFound(f"no session {session_id!r} in memory")
     stored = await memory.session_messages(session_id)
+    calls = await memory.session_tool_calls(session_id)
     # A long session is many rows to convert: done off the event loop too.
     body = await asyncio.to_thread(
-        lambda: SessionHistory.of(info, stored).model_dump_json().encode()
+        lambda: SessionHistory.of(info, stored, calls).model_dump_json().encode()
     )
     return Response(body, media_type="application/json")
 

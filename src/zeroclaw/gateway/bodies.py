@@ -10,7 +10,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from zeroclaw.agent.loop import StopReason, TurnResult
 from zeroclaw.gateway.session_ids import SessionId
-from zeroclaw.memory import SessionInfo, StoredMessage
+from zeroclaw.memory import (
+    SessionInfo,
+    StoredMessage,
+    StoredToolCall,
+    ToolProvenance,
+    stored_calls_by_message,
+)
 
 
 class _Strict(BaseModel):
@@ -84,10 +90,59 @@ class HealthResponse(BaseModel):
     uptime_s: float
 
 
+class HookStep(BaseModel):
+    event: str
+    handler: str
+    source: str = Field(description='"native" or "plugin:NAME".')
+    verdict: Literal["passed", "modified", "blocked", "failed"]
+    detail: str | None = Field(description="The cancel reason, or why the handler failed.")
+    fields: list[str] = Field(description="The payload fields it changed (names only).")
+
+
+class ToolCallProvenance(BaseModel):
+    """Where a tool call went and what stood in its way, as memory stored it with the
+    result (docs/console.md#sessions says what each value means)."""
+
+    owner_kind: Literal["native", "plugin", "mcp", "client", "none"]
+    owner_name: str | None = Field(description="The plugin's or MCP server's name.")
+    owner_version: str | None = Field(description="The plugin's version.")
+    approval: Literal["not_needed", "auto", "approved", "denied", "unavailable"]
+    blocked_by: str | None = Field(description='"policy", "approval" or "hook:HANDLER".')
+    duration_ms: float | None
+    hooks: list[HookStep]
+
+    @classmethod
+    def of(cls, provenance: ToolProvenance) -> ToolCallProvenance:
+        return cls(
+            owner_kind=provenance.owner_kind,
+            owner_name=provenance.owner_name,
+            owner_version=provenance.owner_version,
+            approval=provenance.approval,
+            blocked_by=provenance.blocked_by,
+            duration_ms=provenance.duration_ms,
+            hooks=[
+                HookStep(
+                    event=h.event,
+                    handler=h.handler,
+                    source=h.source,
+                    verdict=h.verdict,
+                    detail=h.detail,
+                    fields=list(h.fields),
+                )
+                for h in provenance.hooks
+            ],
+        )
+
+
 class HistoryToolCall(BaseModel):
     id: str
     name: str
     arguments: dict[str, Any]
+    provenance: ToolCallProvenance | None = Field(
+        None,
+        description="What memory stored with the call's result; null when it was stored "
+        "before provenance was kept (or has no stored result).",
+    )
 
 
 class HistoryMessage(BaseModel):
@@ -101,14 +156,21 @@ class HistoryMessage(BaseModel):
     compacted: bool = False
 
     @classmethod
-    def of(cls, stored: StoredMessage) -> HistoryMessage:
+    def of(
+        cls, stored: StoredMessage, calls: dict[tuple[int, str], StoredToolCall]
+    ) -> HistoryMessage:
         message = stored.message
         return cls(
             id=stored.id,
             role=message.role,
             content=message.content,
             tool_calls=[
-                HistoryToolCall(id=c.id, name=c.name, arguments=c.arguments)
+                HistoryToolCall(
+                    id=c.id,
+                    name=c.name,
+                    arguments=c.arguments,
+                    provenance=_provenance(calls.get((stored.id, c.id))),
+                )
                 for c in message.tool_calls
             ],
             tool_call_id=message.tool_call_id,
@@ -116,6 +178,12 @@ class HistoryMessage(BaseModel):
             created_at=stored.created_at,
             compacted=stored.compacted,
         )
+
+
+def _provenance(stored: StoredToolCall | None) -> ToolCallProvenance | None:
+    if stored is None or stored.provenance is None:
+        return None
+    return ToolCallProvenance.of(stored.provenance)
 
 
 class SessionHistory(BaseModel):
@@ -127,14 +195,17 @@ class SessionHistory(BaseModel):
     messages: list[HistoryMessage]
 
     @classmethod
-    def of(cls, info: SessionInfo, messages: list[StoredMessage]) -> SessionHistory:
+    def of(
+        cls, info: SessionInfo, messages: list[StoredMessage], calls: list[StoredToolCall]
+    ) -> SessionHistory:
+        paired = stored_calls_by_message(messages, calls)
         return cls(
             session_id=info.id,
             channel=info.channel,
             title=info.title,
             created_at=info.created_at,
             updated_at=info.updated_at,
-            messages=[HistoryMessage.of(m) for m in messages],
+            messages=[HistoryMessage.of(m, paired) for m in messages],
         )
 
 

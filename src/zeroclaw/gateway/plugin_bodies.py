@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, Field
 
 if TYPE_CHECKING:
+    from zeroclaw.plugins.contract.permissions import Refusal
     from zeroclaw.plugins.lifecycle.reload import PluginSummary, ReloadReport, ReloadStatus
 
 
@@ -26,6 +27,27 @@ class PermissionChange(BaseModel):
     added: list[str] = Field(description="Capabilities the new version is granted in addition.")
     removed: list[str] = Field(description="Capabilities the new version is no longer granted.")
     new_plugin: bool = Field(description="The plugin was not in the serving set before.")
+
+
+class RefusedChange(BaseModel):
+    """A grant set the operator refused (`zeroclaw plugins refuse`, the console's Refuse)
+    that a plugin asks for: it is not loaded, and nobody is asked again."""
+
+    plugin: str
+    grants: list[str] = Field(description="The grant set refused.")
+    grant_hash: str
+    refused_by: str = Field(description='"cli:USER" or "console:TOKEN-ID".')
+    refused_at: str = Field(description="ISO-8601 UTC.")
+
+    @classmethod
+    def of(cls, refusal: Refusal) -> RefusedChange:
+        return cls(
+            plugin=refusal.plugin,
+            grants=list(refusal.grants),
+            grant_hash=refusal.grant_hash,
+            refused_by=refusal.refused_by,
+            refused_at=refusal.refused_at,
+        )
 
 
 class PluginReloadResult(BaseModel):
@@ -46,6 +68,11 @@ class PluginReloadResult(BaseModel):
     permission_changes: list[PermissionChange]
     awaiting_approval: list[str] = Field(
         description="Plugins whose new grants wait for `zeroclaw plugins approve NAME`."
+    )
+    refused: list[RefusedChange] = Field(
+        default_factory=list,
+        description="Plugins whose new grants the operator refused: not loaded, not asked "
+        "again (`zeroclaw plugins approve NAME` overrides).",
     )
     fleet_notified: bool = Field(
         False,
@@ -76,6 +103,7 @@ class PluginReloadResult(BaseModel):
                 for d in report.permission_changes
             ],
             awaiting_approval=list(report.awaiting_approval),
+            refused=[RefusedChange.of(r) for r in report.refused],
         )
 
 
@@ -138,6 +166,11 @@ class PluginsStatus(BaseModel):
     retiring: list[int] = Field(
         description="Replaced generations still in use by a turn or call in flight."
     )
+    refused: list[RefusedChange] = Field(
+        default_factory=list,
+        description="Refused grant changes the last reload found (those plugins keep their "
+        "live version, or stay unloaded if new).",
+    )
 
     @classmethod
     def of(cls, status: ReloadStatus) -> PluginsStatus:
@@ -157,6 +190,7 @@ class PluginsStatus(BaseModel):
                 PluginReloadResult.of(status.last_failure) if status.last_failure else None
             ),
             retiring=list(status.retiring),
+            refused=[RefusedChange.of(r) for r in status.refused],
         )
 
     @classmethod

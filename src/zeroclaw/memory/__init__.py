@@ -25,7 +25,17 @@ from zeroclaw.memory.location import (
     postgres_location,
     sqlite_location,
 )
-from zeroclaw.memory.records import Memory, SessionInfo, StoredMessage, Summary, TurnContext
+from zeroclaw.memory.records import (
+    HookStepRecord,
+    Memory,
+    SessionInfo,
+    StoredMessage,
+    StoredToolCall,
+    Summary,
+    ToolProvenance,
+    TurnContext,
+    stored_calls_by_message,
+)
 from zeroclaw.memory.schema import SCHEMA_VERSION
 from zeroclaw.memory.store import DEFAULT_NAMESPACE, MemoryStore
 
@@ -38,6 +48,7 @@ __all__ = [
     "DatabaseBusyError",
     "DatabaseLocation",
     "DatabaseUnavailableError",
+    "HookStepRecord",
     "IntegrityReport",
     "InvalidDatabaseUrlError",
     "Memory",
@@ -49,7 +60,9 @@ __all__ = [
     "SessionOwnerError",
     "StorageFullError",
     "StoredMessage",
+    "StoredToolCall",
     "Summary",
+    "ToolProvenance",
     "TurnContext",
     "UnknownSessionError",
     "UnreadableDatabaseError",
@@ -58,4 +71,5 @@ __all__ = [
     "postgres_location",
     "require_writable_dir",
     "sqlite_location",
+    "stored_calls_by_message",
 ]

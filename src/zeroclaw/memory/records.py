@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from zeroclaw.messages import ChatMessage
 
@@ -57,3 +60,85 @@ class Memory:
     value: str
     created_at: datetime
     updated_at: datetime
+
+
+# A hook handler's part in one tool call: it let the payload through unchanged, changed
+# it, stopped the call (Cancel, or a fail_closed failure), or failed and was skipped.
+HookVerdict = Literal["passed", "modified", "blocked", "failed"]
+# Who offered the tool: the runtime, a plugin, an MCP server, the API client that sent the
+# request (its own function), or nobody (the model named a tool that does not exist).
+OwnerKind = Literal["native", "plugin", "mcp", "client", "none"]
+# How approval went (the gate's ApprovalOutcome): not needed; auto (an auto_approve rule, a
+# commands rule, or --yes); approved (a person said yes at the prompt); denied (a person
+# said no); unavailable (it needed approval and nobody could answer: the gateway).
+ApprovalDecision = Literal["not_needed", "auto", "approved", "denied", "unavailable"]
+
+
+@dataclass(frozen=True, slots=True)
+class HookStepRecord:
+    """One handler of one modifying event, as it acted on a tool call. Only the names of
+    the fields it changed are kept, never their values: a redaction must stay one."""
+
+    event: str
+    handler: str
+    source: str
+    verdict: HookVerdict
+    detail: str | None = None
+    fields: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ToolProvenance:
+    """Where a tool call went and what stood in its way, stored with its result."""
+
+    owner_kind: OwnerKind
+    owner_name: str | None
+    owner_version: str | None
+    approval: ApprovalDecision
+    hooks: tuple[HookStepRecord, ...] = ()
+    # "policy", "approval" or "hook:HANDLER" when the call never reached the tool (a
+    # tool_result_persist that blocked the result shows in `hooks`, not here).
+    blocked_by: str | None = None
+    duration_ms: float | None = None
+
+    @property
+    def owner(self) -> str:
+        """`native`, `plugin:NAME@VERSION`, `mcp:SERVER`, `client`, `none`."""
+        if self.owner_name is None:
+            return self.owner_kind
+        version = f"@{self.owner_version}" if self.owner_version else ""
+        return f"{self.owner_kind}:{self.owner_name}{version}"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredToolCall:
+    """A tool result as stored; `provenance` is None for rows from before it was kept."""
+
+    id: int
+    session_id: str
+    call_id: str
+    tool_name: str
+    arguments: str
+    success: bool
+    output: str
+    error: str | None
+    created_at: datetime
+    provenance: ToolProvenance | None
+
+
+def stored_calls_by_message(
+    messages: Sequence[StoredMessage], calls: Sequence[StoredToolCall]
+) -> dict[tuple[int, str], StoredToolCall]:
+    """(assistant message id, call id) -> the stored result of that call, for a session's
+    messages and tool results. A provider may reuse a call id in a later turn, so results
+    pair with the calls in the order both were stored."""
+    waiting: dict[str, deque[StoredToolCall]] = {}
+    for result in calls:
+        waiting.setdefault(result.call_id, deque()).append(result)
+    paired: dict[tuple[int, str], StoredToolCall] = {}
+    for stored in messages:
+        for asked in stored.message.tool_calls:
+            queue = waiting.get(asked.id)
+            if queue:
+                paired[(stored.id, asked.id)] = queue.popleft()
+    return paired

@@ -33,7 +33,16 @@ from zeroclaw.memory import search
 from zeroclaw.memory.database import Database
 from zeroclaw.memory.errors import SessionOwnerError, UnknownSessionError
 from zeroclaw.memory.location import DatabaseLocation, sqlite_location
-from zeroclaw.memory.records import Memory, SessionInfo, StoredMessage, Summary, TurnContext
+from zeroclaw.memory.records import (
+    HookStepRecord,
+    Memory,
+    SessionInfo,
+    StoredMessage,
+    StoredToolCall,
+    Summary,
+    ToolProvenance,
+    TurnContext,
+)
 from zeroclaw.memory.tables import (
     memories,
     messages,
@@ -73,6 +82,24 @@ _SESSION_COLUMNS = (
     sessions.c.created_at,
     sessions.c.updated_at,
     _MESSAGE_COUNT,
+)
+_TOOL_CALL_COLUMNS = (
+    tool_results.c.id,
+    tool_results.c.session_id,
+    tool_results.c.call_id,
+    tool_results.c.tool_name,
+    tool_results.c.arguments,
+    tool_results.c.success,
+    tool_results.c.output,
+    tool_results.c.error,
+    tool_results.c.created_at,
+    tool_results.c.owner_kind,
+    tool_results.c.owner_name,
+    tool_results.c.owner_version,
+    tool_results.c.approval,
+    tool_results.c.hooks,
+    tool_results.c.blocked_by,
+    tool_results.c.duration_ms,
 )
 _SUMMARY_COLUMNS = (
     summaries.c.id,
@@ -300,7 +327,15 @@ class MemoryStore:
 
         return await self.database.read(work)
 
-    async def record_tool_result(self, session_id: str, call: ToolCall, result: ToolResult) -> None:
+    async def record_tool_result(
+        self,
+        session_id: str,
+        call: ToolCall,
+        result: ToolResult,
+        provenance: ToolProvenance | None = None,
+    ) -> None:
+        """Store a tool call's result and, in the same row, where the call went and what
+        stood in its way (`provenance`; None stores "not recorded")."""
         row = {
             "session_id": session_id,
             "call_id": valid_text(call.id),
@@ -310,6 +345,7 @@ class MemoryStore:
             "output": valid_text(result.output),
             "error": _valid(result.error),
             "created_at": _now(),
+            **_provenance_row(provenance),
         }
 
         async def work(conn: AsyncConnection) -> None:
@@ -319,6 +355,19 @@ class MemoryStore:
                 raise _unknown_session(session_id) from exc
 
         await self.database.write(work)
+
+    async def session_tool_calls(self, session_id: str) -> list[StoredToolCall]:
+        """Every tool result stored for the session, with its provenance, oldest first."""
+
+        async def work(conn: AsyncConnection) -> list[StoredToolCall]:
+            rows = await conn.execute(
+                sa.select(*_TOOL_CALL_COLUMNS)
+                .where(tool_results.c.session_id == session_id)
+                .order_by(tool_results.c.id)
+            )
+            return [_stored_tool_call(row) for row in rows]
+
+        return await self.database.read(work)
 
     # -- summaries ----------------------------------------------------------------------
 
@@ -675,6 +724,78 @@ def _stored_message(row: Sequence[Any]) -> StoredMessage:
         name=name,
     )
     return StoredMessage(row_id, message, _time(created_at), bool(compacted))
+
+
+def _provenance_row(provenance: ToolProvenance | None) -> dict[str, Any]:
+    if provenance is None:
+        return {}
+    hooks = [
+        {
+            "event": step.event,
+            "handler": step.handler,
+            "source": step.source,
+            "verdict": step.verdict,
+            "detail": step.detail,
+            "fields": list(step.fields),
+        }
+        for step in provenance.hooks
+    ]
+    return {
+        "owner_kind": provenance.owner_kind,
+        "owner_name": _valid(provenance.owner_name),
+        "owner_version": _valid(provenance.owner_version),
+        "approval": provenance.approval,
+        "hooks": valid_text(json.dumps(hooks, ensure_ascii=False)),
+        "blocked_by": _valid(provenance.blocked_by),
+        "duration_ms": provenance.duration_ms,
+    }
+
+
+def _stored_tool_call(row: Sequence[Any]) -> StoredToolCall:
+    (row_id, session_id, call_id, tool_name, arguments, success, output, error, created_at) = row[
+        :9
+    ]
+    return StoredToolCall(
+        row_id,
+        session_id,
+        call_id,
+        tool_name,
+        arguments,
+        bool(success),
+        output,
+        error,
+        _time(created_at),
+        _provenance(row[9:]),
+    )
+
+
+def _provenance(columns: Sequence[Any]) -> ToolProvenance | None:
+    owner_kind, owner_name, owner_version, approval, hooks, blocked_by, duration_ms = columns
+    if owner_kind is None:
+        return None  # stored before provenance was kept
+    try:
+        steps = tuple(
+            HookStepRecord(
+                str(step["event"]),
+                str(step["handler"]),
+                str(step["source"]),
+                step["verdict"],
+                step.get("detail"),
+                tuple(str(name) for name in step.get("fields", ())),
+            )
+            for step in json.loads(hooks or "[]")
+        )
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None  # an imported row whose hooks are not ours to read: not recorded
+    return ToolProvenance(
+        owner_kind,
+        owner_name,
+        owner_version,
+        approval or "not_needed",
+        steps,
+        blocked_by,
+        None if duration_ms is None else float(duration_ms),
+    )
 
 
 def _session(row: Sequence[Any]) -> SessionInfo:

@@ -56,6 +56,27 @@ tool_results = sa.Table(
     sa.Column("output", sa.Text, nullable=False),
     sa.Column("error", sa.Text),
     sa.Column("created_at", sa.Text, nullable=False),
+    # Provenance (revision 0005; NULL on older rows: not recorded). See records.ToolProvenance.
+    sa.Column("owner_kind", sa.Text),
+    sa.Column("owner_name", sa.Text),
+    sa.Column("owner_version", sa.Text),
+    sa.Column("approval", sa.Text),
+    sa.Column("hooks", sa.Text),
+    sa.Column("blocked_by", sa.Text),
+    sa.Column("duration_ms", sa.Float),
+)
+
+# Added by revision 0005; an export written before it has none of them.
+PROVENANCE_COLUMNS = frozenset(
+    (
+        "owner_kind",
+        "owner_name",
+        "owner_version",
+        "approval",
+        "hooks",
+        "blocked_by",
+        "duration_ms",
+    )
 )
 
 summaries = sa.Table(
@@ -123,7 +144,11 @@ plugin_approvals = sa.Table(
     sa.Column("plugin", sa.Text, primary_key=True),
     sa.Column("grant_hash", sa.Text, primary_key=True),
     sa.Column("grants", sa.Text, nullable=False),
+    # When the decision was made (the column's name is from when approving was the only one).
     sa.Column("approved_at", sa.Text, nullable=False),
+    # "approved" or "refused" (revision 0005), and who decided.
+    sa.Column("decision", sa.Text, nullable=False, server_default="approved"),
+    sa.Column("decided_by", sa.Text),
 )
 
 replicas = sa.Table(

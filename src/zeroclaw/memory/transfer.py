@@ -30,13 +30,25 @@ from zeroclaw.memory import search
 from zeroclaw.memory.errors import MemoryStoreError
 from zeroclaw.memory.schema import HEAD
 from zeroclaw.memory.store import MemoryStore
-from zeroclaw.memory.tables import ALL_TABLES, memories, messages, summaries, tool_results
+from zeroclaw.memory.tables import (
+    ALL_TABLES,
+    PROVENANCE_COLUMNS,
+    memories,
+    messages,
+    summaries,
+    tool_results,
+)
 
 FORMAT_VERSION: Final = 1
 FORMAT_KEY: Final = "zeroclaw_memory"
 # Rows sent to the database per statement on import.
 BATCH_ROWS: Final = 1000
 _TABLES: Final = {table.name: table for table in ALL_TABLES}
+# The columns every row of a table must carry: those of its first revision.
+_REQUIRED: Final = {
+    table.name: {c.name for c in table.columns if c.name not in PROVENANCE_COLUMNS}
+    for table in ALL_TABLES
+}
 
 
 class TransferError(MemoryStoreError):
@@ -149,12 +161,15 @@ def _row(item: object, number: int) -> tuple[sa.Table, dict[str, Any]]:
         raise _bad_line(number, f"unknown table {item['table']!r}")
     row = item["row"]
     expected = {column.name for column in table.columns}
-    if not isinstance(row, dict) or set(row) != expected:
+    # An export from an older schema lacks the columns added since, all nullable (a tool
+    # result's provenance, revision 0005): they read back as NULL, "not recorded".
+    required = _REQUIRED[table.name]
+    if not isinstance(row, dict) or not required <= set(row) <= expected:
         raise _bad_line(number, f"a {table.name} row has the columns {sorted(expected)}")
     for name, value in row.items():
-        if value is not None and not isinstance(value, str | int):
+        if value is not None and not isinstance(value, str | int | float):
             raise _bad_line(number, f"{table.name}.{name} is {type(value).__name__}")
-    return table, row
+    return table, {name: row.get(name) for name in expected}
 
 
 async def _require_empty(conn: AsyncConnection, store: MemoryStore) -> None:

@@ -139,6 +139,13 @@ class ToolRegistry:
         entry = self._entries.get(name)
         return None if entry is None else entry.label or entry.owner
 
+    def version_of(self, name: str) -> str | None:
+        """The version of what offers tool `name`, for owners that have one (a plugin's
+        manifest version); None for native and MCP tools and unknown names."""
+        entry = self._entries.get(name)
+        version = getattr(entry.tool, "version", None) if entry is not None else None
+        return version if isinstance(version, str) else None
+
     def names(self) -> list[str]:
         return sorted(self._entries)
 

@@ -101,10 +101,13 @@ def test_replayed_and_concurrent_approvals_record_one_and_never_fail(
             )
             assert again.status_code == 303
         assert client.get("/ui/approvals").status_code == 200
+    # One decision per grant set, the last one's: the replay ended with a refusal, which
+    # withdrew the approval before it (docs/console.md).
     store = ApprovalStore.for_data_dir(tmp_path / "data")
     approvals = (tmp_path / "data" / "plugins" / "approvals.json").read_text()
     assert approvals.count('"grower"') == 1
-    assert store.is_approved("grower", ["hooks.modify", "kv"])
+    assert not store.is_approved("grower", ["hooks.modify", "kv"])
+    assert store.refusal("grower", ["hooks.modify", "kv"]) is not None
 
 
 @pytest.mark.parametrize(

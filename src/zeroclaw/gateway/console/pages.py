@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from zeroclaw.errors import ZeroClawError
-from zeroclaw.gateway.console.recorder import ConsoleRecorder, Latency, Line, ToolCallRecord
+from zeroclaw.gateway.console.recorder import ConsoleRecorder, Latency, Line
 from zeroclaw.hooks import Event, HookKind, RegisteredHandler
 from zeroclaw.hooks.payload_json import MODIFYING_EVENTS, SAMPLES
-from zeroclaw.memory import SessionInfo
+from zeroclaw.memory import SessionInfo, StoredToolCall, ToolProvenance, stored_calls_by_message
 
 if TYPE_CHECKING:
     from zeroclaw.agent import AgentRuntime
@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from zeroclaw.plugins.loading.loader import PluginStatus
     from zeroclaw.plugins.wasm.breaker import BreakerStatus
     from zeroclaw.plugins.wasm.calls import CallStats
-    from zeroclaw.tools import ToolRegistry
 
 
 # -- plugins ---------------------------------------------------------------------------------
@@ -171,9 +170,9 @@ class ToolCallView:
     name: str
     arguments: str
     result: str | None
-    owner: str
-    approval: str | None
-    blocked_by: str | None
+    # What memory stored about the call; None: a row from before provenance was kept,
+    # or a call without a stored result (shown as "not recorded").
+    provenance: ToolProvenance | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,9 +195,7 @@ async def sessions(runtime: AgentRuntime, limit: int = 100) -> list[SessionInfo]
     return await runtime.memory.list_sessions(limit)
 
 
-async def session_view(
-    runtime: AgentRuntime, recorder: ConsoleRecorder, session_id: str
-) -> SessionView | None:
+async def session_view(runtime: AgentRuntime, session_id: str) -> SessionView | None:
     info = await runtime.memory.get_session(session_id)
     if info is None:
         return None
@@ -208,15 +205,15 @@ async def session_view(
         for s in stored
         if s.message.role == "tool" and s.message.tool_call_id
     }
-    call_ids = [c.id for s in stored for c in s.message.tool_calls]
-    heard = recorder.tool_calls(call_ids)
-    tools = runtime.live_tools()
+    recorded = stored_calls_by_message(stored, await runtime.memory.session_tool_calls(session_id))
     messages = []
     for s in stored:
         if s.message.role == "tool":
             continue  # shown with the call it answers
         calls = tuple(
-            _tool_call_view(c.id, c.name, c.arguments, results.get(c.id), heard.get(c.id), tools)
+            _tool_call_view(
+                c.id, c.name, c.arguments, results.get(c.id), recorded.get((s.id, c.id))
+            )
             for c in s.message.tool_calls
         )
         messages.append(
@@ -237,22 +234,14 @@ def _tool_call_view(
     name: str,
     arguments: dict[str, Any],
     result: str | None,
-    heard: ToolCallRecord | None,
-    tools: ToolRegistry,
+    stored: StoredToolCall | None,
 ) -> ToolCallView:
-    if heard is not None:
-        owner = heard.owner or "unknown tool"
-    else:
-        # Not seen by this process: who offers a tool of that name now.
-        owner = f"{tools.label_of(name) or 'no such tool'} (now)"
     return ToolCallView(
         call_id=call_id,
         name=name,
         arguments=json.dumps(arguments, ensure_ascii=False, indent=1),
         result=result,
-        owner=owner,
-        approval=heard.approval if heard else None,
-        blocked_by=heard.blocked_by if heard else None,
+        provenance=stored.provenance if stored is not None else None,
     )
 
 

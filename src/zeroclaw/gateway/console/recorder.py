@@ -1,13 +1,12 @@
 """What the console shows that no other part keeps: per-plugin call latency, a plugin's
-last errors and recent guest log lines, and how each recent tool call went (its owner,
-approval and the policy or hook that blocked it).
+last errors and recent guest log lines. (How each tool call went, its owner, approval and
+hooks, is stored in memory with its result: the Sessions page reads it there.)
 
 It is one more observer of the runtime's event stream (added by `open_gateway` beside the
 metrics one) plus a logging handler on the guests' logger, so the plugin runtime and the
 agent loop know nothing of the console. Everything is bounded: the last
-`LATENCY_WINDOW` calls per plugin, `ERROR_LINES` errors, `LOG_LINES` log lines,
-`TOOL_CALLS` tool calls. It lives as long as the process; a restart starts it empty (what
-memory stores is on the Sessions page either way).
+`LATENCY_WINDOW` calls per plugin, `ERROR_LINES` errors, `LOG_LINES` log lines. It lives
+as long as the process; a restart starts it empty.
 
 `version` goes up on every event the console's live stream cares about (a reload, a
 quarantine, a trap, a finished turn), so the stream can tell that something changed by
@@ -20,8 +19,7 @@ import logging
 import statistics
 import threading
 import time
-from collections import OrderedDict, deque
-from collections.abc import Mapping
+from collections import deque
 from dataclasses import dataclass, field
 
 from zeroclaw.observability import (
@@ -31,14 +29,12 @@ from zeroclaw.observability import (
     PluginQuarantined,
     PluginReload,
     PluginTrap,
-    ToolCallFinished,
     TurnComplete,
 )
 
 LATENCY_WINDOW = 256
 ERROR_LINES = 20
 LOG_LINES = 50
-TOOL_CALLS = 2000
 # The host logs every guest line under zeroclaw.plugin.<name> (plugins/host/log.py).
 PLUGIN_LOGGER = "zeroclaw.plugin"
 
@@ -57,14 +53,6 @@ class Line:
     at: float
     level: str
     text: str
-
-
-@dataclass(frozen=True, slots=True)
-class ToolCallRecord:
-    owner: str | None
-    approval: str
-    blocked_by: str | None
-    duration_ms: float
 
 
 @dataclass(slots=True)
@@ -90,7 +78,6 @@ class ConsoleRecorder(logging.Handler):
     def __init__(self) -> None:
         super().__init__(level=logging.DEBUG)
         self._plugins: dict[str, _PluginLog] = {}
-        self._tool_calls: OrderedDict[str, ToolCallRecord] = OrderedDict()
         self._guard = threading.Lock()
         self._plugins_version = 0
         self._reloads_version = 0
@@ -115,8 +102,6 @@ class ConsoleRecorder(logging.Handler):
             with self._guard:
                 self._reloads_version += 1
                 self._plugins_version += 1
-        elif isinstance(event, ToolCallFinished):
-            self._tool_call(event)
         elif isinstance(event, TurnComplete):
             with self._guard:
                 self._turns_version += 1
@@ -131,13 +116,6 @@ class ConsoleRecorder(logging.Handler):
         with self._guard:
             self._plugin(plugin).errors.appendleft(Line(time.time(), "error", text))
             self._plugins_version += 1
-
-    def _tool_call(self, event: ToolCallFinished) -> None:
-        record = ToolCallRecord(event.owner, event.approval, event.blocked_by, event.duration_ms)
-        with self._guard:
-            self._tool_calls[event.call_id] = record
-            while len(self._tool_calls) > TOOL_CALLS:
-                self._tool_calls.popitem(last=False)
 
     # -- the guests' log lines -----------------------------------------------------------------
 
@@ -181,10 +159,6 @@ class ConsoleRecorder(logging.Handler):
         with self._guard:
             log = self._plugins.get(plugin)
             return tuple(log.lines) if log is not None else ()
-
-    def tool_calls(self, call_ids: list[str]) -> Mapping[str, ToolCallRecord]:
-        with self._guard:
-            return {i: self._tool_calls[i] for i in call_ids if i in self._tool_calls}
 
     def versions(self) -> Versions:
         with self._guard:

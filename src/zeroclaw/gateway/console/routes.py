@@ -336,6 +336,7 @@ async def approvals_page(request: Request, state: State, login: Login) -> Respon
         "approvals.html",
         login,
         pending=pending,
+        refused=status.refused if status else (),
         problem=problem,
         required=status.require_approval if status else False,
     )
@@ -365,13 +366,23 @@ async def approve(name: str, request: Request, state: State, login: Checked) -> 
 @router.post("/approvals/{name}/refuse")
 async def refuse(name: str, state: State, login: Checked) -> Response:
     reloader = state.runtime.reloader
-    refused = reloader.refuse(name) if reloader is not None else None
-    notice = (
-        f"refused {refused}: the serving generation keeps its grants"
-        if refused is not None
-        else f"nothing of {name!r} awaits approval"
+    if reloader is None or reloader.approvals is None:
+        return _back(login, "/ui/approvals", "plugins are disabled (plugins.enabled = false)")
+    from zeroclaw.plugins.lifecycle.approval import refuse_plugin
+
+    by = f"console:{login.caller.token_id}"
+    try:
+        done = refuse_plugin(reloader.config, reloader.approvals, name, by)
+    except ZeroClawError as error:
+        return _back(login, "/ui/approvals", f"not refused: {error_line(error)}")
+    reloader.refused(done.refusal)
+    grants = ", ".join(done.refusal.grants) or "none"
+    return _back(
+        login,
+        "/ui/approvals",
+        f"refused {name} {done.manifest.version}: grants {grants}; the serving generation "
+        "keeps its version, and reloads will not ask again while it asks for this",
     )
-    return _back(login, "/ui/approvals", notice)
 
 
 # -- sessions ----------------------------------------------------------------------------------
@@ -388,12 +399,11 @@ async def sessions_page(request: Request, state: State, login: Login) -> Respons
 
 @router.get("/sessions/{session_id:path}")
 async def session_page(session_id: str, request: Request, state: State, login: Login) -> Response:
-    _, recorder = _parts(state)
     if session_id_problem(session_id) is not None:
         view = None
     else:
         try:
-            view = await pages.session_view(state.runtime, recorder, session_id)
+            view = await pages.session_view(state.runtime, session_id)
         except ZeroClawError as error:
             return _render(
                 request, state, "missing.html", login, status_code=503, what=error_line(error)

@@ -62,6 +62,7 @@ class PluginTool:
         self.spec = ToolSpec(spec.name, spec.description, spec.parameters)
         self.mutating = spec.name not in plugin.manifest.read_only_tools
         self.owner = owner_label(plugin.name)
+        self.version = plugin.manifest.version
 
     async def execute(self, arguments: dict[str, Any], context: ToolContext) -> ToolResult:
         """Run the tool in the plugin; every failure is a failed result, never raised."""

@@ -13,6 +13,14 @@ them again.
 The approval is of a grant set, not of a plugin version: a later version granted the same
 set needs no new approval, and one granted more needs one.
 
+A refusal (`zeroclaw plugins refuse NAME`, the console's Refuse button) is the operator's
+"no" to one grant set of one plugin, kept in the same place under the same key, with who
+refused and when. While the plugin asks for that set, a reload that would bring it in
+keeps the live snapshot serving (the previous approved version, or no version of a new
+plugin) and asks nobody; a plugin that then asks for another set is asked about again.
+One decision per set: approving a refused set replaces the refusal, and refusing an
+approved set withdraws the approval.
+
 This module does not import wasmtime.
 """
 
@@ -95,6 +103,19 @@ class Approval:
     approved_at: str
 
 
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    plugin: str
+    grants: tuple[str, ...]
+    grant_hash: str
+    refused_at: str
+    # Who refused: "cli:USER" or "console" (what the gateway knows of a console login).
+    refused_by: str
+
+    def __str__(self) -> str:
+        return f"refused by {self.refused_by} at {self.refused_at}"
+
+
 class Approvals(Protocol):
     """Where approvals are kept: a file (one host) or the shared database (replicas)."""
 
@@ -107,17 +128,39 @@ class Approvals(Protocol):
 
     def approvals(self, plugin: str) -> tuple[Approval, ...]: ...
 
-    def approve(self, plugin: str, grants: Iterable[str]) -> Approval: ...
+    def approve(self, plugin: str, grants: Iterable[str]) -> Approval:
+        """Approve the set (replacing a refusal of it)."""
+        ...
+
+    def refusal(self, plugin: str, grants: Iterable[str]) -> Refusal | None:
+        """The refusal of exactly this set, if there is one."""
+        ...
+
+    def refuse(self, plugin: str, grants: Iterable[str], by: str) -> Refusal:
+        """Refuse the set (withdrawing an approval of it)."""
+        ...
 
 
 def new_approval(plugin: str, grants: Iterable[str]) -> Approval:
     granted = tuple(sorted(set(grants)))
-    return Approval(
-        plugin,
-        granted,
-        grant_set_hash(granted),
-        datetime.now(UTC).isoformat(timespec="seconds"),
-    )
+    return Approval(plugin, granted, grant_set_hash(granted), _now())
+
+
+def new_refusal(plugin: str, grants: Iterable[str], by: str) -> Refusal:
+    granted = tuple(sorted(set(grants)))
+    return Refusal(plugin, granted, grant_set_hash(granted), _now(), by)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True, slots=True)
+class _Decisions:
+    """The approvals file: plugin name -> grant set hash -> approval, and -> refusal."""
+
+    approvals: dict[str, dict[str, Approval]]
+    refusals: dict[str, dict[str, Refusal]]
 
 
 class ApprovalStore:
@@ -139,26 +182,37 @@ class ApprovalStore:
         return str(self.path)
 
     def is_approved(self, plugin: str, grants: Iterable[str]) -> bool:
-        return grant_set_hash(grants) in self._read().get(plugin, {})
+        return grant_set_hash(grants) in self._read().approvals.get(plugin, {})
 
     def approvals(self, plugin: str) -> tuple[Approval, ...]:
-        return tuple(self._read().get(plugin, {}).values())
+        return tuple(self._read().approvals.get(plugin, {}).values())
 
     def approve(self, plugin: str, grants: Iterable[str]) -> Approval:
         approval = new_approval(plugin, grants)
-        approvals = self._read()
-        approvals.setdefault(plugin, {})[approval.grant_hash] = approval
-        self._write(approvals)
+        decisions = self._read()
+        decisions.approvals.setdefault(plugin, {})[approval.grant_hash] = approval
+        decisions.refusals.get(plugin, {}).pop(approval.grant_hash, None)
+        self._write(decisions)
         return approval
+
+    def refusal(self, plugin: str, grants: Iterable[str]) -> Refusal | None:
+        return self._read().refusals.get(plugin, {}).get(grant_set_hash(grants))
+
+    def refuse(self, plugin: str, grants: Iterable[str], by: str) -> Refusal:
+        refusal = new_refusal(plugin, grants, by)
+        decisions = self._read()
+        decisions.refusals.setdefault(plugin, {})[refusal.grant_hash] = refusal
+        decisions.approvals.get(plugin, {}).pop(refusal.grant_hash, None)
+        self._write(decisions)
+        return refusal
 
     # -- the file ---------------------------------------------------------------------------
 
-    def _read(self) -> dict[str, dict[str, Approval]]:
-        """Plugin name -> grant set hash -> approval."""
+    def _read(self) -> _Decisions:
         try:
             text = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
-            return {}
+            return _Decisions({}, {})
         except OSError as exc:
             raise self._error(f"cannot be read: {exc.strerror or exc}") from None
         try:
@@ -166,7 +220,7 @@ class ApprovalStore:
         except json.JSONDecodeError as exc:
             raise self._error(f"is not valid JSON ({exc})") from None
         try:
-            return {
+            approvals = {
                 plugin: {
                     digest: Approval(
                         plugin,
@@ -178,21 +232,52 @@ class ApprovalStore:
                 }
                 for plugin, sets in data["approvals"].items()
             }
+            # Beside "approvals", not among them: a ZeroClaw from before refusals reads
+            # the file too, and must not take a refused set for an approved one.
+            refusals = {
+                plugin: {
+                    digest: Refusal(
+                        plugin,
+                        tuple(str(grant) for grant in entry["grants"]),
+                        digest,
+                        str(entry["refused_at"]),
+                        str(entry["refused_by"]),
+                    )
+                    for digest, entry in sets.items()
+                }
+                for plugin, sets in data.get("refusals", {}).items()
+            }
         except (KeyError, TypeError, AttributeError):
             raise self._error(
                 'does not have the shape {"version": 1, "approvals": {NAME: {HASH: '
-                '{"grants": [...], "approved_at": "..."}}}}'
+                '{"grants": [...], "approved_at": "..."}}}, "refusals": {NAME: {HASH: '
+                '{"grants": [...], "refused_at": "...", "refused_by": "..."}}}}'
             ) from None
+        return _Decisions(approvals, refusals)
 
-    def _write(self, approvals: Mapping[str, Mapping[str, Approval]]) -> None:
-        data = {
+    def _write(self, decisions: _Decisions) -> None:
+        approvals = {
             plugin: {
                 digest: {"grants": list(a.grants), "approved_at": a.approved_at}
                 for digest, a in sets.items()
             }
-            for plugin, sets in sorted(approvals.items())
+            for plugin, sets in sorted(decisions.approvals.items())
+            if sets
         }
-        body = json.dumps({"version": _FORMAT_VERSION, "approvals": data}, indent=2)
+        refusals = {
+            plugin: {
+                digest: {
+                    "grants": list(r.grants),
+                    "refused_at": r.refused_at,
+                    "refused_by": r.refused_by,
+                }
+                for digest, r in sets.items()
+            }
+            for plugin, sets in sorted(decisions.refusals.items())
+            if sets
+        }
+        document = {"version": _FORMAT_VERSION, "approvals": approvals, "refusals": refusals}
+        body = json.dumps(document, indent=2)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".approvals-")

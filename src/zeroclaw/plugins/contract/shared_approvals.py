@@ -1,7 +1,7 @@
 """Approvals every replica sees: with memory.backend = "postgres" they are rows of the
 shared database (memory/fleet/approvals.py) rather than a file on one host, so `zeroclaw
-plugins approve NAME`, run anywhere with the fleet's config, counts at every replica's
-next reload. On SQLite the file of permissions.py stays, as before.
+plugins approve NAME` (or `refuse NAME`), run anywhere with the fleet's config, counts at
+every replica's next reload. On SQLite the file of permissions.py stays, as before.
 
 The reloader checks approvals on its own thread, and the CLI has no loop running: both
 reach the database through the store's blocking bridge.
@@ -13,14 +13,16 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from zeroclaw.memory import MemoryStore, MemoryStoreError
-from zeroclaw.memory.fleet.approvals import approval_rows, record_approval
+from zeroclaw.memory.fleet.approvals import Decision, DecisionRow, decision_rows, record_decision
 from zeroclaw.plugins.contract.permissions import (
     Approval,
     Approvals,
     ApprovalsError,
     ApprovalStore,
+    Refusal,
     grant_set_hash,
     new_approval,
+    new_refusal,
 )
 
 
@@ -33,33 +35,64 @@ class SharedApprovalStore:
         return f"the shared database {self._memory.location}"
 
     def is_approved(self, plugin: str, grants: Iterable[str]) -> bool:
-        return grant_set_hash(grants) in self._rows(plugin)
+        digest = grant_set_hash(grants)
+        return any(r.grant_hash == digest and r.decision == "approved" for r in self._rows(plugin))
 
     def approvals(self, plugin: str) -> tuple[Approval, ...]:
         return tuple(
-            Approval(plugin, granted, digest, approved_at)
-            for digest, (granted, approved_at) in self._rows(plugin).items()
+            Approval(plugin, row.grants, row.grant_hash, row.decided_at)
+            for row in self._rows(plugin)
+            if row.decision == "approved"
         )
 
     def approve(self, plugin: str, grants: Iterable[str]) -> Approval:
         approval = new_approval(plugin, grants)
+        self._record(plugin, approval.grant_hash, approval.grants, approval.approved_at, None)
+        return approval
+
+    def refusal(self, plugin: str, grants: Iterable[str]) -> Refusal | None:
+        digest = grant_set_hash(grants)
+        return next(
+            (
+                Refusal(plugin, row.grants, digest, row.decided_at, row.decided_by or "?")
+                for row in self._rows(plugin)
+                if row.grant_hash == digest and row.decision == "refused"
+            ),
+            None,
+        )
+
+    def refuse(self, plugin: str, grants: Iterable[str], by: str) -> Refusal:
+        refusal = new_refusal(plugin, grants, by)
+        self._record(plugin, refusal.grant_hash, refusal.grants, refusal.refused_at, by)
+        return refusal
+
+    def _record(
+        self,
+        plugin: str,
+        digest: str,
+        grants: tuple[str, ...],
+        at: str,
+        refused_by: str | None,
+    ) -> None:
+        decision: Decision = "approved" if refused_by is None else "refused"
         try:
             self._memory.blocking(
-                record_approval(
+                record_decision(
                     self._memory.database,
                     plugin,
-                    approval.grant_hash,
-                    approval.grants,
-                    approval.approved_at,
+                    digest,
+                    grants,
+                    at,
+                    decision=decision,
+                    decided_by=refused_by,
                 )
             )
         except MemoryStoreError as error:
             raise self._error("cannot be written", error) from None
-        return approval
 
-    def _rows(self, plugin: str) -> dict[str, tuple[tuple[str, ...], str]]:
+    def _rows(self, plugin: str) -> list[DecisionRow]:
         try:
-            return self._memory.blocking(approval_rows(self._memory.database, plugin))
+            return self._memory.blocking(decision_rows(self._memory.database, plugin))
         except MemoryStoreError as error:
             raise self._error("cannot be read", error) from None
 

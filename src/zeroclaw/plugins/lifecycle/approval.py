@@ -1,5 +1,6 @@
-"""Approving a plugin's grants: what `zeroclaw plugins approve NAME` and the console's
-Approve button both do, so the two cannot drift apart.
+"""Approving or refusing a plugin's grants: what `zeroclaw plugins approve NAME` and the
+console's Approve button both do (and `plugins refuse NAME` and its Refuse button), so the
+two cannot drift apart.
 
 The approval is of the grant set the plugin's manifest is granted under the current config
 (requested ∩ allow − deny), recorded where approvals are kept (`permissions.Approvals`: the
@@ -7,6 +8,11 @@ approvals file, or the database the replicas share); the next reload reads it. A
 gateway's pending changes are the ones its last rolled-back reload waits on
 (`PluginReloader.status().awaiting`); `pending_approvals` pairs each with the grant set an
 approval would record and whether that set is approved already.
+
+A refusal is of the same grant set an approval would record (requested ∩ allow − deny
+under the current config), so "the same request" means the same set, whatever the
+plugin's version: while the plugin asks for it, reloads keep its live version (or none)
+and ask nobody; a request for another set is asked about again.
 
 This module does not import wasmtime.
 """
@@ -20,7 +26,7 @@ from typing import TYPE_CHECKING
 from zeroclaw.errors import ZeroClawError
 from zeroclaw.plugins.contract.grants import Grants, grants_for_plugin
 from zeroclaw.plugins.contract.manifest import PluginManifest, load_manifest
-from zeroclaw.plugins.contract.permissions import Approval, Approvals, PermissionDiff
+from zeroclaw.plugins.contract.permissions import Approval, Approvals, PermissionDiff, Refusal
 from zeroclaw.plugins.errors import ManifestError
 
 if TYPE_CHECKING:
@@ -35,6 +41,14 @@ class GrantApproval:
     manifest: PluginManifest
     grants: Grants
     approval: Approval
+
+
+@dataclass(frozen=True, slots=True)
+class GrantRefusal:
+    """One refusal written: the plugin's manifest and the grant set refused."""
+
+    manifest: PluginManifest
+    refusal: Refusal
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +103,14 @@ def approve_plugin(
         )
     approval = store.approve(name, now)
     return GrantApproval(manifest, grants, approval)
+
+
+def refuse_plugin(config: PluginsConfig, store: Approvals, name: str, by: str) -> GrantRefusal:
+    """Record the grants plugin `name` asks for under `config` as refused, by `by`."""
+    manifest = find_manifest(config, name)
+    grants = granted_now(config, manifest)
+    refusal = store.refuse(name, [str(c) for c in grants.granted], by)
+    return GrantRefusal(manifest, refusal)
 
 
 def pending_approvals(

@@ -8,8 +8,10 @@ A reload (`PluginReloader.reload`), whatever asked for it (the watcher, `POST
    steps of `loader.py`). A required plugin that does not load ends it there.
 2. The candidate is refused when any plugin fails in it that did not already fail in the
    live snapshot (a plugin that was broken before stays broken and reported, and does not
-   block the others' updates), and, with `plugins.require_approval_for_new_capabilities`,
-   when a plugin would gain a grant whose set is not approved (`permissions.py`).
+   block the others' updates), when a plugin would gain grants whose set the operator
+   refused (`zeroclaw plugins refuse`: nobody is asked again), and, with
+   `plugins.require_approval_for_new_capabilities`, when a plugin would gain a grant whose
+   set is not approved (`permissions.py`).
 3. Accepted: `registry.publish` makes it current in one reference swap and the generation
    goes up; the replaced snapshot is retired. Refused: the candidate is closed (its
    instances were never used) and the live snapshot goes on serving, untouched.
@@ -38,7 +40,12 @@ from typing import TYPE_CHECKING
 
 from zeroclaw.errors import ZeroClawError
 from zeroclaw.observability import NoopObserver, Observer, PluginPermissions, PluginReload
-from zeroclaw.plugins.contract.permissions import Approvals, PermissionDiff, permission_diffs
+from zeroclaw.plugins.contract.permissions import (
+    Approvals,
+    PermissionDiff,
+    Refusal,
+    permission_diffs,
+)
 from zeroclaw.plugins.errors import PluginError
 from zeroclaw.plugins.lifecycle.fingerprint import snapshot_hash
 from zeroclaw.plugins.lifecycle.watcher import PluginWatcher
@@ -76,6 +83,8 @@ class ReloadReport:
     still_failing: tuple[str, ...] = ()  # failed before this reload too: reported, not fatal
     permission_changes: tuple[PermissionDiff, ...] = ()
     awaiting_approval: tuple[str, ...] = ()
+    # grant sets the operator refused that the candidate asked for (not asked again)
+    refused: tuple[Refusal, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +121,8 @@ class ReloadStatus:
     # grant changes a rolled-back reload is waiting on, until a reload swaps or the
     # operator refuses them (`refuse`)
     awaiting: tuple[PermissionDiff, ...] = ()
+    # refused grant changes the last reload found (and so did not load)
+    refused: tuple[Refusal, ...] = ()
 
 
 def grants_of(snapshot: PluginSnapshot) -> dict[str, tuple[str, ...]]:
@@ -153,20 +164,36 @@ class _Verdict:
     still_failing: tuple[str, ...]
     diffs: tuple[PermissionDiff, ...]
     awaiting: tuple[str, ...]
+    refused: tuple[Refusal, ...] = ()
 
     @property
     def reason(self) -> str | None:
         if self.problems:
             return "; ".join(self.problems)
+        reasons = []
+        if self.refused:
+            refused = {r.plugin for r in self.refused}
+            reasons.append(
+                "refused capabilities: "
+                + "; ".join(
+                    f"{diff} ({refusal})"
+                    for diff in self.diffs
+                    for refusal in self.refused
+                    if diff.plugin == refusal.plugin
+                )
+                + " (the live version keeps serving; "
+                + ", ".join(f"`zeroclaw plugins approve {name}`" for name in sorted(refused))
+                + " overrides)"
+            )
         if self.awaiting:
             waiting = [d for d in self.diffs if d.plugin in self.awaiting]
             commands = ", ".join(f"`zeroclaw plugins approve {name}`" for name in self.awaiting)
-            return (
+            reasons.append(
                 "new capabilities await approval: "
                 + "; ".join(str(diff) for diff in waiting)
                 + f" (approve with {commands}, then reload)"
             )
-        return None
+        return "; ".join(reasons) or None
 
 
 class PluginReloader:
@@ -197,6 +224,7 @@ class PluginReloader:
         self._counts = {"swapped": 0, "rolled_back": 0}
         self._history: deque[ReloadReport] = deque(maxlen=HISTORY_LENGTH)
         self._awaiting: dict[str, PermissionDiff] = {}
+        self._refused: dict[str, Refusal] = {}
         # requests (`request`): served one after another by a thread of their own
         self._wake = threading.Event()
         self._trigger = "request"
@@ -286,8 +314,25 @@ class PluginReloader:
             (still_failing if status.directory in failed_before else problems).append(line)
         granted = grants_of(candidate)
         diffs = permission_diffs(grants_of(live), granted)
-        awaiting = () if problems else self._unapproved(diffs, granted)
-        return _Verdict(tuple(problems), tuple(still_failing), diffs, awaiting)
+        if problems:
+            return _Verdict(tuple(problems), tuple(still_failing), diffs, ())
+        refused = self._refused_now(diffs, granted)
+        settled = {r.plugin for r in refused}
+        undecided = [d for d in diffs if d.plugin not in settled]
+        awaiting = self._unapproved(undecided, granted)
+        return _Verdict((), tuple(still_failing), diffs, awaiting, refused)
+
+    def _refused_now(
+        self, diffs: Sequence[PermissionDiff], granted: Mapping[str, Sequence[str]]
+    ) -> tuple[Refusal, ...]:
+        """The refusals of the sets the plugins that would gain grants now ask for."""
+        approvals = self.approvals
+        if approvals is None:
+            return ()
+        found = (
+            approvals.refusal(diff.plugin, granted[diff.plugin]) for diff in diffs if diff.escalates
+        )
+        return tuple(refusal for refusal in found if refusal is not None)
 
     def _unapproved(
         self, diffs: Sequence[PermissionDiff], granted: Mapping[str, Sequence[str]]
@@ -327,6 +372,7 @@ class PluginReloader:
                 still_failing=verdict.still_failing if verdict else (),
                 permission_changes=verdict.diffs if verdict else (),
                 awaiting_approval=verdict.awaiting if verdict else (),
+                refused=verdict.refused if verdict else (),
             )
         )
 
@@ -338,6 +384,11 @@ class PluginReloader:
         elif report.awaiting_approval:
             waiting = set(report.awaiting_approval)
             self._awaiting = {d.plugin: d for d in report.permission_changes if d.plugin in waiting}
+        if report.swapped or (report.permission_changes and not report.problems):
+            # (a reload that failed to load something never got to the refusals)
+            self._refused = {r.plugin: r for r in report.refused}
+        for refusal in report.refused:
+            self._awaiting.pop(refusal.plugin, None)
         for diff in report.permission_changes:
             _LOG.warning("plugin permission change (%s reload): %s", report.trigger, diff)
         for line in report.still_failing:
@@ -360,7 +411,7 @@ class PluginReloader:
                 report.generation,
                 report.reason,
             )
-        awaiting = set(report.awaiting_approval)
+        awaiting = set(report.awaiting_approval) | {r.plugin for r in report.refused}
         for diff in report.permission_changes:
             self.observer.record(
                 PluginPermissions(
@@ -376,14 +427,19 @@ class PluginReloader:
         )
         return report
 
-    def refuse(self, plugin: str) -> PermissionDiff | None:
-        """The operator refuses `plugin`'s pending grant change: it leaves the list of
-        changes awaiting approval and the live snapshot goes on serving. Nothing is
-        remembered beyond that: a later reload that still finds the change waits again."""
-        refused = self._awaiting.pop(plugin, None)
-        if refused is not None:
-            _LOG.warning("plugin permission change refused by the operator: %s", refused)
-        return refused
+    def refused(self, refusal: Refusal) -> PermissionDiff | None:
+        """The operator refused a grant set of `refusal.plugin` (`refuse_plugin` recorded
+        it where approvals live): its pending change, if any, leaves the list of changes
+        awaiting approval and shows as refused; the live snapshot goes on serving, and the
+        next reloads that find the same request do not ask again."""
+        diff = self._awaiting.pop(refusal.plugin, None)
+        self._refused[refusal.plugin] = refusal
+        _LOG.warning(
+            "plugin permission change refused by the operator: %s (%s)",
+            diff or refusal.plugin,
+            refusal,
+        )
+        return diff
 
     # -- watching ------------------------------------------------------------------------------
 
@@ -431,6 +487,7 @@ class PluginReloader:
             serving_blocker=live.serving_blocker(),
             history=tuple(self._history),
             awaiting=tuple(self._awaiting.values()),
+            refused=tuple(self._refused.values()),
         )
 
     def close(self) -> None:
