@@ -12,6 +12,7 @@ from zeroclaw.memory.errors import (
     SchemaTooNewError,
     SessionOwnerError,
     StorageFullError,
+    TurnSupersededError,
     UnknownSessionError,
     UnreadableDatabaseError,
 )
@@ -25,14 +26,15 @@ from zeroclaw.memory.location import (
     postgres_location,
     sqlite_location,
 )
-from zeroclaw.memory.records import Memory, SessionInfo, StoredMessage, Summary
+from zeroclaw.memory.records import Memory, SessionInfo, StoredMessage, Summary, TurnWrites
 from zeroclaw.memory.schema import SCHEMA_VERSION
-from zeroclaw.memory.store import DEFAULT_NAMESPACE, MemoryStore
+from zeroclaw.memory.store import DEFAULT_NAMESPACE, UNSETTLED_TURN, MemoryStore
 
 __all__ = [
     "DATABASE_URL_ENV",
     "DEFAULT_NAMESPACE",
     "SCHEMA_VERSION",
+    "UNSETTLED_TURN",
     "Backend",
     "CorruptDatabaseError",
     "DatabaseBusyError",
@@ -50,6 +52,8 @@ __all__ = [
     "StorageFullError",
     "StoredMessage",
     "Summary",
+    "TurnSupersededError",
+    "TurnWrites",
     "UnknownSessionError",
     "UnreadableDatabaseError",
     "check_integrity",

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from zeroclaw.messages import ChatMessage
+from zeroclaw.messages import ChatMessage, ToolCall, ToolResult
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,3 +48,15 @@ class Memory:
     value: str
     created_at: datetime
     updated_at: datetime
+
+
+@dataclass(slots=True)
+class TurnWrites:
+    """What a turn produced, held until the turn settles and then stored in one
+    transaction (`MemoryStore.settle_turn`): its messages in order, and the tool results."""
+
+    messages: list[ChatMessage] = field(default_factory=list)
+    tool_results: list[tuple[ToolCall, ToolResult]] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.messages or self.tool_results)

@@ -31,9 +31,9 @@ from sqlalchemy.sql.elements import ColumnClause
 
 from zeroclaw.memory import search
 from zeroclaw.memory.database import Database
-from zeroclaw.memory.errors import SessionOwnerError, UnknownSessionError
+from zeroclaw.memory.errors import SessionOwnerError, TurnSupersededError, UnknownSessionError
 from zeroclaw.memory.location import DatabaseLocation, sqlite_location
-from zeroclaw.memory.records import Memory, SessionInfo, StoredMessage, Summary
+from zeroclaw.memory.records import Memory, SessionInfo, StoredMessage, Summary, TurnWrites
 from zeroclaw.memory.tables import (
     memories,
     messages,
@@ -48,6 +48,11 @@ T = TypeVar("T")
 DEFAULT_NAMESPACE = "default"
 # Long enough to recognise a conversation in a session list.
 TITLE_CHARS = 80
+# What memory holds as the answer of a turn that never settled (the process stopped, or
+# lost the database, before the turn's work was stored), once the session moves on.
+UNSETTLED_TURN = ChatMessage(
+    "assistant", "(no answer: this turn was interrupted before its answer could be stored)"
+)
 
 _MESSAGE_COLUMNS = (
     messages.c.id,
@@ -255,6 +260,103 @@ class MemoryStore:
 
         await self.database.write(work)
 
+    async def open_turn(self, session_id: str, text: str) -> int:
+        """Store the user's message of a new turn and mark the turn open; the message's id.
+
+        A turn of the session left open (never settled) is closed first: if its message
+        is the session's last and says the same (a client sending it again after an
+        error), the new turn continues on it and nothing is stored twice; otherwise
+        `UNSETTLED_TURN` is stored as its answer, before the new message."""
+        now = _now()
+        content = valid_text(text)
+        asked = ChatMessage("user", content)
+
+        async def work(conn: AsyncConnection) -> int:
+            open_turn = await conn.scalar(
+                sa.select(sessions.c.open_turn).where(sessions.c.id == session_id)
+            )
+            if open_turn is not None:
+                last = (
+                    await conn.execute(
+                        sa.select(messages.c.id, messages.c.role, messages.c.content)
+                        .where(messages.c.session_id == session_id)
+                        .order_by(messages.c.id.desc())
+                        .limit(1)
+                    )
+                ).first()
+                if last is not None and tuple(last) == (open_turn, "user", content):
+                    return int(open_turn)
+                await conn.execute(
+                    messages.insert().values(_message_row(session_id, UNSETTLED_TURN, now))
+                )
+            try:
+                inserted = await conn.execute(
+                    messages.insert().values(_message_row(session_id, asked, now))
+                )
+            except IntegrityError as exc:
+                raise _unknown_session(session_id) from exc
+            message_id = int(cast(Any, inserted.inserted_primary_key)[0])
+            await conn.execute(
+                sessions.update()
+                .where(sessions.c.id == session_id)
+                .values(open_turn=message_id, updated_at=now)
+            )
+            await _touch(conn, session_id, [asked], now)
+            return message_id
+
+        return await self.database.write(work)
+
+    async def settle_turn(
+        self, session_id: str, writes: TurnWrites, *, opened: int | None = None
+    ) -> None:
+        """Store everything a turn produced, and mark the turn `opened` settled: one
+        transaction, all of it or none. If the session's open turn is no longer `opened`
+        (another request closed it: this turn lost its session lock), nothing is stored
+        (`TurnSupersededError`)."""
+        now = _now()
+        rows = [_message_row(session_id, message, now) for message in writes.messages]
+        results = [
+            _tool_result_row(session_id, call, result, now) for call, result in writes.tool_results
+        ]
+
+        async def work(conn: AsyncConnection) -> None:
+            if opened is not None:
+                settled = await conn.execute(
+                    sessions.update()
+                    .where(sessions.c.id == session_id, sessions.c.open_turn == opened)
+                    .values(open_turn=None)
+                )
+                if settled.rowcount != 1:
+                    raise TurnSupersededError(
+                        f"the turn of session {session_id!r} was closed by another request "
+                        "while it ran (its session lock was lost with its connection): "
+                        "its work was not stored",
+                        hint="send the message again",
+                    )
+            elif (
+                await conn.scalar(sa.select(sessions.c.id).where(sessions.c.id == session_id))
+                is None
+            ):
+                raise _unknown_session(session_id)
+            if results:
+                await conn.execute(tool_results.insert(), results)
+            if rows:
+                await conn.execute(messages.insert(), rows)
+            await _touch(conn, session_id, writes.messages, now)
+
+        await self.database.write(work)
+
+    async def open_turn_of(self, session_id: str) -> int | None:
+        """The id of the user message whose turn is open in `session_id`, if any."""
+
+        async def work(conn: AsyncConnection) -> int | None:
+            found = await conn.scalar(
+                sa.select(sessions.c.open_turn).where(sessions.c.id == session_id)
+            )
+            return None if found is None else int(found)
+
+        return await self.database.read(work)
+
     async def load_history(self, session_id: str, limit: int) -> list[StoredMessage]:
         """The `limit` most recent messages not yet compacted, oldest first."""
 
@@ -284,16 +386,7 @@ class MemoryStore:
         return await self.database.read(work)
 
     async def record_tool_result(self, session_id: str, call: ToolCall, result: ToolResult) -> None:
-        row = {
-            "session_id": session_id,
-            "call_id": valid_text(call.id),
-            "tool_name": valid_text(call.name),
-            "arguments": valid_text(call.arguments_json()),
-            "success": int(result.success),
-            "output": valid_text(result.output),
-            "error": _valid(result.error),
-            "created_at": _now(),
-        }
+        row = _tool_result_row(session_id, call, result, _now())
 
         async def work(conn: AsyncConnection) -> None:
             try:
@@ -552,6 +645,21 @@ def _message_row(session_id: str, message: ChatMessage, now: str) -> dict[str, A
         "tool_calls": _tool_calls_json(message.tool_calls),
         "tool_call_id": _valid(message.tool_call_id),
         "name": _valid(message.name),
+        "created_at": now,
+    }
+
+
+def _tool_result_row(
+    session_id: str, call: ToolCall, result: ToolResult, now: str
+) -> dict[str, Any]:
+    return {
+        "session_id": session_id,
+        "call_id": valid_text(call.id),
+        "tool_name": valid_text(call.name),
+        "arguments": valid_text(call.arguments_json()),
+        "success": int(result.success),
+        "output": valid_text(result.output),
+        "error": _valid(result.error),
         "created_at": now,
     }
 
