@@ -14,6 +14,12 @@ on a bad line or a lost connection, leaves the target as empty as it was. After 
 PostgreSQL's id sequences are moved past the highest id, and its full-text vectors are
 built from the text, as the store builds them on every write; SQLite's FTS triggers index
 the rows as they arrive. Row counts and contents are equal after a round trip.
+
+Besides memory, the durable tables replicas share go along (`EXPORTED_SHARED_TABLES`:
+paired tokens, plugin approvals), after the memory tables. They are merged rather than
+required empty: a row the target already has (the same token digest, the same plugin and
+grant set) is kept as it is. A column added by a later revision and missing from an older
+file (nullable by construction, e.g. `sessions.open_turn`) is read as NULL.
 """
 
 from __future__ import annotations
@@ -24,19 +30,29 @@ from dataclasses import dataclass, field
 from typing import Any, Final, Protocol
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from zeroclaw.memory import search
 from zeroclaw.memory.errors import MemoryStoreError
 from zeroclaw.memory.schema import HEAD
 from zeroclaw.memory.store import MemoryStore
-from zeroclaw.memory.tables import ALL_TABLES, memories, messages, summaries, tool_results
+from zeroclaw.memory.tables import (
+    ALL_TABLES,
+    EXPORTED_SHARED_TABLES,
+    memories,
+    messages,
+    summaries,
+    tool_results,
+)
 
 FORMAT_VERSION: Final = 1
 FORMAT_KEY: Final = "zeroclaw_memory"
 # Rows sent to the database per statement on import.
 BATCH_ROWS: Final = 1000
-_TABLES: Final = {table.name: table for table in ALL_TABLES}
+EXPORTED_TABLES: Final = (*ALL_TABLES, *EXPORTED_SHARED_TABLES)
+_TABLES: Final = {table.name: table for table in EXPORTED_TABLES}
 
 
 class TransferError(MemoryStoreError):
@@ -49,9 +65,9 @@ class LineWriter(Protocol):
 
 @dataclass
 class TransferCounts:
-    """Rows per table, in the order of `ALL_TABLES`."""
+    """Rows per table, in the order of `EXPORTED_TABLES`."""
 
-    rows: dict[str, int] = field(default_factory=lambda: {t.name: 0 for t in ALL_TABLES})
+    rows: dict[str, int] = field(default_factory=lambda: {t.name: 0 for t in EXPORTED_TABLES})
 
     def summary(self) -> str:
         return ", ".join(f"{count} {name}" for name, count in self.rows.items())
@@ -63,7 +79,7 @@ async def export_lines(store: MemoryStore, out: LineWriter) -> TransferCounts:
 
     async def work(conn: AsyncConnection) -> None:
         out.write(json.dumps({FORMAT_KEY: FORMAT_VERSION, "schema": HEAD}) + "\n")
-        for table in ALL_TABLES:
+        for table in EXPORTED_TABLES:
             result = await conn.stream(sa.select(table).order_by(*table.primary_key.columns))
             async for row in result.mappings():
                 out.write(json.dumps({"table": table.name, "row": dict(row)}, ensure_ascii=False))
@@ -79,11 +95,14 @@ async def import_lines(store: MemoryStore, lines: Iterable[str]) -> TransferCoun
     batches = _read(lines)
     counts = TransferCounts()
     postgres = not store.location.is_sqlite
+    insert = postgresql.insert if postgres else sqlite_dialect.insert
 
     async def work(conn: AsyncConnection) -> None:
         await _require_empty(conn, store)
         for table, rows in batches:
-            await conn.execute(table.insert(), rows)
+            shared = table in EXPORTED_SHARED_TABLES
+            statement = insert(table).on_conflict_do_nothing() if shared else table.insert()
+            await conn.execute(statement, rows)
             counts.rows[table.name] += len(rows)
         if postgres:
             await _after_postgres_import(conn)
@@ -149,8 +168,11 @@ def _row(item: object, number: int) -> tuple[sa.Table, dict[str, Any]]:
         raise _bad_line(number, f"unknown table {item['table']!r}")
     row = item["row"]
     expected = {column.name for column in table.columns}
-    if not isinstance(row, dict) or set(row) != expected:
+    # Columns a later revision added are nullable: an older file leaves them out.
+    required = {column.name for column in table.columns if not column.nullable}
+    if not isinstance(row, dict) or not required <= set(row) <= expected:
         raise _bad_line(number, f"a {table.name} row has the columns {sorted(expected)}")
+    row = {name: row.get(name) for name in sorted(expected)}
     for name, value in row.items():
         if value is not None and not isinstance(value, str | int):
             raise _bad_line(number, f"{table.name}.{name} is {type(value).__name__}")
