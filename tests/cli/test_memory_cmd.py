@@ -18,6 +18,7 @@ from zeroclaw.memory import MemoryStore, location_of
 from zeroclaw.memory.fleet.approvals import approval_rows
 from zeroclaw.memory.tables import paired_tokens, plugin_approvals, rate_limits, replicas
 from zeroclaw.messages import ChatMessage, ToolCall, ToolResult
+from zeroclaw.plugins.contract.permissions import ApprovalStore
 
 
 def run(*args: str) -> Result:
@@ -388,3 +389,33 @@ def _closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])  # closed again: nothing listens there
+
+
+def test_a_sqlite_deployment_s_approvals_file_moves_to_postgresql_and_back(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    """On SQLite, approvals live in DATA_DIR/plugins/approvals.json: exporting the config's
+    own database carries them, and importing into one writes them to its file."""
+    first, second = tmp_path / "first.toml", tmp_path / "second.toml"
+    first.write_text('data_dir = "one"\n', encoding="utf-8")
+    second.write_text('data_dir = "two"\n', encoding="utf-8")
+    approved = ApprovalStore.for_data_dir(tmp_path / "one").approve("notes", ["kv", "log"])
+    fill(tmp_path / "one" / "zeroclaw.db")
+
+    steps = [
+        ("--config", str(first), "memory", "export", "-o", str(tmp_path / "1.jsonl")),
+        ("memory", "import", str(tmp_path / "1.jsonl"), "--db", postgres_url),
+        ("memory", "export", "-o", str(tmp_path / "2.jsonl"), "--db", postgres_url),
+        ("--config", str(second), "memory", "import", str(tmp_path / "2.jsonl")),
+    ]
+    for step in steps:
+        result = run(*step)
+        assert result.exit_code == 0, (step, result.output)
+
+    with MemoryStore.open(location_of(postgres_url)) as store:
+        shared = store.blocking(approval_rows(store.database, "notes"))
+    # fill() wrote h1 and h2 in the table; the file's approval joined them.
+    assert shared[approved.grant_hash] == (approved.grants, approved.approved_at)
+    moved = {a.grant_hash: a for a in ApprovalStore.for_data_dir(tmp_path / "two").all()}
+    assert moved[approved.grant_hash] == approved
+    assert set(moved) == {approved.grant_hash, "h1", "h2"}

@@ -25,7 +25,7 @@ file (nullable by construction, e.g. `sessions.open_turn`) is read as NULL.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Protocol
 
@@ -73,18 +73,35 @@ class TransferCounts:
         return ", ".join(f"{count} {name}" for name, count in self.rows.items())
 
 
-async def export_lines(store: MemoryStore, out: LineWriter) -> TransferCounts:
-    """Write every row of `store` to `out` as JSON lines; the rows per table."""
+async def export_lines(
+    store: MemoryStore,
+    out: LineWriter,
+    *,
+    also: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
+) -> TransferCounts:
+    """Write every row of `store` to `out` as JSON lines; the rows per table. `also` adds
+    rows of shared tables kept outside the database (a SQLite deployment's approvals
+    file): written after the table's own, unless the table has a row of that key."""
     counts = TransferCounts()
+    extra = also or {}
+
+    def write(table: sa.Table, row: Mapping[str, Any]) -> None:
+        out.write(json.dumps({"table": table.name, "row": dict(row)}, ensure_ascii=False))
+        out.write("\n")
+        counts.rows[table.name] += 1
 
     async def work(conn: AsyncConnection) -> None:
         out.write(json.dumps({FORMAT_KEY: FORMAT_VERSION, "schema": HEAD}) + "\n")
         for table in EXPORTED_TABLES:
+            keys = [column.name for column in table.primary_key.columns]
+            seen: set[tuple[Any, ...]] = set()
             result = await conn.stream(sa.select(table).order_by(*table.primary_key.columns))
-            async for row in result.mappings():
-                out.write(json.dumps({"table": table.name, "row": dict(row)}, ensure_ascii=False))
-                out.write("\n")
-                counts.rows[table.name] += 1
+            async for stored in result.mappings():
+                seen.add(tuple(stored[key] for key in keys))
+                write(table, dict(stored))
+            for added in extra.get(table.name, ()):
+                if tuple(added[key] for key in keys) not in seen:
+                    write(table, added)
 
     await store.database.read(work)
     return counts

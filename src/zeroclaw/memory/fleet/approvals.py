@@ -54,3 +54,13 @@ async def record_approval(
         )
 
     await database.write(work)
+
+
+async def every_approval(database: Database) -> list[dict[str, str]]:
+    """Every approval row, as the table holds it (for `memory import` into SQLite)."""
+
+    async def work(conn: AsyncConnection) -> list[dict[str, str]]:
+        rows = await conn.execute(sa.select(plugin_approvals))
+        return [dict(row) for row in rows.mappings()]
+
+    return await database.read(work)

@@ -151,6 +151,18 @@ class ApprovalStore:
         self._write(approvals)
         return approval
 
+    def all(self) -> tuple[Approval, ...]:
+        """Every approval in the file (what `memory export` carries to another database)."""
+        return tuple(a for sets in self._read().values() for a in sets.values())
+
+    def keep(self, approvals: Iterable[Approval]) -> None:
+        """Add `approvals` as they are, dates included (what `memory import` brings); a set
+        the file already has keeps its own date."""
+        current = self._read()
+        for approval in approvals:
+            current.setdefault(approval.plugin, {}).setdefault(approval.grant_hash, approval)
+        self._write(current)
+
     # -- the file ---------------------------------------------------------------------------
 
     def _read(self) -> dict[str, dict[str, Approval]]:
