@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import shlex
 import shutil
 import subprocess
@@ -14,6 +15,8 @@ from typer.testing import CliRunner, Result
 from zeroclaw import __version__
 from zeroclaw.cli import app
 from zeroclaw.cli.demo_cmd import load_plugins_commands
+from zeroclaw.memory import MemoryStore, postgres_location
+from zeroclaw.memory.fleet.session_lock import hold_session
 from zeroclaw.plugins.authoring.build import build_plugin
 
 
@@ -168,3 +171,45 @@ def test_demo_with_plugins_shows_them_at_work(tmp_path: Path) -> None:
     listed = CliRunner().invoke(app, ["--config", str(config_file), "plugins", "list"])
     assert listed.exit_code == 0, listed.output
     assert listed.stdout.startswith("compaction-floor  0.1.0  zeroclaw:hooks@1.0.0  loaded")
+
+
+async def test_an_agent_turn_waits_for_the_session_lock_another_process_holds(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    """`zeroclaw agent` takes the session's lock across processes, as a gateway replica
+    does: while another process (here, this test's own connection) runs a turn of the
+    session, the CLI's turn waits, storing nothing; once it ends, the CLI's turn runs."""
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'data_dir = "data"\n[memory]\nbackend = "postgres"\nurl = "{postgres_url}"\n'
+        '[observability]\nbackend = "noop"\n'
+    )
+    async with MemoryStore.open(postgres_location(postgres_url)) as store:
+        async with hold_session(store.database, "shared"):
+            chat = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "zeroclaw",
+                "--config",
+                str(config),
+                "agent",
+                "-m",
+                "hello from the terminal",
+                "-s",
+                "shared",
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.STDOUT,
+            )
+            # The chat has started (its session exists), and its turn waits for the lock.
+            for _ in range(1200):
+                if await store.get_session("shared") is not None:
+                    break
+                await asyncio.sleep(0.05)
+            with pytest.raises(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(chat.wait()), timeout=2)
+            assert await store.session_messages("shared") == []
+        output, _ = await asyncio.wait_for(chat.communicate(), timeout=60)
+        assert chat.returncode == 0, output.decode()
+        said = [(m.message.role, m.message.content) for m in await store.session_messages("shared")]
+    assert said[0] == ("user", "hello from the terminal")
+    assert [role for role, _ in said] == ["user", "assistant"]

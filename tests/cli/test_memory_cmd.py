@@ -9,12 +9,22 @@ import socket
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
 from typer.testing import CliRunner, Result
 
 from zeroclaw.cli import app
 from zeroclaw.memory import HookStepRecord, MemoryStore, ToolProvenance, location_of
-from zeroclaw.memory.tables import PROVENANCE_COLUMNS
+from zeroclaw.memory.fleet.approvals import DecisionRow, decision_rows
+from zeroclaw.memory.tables import (
+    PROVENANCE_COLUMNS,
+    paired_tokens,
+    plugin_approvals,
+    rate_limits,
+    replicas,
+)
 from zeroclaw.messages import ChatMessage, ToolCall, ToolResult
+from zeroclaw.plugins.contract.permissions import ApprovalStore, Refusal
 
 
 def run(*args: str) -> Result:
@@ -52,6 +62,44 @@ def fill(path: Path) -> None:
         do(store.remember("pet", "a dog named Rex", namespace="plugin:notes"))
         do(store.forget("pet", namespace="plugin:notes"))
         do(store.remember("pet", "a cat named Mia", namespace="plugin:notes"))
+        do(store.database.write(_fleet_rows))
+
+
+async def _fleet_rows(conn: AsyncConnection) -> None:
+    """What replicas share: two durable tables (exported) and two short-lived (not)."""
+    now = "2026-01-02T03:04:05+00:00"
+    await conn.execute(
+        sa.insert(paired_tokens).values(digest="sha256:ab12", paired_by="web-1", created_at=now)
+    )
+    await conn.execute(
+        sa.insert(plugin_approvals),
+        [
+            {
+                "plugin": "notes",
+                "grant_hash": digest,
+                "grants": grants,
+                "approved_at": now,
+                "decision": decision,
+                "decided_by": by,
+            }
+            for digest, grants, decision, by in (
+                ("h1", '["kv"]', "approved", None),
+                ("h2", '["kv", "log"]', "approved", None),
+                ("h3", '["net"]', "refused", "cli:ops"),
+            )
+        ],
+    )
+    await conn.execute(sa.insert(rate_limits).values(key="token:x", tat=1.5))
+    await conn.execute(
+        sa.insert(replicas).values(
+            id="web-1-1",
+            address="http://10.0.0.1:8080",
+            generation=1,
+            snapshot_hash="sha256:00",
+            started_at=now,
+            heartbeat_at=now,
+        )
+    )
 
 
 PROVENANCE = ToolProvenance(
@@ -100,6 +148,8 @@ def test_a_store_moved_sqlite_postgres_sqlite_keeps_every_row(
         "tool_results": 2,
         "summaries": 2,
         "memories": 2,
+        "paired_tokens": 1,
+        "plugin_approvals": 3,
     }
     # What was moved works as a store: recall finds it, new rows get new ids.
     for where in (postgres_url, str(tmp_path / "back.db")):
@@ -114,6 +164,79 @@ def test_a_store_moved_sqlite_postgres_sqlite_keeps_every_row(
             assert [s.message.content for s in history] == ["line 1", "Your notes say: line 1"]
             new_id = store.blocking(store.append_message("anon", ChatMessage("user", "new")))
             assert new_id > max(s.id for s in store.blocking(store.session_messages("alice-1")))
+            # Paired tokens and decisions went along, through the fleet's own readers.
+            assert _decisions(store, "notes") == {
+                "h1": "approved",
+                "h2": "approved",
+                "h3": "refused",
+            }
+            assert store.blocking(store.database.read(_short_lived)) == (0, 0)
+
+
+def _decisions(store: MemoryStore, plugin: str) -> dict[str, str]:
+    return {r.grant_hash: r.decision for r in store.blocking(decision_rows(store.database, plugin))}
+
+
+def _rows_by_hash(store: MemoryStore, plugin: str) -> dict[str, DecisionRow]:
+    return {r.grant_hash: r for r in store.blocking(decision_rows(store.database, plugin))}
+
+
+async def _short_lived(conn: AsyncConnection) -> tuple[int, int]:
+    count = sa.select(sa.func.count())
+    return (
+        int(await conn.scalar(count.select_from(rate_limits)) or 0),
+        int(await conn.scalar(count.select_from(replicas)) or 0),
+    )
+
+
+def test_imported_approvals_merge_with_those_the_target_has(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    source = tmp_path / "source.db"
+    fill(source)
+    with MemoryStore.open(location_of(postgres_url)) as store:
+        # Approved on the new database before the import: the same set, an older date.
+        store.blocking(
+            store.database.write(
+                lambda conn: conn.execute(
+                    sa.insert(plugin_approvals).values(
+                        plugin="notes", grant_hash="h1", grants='["kv"]', approved_at="then"
+                    )
+                )
+            )
+        )
+    exported = run("memory", "export", "-o", str(tmp_path / "m.jsonl"), "--db", str(source))
+    imported = run("memory", "import", str(tmp_path / "m.jsonl"), "--db", postgres_url)
+    assert exported.exit_code == 0, exported.output
+    assert imported.exit_code == 0, imported.output
+    with MemoryStore.open(location_of(postgres_url)) as store:
+        rows = _rows_by_hash(store, "notes")
+    assert set(rows) == {"h1", "h2", "h3"}
+    assert rows["h1"].decided_at == "then"
+
+
+def test_an_export_of_an_older_schema_imports_with_the_new_columns_empty(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    source = tmp_path / "source.db"
+    fill(source)
+    run("memory", "export", "-o", str(tmp_path / "m.jsonl"), "--db", str(source))
+    lines = (tmp_path / "m.jsonl").read_text(encoding="utf-8").splitlines()
+    older = [json.dumps({"zeroclaw_memory": 1, "schema": "0004"})]
+    for line in lines[1:]:
+        item = json.loads(line)
+        # The columns of revisions 0005 (provenance, decisions) and 0006 (open turns).
+        for column in (*PROVENANCE_COLUMNS, "decision", "decided_by", "open_turn"):
+            item["row"].pop(column, None)
+        older.append(json.dumps(item, ensure_ascii=False))
+    (tmp_path / "old.jsonl").write_text("\n".join(older) + "\n", encoding="utf-8")
+    imported = run("memory", "import", str(tmp_path / "old.jsonl"), "--db", postgres_url)
+    assert imported.exit_code == 0, imported.output
+    with MemoryStore.open(location_of(postgres_url)) as store:
+        assert store.blocking(store.open_turn_of("alice-1")) is None
+        assert len(store.blocking(store.session_messages("anon"))) == 50
+        # Before refusals every row was an approval.
+        assert set(_decisions(store, "notes").values()) == {"approved"}
 
 
 def test_an_export_from_before_provenance_imports_as_not_recorded(tmp_path: Path) -> None:
@@ -255,6 +378,46 @@ def test_the_config_chooses_the_database(
     assert "postgresql://zeroclaw@127.0.0.1" in from_env.stdout
 
 
+def test_every_documented_way_to_name_the_database_works_in_its_order(
+    tmp_path: Path, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """memory.url, then ZEROCLAW_DATABASE_URL in the environment, then in the .env file
+    beside the config: each alone reaches the database, and each wins over the next."""
+    config = tmp_path / "config.toml"
+    env_file = tmp_path / ".env"
+    nowhere = f"postgresql://zeroclaw:secret@127.0.0.1:{_closed_port()}/nowhere"
+    monkeypatch.delenv("ZEROCLAW_DATABASE_URL", raising=False)
+
+    def migrate(url_key: str | None, environment: str | None, dotenv: str | None) -> Result:
+        key = f'url = "{url_key}"\n' if url_key else ""
+        config.write_text(f'[memory]\nbackend = "postgres"\n{key}', encoding="utf-8")
+        env_file.unlink(missing_ok=True)
+        if dotenv is not None:
+            env_file.write_text(f"# the secret one\nZEROCLAW_DATABASE_URL='{dotenv}'\n")
+        if environment is None:
+            monkeypatch.delenv("ZEROCLAW_DATABASE_URL", raising=False)
+        else:
+            monkeypatch.setenv("ZEROCLAW_DATABASE_URL", environment)
+        return run("--config", str(config), "memory", "migrate")
+
+    for ways in [
+        (postgres_url, None, None),
+        (None, postgres_url, None),
+        (None, None, postgres_url),
+        (postgres_url, nowhere, nowhere),
+        (None, postgres_url, nowhere),
+    ]:
+        result = migrate(*ways)
+        assert result.exit_code == 0, (ways, result.output)
+        assert "postgresql://zeroclaw@127.0.0.1" in result.stdout
+
+    # The .env file's URL is used, and named, when it is the one that fails.
+    failed = migrate(None, None, nowhere)
+    assert failed.exit_code == 1
+    assert "secret" not in failed.output
+    assert "/nowhere" in flat(failed.output)
+
+
 def test_a_password_in_the_config_file_is_refused_without_showing_it(tmp_path: Path) -> None:
     config = tmp_path / "config.toml"
     config.write_text(
@@ -295,3 +458,52 @@ def test_config_show_masks_the_database_password(
         result.stdout
     )
     assert "hunter2" not in result.stdout
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])  # closed again: nothing listens there
+
+
+def test_a_sqlite_deployment_s_approvals_file_moves_to_postgresql_and_back(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    """On SQLite, approvals live in DATA_DIR/plugins/approvals.json: exporting the config's
+    own database carries them, and importing into one writes them to its file."""
+    first, second = tmp_path / "first.toml", tmp_path / "second.toml"
+    first.write_text('data_dir = "one"\n', encoding="utf-8")
+    second.write_text('data_dir = "two"\n', encoding="utf-8")
+    approved = ApprovalStore.for_data_dir(tmp_path / "one").approve("notes", ["kv", "log"])
+    refused = ApprovalStore.for_data_dir(tmp_path / "one").refuse("notes", ["fs"], "cli:ops")
+    fill(tmp_path / "one" / "zeroclaw.db")
+
+    steps = [
+        ("--config", str(first), "memory", "export", "-o", str(tmp_path / "1.jsonl")),
+        ("memory", "import", str(tmp_path / "1.jsonl"), "--db", postgres_url),
+        ("memory", "export", "-o", str(tmp_path / "2.jsonl"), "--db", postgres_url),
+        ("--config", str(second), "memory", "import", str(tmp_path / "2.jsonl")),
+    ]
+    for step in steps:
+        result = run(*step)
+        assert result.exit_code == 0, (step, result.output)
+
+    with MemoryStore.open(location_of(postgres_url)) as store:
+        shared = _rows_by_hash(store, "notes")
+    # fill() wrote h1, h2 (approved) and h3 (refused) in the table; the file's approval
+    # and refusal joined them, each with its date and, for the refusal, who refused.
+    assert shared[approved.grant_hash] == DecisionRow(
+        approved.grant_hash, approved.grants, approved.approved_at, "approved", None
+    )
+    assert shared[refused.grant_hash] == DecisionRow(
+        refused.grant_hash, refused.grants, refused.refused_at, "refused", "cli:ops"
+    )
+    moved = {a.grant_hash: a for a in ApprovalStore.for_data_dir(tmp_path / "two").all()}
+    assert moved[approved.grant_hash] == approved
+    assert moved[refused.grant_hash] == refused
+    assert isinstance(moved["h3"], Refusal)
+    assert set(moved) == {approved.grant_hash, refused.grant_hash, "h1", "h2", "h3"}
+    # The refusals are refusals in the file too: approvals.json's "refusals" key.
+    target = ApprovalStore.for_data_dir(tmp_path / "two")
+    assert target.refusal("notes", ["fs"]) == refused
+    assert not target.is_approved("notes", ["fs"])

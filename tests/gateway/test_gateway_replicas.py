@@ -18,7 +18,9 @@ import pytest
 from gateway_harness import TOKEN, tool_command, wait_until
 
 from gateway_processes import GatewayStarter, gateway_processes, wait_for_line
+from postgres_server import PostgresServer
 from zeroclaw.gateway.auth import hash_token
+from zeroclaw.memory import UNSETTLED_TURN
 
 pytestmark = pytest.mark.slow
 
@@ -141,17 +143,19 @@ def test_kill_9_of_one_replica_mid_turn_loses_nothing_and_the_other_serves(
             headers=HEADERS,
             timeout=90,
         )
-        # The turn is under way once its tool call is stored (the tool is sleeping).
-        wait_until(lambda: len(history(second, "cut")) >= 2, timeout_s=30)
+        # The turn is under way once its tool runs: `sleep 60`, a child of the replica.
+        wait_until(lambda: _runs_below(doomed.pid, "sleep"), timeout_s=30)
         before_kill = {"done": history(second, "done"), "cut": history(second, "cut")}
         doomed.send_signal(signal.SIGKILL)
         doomed.wait()
 
-    assert [m["role"] for m in before_kill["cut"]] == ["user", "assistant"]
+    # The question was committed at once; the tool call waits for the turn to settle.
+    assert [m["role"] for m in before_kill["cut"]] == ["user"]
     for session_id, stored in before_kill.items():
         assert history(second, session_id)[: len(stored)] == stored
     # The killed replica held "cut"'s lock mid-turn; the server dropped it with the
-    # connection, so the survivor takes the session's next turn now, not after a timeout.
+    # connection, so the survivor takes the session's next turn now, not after a timeout,
+    # and closes the turn that never settled.
     again = httpx.post(
         f"{second}/webhook",
         json={"message": "and now?", "session_id": "cut"},
@@ -159,6 +163,10 @@ def test_kill_9_of_one_replica_mid_turn_loses_nothing_and_the_other_serves(
         timeout=30,
     )
     assert again.status_code == 200, again.text
+    assert [(m["role"], m["content"]) for m in history(second, "cut")][1:3] == [
+        ("assistant", UNSETTLED_TURN.content),
+        ("user", "and now?"),
+    ]
     assert [m["role"] for m in history(second, "cut")][-2:] == ["user", "assistant"]
     fresh = httpx.post(
         f"{second}/webhook", json={"message": "still here"}, headers=HEADERS, timeout=30
@@ -195,3 +203,64 @@ def test_rate_limit_and_paired_tokens_hold_across_replicas(
 def _pairing_code(process: subprocess.Popen[str]) -> str:
     """The code the replica printed after its address."""
     return wait_for_line(process, r"\b([2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4})\b")[1]
+
+
+def test_a_database_lost_mid_turn_is_a_503_to_retry_and_never_half_a_turn(
+    tmp_path: Path,
+    postgres_server: PostgresServer,
+    postgres_url: str,
+    start_gateway: GatewayStarter,
+) -> None:
+    process, base = start_gateway(replica_config(tmp_path, "a", postgres_url))
+    database = postgres_url.rsplit("/", 1)[1]
+    asked = {"message": tool_command("shell", command="sleep 2"), "session_id": "cut"}
+    with ThreadPoolExecutor(1) as pool:
+        answer = pool.submit(httpx.post, f"{base}/webhook", json=asked, headers=HEADERS, timeout=60)
+        wait_until(lambda: _runs_below(process.pid, "sleep"), timeout_s=30)
+        # The server goes away under the turn: every connection of the gateway is cut
+        # (its session lock's too) and no new one is let in until the test says so.
+        postgres_server.psql(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS false')
+        postgres_server.psql(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            f"WHERE datname = '{database}'"
+        )
+        refused = answer.result()
+    postgres_server.psql(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS true')
+
+    assert refused.status_code == 503, refused.text
+    assert refused.headers["Retry-After"] == "2"
+    error = refused.json()["error"]
+    assert error["code"] == "storage_unavailable"
+    assert "send it again" in error["message"]
+    # The tool ran, but memory holds the question alone: no call without its result.
+    assert [m["role"] for m in history(base, "cut")] == ["user"]
+
+    # The client sends it again: the turn continues on the stored question.
+    again = httpx.post(f"{base}/webhook", json=asked, headers=HEADERS, timeout=60)
+    assert again.status_code == 200, again.text
+    stored = history(base, "cut")
+    assert [m["role"] for m in stored] == ["user", "assistant", "tool", "assistant"]
+    assert stored[0]["content"] == asked["message"]
+
+
+def _runs_below(pid: int, program: str) -> bool:
+    """Whether a descendant of process `pid` runs `program` (read from /proc)."""
+    parents: dict[int, int] = {}
+    names: dict[int, str] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        child = int(text.split(" ", 1)[0])
+        names[child] = text[text.index("(") + 1 : text.rindex(")")]
+        parents[child] = int(text[text.rindex(")") + 2 :].split()[1])
+    for child, name in names.items():
+        if name != program:
+            continue
+        ancestor = parents.get(child, 0)
+        while ancestor > 1:
+            if ancestor == pid:
+                return True
+            ancestor = parents.get(ancestor, 0)
+    return False

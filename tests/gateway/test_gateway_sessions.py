@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 from gateway_harness import Gateway, RendezvousTool, tool_command, wait_until
 
-from zeroclaw.gateway.sessions import SessionLocks
+from zeroclaw.agent.session_locks import SessionLocks
 
 
 def _webhook(gateway: Gateway, session_id: str, message: str) -> httpx.Response:

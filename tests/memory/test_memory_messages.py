@@ -16,6 +16,7 @@ from zeroclaw.memory import (
     SessionOwnerError,
     ToolProvenance,
     TurnContext,
+    TurnWrites,
     UnknownSessionError,
     postgres_location,
 )
@@ -145,6 +146,8 @@ async def test_begin_turn_makes_the_session_and_stores_the_message_together(
     store: MemoryStore,
 ) -> None:
     first = await store.begin_turn("s1", ChatMessage("user", "hi there"), channel="gw", user_id="a")
+    assert await store.open_turn_of("s1") == first  # the turn is open until it settles
+    await store.settle_turn("s1", TurnWrites(), opened=first)
     await store.begin_turn("s1", ChatMessage("user", "again"), channel="gw", user_id="a")
 
     info = await store.get_session("s1")

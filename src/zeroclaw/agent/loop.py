@@ -3,7 +3,8 @@
 A turn, and the hook dispatched at each step (modifying hooks may change or cancel):
 
     on_message_received      the inbound message; cancel drops it with a reply saying why
-    store the user message   committed at once: a process killed mid-turn keeps it
+    store the user message   committed at once, the turn marked open: a process killed
+                             mid-turn keeps it
     before_compaction        when history exceeds its budget; cancel skips this compaction
     before_prompt_build      system prompt and context (boot_script, session_memory)
     before_model_resolve     provider and model of this turn
@@ -15,14 +16,25 @@ A turn, and the hook dispatched at each step (modifying hooks may change or canc
                              stored and seen)
       a client's tool call   before_tool_call only (it runs on the client): the turn
                              stops with the call pending (stop_reason "tool_calls")
+    settle                   everything the turn produced (tool calls, tool results, the
+                             answer) stored in one transaction that marks the turn settled
     on_message_sending       the reply; may rewrite it or cancel its delivery
+
+What a turn produces past the user's message is held in `_Turn.writes` and stored when it
+settles, all of it or none (`MemoryStore.settle_turn`), so memory never holds half a turn
+(an assistant's tool calls with half their results). A turn that fails before it settles
+(its provider fails, the database goes away) stores nothing of its work and stays open;
+the session's next turn closes it, or continues it when it is the same message sent again
+(`MemoryStore.begin_turn`). Compaction is apart: it rewrites older history in a
+transaction of its own, whole whether or not the turn then settles.
 
 A turn cancelled from outside (Ctrl-C in the terminal chat, a gateway client gone) after
 its message was stored leaves an answer owed in memory. It is settled there and then: the
-assistant message `CANCELLED_TURN` is stored, so the history reads as what happened (the
-question, whatever tool calls ran, "cancelled") and the next turn's model sees that the
-question went unanswered instead of two questions in a row. Calls left without a result
-are answered in the prompt (`_answer_unfinished_calls`), never in memory.
+assistant message `CANCELLED_TURN` is stored after what the turn produced, so the history
+reads as what happened (the question, whatever tool calls ran, "cancelled") and the next
+turn's model sees that the question went unanswered instead of two questions in a row.
+Calls left without a result are answered in the prompt (`_answer_unfinished_calls`), never
+in memory.
 
 A caller's `Steering` (steering.py) rides along: its options reach every model call, its
 tools are offered beside the agent's. What the provider could not honour is refused before
@@ -71,7 +83,7 @@ from zeroclaw.hooks import (
     PromptBuild,
     hook_source,
 )
-from zeroclaw.memory import MemoryStore, StoredMessage
+from zeroclaw.memory import MemoryStore, StoredMessage, TurnWrites
 from zeroclaw.messages import ChatMessage, ToolCall, ToolResult, Usage
 from zeroclaw.observability import (
     AgentEnd,
@@ -191,6 +203,11 @@ class _Turn:
     # until the answer, or calls of client tools the turn waits on, is being stored: what a
     # cancellation in between has to settle (CANCELLED_TURN).
     answer_owed: bool = False
+    # What the turn produced, stored when it settles; the id of its stored user message
+    # (None for a resumed turn); the settling write once started (a cancel waits for it).
+    writes: TurnWrites = field(default_factory=TurnWrites)
+    opened: int | None = None
+    settling: asyncio.Future[None] | None = None
 
     @property
     def session_id(self) -> str:
@@ -398,14 +415,19 @@ class Agent:
                 await self._run_turn(turn, text, on_text)
             else:
                 await self._continue_turn(turn, answers, on_text)
+            await self._settle(turn)
             await self._send(turn, recipient=recipient)
             outcome = result.stop_reason
             return result
         except asyncio.CancelledError:
             outcome = "cancelled"
-            if turn.answer_owed:
-                # Shielded: a second Ctrl-C must not cut the marker's write in half.
-                await asyncio.shield(self._memory.append_message(session_id, CANCELLED_TURN))
+            if turn.settling is None and (turn.answer_owed or turn.writes):
+                if turn.answer_owed:
+                    turn.writes.messages.append(CANCELLED_TURN)
+                self._start_settling(turn)
+            if turn.settling is not None:
+                # Shielded: a second Ctrl-C must not cut the settling write in half.
+                await asyncio.shield(turn.settling)
             raise
         finally:
             self._observer.record(
@@ -425,10 +447,12 @@ class Agent:
         await self._prepare_and_loop(turn, on_text)
 
     async def _ask(self, turn: _Turn, text: str) -> None:
-        """Store the user's message, making sure of the session in the same transaction;
-        once it is stored an answer is owed. The write is shielded (it goes on when the
-        turn is cancelled), so a cancelled turn waits for its outcome: a message stored
-        is owed an answer, one refused (another user's session) is not."""
+        """Store the user's message and open the turn, making sure of the session in the
+        same transaction (`MemoryStore.begin_turn`, which also closes or continues a turn
+        the session left open); once it is stored an answer is owed. The write is shielded
+        (it goes on when the turn is cancelled), so a cancelled turn waits for its
+        outcome: a message stored is owed an answer, one refused (another user's session)
+        is not."""
         storing = asyncio.ensure_future(
             self._memory.begin_turn(
                 turn.session_id,
@@ -442,14 +466,28 @@ class Agent:
         except asyncio.CancelledError:
             with contextlib.suppress(Exception):
                 await storing
-            turn.answer_owed = not storing.cancelled() and storing.exception() is None
+            if not storing.cancelled() and storing.exception() is None:
+                turn.opened = storing.result()
+                turn.answer_owed = True
             raise
+        turn.opened = storing.result()
         turn.answer_owed = True
+
+    async def _settle(self, turn: _Turn) -> None:
+        """Store what the turn produced and mark it settled: one transaction."""
+        await asyncio.shield(self._start_settling(turn))
+
+    def _start_settling(self, turn: _Turn) -> asyncio.Future[None]:
+        turn.settling = asyncio.ensure_future(
+            self._memory.settle_turn(turn.session_id, turn.writes, opened=turn.opened)
+        )
+        return turn.settling
 
     async def _continue_turn(
         self, turn: _Turn, answers: Sequence[ToolAnswer], on_text: OnText | None
     ) -> None:
-        """Store the caller's results for its tool calls, then go on with the loop."""
+        """Take the caller's results for its tool calls (stored when the turn settles, with
+        the rest), then go on with the loop."""
         calls = {call.id: call for call in await self.pending_calls(turn.session_id)}
         turn.answer_owed = True
         for answer in answers:
@@ -458,12 +496,11 @@ class Agent:
                 turn.session_id, call, ToolResult.ok(answer.content), hooks=turn.hooks
             )
             result = persisted.result
-            await self._memory.record_tool_result(
-                turn.session_id, call, result, client_provenance([persisted.explanation])
+            turn.writes.tool_results.append(
+                (call, result, client_provenance([persisted.explanation]))
             )
-            await self._memory.append_message(
-                turn.session_id,
-                ChatMessage("tool", result.for_model(), tool_call_id=call.id, name=call.name),
+            turn.writes.messages.append(
+                ChatMessage("tool", result.for_model(), tool_call_id=call.id, name=call.name)
             )
         await self._prepare_and_loop(turn, on_text)
 
@@ -486,7 +523,9 @@ class Agent:
             result.stop_reason = "blocked"
             result.reply = f"Turn stopped by a hook: {blocked.reason}"
             return
-        turn.messages = [system, *_answer_unfinished_calls([s.message for s in history])]
+        # A resumed turn's client results are not stored yet: they follow the history.
+        stored = [s.message for s in history]
+        turn.messages = [system, *_answer_unfinished_calls([*stored, *turn.writes.messages])]
         await self._loop(turn, on_text)
 
     async def _loop(self, turn: _Turn, on_text: OnText | None) -> None:
@@ -504,7 +543,7 @@ class Agent:
                 return
             if not response.tool_calls:
                 turn.answer_owed = False
-                await self._store(turn, _assistant_message(response))
+                self._store(turn, _assistant_message(response))
                 result.reply = response.text or ""
                 if response.finish_reason == "length":
                     result.stop_reason = "length"
@@ -534,9 +573,7 @@ class Agent:
             if screened.refusal is not None:
                 refused[call.id] = screened
             calls.append(screened.call)
-        await self._store(
-            turn, ChatMessage("assistant", response.text or "", tool_calls=tuple(calls))
-        )
+        self._store(turn, ChatMessage("assistant", response.text or "", tool_calls=tuple(calls)))
         pending: list[ToolCall] = []
         for call in calls:
             if call.id in refused:
@@ -564,9 +601,9 @@ class Agent:
             [screened.explanation, persisted.explanation],
             blocked_by=refusing_hook(screened.explanation),
         )
-        await self._memory.record_tool_result(turn.session_id, call, result, provenance)
+        turn.writes.tool_results.append((call, result, provenance))
         turn.result.exchanges.append(ToolExchange(call, result))
-        await self._store(
+        self._store(
             turn, ChatMessage("tool", result.for_model(), tool_call_id=call.id, name=call.name)
         )
 
@@ -734,11 +771,9 @@ class Agent:
                 approval=outcome.approval,
             )
         )
-        await self._memory.record_tool_result(
-            turn.session_id, call, result, gate_provenance(outcome, duration_ms)
-        )
+        turn.writes.tool_results.append((call, result, gate_provenance(outcome, duration_ms)))
         turn.result.exchanges.append(ToolExchange(call, result))
-        await self._store(
+        self._store(
             turn, ChatMessage("tool", result.for_model(), tool_call_id=call.id, name=call.name)
         )
 
@@ -755,8 +790,9 @@ class Agent:
             return
         result.reply = sending.payload.content
 
-    async def _store(self, turn: _Turn, message: ChatMessage) -> None:
-        await self._memory.append_message(turn.session_id, message)
+    def _store(self, turn: _Turn, message: ChatMessage) -> None:
+        """Keep `message` for the turn's settling write, and for its next model call."""
+        turn.writes.messages.append(message)
         turn.messages.append(message)
 
 

@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING
 
 from zeroclaw.agent.approval import Approver
 from zeroclaw.agent.loop import Agent, Extensions, ProviderResolver, Providers, ProviderSource
+from zeroclaw.agent.session_locks import SessionLocks
 from zeroclaw.agent.tool_gate import GateOutcome, ToolGate, ToolSource, tool_source
 from zeroclaw.config import Config
 from zeroclaw.config.secrets import config_redactor
@@ -50,6 +51,7 @@ from zeroclaw.hooks import HookRunner, ObserverBridge
 from zeroclaw.hooks.builtin import register_builtin_hooks
 from zeroclaw.mcp import require_sdk
 from zeroclaw.memory import MemoryStore, require_writable_dir
+from zeroclaw.memory.fleet.session_lock import hold_session
 from zeroclaw.messages import ToolCall
 from zeroclaw.observability import (
     AuditLog,
@@ -108,6 +110,10 @@ class AgentRuntime:
         self.reloader = reloader
         self.mcp = mcp
         self.audit = audit
+        # One turn of a session at a time, whoever runs it (the gateway, the terminal
+        # chat); across processes too on PostgreSQL.
+        database = memory.database
+        self.session_locks = SessionLocks(lambda session_id: hold_session(database, session_id))
         self._heartbeat: asyncio.Task[None] | None = None
 
     def live_hooks(self) -> HookRunner:

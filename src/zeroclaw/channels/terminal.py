@@ -5,6 +5,10 @@ The chat reads messages through a `LineReader`: prompt-toolkit's editor when a p
 at a terminal (chat_prompt.py), plain lines when a script pipes them in. With a person
 there, Ctrl-C while a turn runs cancels that turn and the chat goes on; the agent settles
 what the turn had stored (agent/loop.py, CANCELLED_TURN). A script's Ctrl-C still ends it.
+
+Each turn holds its session's lock (`SessionLocks`, the runtime's: the one the gateway's
+turns take), so a chat and a gateway request on one session never interleave, even from
+two processes sharing a PostgreSQL database; between turns the session is free.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from rich.table import Table
 from rich.text import Text
 
 from zeroclaw.agent import Agent, ToolExchange, TurnResult
+from zeroclaw.agent.session_locks import SessionLocks
 from zeroclaw.channels.chat_commands import CHAT_COMMANDS, CHAT_KEYS, EXIT_WORDS, LOCAL_COMMANDS
 from zeroclaw.channels.chat_prompt import ask
 from zeroclaw.messages import ToolCall
@@ -98,15 +103,28 @@ class TerminalChannel:
             f"tokens in/out {usage.input_tokens}/{usage.output_tokens}[/]"
         )
 
-    async def one_shot(self, agent: Agent, session_id: str, text: str) -> TurnResult:
+    async def one_shot(
+        self, agent: Agent, session_id: str, text: str, *, locks: SessionLocks | None = None
+    ) -> TurnResult:
         """One message as a whole session: start, one turn, end."""
         await agent.start_session(session_id, channel=self.name)
         try:
-            return await self._exchange(agent, session_id, text)
+            if locks is None:
+                locks = SessionLocks()
+            return await self._exchange(agent, session_id, text, locks)
         finally:
             agent.end_session(session_id, channel=self.name)
 
-    async def run_interactive(self, agent: Agent, session_id: str, reader: LineReader) -> None:
+    async def run_interactive(
+        self,
+        agent: Agent,
+        session_id: str,
+        reader: LineReader,
+        *,
+        locks: SessionLocks | None = None,
+    ) -> None:
+        if locks is None:  # (an empty SessionLocks is falsy: it has a length)
+            locks = SessionLocks()
         help_hint = "/help for keys and commands, " if reader.interactive else ""
         self.console.print(
             f"[bold]ZeroClaw[/] session [cyan]{escape(session_id)}[/], model "
@@ -118,16 +136,18 @@ class TerminalChannel:
                 if text in LOCAL_COMMANDS:
                     self._answer_command(agent, text)
                 elif text and reader.interactive:
-                    await self._cancellable_exchange(agent, session_id, text)
+                    await self._cancellable_exchange(agent, session_id, text, locks)
                 elif text:
-                    await self._exchange(agent, session_id, text)
+                    await self._exchange(agent, session_id, text, locks)
         finally:
             agent.end_session(session_id, channel=self.name)
 
-    async def _cancellable_exchange(self, agent: Agent, session_id: str, text: str) -> None:
+    async def _cancellable_exchange(
+        self, agent: Agent, session_id: str, text: str, locks: SessionLocks
+    ) -> None:
         """One turn that Ctrl-C (SIGINT: the terminal is not in raw mode meanwhile) cancels,
         leaving the chat running."""
-        turn = asyncio.ensure_future(self._exchange(agent, session_id, text))
+        turn = asyncio.ensure_future(self._exchange(agent, session_id, text, locks))
         with _interrupt_cancels(turn):
             try:
                 await turn
@@ -165,8 +185,11 @@ class TerminalChannel:
             return ""
         return None if text in EXIT_WORDS else text
 
-    async def _exchange(self, agent: Agent, session_id: str, text: str) -> TurnResult:
-        result = await agent.turn(session_id, text, channel=self.name)
+    async def _exchange(
+        self, agent: Agent, session_id: str, text: str, locks: SessionLocks
+    ) -> TurnResult:
+        async with locks.hold(session_id):
+            result = await agent.turn(session_id, text, channel=self.name)
         self.show_turn(result)
         agent.message_delivered(result, channel=self.name, recipient="user")
         return result

@@ -86,7 +86,9 @@ async def _chat(
 ) -> TurnResult | None:
     async with AgentRuntime.from_config(config, approver=approver) as runtime:
         if message is not None:
-            return await channel.one_shot(runtime.agent, session, message)
+            return await channel.one_shot(
+                runtime.agent, session, message, locks=runtime.session_locks
+            )
         runtime.start_heartbeat()
         agent = runtime.agent
         reader: LineReader
@@ -99,5 +101,5 @@ async def _chat(
             reader = ChatPrompt(channel.console, config.data_dir / HISTORY_FILE, tool_names)
         else:
             reader = PlainLineReader(channel.console)
-        await channel.run_interactive(agent, session, reader)
+        await channel.run_interactive(agent, session, reader, locks=runtime.session_locks)
         return None

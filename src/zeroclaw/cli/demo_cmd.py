@@ -84,7 +84,9 @@ async def run_demo(config: Config, channel: TerminalChannel) -> int:
             show_plugins(runtime, channel)
         for message in demo_messages(config):
             channel.console.print(Rule(f"you: {escape(message)}", align="left"))
-            result = await channel.one_shot(runtime.agent, "demo", message)
+            result = await channel.one_shot(
+                runtime.agent, "demo", message, locks=runtime.session_locks
+            )
             answered += result.stop_reason == "answer"
     return answered
 

@@ -98,11 +98,12 @@ def load_effective(
         raise missing_file_error(path)
     else:
         config = Config()
-    layers = tuple(
-        layer for layer in (read_env_file(path, environ), read_environment(environ)) if layer.data
-    )
+    env_file = read_env_file(path, environ)
+    layers = tuple(layer for layer in (env_file, read_environment(environ)) if layer.data)
     if layers:
         config = _validate_layered(file_data, layers, path)
+    if env_file.database_url is not None and env_file.path is not None:
+        config.read_database_url_from(env_file.path, env_file.database_url)
     return EffectiveConfig(anchor_paths(config, path.parent), path, exists, file_data, layers)
 
 

@@ -14,6 +14,10 @@ the config (`data_dir`, `llm`, ...). Other names with `__` are typos of one (rep
 the closest key); names without `__` that are not keys are other settings (ZEROCLAW_CONFIG,
 ZEROCLAW_GATEWAY_TOKEN) or another program's, and are left alone.
 
+One name without `__` is read from the `.env` file too: ZEROCLAW_DATABASE_URL, the
+PostgreSQL URL that may carry a password (a `.env` file is where such a secret goes); the
+process environment's wins over it, and `memory.url` over both (Config.memory_location).
+
 Which `.env` file: the one named by ZEROCLAW_ENV_FILE (it must exist; empty: none), else
 `.env` beside the config file in use, if there is one. Not the current directory's: a
 checkout of someone else's project may hold a `.env`, and it must not be able to loosen the
@@ -24,7 +28,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
 
@@ -39,6 +43,7 @@ from pydantic_settings import (
 from zeroclaw.config.bounded_toml import TomlLimitError, read_capped_text
 from zeroclaw.config.loader import ConfigError
 from zeroclaw.config.models import Config
+from zeroclaw.memory.location import DATABASE_URL_ENV
 
 ENV_PREFIX: Final = "ZEROCLAW_"
 NESTING: Final = "__"
@@ -96,6 +101,9 @@ class SettingsLayer:
     data: dict[str, Any]
     variables: Mapping[str, str] = field(default_factory=dict)
     path: Path | None = None
+    # ZEROCLAW_DATABASE_URL as the .env file sets it: not a config key (it may hold a
+    # password, which memory.url may not), read where the database is chosen.
+    database_url: str | None = None
 
     @property
     def kind(self) -> str:
@@ -153,7 +161,9 @@ def read_env_file(config_path: Path, environ: Mapping[str, str] | None = None) -
             hint=f"a .env file is UTF-8 text; set {ENV_FILE_VAR} empty to read none",
         ) from None
     source = _DotEnvSource(_ConfigShape, env_file=path)
-    return _layer(source, f".env file {path}", path)
+    layer = _layer(source, f".env file {path}", path)
+    url = (source.env_vars.get(DATABASE_URL_ENV.lower()) or "").strip()
+    return replace(layer, database_url=url) if url else layer
 
 
 def _layer(source: EnvSettingsSource, origin: str, path: Path | None) -> SettingsLayer:

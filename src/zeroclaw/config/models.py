@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import platformdirs
-from pydantic import BeforeValidator, Field, field_validator, model_validator
+from pydantic import BeforeValidator, Field, PrivateAttr, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from zeroclaw.gateway.settings import GatewaySettings
@@ -834,6 +834,9 @@ class McpConfig(Section):
 class Config(Section):
     """The whole file. Top-level keys, then one table per part of the runtime."""
 
+    # ZEROCLAW_DATABASE_URL from the .env file, and that file (read_database_url_from).
+    _env_file_database_url: tuple[Path, str] | None = PrivateAttr(default=None)
+
     data_dir: ConfigPath = Field(
         default_factory=default_data_dir,
         description="Where the memory database, workspace and caches live.",
@@ -900,10 +903,18 @@ class Config(Section):
         if self.memory.url is not None:
             return postgres_location(self.memory.url)
         from_env = env.get(DATABASE_URL_ENV, "").strip()
-        if not from_env:
-            raise InvalidDatabaseUrlError(
-                'memory.backend is "postgres", but there is no database URL',
-                hint=f"set memory.url, or the {DATABASE_URL_ENV} environment variable, to "
-                "postgresql://USER:PASSWORD@HOST:5432/DATABASE",
-            )
-        return postgres_location(from_env, key=DATABASE_URL_ENV)
+        if from_env:
+            return postgres_location(from_env, key=DATABASE_URL_ENV)
+        if self._env_file_database_url is not None:
+            env_file, url = self._env_file_database_url
+            return postgres_location(url, key=f"{DATABASE_URL_ENV} in .env file {env_file}")
+        raise InvalidDatabaseUrlError(
+            'memory.backend is "postgres", but there is no database URL',
+            hint=f"set memory.url, or {DATABASE_URL_ENV} (in the environment or the .env "
+            "file beside the config), to postgresql://USER:PASSWORD@HOST:5432/DATABASE",
+        )
+
+    def read_database_url_from(self, env_file: Path, url: str) -> None:
+        """The .env file `env_file` sets ZEROCLAW_DATABASE_URL to `url` (config/effective.py):
+        used when neither memory.url nor the process environment names a database."""
+        self._env_file_database_url = (env_file, url)

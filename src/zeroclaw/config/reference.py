@@ -136,7 +136,10 @@ ZEROCLAW_LLM__RETRY__MAX_ATTEMPTS in the environment) ``; a variable whose first
 not a key of the file (`ZEROCLAW_LMM__PROVIDER`) is an unknown key with the closest one
 suggested. Variables of other names are left alone: `ZEROCLAW_CONFIG` (where the file is),
 `ZEROCLAW_ENV_FILE`, `ZEROCLAW_GATEWAY_TOKEN` (a gateway token in clear, see
-docs/gateway.md) and any `ZEROCLAW_NAME` without `__` that is not a top-level key. Values
+docs/gateway.md) and any `ZEROCLAW_NAME` without `__` that is not a top-level key.
+`ZEROCLAW_DATABASE_URL` (the PostgreSQL URL with its password, used when `memory.url` is
+unset, see docs/deployment.md) is read from the `.env` file as well as the environment,
+which wins. Values
 read from the environment are validated with the same rules as the file's, but as text
 (`"8"` is an integer there).
 

@@ -4,7 +4,8 @@ Every error body has one shape (`ErrorBody`, as OpenAI's API sends it, so the `o
 SDK shows our message). A body that is not JSON or has wrong types is the client's
 mistake (400 / 422, naming the field); a failing agent or provider is a bad gateway
 (502, with its message); a memory database that cannot be used (locked, full, damaged)
-is 503 on every route, with the store's own hint, and one warning line in the log rather
+is 503 on every route, with the store's own hint (and `Retry-After` when the failure
+passes by itself: a lost connection, a conflict), and one warning line in the log rather
 than a traceback: it is the operator's to fix, not a bug. Nothing a client sends
 produces a 500; a bug still answers in the same shape.
 """
@@ -23,9 +24,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from zeroclaw.gateway.bodies import ErrorBody, ErrorDetail
 from zeroclaw.gateway.ratelimit import retry_after_header
 from zeroclaw.gateway.session_ids import ERROR_TYPE as SESSION_ID_ERROR
-from zeroclaw.memory import MemoryStoreError
+from zeroclaw.memory import (
+    DatabaseBusyError,
+    DatabaseUnavailableError,
+    MemoryStoreError,
+    TurnSupersededError,
+)
 
 _LOG = logging.getLogger("zeroclaw.gateway")
+# Retry-After of a 503 for a database that failed in passing (a lost connection).
+STORAGE_RETRY_AFTER_S = 2
 
 
 class GatewayError(Exception):
@@ -175,7 +183,13 @@ class StorageUnavailable(GatewayError):
 
     def __init__(self, error: MemoryStoreError) -> None:
         hint = f"; {error.hint}" if error.hint else "; run `zeroclaw doctor` to check it"
-        super().__init__(f"memory is unavailable: {error.message}{hint}")
+        # A lost connection (after the store's own retries), a conflict or a turn taken
+        # over passes by itself: the client may send the request again shortly.
+        passing = isinstance(
+            error, DatabaseUnavailableError | DatabaseBusyError | TurnSupersededError
+        )
+        headers = {"Retry-After": str(STORAGE_RETRY_AFTER_S)} if passing else None
+        super().__init__(f"memory is unavailable: {error.message}{hint}", headers=headers)
 
 
 class InternalError(GatewayError):

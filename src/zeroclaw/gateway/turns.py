@@ -7,7 +7,7 @@ agent or its provider failed, 503 while a required plugin is quarantined or when
 memory database cannot be used).
 
 Sessions. A session's turns run one at a time, on this replica and across replicas
-sharing a PostgreSQL database (sessions.py). The first turn this process runs for a
+sharing a PostgreSQL database (agent/session_locks.py). The first turn this process runs for a
 session starts it (on_session_start).
 A session the client named lives on: `end_sessions` ends those when the gateway stops.
 A one-off session (the client named none, so the gateway made its id up) ends right
@@ -35,9 +35,7 @@ from zeroclaw.gateway.errors import (
     TurnTimedOut,
 )
 from zeroclaw.gateway.model_choice import ModelChoice
-from zeroclaw.gateway.sessions import SessionLocks
 from zeroclaw.memory import MemoryStoreError
-from zeroclaw.memory.fleet.session_lock import hold_session
 from zeroclaw.messages import ChatMessage
 
 CHANNEL = "gateway"
@@ -55,9 +53,9 @@ class GatewayTurns:
     def __init__(self, runtime: AgentRuntime, *, timeout_s: float) -> None:
         self._runtime = runtime
         self._timeout_s = timeout_s
-        # On PostgreSQL the session is locked in the database too: replicas share it.
-        database = runtime.memory.database
-        self._locks = SessionLocks(lambda session_id: hold_session(database, session_id))
+        # On PostgreSQL the session is locked in the database too: replicas (and a
+        # terminal chat on the same database) share it.
+        self._locks = runtime.session_locks
         self._started: set[str] = set()
 
     async def answer(

@@ -12,6 +12,7 @@ from zeroclaw.memory.errors import (
     SchemaTooNewError,
     SessionOwnerError,
     StorageFullError,
+    TurnSupersededError,
     UnknownSessionError,
     UnreadableDatabaseError,
 )
@@ -34,15 +35,17 @@ from zeroclaw.memory.records import (
     Summary,
     ToolProvenance,
     TurnContext,
+    TurnWrites,
     stored_calls_by_message,
 )
 from zeroclaw.memory.schema import SCHEMA_VERSION
-from zeroclaw.memory.store import DEFAULT_NAMESPACE, MemoryStore
+from zeroclaw.memory.store import DEFAULT_NAMESPACE, UNSETTLED_TURN, MemoryStore
 
 __all__ = [
     "DATABASE_URL_ENV",
     "DEFAULT_NAMESPACE",
     "SCHEMA_VERSION",
+    "UNSETTLED_TURN",
     "Backend",
     "CorruptDatabaseError",
     "DatabaseBusyError",
@@ -64,6 +67,8 @@ __all__ = [
     "Summary",
     "ToolProvenance",
     "TurnContext",
+    "TurnSupersededError",
+    "TurnWrites",
     "UnknownSessionError",
     "UnreadableDatabaseError",
     "check_integrity",

@@ -8,6 +8,14 @@ reaches a caller, on either backend. Writes on SQLite also take an in-process lo
 the process's own writers queue on the loop instead of spinning in SQLite's busy handler;
 across processes, SQLite's BEGIN IMMEDIATE and PostgreSQL's row locks do the rest.
 
+A transient failure (a connection the server dropped or cut, a server restarting, a
+serialization conflict: `failures.transient`) is retried on a fresh connection, up to
+`RETRY_DELAYS_S` more times with those pauses, before the typed error goes to the caller.
+`work` runs again from its start, so a retry never sees half of an earlier attempt. A
+write whose COMMIT was sent but not acknowledged is not retried: whether it landed is
+unknown, and running it twice could store it twice; the caller gets the error (the turn
+it belonged to stays open, and its retry continues it: store.py).
+
 Opening is start-up work and blocks its caller until the database is reachable and at
 the current schema revision. The migration runs under a lock that spans processes
 (SQLite's write lock, a PostgreSQL advisory lock), so replicas starting together migrate
@@ -34,7 +42,7 @@ from zeroclaw.memory.errors import (
     recovery_hint,
     sqlite_code,
 )
-from zeroclaw.memory.failures import DRIVER_ERRORS, driver_cause, typed_error
+from zeroclaw.memory.failures import DRIVER_ERRORS, driver_cause, transient, typed_error
 from zeroclaw.memory.location import DatabaseLocation
 from zeroclaw.memory.schema import migrate
 from zeroclaw.memory.storage_loop import StorageLoop
@@ -43,6 +51,9 @@ T = TypeVar("T")
 Work = Callable[[AsyncConnection], Awaitable[T]]
 # pg_advisory_xact_lock's key for migrations: "zeroclaw" in ASCII, as a bigint.
 MIGRATION_LOCK: Final = int.from_bytes(b"zeroclaw", "big")
+# Pauses before each retry of a transaction that failed transiently: a dropped connection
+# is replaced at once; a server restarting or failing over gets a moment more.
+RETRY_DELAYS_S: Final = (0.05, 0.5)
 
 
 class Database:
@@ -109,14 +120,21 @@ class Database:
 
     async def _transaction(self, engine: AsyncEngine, work: Work[T], *, writes: bool) -> T:
         doing = "write to" if writes else "read"
-        try:
-            async with self._writer(writes), engine.connect() as conn:
-                if writes:
-                    await conn.execution_options(**{WRITE_OPTION: True})
-                async with conn.begin():
-                    return await work(conn)
-        except DRIVER_ERRORS as exc:
-            raise typed_error(exc, self.location, doing) from driver_cause(exc)
+        for delay in (*RETRY_DELAYS_S, None):
+            committing = False
+            try:
+                async with self._writer(writes), engine.connect() as conn:
+                    if writes:
+                        await conn.execution_options(**{WRITE_OPTION: True})
+                    async with conn.begin():
+                        result = await work(conn)
+                        committing = writes
+                    return result
+            except DRIVER_ERRORS as exc:
+                if delay is None or committing or not transient(exc):
+                    raise typed_error(exc, self.location, doing) from driver_cause(exc)
+            await asyncio.sleep(delay)
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     @contextlib.asynccontextmanager
     async def _writer(self, writes: bool) -> AsyncIterator[None]:

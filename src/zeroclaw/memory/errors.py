@@ -141,3 +141,8 @@ def _writable(path: Path) -> bool:
 class DatabaseUnavailableError(MemoryStoreError):
     """The database server cannot be reached, refuses the login, or dropped the connection:
     what was being written was rolled back, and can be sent again."""
+
+
+class TurnSupersededError(MemoryStoreError):
+    """A turn's session was taken over by another request while the turn ran (its session
+    lock was lost with its connection): the turn's writes were not stored."""

@@ -9,6 +9,11 @@ hot standby, 25006) `ReadOnlyStorageError`; a lock or serialization conflict (40
 40P01, 55P03) `DatabaseBusyError`. A connection that fails before the driver answers
 (refused, unreachable, timed out) is an `OSError` or a timeout: unavailable too.
 
+`transient` says which of them are worth one more try on a fresh connection: a lost or
+cut connection, a server shutting down or starting (57P01-57P03), a serialization
+conflict or deadlock; not a refused login, a missing database, a full disk or a damaged
+file, which another try would only meet again.
+
 Every message names the database as `DatabaseLocation.display` (password masked), and no
 hint suggests deleting anything.
 """
@@ -35,6 +40,9 @@ from zeroclaw.memory.location import DatabaseLocation
 DRIVER_ERRORS: Final = (SQLAlchemyError, sqlite3.Error, OSError, TimeoutError)
 _BUSY: Final = frozenset({"40001", "40P01", "55P03"})
 _UNAVAILABLE_CLASSES: Final = ("08", "28", "57P")
+# A database an operator closed to connections (ALTER DATABASE ... ALLOW_CONNECTIONS
+# false) answers a login with this, as SQLSTATE 55000, a class shared with other states.
+_NOT_ACCEPTING: Final = "not currently accepting connections"
 
 
 def typed_error(exc: BaseException, location: DatabaseLocation, doing: str) -> MemoryStoreError:
@@ -53,6 +61,19 @@ def typed_error(exc: BaseException, location: DatabaseLocation, doing: str) -> M
     ):
         return _unavailable(f"{where}: {_reason(original)}", location)
     return MemoryStoreError(f"{where}: {_reason(original)}", hint=DOCTOR_HINT)
+
+
+def transient(exc: BaseException) -> bool:
+    """Whether `exc`, raised by a PostgreSQL transaction, may pass on a fresh connection."""
+    original = driver_cause(exc)
+    if isinstance(original, sqlite3.Error) or isinstance(exc, MemoryStoreError):
+        return False
+    code = sqlstate(original)
+    if code is not None:
+        return code.startswith(("08", "57P")) or code in _BUSY or _closed(code, original)
+    return isinstance(original, OSError | TimeoutError | DisconnectionError) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated
+    )
 
 
 def driver_cause(exc: BaseException) -> BaseException:
@@ -75,7 +96,7 @@ def _postgres_error(
     code: str, error: BaseException, location: DatabaseLocation, where: str
 ) -> MemoryStoreError:
     reason = _reason(error)
-    if code.startswith(_UNAVAILABLE_CLASSES) or code == "3D000":
+    if code.startswith(_UNAVAILABLE_CLASSES) or code == "3D000" or _closed(code, error):
         return _unavailable(f"{where}: {reason}", location)
     if code == "53100":
         return StorageFullError(
@@ -99,6 +120,10 @@ def _postgres_error(
             "(it creates and alters ZeroClaw's tables when it migrates)",
         )
     return MemoryStoreError(f"{where}: {reason} (SQLSTATE {code})", hint=DOCTOR_HINT)
+
+
+def _closed(code: str, error: BaseException) -> bool:
+    return code == "55000" and _NOT_ACCEPTING in str(error)
 
 
 def _unavailable(message: str, location: DatabaseLocation) -> DatabaseUnavailableError:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from zeroclaw.messages import ChatMessage
+from zeroclaw.messages import ChatMessage, ToolCall, ToolResult
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,3 +142,18 @@ def stored_calls_by_message(
             if queue:
                 paired[(stored.id, asked.id)] = queue.popleft()
     return paired
+
+
+@dataclass(slots=True)
+class TurnWrites:
+    """What a turn produced, held until the turn settles and then stored in one
+    transaction (`MemoryStore.settle_turn`): its messages in order, and the tool results,
+    each with its call's provenance (None: not recorded)."""
+
+    messages: list[ChatMessage] = field(default_factory=list)
+    tool_results: list[tuple[ToolCall, ToolResult, ToolProvenance | None]] = field(
+        default_factory=list
+    )
+
+    def __bool__(self) -> bool:
+        return bool(self.messages or self.tool_results)

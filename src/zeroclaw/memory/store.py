@@ -31,7 +31,7 @@ from sqlalchemy.sql.elements import ColumnClause
 
 from zeroclaw.memory import search
 from zeroclaw.memory.database import Database
-from zeroclaw.memory.errors import SessionOwnerError, UnknownSessionError
+from zeroclaw.memory.errors import SessionOwnerError, TurnSupersededError, UnknownSessionError
 from zeroclaw.memory.location import DatabaseLocation, sqlite_location
 from zeroclaw.memory.records import (
     HookStepRecord,
@@ -42,8 +42,10 @@ from zeroclaw.memory.records import (
     Summary,
     ToolProvenance,
     TurnContext,
+    TurnWrites,
 )
 from zeroclaw.memory.tables import (
+    PROVENANCE_COLUMNS,
     memories,
     messages,
     responses,
@@ -57,6 +59,11 @@ T = TypeVar("T")
 DEFAULT_NAMESPACE = "default"
 # Long enough to recognise a conversation in a session list.
 TITLE_CHARS = 80
+# What memory holds as the answer of a turn that never settled (the process stopped, or
+# lost the database, before the turn's work was stored), once the session moves on.
+UNSETTLED_TURN = ChatMessage(
+    "assistant", "(no answer: this turn was interrupted before its answer could be stored)"
+)
 
 _MESSAGE_COLUMNS = (
     messages.c.id,
@@ -201,13 +208,25 @@ class MemoryStore:
     async def begin_turn(
         self, session_id: str, message: ChatMessage, *, channel: str, user_id: str | None
     ) -> int:
-        """`ensure_session` and `append_message` in one transaction (a turn's first
-        write: one commit, not two); returns the message's row id."""
+        """A turn's first write, one transaction (one commit): make sure of the session,
+        store the user's `message` and mark the turn open; returns the message's row id,
+        the turn `settle_turn` settles.
+
+        A turn of the session left open (never settled) is closed first: if its message
+        is the session's last and says the same (a client sending it again after an
+        error), the new turn continues on it and nothing is stored twice; otherwise
+        `UNSETTLED_TURN` is stored as its answer, before the new message."""
         now = _now()
+        content = valid_text(message.content)
 
         async def work(conn: AsyncConnection) -> int:
-            await self._ensure_session(conn, session_id, channel, user_id, None, now)
-            return await _append(conn, session_id, message, now)
+            left_open = await self._ensure_session(conn, session_id, channel, user_id, None, now)
+            if left_open is not None:
+                last = (await conn.execute(_LAST_MESSAGE, {"sid": session_id})).first()
+                if last is not None and tuple(last) == (left_open, "user", content):
+                    return left_open
+                await conn.execute(_INSERT_MESSAGE, _message_row(session_id, UNSETTLED_TURN, now))
+            return await _append(conn, session_id, message, now, opening=True)
 
         return await self.database.write(work)
 
@@ -219,7 +238,9 @@ class MemoryStore:
         user_id: str | None,
         title: str | None,
         now: str,
-    ) -> None:
+    ) -> int | None:
+        """Create the session or check its owner; the turn an existing session has left
+        open (`sessions.open_turn`), read with the owner: None for a new session."""
         # Insert-or-keep first: two replicas creating one session never collide.
         created = await conn.execute(
             _NEW_SESSION[self._postgres],
@@ -233,8 +254,8 @@ class MemoryStore:
             },
         )
         if created.rowcount == 1:
-            return
-        owner = await conn.scalar(_OWNER, {"sid": session_id})
+            return None
+        owner, left_open = (await conn.execute(_OWNER, {"sid": session_id})).one()
         if user_id is not None and owner != user_id:
             raise SessionOwnerError(
                 f"session {session_id!r} belongs to another user",
@@ -242,6 +263,7 @@ class MemoryStore:
             )
         if title is not None:
             await conn.execute(_set_title_if_unset(session_id, title))
+        return None if left_open is None else int(left_open)
 
     async def get_session(self, session_id: str) -> SessionInfo | None:
         async def work(conn: AsyncConnection) -> SessionInfo | None:
@@ -296,6 +318,54 @@ class MemoryStore:
 
         await self.database.write(work)
 
+    async def settle_turn(
+        self, session_id: str, writes: TurnWrites, *, opened: int | None = None
+    ) -> None:
+        """Store everything a turn produced, and mark the turn `opened` settled: one
+        transaction, all of it or none. If the session's open turn is no longer `opened`
+        (another request closed it: this turn lost its session lock), nothing is stored
+        (`TurnSupersededError`)."""
+        now = _now()
+        rows = [_message_row(session_id, message, now) for message in writes.messages]
+        results = [
+            _tool_result_row(session_id, call, result, provenance, now)
+            for call, result, provenance in writes.tool_results
+        ]
+
+        async def work(conn: AsyncConnection) -> None:
+            if opened is not None:
+                settled = await conn.execute(_SETTLE, {"sid": session_id, "opened": opened})
+                if settled.rowcount != 1:
+                    raise TurnSupersededError(
+                        f"the turn of session {session_id!r} was closed by another request "
+                        "while it ran (its session lock was lost with its connection): "
+                        "its work was not stored",
+                        hint="send the message again",
+                    )
+            elif (
+                await conn.scalar(sa.select(sessions.c.id).where(sessions.c.id == session_id))
+                is None
+            ):
+                raise _unknown_session(session_id)
+            if results:
+                await conn.execute(_INSERT_TOOL_RESULT, results)
+            if rows:
+                await conn.execute(_INSERT_MESSAGE, rows)
+            await _touch(conn, session_id, writes.messages, now)
+
+        await self.database.write(work)
+
+    async def open_turn_of(self, session_id: str) -> int | None:
+        """The id of the user message whose turn is open in `session_id`, if any."""
+
+        async def work(conn: AsyncConnection) -> int | None:
+            found = await conn.scalar(
+                sa.select(sessions.c.open_turn).where(sessions.c.id == session_id)
+            )
+            return None if found is None else int(found)
+
+        return await self.database.read(work)
+
     async def load_history(self, session_id: str, limit: int) -> list[StoredMessage]:
         """The `limit` most recent messages not yet compacted, oldest first."""
 
@@ -335,18 +405,9 @@ class MemoryStore:
         provenance: ToolProvenance | None = None,
     ) -> None:
         """Store a tool call's result and, in the same row, where the call went and what
-        stood in its way (`provenance`; None stores "not recorded")."""
-        row = {
-            "session_id": session_id,
-            "call_id": valid_text(call.id),
-            "tool_name": valid_text(call.name),
-            "arguments": valid_text(call.arguments_json()),
-            "success": int(result.success),
-            "output": valid_text(result.output),
-            "error": _valid(result.error),
-            "created_at": _now(),
-            **_provenance_row(provenance),
-        }
+        stood in its way (`provenance`; None stores "not recorded"). A turn's results go
+        in its settling write instead (`settle_turn`)."""
+        row = _tool_result_row(session_id, call, result, provenance, _now())
 
         async def work(conn: AsyncConnection) -> None:
             try:
@@ -590,6 +651,7 @@ class MemoryStore:
 # compiled cache by a memoized key, where a statement built per call (values inlined) has
 # its key made anew by walking it, which was most of a small write's time in the profile.
 _INSERT_MESSAGE = messages.insert()
+_INSERT_TOOL_RESULT = tool_results.insert()
 _TOUCH = (
     sessions.update()
     .where(sessions.c.id == sa.bindparam("sid"))
@@ -597,7 +659,24 @@ _TOUCH = (
 )
 # ... and the first thing its user said names it, unless it has a title.
 _TOUCH_AND_NAME = _TOUCH.values(title=sa.func.coalesce(sessions.c.title, sa.bindparam("said")))
-_OWNER = sa.select(sessions.c.user_id).where(sessions.c.id == sa.bindparam("sid"))
+# ... and, opening a turn, marks it open (`sessions.open_turn`) in the same UPDATE.
+_TOUCH_OPENING = _TOUCH.values(open_turn=sa.bindparam("turn"))
+_TOUCH_AND_NAME_OPENING = _TOUCH_AND_NAME.values(open_turn=sa.bindparam("turn"))
+_OWNER = sa.select(sessions.c.user_id, sessions.c.open_turn).where(
+    sessions.c.id == sa.bindparam("sid")
+)
+_LAST_MESSAGE = (
+    sa.select(messages.c.id, messages.c.role, messages.c.content)
+    .where(messages.c.session_id == sa.bindparam("sid"))
+    .order_by(messages.c.id.desc())
+    .limit(1)
+)
+# Settles the turn `opened` if it is still the session's open one.
+_SETTLE = (
+    sessions.update()
+    .where(sessions.c.id == sa.bindparam("sid"), sessions.c.open_turn == sa.bindparam("opened"))
+    .values(open_turn=None)
+)
 # Keyed by "is it PostgreSQL": each backend's INSERT ... ON CONFLICT DO NOTHING.
 _NEW_SESSION = {
     postgres: insert(sessions).on_conflict_do_nothing(index_elements=[sessions.c.id])
@@ -617,13 +696,22 @@ _LATEST_SUMMARY = (
 )
 
 
-async def _append(conn: AsyncConnection, session_id: str, message: ChatMessage, now: str) -> int:
+async def _append(
+    conn: AsyncConnection,
+    session_id: str,
+    message: ChatMessage,
+    now: str,
+    *,
+    opening: bool = False,
+) -> int:
+    """Store `message`; `opening`: it opens a turn, marked open in the session's touch."""
     try:
         inserted = await conn.execute(_INSERT_MESSAGE, _message_row(session_id, message, now))
     except IntegrityError as exc:
         raise _unknown_session(session_id) from exc
-    await _touch(conn, session_id, [message], now)
-    return int(cast(Any, inserted.inserted_primary_key)[0])
+    message_id = int(cast(Any, inserted.inserted_primary_key)[0])
+    await _touch(conn, session_id, [message], now, opening=message_id if opening else None)
+    return message_id
 
 
 async def _history(conn: AsyncConnection, session_id: str, limit: int) -> list[StoredMessage]:
@@ -637,17 +725,25 @@ async def _latest_summary(conn: AsyncConnection, session_id: str, kind: str) -> 
 
 
 async def _touch(
-    conn: AsyncConnection, session_id: str, added: Sequence[ChatMessage], now: str
+    conn: AsyncConnection,
+    session_id: str,
+    added: Sequence[ChatMessage],
+    now: str,
+    *,
+    opening: int | None = None,
 ) -> None:
     """The session was active now; the first thing its user said names it in lists (one
-    UPDATE: a title already set is kept)."""
+    UPDATE: a title already set is kept); `opening`, the message opening a turn, is
+    marked the session's open turn in the same UPDATE."""
     said = next((m.content for m in added if m.role == "user" and m.content.strip()), None)
-    if said is None:
-        await conn.execute(_TOUCH, {"sid": session_id, "now": now})
+    values: dict[str, Any] = {"sid": session_id, "now": now}
+    if said is not None:
+        values["said"] = _title_of(said)
+    if opening is None:
+        await conn.execute(_TOUCH if said is None else _TOUCH_AND_NAME, values)
     else:
-        await conn.execute(
-            _TOUCH_AND_NAME, {"sid": session_id, "now": now, "said": _title_of(said)}
-        )
+        values["turn"] = opening
+        await conn.execute(_TOUCH_OPENING if said is None else _TOUCH_AND_NAME_OPENING, values)
 
 
 def _set_title_if_unset(session_id: str, title: str) -> sa.Update:
@@ -667,6 +763,26 @@ def _message_row(session_id: str, message: ChatMessage, now: str) -> dict[str, A
         "tool_call_id": _valid(message.tool_call_id),
         "name": _valid(message.name),
         "created_at": now,
+    }
+
+
+def _tool_result_row(
+    session_id: str,
+    call: ToolCall,
+    result: ToolResult,
+    provenance: ToolProvenance | None,
+    now: str,
+) -> dict[str, Any]:
+    return {
+        "session_id": session_id,
+        "call_id": valid_text(call.id),
+        "tool_name": valid_text(call.name),
+        "arguments": valid_text(call.arguments_json()),
+        "success": int(result.success),
+        "output": valid_text(result.output),
+        "error": _valid(result.error),
+        "created_at": now,
+        **_provenance_row(provenance),
     }
 
 
@@ -727,8 +843,10 @@ def _stored_message(row: Sequence[Any]) -> StoredMessage:
 
 
 def _provenance_row(provenance: ToolProvenance | None) -> dict[str, Any]:
+    """The provenance columns of a tool result's row, every one of them (NULL: not
+    recorded), so rows with and without provenance go in one multi-row insert."""
     if provenance is None:
-        return {}
+        return dict.fromkeys(PROVENANCE_COLUMNS)
     hooks = [
         {
             "event": step.event,

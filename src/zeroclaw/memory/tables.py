@@ -28,6 +28,9 @@ sessions = sa.Table(
     sa.Column("title", sa.Text),
     sa.Column("created_at", sa.Text, nullable=False),
     sa.Column("updated_at", sa.Text, nullable=False),
+    # The user message of the turn under way, until it settles (revision 0006): a value
+    # left here is a turn that never settled (a crash, a lost connection).
+    sa.Column("open_turn", Id),
 )
 
 messages = sa.Table(
@@ -121,7 +124,7 @@ ALL_TABLES: tuple[sa.Table, ...] = (
     responses,
 )
 
-# -- shared by gateway replicas (revision 0004); not conversation memory, not exported ----
+# -- shared by gateway replicas (revision 0004); not conversation memory ------------------
 
 rate_limits = sa.Table(
     "rate_limits",
@@ -161,3 +164,9 @@ replicas = sa.Table(
     sa.Column("started_at", sa.Text, nullable=False),
     sa.Column("heartbeat_at", sa.Text, nullable=False),
 )
+
+# What `memory export` carries of the shared tables: the durable ones, which a deployment
+# moved to another database keeps (a paired client stays paired, an approved plugin stays
+# approved). Not `rate_limits` (cells that matter for a minute, on the old server's clock)
+# nor `replicas` (processes of the old deployment; live ones announce themselves again).
+EXPORTED_SHARED_TABLES: tuple[sa.Table, ...] = (paired_tokens, plugin_approvals)

@@ -14,16 +14,25 @@ on a bad line or a lost connection, leaves the target as empty as it was. After 
 PostgreSQL's id sequences are moved past the highest id, and its full-text vectors are
 built from the text, as the store builds them on every write; SQLite's FTS triggers index
 the rows as they arrive. Row counts and contents are equal after a round trip.
+
+Besides memory, the durable tables replicas share go along (`EXPORTED_SHARED_TABLES`:
+paired tokens, plugin approvals and refusals), after the memory tables. They are merged rather than
+required empty: a row the target already has (the same token digest, the same plugin and
+grant set) is kept as it is. A column added by a later revision and missing from an older
+file reads as the rows were before it (`_ADDED_LATER`: NULL for `sessions.open_turn` and a
+tool result's provenance, "approved" for a plugin decision).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Protocol
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from zeroclaw.memory import search
@@ -32,6 +41,7 @@ from zeroclaw.memory.schema import HEAD
 from zeroclaw.memory.store import MemoryStore
 from zeroclaw.memory.tables import (
     ALL_TABLES,
+    EXPORTED_SHARED_TABLES,
     PROVENANCE_COLUMNS,
     memories,
     messages,
@@ -43,11 +53,20 @@ FORMAT_VERSION: Final = 1
 FORMAT_KEY: Final = "zeroclaw_memory"
 # Rows sent to the database per statement on import.
 BATCH_ROWS: Final = 1000
-_TABLES: Final = {table.name: table for table in ALL_TABLES}
+EXPORTED_TABLES: Final = (*ALL_TABLES, *EXPORTED_SHARED_TABLES)
+_TABLES: Final = {table.name: table for table in EXPORTED_TABLES}
+# The columns later revisions added, and what a row of an export from before them holds
+# there: a tool result's provenance is not recorded (0005), every plugin decision before
+# refusals was an approval (0005), every session was settled (0006).
+_ADDED_LATER: Final[dict[str, dict[str, Any]]] = {
+    "tool_results": dict.fromkeys(PROVENANCE_COLUMNS),
+    "plugin_approvals": {"decision": "approved", "decided_by": None},
+    "sessions": {"open_turn": None},
+}
 # The columns every row of a table must carry: those of its first revision.
 _REQUIRED: Final = {
-    table.name: {c.name for c in table.columns if c.name not in PROVENANCE_COLUMNS}
-    for table in ALL_TABLES
+    table.name: {c.name for c in table.columns} - set(_ADDED_LATER.get(table.name, {}))
+    for table in EXPORTED_TABLES
 }
 
 
@@ -61,26 +80,43 @@ class LineWriter(Protocol):
 
 @dataclass
 class TransferCounts:
-    """Rows per table, in the order of `ALL_TABLES`."""
+    """Rows per table, in the order of `EXPORTED_TABLES`."""
 
-    rows: dict[str, int] = field(default_factory=lambda: {t.name: 0 for t in ALL_TABLES})
+    rows: dict[str, int] = field(default_factory=lambda: {t.name: 0 for t in EXPORTED_TABLES})
 
     def summary(self) -> str:
         return ", ".join(f"{count} {name}" for name, count in self.rows.items())
 
 
-async def export_lines(store: MemoryStore, out: LineWriter) -> TransferCounts:
-    """Write every row of `store` to `out` as JSON lines; the rows per table."""
+async def export_lines(
+    store: MemoryStore,
+    out: LineWriter,
+    *,
+    also: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
+) -> TransferCounts:
+    """Write every row of `store` to `out` as JSON lines; the rows per table. `also` adds
+    rows of shared tables kept outside the database (a SQLite deployment's approvals
+    file): written after the table's own, unless the table has a row of that key."""
     counts = TransferCounts()
+    extra = also or {}
+
+    def write(table: sa.Table, row: Mapping[str, Any]) -> None:
+        out.write(json.dumps({"table": table.name, "row": dict(row)}, ensure_ascii=False))
+        out.write("\n")
+        counts.rows[table.name] += 1
 
     async def work(conn: AsyncConnection) -> None:
         out.write(json.dumps({FORMAT_KEY: FORMAT_VERSION, "schema": HEAD}) + "\n")
-        for table in ALL_TABLES:
+        for table in EXPORTED_TABLES:
+            keys = [column.name for column in table.primary_key.columns]
+            seen: set[tuple[Any, ...]] = set()
             result = await conn.stream(sa.select(table).order_by(*table.primary_key.columns))
-            async for row in result.mappings():
-                out.write(json.dumps({"table": table.name, "row": dict(row)}, ensure_ascii=False))
-                out.write("\n")
-                counts.rows[table.name] += 1
+            async for stored in result.mappings():
+                seen.add(tuple(stored[key] for key in keys))
+                write(table, dict(stored))
+            for added in extra.get(table.name, ()):
+                if tuple(added[key] for key in keys) not in seen:
+                    write(table, added)
 
     await store.database.read(work)
     return counts
@@ -91,11 +127,14 @@ async def import_lines(store: MemoryStore, lines: Iterable[str]) -> TransferCoun
     batches = _read(lines)
     counts = TransferCounts()
     postgres = not store.location.is_sqlite
+    insert = postgresql.insert if postgres else sqlite_dialect.insert
 
     async def work(conn: AsyncConnection) -> None:
         await _require_empty(conn, store)
         for table, rows in batches:
-            await conn.execute(table.insert(), rows)
+            shared = table in EXPORTED_SHARED_TABLES
+            statement = insert(table).on_conflict_do_nothing() if shared else table.insert()
+            await conn.execute(statement, rows)
             counts.rows[table.name] += len(rows)
         if postgres:
             await _after_postgres_import(conn)
@@ -161,11 +200,13 @@ def _row(item: object, number: int) -> tuple[sa.Table, dict[str, Any]]:
         raise _bad_line(number, f"unknown table {item['table']!r}")
     row = item["row"]
     expected = {column.name for column in table.columns}
-    # An export from an older schema lacks the columns added since, all nullable (a tool
-    # result's provenance, revision 0005): they read back as NULL, "not recorded".
+    # An export from an older schema lacks the columns added since (`_ADDED_LATER`): they
+    # read back as what the rows were before them (NULL for a tool result's provenance,
+    # "not recorded").
     required = _REQUIRED[table.name]
     if not isinstance(row, dict) or not required <= set(row) <= expected:
         raise _bad_line(number, f"a {table.name} row has the columns {sorted(expected)}")
+    row = {**_ADDED_LATER.get(table.name, {}), **row}
     for name, value in row.items():
         if value is not None and not isinstance(value, str | int | float):
             raise _bad_line(number, f"{table.name}.{name} is {type(value).__name__}")

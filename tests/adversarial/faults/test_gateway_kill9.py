@@ -95,8 +95,10 @@ def test_kill_9_mid_turn_loses_nothing_committed(
     process, base_url = start_gateway(config)
     for session_id, roles in committed.items():
         assert _roles(base_url, session_id)[: len(roles)] == roles, session_id
-    # A session cut off mid-turn takes the next turn (its unanswered tool call is answered
-    # as failed in the prompt, so providers accept the history).
+    # A session cut off mid-turn takes the next turn: its turn never settled, so memory
+    # holds its question alone (no tool call without a result), closed now by the
+    # unsettled-turn answer before the new question.
+    assert committed["cut-2"] == ["user"]
     again = _chat(base_url, "cut-2", "and now?")
     assert again.status_code == 200, again.text
-    assert _roles(base_url, "cut-2")[-2:] == ["user", "assistant"]
+    assert _roles(base_url, "cut-2") == ["user", "assistant", "user", "assistant"]

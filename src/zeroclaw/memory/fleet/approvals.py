@@ -84,3 +84,14 @@ async def record_decision(
         )
 
     await database.write(work)
+
+
+async def every_approval(database: Database) -> list[dict[str, str | None]]:
+    """Every decision row (approvals and refusals), as the table holds it (for `memory
+    import` into SQLite)."""
+
+    async def work(conn: AsyncConnection) -> list[dict[str, str | None]]:
+        rows = await conn.execute(sa.select(plugin_approvals))
+        return [dict(row) for row in rows.mappings()]
+
+    return await database.read(work)

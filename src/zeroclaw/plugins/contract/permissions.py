@@ -206,6 +206,31 @@ class ApprovalStore:
         self._write(decisions)
         return refusal
 
+    def all(self) -> tuple[Approval | Refusal, ...]:
+        """Every decision in the file, approvals then refusals (what `memory export`
+        carries to another database)."""
+        decisions = self._read()
+        return (
+            *(a for sets in decisions.approvals.values() for a in sets.values()),
+            *(r for sets in decisions.refusals.values() for r in sets.values()),
+        )
+
+    def keep(self, decisions: Iterable[Approval | Refusal]) -> None:
+        """Add `decisions` as they are, dates included (what `memory import` brings); a set
+        the file has already decided (approved or refused) keeps its own decision."""
+        current = self._read()
+        for decision in decisions:
+            plugin, digest = decision.plugin, decision.grant_hash
+            if digest in current.approvals.get(plugin, {}) or digest in current.refusals.get(
+                plugin, {}
+            ):
+                continue
+            if isinstance(decision, Refusal):
+                current.refusals.setdefault(plugin, {})[digest] = decision
+            else:
+                current.approvals.setdefault(plugin, {})[digest] = decision
+        self._write(current)
+
     # -- the file ---------------------------------------------------------------------------
 
     def _read(self) -> _Decisions:

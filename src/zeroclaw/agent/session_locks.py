@@ -1,15 +1,17 @@
-"""Per-session locks: turns of one session run one at a time, sessions run side by side.
+"""Per-session locks: turns of one session run one at a time, sessions run side by side,
+whoever asks for them (the gateway's requests, `zeroclaw agent`'s chat: `AgentRuntime`
+holds one `SessionLocks` for both).
 
 A session's history is read at the start of a turn and appended during it, so two turns
 of one session running together would each miss the other's messages. Locks exist only
 while some request holds or waits for them, so a gateway that has seen a million sessions
 keeps no million locks.
 
-Across replicas (memory.backend = "postgres") a request first waits here, behind the other
-requests of its session on this replica, then for the session's lock in the database
-(`across`: memory/fleet/session_lock.py), behind those on other replicas. Waiting here first
-keeps it to one database connection per busy session per replica, however many requests
-queue for it.
+Across processes (memory.backend = "postgres": gateway replicas, a terminal chat beside
+them) a turn first waits here, behind the other turns of its session in this process, then
+for the session's lock in the database (`across`: memory/fleet/session_lock.py), behind
+those of other processes. Waiting here first keeps it to one database connection per busy
+session per process, however many requests queue for it.
 """
 
 from __future__ import annotations

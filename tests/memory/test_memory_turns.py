@@ -1,0 +1,174 @@
+"""A turn's writes: the user's message committed at once with the turn marked open, the
+rest in one transaction that settles it; a turn that never settled is closed (or, sent
+again, continued) by the session's next one. And the storage layer's bounded retry of a
+transaction whose connection the server cut. Both backends."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from zeroclaw.memory import (
+    UNSETTLED_TURN,
+    DatabaseUnavailableError,
+    HookStepRecord,
+    MemoryStore,
+    ToolProvenance,
+    TurnSupersededError,
+    TurnWrites,
+)
+from zeroclaw.memory.database import RETRY_DELAYS_S
+from zeroclaw.memory.tables import memories
+from zeroclaw.messages import ChatMessage, ToolCall, ToolResult
+
+CALL = ToolCall("c1", "shell", {"command": "ls"})
+REFUSED = ToolCall("c2", "shell", {"command": "rm -rf /"})
+PROVENANCE = ToolProvenance(
+    owner_kind="native",
+    owner_name=None,
+    owner_version=None,
+    approval="auto",
+    hooks=(HookStepRecord("before_tool_call", "guard", "native", "passed"),),
+    duration_ms=3.5,
+)
+NOW = "2026-01-01T00:00:00.000000+00:00"
+
+
+def _produced() -> TurnWrites:
+    return TurnWrites(
+        messages=[
+            ChatMessage("assistant", "", tool_calls=(CALL, REFUSED)),
+            ChatMessage("tool", "a.txt", tool_call_id="c1", name="shell"),
+            ChatMessage("tool", "not recorded", tool_call_id="c2", name="shell"),
+            ChatMessage("assistant", "one file"),
+        ],
+        # One result with its provenance, one without (not recorded): one multi-row insert.
+        tool_results=[
+            (CALL, ToolResult.ok("a.txt"), PROVENANCE),
+            (REFUSED, ToolResult.fail("no"), None),
+        ],
+    )
+
+
+async def _open(store: MemoryStore, text: str) -> int:
+    """A turn's first write, as the agent makes it: the session made sure of, the message
+    stored and the turn marked open, one transaction."""
+    return await store.begin_turn("s", ChatMessage("user", text), channel="terminal", user_id=None)
+
+
+async def _said(store: MemoryStore, session_id: str = "s") -> list[tuple[str, str]]:
+    return [(m.message.role, m.message.content) for m in await store.session_messages(session_id)]
+
+
+async def _tool_results(store: MemoryStore) -> int:
+    async def work(conn: AsyncConnection) -> int:
+        return int(await conn.scalar(sa.text("SELECT count(*) FROM tool_results")) or 0)
+
+    return await store.database.read(work)
+
+
+async def test_the_question_is_stored_at_once_and_the_rest_when_the_turn_settles(
+    store: MemoryStore,
+) -> None:
+    opened = await _open(store, "list the files")
+    assert await _said(store) == [("user", "list the files")]
+    assert await store.open_turn_of("s") == opened
+
+    await store.settle_turn("s", _produced(), opened=opened)
+
+    assert await _said(store) == [
+        ("user", "list the files"),
+        ("assistant", ""),
+        ("tool", "a.txt"),
+        ("tool", "not recorded"),
+        ("assistant", "one file"),
+    ]
+    # Each result holds its call's provenance, written in the settling insert.
+    calls = await store.session_tool_calls("s")
+    assert [(c.call_id, c.provenance) for c in calls] == [("c1", PROVENANCE), ("c2", None)]
+    assert await store.open_turn_of("s") is None
+
+
+async def test_a_turn_that_never_settled_is_closed_by_the_next_message(
+    store: MemoryStore,
+) -> None:
+    await _open(store, "first")  # the process died here
+    second = await _open(store, "second")
+    assert await _said(store) == [
+        ("user", "first"),
+        ("assistant", UNSETTLED_TURN.content),
+        ("user", "second"),
+    ]
+    assert await store.open_turn_of("s") == second
+
+
+async def test_the_same_message_sent_again_continues_the_open_turn(store: MemoryStore) -> None:
+    opened = await _open(store, "list the files")
+    again = await _open(store, "list the files")
+    assert again == opened
+    assert await _said(store) == [("user", "list the files")]
+    await store.settle_turn("s", _produced(), opened=again)
+    # Settled: the same words now are a new question.
+    await _open(store, "list the files")
+    assert [role for role, _ in await _said(store)][-2:] == ["assistant", "user"]
+
+
+async def test_a_turn_whose_session_moved_on_stores_nothing(store: MemoryStore) -> None:
+    lost = await _open(store, "first")
+    # Another request took the session (this turn's lock died with its connection).
+    await _open(store, "second")
+    with pytest.raises(TurnSupersededError, match="closed by another request"):
+        await store.settle_turn("s", _produced(), opened=lost)
+    assert [role for role, _ in await _said(store)] == ["user", "assistant", "user"]
+    assert await _tool_results(store) == 0
+
+
+async def test_a_connection_cut_mid_transaction_is_retried_on_a_fresh_one(
+    store: MemoryStore,
+) -> None:
+    if store.location.is_sqlite:
+        pytest.skip("a SQLite file has no connection a server could cut")
+    attempts: list[int] = []
+
+    async def work(conn: AsyncConnection) -> None:
+        attempts.append(1)
+        await conn.execute(
+            memories.insert().values(
+                namespace="n", key="k", value="v", created_at=NOW, updated_at=NOW
+            )
+        )
+        if len(attempts) == 1:
+            # The server ends this connection mid-transaction, as pg_terminate_backend
+            # from an operator (or a failover) would.
+            await conn.execute(sa.text("SELECT pg_terminate_backend(pg_backend_pid())"))
+
+    await store.database.write(work)
+    assert len(attempts) == 2
+    assert [m.value for m in await store.recall("", limit=5)] == ["v"]
+
+
+async def test_a_connection_cut_every_time_gives_up_after_the_bounded_retries(
+    store: MemoryStore,
+) -> None:
+    if store.location.is_sqlite:
+        pytest.skip("a SQLite file has no connection a server could cut")
+    attempts: list[int] = []
+
+    async def work(conn: AsyncConnection) -> None:
+        attempts.append(1)
+        await conn.execute(
+            memories.insert().values(
+                namespace="n", key="k", value="v", created_at=NOW, updated_at=NOW
+            )
+        )
+        await conn.execute(sa.text("SELECT pg_terminate_backend(pg_backend_pid())"))
+
+    with pytest.raises(DatabaseUnavailableError) as raised:
+        await store.database.write(work)
+    assert len(attempts) == 1 + len(RETRY_DELAYS_S)
+    assert "send it again" in (raised.value.hint or "")
+    assert await store.recall("", limit=5) == []
+    # The store serves on once the server does.
+    await store.remember("k", "v")
+    assert await store.get_memory("k") is not None
