@@ -77,8 +77,8 @@ def export_command(
     json_output: JsonFlag = False,
 ) -> None:
     """Write every session, message, tool result, summary, memory, paired token and plugin
-    approval as JSON lines. With --json (which needs --output), the counts are reported as
-    JSON."""
+    approval or refusal as JSON lines. With --json (which needs --output), the counts are
+    reported as JSON."""
     use_json(json_output)
     with user_errors():
         if json_output and output is None:
