@@ -9,7 +9,6 @@ a damaged file is reported with its path and the way to recover it, never touche
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -22,6 +21,7 @@ from zeroclaw.config.models import ProviderConfig
 from zeroclaw.errors import ZeroClawError
 from zeroclaw.memory import MemoryStore, MemoryStoreError, check_integrity, require_writable_dir
 from zeroclaw.memory.errors import recovery_hint
+from zeroclaw.named_env import getenv
 from zeroclaw.observability import AuditLogError, check_audit_path
 from zeroclaw.providers import ProviderFactory
 
@@ -146,9 +146,13 @@ def _check_providers(config: Config, probe: Probe | None) -> Iterator[Check]:
                 "not defined in [llm.providers] (and plugins are off, so no plugin provides it)",
             )
             continue
-        key = os.environ.get(provider.api_key_env) if provider.api_key_env else None
+        key = getenv(provider.api_key_env) if provider.api_key_env else None
         if provider.api_key_env and not key:
-            yield Check(label, "fail", f"environment variable {provider.api_key_env} is not set")
+            yield Check(
+                label,
+                "fail",
+                f"{provider.api_key_env} is set neither in the environment nor in the .env file",
+            )
             continue
         if provider.kind == "offline":
             yield Check(label, "ok", "offline (built in, not a language model)")

@@ -31,7 +31,9 @@ def test_statuses_cover_every_provider_with_an_env_var_sorted_by_name() -> None:
     statuses = api_key_statuses(config, {"OPENAI_API_KEY": KEY, "MINE_KEY": "short"})
     assert statuses == [
         ApiKeyStatus("anthropic", "ANTHROPIC_API_KEY", "(not set)", present=False),
-        ApiKeyStatus("mine", "MINE_KEY", "(set, 5 chars)", present=True),
-        ApiKeyStatus("openai", "OPENAI_API_KEY", f"…wxyz ({len(KEY)} chars)", present=True),
+        ApiKeyStatus("mine", "MINE_KEY", "(set, 5 chars)", True, "the environment"),
+        ApiKeyStatus(
+            "openai", "OPENAI_API_KEY", f"…wxyz ({len(KEY)} chars)", True, "the environment"
+        ),
         ApiKeyStatus("openrouter", "OPENROUTER_API_KEY", "(not set)", present=False),
     ]

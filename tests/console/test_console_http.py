@@ -6,6 +6,7 @@ turned off."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from contextlib import closing
 from pathlib import Path
@@ -14,6 +15,10 @@ import httpx
 from console_support import AUTH, HOSTILE, TOKEN, write_manifest
 
 from gateway_processes import gateway_processes, wait_for_line
+from zeroclaw.config import load_config
+from zeroclaw.memory import MemoryStore
+from zeroclaw.memory.records import TurnWrites
+from zeroclaw.messages import ChatMessage
 from zeroclaw.plugins.contract.permissions import ApprovalStore
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -235,3 +240,51 @@ def test_with_plugins_disabled_every_page_renders_and_says_so(config_file: Path)
             assert client.get("/ui/sessions/nobody").status_code == 404
             reload = client.post("/ui/reloads", data={"csrf_token": csrf})
             assert "plugins are disabled" in client.get(reload.headers["location"]).text
+
+
+def _leave_a_turn_open(config_file: Path) -> int:
+    """A session whose turn was cut off (its message stored, never settled) and a settled
+    one, written into the gateway's memory file before it starts: what a crash leaves."""
+
+    async def write() -> int:
+        async with MemoryStore.open(load_config(config_file).memory_location()) as store:
+            settled = await store.begin_turn(
+                "settled-chat", ChatMessage("user", "hello"), channel="gateway", user_id=None
+            )
+            await store.settle_turn(
+                "settled-chat",
+                TurnWrites(messages=[ChatMessage("assistant", "hi")]),
+                opened=settled,
+            )
+            return await store.begin_turn(
+                "cut-off-chat",
+                ChatMessage("user", "are you there?"),
+                channel="gateway",
+                user_id=None,
+            )
+
+    return asyncio.run(write())
+
+
+def test_a_turn_left_open_shows_in_the_api_and_on_the_sessions_pages(config_file: Path) -> None:
+    opened = _leave_a_turn_open(config_file)
+    with gateway_processes() as start:
+        _, base = start(config_file)
+        api = httpx.get(f"{base}/api/sessions/cut-off-chat", headers=AUTH, timeout=30)
+        assert api.status_code == 200
+        assert api.json()["open_turn"] == opened
+        settled = httpx.get(f"{base}/api/sessions/settled-chat", headers=AUTH, timeout=30)
+        assert settled.json()["open_turn"] is None
+
+        client, _ = logged_in(base)
+        with closing(client):
+            rows = client.get("/ui/sessions").text.split("<tr")
+            (cut_off,) = [row for row in rows if ">cut-off-chat</a>" in row]
+            (settled_row,) = [row for row in rows if ">settled-chat</a>" in row]
+            assert 'class="open-turn"' in cut_off
+            assert "turn open" in cut_off
+            assert "turn open" not in settled_row
+            page = client.get("/ui/sessions/cut-off-chat").text
+            assert "open-turn-notice" in page
+            assert "turn open: no answer stored" in page
+            assert "turn open" not in client.get("/ui/sessions/settled-chat").text

@@ -156,6 +156,7 @@ def test_session_header_keeps_the_conversation(gateway: Gateway) -> None:
     said = [m["content"] for m in history["messages"] if m["role"] == "user"]
     assert said == ["first message", "second message"]
     assert history["channel"] == "gateway"
+    assert history["open_turn"] is None  # both turns settled
 
 
 def test_earlier_messages_seed_a_new_session_only(gateway: Gateway) -> None:

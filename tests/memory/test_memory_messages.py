@@ -147,7 +147,14 @@ async def test_begin_turn_makes_the_session_and_stores_the_message_together(
 ) -> None:
     first = await store.begin_turn("s1", ChatMessage("user", "hi there"), channel="gw", user_id="a")
     assert await store.open_turn_of("s1") == first  # the turn is open until it settles
+    opened = await store.get_session("s1")
+    assert opened is not None
+    assert opened.open_turn == first  # what the API and the console show
+    assert [s.open_turn for s in await store.list_sessions()] == [first]
     await store.settle_turn("s1", TurnWrites(), opened=first)
+    settled = await store.get_session("s1")
+    assert settled is not None
+    assert settled.open_turn is None
     await store.begin_turn("s1", ChatMessage("user", "again"), channel="gw", user_id="a")
 
     info = await store.get_session("s1")

@@ -29,6 +29,7 @@ from zeroclaw.config.template import write_template
 from zeroclaw.config.toml_text import plain_value, toml_document, toml_dotted, toml_value
 from zeroclaw.errors import ZeroClawError
 from zeroclaw.memory.location import DATABASE_URL_ENV
+from zeroclaw.named_env import ENVIRONMENT
 
 config_app = typer.Typer(
     help="Create, check, inspect and change the config (file, .env and ZEROCLAW_ variables).",
@@ -354,7 +355,10 @@ def _api_key_lines(config: Config) -> list[str]:
         return ["# No provider reads an API key from the environment."]
     width = max(len(status.provider) for status in statuses)
     env_width = max(len(status.env_var) for status in statuses)
-    return ["# API keys, from the environment variables named by api_key_env:"] + [
+    return [
+        "# API keys, from the variables named by api_key_env (environment, else .env file):"
+    ] + [
         f"#   {status.provider:<{width}}  {status.env_var:<{env_width}}  {status.masked}"
+        + (f" (from {status.origin})" if status.origin and status.origin != ENVIRONMENT else "")
         for status in statuses
     ]

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 from zeroclaw.errors import ZeroClawError
 from zeroclaw.gateway.auth import TOKEN_ENV
 from zeroclaw.gateway.settings import GatewaySettings
+from zeroclaw.named_env import getenv
 
 
 def gateway_url(settings: GatewaySettings) -> str:
@@ -28,10 +29,14 @@ def gateway_call(
     settings: GatewaySettings, method: str, path: str, url: str | None, token: str | None
 ) -> Any:
     base = (url or gateway_url(settings)).rstrip("/")
+    # --token, else ZEROCLAW_GATEWAY_TOKEN (the option reads the environment; the .env file
+    # beside the config is looked at here, once the config has been loaded).
+    token = token or getenv(TOKEN_ENV)
     if not token:
         raise ZeroClawError(
             "no token for the gateway",
-            hint=f"pass --token, or set {TOKEN_ENV} (the token itself, not its hash)",
+            hint=f"pass --token, or set {TOKEN_ENV} in the environment or the .env file beside "
+            "the config (the token itself, not its hash)",
         )
     if not (token.isascii() and token.isprintable()):
         raise ZeroClawError(

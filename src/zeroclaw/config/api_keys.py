@@ -1,7 +1,8 @@
 """Which providers have their API key, shown without showing the key.
 
 Keys never live in the config file: a provider's `api_key_env` names the environment
-variable that holds its key. `zeroclaw config show` reports each one as set (masked) or not.
+variable that holds its key (in the environment, or the .env file beside the config).
+`zeroclaw config show` reports each one as set (masked) or not.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from zeroclaw.config.models import Config
+from zeroclaw.named_env import lookup
 
 # Below this length, even four characters are too large a part of the secret to print.
 _SHORTEST_SHOWN = 12
@@ -22,6 +24,8 @@ class ApiKeyStatus:
     env_var: str
     masked: str  # "…abcd (51 chars)", "(not set)", ...
     present: bool  # the variable is set (possibly empty)
+    # "the environment" or ".env file PATH"; None when the key is set in neither
+    origin: str | None = None
 
 
 def api_key_statuses(
@@ -29,16 +33,22 @@ def api_key_statuses(
 ) -> list[ApiKeyStatus]:
     """One status per provider that reads its key from an environment variable, by name."""
     env = os.environ if environ is None else environ
-    return [
-        ApiKeyStatus(
-            name,
-            provider.api_key_env,
-            mask_secret(env.get(provider.api_key_env)),
-            provider.api_key_env in env,
+    statuses = []
+    for name, provider in sorted(config.llm.providers.items()):
+        if not provider.api_key_env:
+            continue
+        found = lookup(provider.api_key_env, env)
+        shown = env.get(provider.api_key_env) if found is None else found.value
+        statuses.append(
+            ApiKeyStatus(
+                name,
+                provider.api_key_env,
+                mask_secret(shown),
+                found is not None or provider.api_key_env in env,
+                None if found is None else found.origin,
+            )
         )
-        for name, provider in sorted(config.llm.providers.items())
-        if provider.api_key_env
-    ]
+    return statuses
 
 
 def mask_secret(value: str | None) -> str:

@@ -35,6 +35,7 @@ from zeroclaw.config.loader import (
     validate_config,
 )
 from zeroclaw.config.models import Config
+from zeroclaw.named_env import use_env_file
 
 
 @dataclass(frozen=True)
@@ -102,8 +103,7 @@ def load_effective(
     layers = tuple(layer for layer in (env_file, read_environment(environ)) if layer.data)
     if layers:
         config = _validate_layered(file_data, layers, path)
-    if env_file.database_url is not None and env_file.path is not None:
-        config.read_database_url_from(env_file.path, env_file.database_url)
+    use_env_file(env_file.env_file)
     return EffectiveConfig(anchor_paths(config, path.parent), path, exists, file_data, layers)
 
 

@@ -14,9 +14,10 @@ the config (`data_dir`, `llm`, ...). Other names with `__` are typos of one (rep
 the closest key); names without `__` that are not keys are other settings (ZEROCLAW_CONFIG,
 ZEROCLAW_GATEWAY_TOKEN) or another program's, and are left alone.
 
-One name without `__` is read from the `.env` file too: ZEROCLAW_DATABASE_URL, the
-PostgreSQL URL that may carry a password (a `.env` file is where such a secret goes); the
-process environment's wins over it, and `memory.url` over both (Config.memory_location).
+The variables the config names rather than sets (API keys, ZEROCLAW_DATABASE_URL,
+ZEROCLAW_GATEWAY_TOKEN, ...) are read from the `.env` file too, through one mechanism:
+this module hands the file's values to `zeroclaw.named_env`, where every reader of such a
+variable looks it up, the process environment first.
 
 Which `.env` file: the one named by ZEROCLAW_ENV_FILE (it must exist; empty: none), else
 `.env` beside the config file in use, if there is one. Not the current directory's: a
@@ -32,6 +33,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
 
+from dotenv import dotenv_values
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
@@ -43,7 +45,7 @@ from pydantic_settings import (
 from zeroclaw.config.bounded_toml import TomlLimitError, read_capped_text
 from zeroclaw.config.loader import ConfigError
 from zeroclaw.config.models import Config
-from zeroclaw.memory.location import DATABASE_URL_ENV
+from zeroclaw.named_env import EnvFile
 
 ENV_PREFIX: Final = "ZEROCLAW_"
 NESTING: Final = "__"
@@ -101,9 +103,9 @@ class SettingsLayer:
     data: dict[str, Any]
     variables: Mapping[str, str] = field(default_factory=dict)
     path: Path | None = None
-    # ZEROCLAW_DATABASE_URL as the .env file sets it: not a config key (it may hold a
-    # password, which memory.url may not), read where the database is chosen.
-    database_url: str | None = None
+    # Every non-empty value of the .env file, names as written: the variables the config
+    # names (API keys, ZEROCLAW_DATABASE_URL, ...) are looked up there (zeroclaw.named_env).
+    env_file: EnvFile | None = None
 
     @property
     def kind(self) -> str:
@@ -162,8 +164,9 @@ def read_env_file(config_path: Path, environ: Mapping[str, str] | None = None) -
         ) from None
     source = _DotEnvSource(_ConfigShape, env_file=path)
     layer = _layer(source, f".env file {path}", path)
-    url = (source.env_vars.get(DATABASE_URL_ENV.lower()) or "").strip()
-    return replace(layer, database_url=url) if url else layer
+    values = dotenv_values(path, encoding="utf-8")
+    set_there = {name: value for name, value in values.items() if value and value.strip()}
+    return replace(layer, env_file=EnvFile(path, set_there))
 
 
 def _layer(source: EnvSettingsSource, origin: str, path: Path | None) -> SettingsLayer:

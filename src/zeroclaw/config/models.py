@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import platformdirs
-from pydantic import BeforeValidator, Field, PrivateAttr, field_validator, model_validator
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from zeroclaw.gateway.settings import GatewaySettings
@@ -30,6 +29,7 @@ from zeroclaw.memory.location import (
     sqlite_location,
     url_password,
 )
+from zeroclaw.named_env import lookup
 from zeroclaw.observability.settings import AuditSettings, ObservabilitySettings
 from zeroclaw.section import Section
 
@@ -834,9 +834,6 @@ class McpConfig(Section):
 class Config(Section):
     """The whole file. Top-level keys, then one table per part of the runtime."""
 
-    # ZEROCLAW_DATABASE_URL from the .env file, and that file (read_database_url_from).
-    _env_file_database_url: tuple[Path, str] | None = PrivateAttr(default=None)
-
     data_dir: ConfigPath = Field(
         default_factory=default_data_dir,
         description="Where the memory database, workspace and caches live.",
@@ -899,22 +896,14 @@ class Config(Section):
                     "memory.url to keep the memory in the SQLite file",
                 )
             return sqlite_location(self.memory_path, synchronous=self.memory.sqlite_synchronous)
-        env = os.environ if environ is None else environ
         if self.memory.url is not None:
             return postgres_location(self.memory.url)
-        from_env = env.get(DATABASE_URL_ENV, "").strip()
-        if from_env:
-            return postgres_location(from_env, key=DATABASE_URL_ENV)
-        if self._env_file_database_url is not None:
-            env_file, url = self._env_file_database_url
-            return postgres_location(url, key=f"{DATABASE_URL_ENV} in .env file {env_file}")
+        found = lookup(DATABASE_URL_ENV, environ)
+        if found is not None:
+            key = f"{DATABASE_URL_ENV} in {found.origin}" if found.from_env_file else None
+            return postgres_location(found.value, key=key or DATABASE_URL_ENV)
         raise InvalidDatabaseUrlError(
             'memory.backend is "postgres", but there is no database URL',
             hint=f"set memory.url, or {DATABASE_URL_ENV} (in the environment or the .env "
             "file beside the config), to postgresql://USER:PASSWORD@HOST:5432/DATABASE",
         )
-
-    def read_database_url_from(self, env_file: Path, url: str) -> None:
-        """The .env file `env_file` sets ZEROCLAW_DATABASE_URL to `url` (config/effective.py):
-        used when neither memory.url nor the process environment names a database."""
-        self._env_file_database_url = (env_file, url)

@@ -124,8 +124,11 @@ names are read lower-case). The Keys tables below list each key's variable.
 
 The `.env` file is `.env` beside the config file in use (`zeroclaw config path`), if there
 is one, or the file named by `ZEROCLAW_ENV_FILE` (which must exist; set it empty to read
-none). It holds `NAME=value` lines, `#` comments, and quotes as a shell would; only its
-`ZEROCLAW_` names are read, and they are not exported to anything else. A `.env` in the
+none). It holds `NAME=value` lines, `#` comments, and quotes as a shell would. Two kinds
+of names are read from it: the `ZEROCLAW_` variables of config keys, and the variables the
+config names rather than sets (below); every other line is ignored, and nothing of it is
+exported to anything else (the shell tool, MCP servers and plugins never inherit it). A
+`.env` in the
 current directory is **not** read unless named (`ZEROCLAW_ENV_FILE=.env`): a checkout of
 someone else's project must not be able to loosen the tool policy or grant plugins
 capabilities by holding one.
@@ -134,14 +137,31 @@ Mistakes are reported as for the file, with the key's dotted path and the variab
 it, for example `` `llm.retry.max_attempts`: expected integer, got "lots" (from
 ZEROCLAW_LLM__RETRY__MAX_ATTEMPTS in the environment) ``; a variable whose first part is
 not a key of the file (`ZEROCLAW_LMM__PROVIDER`) is an unknown key with the closest one
-suggested. Variables of other names are left alone: `ZEROCLAW_CONFIG` (where the file is),
-`ZEROCLAW_ENV_FILE`, `ZEROCLAW_GATEWAY_TOKEN` (a gateway token in clear, see
-docs/gateway.md) and any `ZEROCLAW_NAME` without `__` that is not a top-level key.
-`ZEROCLAW_DATABASE_URL` (the PostgreSQL URL with its password, used when `memory.url` is
-unset, see docs/deployment.md) is read from the `.env` file as well as the environment,
-which wins. Values
-read from the environment are validated with the same rules as the file's, but as text
-(`"8"` is an integer there).
+suggested. Values read from the environment are validated with the same rules as the
+file's, but as text (`"8"` is an integer there).
+
+Secrets are not config keys: the config names the variable that holds one, and that
+variable is read from the process environment, else from the `.env` file, by every part
+that uses it (one lookup, `zeroclaw.named_env`). The real environment wins over `.env`;
+a variable set empty (or to blanks) there counts as unset, so the file's value is used.
+These are:
+
+- `ZEROCLAW_DATABASE_URL`: the PostgreSQL URL with its password, used when `memory.url`
+  is unset (docs/deployment.md);
+- `ZEROCLAW_GATEWAY_TOKEN`: a gateway token in clear, accepted by `zeroclaw gateway` and
+  sent by the commands that call a running gateway when `--token` is not given
+  (docs/gateway.md);
+- the variable each provider's `api_key_env` names (e.g. `OPENAI_API_KEY`);
+- `hooks.webhook_audit.secret_env`;
+- the variables of `plugins.overrides.<name>.secrets` and
+  `plugins.overrides.<name>.http_credentials` (`secret`).
+
+Their values are never printed: `zeroclaw config show` masks them (and names the `.env`
+file when a key came from there), an error names the variable and where it was looked
+for, and the audit log and webhook_audit redact them wherever they were read from. Two
+variables are read from the environment only, since they choose the files:
+`ZEROCLAW_CONFIG` (where the config file is) and `ZEROCLAW_ENV_FILE`. Any other
+`ZEROCLAW_NAME` without `__` that is not a top-level key is left alone.
 
 ## Paths
 
@@ -156,9 +176,10 @@ directory, and `~` is expanded. These keys are paths:
 ## API keys and other secrets
 
 No secret is ever written in the config file. A provider's `api_key_env` names the
-environment variable that holds its key, and the key is read from there when the provider
-is used. `zeroclaw config show` lists every provider with an `api_key_env`, whether the
-variable is set, and at most the last 4 characters of its value. The one exception is an
+environment variable that holds its key, and the key is read from there (else from the
+`.env` file, see above) when the provider is used. `zeroclaw config show` lists every
+provider with an `api_key_env`, whether the variable is set, and at most the last 4
+characters of its value. The one exception is an
 MCP server's credentials (`env` values and `headers` of `[[mcp.servers]]`), which the
 file, or `ZEROCLAW_MCP__SERVERS`, may hold: `config show`, `get`, `set` and `unset` print
 them masked the same way, never whole.

@@ -192,6 +192,11 @@ class SessionHistory(BaseModel):
     title: str | None
     created_at: datetime
     updated_at: datetime
+    open_turn: int | None = Field(
+        description="The id of the user message whose turn is open: stored, but its answer "
+        "not (yet): a turn running now, or one cut off by a crash, a lost connection or a "
+        "failed provider, which the session's next turn closes. null: every turn settled."
+    )
     messages: list[HistoryMessage]
 
     @classmethod
@@ -205,6 +210,7 @@ class SessionHistory(BaseModel):
             title=info.title,
             created_at=info.created_at,
             updated_at=info.updated_at,
+            open_turn=info.open_turn,
             messages=[HistoryMessage.of(m, paired) for m in messages],
         )
 

@@ -39,6 +39,10 @@ class SessionInfo:
     created_at: datetime
     updated_at: datetime
     message_count: int
+    # The id of the user message whose turn is open (`sessions.open_turn`): stored, its
+    # answer not yet: a turn running now, or one cut off (a crash, a lost connection, a
+    # failed provider) until the session's next turn closes it. None: every turn settled.
+    open_turn: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -89,6 +89,7 @@ _SESSION_COLUMNS = (
     sessions.c.created_at,
     sessions.c.updated_at,
     _MESSAGE_COUNT,
+    sessions.c.open_turn,
 )
 _TOOL_CALL_COLUMNS = (
     tool_results.c.id,
@@ -917,9 +918,16 @@ def _provenance(columns: Sequence[Any]) -> ToolProvenance | None:
 
 
 def _session(row: Sequence[Any]) -> SessionInfo:
-    session_id, user_id, channel, title, created_at, updated_at, count = row
+    session_id, user_id, channel, title, created_at, updated_at, count, open_turn = row
     return SessionInfo(
-        session_id, user_id, channel, title, _time(created_at), _time(updated_at), count
+        session_id,
+        user_id,
+        channel,
+        title,
+        _time(created_at),
+        _time(updated_at),
+        count,
+        open_turn,
     )
 
 

@@ -13,10 +13,11 @@ and both must redact the same way. Three nets, because no single one catches eve
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
+
+from zeroclaw.named_env import getenv
 
 REDACTED: Final = "[REDACTED]"
 
@@ -96,7 +97,8 @@ class Redactor:
     """Replaces secrets in strings and (nested) JSON-like values with `[REDACTED]`.
 
     `secret_envs` names environment variables whose values are secrets; they are read on
-    every call, so a key exported after start-up is still caught. `secret_values` are
+    every call (from the environment, else the .env file: zeroclaw.named_env), so a key
+    exported after start-up is still caught. `secret_values` are
     secrets given as they are (values from the config file).
     """
 
@@ -127,7 +129,7 @@ class Redactor:
         return value
 
     def _secret_values(self) -> list[str]:
-        values = [os.environ.get(name, "").strip() for name in self._secret_envs]
+        values = [getenv(name) or "" for name in self._secret_envs]
         values += self._fixed
         # Longest first: a key that contains another is replaced whole.
         return sorted((v for v in values if len(v) >= MIN_SECRET_CHARS), key=len, reverse=True)

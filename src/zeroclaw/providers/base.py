@@ -9,13 +9,13 @@ provider honours are in `options.py`.
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol, runtime_checkable
 
 from zeroclaw.errors import ZeroClawError
 from zeroclaw.messages import ChatMessage, ToolCall, ToolSpec, Usage
+from zeroclaw.named_env import getenv
 from zeroclaw.providers.options import ChatOptions
 
 FinishReason = Literal["stop", "tool_calls", "length", "error"]
@@ -87,13 +87,15 @@ class ProviderError(ZeroClawError):
 
 
 class MissingCredentialsError(ProviderError):
-    """The provider needs an API key and its environment variable is not set."""
+    """The provider needs an API key and its variable is set neither in the environment
+    nor in the .env file."""
 
     def __init__(self, provider: str, env_var: str) -> None:
         super().__init__(
             f"no API key: environment variable {env_var} is not set",
             provider=provider,
-            hint=f"export {env_var}=... (or choose another provider with llm.provider)",
+            hint=f"export {env_var}=..., or put it in the .env file beside the config "
+            "(or choose another provider with llm.provider)",
         )
         self.env_var = env_var
 
@@ -108,7 +110,7 @@ async def stream_whole(provider: Provider, request: ChatRequest) -> AsyncIterato
 
 def read_api_key(provider: str, env_var: str) -> str:
     """The API key held by `env_var`; a missing or empty variable is a clear error."""
-    key = os.environ.get(env_var, "").strip()
+    key = getenv(env_var)
     if not key:
         raise MissingCredentialsError(provider, env_var)
     return key

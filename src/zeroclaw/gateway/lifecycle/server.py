@@ -28,7 +28,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import signal
 import socket
 import threading
@@ -59,6 +58,7 @@ from zeroclaw.gateway.state import GatewayState
 from zeroclaw.gateway.turns import GatewayTurns
 from zeroclaw.memory.fleet.paired_tokens import PairedTokens
 from zeroclaw.memory.fleet.rate_limits import SharedRateLimits
+from zeroclaw.named_env import getenv
 from zeroclaw.observability import (
     GatewayStarted,
     GatewayStopped,
@@ -75,9 +75,10 @@ _CANCELLED_UNWIND_S = 2.0
 
 
 def configured_authenticator(settings: GatewaySettings) -> TokenAuthenticator:
-    """The tokens of the config, plus ZEROCLAW_GATEWAY_TOKEN (hashed on the way in)."""
+    """The tokens of the config, plus ZEROCLAW_GATEWAY_TOKEN (from the environment or the
+    .env file, hashed on the way in)."""
     digests = list(settings.tokens)
-    from_env = os.environ.get(TOKEN_ENV, "").strip()
+    from_env = getenv(TOKEN_ENV)
     if from_env:
         digests.append(hash_token(from_env))
     return TokenAuthenticator(digests)

@@ -16,7 +16,6 @@ its old [hooks.command_logger] keys stand for [audit] ones (see config/models.py
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from zeroclaw.config import Config
@@ -29,6 +28,7 @@ from zeroclaw.hooks.events import Event
 from zeroclaw.hooks.handler import HookHandler
 from zeroclaw.hooks.runner import HookRunner
 from zeroclaw.memory import MemoryStore
+from zeroclaw.named_env import getenv
 from zeroclaw.observability import Redactor
 from zeroclaw.providers import Provider
 from zeroclaw.tools import PolicyViolation, SecurityPolicy
@@ -127,12 +127,13 @@ def _webhook_audit(config: Config, policy: SecurityPolicy, redactor: Redactor) -
         ) from None
     secret = None
     if settings.secret_env:
-        secret = os.environ.get(settings.secret_env, "").strip()
+        secret = getenv(settings.secret_env)
         if not secret:
             raise HookSetupError(
                 "hooks.webhook_audit.secret_env",
                 f"environment variable {settings.secret_env} is not set",
-                hint=f"export {settings.secret_env}=..., or remove secret_env to send "
+                hint=f"export {settings.secret_env}=... (or put it in the .env file beside the "
+                "config), or remove secret_env to send "
                 "unsigned requests",
             )
     return WebhookAudit(

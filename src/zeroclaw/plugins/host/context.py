@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import copy
 import logging
-import os
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from zeroclaw.named_env import getenv
 from zeroclaw.plugins.contract.grants import Grants
 from zeroclaw.plugins.host.kv_store import KvStore
 from zeroclaw.plugins.host.log_limiter import LogLimiter
@@ -139,7 +139,7 @@ def resolve_credentials(plugin: str, configured: Iterable[Any]) -> tuple[HostCre
     whose variable is unset or empty is left out (logged by name, never by value)."""
     found = []
     for credential in configured:
-        value = os.environ.get(credential.secret)
+        value = getenv(credential.secret)
         if not value:
             _log.warning(
                 "plugin %r: http credential for %s: environment variable %s is not set; "
@@ -192,7 +192,7 @@ def resolve_secrets(
         variable = mapping.get(name)
         if name not in granted or variable is None:
             continue
-        value = os.environ.get(variable)
+        value = getenv(variable)
         if value:
             found[name] = value
         else:
