@@ -328,7 +328,9 @@ def compile_cache(work: Path, cold: bool, cache_dir: Path | None) -> dict[str, s
     target = (cache_dir or user_plugin_cache_dir()).resolve()
     target.mkdir(parents=True, exist_ok=True)
     link.symlink_to(target, target_is_directory=True)
-    return {"kind": "persistent", "path": str(target)}
+    home = Path.home().resolve()
+    shown = f"~/{target.relative_to(home)}" if target.is_relative_to(home) else str(target)
+    return {"kind": "persistent", "path": shown}
 
 
 # -- concurrency ---------------------------------------------------------------------------------
