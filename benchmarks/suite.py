@@ -8,9 +8,11 @@ What it runs, every part in this one process (RSS in child processes):
                 Extism-python on a core-wasm plugin doing the same work (extism_peer.py),
                 wasmtime's public API, our conversion layer, PluginCalls.call, and our WAT
                 guest through the HookRunner, inline and on a worker thread
-                (plugin_hook_bench.py's rows); then the example JavaScript (guard-shell,
-                before_tool_call) and Python (redact-secrets, tool_result_persist) guests
-                through the HookRunner, when they are built
+                (plugin_hook_bench.py's rows); then JavaScript and Python guests through
+                the HookRunner and PluginCalls.call: trivial guards doing the WAT guest's
+                work (guest_twins.py), and the example plugins guard-shell (JS,
+                before_tool_call) and redact-secrets (Python, tool_result_persist) with
+                their own work, next to that work run natively (CPython, Node)
   loading       compile (cold) vs load from the compile cache vs a new store + instantiate
   concurrency   PluginCalls.call on the WAT guest from 1, 2, 4 and 8 threads: calls/s
   agent turn    one offline-provider turn with a tool call: plugins disabled, and with 1 and
@@ -28,6 +30,11 @@ keep their own table.
     .venv/bin/python benchmarks/suite.py          # docs/benchmarks.md + docs/benchmarks.json
     .venv/bin/python benchmarks/suite.py --smoke --json out.json --markdown out.md
     .venv/bin/python benchmarks/suite.py --parts gateway,agent_turn   # update those only
+    .venv/bin/python benchmarks/suite.py --parts hook --cold   # compile every guest again
+
+Plugins compile into the persistent compile cache `zeroclaw demo` uses (the user's cache
+dir, or --cache-dir), so a rerun does not recompile the Python and JavaScript guests (tens
+of seconds); --cold compiles everything in a temporary cache. The output says which.
 
 `--smoke` runs every part at tiny sizes (WAT guests only): tests/benchmarks runs it so the
 suite cannot rot. Nothing here is asserted as a speed anywhere.
@@ -58,6 +65,7 @@ from bare_route import bare_route
 from extism_peer import extism_rows
 from gateway_bench import Mode, bench_gateway, warm_up
 from gateway_bench import measure as measure_gateway
+from guest_twins import build, guard_shell_node, redact_secrets_native, write_trivial
 from plugin_hook_bench import (
     PAYLOADS,
     Row,
@@ -71,6 +79,7 @@ from plugin_hook_bench import (
 from report import replace_section
 
 from zeroclaw.config import Config
+from zeroclaw.config.models import user_plugin_cache_dir
 from zeroclaw.hooks import Event, HookRunner, ToolResultPersist
 from zeroclaw.messages import ToolResult
 
@@ -152,46 +161,119 @@ def hook_rows(work: Path, loop: asyncio.AbstractEventLoop, sizes: Sizes) -> tupl
     if sizes.languages:
         rows += language_rows(work, loop, notes)
     else:
-        notes["Python and JavaScript guests"] = "skipped: --smoke runs WAT guests only"
+        notes["Python and JavaScript guests"] = (
+            "skipped: --smoke runs WAT guests only (the trivial Python and JavaScript guards "
+            "and the example plugins are built and measured by a full run)"
+        )
     return rows, notes
 
 
+# The example plugins measured, with the work they do: plugin, row label, event, payload.
+RESULT = ToolResult(success=True, output="x" * 200)
+EXAMPLE_CASES: tuple[tuple[str, str, Event, Callable[[int], Any]], ...] = (
+    ("guard-shell", "JavaScript guest", Event.BEFORE_TOOL_CALL, lambda i: PAYLOADS[i & 1]),
+    (
+        "redact-secrets",
+        "Python guest",
+        Event.TOOL_RESULT_PERSIST,
+        lambda i: ToolResultPersist("session-1", "ls", "call-1", RESULT),
+    ),
+)
+OWN_WORK = "with the plugin's own work"
+
+
 def language_rows(work: Path, loop: asyncio.AbstractEventLoop, notes: dict[str, str]) -> list[Row]:
-    """The example JS and Python hook plugins through the HookRunner, if built; and the same
-    call through `PluginCalls.call` alone (the guest and the conversion, no runner), so a
-    guest's own cost shows apart from the host's."""
+    """Python and JavaScript guests through the HookRunner (inline and on a worker thread)
+    and through `PluginCalls.call` alone (the guest and the conversion, no runner):
+
+    - the trivial guards (guest_twins.py), doing the WAT guest's and Extism's work on the
+      same hook and payloads: the guest runtime's cost, apples to apples;
+    - the example plugins guard-shell (JS, eight regexes) and redact-secrets (Python, nine
+      regexes), with the plugin's own work; and that work alone, natively (redact-secrets'
+      handler under this CPython, guard-shell's under Node), so a row's share of it shows.
+
+    The plugins are built first (nothing to do when up to date)."""
     rows = []
-    result = ToolResult(success=True, output="x" * 200)
-    cases = (
-        ("guard-shell", "JavaScript guest", Event.BEFORE_TOOL_CALL, lambda i: PAYLOADS[i & 1]),
-        (
-            "redact-secrets",
-            "Python guest",
-            Event.TOOL_RESULT_PERSIST,
-            lambda i: ToolResultPersist("session-1", "ls", "call-1", result),
-        ),
-    )
-    for name, label, event, payload in cases:
-        if not (EXAMPLES / name / "plugin.wasm").is_file():
-            notes[label] = f"skipped: examples/plugins/{name} is not built (scripts/demo builds it)"
+    guards = write_trivial()
+    for name, label in (
+        ("trivial-guard-js", "JavaScript guest"),
+        ("trivial-guard-py", "Python guest"),
+    ):
+        if why := build(guards[name]):
+            notes[f"{label} (trivial guard)"] = f"skipped: {why}"
             continue
-        for timeout_ms, how in ((20, "inline"), (1000, "worker thread")):
-            runner, calls = example_runner(work, name, timeout_ms)
-            rows.append(
-                Row(
-                    f"{label} via HookRunner ({how}, {name}, {event.value})",
-                    timed_async(loop, _counted(lambda p, r=runner, e=event: r.run(e, p), payload)),
-                )
-            )
-        function = event.value.replace("_", "-")
+        rows += plugin_rows(
+            work,
+            guards[name],
+            label,
+            "trivial guard",
+            Event.BEFORE_TOOL_CALL,
+            lambda i: PAYLOADS[i & 1],
+            loop,
+        )
+    for name, label, event, payload in EXAMPLE_CASES:
+        if why := build(EXAMPLES / name):
+            notes[label] = f"skipped: {why}"
+            continue
+        rows += plugin_rows(
+            work, EXAMPLES / name, label, f"{name}, {OWN_WORK}", event, payload, loop
+        )
+    rows += native_bodies(work, notes)
+    return rows
+
+
+def plugin_rows(
+    work: Path,
+    source: Path,
+    label: str,
+    what: str,
+    event: Event,
+    payload: Callable[[int], Any],
+    loop: asyncio.AbstractEventLoop,
+) -> list[Row]:
+    rows = []
+    calls: Any = None
+    for timeout_ms, how in ((20, "inline"), (1000, "worker thread")):
+        runner, calls = example_runner(work, source, timeout_ms)
+        if what == "trivial guard":  # it must do the WAT guest's work, or the row means nothing
+            found = [loop.run_until_complete(runner.run(event, p)).reason for p in PAYLOADS]
+            assert found == ["blocked by bench", None], found
         rows.append(
             Row(
-                f"{label} PluginCalls.call ({name}, {event.value})",
-                timed_sync(
-                    _counted(lambda p, c=calls, f=function: c.call(f, (p,), _identity), payload)
-                ),
+                f"{label} via HookRunner ({how}, {what}, {event.value})",
+                timed_async(loop, _counted(lambda p, r=runner, e=event: r.run(e, p), payload)),
             )
         )
+    function = event.value.replace("_", "-")
+    rows.append(
+        Row(
+            f"{label} PluginCalls.call ({what}, {event.value})",
+            timed_sync(
+                _counted(lambda p, c=calls, f=function: c.call(f, (p,), _identity), payload)
+            ),
+        )
+    )
+    return rows
+
+
+def native_bodies(work: Path, notes: dict[str, str]) -> list[Row]:
+    """The example plugins' handler bodies without a sandbox: the plugin's own work."""
+    body = redact_secrets_native(RESULT.output)
+    rows = [
+        Row(
+            "redact-secrets handler body, native CPython (tool_result_persist)",
+            timed_sync(lambda _: body()),
+        )
+    ]
+    events = [
+        {"sessionId": p.session_id, "tool": p.tool, "arguments": json.dumps(p.arguments)}
+        for p in PAYLOADS
+    ]
+    node = guard_shell_node(work, events)
+    if isinstance(node, str):
+        notes["guard-shell handler body"] = f"skipped: {node}"
+    else:
+        rows.append(Row("guard-shell handler body, native Node (before_tool_call)", node))
     return rows
 
 
@@ -201,11 +283,12 @@ def _counted(call: Callable[[Any], Any], payload: Callable[[int], Any]) -> Calla
     return lambda _: call(payload(next(counter)))
 
 
-def example_runner(work: Path, name: str, timeout_ms: int) -> tuple[HookRunner, Any]:
+def example_runner(work: Path, source: Path, timeout_ms: int) -> tuple[HookRunner, Any]:
     from zeroclaw.plugins.lifecycle.registry import PluginRegistry
 
+    name = source.name
     plugins = work / f"examples-{name}-{timeout_ms}"
-    shutil.copytree(EXAMPLES / name, plugins / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(source, plugins / name, ignore=shutil.ignore_patterns("__pycache__"))
     with (plugins / name / "plugin.toml").open("a") as manifest:
         manifest.write(f"\n[limits]\ntimeout_ms = {timeout_ms}\n")
     config = plugin_config(work / f"data-{name}-{timeout_ms}", plugins)
@@ -226,9 +309,28 @@ def plugin_config(data_dir: Path, plugins: Path) -> Config:
     config.plugins.enabled = True
     config.plugins.dirs = [plugins]
     config.plugins.capabilities.allow = list(GRANTS)
-    # Shared across the suite's plugin sets: compiled once per run.
+    # Every plugin set's data dir is in the run's work dir, and so is its compile cache:
+    # run_suite makes it a link to the persistent one unless --cold (see compile_cache).
     config.plugins.cache_dir = data_dir.parent / "plugin-cache"
     return config
+
+
+def compile_cache(work: Path, cold: bool, cache_dir: Path | None) -> dict[str, str]:
+    """Set up `work/plugin-cache`, the compile cache of every plugin the suite loads: cold,
+    a directory of this run only (every guest compiles again: tens of seconds for the
+    Python and JavaScript ones); else a link to `cache_dir`, by default the user's cache
+    dir that `zeroclaw demo` uses, so they compile once per machine. Loading times are
+    measured apart, in caches of their own (load_times)."""
+    link = work / "plugin-cache"
+    if cold:
+        link.mkdir()
+        return {"kind": "cold", "path": "a temporary directory of this run"}
+    target = (cache_dir or user_plugin_cache_dir()).resolve()
+    target.mkdir(parents=True, exist_ok=True)
+    link.symlink_to(target, target_is_directory=True)
+    home = Path.home().resolve()
+    shown = f"~/{target.relative_to(home)}" if target.is_relative_to(home) else str(target)
+    return {"kind": "persistent", "path": shown}
 
 
 # -- concurrency ---------------------------------------------------------------------------------
@@ -494,7 +596,7 @@ def rss_child(language: str, source: Path, count: int, work: Path) -> int:
             manifest = target / "plugin.toml"
             text = manifest.read_text().replace(f'name = "{source.name}"', f'name = "c{index}"')
             manifest.write_text(text)
-    config = plugin_config(work / "data-rss" / language, plugins)
+    config = plugin_config(work / f"data-rss-{language}", plugins)
     registry = PluginRegistry.for_config(config)
     snapshot = registry.load(config.plugins)
     runner = HookRunner()
@@ -541,15 +643,23 @@ PARTS = ("gateway", "hook", "loading", "concurrency", "agent_turn", "rss")
 
 
 def run_suite(
-    sizes: Sizes, parts: tuple[str, ...] = PARTS, results: dict[str, Any] | None = None
+    sizes: Sizes,
+    parts: tuple[str, ...] = PARTS,
+    results: dict[str, Any] | None = None,
+    *,
+    cold: bool = False,
+    cache_dir: Path | None = None,
 ) -> dict[str, Any]:
     """Run `parts` (all by default) into `results` (a previous run's, to update some parts
-    of it) and return it."""
+    of it) and return it. Plugins compile into the persistent cache (compile_cache)
+    unless `cold`."""
     results = results if results is not None else {}
     results.update(machine=machine(), sizes=sizes.__dict__)
     notes: dict[str, str] = results.setdefault("notes", {})
     with tempfile.TemporaryDirectory(prefix="zeroclaw-bench-") as tmp:
         work = Path(tmp)
+        results["compile_cache"] = compile_cache(work, cold, cache_dir)
+        print(_cache_line(results["compile_cache"]), file=sys.stderr)
         if "gateway" in parts:
             # First, while this process (the client) runs nothing else: the parts below
             # leave engines and their threads behind, which would slow the client.
@@ -558,7 +668,9 @@ def run_suite(
             loop = asyncio.new_event_loop()
             rows, found_notes = hook_rows(work, loop, sizes)
             notes.update(found_notes)
+            load = os.getloadavg()[0]
             measure(rows, sizes.rounds, sizes.calls)
+            results["hook_load_average"] = {"start": load, "end": os.getloadavg()[0]}
             loop.close()
             results["hook_call_us"] = table_of(
                 rows, 1e6, ["Extism bare call", "native via HookRunner", "pluggy (firstresult)"]
@@ -592,6 +704,7 @@ def render(results: dict[str, Any]) -> str:
         "",
         "### One hook call (`before_tool_call`, ~200-byte payload)",
         "",
+        *_hook_header(results),
         "| path | us/call | spread | x Extism bare call | x native via HookRunner |",
         "|---|---:|---:|---:|---:|",
     ]
@@ -654,9 +767,35 @@ def render(results: dict[str, Any]) -> str:
     lines += ["", "### Resident memory per additional plugin", "", "| guest | MiB |", "|---|---:|"]
     for language, row in results["rss"].items():
         lines.append(f"| {language} | {row['mib_per_plugin']:.2f} |")
+    if "compile_cache" in results:
+        lines += ["", _cache_line(results["compile_cache"])]
     if results["notes"]:
         lines += ["", *(f"- {name}: {note}" for name, note in results["notes"].items())]
     return "\n".join(lines)
+
+
+def _hook_header(results: dict[str, Any]) -> list[str]:
+    lines = []
+    if "hook_load_average" in results:
+        load = results["hook_load_average"]
+        lines.append(
+            f"Load average (1 min) {load['start']:.1f} at the start, {load['end']:.1f} at "
+            'the end. "Trivial guard" rows: a Python or JavaScript guest doing the WAT '
+            'guest\'s and Extism\'s work (cancel "shell", leave the rest); rows "with the '
+            "plugin's own work\" run an example plugin, whose handler body alone is the "
+            '"native CPython" or "native Node" row.'
+        )
+        lines.append("")
+    return lines
+
+
+def _cache_line(cache: dict[str, str]) -> str:
+    if cache["kind"] == "cold":
+        return "Compile cache: cold (--cold): every plugin was compiled in this run."
+    return (
+        f"Compile cache: persistent, {cache['path']} (`zeroclaw demo`'s): plugins compiled "
+        "by an earlier run were loaded from it (--cold compiles them all again)."
+    )
 
 
 def _ratio(ratios: dict[str, float], key: str) -> str:
@@ -673,6 +812,17 @@ def main(argv: list[str] | None = None) -> int:
         help=f"comma-separated parts to run ({','.join(PARTS)}); the others keep the figures "
         "of the --json file",
     )
+    parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="compile every plugin in this run (a temporary compile cache), not from the "
+        "persistent one",
+    )
+    parser.add_argument(
+        "--cache-dir",
+        type=Path,
+        help="the persistent compile cache (default: the user's, as `zeroclaw demo`)",
+    )
     parser.add_argument("--rss-child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.rss_child:
@@ -684,7 +834,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown part(s) {', '.join(sorted(unknown))}; choose from {PARTS}")
     # Some parts only: the other figures are the last run's, from --json.
     previous = json.loads(args.json.read_text()) if args.parts and args.json.exists() else None
-    results = run_suite(SMOKE if args.smoke else FULL, parts, previous)
+    sizes = SMOKE if args.smoke else FULL
+    results = run_suite(sizes, parts, previous, cold=args.cold, cache_dir=args.cache_dir)
     args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     text = render(results)
     replace_section(args.markdown, SECTION, text)

@@ -17,9 +17,11 @@ def test_the_suite_runs_every_part_and_writes_json_and_markdown(tmp_path: Path) 
     out_json, out_md = tmp_path / "benchmarks.json", tmp_path / "benchmarks.md"
     out_md.write_text("# Benchmarks\n\nkept text\n")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    cache = tmp_path / "persistent-cache"  # not the user's: a test leaves nothing behind
 
+    command = [sys.executable, SUITE, "--smoke", "--json", out_json, "--markdown", out_md]
     done = subprocess.run(
-        [sys.executable, SUITE, "--smoke", "--json", out_json, "--markdown", out_md],
+        [*command, "--cache-dir", cache],
         capture_output=True,
         text=True,
         timeout=600,
@@ -33,6 +35,10 @@ def test_the_suite_runs_every_part_and_writes_json_and_markdown(tmp_path: Path) 
         results
     )
     assert results["machine"]["versions"]["wasmtime"]
+    # The plugins compiled into the persistent cache, which the output names.
+    assert results["compile_cache"] == {"kind": "persistent", "path": str(cache.resolve())}
+    assert list(cache.glob("*.cwasm"))
+    assert "Compile cache: persistent" in done.stderr
     hook = results["hook_call_us"]
     for name in ("native via HookRunner", "plugin via HookRunner (inline)", "conversion layer"):
         assert hook[name]["median"] > 0
@@ -55,3 +61,5 @@ def test_the_suite_runs_every_part_and_writes_json_and_markdown(tmp_path: Path) 
     assert "kept text" in markdown  # only the suite's own section is replaced
     assert "<!-- benchmark-suite:start -->" in markdown
     assert "### An agent turn with a tool call" in markdown
+    assert f"Compile cache: persistent, {cache.resolve()}" in markdown
+    assert "skipped: --smoke runs WAT guests only" in markdown
