@@ -339,6 +339,8 @@ class HookRunner:
                 if recording:
                     changes = payload_diff(before, current)
                     steps.append(_step(entry, outcome, duration_s * 1000, changes))
+                if stopped_by is not None:
+                    break
 
         explanation = None
         if recording:
@@ -599,9 +601,9 @@ def _chain(hop: _Hop, event: Event, payload: ModifyingPayload) -> None:
         except Exception as error:
             verdict = _Failure("error", f"raised {error_line(error)}", error)
         passed_on = _passed_on(entry, verdict, current)
-        if not hop.ended(verdict, time.perf_counter() - started) or passed_on is None:
+        if not hop.ended(verdict, time.perf_counter() - started, last=passed_on is None):
             return
-        current = passed_on
+        current = cast(ModifyingPayload, passed_on)
 
 
 class _Hop:
@@ -611,7 +613,17 @@ class _Hop:
     overran its timeout, or the awaiting task was cancelled), after which the thread
     starts no further handler. One lock orders the two."""
 
-    __slots__ = ("_abandoned", "_done", "_future", "_lock", "_overrun", "_since", "_timer", "run")
+    __slots__ = (
+        "_abandoned",
+        "_done",
+        "_finished",
+        "_future",
+        "_lock",
+        "_overrun",
+        "_since",
+        "_timer",
+        "run",
+    )
 
     def __init__(self, run: tuple[_Entry, ...]) -> None:
         self.run = run
@@ -619,6 +631,7 @@ class _Hop:
         self._done: list[tuple[_Verdict | None, float]] = []  # None: a void call that ended
         self._since = time.monotonic()  # when the handler running now started (or the hop)
         self._abandoned = False
+        self._finished = False  # the thread ran its last step: its result is on its way
         self._overrun: tuple[_Entry, float] | None = None
         self._future: asyncio.Future[None] | None = None
         self._timer: asyncio.TimerHandle | None = None
@@ -626,21 +639,20 @@ class _Hop:
     # -- on the thread
 
     def begin(self) -> bool:
-        """Whether the loop still waits for the first handler."""
+        """Whether the loop still waits for the first handler (whose time counts from the
+        hop: its wait for a thread is part of its call)."""
         with self._lock:
-            if self._abandoned:
-                return False
-            self._since = time.monotonic()
-            return True
+            return not self._abandoned
 
-    def ended(self, verdict: _Verdict | None, duration_s: float) -> bool:
-        """Record a step; whether the loop still waits for the next one."""
+    def ended(self, verdict: _Verdict | None, duration_s: float, *, last: bool = False) -> bool:
+        """Record a step (`last`: it stopped the chain); whether to start the next one."""
         with self._lock:
             if self._abandoned:
                 return False
             self._done.append((verdict, duration_s))
             self._since = time.monotonic()
-            return True
+            self._finished = last or len(self._done) == len(self.run)
+            return not self._finished
 
     # -- on the loop
 
@@ -662,9 +674,9 @@ class _Hop:
         if future.done():
             return
         with self._lock:
+            if self._finished:
+                return
             step = len(self._done)
-            if step == len(self.run):
-                return  # done: the thread's result is on its way
             entry = self.run[step]
             running_s = time.monotonic() - self._since
             if running_s >= entry.timeout_s:

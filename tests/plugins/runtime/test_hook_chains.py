@@ -188,9 +188,9 @@ async def test_a_chain_of_slow_plugins_does_not_stall_the_loop(
     await ticking
 
     assert threads.hops == 1
-    # The loop ticked all along: its longest pause is far shorter than one guest's run
-    # (~0.14 s each here), let alone the chain's.
-    assert max(gaps) < 0.1, (max(gaps), took)
+    # The loop ticked all along: its longest pause is far shorter than the chain (on the
+    # loop, it would be all of it) and than two guests' runs (~0.14 s each here).
+    assert max(gaps) < took / 5, (max(gaps), took)
 
 
 async def test_a_closed_generation_refuses_a_chain_without_running_wasm(
