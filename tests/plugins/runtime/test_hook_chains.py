@@ -15,7 +15,7 @@ from runtime_support import LoadPlugins, MakePlugin, Recorder
 
 from zeroclaw.config import Config
 from zeroclaw.config.models import PluginOverride
-from zeroclaw.hooks import Event, HookRunner, ToolCallRequest
+from zeroclaw.hooks import Event, HookRunner, PromptBuild, ToolCallRequest
 from zeroclaw.observability import PluginCall
 from zeroclaw.observability.events import ObserverEvent
 from zeroclaw.plugins.adapters.hooks import PluginHookHandler
@@ -207,3 +207,23 @@ async def test_a_closed_generation_refuses_a_chain_without_running_wasm(
     assert not result.cancelled  # each refused (unloaded), skipped: fail_open
     assert [e.outcome for e in recorder.of(PluginCall)] == ["rejected", "rejected"]
     assert all(r.stats.skips == 1 for r in runner.handlers(TOOL))
+
+
+async def test_explain_shows_each_plugin_of_a_chain_with_its_changes(
+    make_plugin: MakePlugin, load: LoadPlugins
+) -> None:
+    make_plugin("pirate1", "hook_pirate", capabilities=CONVERSATION, priority=2)
+    make_plugin("pirate2", "hook_pirate", capabilities=CONVERSATION, priority=1)
+    runner, threads = counted_runner(load())
+
+    explanation = await runner.explain(
+        Event.BEFORE_PROMPT_BUILD, PromptBuild("s1", "cli", "u1", "Be brief.", ())
+    )
+
+    assert threads.hops == 1
+    first, second = explanation.steps
+    assert (first.handler, first.outcome, first.source) == ("pirate1", "continue", "plugin:pirate1")
+    assert first.changes == {"system_prompt": ("Be brief.", "Speak like a pirate.")}
+    assert second.changes == {}  # it received the first one's prompt and left it so
+    assert first.duration_ms > 0
+    assert second.duration_ms > 0
