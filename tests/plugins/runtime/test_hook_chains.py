@@ -227,3 +227,21 @@ async def test_explain_shows_each_plugin_of_a_chain_with_its_changes(
     assert second.changes == {}  # it received the first one's prompt and left it so
     assert first.duration_ms > 0
     assert second.duration_ms > 0
+
+
+async def test_the_hook_threads_end_with_their_generation(
+    make_plugin: MakePlugin, load: LoadPlugins
+) -> None:
+    make_plugin("a", "hook_minimal", capabilities=CONVERSATION)
+    snapshot = load()
+    runner = HookRunner().layered(snapshot.hook_handlers())
+    await runner.run(TOOL, tool_call())
+    threads = snapshot.hook_threads
+    assert threads is not None
+    started = [t for t in threading.enumerate() if t.name.startswith("plugin-hooks-")]
+
+    snapshot.close()
+
+    for thread in started:
+        thread.join(timeout=5)
+    assert not any(thread.is_alive() for thread in started)  # none left behind by a reload
