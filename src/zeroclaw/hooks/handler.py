@@ -9,14 +9,23 @@ take, what its failure means) and two coroutines, one per kind of event:
 - `observe(event, payload)` for void events returns nothing.
 
 The runner only calls the method that matches the kind of an event the handler declared.
+
+A handler whose every call would block a thread, and so hops to a worker thread and back
+(a WASM plugin that does not run inline), may also offer its calls as plain blocking
+functions: a `blocking_calls` attribute holding `BlockingCalls` (None, or no such
+attribute, when it does not). The runner then runs each run of consecutive handlers that
+share the same `threads` in one hop to one of those threads, each handler's output handed
+to the next there, instead of one hop per handler (runner.py).
 """
 
 from __future__ import annotations
 
+import asyncio
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Final, Generic, Literal, Protocol, TypeAlias, TypeVar
+from typing import Any, Final, Generic, Literal, Protocol, TypeAlias, TypeVar
 
 from zeroclaw.hooks.events import Event, ModifyingPayload, VoidPayload
 
@@ -32,6 +41,7 @@ NATIVE: Final = "native"
 _PLUGIN_SOURCE = re.compile(r"plugin:[a-z0-9][a-z0-9_-]*")
 
 P_co = TypeVar("P_co", covariant=True)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,3 +117,25 @@ class HookHandler(Protocol):
     ) -> HookOutcome[ModifyingPayload]: ...
 
     async def observe(self, event: Event, payload: VoidPayload) -> None: ...
+
+
+class HookThreads(Protocol):
+    """Worker threads blocking handler calls run on (a plugin runtime's)."""
+
+    def submit(self, fn: Callable[..., T], *args: Any) -> asyncio.Future[T]:
+        """Hand `fn(*args)` to a thread and return at once; the future (of the running
+        loop) gets its result or exception. A future cancelled before a thread took the
+        call drops it."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class BlockingCalls:
+    """A handler's `handle` and `observe` as functions that block the thread they run on,
+    and the threads they are meant to run on. Called only on one of `threads`, never on
+    the event loop's; they enforce the call's time limit themselves (a plugin's epoch
+    deadline), since nothing can interrupt a blocked thread from outside."""
+
+    threads: HookThreads
+    handle: Callable[[Event, ModifyingPayload], HookOutcome[ModifyingPayload]]
+    observe: Callable[[Event, VoidPayload], None]

@@ -27,6 +27,23 @@ function, a plugin called on the loop's thread) never creates one.
 
 Explain: with `run(..., explain=True)`, `runner.explain(...)` or debug logging on, a
 modifying dispatch records each handler's outcome, duration and field changes.
+
+One hop for a run of blocking handlers. A handler that offers `blocking_calls` (a plugin
+called on worker threads, see handler.py) would cost a hop to a worker thread and back per
+call, more than a small guest's whole call. So consecutive such handlers sharing the same
+threads run in one hop: one thread calls them one after another, each given the payload
+the one before passed on (the rule of the modifying loop below, `_passed_on`), until one
+stops the chain; the loop then takes their outcomes in order, counting, logging and
+explaining each exactly as if it had called it, and goes on with the handlers after them.
+Each handler keeps its own timeout, counted from its own start on the thread (the first
+one's from the hop, as its wait for a thread is part of its call): a timer on the loop
+watches the handler running, and when one overruns, the loop stops waiting, counts it
+as timed out, tells the thread to start no handler after it, and goes on with the rest of
+the chain in a new hop. A blocked thread cannot be interrupted: the handler's own limit
+(a plugin's epoch deadline) ends it, as it ends a call whose awaiting task stopped
+waiting. When the awaiting task is cancelled mid-chain, the handler running finishes on
+its thread (its result unused) and no handler after it starts; the cancellation goes up
+through the dispatch as always.
 """
 
 from __future__ import annotations
@@ -50,7 +67,14 @@ from zeroclaw.hooks.events import (
     VoidPayload,
 )
 from zeroclaw.hooks.explain import Explanation, HandlerStep, StepOutcome, payload_diff
-from zeroclaw.hooks.handler import Cancel, Continue, HandlerSpec, HookHandler, HookOutcome
+from zeroclaw.hooks.handler import (
+    BlockingCalls,
+    Cancel,
+    Continue,
+    HandlerSpec,
+    HookHandler,
+    HookOutcome,
+)
 from zeroclaw.observability import HookSkipped, NoopObserver, Observer
 
 if TYPE_CHECKING:
@@ -66,6 +90,7 @@ _LOG = logging.getLogger("zeroclaw.hooks")
 
 P = TypeVar("P", bound=ModifyingPayload)
 T = TypeVar("T")
+_V = TypeVar("_V")
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +143,9 @@ class _Failure:
     error: Exception | None = None
 
 
+_Verdict = Continue[ModifyingPayload] | Cancel | _Failure
+
+
 @dataclass(slots=True, eq=False)
 class _Entry:
     """A registered handler with what the runner resolved for it and its counters."""
@@ -126,6 +154,7 @@ class _Entry:
     spec: HandlerSpec
     seq: int
     timeout_s: float
+    blocking: BlockingCalls | None = None
     calls: int = 0
     failures: int = 0
     timeouts: int = 0
@@ -145,6 +174,17 @@ class _Entry:
             return _Failure("timeout", f"timed out after {self.timeout_s:g}s")
         self.failures += 1
         return _Failure("error", f"raised {error_line(error)}", error)
+
+    def tally(self, verdict: _V) -> _V:
+        """Count the outcome of a call (its `calls` counted already)."""
+        if isinstance(verdict, Cancel):
+            self.cancels += 1
+        elif isinstance(verdict, _Failure):
+            if verdict.outcome == "timeout":
+                self.timeouts += 1
+            else:
+                self.failures += 1
+        return verdict
 
 
 class HookRunner:
@@ -243,7 +283,8 @@ class HookRunner:
     def _entry(self, handler: HookHandler) -> _Entry:
         spec = handler.spec
         timeout_s = self._default_timeout_s if spec.timeout_s is None else spec.timeout_s
-        return _Entry(handler, spec, next(self._seq), timeout_s)
+        blocking: BlockingCalls | None = getattr(handler, "blocking_calls", None)
+        return _Entry(handler, spec, next(self._seq), timeout_s, blocking)
 
     def handlers(self, event: Event | None = None) -> tuple[RegisteredHandler, ...]:
         """Registered handlers in dispatch order (of one event, or all), with counters."""
@@ -272,26 +313,34 @@ class HookRunner:
         stopped_by: str | None = None
         reason: str | None = None
 
-        for entry in entries:
-            started = time.perf_counter()
-            before = current
-            outcome = await self._call(entry, event, current)
-            if isinstance(outcome, Continue):
-                current = outcome.payload
-            elif isinstance(outcome, Cancel):
-                stopped_by, reason = entry.spec.name, outcome.reason
-            elif entry.spec.failure_policy == "fail_closed":
-                stopped_by = entry.spec.name
-                reason = f"hook {entry.spec.name!r} failed ({outcome.cause}) and is fail_closed"
-                _log_failure(entry, event, outcome, "the chain is cancelled (fail_closed)")
-            else:
-                _log_failure(entry, event, outcome, "skipped (fail_open)")
-                self._skipped(entry, event, outcome)
-            if recording:
-                duration_ms = (time.perf_counter() - started) * 1000
-                steps.append(_step(entry, outcome, duration_ms, payload_diff(before, current)))
-            if stopped_by is not None:
-                break
+        index = 0
+        ran: list[tuple[_Entry, _Verdict, float]]
+        while index < len(entries) and stopped_by is None:
+            if entries[index].blocking is None:
+                started = time.perf_counter()
+                called = await self._call(entries[index], event, current)
+                ran = [(entries[index], called, time.perf_counter() - started)]
+            else:  # it and the blocking handlers after it, in one hop (module docstring)
+                ran = await _call_on_thread(_blocking_run(entries, index), event, current)
+            for entry, outcome, duration_s in ran:
+                index += 1
+                before = current
+                if isinstance(outcome, Continue):
+                    current = cast(P, outcome.payload)
+                elif isinstance(outcome, Cancel):
+                    stopped_by, reason = entry.spec.name, outcome.reason
+                elif entry.spec.failure_policy == "fail_closed":
+                    stopped_by = entry.spec.name
+                    reason = f"hook {entry.spec.name!r} failed ({outcome.cause}) and is fail_closed"
+                    _log_failure(entry, event, outcome, "the chain is cancelled (fail_closed)")
+                else:
+                    _log_failure(entry, event, outcome, "skipped (fail_open)")
+                    self._skipped(entry, event, outcome)
+                if recording:
+                    changes = payload_diff(before, current)
+                    steps.append(_step(entry, outcome, duration_s * 1000, changes))
+                if stopped_by is not None:
+                    break
 
         explanation = None
         if recording:
@@ -343,17 +392,7 @@ class HookRunner:
                 outcome = await deadline.rest(call)
         except Exception as error:
             return entry.failure(error, deadline)
-        if isinstance(outcome, Continue) and type(outcome.payload) is type(payload):
-            return cast(Continue[P], outcome)
-        if isinstance(outcome, Cancel) and isinstance(outcome.reason, str):
-            entry.cancels += 1
-            return outcome
-        entry.failures += 1
-        return _Failure(
-            "error",
-            f"returned {_describe(outcome)}, expected Continue({type(payload).__name__}) or "
-            "Cancel(reason)",
-        )
+        return entry.tally(_judged(outcome, payload))
 
     # -- void dispatch ---------------------------------------------------------------------
 
@@ -369,20 +408,28 @@ class HookRunner:
             self._dropped += len(entries)
             _LOG.warning("hook event %s emitted outside an event loop: dropped", event.value)
             return
-        for entry in entries:
+        index = 0
+        while index < len(entries):
+            entry = entries[index]
+            # A run of blocking handlers is one task and one hop (module docstring).
+            run = _blocking_run(entries, index) if entry.blocking is not None else (entry,)
+            index += len(run)
             if len(self._pending) >= self._max_pending:
-                self._dropped += 1
+                self._dropped += len(run)
                 _LOG.warning(
-                    "hook %r on %s dropped: %d void-hook calls already running "
+                    "hook %s on %s dropped: %d void-hook calls already running "
                     "(hooks.max_pending_void)",
-                    entry.spec.name,
+                    ", ".join(repr(e.spec.name) for e in run),
                     event.value,
                     len(self._pending),
                 )
                 continue
-            task = loop.create_task(
-                self._observe(entry, event, payload), name=f"hook:{event.value}:{entry.spec.name}"
+            call = (
+                self._observe(entry, event, payload)
+                if entry.blocking is None
+                else self._observe_on_thread(run, event, payload)
             )
+            task = loop.create_task(call, name=f"hook:{event.value}:{entry.spec.name}")
             self._pending.add(task)
             task.add_done_callback(self._pending.discard)
 
@@ -401,6 +448,31 @@ class HookRunner:
             event.value,
             (time.perf_counter() - started) * 1000,
         )
+
+    async def _observe_on_thread(
+        self, run: tuple[_Entry, ...], event: Event, payload: VoidPayload
+    ) -> None:
+        """The handlers of `run` one after another in one hop to one of their threads; after
+        one that overran its timeout, the rest in a new hop."""
+        for entry in run:
+            entry.calls += 1
+        while run:
+            hop = _Hop(run)
+            threads = cast(BlockingCalls, run[0].blocking).threads
+            await hop.wait(threads.submit(_observe_all, hop, event, payload))
+            taken = hop.taken()
+            for entry, failure, duration_s in taken:
+                if not isinstance(failure, _Failure):
+                    _LOG.debug(
+                        "hook %r observed %s in %.3f ms",
+                        entry.spec.name,
+                        event.value,
+                        duration_s * 1000,
+                    )
+                else:
+                    entry.tally(failure)
+                    _log_failure(entry, event, failure, "isolated (void event)")
+            run = run[len(taken) :]
 
     async def drain(self, timeout_s: float | None = None) -> int:
         """Wait for running void-hook calls; cancel those still running after
@@ -444,6 +516,193 @@ def hook_source(hooks: HookRunner | HookSource | None) -> HookSource:
 
 
 # -- the pieces the loops above use --------------------------------------------------------
+
+
+def _judged(outcome: object, payload: P) -> Continue[P] | Cancel | _Failure:
+    """A handler's return value as the runner takes it: a Continue with a payload of the
+    same type, a Cancel with a reason, or a failure."""
+    if isinstance(outcome, Continue) and type(outcome.payload) is type(payload):
+        return cast(Continue[P], outcome)
+    if isinstance(outcome, Cancel) and isinstance(outcome.reason, str):
+        return outcome
+    return _Failure(
+        "error",
+        f"returned {_describe(outcome)}, expected Continue({type(payload).__name__}) or "
+        "Cancel(reason)",
+    )
+
+
+def _passed_on(entry: _Entry, verdict: _Verdict, current: P) -> P | None:
+    """What one step of a modifying chain hands the next handler: the payload a Continue
+    carries, the same payload after a skipped failure (fail_open), or None when the chain
+    stops (a Cancel, a fail_closed failure). `HookRunner.run` spells the same rule out."""
+    if isinstance(verdict, Continue):
+        return cast(P, verdict.payload)
+    if isinstance(verdict, Cancel) or entry.spec.failure_policy == "fail_closed":
+        return None
+    return current
+
+
+def _blocking_run(entries: tuple[_Entry, ...], start: int) -> tuple[_Entry, ...]:
+    """The handlers from `start` on that offer blocking calls on the same threads."""
+    threads = cast(BlockingCalls, entries[start].blocking).threads
+    end = start + 1
+    while end < len(entries) and (b := entries[end].blocking) is not None and b.threads is threads:
+        end += 1
+    return entries[start:end]
+
+
+async def _call_on_thread(
+    run: tuple[_Entry, ...], event: Event, payload: P
+) -> list[tuple[_Entry, _Verdict, float]]:
+    """Call the handlers of `run` in one hop to one of their threads (module docstring):
+    the steps taken, each with its counted verdict and duration in seconds, in order. The
+    handlers after a step that stopped the chain are not among them, nor are those after
+    one that timed out (the caller goes on with those)."""
+    hop = _Hop(run)
+    threads = cast(BlockingCalls, run[0].blocking).threads
+    await hop.wait(threads.submit(_chain, hop, event, payload))
+    taken = cast(list[tuple[_Entry, _Verdict, float]], hop.taken())
+    for entry, verdict, _ in taken:
+        entry.calls += 1
+        entry.tally(verdict)
+    return taken
+
+
+def _observe_all(hop: _Hop, event: Event, payload: VoidPayload) -> None:
+    """On a worker thread: the void handlers of `hop`, one after another, until the loop
+    stops waiting (a failure is recorded, never raised)."""
+    if not hop.begin():
+        return
+    for entry in hop.run:
+        observe = cast(BlockingCalls, entry.blocking).observe
+        started = time.perf_counter()
+        failure: _Failure | None = None
+        try:
+            observe(event, payload)
+        except Exception as error:
+            failure = _Failure("error", f"raised {error_line(error)}", error)
+        if not hop.ended(failure, time.perf_counter() - started):
+            return
+
+
+def _chain(hop: _Hop, event: Event, payload: ModifyingPayload) -> None:
+    """On a worker thread: the handlers of `hop`, each given what the one before passed
+    on, until one stops the chain or the loop stopped waiting."""
+    if not hop.begin():
+        return
+    current = payload
+    for entry in hop.run:
+        handle = cast(BlockingCalls, entry.blocking).handle
+        started = time.perf_counter()
+        verdict: _Verdict
+        try:
+            verdict = _judged(handle(event, current), current)
+        except Exception as error:
+            verdict = _Failure("error", f"raised {error_line(error)}", error)
+        passed_on = _passed_on(entry, verdict, current)
+        if not hop.ended(verdict, time.perf_counter() - started, last=passed_on is None):
+            return
+        current = cast(ModifyingPayload, passed_on)
+
+
+class _Hop:
+    """One run of blocking handlers handed to a thread: what the thread did so far, and
+    the loop's watch over each handler's timeout. The thread appends each step's verdict;
+    the loop reads them once the thread is done, or once it stopped waiting (a handler
+    overran its timeout, or the awaiting task was cancelled), after which the thread
+    starts no further handler. One lock orders the two."""
+
+    __slots__ = (
+        "_abandoned",
+        "_done",
+        "_finished",
+        "_future",
+        "_lock",
+        "_overrun",
+        "_since",
+        "_timer",
+        "run",
+    )
+
+    def __init__(self, run: tuple[_Entry, ...]) -> None:
+        self.run = run
+        self._lock = threading.Lock()
+        self._done: list[tuple[_Verdict | None, float]] = []  # None: a void call that ended
+        self._since = time.monotonic()  # when the handler running now started (or the hop)
+        self._abandoned = False
+        self._finished = False  # the thread ran its last step: its result is on its way
+        self._overrun: tuple[_Entry, float] | None = None
+        self._future: asyncio.Future[None] | None = None
+        self._timer: asyncio.TimerHandle | None = None
+
+    # -- on the thread
+
+    def begin(self) -> bool:
+        """Whether the loop still waits for the first handler (whose time counts from the
+        hop: its wait for a thread is part of its call)."""
+        with self._lock:
+            return not self._abandoned
+
+    def ended(self, verdict: _Verdict | None, duration_s: float, *, last: bool = False) -> bool:
+        """Record a step (`last`: it stopped the chain); whether to start the next one."""
+        with self._lock:
+            if self._abandoned:
+                return False
+            self._done.append((verdict, duration_s))
+            self._since = time.monotonic()
+            self._finished = last or len(self._done) == len(self.run)
+            return not self._finished
+
+    # -- on the loop
+
+    async def wait(self, future: asyncio.Future[None]) -> None:
+        """Until the thread is done, or a handler overran its timeout."""
+        self._future = future
+        self._watch()
+        try:
+            await future
+        finally:
+            if self._timer is not None:
+                self._timer.cancel()
+            with self._lock:
+                self._abandoned = True
+
+    def _watch(self) -> None:
+        future = self._future
+        assert future is not None
+        if future.done():
+            return
+        with self._lock:
+            if self._finished:
+                return
+            step = len(self._done)
+            entry = self.run[step]
+            running_s = time.monotonic() - self._since
+            if running_s >= entry.timeout_s:
+                self._abandoned = True
+                self._overrun = (entry, running_s)
+        if self._overrun is not None:
+            future.set_result(None)
+            return
+        # Look again when the handler running now would be late, or sooner if a shorter
+        # timeout after it could end first (a handler after it starts no sooner than now).
+        wait_s = entry.timeout_s - running_s
+        for later in self.run[step + 1 :]:
+            wait_s = min(wait_s, later.timeout_s)
+        self._timer = asyncio.get_running_loop().call_later(wait_s, self._watch)
+
+    def taken(self) -> list[tuple[_Entry, _Verdict | None, float]]:
+        """The steps the loop takes: those done, then the one that overran, if one did."""
+        with self._lock:
+            done = list(zip(self.run, self._done, strict=False))
+        taken = [(entry, verdict, duration_s) for entry, (verdict, duration_s) in done]
+        if self._overrun is not None:
+            entry, running_s = self._overrun
+            taken.append(
+                (entry, _Failure("timeout", f"timed out after {entry.timeout_s:g}s"), running_s)
+            )
+        return taken
 
 
 _SUSPENDED: Any = object()  # a call's first step ended in a suspension, not a value

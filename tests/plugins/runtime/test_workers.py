@@ -92,3 +92,20 @@ async def test_calls_one_after_another_keep_one_warm_thread() -> None:
         )
     finally:
         workers.close()
+
+
+async def test_a_call_whose_caller_settled_the_future_itself_ends_quietly() -> None:
+    workers = PluginWorkers("settled", 1)
+    release = threading.Event()
+    errors: list[dict[str, object]] = []
+    asyncio.get_running_loop().set_exception_handler(lambda loop, context: errors.append(context))
+    try:
+        future = workers.submit(release.wait, 5)
+        await asyncio.sleep(0.05)  # the thread runs it
+        future.set_result(False)  # the caller stopped waiting (a hook chain past a timeout)
+        release.set()
+        assert (await workers.run(thread_name)).startswith("plugin-settled-")  # free again
+        assert future.result() is False  # the call's own result (True) went unused
+        assert errors == []  # and setting it raised nothing on the loop
+    finally:
+        workers.close()

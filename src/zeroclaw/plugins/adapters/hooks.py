@@ -40,6 +40,7 @@ from typing import Any, Literal, get_args
 from zeroclaw.hooks.events import Event, GatewayStop, ModifyingPayload, VoidPayload
 from zeroclaw.hooks.handler import (
     DEFAULT_FAILURE_POLICY,
+    BlockingCalls,
     Cancel,
     Continue,
     HandlerSpec,
@@ -50,6 +51,7 @@ from zeroclaw.plugins.contract.capabilities import CapabilityKind
 from zeroclaw.plugins.contract.manifest import ANSWER_CAP_KEY
 from zeroclaw.plugins.loading.loader import LoadedPlugin
 from zeroclaw.plugins.wasm.conversion import LiftError, Variant, kebab
+from zeroclaw.plugins.wasm.workers import PluginWorkers
 
 _LOG = logging.getLogger("zeroclaw.plugins")
 
@@ -83,9 +85,15 @@ class _Decision:
 
 
 class PluginHookHandler:
-    """The hook handler of one loaded hook plugin, for every event it may receive."""
+    """The hook handler of one loaded hook plugin, for every event it may receive.
 
-    def __init__(self, plugin: LoadedPlugin) -> None:
+    Given `threads` (the worker threads of its generation's hook chains, see
+    `hook_handlers`), a handler whose calls do not run inline offers them as
+    `blocking_calls`: the runner then calls it on one of those threads, with the plugins
+    next to it in the chain, in one hop from the event loop and back.
+    """
+
+    def __init__(self, plugin: LoadedPlugin, threads: PluginWorkers | None = None) -> None:
         if not plugin.events:
             raise ValueError(f"plugin {plugin.name!r} handles no event it may receive")
         self.plugin = plugin
@@ -99,6 +107,11 @@ class PluginHookHandler:
             failure_policy="fail_closed" if plugin.required else DEFAULT_FAILURE_POLICY,
         )
         self._warned: set[tuple[Event, str]] = set()
+        self.blocking_calls = (
+            BlockingCalls(threads, self.handle_blocking, self.observe_blocking)
+            if threads is not None and plugin.calls.inline_slice_s is None
+            else None
+        )
 
     async def handle(
         self, event: Event, payload: ModifyingPayload
@@ -110,6 +123,24 @@ class PluginHookHandler:
             (payload,),
             _decoder(event, payload, self.plugin.limits.max_answer_bytes),
         )
+        return self._outcome(event, payload, decision)
+
+    def handle_blocking(
+        self, event: Event, payload: ModifyingPayload
+    ) -> HookOutcome[ModifyingPayload]:
+        """`handle` on the current thread (a worker thread: it blocks while the guest runs)."""
+        if event not in self.spec.events:
+            return Continue(payload)
+        decision = self.plugin.calls.call(
+            _FUNCTION[event],
+            (payload,),
+            _decoder(event, payload, self.plugin.limits.max_answer_bytes),
+        )
+        return self._outcome(event, payload, decision)
+
+    def _outcome(
+        self, event: Event, payload: ModifyingPayload, decision: _Decision
+    ) -> HookOutcome[ModifyingPayload]:
         if decision.kind == "unchanged" or (decision.kind == "continue" and not decision.changes):
             return Continue(payload)
         needed = (
@@ -134,6 +165,13 @@ class PluginHookHandler:
             return
         args = () if isinstance(payload, GatewayStop) else (payload,)
         await self.plugin.calls.call_async(_FUNCTION[event], args, _nothing)
+
+    def observe_blocking(self, event: Event, payload: VoidPayload) -> None:
+        """`observe` on the current thread (a worker thread)."""
+        if event not in self.spec.events:
+            return
+        args = () if isinstance(payload, GatewayStop) else (payload,)
+        self.plugin.calls.call(_FUNCTION[event], args, _nothing)
 
     def _ignored(self, event: Event, decision: _Decision, needed: CapabilityKind) -> None:
         self.plugin.calls.ignored_change()
@@ -160,14 +198,25 @@ class PluginHookHandler:
 _UNCHANGED = _Decision("unchanged")  # made once: the common answer, on every such call
 
 
-def hook_handlers(plugins: Mapping[str, LoadedPlugin]) -> tuple[PluginHookHandler, ...]:
-    """A handler per hook plugin that may receive at least one event, in dispatch order."""
-    handlers = [
-        PluginHookHandler(plugin)
+def hook_handlers(
+    plugins: Mapping[str, LoadedPlugin],
+) -> tuple[tuple[PluginHookHandler, ...], PluginWorkers]:
+    """A handler per hook plugin that may receive at least one event, in dispatch order,
+    and the worker threads they share for their calls that do not run inline.
+
+    One pool for all of them, not each plugin's own threads: a chain of several plugins
+    runs on one thread, and a plugin's own threads hold only its own calls. It has as many
+    threads as these plugins have call slots together (started only as chains overlap):
+    a chain thread more could only wait for a slot.
+    """
+    hooks = [
+        plugin
         for plugin in plugins.values()
         if plugin.package.id == "zeroclaw:hooks" and plugin.events
     ]
-    return tuple(sorted(handlers, key=lambda h: (-h.spec.priority, h.spec.name)))
+    threads = PluginWorkers("hooks", max(1, sum(plugin.calls.max_concurrency for plugin in hooks)))
+    handlers = [PluginHookHandler(plugin, threads) for plugin in hooks]
+    return tuple(sorted(handlers, key=lambda h: (-h.spec.priority, h.spec.name))), threads
 
 
 # -- reading a modifying result back (runs on the plugin's worker thread) --------------------

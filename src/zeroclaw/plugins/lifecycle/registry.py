@@ -128,11 +128,13 @@ class PluginRegistry:
             )
             granted = tuple(sorted(str(c) for c in plugin.grants.granted))
             self.observer.record(PluginPermissions(plugin.name, granted))
+        handlers, hook_threads = hook_handlers(plugins)
         return PluginSnapshot(
             generation=generation,
             plugins=MappingProxyType(plugins),
             statuses=report.statuses,
-            handlers=hook_handlers(plugins),
+            handlers=handlers,
+            hook_threads=hook_threads,
             warnings=(*notes, *report.warnings),
             required_problems=report.required_problems,
         )

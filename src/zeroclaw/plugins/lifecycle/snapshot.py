@@ -26,6 +26,7 @@ from zeroclaw.plugins.loading.loader import (
     PluginStatus,
     PluginToolSpec,
 )
+from zeroclaw.plugins.wasm.workers import PluginWorkers
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,8 @@ class PluginSnapshot:
     plugins: Mapping[str, LoadedPlugin] = field(default_factory=dict)
     statuses: tuple[PluginStatus, ...] = ()
     handlers: tuple[PluginHookHandler, ...] = ()
+    # The worker threads of the handlers' calls that do not run inline (hook_handlers).
+    hook_threads: PluginWorkers | None = None
     warnings: tuple[str, ...] = ()
     required_problems: tuple[str, ...] = ()
 
@@ -89,6 +92,10 @@ class PluginSnapshot:
         """Refuse new calls into this generation's plugins and drop their idle instances."""
         for plugin in self.plugins.values():
             plugin.calls.close()
+        if self.hook_threads is not None:
+            # After the plugins: a chain handed over from now on runs on the caller's
+            # thread, where every call it makes is refused at once.
+            self.hook_threads.close()
 
     def wait_idle(self, grace_s: float = 1.0) -> bool:
         """Wait for the calls still running (each ends by its own deadline)."""

@@ -16,11 +16,18 @@ concurrent future, condition lock, work item and chained asyncio future), 151 us
 one queue shared by four threads (a put wakes the thread idle longest), 79 us through one
 warm thread.
 
+The same threads, one pool per plugin generation, run its hook chains (adapters/hooks.py,
+hooks/runner.py): several plugins' calls one after another in one hop, each call still
+taking its own plugin's slot, warm instance and deadline, so no store is ever used by two
+threads at once (an instance belongs to one call at a time, whatever thread makes it).
+
 A call whose caller was cancelled before a thread took it is dropped without running (as
 `run_in_executor` drops a pending call); one that started runs to its end (its deadline
-ends it) and its result is dropped. `close` lets the threads finish what was handed over,
-then they exit; a call handed over after that runs on the caller's thread, where the
-closed plugin's `PluginCalls.call` refuses it at once without running any wasm.
+ends it) and its result is dropped, as is the result of a call whose caller settled the
+future itself (a hook chain that stopped waiting for a handler past its timeout). `close`
+lets the threads finish what was handed over, then they exit; a call handed over after
+that runs on the caller's thread, where the closed plugin's `PluginCalls.call` refuses it
+at once without running any wasm.
 """
 
 from __future__ import annotations
@@ -55,6 +62,13 @@ class PluginWorkers:
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """`fn(*args)` on one of the threads; its result or exception, here."""
+        return await self.submit(fn, *args)
+
+    def submit(self, fn: Callable[..., T], *args: Any) -> asyncio.Future[T]:
+        """Hand `fn(*args)` to one of the threads and return at once: the future (of the
+        running loop) gets its result or exception. Cancelling the future before a thread
+        took the call drops it; setting the future's result first (a caller that stopped
+        waiting) leaves the call's own outcome unused."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
         item: _Item = (loop, future, fn, args)
@@ -72,10 +86,14 @@ class PluginWorkers:
                     self._backlog.append(item)  # the next thread to finish takes it
         if closed:
             # The plugin was unloaded: its `call` refuses at once, here, running no wasm.
-            return fn(*args)
+            try:
+                future.set_result(fn(*args))
+            except Exception as error:
+                future.set_exception(error)
+            return future
         if inbox is not None:
             inbox.put(item)
-        return await future
+        return future
 
     def _spawn(self) -> queue.SimpleQueue[_Item | None]:
         inbox: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
@@ -144,10 +162,10 @@ def _settle(
 
 
 def _set_result(future: asyncio.Future[Any], value: Any) -> None:
-    if not future.cancelled():
+    if not future.done():  # cancelled, or settled by a caller that stopped waiting
         future.set_result(value)
 
 
 def _set_exception(future: asyncio.Future[Any], error: BaseException) -> None:
-    if not future.cancelled():
+    if not future.done():
         future.set_exception(error)

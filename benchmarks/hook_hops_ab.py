@@ -1,0 +1,199 @@
+"""ZeroClaw source trees side by side: hook dispatches to WAT plugins on worker threads,
+one and ten plugins, a modifying event (`before_tool_call`, the suite's guard guest) and a
+void one (`on_session_start`, emit then drain), measured in one run.
+
+What it shows: the cost of the hops between the event loop and the plugins' worker
+threads, per dispatch. Each round runs every tree once, each in a child process of its own
+with that tree's `src` first on the path, forwards then backwards in alternate rounds;
+within a child the rows alternate too. Figures are medians over rounds of each child's
+median, wall clock and CPU time of the process (every thread), per dispatch; "x first"
+is the median of per-round ratios to the first tree. Nothing is asserted.
+
+    mkdir -p /tmp/t-main && git archive main src wit | tar -x -C /tmp/t-main
+    .venv/bin/python benchmarks/hook_hops_ab.py main=/tmp/t-main/src onehop=src
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+
+OBSERVER_WAT = """
+(module
+  (memory (export "memory") 1)
+  (data (i32.const 16) "\\02")
+  (data (i32.const 24) "\\10\\00\\00\\00\\01\\00\\00\\00")
+  (func (export "zeroclaw:hooks/handler@1.0.0#handles") (result i32) i32.const 24)
+  (func (export "zeroclaw:hooks/handler@1.0.0#on-session-start")
+    (param i32 i32 i32 i32 i32 i32 i32))
+  (global $heap (mut i32) (i32.const 32768))
+  (func (export "cabi_realloc") (param i32 i32 i32 i32) (result i32)
+    (local $p i32)
+    (if (i32.gt_u (i32.add (global.get $heap) (i32.add (local.get 3) (i32.const 8)))
+                  (i32.const 65536))
+      (then (global.set $heap (i32.const 32768))))
+    (local.set $p (i32.and (i32.add (global.get $heap) (i32.const 7)) (i32.const -8)))
+    (global.set $heap (i32.add (local.get $p) (local.get 3)))
+    (local.get $p))
+)
+"""
+
+ROWS = (
+    ("before_tool_call, 1 plugin", "guard", 1),
+    ("before_tool_call, 10 plugins", "guard", 10),
+    ("on_session_start (emit + drain), 1 plugin", "observer", 1),
+    ("on_session_start (emit + drain), 10 plugins", "observer", 10),
+)
+
+
+def child(out: Path, rounds: int, calls: int) -> None:
+    """Measure ROWS with this process's zeroclaw; write the medians (seconds)."""
+    from plugin_hook_bench import _hooks_package, build_guest
+    from suite import plugin_config, write_guard_plugins
+
+    import zeroclaw
+    from zeroclaw.hooks import Event, HookRunner, SessionStart, ToolCallRequest
+    from zeroclaw.plugins.authoring.build import package_wit_dir, wat_component, wit_root
+    from zeroclaw.plugins.lifecycle.registry import PluginRegistry
+
+    call = ToolCallRequest("s1", "ls", {"command": "ls -la /srv/data", "note": "x" * 120})
+    start = SessionStart("s1", "bench", "user")
+
+    async def run_all(work: Path) -> dict[str, dict[str, float]]:
+        guests = {
+            "guard": build_guest(work),
+            "observer": wat_component(
+                OBSERVER_WAT,
+                package_wit_dir(wit_root(), _hooks_package()),
+                "zeroclaw:hooks/hooks@1.0.0",
+                work / "o.wasm",
+                work,
+            ),
+        }
+        runners = []
+        registries = []
+        for name, guest, count in ROWS:
+            plugins = work / f"{guest}-{count}"
+            plugins.mkdir()
+            write_guard_plugins(plugins, guests[guest], count, timeout_ms=1000)
+            config = plugin_config(work / f"data-{guest}-{count}", plugins)
+            registry = PluginRegistry.for_config(config)
+            registries.append(registry)
+            runners.append(
+                (name, guest, HookRunner().layered(registry.load(config.plugins).hook_handlers()))
+            )
+
+        async def once(guest: str, runner: HookRunner) -> None:
+            if guest == "guard":
+                await runner.run(Event.BEFORE_TOOL_CALL, call)
+            else:
+                runner.emit(Event.ON_SESSION_START, start)
+                await runner.drain()
+
+        wall: dict[str, list[float]] = {name: [] for name, _, _ in ROWS}
+        cpu: dict[str, list[float]] = {name: [] for name, _, _ in ROWS}
+        try:
+            for _, guest, runner in runners:
+                for _ in range(20):
+                    await once(guest, runner)
+            for number in range(rounds):
+                for name, guest, runner in runners if number % 2 == 0 else runners[::-1]:
+                    started, started_cpu = time.perf_counter(), time.process_time()
+                    for _ in range(calls):
+                        await once(guest, runner)
+                    wall[name].append((time.perf_counter() - started) / calls)
+                    cpu[name].append((time.process_time() - started_cpu) / calls)
+        finally:
+            for registry in registries:
+                registry.close()
+        return {
+            name: {"wall": statistics.median(wall[name]), "cpu": statistics.median(cpu[name])}
+            for name in wall
+        }
+
+    with tempfile.TemporaryDirectory(prefix="zeroclaw-hops-") as tmp:
+        rows = asyncio.run(run_all(Path(tmp)))
+    out.write_text(json.dumps({"zeroclaw": zeroclaw.__file__, "rows": rows}))
+
+
+def run_child(src: Path, args: argparse.Namespace) -> dict[str, Any]:
+    with tempfile.NamedTemporaryFile(suffix=".json") as out:
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(src), str(HERE)])}
+        command = [sys.executable, str(Path(__file__).resolve()), "--child", out.name]
+        command += ["--child-rounds", str(args.child_rounds), "--calls", str(args.calls)]
+        subprocess.run(command, env=env, check=True)
+        found: dict[str, Any] = json.loads(Path(out.name).read_text())
+    if not found["zeroclaw"].startswith(str(src)):
+        raise SystemExit(f"the child imported {found['zeroclaw']}, not the tree {src}")
+    rows: dict[str, Any] = found["rows"]
+    return rows
+
+
+def table(trees: list[str], runs: dict[str, list[dict[str, Any]]], args: argparse.Namespace) -> str:
+    first = trees[0]
+    lines = [
+        f"{args.rounds} alternating rounds; each a child process per tree running "
+        f"{args.child_rounds} rounds of {args.calls} dispatches per row. Medians over rounds.",
+        "",
+        f"| dispatch | tree | us/dispatch | CPU us/dispatch | x {first} | CPU x {first} |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for row, _, _ in ROWS:
+        for tree in trees:
+            mine = [run[row] for run in runs[tree]]
+            theirs = [run[row] for run in runs[first]]
+            ratios = {
+                kind: statistics.median(
+                    a[kind] / b[kind] for a, b in zip(mine, theirs, strict=True)
+                )
+                for kind in ("wall", "cpu")
+            }
+            lines.append(
+                f"| {row} | {tree} | {statistics.median(r['wall'] for r in mine) * 1e6:.1f} | "
+                f"{statistics.median(r['cpu'] for r in mine) * 1e6:.1f} | "
+                f"{ratios['wall']:.2f} | {ratios['cpu']:.2f} |"
+            )
+    lines += [
+        "",
+        f"Load average (1 min): {args.load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end.",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("trees", nargs="*", help="NAME=PATH/TO/src, the first is the baseline")
+    parser.add_argument("--rounds", type=int, default=6)
+    parser.add_argument("--child-rounds", type=int, default=7)
+    parser.add_argument("--calls", type=int, default=200)
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child, args.child_rounds, args.calls)
+        return 0
+    trees = [(n, Path(p).resolve()) for n, _, p in (t.partition("=") for t in args.trees)]
+    if len(trees) < 2:
+        parser.error("give at least two trees: NAME=PATH/TO/src ...")
+    args.load = os.getloadavg()[0]
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name, _ in trees}
+    for number in range(args.rounds):
+        for name, src in trees if number % 2 == 0 else reversed(trees):
+            runs[name].append(run_child(src, args))
+        print(f"round {number + 1}/{args.rounds} done", file=sys.stderr)
+    print(table([name for name, _ in trees], runs, args))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
