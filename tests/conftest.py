@@ -19,6 +19,20 @@ from storage_faults import MakeReadOnly, SmallDisk, mount_small_disk, read_only_
 from zeroclaw.named_env import use_env_file
 
 OUTSIDE_ENV = ("ZEROCLAW_CONFIG", "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "OPENROUTER_API_KEY")
+# Session fixtures that build the Python and JavaScript examples (componentize-py/-js:
+# 10-50 s each from scratch, as in CI, twice that on a busy machine), after which their
+# first user compiles 12-18 MB guests. That setup counts in the first test's time, and
+# could pass the suite's 120 s (pyproject.toml), a bound meant for a hung test, not a
+# build: tests that use them get the bound the other build-waiting tests have.
+GUEST_BUILDS = frozenset({"built", "built_tools", "built_provider"})
+GUEST_BUILD_TIMEOUT_S = 900
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        fixtures = getattr(item, "fixturenames", ())
+        if GUEST_BUILDS.intersection(fixtures) and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(GUEST_BUILD_TIMEOUT_S))
 
 
 @pytest.fixture(autouse=True)
