@@ -818,6 +818,20 @@ class McpConfig(Section):
     reconnect_max_backoff_ms: int = Field(
         30_000, ge=0, le=3_600_000, description="Upper bound of that wait."
     )
+    max_tools_per_server: int = Field(
+        1000,
+        ge=1,
+        le=100_000,
+        description="Tools taken from one server's list; the rest are left out, and "
+        "`zeroclaw mcp probe` / `mcp tools` and the log say the list was cut.",
+    )
+    max_tool_pages: int = Field(
+        100,
+        ge=1,
+        le=10_000,
+        description="Pages of one server's tool list read (each list request returns a "
+        "page and a cursor to the next); a list that goes on is cut there.",
+    )
     serve: McpServeConfig = Field(default_factory=McpServeConfig)
 
     @field_validator("servers", mode="after")
