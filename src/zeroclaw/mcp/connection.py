@@ -61,7 +61,6 @@ log = logging.getLogger(__name__)
 ConnectionState = Literal["connecting", "connected", "backoff", "closed"]
 
 
-
 @dataclass(frozen=True, slots=True)
 class ToolListLimits:
     """How much of one server's tool list is taken (mcp.max_tools_per_server and
