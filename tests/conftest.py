@@ -1,7 +1,7 @@
 """Every test runs with its own HOME and XDG dirs and without provider keys or
 ZEROCLAW_CONFIG from the outside, so the user's real config, data and keys are never
-read or written; nor with the .env file a previous test's config brought in
-(zeroclaw.named_env keeps the last one loaded, per process).
+read or written. (A .env file belongs to the config it was loaded for, `Config.env`:
+nothing of it outlives that config.)
 
 Also the storage faults several suites need (storage_faults.py): a read-only path and
 a small disk to fill; and a real PostgreSQL server (postgres_server.py), started once
@@ -16,7 +16,6 @@ import pytest
 
 from postgres_server import PostgresServer, PostgresUnavailable, start_postgres
 from storage_faults import MakeReadOnly, SmallDisk, mount_small_disk, read_only_maker
-from zeroclaw.named_env import use_env_file
 
 OUTSIDE_ENV = ("ZEROCLAW_CONFIG", "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "OPENROUTER_API_KEY")
 # Session fixtures that build the Python and JavaScript examples (componentize-py/-js:
@@ -45,7 +44,6 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
     for name in OUTSIDE_ENV:
         monkeypatch.delenv(name, raising=False)
-    use_env_file(None)
     return home
 
 

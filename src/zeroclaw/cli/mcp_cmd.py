@@ -193,7 +193,7 @@ async def _serve(config: Config, transport: Transport) -> None:
         from zeroclaw.gateway.lifecycle.server import configured_authenticator
         from zeroclaw.mcp.http_server import check_bind
 
-        authenticator = configured_authenticator(config.gateway)
+        authenticator = configured_authenticator(config)
         check_bind(config.mcp.serve.host, has_tokens=authenticator.has_tokens)
     # Nobody can answer an approval for an MCP client's call: such calls fail at once.
     async with AgentRuntime.from_config(
