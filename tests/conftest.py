@@ -1,7 +1,7 @@
 """Every test runs with its own HOME and XDG dirs and without provider keys or
 ZEROCLAW_CONFIG from the outside, so the user's real config, data and keys are never
-read or written; nor with the .env file a previous test's config brought in
-(zeroclaw.named_env keeps the last one loaded, per process).
+read or written. (A .env file belongs to the config it was loaded for, `Config.env`:
+nothing of it outlives that config.)
 
 Also the storage faults several suites need (storage_faults.py): a read-only path and
 a small disk to fill; and a real PostgreSQL server (postgres_server.py), started once
@@ -16,9 +16,22 @@ import pytest
 
 from postgres_server import PostgresServer, PostgresUnavailable, start_postgres
 from storage_faults import MakeReadOnly, SmallDisk, mount_small_disk, read_only_maker
-from zeroclaw.named_env import use_env_file
 
 OUTSIDE_ENV = ("ZEROCLAW_CONFIG", "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "OPENROUTER_API_KEY")
+# Session fixtures that build the Python and JavaScript examples (componentize-py/-js:
+# 10-50 s each from scratch, as in CI, twice that on a busy machine), after which their
+# first user compiles 12-18 MB guests. That setup counts in the first test's time, and
+# could pass the suite's 120 s (pyproject.toml), a bound meant for a hung test, not a
+# build: tests that use them get the bound the other build-waiting tests have.
+GUEST_BUILDS = frozenset({"built", "built_tools", "built_provider"})
+GUEST_BUILD_TIMEOUT_S = 900
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        fixtures = getattr(item, "fixturenames", ())
+        if GUEST_BUILDS.intersection(fixtures) and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(GUEST_BUILD_TIMEOUT_S))
 
 
 @pytest.fixture(autouse=True)
@@ -31,7 +44,6 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
     for name in OUTSIDE_ENV:
         monkeypatch.delenv(name, raising=False)
-    use_env_file(None)
     return home
 
 

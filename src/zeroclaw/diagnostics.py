@@ -21,7 +21,6 @@ from zeroclaw.config.models import ProviderConfig
 from zeroclaw.errors import ZeroClawError
 from zeroclaw.memory import MemoryStore, MemoryStoreError, check_integrity, require_writable_dir
 from zeroclaw.memory.errors import recovery_hint
-from zeroclaw.named_env import getenv
 from zeroclaw.observability import AuditLogError, check_audit_path
 from zeroclaw.providers import ProviderFactory
 
@@ -146,7 +145,7 @@ def _check_providers(config: Config, probe: Probe | None) -> Iterator[Check]:
                 "not defined in [llm.providers] (and plugins are off, so no plugin provides it)",
             )
             continue
-        key = getenv(provider.api_key_env) if provider.api_key_env else None
+        key = config.env.getenv(provider.api_key_env) if provider.api_key_env else None
         if provider.api_key_env and not key:
             yield Check(
                 label,
@@ -232,7 +231,7 @@ def _check_plugin_loads(config: Config) -> Iterator[Check]:
 def _plugin_providers_check(config: Config, snapshot: PluginSnapshot) -> Check:
     """Every provider the config names resolves, native or from these plugins."""
     try:
-        ProviderFactory(config.llm).for_plugins(snapshot.provider).build()
+        ProviderFactory(config.llm, env=config.env).for_plugins(snapshot.provider).build()
     except ZeroClawError as exc:
         return Check("providers with plugins", "fail", exc.message)
     return Check("providers with plugins", "ok", "every configured provider resolves")

@@ -3,14 +3,18 @@
 The config never holds a secret; it names the variable that does: a provider's
 `api_key_env`, `hooks.webhook_audit.secret_env`, a plugin's `secrets` and
 `http_credentials`, and the fixed names ZEROCLAW_DATABASE_URL and ZEROCLAW_GATEWAY_TOKEN.
-Every one of them is read here, by `getenv`/`lookup`: the process environment first, then
+Every one of them is read here, through a `NamedEnv`: the process environment first, then
 the `.env` file the config loader found (`zeroclaw.config.environment`, which decides which
-file that is; `use_env_file` is how it tells this module). A variable empty or unset in the
-environment falls through to the file, as an empty config-key variable does.
+file that is). A variable empty or unset in the environment falls through to the file, as
+an empty config-key variable does.
 
-The file's values stay here: they are not exported into `os.environ`, so nothing the
-runtime starts (the shell tool, MCP servers, plugins) inherits them. A value is never
-printed; `lookup` also says where it came from, for errors and `zeroclaw config show`.
+The file belongs to the config it was found for: the loader hands it to that `Config`
+(`Config.env`), and every reader asks the config it serves. Two configs in one process
+(tests, gateway replicas started in-process) never see each other's `.env`; a `Config`
+made in code, with no file, reads the environment alone. The file's values are not
+exported into `os.environ`, so nothing the runtime starts (the shell tool, MCP servers,
+plugins) inherits them. A value is never printed; `lookup` also says where it came from,
+for errors and `zeroclaw config show`.
 
 Two variables are not read from the file, because they decide which file it is:
 ZEROCLAW_CONFIG and ZEROCLAW_ENV_FILE.
@@ -45,35 +49,31 @@ class NamedValue:
 
 ENVIRONMENT = "the environment"
 
-# The .env file of the config this process loaded last: one per process, as the config.
-_IN_USE: dict[str, EnvFile | None] = {"file": None}
 
+@dataclass(frozen=True)
+class NamedEnv:
+    """The variables one config names: the environment, then that config's `.env` file."""
 
-def use_env_file(env_file: EnvFile | None) -> None:
-    """The `.env` file of the config just loaded (None: there is none)."""
-    _IN_USE["file"] = env_file
+    env_file: EnvFile | None = None
 
-
-def env_file_in_use() -> EnvFile | None:
-    return _IN_USE["file"]
-
-
-def lookup(name: str, environ: Mapping[str, str] | None = None) -> NamedValue | None:
-    """`name`'s value (stripped) and where it came from; None when neither the environment
-    nor the `.env` file sets it to anything but blanks."""
-    env = os.environ if environ is None else environ
-    value = env.get(name, "").strip()
-    if value:
-        return NamedValue(value, ENVIRONMENT)
-    env_file = _IN_USE["file"]
-    if env_file is not None:
-        value = env_file.values.get(name, "").strip()
+    def lookup(self, name: str, environ: Mapping[str, str] | None = None) -> NamedValue | None:
+        """`name`'s value (stripped) and where it came from; None when neither the
+        environment nor the `.env` file sets it to anything but blanks."""
+        env = os.environ if environ is None else environ
+        value = env.get(name, "").strip()
         if value:
-            return NamedValue(value, f".env file {env_file.path}")
-    return None
+            return NamedValue(value, ENVIRONMENT)
+        if self.env_file is not None:
+            value = self.env_file.values.get(name, "").strip()
+            if value:
+                return NamedValue(value, f".env file {self.env_file.path}")
+        return None
+
+    def getenv(self, name: str, environ: Mapping[str, str] | None = None) -> str | None:
+        """`name`'s value from the environment, else from the `.env` file; None if neither."""
+        found = self.lookup(name, environ)
+        return None if found is None else found.value
 
 
-def getenv(name: str, environ: Mapping[str, str] | None = None) -> str | None:
-    """`name`'s value from the environment, else from the `.env` file; None if neither."""
-    found = lookup(name, environ)
-    return None if found is None else found.value
+# The environment alone: for what no config is behind (a `Config()` made in code).
+ENVIRONMENT_ONLY = NamedEnv()

@@ -1,7 +1,8 @@
 """The variables the config names (API keys, ZEROCLAW_DATABASE_URL, ZEROCLAW_GATEWAY_TOKEN,
 the webhook secret, plugins' secrets) are read from the process environment, else from the
-.env file beside the config: one lookup (zeroclaw.named_env) for every reader. A real .env
-file in a temp dir, loaded by the real config loader."""
+.env file beside the config: one lookup (`Config.env`, zeroclaw.named_env) for every reader.
+The file belongs to the config it was found for: two configs in one process never see
+each other's. A real .env file in a temp dir, loaded by the real config loader."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from zeroclaw.config import Config
 from zeroclaw.config.api_keys import api_key_statuses
 from zeroclaw.config.effective import load_effective
 from zeroclaw.gateway.lifecycle.server import configured_authenticator
 from zeroclaw.memory.location import InvalidDatabaseUrlError
-from zeroclaw.named_env import env_file_in_use, getenv, lookup
+from zeroclaw.named_env import NamedEnv
 from zeroclaw.observability.redaction import REDACTED, Redactor
 from zeroclaw.providers.base import MissingCredentialsError, read_api_key
 
@@ -43,45 +45,44 @@ def test_a_named_variable_comes_from_the_env_file_when_the_environment_lacks_it(
     config_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("MINE_KEY", raising=False)
-    load_effective(config_file, {})
-    found = lookup("MINE_KEY")
+    env = load_effective(config_file, {}).config.env
+    found = env.lookup("MINE_KEY")
     assert found is not None
     assert found.value == KEY_IN_FILE
     assert found.origin == f".env file {config_file.parent / '.env'}"
-    assert read_api_key("mine", "MINE_KEY") == KEY_IN_FILE
-    assert getenv("ZEROCLAW_GATEWAY_TOKEN") == "zc_from_dotenv"  # quotes, `export`
-    assert getenv("BLANK") is None
+    assert read_api_key("mine", "MINE_KEY", env) == KEY_IN_FILE
+    assert env.getenv("ZEROCLAW_GATEWAY_TOKEN") == "zc_from_dotenv"  # quotes, `export`
+    assert env.getenv("BLANK") is None
     # The file's values are not exported to the process (nor to what it starts).
     assert "MINE_KEY" not in os.environ
     # Nothing of the secret in a repr that may end up in a log.
     assert KEY_IN_FILE not in repr(found)
-    assert KEY_IN_FILE not in repr(env_file_in_use())
+    assert KEY_IN_FILE not in repr(env)
 
 
 def test_the_real_environment_wins_and_an_empty_variable_falls_through(
     config_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    load_effective(config_file, {})
+    env = load_effective(config_file, {}).config.env
     monkeypatch.setenv("MINE_KEY", KEY_IN_ENV)
-    assert read_api_key("mine", "MINE_KEY") == KEY_IN_ENV
-    found = lookup("MINE_KEY")
+    assert read_api_key("mine", "MINE_KEY", env) == KEY_IN_ENV
+    found = env.lookup("MINE_KEY")
     assert found is not None
     assert found.origin == "the environment"
     monkeypatch.setenv("MINE_KEY", "  ")
-    assert read_api_key("mine", "MINE_KEY") == KEY_IN_FILE
+    assert read_api_key("mine", "MINE_KEY", env) == KEY_IN_FILE
 
 
 def test_without_an_env_file_a_missing_key_is_still_a_clear_error(
     config_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("MINE_KEY", raising=False)
-    load_effective(config_file, {})
-    assert getenv("MINE_KEY") == KEY_IN_FILE
-    # Loading again with the .env turned off forgets the file's values.
-    load_effective(config_file, {"ZEROCLAW_ENV_FILE": ""})
-    assert env_file_in_use() is None
+    assert load_effective(config_file, {}).config.env.getenv("MINE_KEY") == KEY_IN_FILE
+    # The same file loaded with the .env turned off has none of the file's values.
+    env = load_effective(config_file, {"ZEROCLAW_ENV_FILE": ""}).config.env
+    assert env.env_file is None
     with pytest.raises(MissingCredentialsError, match="MINE_KEY") as raised:
-        read_api_key("mine", "MINE_KEY")
+        read_api_key("mine", "MINE_KEY", env)
     assert ".env file" in (raised.value.hint or "")
 
 
@@ -102,7 +103,7 @@ def test_the_gateway_accepts_the_token_of_the_env_file(
 ) -> None:
     monkeypatch.delenv("ZEROCLAW_GATEWAY_TOKEN", raising=False)
     config = load_effective(config_file, {}).config
-    authenticator = configured_authenticator(config.gateway)
+    authenticator = configured_authenticator(config)
     assert authenticator.verify("zc_from_dotenv") is not None
     assert authenticator.verify("zc_other") is None
 
@@ -111,8 +112,8 @@ def test_a_secret_from_the_env_file_is_redacted(
     config_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("MINE_KEY", raising=False)
-    load_effective(config_file, {})
-    redactor = Redactor(["MINE_KEY"])
+    config = load_effective(config_file, {}).config
+    redactor = Redactor(["MINE_KEY"], env=config.env)
     assert redactor.text(f"called with {KEY_IN_FILE}!") == f"called with {REDACTED}!"
 
 
@@ -127,3 +128,27 @@ def test_the_database_url_of_the_env_file_is_named_in_its_error(config_file: Pat
     message = raised.value.message
     assert "ZEROCLAW_DATABASE_URL in .env file" in message
     assert "secretpw" not in message + (raised.value.hint or "")
+
+
+def test_two_configs_in_one_process_keep_their_own_env_files(
+    config_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("MINE_KEY", raising=False)
+    monkeypatch.delenv("ZEROCLAW_GATEWAY_TOKEN", raising=False)
+    other_file = tmp_path / "other" / "config.toml"
+    other_file.parent.mkdir()
+    other_file.write_text(config_file.read_text(encoding="utf-8"), encoding="utf-8")
+    (other_file.parent / ".env").write_text("MINE_KEY=sk-other-file-000000000000\n")
+
+    first = load_effective(config_file, {}).config
+    second = load_effective(other_file, {}).config  # loaded last: it changes nothing of first
+
+    assert first.env.getenv("MINE_KEY") == KEY_IN_FILE
+    assert second.env.getenv("MINE_KEY") == "sk-other-file-000000000000"
+    # The gateway token is in the first file only: a replica of the second config does
+    # not accept it.
+    assert configured_authenticator(first).verify("zc_from_dotenv") is not None
+    assert configured_authenticator(second).verify("zc_from_dotenv") is None
+    # A config made in code reads the environment alone.
+    assert Config().env == NamedEnv()
+    assert Config().env.getenv("MINE_KEY") is None

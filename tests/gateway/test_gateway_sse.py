@@ -84,12 +84,13 @@ def test_a_quiet_turn_sends_keep_alive_pings(
     path, body = ENDPOINTS[endpoint]
     payload = {"model": "zeroclaw", "stream": True, **body(tool_command("wait"))}
 
+    # Pings are counted once the turn is quiet (the tool running), not from the stream's
+    # start: on a loaded machine the turn may reach the tool only after a few pings.
     pings = 0
     with gateway.client() as http, http.stream("POST", path, json=payload) as response:
         for line in response.iter_lines():
-            if line.startswith(": ping"):
+            if line.startswith(": ping") and tool.started.is_set():
                 pings += 1
             if pings == 3:
                 break
     assert pings == 3
-    assert tool.started.is_set()

@@ -5,6 +5,7 @@ tokens and the replicas table; and revision 0004 on both backends."""
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
 
@@ -185,5 +186,22 @@ async def test_reloads_are_heard_from_others_and_after_the_listener_is_cut(
         heard.clear()
         await hears("(reconnected)")
         await hears("other")
+    finally:
+        listener.stop()
+
+
+async def test_once_started_the_listener_hears_the_first_announcement(
+    two_stores: tuple[MemoryStore, MemoryStore],
+) -> None:
+    # A replica says it is up only after `started`: one announcement, sent at once, must
+    # reach it (no retries, unlike the test above).
+    one, other = two_stores
+    heard = threading.Event()
+    listener = ReloadListener(one.database, "me", lambda sender: heard.set())
+    try:
+        async with asyncio.timeout(30):
+            await listener.started()
+        await announce(other.database, "other")
+        assert await asyncio.to_thread(heard.wait, 10)
     finally:
         listener.stop()

@@ -5,6 +5,9 @@ transaction whose connection the server cut. Both backends."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -172,3 +175,38 @@ async def test_a_connection_cut_every_time_gives_up_after_the_bounded_retries(
     # The store serves on once the server does.
     await store.remember("k", "v")
     assert await store.get_memory("k") is not None
+
+
+async def test_a_turn_settling_while_the_next_begins_is_closed_once(store: MemoryStore) -> None:
+    # A cancelled turn's settling write (its "cancelled" answer) and the session's next
+    # turn, run at once and interleaved at various points: the session ends up with one
+    # answer for the first turn, whichever wins, never that and UNSETTLED_TURN too.
+    markers = {CANCELLED.content, UNSETTLED_TURN.content}
+    for attempt in range(40):
+        session = f"s{attempt}"
+        opened = await store.begin_turn(
+            session, ChatMessage("user", "q"), channel="test", user_id=None
+        )
+        # Either write may start first, by 0 to 3.5 ms.
+        lead = (attempt % 8) / 2000
+        settle_delay, next_delay = (lead, 0.0) if attempt % 2 else (0.0, lead)
+        await asyncio.gather(
+            _settle_cancelled(store, session, opened, settle_delay),
+            _begin_next(store, session, next_delay),
+        )
+        contents = [s.message.content for s in await store.session_messages(session)]
+        assert sum(c in markers for c in contents) == 1, (attempt, contents)
+
+
+CANCELLED = ChatMessage("assistant", "(no answer: cancelled)")
+
+
+async def _settle_cancelled(store: MemoryStore, session: str, opened: int, delay: float) -> None:
+    await asyncio.sleep(delay)
+    with contextlib.suppress(TurnSupersededError):  # the next turn closed it first
+        await store.settle_turn(session, TurnWrites([CANCELLED]), opened=opened)
+
+
+async def _begin_next(store: MemoryStore, session: str, delay: float) -> None:
+    await asyncio.sleep(delay)
+    await store.begin_turn(session, ChatMessage("user", "next"), channel="test", user_id=None)

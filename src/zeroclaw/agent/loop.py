@@ -58,7 +58,7 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from zeroclaw.agent.compaction import CompactionResult, Compactor
 from zeroclaw.agent.provenance import client_provenance, gate_provenance, refusing_hook
@@ -426,8 +426,11 @@ class Agent:
                     turn.writes.messages.append(CANCELLED_TURN)
                 self._start_settling(turn)
             if turn.settling is not None:
-                # Shielded: a second Ctrl-C must not cut the settling write in half.
-                await asyncio.shield(turn.settling)
+                # A second Ctrl-C (or a deadline and a client gone) neither cuts the
+                # settling write in half nor ends the turn before it is stored: the
+                # session's next turn must find this one settled, not open.
+                await _outlast(turn.settling)
+                turn.settling.result()
             raise
         finally:
             self._observer.record(
@@ -464,8 +467,7 @@ class Agent:
         try:
             await asyncio.shield(storing)
         except asyncio.CancelledError:
-            with contextlib.suppress(Exception):
-                await storing
+            await _outlast(storing)
             if not storing.cancelled() and storing.exception() is None:
                 turn.opened = storing.result()
                 turn.answer_owed = True
@@ -805,6 +807,18 @@ def _assistant_message(response: ChatResponse) -> ChatMessage:
 
 
 # What memory holds as the answer of a turn cancelled after its message was stored.
+async def _outlast(write: asyncio.Future[Any]) -> None:
+    """Wait until `write` is done, however many times the waiting task is cancelled
+    meanwhile (the caller is already unwinding a cancellation and raises it after). A
+    turn's writes go on when it is cancelled; a turn that stopped waiting for them would
+    let go of its session while memory still shows it open, and the session's next turn
+    would close it a second time (UNSETTLED_TURN after CANCELLED_TURN). Bounded by the
+    store's own timeouts."""
+    while not write.done():
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait({write})
+
+
 CANCELLED_TURN = ChatMessage("assistant", "(no answer: this turn was cancelled before it finished)")
 
 UNFINISHED_CALL = "error: the turn ended before this tool call finished (it was stopped)"

@@ -158,7 +158,9 @@ class AgentRuntime:
         workspace.mkdir(parents=True, exist_ok=True)
         # Without plugins the provider is built first, as it always was (a missing key fails
         # before anything is opened); with them, from the loaded plugins' snapshot.
-        provider: Provider | None = None if config.plugins.enabled else build_provider(config.llm)
+        provider: Provider | None = (
+            None if config.plugins.enabled else build_provider(config.llm, env=config.env)
+        )
         # An empty model lets each provider of the chain use its own default.
         model = config.llm.model or ""
         hooks = HookRunner.from_settings(config.hooks)
@@ -186,7 +188,7 @@ class AgentRuntime:
             mcp = _start_mcp(config, observer)
             if provider is None:
                 plugins = _load_plugins(config, memory, observer)
-                live.attach(plugins, ProviderFactory(config.llm))
+                live.attach(plugins, ProviderFactory(config.llm, env=config.env))
                 provider = LiveProvider(lambda: live().providers)  # an unknown one fails here
                 reloader = _reloader(config, plugins, live, observer, memory)
             gate = ToolGate(policy, lambda: live().tools, approver, workspace, live.hooks)
@@ -455,4 +457,4 @@ def _reloader(
 
 def _provider_resolver(config: Config) -> ProviderResolver:
     """before_model_resolve may name another provider: build it, with the same retries."""
-    return ProviderFactory(config.llm).resilient
+    return ProviderFactory(config.llm, env=config.env).resilient

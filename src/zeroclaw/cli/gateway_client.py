@@ -7,7 +7,7 @@ Each is one line with the fix.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 from pydantic import BaseModel, ValidationError
@@ -15,7 +15,9 @@ from pydantic import BaseModel, ValidationError
 from zeroclaw.errors import ZeroClawError
 from zeroclaw.gateway.auth import TOKEN_ENV
 from zeroclaw.gateway.settings import GatewaySettings
-from zeroclaw.named_env import getenv
+
+if TYPE_CHECKING:
+    from zeroclaw.config import Config
 
 
 def gateway_url(settings: GatewaySettings) -> str:
@@ -25,13 +27,12 @@ def gateway_url(settings: GatewaySettings) -> str:
     return f"http://{shown}:{settings.port}"
 
 
-def gateway_call(
-    settings: GatewaySettings, method: str, path: str, url: str | None, token: str | None
-) -> Any:
+def gateway_call(config: Config, method: str, path: str, url: str | None, token: str | None) -> Any:
+    settings = config.gateway
     base = (url or gateway_url(settings)).rstrip("/")
     # --token, else ZEROCLAW_GATEWAY_TOKEN (the option reads the environment; the .env file
     # beside the config is looked at here, once the config has been loaded).
-    token = token or getenv(TOKEN_ENV)
+    token = token or config.env.getenv(TOKEN_ENV)
     if not token:
         raise ZeroClawError(
             "no token for the gateway",

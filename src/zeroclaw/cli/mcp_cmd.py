@@ -90,6 +90,7 @@ def probe(ctx: typer.Context, name: ServerName, json_output: JsonFlag = False) -
                     "server_version": connection.server_version,
                     "protocol_version": connection.protocol_version,
                     "tools": len(connection.tools),
+                    "tools_cut": connection.tools_cut,
                 }
             )
             return
@@ -98,6 +99,7 @@ def probe(ctx: typer.Context, name: ServerName, json_output: JsonFlag = False) -
             f"{connection.server_version or 'unnamed server'}; protocol "
             f"{connection.protocol_version}); {len(connection.tools)} tool(s)"
         )
+        _say_cut(connection.tools_cut, name)
 
 
 @mcp_app.command("tools")
@@ -121,6 +123,7 @@ def tools(ctx: typer.Context, name: ServerName, json_output: JsonFlag = False) -
                         _tool_shape(remote, offered.get(remote.name), skipped)
                         for remote in connection.tools
                     ],
+                    "tools_cut": connection.tools_cut,
                 }
             )
             return
@@ -135,6 +138,14 @@ def tools(ctx: typer.Context, name: ServerName, json_output: JsonFlag = False) -
                 changes, shown, description = "", "", remote.description or ""
             table.add_row(shown, remote.name, changes, status, description)
         Console().print(table)
+        _say_cut(connection.tools_cut, name)
+
+
+def _say_cut(cut: str | None, name: str) -> None:
+    """One line when the server's tool list was cut short (mcp.max_tools_per_server,
+    mcp.max_tool_pages)."""
+    if cut is not None:
+        typer.echo(f"warning: MCP server {name!r}: {cut}")
 
 
 @mcp_app.command("serve")
@@ -182,7 +193,7 @@ async def _serve(config: Config, transport: Transport) -> None:
         from zeroclaw.gateway.lifecycle.server import configured_authenticator
         from zeroclaw.mcp.http_server import check_bind
 
-        authenticator = configured_authenticator(config.gateway)
+        authenticator = configured_authenticator(config)
         check_bind(config.mcp.serve.host, has_tokens=authenticator.has_tokens)
     # Nobody can answer an approval for an MCP client's call: such calls fail at once.
     async with AgentRuntime.from_config(

@@ -48,7 +48,7 @@ def reload(
     use_json(json_output)
     config = state_of(ctx).config()
     with user_errors():
-        body = gateway_call(config.gateway, "POST", "/api/plugins/reload", url, token)
+        body = gateway_call(config, "POST", "/api/plugins/reload", url, token)
         result = gateway_answer(PluginReloadResult, body, url or gateway_url(config.gateway))
     if json_output:
         # A rollback is an answer, not a failure to get one: on stdout, and exit 1.
@@ -89,7 +89,7 @@ def status(
             typer.echo(line)
         return
     with user_errors():
-        body = gateway_call(config.gateway, "GET", "/api/plugins/status", url, token)
+        body = gateway_call(config, "GET", "/api/plugins/status", url, token)
         answer = gateway_answer(PluginsStatus, body, url or gateway_url(config.gateway))
     if json_output:
         print_json(answer.model_dump(mode="json"))

@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from zeroclaw.config.models import Config
-from zeroclaw.named_env import lookup
 
 # Below this length, even four characters are too large a part of the secret to print.
 _SHORTEST_SHOWN = 12
@@ -37,7 +36,7 @@ def api_key_statuses(
     for name, provider in sorted(config.llm.providers.items()):
         if not provider.api_key_env:
             continue
-        found = lookup(provider.api_key_env, env)
+        found = config.env.lookup(provider.api_key_env, env)
         shown = env.get(provider.api_key_env) if found is None else found.value
         statuses.append(
             ApiKeyStatus(

@@ -35,7 +35,6 @@ from zeroclaw.config.loader import (
     validate_config,
 )
 from zeroclaw.config.models import Config
-from zeroclaw.named_env import use_env_file
 
 
 @dataclass(frozen=True)
@@ -103,8 +102,8 @@ def load_effective(
     layers = tuple(layer for layer in (env_file, read_environment(environ)) if layer.data)
     if layers:
         config = _validate_layered(file_data, layers, path)
-    use_env_file(env_file.env_file)
-    return EffectiveConfig(anchor_paths(config, path.parent), path, exists, file_data, layers)
+    anchored = anchor_paths(config, path.parent).with_env_file(env_file.env_file)
+    return EffectiveConfig(anchored, path, exists, file_data, layers)
 
 
 def _validate_layered(

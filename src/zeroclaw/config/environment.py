@@ -16,8 +16,9 @@ ZEROCLAW_GATEWAY_TOKEN) or another program's, and are left alone.
 
 The variables the config names rather than sets (API keys, ZEROCLAW_DATABASE_URL,
 ZEROCLAW_GATEWAY_TOKEN, ...) are read from the `.env` file too, through one mechanism:
-this module hands the file's values to `zeroclaw.named_env`, where every reader of such a
-variable looks it up, the process environment first.
+this module reads the file, and the loader gives it to the config it was found for
+(`Config.env`, zeroclaw.named_env), where every reader of such a variable looks it up, the
+process environment first.
 
 Which `.env` file: the one named by ZEROCLAW_ENV_FILE (it must exist; empty: none), else
 `.env` beside the config file in use, if there is one. Not the current directory's: a
@@ -104,7 +105,7 @@ class SettingsLayer:
     variables: Mapping[str, str] = field(default_factory=dict)
     path: Path | None = None
     # Every non-empty value of the .env file, names as written: the variables the config
-    # names (API keys, ZEROCLAW_DATABASE_URL, ...) are looked up there (zeroclaw.named_env).
+    # names (API keys, ZEROCLAW_DATABASE_URL, ...) are looked up there (Config.env).
     env_file: EnvFile | None = None
 
     @property

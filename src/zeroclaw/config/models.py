@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import platformdirs
-from pydantic import BeforeValidator, Field, field_validator, model_validator
+from pydantic import BeforeValidator, Field, PrivateAttr, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from zeroclaw.gateway.settings import GatewaySettings
@@ -29,7 +29,7 @@ from zeroclaw.memory.location import (
     sqlite_location,
     url_password,
 )
-from zeroclaw.named_env import lookup
+from zeroclaw.named_env import ENVIRONMENT_ONLY, EnvFile, NamedEnv
 from zeroclaw.observability.settings import AuditSettings, ObservabilitySettings
 from zeroclaw.section import Section
 
@@ -818,6 +818,20 @@ class McpConfig(Section):
     reconnect_max_backoff_ms: int = Field(
         30_000, ge=0, le=3_600_000, description="Upper bound of that wait."
     )
+    max_tools_per_server: int = Field(
+        1000,
+        ge=1,
+        le=100_000,
+        description="Tools taken from one server's list; the rest are left out, and "
+        "`zeroclaw mcp probe` / `mcp tools` and the log say the list was cut.",
+    )
+    max_tool_pages: int = Field(
+        100,
+        ge=1,
+        le=10_000,
+        description="Pages of one server's tool list read (each list request returns a "
+        "page and a cursor to the next); a list that goes on is cut there.",
+    )
     serve: McpServeConfig = Field(default_factory=McpServeConfig)
 
     @field_validator("servers", mode="after")
@@ -852,6 +866,20 @@ class Config(Section):
     audit: AuditSettings = Field(default_factory=AuditSettings)
     gateway: GatewaySettings = Field(default_factory=GatewaySettings)
     mcp: McpConfig = Field(default_factory=McpConfig)
+    # The variables this config names, with the .env file found for it (set by the loader,
+    # config/effective.py); not a key of the file.
+    _env: NamedEnv = PrivateAttr(default=ENVIRONMENT_ONLY)
+
+    @property
+    def env(self) -> NamedEnv:
+        """Where the variables this config names are read: the environment, then the
+        `.env` file found for this config (zeroclaw.named_env)."""
+        return self._env
+
+    def with_env_file(self, env_file: EnvFile | None) -> Config:
+        """This config, reading its named variables from `env_file` too (the loader's)."""
+        self._env = NamedEnv(env_file)
+        return self
 
     @model_validator(mode="after")
     def _command_logger_carries_over(self) -> Config:
@@ -898,7 +926,7 @@ class Config(Section):
             return sqlite_location(self.memory_path, synchronous=self.memory.sqlite_synchronous)
         if self.memory.url is not None:
             return postgres_location(self.memory.url)
-        found = lookup(DATABASE_URL_ENV, environ)
+        found = self.env.lookup(DATABASE_URL_ENV, environ)
         if found is not None:
             key = f"{DATABASE_URL_ENV} in {found.origin}" if found.from_env_file else None
             return postgres_location(found.value, key=key or DATABASE_URL_ENV)

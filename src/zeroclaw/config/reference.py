@@ -142,7 +142,8 @@ file's, but as text (`"8"` is an integer there).
 
 Secrets are not config keys: the config names the variable that holds one, and that
 variable is read from the process environment, else from the `.env` file, by every part
-that uses it (one lookup, `zeroclaw.named_env`). The real environment wins over `.env`;
+that uses it (one lookup, `zeroclaw.named_env`, through the config the `.env` file was
+found for: two configs in one process never share one). The real environment wins over `.env`;
 a variable set empty (or to blanks) there counts as unset, so the file's value is used.
 These are:
 

@@ -30,7 +30,7 @@ from zeroclaw.observability.redaction import Redactor
 
 
 def config_redactor(config: Config) -> Redactor:
-    return Redactor(secret_env_names(config), secret_values(config))
+    return Redactor(secret_env_names(config), secret_values(config), env=config.env)
 
 
 def secret_env_names(config: Config) -> list[str]:

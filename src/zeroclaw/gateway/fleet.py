@@ -55,18 +55,23 @@ class FleetMember:
         self._started_at = now_text()
         self._address = ""
         self._heartbeat: asyncio.Task[None] | None = None
+        self._leaving = asyncio.Event()
         self._listener: ReloadListener | None = None
 
     async def join(self, address: str) -> None:
         """Register this replica and keep its row fresh; listen for fleet reloads."""
         self._address = address
         await self._beat()
+        self._leaving.clear()
         self._heartbeat = asyncio.create_task(self._keep_beating(), name="fleet-heartbeat")
         reloader = self._reloader
         if reloader is not None:
             self._listener = ReloadListener(
                 self.memory.database, self.replica_id, lambda sender: reloader.request("fleet")
             )
+            # Up means listening: a reload announced as soon as this replica says it
+            # serves must reach it (reload_channel.py).
+            await self._listener.started()
 
     async def announce_reload(self) -> bool:
         """Ask the other replicas to reload; False (logged) when the database says no."""
@@ -81,7 +86,10 @@ class FleetMember:
         if self._listener is not None:
             self._listener.stop()
         if self._heartbeat is not None:
-            self._heartbeat.cancel()
+            # Not cancelled: a heartbeat in flight (its storage work is shielded, so
+            # cancelling would not stop it) would write the row again after `withdraw`
+            # deleted it. The loop ends after the beat it is in, if any.
+            self._leaving.set()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._heartbeat
         with contextlib.suppress(MemoryStoreError):
@@ -96,7 +104,10 @@ class FleetMember:
 
     async def _keep_beating(self) -> None:
         while True:
-            await asyncio.sleep(HEARTBEAT_S)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._leaving.wait(), HEARTBEAT_S)
+            if self._leaving.is_set():
+                return
             try:
                 await self._beat()
                 if self._limits is not None:

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from zeroclaw.config.models import McpConfig, McpServerConfig
-from zeroclaw.mcp.connection import McpConnection
+from zeroclaw.mcp.connection import McpConnection, ToolListLimits
 from zeroclaw.mcp.errors import UnknownMcpServer
 from zeroclaw.mcp.loop import McpLoop
 from zeroclaw.mcp.tool import McpTool
@@ -70,6 +70,7 @@ class McpClients:
                 max_backoff_s=config.reconnect_max_backoff_ms / 1000,
                 observer=observer,
                 on_tools=self._tools_changed,
+                limits=ToolListLimits(config.max_tools_per_server, config.max_tool_pages),
             )
             for server in chosen
         }

@@ -22,6 +22,11 @@ bypassing the SDK's response cache, and call `on_tools`, so the agent sees added
 removed tools without a restart. A burst of announcements is one re-list (the flag is
 level-triggered). A server that does not advertise it is taken at its word: its
 announcements are ignored and its tools change only when it reconnects.
+
+A server's list is bounded (`ToolListLimits`: mcp.max_tools_per_server, mcp.max_tool_pages):
+a server that lists millions of tools, or hands out a next cursor forever, costs a bounded
+number of requests and tools kept. What was left out is said once per listing in the log
+and in `tools_cut`, which `zeroclaw mcp probe` and `mcp tools` show.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ import math
 import time
 from collections.abc import Callable
 from contextlib import AsyncExitStack
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -54,8 +60,21 @@ log = logging.getLogger(__name__)
 
 ConnectionState = Literal["connecting", "connected", "backoff", "closed"]
 
-# A paginator that never ends must not hold a connection attempt forever.
-_MAX_TOOL_PAGES = 100
+
+@dataclass(frozen=True, slots=True)
+class ToolListLimits:
+    """How much of one server's tool list is taken (mcp.max_tools_per_server and
+    mcp.max_tool_pages)."""
+
+    tools: int = 1000
+    pages: int = 100
+
+
+@dataclass(frozen=True, slots=True)
+class ToolList:
+    tools: list[McpToolSpec]
+    # Why the list was cut (one line), or None when it was read to its end.
+    cut: str | None = None
 
 
 class McpConnection:
@@ -69,8 +88,10 @@ class McpConnection:
         max_backoff_s: float,
         observer: Observer | None = None,
         on_tools: Callable[[], None] = lambda: None,
+        limits: ToolListLimits | None = None,
     ) -> None:
         self.config = config
+        self._limits = limits or ToolListLimits()
         self._workspace = workspace
         self._log_path = log_dir / f"{config.name}.log"
         self._initial_backoff_s = initial_backoff_s
@@ -79,6 +100,8 @@ class McpConnection:
         self._on_tools = on_tools
         self.state: ConnectionState = "connecting"
         self.tools: tuple[McpToolSpec, ...] = ()
+        # Why the server's last tool list was cut short (ToolListLimits), or None.
+        self.tools_cut: str | None = None
         self.last_error: str | None = None
         self.next_attempt_at: float | None = None
         self.attempts = 0
@@ -156,7 +179,7 @@ class McpConnection:
                         if http is not None:
                             stack.push_async_callback(http.aclose)
                         await stack.enter_async_context(client)
-                        listed = await _list_tools(client)
+                        listed = await self._list_tools(client)
                         scope.deadline = math.inf
                         self._connected(client, listed)
                         connected = True
@@ -188,9 +211,9 @@ class McpConnection:
             self._record("failed", error=reason)
         return reason
 
-    def _connected(self, client: Client, listed: list[McpToolSpec]) -> None:
+    def _connected(self, client: Client, listed: ToolList) -> None:
         self._client = client
-        self.tools = tuple(listed)
+        self._take(listed)
         tools = client.server_capabilities.tools
         self._follows_tools = bool(tools and tools.list_changed)
         self._tools_stale.clear()
@@ -233,7 +256,7 @@ class McpConnection:
             self._tools_stale.clear()
             try:
                 with anyio.fail_after(self.config.connect_timeout_s):
-                    listed = await _list_tools(client, cache_mode="refresh")
+                    listed = await self._list_tools(client, cache_mode="refresh")
             except Exception as exc:
                 self._lose(
                     f"listing its tools after it announced a change failed: {_describe(exc)}"
@@ -241,10 +264,40 @@ class McpConnection:
                 return
             if self._client is not client:
                 return
-            self.tools = tuple(listed)
-            log.info("MCP server %r changed its tools: now %d", self.name, len(listed))
+            self._take(listed)
+            log.info("MCP server %r changed its tools: now %d", self.name, len(self.tools))
             self._on_tools()
             self._record("tools_changed")
+
+    async def _list_tools(self, client: Client, cache_mode: CacheMode = "use") -> ToolList:
+        """The server's tools, page after page, within `ToolListLimits`."""
+        limits = self._limits
+        tools: list[McpToolSpec] = []
+        cursor: str | None = None
+        for _ in range(limits.pages):
+            page = await client.list_tools(cursor=cursor, cache_mode=cache_mode)
+            room = limits.tools - len(tools)
+            tools.extend(page.tools[:room])
+            cursor = page.next_cursor
+            if len(page.tools) > room or (cursor is not None and len(tools) == limits.tools):
+                return ToolList(
+                    tools,
+                    f"its tool list was cut at mcp.max_tools_per_server = {limits.tools} "
+                    "(it lists more): the rest are left out",
+                )
+            if cursor is None:
+                return ToolList(tools)
+        return ToolList(
+            tools,
+            f"its tool list was cut at mcp.max_tool_pages = {limits.pages} pages (it "
+            f"offered more): {len(tools)} tool(s) kept, the rest left out",
+        )
+
+    def _take(self, listed: ToolList) -> None:
+        self.tools = tuple(listed.tools)
+        self.tools_cut = listed.cut
+        if listed.cut is not None:
+            log.warning("MCP server %r: %s", self.name, listed.cut)
 
     def _lose(self, reason: str) -> None:
         """The connection cannot be trusted any more: end it (run reconnects)."""
@@ -303,12 +356,6 @@ class McpConnection:
                 f"valid MCP result ({_describe(exc)}); reconnecting"
             ) from None
 
-    async def list_tools_now(self) -> list[McpToolSpec]:
-        """Ask the server for its tools again (for `zeroclaw mcp tools`)."""
-        client = await self._ready()
-        with anyio.fail_after(self.config.connect_timeout_s):
-            return await _list_tools(client)
-
     async def _ready(self) -> Client:
         if self.state == "connecting":
             await self._settled.wait()
@@ -338,18 +385,6 @@ class McpConnection:
         if self.config.transport == "stdio":
             return f"{probe}; the server's stderr is in {self._log_path}"
         return f"{probe}; check that {self.config.url} is up"
-
-
-async def _list_tools(client: Client, cache_mode: CacheMode = "use") -> list[McpToolSpec]:
-    tools: list[McpToolSpec] = []
-    cursor: str | None = None
-    for _ in range(_MAX_TOOL_PAGES):
-        page = await client.list_tools(cursor=cursor, cache_mode=cache_mode)
-        tools.extend(page.tools)
-        cursor = page.next_cursor
-        if cursor is None:
-            break
-    return tools
 
 
 def _listens(client: Client) -> bool:

@@ -663,8 +663,12 @@ _TOUCH_AND_NAME = _TOUCH.values(title=sa.func.coalesce(sessions.c.title, sa.bind
 # ... and, opening a turn, marks it open (`sessions.open_turn`) in the same UPDATE.
 _TOUCH_OPENING = _TOUCH.values(open_turn=sa.bindparam("turn"))
 _TOUCH_AND_NAME_OPENING = _TOUCH_AND_NAME.values(open_turn=sa.bindparam("turn"))
-_OWNER = sa.select(sessions.c.user_id, sessions.c.open_turn).where(
-    sessions.c.id == sa.bindparam("sid")
+# FOR UPDATE (PostgreSQL; SQLite's write lock already serializes): a turn settling
+# concurrently is waited for, so a settled turn is never closed a second time.
+_OWNER = (
+    sa.select(sessions.c.user_id, sessions.c.open_turn)
+    .where(sessions.c.id == sa.bindparam("sid"))
+    .with_for_update()
 )
 _LAST_MESSAGE = (
     sa.select(messages.c.id, messages.c.role, messages.c.content)

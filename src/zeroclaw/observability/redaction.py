@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
-from zeroclaw.named_env import getenv
+from zeroclaw.named_env import ENVIRONMENT_ONLY, NamedEnv
 
 REDACTED: Final = "[REDACTED]"
 
@@ -97,13 +97,19 @@ class Redactor:
     """Replaces secrets in strings and (nested) JSON-like values with `[REDACTED]`.
 
     `secret_envs` names environment variables whose values are secrets; they are read on
-    every call (from the environment, else the .env file: zeroclaw.named_env), so a key
-    exported after start-up is still caught. `secret_values` are
-    secrets given as they are (values from the config file).
+    every call (from the environment, else the config's .env file: `env`, see
+    zeroclaw.named_env), so a key exported after start-up is still caught. `secret_values`
+    are secrets given as they are (values from the config file).
     """
 
-    def __init__(self, secret_envs: Iterable[str] = (), secret_values: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        secret_envs: Iterable[str] = (),
+        secret_values: Iterable[str] = (),
+        env: NamedEnv = ENVIRONMENT_ONLY,
+    ) -> None:
         self._secret_envs = tuple(dict.fromkeys(name for name in secret_envs if name))
+        self._env = env
         self._fixed = tuple(v.strip() for v in secret_values if len(v.strip()) >= MIN_SECRET_CHARS)
 
     def text(self, text: str) -> str:
@@ -129,7 +135,7 @@ class Redactor:
         return value
 
     def _secret_values(self) -> list[str]:
-        values = [getenv(name) or "" for name in self._secret_envs]
+        values = [self._env.getenv(name) or "" for name in self._secret_envs]
         values += self._fixed
         # Longest first: a key that contains another is replaced whole.
         return sorted((v for v in values if len(v) >= MIN_SECRET_CHARS), key=len, reverse=True)

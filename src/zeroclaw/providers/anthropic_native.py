@@ -27,6 +27,7 @@ from anthropic.types import (
 
 from zeroclaw.config.models import ProviderConfig
 from zeroclaw.messages import ChatMessage, ToolCall, ToolSpec, Usage
+from zeroclaw.named_env import ENVIRONMENT_ONLY, NamedEnv
 from zeroclaw.providers.base import (
     ChatRequest,
     ChatResponse,
@@ -57,13 +58,15 @@ _Block = TextBlockParam | ToolUseBlockParam | ToolResultBlockParam
 class AnthropicProvider:
     """Claude models through the Messages API."""
 
-    def __init__(self, name: str, config: ProviderConfig) -> None:
+    def __init__(
+        self, name: str, config: ProviderConfig, *, env: NamedEnv = ENVIRONMENT_ONLY
+    ) -> None:
         self.name = name
         self.default_model = config.model or ""
         self.base_url = config.base_url
         self._timeout_s = config.timeout_s
         self._client = AsyncAnthropic(
-            api_key=read_api_key(name, config.api_key_env or DEFAULT_API_KEY_ENV),
+            api_key=read_api_key(name, config.api_key_env or DEFAULT_API_KEY_ENV, env),
             base_url=config.base_url,
             timeout=config.timeout_s,
             max_retries=0,

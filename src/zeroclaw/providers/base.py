@@ -15,7 +15,7 @@ from typing import Literal, Protocol, runtime_checkable
 
 from zeroclaw.errors import ZeroClawError
 from zeroclaw.messages import ChatMessage, ToolCall, ToolSpec, Usage
-from zeroclaw.named_env import getenv
+from zeroclaw.named_env import NamedEnv
 from zeroclaw.providers.options import ChatOptions
 
 FinishReason = Literal["stop", "tool_calls", "length", "error"]
@@ -108,9 +108,10 @@ async def stream_whole(provider: Provider, request: ChatRequest) -> AsyncIterato
     yield StreamEnd(response)
 
 
-def read_api_key(provider: str, env_var: str) -> str:
-    """The API key held by `env_var`; a missing or empty variable is a clear error."""
-    key = getenv(env_var)
+def read_api_key(provider: str, env_var: str, env: NamedEnv) -> str:
+    """The API key held by `env_var` (read through `env`, the config's); a missing or empty
+    variable is a clear error."""
+    key = env.getenv(env_var)
     if not key:
         raise MissingCredentialsError(provider, env_var)
     return key

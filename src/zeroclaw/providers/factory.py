@@ -26,6 +26,7 @@ from collections.abc import Callable
 
 from zeroclaw.config.models import LLMConfig, ProviderConfig, ProviderKind
 from zeroclaw.errors import ZeroClawError
+from zeroclaw.named_env import ENVIRONMENT_ONLY, NamedEnv
 from zeroclaw.providers.base import Provider
 from zeroclaw.providers.offline import OfflineProvider
 from zeroclaw.providers.resilient import ChainLink, ResilientProvider, Sleep
@@ -34,26 +35,27 @@ from zeroclaw.providers.scripted import ScriptedProvider
 
 PLUGIN_PREFIX = "plugin:"
 
-ProviderConstructor = Callable[[str, ProviderConfig], Provider]
+# (name, its [llm.providers] entry, where its API key variable is read: the config's env)
+ProviderConstructor = Callable[[str, ProviderConfig, NamedEnv], Provider]
 PluginResolver = Callable[[str], Provider | None]
 
 
 # The SDKs take about a second to import: only a config that uses them pays for it.
-def _openai(name: str, config: ProviderConfig) -> Provider:
+def _openai(name: str, config: ProviderConfig, env: NamedEnv) -> Provider:
     from zeroclaw.providers.openai_compat import OpenAIProvider
 
-    return OpenAIProvider(name, config)
+    return OpenAIProvider(name, config, env=env)
 
 
-def _anthropic(name: str, config: ProviderConfig) -> Provider:
+def _anthropic(name: str, config: ProviderConfig, env: NamedEnv) -> Provider:
     from zeroclaw.providers.anthropic_native import AnthropicProvider
 
-    return AnthropicProvider(name, config)
+    return AnthropicProvider(name, config, env=env)
 
 
 NATIVE_KINDS: dict[ProviderKind, ProviderConstructor] = {
-    "offline": OfflineProvider.from_config,
-    "scripted": ScriptedProvider.from_config,
+    "offline": lambda name, config, _env: OfflineProvider.from_config(name, config),
+    "scripted": lambda name, config, _env: ScriptedProvider.from_config(name, config),
     "openai": _openai,
     "anthropic": _anthropic,
 }
@@ -65,10 +67,16 @@ class UnknownProviderError(ZeroClawError):
 
 class ProviderFactory:
     def __init__(
-        self, llm_config: LLMConfig, *, plugin_resolver: PluginResolver | None = None
+        self,
+        llm_config: LLMConfig,
+        *,
+        plugin_resolver: PluginResolver | None = None,
+        env: NamedEnv = ENVIRONMENT_ONLY,
     ) -> None:
+        """`env`: where API key variables are read, the config's (`Config.env`)."""
         self._config = llm_config
         self._plugin_resolver = plugin_resolver
+        self._env = env
         # Native providers hold HTTP connection pools: one instance per name. Plugin ones are
         # not kept, since a plugin reload may replace them.
         self._native: dict[str, Provider] = {}
@@ -76,7 +84,7 @@ class ProviderFactory:
     def for_plugins(self, plugin_resolver: PluginResolver | None) -> ProviderFactory:
         """A factory resolving plugin names through `plugin_resolver` (one plugin
         snapshot's), sharing this one's native providers."""
-        factory = ProviderFactory(self._config, plugin_resolver=plugin_resolver)
+        factory = ProviderFactory(self._config, plugin_resolver=plugin_resolver, env=self._env)
         factory._native = self._native
         return factory
 
@@ -114,7 +122,7 @@ class ProviderFactory:
         if config is None:
             return self._from_plugin(name, requested=name)
         if name not in self._native:
-            self._native[name] = NATIVE_KINDS[config.kind](name, config)
+            self._native[name] = NATIVE_KINDS[config.kind](name, config, self._env)
         return self._native[name]
 
     def default_model(self, name: str) -> str | None:
@@ -155,10 +163,11 @@ def build_provider(
     *,
     plugin_resolver: PluginResolver | None = None,
     sleep: Sleep = asyncio.sleep,
+    env: NamedEnv = ENVIRONMENT_ONLY,
 ) -> Provider:
     """The provider the runtime talks to: hint routing over retries and fallbacks.
 
     Every provider named by the config (default, fallbacks, routes) is created now, so a
     missing API key or an unknown name is reported at start, not in the middle of a turn.
     """
-    return ProviderFactory(llm_config, plugin_resolver=plugin_resolver).build(sleep=sleep)
+    return ProviderFactory(llm_config, plugin_resolver=plugin_resolver, env=env).build(sleep=sleep)

@@ -23,6 +23,7 @@ from openai.types.chat import (
 
 from zeroclaw.config.models import ProviderConfig
 from zeroclaw.messages import ChatMessage, ToolCall, ToolSpec, Usage
+from zeroclaw.named_env import ENVIRONMENT_ONLY, NamedEnv
 from zeroclaw.providers.base import (
     ChatRequest,
     ChatResponse,
@@ -48,12 +49,14 @@ PLACEHOLDER_API_KEY = "zeroclaw-no-key"
 class OpenAIProvider:
     """Chat completions against an OpenAI-compatible server."""
 
-    def __init__(self, name: str, config: ProviderConfig) -> None:
+    def __init__(
+        self, name: str, config: ProviderConfig, *, env: NamedEnv = ENVIRONMENT_ONLY
+    ) -> None:
         self.name = name
         self.default_model = config.model or ""
         self.base_url = config.base_url or DEFAULT_BASE_URL
         self._timeout_s = config.timeout_s
-        api_key = read_api_key(name, config.api_key_env) if config.api_key_env else None
+        api_key = read_api_key(name, config.api_key_env, env) if config.api_key_env else None
         self._client = AsyncOpenAI(
             api_key=api_key or PLACEHOLDER_API_KEY,
             base_url=self.base_url,

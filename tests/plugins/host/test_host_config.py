@@ -10,6 +10,7 @@ import logging
 import pytest
 from host_helpers import make_context
 
+from zeroclaw.named_env import NamedEnv
 from zeroclaw.plugins.contract.grants import grant_capabilities
 from zeroclaw.plugins.host.config import get_all_settings, get_secret, get_setting
 from zeroclaw.plugins.host.context import plugin_settings, resolve_secrets
@@ -115,5 +116,7 @@ def test_resolve_secrets_only_for_granted_and_declared_names(
     }
     declared = ["TOKEN", "OTHER", "EMPTY", "UNSET", "UNMAPPED"]
 
-    assert resolve_secrets("p", declared, grants, mapping) == {"TOKEN": "value-of-token"}
+    assert resolve_secrets("p", declared, grants, mapping, NamedEnv()) == {
+        "TOKEN": "value-of-token"
+    }
     assert "value-of" not in caplog.text

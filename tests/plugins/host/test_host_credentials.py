@@ -11,6 +11,7 @@ import pytest
 from host_helpers import LocalServer, make_context
 
 from zeroclaw.config.models import HttpCredential
+from zeroclaw.named_env import NamedEnv
 from zeroclaw.plugins.host.context import HostCredential, PluginHostContext, resolve_credentials
 from zeroclaw.plugins.host.http import REDACTED, HttpClient, HttpRequest, HttpResponse
 
@@ -70,7 +71,7 @@ def test_an_unset_variable_leaves_the_credential_out(
         HttpCredential(host="other.example.com", secret="MISSING_API_KEY"),
     ]
 
-    found = resolve_credentials("p", configured)
+    found = resolve_credentials("p", configured, NamedEnv())
 
     assert found == (HostCredential("api.example.com", "Authorization", f"Bearer {SECRET}"),)
     assert "MISSING_API_KEY is not set" in caplog.text

@@ -114,11 +114,13 @@ async def test_the_concurrency_cap_holds(
         "slow",
         "hook_slow",
         capabilities=(*CONVERSATION, "log"),
-        limits={"max_concurrency": 2},
+        # Six calls two at a time wait three spins for their slot, each spin far longer on
+        # a loaded machine: the time limit is only an upper bound here.
+        limits={"max_concurrency": 2, "timeout_ms": 60_000},
     )
     slow = handler(load(), "slow")
     caplog.set_level(logging.INFO, logger="zeroclaw.plugin.slow")
-    inside = InsideCounter()
+    inside = InsideCounter(calls=6)
     logging.getLogger("zeroclaw.plugin.slow").addHandler(inside)
     try:
         outcomes = await asyncio.gather(
@@ -134,19 +136,35 @@ async def test_the_concurrency_cap_holds(
 
 
 class InsideCounter(logging.Handler):
-    """Counts the slow guest's calls between its "enter" and "exit" log lines."""
+    """Counts the slow guest's calls between its "enter" and "exit" log lines.
 
-    def __init__(self) -> None:
+    A call that enters alone waits (in its log call) until another call is inside too, or
+    every call has entered: two calls overlap because the cap lets them, not because the
+    scheduler happened to run both threads at once. The spin that follows keeps them
+    inside long enough for a third to show if the cap let it in."""
+
+    def __init__(self, calls: int) -> None:
         super().__init__(logging.INFO)
-        self._lock = threading.Lock()
+        self._calls = calls
+        self._changed = threading.Condition()
         self.inside = self.peak = self.entered = 0
 
+    def handle(self, record: logging.LogRecord) -> bool:
+        # Without the handler's own lock, which would hold the other calls' lines back
+        # while one waits.
+        self.emit(record)
+        return True
+
     def emit(self, record: logging.LogRecord) -> None:
-        with self._lock:
+        with self._changed:
             if record.getMessage() == "enter":
                 self.entered += 1
                 self.inside += 1
                 self.peak = max(self.peak, self.inside)
+                self._changed.notify_all()
+                self._changed.wait_for(
+                    lambda: self.inside > 1 or self.entered == self._calls, timeout=10
+                )
             elif record.getMessage() == "exit":
                 self.inside -= 1
 

@@ -53,12 +53,10 @@ from zeroclaw.gateway.lifecycle.bind import bind_socket, bound_port, check_bind
 from zeroclaw.gateway.model_choice import ModelCatalog
 from zeroclaw.gateway.pairing import Pairing
 from zeroclaw.gateway.ratelimit import CallerLimiter, RateLimiter
-from zeroclaw.gateway.settings import GatewaySettings
 from zeroclaw.gateway.state import GatewayState
 from zeroclaw.gateway.turns import GatewayTurns
 from zeroclaw.memory.fleet.paired_tokens import PairedTokens
 from zeroclaw.memory.fleet.rate_limits import SharedRateLimits
-from zeroclaw.named_env import getenv
 from zeroclaw.observability import (
     GatewayStarted,
     GatewayStopped,
@@ -74,11 +72,11 @@ _LOG = logging.getLogger("zeroclaw.gateway")
 _CANCELLED_UNWIND_S = 2.0
 
 
-def configured_authenticator(settings: GatewaySettings) -> TokenAuthenticator:
+def configured_authenticator(config: Config) -> TokenAuthenticator:
     """The tokens of the config, plus ZEROCLAW_GATEWAY_TOKEN (from the environment or the
-    .env file, hashed on the way in)."""
-    digests = list(settings.tokens)
-    from_env = getenv(TOKEN_ENV)
+    config's .env file, hashed on the way in)."""
+    digests = list(config.gateway.tokens)
+    from_env = config.env.getenv(TOKEN_ENV)
     if from_env:
         digests.append(hash_token(from_env))
     return TokenAuthenticator(digests)
@@ -265,7 +263,7 @@ def open_gateway(
 ) -> GatewayServer:
     """Everything `zeroclaw gateway` runs: a bound socket, the runtime (with a metrics
     observer) and the server around them, ready for `server.run()`."""
-    auth = configured_authenticator(config.gateway)
+    auth = configured_authenticator(config)
     # Checked and bound before the runtime opens anything: a refused or busy address
     # leaves nothing to clean up.
     check_credentials_possible(auth, pairing=config.gateway.pairing)

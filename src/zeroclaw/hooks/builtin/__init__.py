@@ -28,7 +28,6 @@ from zeroclaw.hooks.events import Event
 from zeroclaw.hooks.handler import HookHandler
 from zeroclaw.hooks.runner import HookRunner
 from zeroclaw.memory import MemoryStore
-from zeroclaw.named_env import getenv
 from zeroclaw.observability import Redactor
 from zeroclaw.providers import Provider
 from zeroclaw.tools import PolicyViolation, SecurityPolicy
@@ -127,7 +126,7 @@ def _webhook_audit(config: Config, policy: SecurityPolicy, redactor: Redactor) -
         ) from None
     secret = None
     if settings.secret_env:
-        secret = getenv(settings.secret_env)
+        secret = config.env.getenv(settings.secret_env)
         if not secret:
             raise HookSetupError(
                 "hooks.webhook_audit.secret_env",

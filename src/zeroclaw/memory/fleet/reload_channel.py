@@ -9,12 +9,15 @@ own status; nothing of a plugin travels through the database.
 
 A listening connection that drops is opened again with a backoff; notifications sent
 while it was down are lost, so the first reconnect counts as one heard (a reload too
-many is harmless; a fleet left on old plugins is not).
+many is harmless; a fleet left on old plugins is not). For the same reason a replica
+waits for its listener's first attempt (`started`) before it says it is up: listening,
+or failed and retrying, in which case the first success counts as one heard.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import logging
 from collections.abc import Callable
@@ -53,7 +56,21 @@ class ReloadListener:
         self._database = database
         self._me = me
         self._on_reload = on_reload
+        # Done once the first connection listens or has failed (see `started`).
+        self._first_attempt: concurrent.futures.Future[None] = concurrent.futures.Future()
         self._task = database.loop.submit(self._listen())
+        self._task.add_done_callback(lambda _task: self._attempted())
+
+    async def started(self) -> None:
+        """Return once the first attempt is over: listening (every announcement from now
+        on is heard), or failed (the first later success then counts as one heard). Each
+        attempt is bounded by the connect timeout."""
+        await asyncio.shield(asyncio.wrap_future(self._first_attempt))
+
+    def _attempted(self) -> None:
+        # From the storage loop, or from whichever thread ends the task.
+        with contextlib.suppress(concurrent.futures.InvalidStateError):
+            self._first_attempt.set_result(None)
 
     async def _listen(self) -> None:
         dsn = self._database.location.url.set(drivername="postgresql").render_as_string(
@@ -76,12 +93,14 @@ class ReloadListener:
                     delay,
                 )
                 failures += 1
+                self._attempted()
                 await asyncio.sleep(delay)
                 continue
             try:
                 closed = asyncio.Event()
                 conn.add_termination_listener(lambda _conn, closed=closed: closed.set())
                 await conn.add_listener(CHANNEL, self._heard)
+                self._attempted()
                 if failures:
                     _LOG.info("fleet reloads: listening again; reloading in case one was missed")
                     self._on_reload("(reconnected)")

@@ -173,7 +173,7 @@ class PluginInstaller:
         from zeroclaw.plugins.wasm.engine import PluginEngine
 
         plugins = self.config.plugins
-        services = HostServices(data_dir=self.config.data_dir, memory=None)
+        services = HostServices(data_dir=self.config.data_dir, memory=None, env=self.config.env)
         engine = PluginEngine(
             engine_settings(plugins, [directory]), cache_dir=self.config.plugin_cache_dir
         )

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from zeroclaw.named_env import getenv
+from zeroclaw.named_env import ENVIRONMENT_ONLY, NamedEnv
 from zeroclaw.plugins.contract.grants import Grants
 from zeroclaw.plugins.host.kv_store import KvStore
 from zeroclaw.plugins.host.log_limiter import LogLimiter
@@ -60,12 +60,14 @@ class HostServices:
     Plugin kv lives under `data_dir / "plugins"`. `memory` is the agent's memory, for the
     memory interface (None: the memory interface answers with a storage error).
     `memory_recall_limit` is the configured `memory.recall_limit`, which caps a plugin's
-    `recall`.
+    `recall`. `env` is where the variables the config names for secrets and credentials
+    are read: the config's (`Config.env`).
     """
 
     data_dir: Path
     memory: MemoryStore | None
     memory_recall_limit: int = DEFAULT_RECALL_LIMIT
+    env: NamedEnv = ENVIRONMENT_ONLY
     _shared: _SharedState = field(
         default_factory=_SharedState, init=False, repr=False, compare=False
     )
@@ -134,12 +136,14 @@ class HostCredential:
     value: str = field(repr=False)
 
 
-def resolve_credentials(plugin: str, configured: Iterable[Any]) -> tuple[HostCredential, ...]:
+def resolve_credentials(
+    plugin: str, configured: Iterable[Any], env: NamedEnv
+) -> tuple[HostCredential, ...]:
     """plugins.overrides.NAME.http_credentials with their values from the environment; one
     whose variable is unset or empty is left out (logged by name, never by value)."""
     found = []
     for credential in configured:
-        value = getenv(credential.secret)
+        value = env.getenv(credential.secret)
         if not value:
             _log.warning(
                 "plugin %r: http credential for %s: environment variable %s is not set; "
@@ -178,7 +182,11 @@ def host_function(
 
 
 def resolve_secrets(
-    plugin: str, declared: Iterable[str], grants: Grants, mapping: Mapping[str, str]
+    plugin: str,
+    declared: Iterable[str],
+    grants: Grants,
+    mapping: Mapping[str, str],
+    env: NamedEnv,
 ) -> dict[str, str]:
     """Secret name -> value for each name the plugin declared and was granted.
 
@@ -192,7 +200,7 @@ def resolve_secrets(
         variable = mapping.get(name)
         if name not in granted or variable is None:
             continue
-        value = getenv(variable)
+        value = env.getenv(variable)
         if value:
             found[name] = value
         else:

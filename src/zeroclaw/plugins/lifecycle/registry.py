@@ -78,6 +78,7 @@ class PluginRegistry:
             data_dir=config.data_dir,
             memory=memory,
             memory_recall_limit=config.memory.recall_limit,
+            env=config.env,
         )
         return cls(
             services,

@@ -306,9 +306,13 @@ def _linker(
             plugin=manifest.name,
             grants=grants,
             settings=plugin_settings(manifest.config, override.config),
-            secrets=resolve_secrets(manifest.name, manifest.secrets, grants, override.secrets),
+            secrets=resolve_secrets(
+                manifest.name, manifest.secrets, grants, override.secrets, context.services.env
+            ),
             deadline=deadline,
-            credentials=resolve_credentials(manifest.name, override.http_credentials),
+            credentials=resolve_credentials(
+                manifest.name, override.http_credentials, context.services.env
+            ),
             console=console,
         )
         link_host_interfaces(linker, imports, host, context.services)
