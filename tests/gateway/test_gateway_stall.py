@@ -47,17 +47,17 @@ class Gate:
         self.entered = threading.Event()
         self.opened = threading.Event()
 
-    def wrap(self, method: Callable[[Work], Awaitable[Any]]) -> Callable[[Work], Awaitable[Any]]:
-        async def gated(work: Work) -> Any:
+    def wrap(self, method: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+        async def gated(work: Work, **options: Any) -> Any:
             if f".{self.of}." not in work.__qualname__:
-                return await method(work)
+                return await method(work, **options)
 
             async def held(conn: AsyncConnection) -> Any:
                 self.entered.set()
                 assert self.opened.wait(GATE_TIMEOUT_S), "the test never opened the gate"
                 return await work(conn)
 
-            return await method(held)
+            return await method(held, **options)
 
         return gated
 
