@@ -47,17 +47,17 @@ class Gate:
         self.entered = threading.Event()
         self.opened = threading.Event()
 
-    def wrap(self, method: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
-        async def gated(work: Work, **options: Any) -> Any:
+    def wrap(self, method: Callable[[Work], Awaitable[Any]]) -> Callable[[Work], Awaitable[Any]]:
+        async def gated(work: Work) -> Any:
             if f".{self.of}." not in work.__qualname__:
-                return await method(work, **options)
+                return await method(work)
 
             async def held(conn: AsyncConnection) -> Any:
                 self.entered.set()
                 assert self.opened.wait(GATE_TIMEOUT_S), "the test never opened the gate"
                 return await work(conn)
 
-            return await method(held, **options)
+            return await method(held)
 
         return gated
 

@@ -8,16 +8,6 @@ reaches a caller, on either backend. Writes on SQLite also take an in-process lo
 the process's own writers queue on the loop instead of spinning in SQLite's busy handler;
 across processes, SQLite's BEGIN IMMEDIATE and PostgreSQL's row locks do the rest.
 
-On SQLite the transactions run straight on `sqlite3` (sqlite_connection.py), and a
-`short` one (a turn's own reads and writes, each statement a few rows found by index,
-~10-50 us) runs on the caller's loop: a hop to the storage loop and back cost more than
-the statements, and under load each hop waited for the GIL on the way back. What may take
-long never runs there: a batch (`executemany`), a `BEGIN IMMEDIATE` that finds the write
-lock held (it then waits on a worker thread, up to busy_timeout) and WAL checkpoints (on a
-worker thread, sqlite_connection.py) leave the loop; every other transaction (whole
-sessions, exports, recall) runs on the storage loop as before. /health's p99 while a
-10,000-message request is stored is measured in benchmarks/storage_bench.py.
-
 A transient failure (a connection the server dropped or cut, a server restarting, a
 serialization conflict: `failures.transient`) is retried on a fresh connection, up to
 `RETRY_DELAYS_S` more times with those pauses, before the typed error goes to the caller.
@@ -115,26 +105,15 @@ class Database:
         loop.run_at_start(engine.dispose())
         return cls(location, None, loop, sqlite)
 
-    async def read(self, work: Work[T], *, short: bool = False) -> T:
-        """`work` in a read transaction, on the storage loop (or, `short`, see `_run`)."""
-        return await self._run(work, writes=False, short=short)
-
-    async def write(self, work: Work[T], *, short: bool = False) -> T:
-        """`work` in one write transaction, on the storage loop (or, `short`, see `_run`):
-        all of it, or none."""
-        return await self._run(work, writes=True, short=short)
-
-    async def _run(self, work: Work[T], *, writes: bool, short: bool) -> T:
-        """`short`: the caller vouches that every statement of `work` touches a bounded
-        number of rows through an index (a turn's own reads and writes: store.py). On
-        SQLite such work runs on the caller's loop, with no hop to the storage loop and
-        back (module docstring); anything else, and every PostgreSQL transaction, runs on
-        the storage loop. Either way it is shielded from the caller's cancellation."""
+    async def read(self, work: Work[T]) -> T:
+        """`work` in a read transaction, on the storage loop."""
         self._check_open()
-        if short and self._sqlite is not None:
-            here = asyncio.ensure_future(self._transaction(work, writes=writes, here=True))
-            return await asyncio.shield(here)
-        return await self._loop.run(self._transaction(work, writes=writes))
+        return await self._loop.run(self._transaction(work, writes=False))
+
+    async def write(self, work: Work[T]) -> T:
+        """`work` in one write transaction, on the storage loop: all of it, or none."""
+        self._check_open()
+        return await self._loop.run(self._transaction(work, writes=True))
 
     def blocking(self, work: Coroutine[Any, Any, T]) -> T:
         """Run a coroutine of the store from a thread without a running event loop (a
@@ -155,15 +134,12 @@ class Database:
         if not self._open:
             raise MemoryStoreError(f"the memory store {self.location} is closed")
 
-    async def _transaction(self, work: Work[T], *, writes: bool, here: bool = False) -> T:
+    async def _transaction(self, work: Work[T], *, writes: bool) -> T:
         doing = "write to" if writes else "read"
         for delay in (*RETRY_DELAYS_S, None):
             committing = False
             try:
-                # Work run `here` (on the caller's loop) does not queue: it holds the loop
-                # from BEGIN to COMMIT, unless a statement must wait off the loop (a batch,
-                # a write lock held elsewhere), and then SQLite's own lock orders writers.
-                async with self._writer(writes and not here), self._begin(writes) as conn:
+                async with self._writer(writes), self._begin(writes) as conn:
                     result = await work(conn)
                     committing = writes
                 return result

@@ -13,13 +13,13 @@ thirds of the gateway's GIL time): the async adaptation (a greenlet per call, ai
 cursor wrappers), the engine's events, pool checkout and result machinery, some 0.1 ms a
 statement, against ~10 us for SQLite itself.
 
-Where statements run. On the loop of whoever runs the transaction: the storage loop's
-thread (storage_loop.py), or the caller's own loop for a `short` transaction
-(database.py). What may take long never runs on a loop: `executemany` (a batch of up to
-gateway.max_messages rows) and a `BEGIN IMMEDIATE` that finds the write lock held by
-another writer (tried first without waiting; only when that fails does it wait, up to
-`busy_timeout`, on a worker thread), and WAL checkpoints, taken every `CHECKPOINT_EVERY`
-write commits on a worker thread instead of inside a commit.
+Where statements run. On the storage loop's thread (storage_loop.py), one transaction at
+a time per connection, as before. What may take long goes to a worker thread, so the
+storage loop keeps serving the other connections: `executemany` (a batch of up to
+gateway.max_messages rows), and a `BEGIN IMMEDIATE` that finds the write lock held by
+another process (tried first without waiting; only when that fails does it wait, up to
+`busy_timeout`, off the loop). The process's own writers never contend: they queue on the
+storage loop (database.py).
 
 Connections are opened (and checked: schema read first, WAL, `synchronous`; engine.py's
 `configure_sqlite`) on a worker thread, kept in a small idle list and reused; one that a
@@ -34,9 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import sqlite3
-import threading
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, cast
@@ -49,15 +47,10 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from zeroclaw.memory.engine import BUSY_TIMEOUT_MS, configure_sqlite
 from zeroclaw.memory.location import DatabaseLocation
 
-_LOG = logging.getLogger("zeroclaw.memory")
 Row = tuple[Any, ...]
 # Idle connections kept open for the next transactions: one per request a gateway
 # usually has in flight, so a busy one does not open and close connections.
 SQLITE_POOL_SIZE: Final = 8
-# Write commits between two WAL checkpoints (each on a worker thread, never on a loop);
-# SQLite's own, at a commit that finds the WAL past 1000 pages, is switched off: it would
-# run in that commit, on whichever loop committed, with its fsyncs.
-CHECKPOINT_EVERY: Final = 100
 # Rows fetched at a time by `stream` (an export reads whole tables).
 STREAM_CHUNK: Final = 256
 
@@ -295,9 +288,6 @@ class SqlitePool:
         self._statements = _Statements(dialect)
         self._idle: list[sqlite3.Connection] = []
         self._closed = False
-        self._commits = 0
-        self._checkpointing = threading.Lock()
-        self._checkpointer: sqlite3.Connection | None = None
 
     @contextlib.asynccontextmanager
     async def transaction(self, *, writes: bool) -> AsyncIterator[SqliteConnection]:
@@ -311,8 +301,6 @@ class SqlitePool:
             try:
                 yield conn
                 conn._run(raw.execute, "COMMIT", ())
-                if writes:
-                    self._committed()
             except BaseException:
                 if conn.elsewhere is None and raw.in_transaction:
                     raw.execute("ROLLBACK")
@@ -324,19 +312,10 @@ class SqlitePool:
     async def _begin(self, conn: SqliteConnection, writes: bool) -> None:
         if not writes:
             conn._run(conn.raw.execute, "BEGIN", ())
-        elif self._checkpointing.locked():
-            # A checkpoint is running: it goes first (writers racing it in a busy loop
-            # would starve it), and this writer waits for it on a worker thread.
-            await conn.off_loop(self._begin_after_checkpoint, conn.raw)
         elif not _write_lock_now(conn.raw):
             # Another process holds the write lock: wait for it, up to busy_timeout, on
             # a worker thread.
             await conn.off_loop(conn.raw.execute, "BEGIN IMMEDIATE")
-
-    def _begin_after_checkpoint(self, raw: sqlite3.Connection) -> None:
-        with self._checkpointing:
-            pass
-        raw.execute("BEGIN IMMEDIATE")
 
     async def _open(self) -> sqlite3.Connection:
         if self._closed:
@@ -353,38 +332,10 @@ class SqlitePool:
         )
         try:
             configure_sqlite(raw, self._location)
-            raw.execute("PRAGMA wal_autocheckpoint = 0")  # ours: CHECKPOINT_EVERY
         except BaseException:
             raw.close()
             raise
         return raw
-
-    def _committed(self) -> None:
-        self._commits += 1
-        if self._commits >= CHECKPOINT_EVERY and not self._checkpointing.locked():
-            self._commits = 0
-            asyncio.get_running_loop().run_in_executor(None, self._checkpoint)
-
-    def _checkpoint(self) -> None:
-        """Copy the WAL's pages into the file (PASSIVE: it waits for no one), on a worker
-        thread and a connection of its own. The process's writers wait for it off their
-        loops (`_begin`): a checkpoint that no commit raced copies every page, and the
-        next writer then starts the WAL over, so it stays near CHECKPOINT_EVERY commits
-        long. Readers go on meanwhile."""
-        if not self._checkpointing.acquire(blocking=False):
-            return
-        try:
-            if self._closed:
-                return
-            if self._checkpointer is None:
-                self._checkpointer = self._connect()
-            self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-        except sqlite3.Error as error:
-            # The next one will try again; a file that has gone bad fails its next
-            # transaction with the typed error.
-            _LOG.warning("WAL checkpoint of %s failed: %s", self._location, error)
-        finally:
-            self._checkpointing.release()
 
     def _give_back(self, conn: SqliteConnection, reusable: bool) -> None:
         raw = conn.raw
@@ -400,9 +351,7 @@ class SqlitePool:
         """Close every idle connection (the last close checkpoints the WAL)."""
         self._closed = True
         idle, self._idle = self._idle, []
-        with self._checkpointing:  # a checkpoint running ends first
-            checkpointer, self._checkpointer = self._checkpointer, None
-        for raw in [*idle, *([checkpointer] if checkpointer else [])]:
+        for raw in idle:
             with contextlib.suppress(sqlite3.Error):
                 raw.close()
 

@@ -57,9 +57,6 @@ from zeroclaw.messages import ChatMessage, Role, ToolCall, ToolResult, valid_tex
 
 T = TypeVar("T")
 DEFAULT_NAMESPACE = "default"
-# The most rows a read may bring back and still be `short` (database.py: on SQLite, run
-# on the caller's loop): agent.history_messages is 200 by default, and has no cap.
-SHORT_READ_ROWS = 500
 # Long enough to recognise a conversation in a session list.
 TITLE_CHARS = 80
 # What memory holds as the answer of a turn that never settled (the process stopped, or
@@ -232,7 +229,7 @@ class MemoryStore:
                 await conn.execute(_INSERT_MESSAGE, _message_row(session_id, UNSETTLED_TURN, now))
             return await _append(conn, session_id, message, now, opening=True)
 
-        return await self.database.write(work, short=True)
+        return await self.database.write(work)
 
     async def _ensure_session(
         self,
@@ -357,8 +354,7 @@ class MemoryStore:
                 await conn.execute(_INSERT_MESSAGE, rows)
             await _touch(conn, session_id, writes.messages, now)
 
-        # Short: a few rows by key; a batch of several goes off the loop (executemany).
-        await self.database.write(work, short=True)
+        await self.database.write(work)
 
     async def open_turn_of(self, session_id: str) -> int | None:
         """The id of the user message whose turn is open in `session_id`, if any."""
@@ -387,8 +383,7 @@ class MemoryStore:
             history = await _history(conn, session_id, limit)
             return TurnContext(history, await _latest_summary(conn, session_id, "compaction"))
 
-        # Short while `limit` (agent.history_messages) keeps the rows few, by index.
-        return await self.database.read(work, short=limit <= SHORT_READ_ROWS)
+        return await self.database.read(work)
 
     async def session_messages(self, session_id: str) -> list[StoredMessage]:
         """Every message of the session, compacted ones included, oldest first."""
