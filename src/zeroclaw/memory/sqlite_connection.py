@@ -76,12 +76,22 @@ class _Compiled:
             for row in fetched
         ]
 
+    # Neither expanded nor converted: parameters given for every name are bound as they
+    # are (what construct_params would do, without its per-call work: a batch of 10,000
+    # rows binds on the storage loop's thread).
+    plain: bool
+
     def bind(self, params: Mapping[str, Any] | None, extracted: Sequence[Any] | None) -> Row:
         return self.statement(params, extracted)[1]
 
     def statement(
         self, params: Mapping[str, Any] | None, extracted: Sequence[Any] | None
     ) -> tuple[str, Row]:
+        if self.plain and params is not None:
+            try:
+                return self.sql, tuple(params[name] for name in self.names)
+            except KeyError:
+                pass  # a name left to its default: SQLAlchemy's way below
         compiled = self.compiled
         values = compiled.construct_params(params, extracted_parameters=extracted)
         assert values is not None, "a compiled statement has parameters, if none"
@@ -276,7 +286,8 @@ class _Statements:
         )
         if not any(converters):
             converters = ()
-        return _Compiled(compiled, compiled.string, names, expands, converters)
+        plain = not expands and not compiled._bind_processors
+        return _Compiled(compiled, compiled.string, names, expands, converters, plain)
 
 
 class SqlitePool:
