@@ -217,3 +217,17 @@ async def test_a_turn_stopped_during_its_tools_leaves_a_history_providers_accept
     assert "turn ended before this tool call finished" in sent[4].content
     # memory keeps what really happened
     assert len(await memory.session_messages("s1")) == 5
+
+
+async def test_a_session_started_unstored_is_stored_by_its_first_turn(
+    make_agent: MakeAgent, memory: MemoryStore
+) -> None:
+    agent = make_agent(OfflineProvider())
+    await agent.start_session("later", channel="test", store=False)
+    assert await memory.get_session("later") is None
+
+    await agent.turn("later", "hello", channel="test")
+
+    info = await memory.get_session("later")
+    assert info is not None
+    assert (info.channel, info.title, info.message_count) == ("test", "hello", 2)

@@ -17,8 +17,11 @@ import openai
 import pytest
 from gateway_harness import Gateway, running_gateway
 
+from zeroclaw.agent.steering import NO_STEERING
 from zeroclaw.config import Config
 from zeroclaw.config.models import ProviderConfig
+from zeroclaw.gateway.chat_params import chat_steering
+from zeroclaw.gateway.openai_api import ChatCompletionRequest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "providers"))
 from fake_llm_server import FakeLLMServer
@@ -263,3 +266,15 @@ def test_tool_choice_none_offers_the_model_no_tool(
     assert "tool_choice" not in without
     assert forced["tool_choice"] == "required"
     assert forced["tools"][0]["function"]["name"] == "get_weather"
+
+
+def test_a_request_that_asks_nothing_of_the_turn_is_the_default_steering() -> None:
+    def steering(**params: Any) -> object:
+        messages = [{"role": "user", "content": "hi"}]
+        return chat_steering(ChatCompletionRequest(model="zeroclaw", messages=messages, **params))
+
+    # The turn skips the provider checks for it: there is nothing to check.
+    assert steering() is NO_STEERING
+    assert steering(tool_choice="auto", n=1) is NO_STEERING
+    assert steering(temperature=0.5) is not NO_STEERING
+    assert steering(tool_choice="none") is not NO_STEERING

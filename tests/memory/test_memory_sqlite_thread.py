@@ -1,7 +1,7 @@
-"""SQLite statements run on the storage loop's thread (memory/engine.py): a write that finds
-the write lock held by another process waits for it on the connection's thread, and the
-storage loop goes on answering reads meanwhile; the lock it did not get leaves the
-connection's busy_timeout as it was."""
+"""SQLite statements run on the storage loop's thread (memory/sqlite_connection.py): a
+write that finds the write lock held by another process waits for it on a worker thread,
+and the storage loop goes on answering reads meanwhile; the lock it did not get leaves
+the connection's busy_timeout as it was."""
 
 from __future__ import annotations
 

@@ -265,10 +265,13 @@ class Agent:
     # -- sessions --------------------------------------------------------------------------
 
     async def start_session(
-        self, session_id: str, *, channel: str, user_id: str | None = None
+        self, session_id: str, *, channel: str, user_id: str | None = None, store: bool = True
     ) -> None:
-        """A conversation begins on a channel (fires on_session_start)."""
-        await self._memory.ensure_session(session_id, channel=channel, user_id=user_id)
+        """A conversation begins on a channel (fires on_session_start). Its row is stored
+        now, or, with `store=False`, by the caller's first write: a turn's (`begin_turn`
+        makes sure of the session in its own transaction), one transaction fewer."""
+        if store:
+            await self._memory.ensure_session(session_id, channel=channel, user_id=user_id)
         provider = self._extensions().providers.default
         self._observer.record(
             AgentStart(session_id, channel, user_id, provider=provider.name, model=self._model)

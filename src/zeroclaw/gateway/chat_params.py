@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from zeroclaw.agent import Steering
+from zeroclaw.agent.steering import NO_STEERING
 from zeroclaw.gateway.errors import InvalidValue, UnsupportedParameter
 from zeroclaw.gateway.openai_api import (
     MAX_STOP,
@@ -97,11 +98,14 @@ def chat_steering(params: SamplingParams) -> Steering:
         response_format=response_format(params.response_format),
         tool_choice=tool_choice(params.tool_choice),
     )
-    return Steering(
+    steering = Steering(
         options=options,
         client_tools=client_tools(params.tools or []),
         offer_tools=params.tool_choice != "none",
     )
+    # A request that asks nothing of the turn is the turn's default, which has nothing to
+    # check against the provider (and the turn skips the checks for it).
+    return NO_STEERING if steering == NO_STEERING else steering
 
 
 def response_format(param: ResponseFormatParam | None) -> ResponseFormat | None:

@@ -238,7 +238,8 @@ class GatewayTurns:
     async def _start(self, session_id: str) -> None:
         if session_id not in self._started:
             self._started.add(session_id)
-            await self._runtime.agent.start_session(session_id, channel=CHANNEL)
+            # Stored by the turn's first write (or the seed's), not a write of its own.
+            await self._runtime.agent.start_session(session_id, channel=CHANNEL, store=False)
 
     async def _seed(self, session_id: str, seed: Sequence[ChatMessage]) -> None:
         memory = self._runtime.memory

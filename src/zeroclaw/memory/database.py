@@ -29,7 +29,7 @@ import contextlib
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from pathlib import Path
-from typing import Any, Final, TypeVar
+from typing import Any, Final, TypeVar, cast
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -45,6 +45,7 @@ from zeroclaw.memory.errors import (
 from zeroclaw.memory.failures import DRIVER_ERRORS, driver_cause, transient, typed_error
 from zeroclaw.memory.location import DatabaseLocation
 from zeroclaw.memory.schema import migrate
+from zeroclaw.memory.sqlite_connection import SqlitePool
 from zeroclaw.memory.storage_loop import StorageLoop
 
 T = TypeVar("T")
@@ -57,10 +58,19 @@ RETRY_DELAYS_S: Final = (0.05, 0.5)
 
 
 class Database:
-    def __init__(self, location: DatabaseLocation, engine: AsyncEngine, loop: StorageLoop) -> None:
-        """Use `Database.open`."""
+    def __init__(
+        self,
+        location: DatabaseLocation,
+        engine: AsyncEngine | None,
+        loop: StorageLoop,
+        sqlite: SqlitePool | None = None,
+    ) -> None:
+        """Use `Database.open`. PostgreSQL runs on `engine`; SQLite on `sqlite` (its
+        engine only opened and migrated the file)."""
         self.location = location
-        self._engine: AsyncEngine | None = engine
+        self._engine = engine
+        self._sqlite = sqlite
+        self._open = True
         self._loop = loop
         self._write_lock: asyncio.Lock | None = None
         # Connections that hold a session's lock for a whole turn: a pool of their own,
@@ -88,53 +98,72 @@ class Database:
         except BaseException:
             loop.stop()
             raise
-        return cls(location, engine, loop)
+        if not location.is_sqlite:
+            return cls(location, engine, loop)
+        # The dialect SQLAlchemy set up on connecting compiles the pool's statements.
+        sqlite = SqlitePool(location, engine.dialect)
+        loop.run_at_start(engine.dispose())
+        return cls(location, None, loop, sqlite)
 
     async def read(self, work: Work[T]) -> T:
         """`work` in a read transaction, on the storage loop."""
-        return await self._loop.run(self._transaction(self._open_engine(), work, writes=False))
+        self._check_open()
+        return await self._loop.run(self._transaction(work, writes=False))
 
     async def write(self, work: Work[T]) -> T:
         """`work` in one write transaction, on the storage loop: all of it, or none."""
-        return await self._loop.run(self._transaction(self._open_engine(), work, writes=True))
+        self._check_open()
+        return await self._loop.run(self._transaction(work, writes=True))
 
     def blocking(self, work: Coroutine[Any, Any, T]) -> T:
         """Run a coroutine of the store from a thread without a running event loop (a
         plugin's worker thread, the doctor); see storage_loop.py."""
-        if self._engine is None:
+        if not self._open:
             work.close()
-            raise MemoryStoreError(f"the memory store {self.location} is closed")
+            self._check_open()
         return self._loop.run_blocking(work)
 
     def lock_engine(self) -> AsyncEngine:
         """The engine of session locks (PostgreSQL), made at first use; storage loop only."""
-        self._open_engine()
+        self._check_open()
         if self._lock_engine is None:
             self._lock_engine = create_lock_engine(self.location)
         return self._lock_engine
 
-    def _open_engine(self) -> AsyncEngine:
-        if self._engine is None:
+    def _check_open(self) -> None:
+        if not self._open:
             raise MemoryStoreError(f"the memory store {self.location} is closed")
-        return self._engine
 
-    async def _transaction(self, engine: AsyncEngine, work: Work[T], *, writes: bool) -> T:
+    async def _transaction(self, work: Work[T], *, writes: bool) -> T:
         doing = "write to" if writes else "read"
         for delay in (*RETRY_DELAYS_S, None):
             committing = False
             try:
-                async with self._writer(writes), engine.connect() as conn:
-                    if writes:
-                        await conn.execution_options(**{WRITE_OPTION: True})
-                    async with conn.begin():
-                        result = await work(conn)
-                        committing = writes
-                    return result
+                async with self._writer(writes), self._begin(writes) as conn:
+                    result = await work(conn)
+                    committing = writes
+                return result
             except DRIVER_ERRORS as exc:
                 if delay is None or committing or not transient(exc):
                     raise typed_error(exc, self.location, doing) from driver_cause(exc)
             await asyncio.sleep(delay)
         raise AssertionError("unreachable: the last attempt returns or raises")
+
+    @contextlib.asynccontextmanager
+    async def _begin(self, writes: bool) -> AsyncIterator[AsyncConnection]:
+        """A connection in a transaction, committed when the block ends."""
+        self._check_open()
+        if self._sqlite is not None:
+            async with self._sqlite.transaction(writes=writes) as sqlite:
+                # The same calls, on sqlite3 (sqlite_connection.py): the work is shared.
+                yield cast(AsyncConnection, sqlite)
+            return
+        assert self._engine is not None, "PostgreSQL runs on its engine"
+        async with self._engine.connect() as conn:
+            if writes:
+                await conn.execution_options(**{WRITE_OPTION: True})
+            async with conn.begin():
+                yield conn
 
     @contextlib.asynccontextmanager
     async def _writer(self, writes: bool) -> AsyncIterator[None]:
@@ -148,24 +177,27 @@ class Database:
 
     async def aclose(self) -> None:
         """Close every connection (the last one checkpoints SQLite's WAL), then the loop."""
-        engine, self._engine = self._engine, None
-        if engine is not None:
+        if self._open:
+            self._open = False
             with contextlib.suppress(*DRIVER_ERRORS):
-                await self._loop.run(self._dispose(engine))
+                await self._loop.run(self._dispose())
             self._loop.stop()
 
     def close(self) -> None:
         """As `aclose`, for callers without a loop (and shutdown, where waiting is fine)."""
-        engine, self._engine = self._engine, None
-        if engine is not None:
-            self._loop.stop(self._dispose(engine))
+        if self._open:
+            self._open = False
+            self._loop.stop(self._dispose())
 
-    async def _dispose(self, engine: AsyncEngine) -> None:
+    async def _dispose(self) -> None:
         locks, self._lock_engine = self._lock_engine, None
         if locks is not None:
             with contextlib.suppress(*DRIVER_ERRORS):
                 await locks.dispose()
-        await engine.dispose()
+        if self._sqlite is not None:
+            self._sqlite.close()
+        if self._engine is not None:
+            await self._engine.dispose()
 
 
 async def _open_engine(location: DatabaseLocation) -> AsyncEngine:

@@ -1,0 +1,387 @@
+"""SQLite transactions run straight on `sqlite3`, with the statements SQLAlchemy compiled.
+
+The store's work functions (store.py, fleet/, transfer.py) are written once for both
+backends against SQLAlchemy's `AsyncConnection`: `execute`, `scalar` and `stream` of Core
+statements, and the results' `first`, `one`, `all`, `scalar`, `scalar_one`, `rowcount`,
+`inserted_primary_key` and `mappings`. On PostgreSQL they run on SQLAlchemy's async
+engine. On SQLite, `SqliteConnection` offers that same surface over a `sqlite3`
+connection: each statement is compiled by SQLAlchemy's SQLite dialect once per shape
+(`_Compiled`, found by the statement's cache key as SQLAlchemy's own compiled cache finds
+it) and its parameters bound the way SQLAlchemy binds them; only the execution differs.
+What it skips is what a turn's small transactions paid for most (profiled under load, two
+thirds of the gateway's GIL time): the async adaptation (a greenlet per call, aiosqlite's
+cursor wrappers), the engine's events, pool checkout and result machinery, some 0.1 ms a
+statement, against ~10 us for SQLite itself.
+
+Where statements run. On the storage loop's thread (storage_loop.py), one transaction at
+a time per connection, as before. What may take long goes to a worker thread, so the
+storage loop keeps serving the other connections: `executemany` (a batch of up to
+gateway.max_messages rows), and a `BEGIN IMMEDIATE` that finds the write lock held by
+another process (tried first without waiting; only when that fails does it wait, up to
+`busy_timeout`, off the loop). The process's own writers never contend: they queue on the
+storage loop (database.py).
+
+Connections are opened (and checked: schema read first, WAL, `synchronous`; engine.py's
+`configure_sqlite`) on a worker thread, kept in a small idle list and reused; one that a
+failure left in doubt (its ROLLBACK failed, or a worker thread still holds it) is closed,
+never reused. Closing the pool closes them all; the last close checkpoints the WAL.
+Driver errors surface as SQLAlchemy's wrappers (`IntegrityError`, `OperationalError`,
+... with the `sqlite3` error as `orig`), as they did through the engine, so callers and
+memory/failures.py read them the same way on both paths.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final, cast
+
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import Dialect
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
+
+from zeroclaw.memory.engine import BUSY_TIMEOUT_MS, configure_sqlite
+from zeroclaw.memory.location import DatabaseLocation
+
+Row = tuple[Any, ...]
+# Idle connections kept open for the next transactions: one per request a gateway
+# usually has in flight, so a busy one does not open and close connections.
+SQLITE_POOL_SIZE: Final = 8
+# Rows fetched at a time by `stream` (an export reads whole tables).
+STREAM_CHUNK: Final = 256
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    """A statement as SQLite runs it: its SQL, and how to turn SQLAlchemy's parameters
+    into the positional ones (qmark) in its order."""
+
+    compiled: SQLCompiler
+    sql: str
+    names: tuple[str, ...]
+    expands: bool  # an IN (...) of a list: its SQL depends on the parameters
+    # Per result column, what turns SQLite's value into the column type's (None: as is);
+    # empty when no column needs it (ZeroClaw's tables: TEXT, INTEGER, REAL).
+    converters: tuple[Callable[[Any], Any] | None, ...]
+
+    def rows(self, fetched: list[Row]) -> list[Row]:
+        if not self.converters:
+            return fetched
+        return [
+            tuple(v if f is None else f(v) for f, v in zip(self.converters, row, strict=False))
+            for row in fetched
+        ]
+
+    # Neither expanded nor converted: parameters given for every name are bound as they
+    # are (what construct_params would do, without its per-call work: a batch of 10,000
+    # rows binds on the storage loop's thread).
+    plain: bool
+
+    def bind(self, params: Mapping[str, Any] | None, extracted: Sequence[Any] | None) -> Row:
+        return self.statement(params, extracted)[1]
+
+    def statement(
+        self, params: Mapping[str, Any] | None, extracted: Sequence[Any] | None
+    ) -> tuple[str, Row]:
+        if self.plain and params is not None:
+            try:
+                return self.sql, tuple(params[name] for name in self.names)
+            except KeyError:
+                pass  # a name left to its default: SQLAlchemy's way below
+        compiled = self.compiled
+        values = compiled.construct_params(params, extracted_parameters=extracted)
+        assert values is not None, "a compiled statement has parameters, if none"
+        if self.expands:
+            expanded = compiled._process_parameters_for_postcompile(values)
+            values, sql = dict(expanded.parameters), expanded.statement
+            names: Sequence[str] = expanded.positiontup or ()
+        else:
+            sql, names = self.sql, self.names
+        processors: Mapping[str, Any] = compiled._bind_processors
+        if processors:
+            for name, process in processors.items():
+                if name in values:
+                    values[name] = process(values[name])
+        return sql, tuple(values[name] for name in names)
+
+
+class SqliteResult:
+    """What an executed statement gave: its rows (fetched), row count and last row id."""
+
+    def __init__(
+        self, rows: list[Row], keys: tuple[str, ...], rowcount: int, lastrowid: int | None
+    ) -> None:
+        self._rows = rows
+        self._keys = keys
+        self.rowcount = rowcount
+        self._lastrowid = lastrowid
+
+    @property
+    def inserted_primary_key(self) -> tuple[int | None]:
+        return (self._lastrowid,)
+
+    def __iter__(self) -> Iterator[Row]:
+        return iter(self._rows)
+
+    def all(self) -> list[Row]:
+        return list(self._rows)
+
+    def first(self) -> Row | None:
+        return self._rows[0] if self._rows else None
+
+    def one(self) -> Row:
+        if len(self._rows) != 1:
+            if not self._rows:
+                raise sa_exc.NoResultFound("No row was found when one was required")
+            raise sa_exc.MultipleResultsFound(
+                "Multiple rows were found when exactly one was required"
+            )
+        return self._rows[0]
+
+    def scalar(self) -> Any:
+        return self._rows[0][0] if self._rows else None
+
+    def scalar_one(self) -> Any:
+        return self.one()[0]
+
+    def mappings(self) -> list[dict[str, Any]]:
+        return [dict(zip(self._keys, row, strict=True)) for row in self._rows]
+
+
+class SqliteStream:
+    """`stream`'s result: rows fetched a chunk at a time, the loop free between chunks."""
+
+    def __init__(self, cursor: sqlite3.Cursor, compiled: _Compiled) -> None:
+        self._cursor = cursor
+        self._compiled = compiled
+        self._keys = tuple(column[0] for column in cursor.description or ())
+
+    async def mappings(self) -> AsyncIterator[dict[str, Any]]:
+        try:
+            while rows := self._cursor.fetchmany(STREAM_CHUNK):
+                for row in self._compiled.rows(rows):
+                    yield dict(zip(self._keys, row, strict=True))
+                await asyncio.sleep(0)
+        finally:
+            self._cursor.close()
+
+
+class SqliteConnection:
+    """The part of `AsyncConnection` the store's work uses, on one `sqlite3` connection
+    inside a transaction the pool began (module docstring)."""
+
+    def __init__(self, raw: sqlite3.Connection, statements: _Statements) -> None:
+        self.raw = raw
+        self._statements = statements
+        # A call handed to a worker thread that a cancellation left running: the
+        # connection is that thread's until it ends, and is never reused.
+        self.elsewhere: asyncio.Future[Any] | None = None
+
+    async def execute(
+        self,
+        statement: ClauseElement,
+        parameters: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
+    ) -> SqliteResult:
+        if isinstance(parameters, Sequence) and not isinstance(parameters, Mapping):
+            if len(parameters) > 1:
+                return await self._execute_many(statement, parameters)
+            parameters = parameters[0] if parameters else None
+        compiled, sql, values = self._statements.prepare(statement, parameters)
+        cursor = self._run(self.raw.execute, sql, values)
+        try:
+            rows = compiled.rows(cursor.fetchall()) if cursor.description else []
+            keys = tuple(column[0] for column in cursor.description or ())
+            return SqliteResult(rows, keys, cursor.rowcount, cursor.lastrowid)
+        except sqlite3.Error as error:
+            raise _wrapped(error, sql, values) from error
+        finally:
+            cursor.close()
+
+    async def scalar(
+        self, statement: ClauseElement, parameters: Mapping[str, Any] | None = None
+    ) -> Any:
+        return (await self.execute(statement, parameters)).scalar()
+
+    async def stream(self, statement: ClauseElement) -> SqliteStream:
+        compiled, sql, values = self._statements.prepare(statement, None)
+        return SqliteStream(self._run(self.raw.execute, sql, values), compiled)
+
+    async def _execute_many(
+        self, statement: ClauseElement, rows: Sequence[Mapping[str, Any]]
+    ) -> SqliteResult:
+        compiled, extracted = self._statements.compiled(statement, rows[0], many=True)
+        sql = compiled.sql
+        values = [compiled.bind(row, extracted) for row in rows]
+        # A batch may be long: on a worker thread, so the storage loop goes on serving.
+        cursor = await self.off_loop(self.raw.executemany, sql, values)
+        rowcount = cursor.rowcount
+        cursor.close()
+        return SqliteResult([], (), rowcount, None)
+
+    def _run(self, call: Callable[..., sqlite3.Cursor], sql: str, values: Any) -> sqlite3.Cursor:
+        try:
+            return call(sql, values)
+        except sqlite3.Error as error:
+            raise _wrapped(error, sql, values) from error
+
+    async def off_loop(self, call: Callable[..., Any], *args: Any) -> Any:
+        """`call(*args)` on a worker thread; a cancelled caller leaves the connection to it."""
+        future = asyncio.get_running_loop().run_in_executor(None, call, *args)
+        try:
+            return await asyncio.shield(future)
+        except asyncio.CancelledError:
+            self.elsewhere = future
+            raise
+        except sqlite3.Error as error:
+            raise _wrapped(error, str(args[0]) if args else "", None) from error
+
+
+class _Statements:
+    """Statements compiled once per shape for the engine's SQLite dialect."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self._dialect = dialect
+        self._cache: dict[Any, _Compiled] = {}
+
+    def prepare(
+        self, statement: ClauseElement, parameters: Mapping[str, Any] | None
+    ) -> tuple[_Compiled, str, Row]:
+        compiled, extracted = self.compiled(statement, parameters, many=False)
+        return compiled, *compiled.statement(parameters, extracted)
+
+    def compiled(
+        self, statement: ClauseElement, parameters: Mapping[str, Any] | None, *, many: bool
+    ) -> tuple[_Compiled, Sequence[Any] | None]:
+        keys = tuple(parameters) if parameters else ()
+        cache_key = statement._generate_cache_key()
+        if cache_key is None:  # a statement SQLAlchemy cannot cache: compiled each time
+            return self._compile(statement, None, keys, many), None
+        found_key = (cache_key.key, keys, many)
+        found = self._cache.get(found_key)
+        if found is None:
+            found = self._cache[found_key] = self._compile(statement, cache_key, keys, many)
+        return found, cache_key.bindparams
+
+    def _compile(
+        self, statement: ClauseElement, cache_key: Any, keys: tuple[str, ...], many: bool
+    ) -> _Compiled:
+        compiled = cast(
+            SQLCompiler,
+            statement.compile(
+                dialect=self._dialect,
+                cache_key=cache_key,
+                column_keys=list(keys) or None,
+                for_executemany=many,
+            ),
+        )
+        expands = bool(compiled.post_compile_params or compiled.literal_execute_params)
+        names = tuple(compiled.positiontup or ())
+        converters = tuple(
+            entry.type._cached_result_processor(self._dialect, None)
+            for entry in compiled._result_columns
+        )
+        if not any(converters):
+            converters = ()
+        plain = not expands and not compiled._bind_processors
+        return _Compiled(compiled, compiled.string, names, expands, converters, plain)
+
+
+class SqlitePool:
+    """Open `sqlite3` connections to one file, and the transactions run on them."""
+
+    def __init__(self, location: DatabaseLocation, dialect: Dialect) -> None:
+        assert location.path is not None, "a SQLite location names its file"
+        self._location = location
+        self._statements = _Statements(dialect)
+        self._idle: list[sqlite3.Connection] = []
+        self._closed = False
+
+    @contextlib.asynccontextmanager
+    async def transaction(self, *, writes: bool) -> AsyncIterator[SqliteConnection]:
+        """A connection in a transaction (BEGIN IMMEDIATE for a write), committed when the
+        block ends and rolled back when it raises."""
+        raw = self._idle.pop() if self._idle else await self._open()
+        conn = SqliteConnection(raw, self._statements)
+        reusable = False
+        try:
+            await self._begin(conn, writes)
+            try:
+                yield conn
+                conn._run(raw.execute, "COMMIT", ())
+            except BaseException:
+                if conn.elsewhere is None and raw.in_transaction:
+                    raw.execute("ROLLBACK")
+                raise
+            reusable = conn.elsewhere is None
+        finally:
+            self._give_back(conn, reusable)
+
+    async def _begin(self, conn: SqliteConnection, writes: bool) -> None:
+        if not writes:
+            conn._run(conn.raw.execute, "BEGIN", ())
+        elif not _write_lock_now(conn.raw):
+            # Another process holds the write lock: wait for it, up to busy_timeout, on
+            # a worker thread.
+            await conn.off_loop(conn.raw.execute, "BEGIN IMMEDIATE")
+
+    async def _open(self) -> sqlite3.Connection:
+        if self._closed:
+            raise sa_exc.ResourceClosedError("the memory store is closed")
+        return await asyncio.get_running_loop().run_in_executor(None, self._connect)
+
+    def _connect(self) -> sqlite3.Connection:
+        path = self._location.path
+        raw = sqlite3.connect(
+            path,  # type: ignore[arg-type]  # checked in __init__
+            timeout=BUSY_TIMEOUT_MS / 1000,
+            check_same_thread=False,  # opened on a worker, used on the storage loop's thread
+            isolation_level=None,  # BEGIN and COMMIT are ours
+        )
+        try:
+            configure_sqlite(raw, self._location)
+        except BaseException:
+            raw.close()
+            raise
+        return raw
+
+    def _give_back(self, conn: SqliteConnection, reusable: bool) -> None:
+        raw = conn.raw
+        if reusable and not self._closed and len(self._idle) < SQLITE_POOL_SIZE:
+            self._idle.append(raw)
+        elif conn.elsewhere is not None:
+            conn.elsewhere.add_done_callback(lambda _: raw.close())
+        else:
+            with contextlib.suppress(sqlite3.Error):
+                raw.close()
+
+    def close(self) -> None:
+        """Close every idle connection (the last close checkpoints the WAL)."""
+        self._closed = True
+        idle, self._idle = self._idle, []
+        for raw in idle:
+            with contextlib.suppress(sqlite3.Error):
+                raw.close()
+
+
+def _write_lock_now(raw: sqlite3.Connection) -> bool:
+    """Run `BEGIN IMMEDIATE` if the write lock is free now; False if another process holds
+    it (the caller then waits for it off the loop)."""
+    raw.execute("PRAGMA busy_timeout = 0")
+    try:
+        raw.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as error:
+        if error.sqlite_errorcode & 0xFF == sqlite3.SQLITE_BUSY:
+            return False
+        raise _wrapped(error, "BEGIN IMMEDIATE", ()) from error
+    finally:
+        raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    return True
+
+
+def _wrapped(error: sqlite3.Error, sql: str, values: Any) -> sa_exc.StatementError:
+    """`error` as SQLAlchemy would have raised it (IntegrityError, OperationalError, ...)."""
+    return sa_exc.DBAPIError.instance(sql, values, error, sqlite3.Error)
