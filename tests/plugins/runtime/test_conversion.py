@@ -118,14 +118,14 @@ def test_lowering_matches_the_public_lowering(
     func_type = handler_types[kebab(event.value)]
     codec = codec_for(func_type)
     (_, param_type), *_ = func_type.params
-    assert codec.lowers is not None
-    slot = conversion._InVal()  # Python's memory, as the fast path lowers arguments
+    assert codec.fast
 
-    codec.lowers[0](PAYLOADS[event], slot)
+    # Python's memory (the thread's scratch), as the fast path lowers arguments
+    address = codec.lower_args([PAYLOADS[event]])
     # What wasmtime reads of it: a C copy made from it by wasmtime itself.
     copy = ffi.wasmtime_component_val_t()
     ffi.wasmtime_component_val_clone(
-        ctypes.cast(ctypes.pointer(slot), ctypes.POINTER(ffi.wasmtime_component_val_t)),
+        ctypes.cast(address, ctypes.POINTER(ffi.wasmtime_component_val_t)),
         ctypes.pointer(copy),
     )
     read_back = param_type.convert_from_c(copy)
@@ -151,14 +151,14 @@ def test_lifting_matches_the_public_lifting(
     result_type = func_type.result
     assert result_type is not None
     codec = codec_for(func_type)
-    assert codec.lift is not None
+    assert codec.fast
     store = wasmtime.Store(wasmtime.Engine())
     for value in [*RESULTS, Variant("continue", PAYLOADS[event])]:
         public = conversion._to_public(result_type, value)
         slot = ffi.wasmtime_component_val_t()
         result_type.convert_to_c(store, public, ctypes.pointer(slot))
 
-        lifted = codec.lift(slot)
+        lifted = codec.lift_at(ctypes.addressof(slot))
 
         assert ours(lifted) == plain(public)
 
@@ -166,7 +166,7 @@ def test_lifting_matches_the_public_lifting(
 def test_handles_lifts_to_event_names(handler_types: dict[str, FuncType]) -> None:
     codec = codec_for(handler_types["handles"])
     enum_list = handler_types["handles"].result
-    assert codec.lift is not None
+    assert codec.fast
     assert enum_list is not None
     slot = ffi.wasmtime_component_val_t()
     enum_list.convert_to_c(
@@ -175,7 +175,7 @@ def test_handles_lifts_to_event_names(handler_types: dict[str, FuncType]) -> Non
         ctypes.pointer(slot),
     )
 
-    assert codec.lift(slot) == ["before-tool-call", "on-llm-input"]
+    assert codec.lift_at(ctypes.addressof(slot)) == ["before-tool-call", "on-llm-input"]
 
 
 def test_codecs_are_built_once_per_function_type(handler_types: dict[str, FuncType]) -> None:
@@ -201,11 +201,10 @@ def test_values_that_do_not_fit_are_refused_before_the_guest_runs(
         type(payload), "on-session-start"
     )
     codec = codec_for(handler_types[name])
-    assert codec.lowers is not None
-    slot = conversion._InVal()
+    assert codec.fast
 
     with pytest.raises(ConversionError, match=message):
-        codec.lowers[0](payload, slot)
+        codec.lower_args([payload])
 
 
 # -- through real guests, both paths -----------------------------------------------------------

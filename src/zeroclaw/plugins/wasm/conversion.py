@@ -36,13 +36,16 @@ The Python side of each WIT type:
 from __future__ import annotations
 
 import ctypes
-import functools
 import json
+import operator
+import struct
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+import orjson
 import wasmtime
 from wasmtime.component import (
     EnumType,
@@ -78,8 +81,17 @@ JSON_TEXT_FIELDS = frozenset({"arguments"})
 # bytes and ~1 us as a Python value: without a cap, a 64 MiB guest could make the host
 # spend seconds and hundreds of MiB per call (wasmtime stops copying at ~2M items).
 MAX_LIST_ITEMS = 100_000
-# One encoder, made once: `json.dumps` with options builds a new encoder on every call.
-_JSON = json.JSONEncoder(ensure_ascii=False)
+
+
+def json_text(value: Mapping[str, Any]) -> bytes:
+    """A mapping as compact UTF-8 JSON text (tool arguments into a guest). orjson takes
+    ~0.2 us for a hook's arguments where `json` takes ~2-4 us (it builds an encoder per
+    call); what orjson refuses (keys that are not strings, integers past 64 bits) goes
+    through `json`, with the same separators."""
+    try:
+        return orjson.dumps(value)
+    except TypeError:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 class ConversionError(TypeError):
@@ -100,11 +112,10 @@ def kebab(name: str) -> str:
 
 # -- the private pieces the fast path uses, found once ----------------------------------------
 
-# Arguments are lowered into memory Python owns, in structs laid out like wasmtime's C value
-# structs (checked below) whose strings are `char *`: a `bytes` object is written in place
-# (ctypes keeps it alive with the array), so lowering calls no C function and leaves nothing
-# to free. `wasmtime_component_func_call` only reads its arguments (it copies them into
-# Rust values; wasmtime-py's own `Func.__call__` frees what it lowered after the call).
+# wasmtime's C value structs, as ctypes declares them here: the layout the fast path writes
+# arguments in and reads results from, checked against wasmtime-py's own declarations at
+# import. The fast path itself writes and reads bytes at these offsets (`struct`), never
+# through the ctypes fields: each field access makes a Python object.
 
 
 class _Text(ctypes.Structure):
@@ -169,12 +180,16 @@ try:
     _InVal._fields_ = [("kind", ctypes.c_uint8), ("of", _InUnion)]
     _InEntry._fields_ = [("name", _Text), ("val", _InVal)]
 
-    # The result's storage is wasmtime's (it allocates what it returns): read in place, then
-    # freed whole by one `wasmtime_component_val_delete`.
-    _val_delete = ffi.wasmtime_component_val_delete
-    # Our own function object, with `void *` arguments: it is handed our structs.
+    # What the result points at is wasmtime's (it allocates what it returns): read in place,
+    # then freed whole by one `wasmtime_component_val_delete`, which keeps the GIL (a free
+    # waits for nothing; giving the GIL up and taking it back costs more than the free).
+    _val_delete = ctypes.PYFUNCTYPE(None, ctypes.c_void_p)(
+        ("wasmtime_component_val_delete", ffi.dll)
+    )
+    # Our own function object, with `void *` arguments: it is handed addresses. It gives
+    # the GIL up while the guest runs (the epoch ticker needs it to stop a looping guest).
     _func_call = ffi.dll["wasmtime_component_func_call"]
-    _func_call.restype = ctypes.POINTER(ffi.wasmtime_error_t)
+    _func_call.restype = ctypes.c_void_p
     _func_call.argtypes = [
         ctypes.c_void_p,
         ctypes.c_void_p,
@@ -184,6 +199,7 @@ try:
         ctypes.c_size_t,
     ]
     _error_from_ptr = wasmtime.WasmtimeError._from_ptr
+    _ERROR_POINTER = ctypes.POINTER(ffi.wasmtime_error_t)
     _K = {
         name: int(getattr(ffi, f"WASMTIME_COMPONENT_{name}").value)
         for name in (
@@ -202,18 +218,91 @@ try:
             (_InVariant, ffi.wasmtime_component_valvariant_t, ("discriminant", "val")),
             (_InResult, ffi.wasmtime_component_valresult_t, ("is_ok", "val")),
         )
-        return ctypes.sizeof(_InUnion) == ctypes.sizeof(ffi.wasmtime_component_valunion_t) and all(
-            ctypes.sizeof(ours) == ctypes.sizeof(theirs)
-            and all(getattr(ours, f).offset == getattr(theirs, f).offset for f in fields)
-            for ours, theirs, fields in pairs
+        # The offsets the packing formats below assume (`_slot`): a size then a pointer,
+        # 8 bytes each; a variant's box after its discriminant.
+        assumed = (
+            _Text.data.offset == 8
+            and _InVariant.val.offset == 16
+            and _InUnion.variant.offset == 0
+            and _InEntry.val.offset == ctypes.sizeof(_Text)
+            and _K["BOOL"] == 0
+        )
+        return (
+            assumed
+            and ctypes.sizeof(_InUnion) == ctypes.sizeof(ffi.wasmtime_component_valunion_t)
+            and all(
+                ctypes.sizeof(ours) == ctypes.sizeof(theirs)
+                and all(getattr(ours, f).offset == getattr(theirs, f).offset for f in fields)
+                for ours, theirs, fields in pairs
+            )
         )
 
     FAST_PATH = _same_layout()
+    _VAL_SIZE = ctypes.sizeof(_InVal)
+    _UNION = _InVal.of.offset
+    _ENTRY_SIZE = ctypes.sizeof(_InEntry)
+    _ENTRY_VAL = _InEntry.val.offset
+    _RESULT_BOX = _InResult.val.offset
 except (ImportError, AttributeError, KeyError):  # pragma: no cover - another wasmtime-py
     FAST_PATH = False
+    # Unused then (every codec takes the public path); set so the module still imports.
+    _VAL_SIZE, _UNION, _ENTRY_SIZE, _ENTRY_VAL, _RESULT_BOX = 32, 8, 48, 16, 8
 
-Lower = Callable[[Any, Any], None]  # (python value, _InVal slot) -> None
-Lift = Callable[[Any], Any]  # wasmtime's C value (read, not freed) -> python value
+# -- the scratch memory arguments are lowered into --------------------------------------------
+
+_INITIAL_SCRATCH = 4096
+# The kind the result's value is left with between calls: a bool holds nothing to free.
+_EMPTY_KIND = 0
+
+
+class _Full(Exception):
+    """The scratch memory is too small for the arguments: `need` bytes at least."""
+
+    def __init__(self, need: int) -> None:
+        self.need = need
+
+
+class _Scratch:
+    """One thread's memory for a call: the result's C value at offset 0, then the
+    arguments' values, then what they point at (record entries, list items, boxes, string
+    bytes). A `bytearray` pinned by a ctypes view, so its address is fixed (resizing it
+    raises instead of moving it): pointers into it are its address plus an offset."""
+
+    __slots__ = ("_pin", "base", "buf")
+
+    def __init__(self, size: int) -> None:
+        self.buf = bytearray(size)
+        self._pin = (ctypes.c_char * size).from_buffer(self.buf)
+        self.base = ctypes.addressof(self._pin)
+
+
+class _ThreadScratch(threading.local):
+    scratch: _Scratch | None = None
+
+
+_THREAD_SCRATCH = _ThreadScratch()
+
+
+def _scratch(need: int = 0) -> _Scratch:
+    """This thread's scratch memory, at least `need` bytes (a call lowers its arguments,
+    runs and reads its result before the thread does anything else with it)."""
+    scratch = _THREAD_SCRATCH.scratch
+    if scratch is None or len(scratch.buf) < need:
+        size = _INITIAL_SCRATCH if scratch is None else len(scratch.buf)
+        while size < need:
+            size *= 2
+        scratch = _THREAD_SCRATCH.scratch = _Scratch(size)
+    return scratch
+
+
+# Lower: (python value, scratch buffer, its address, offset of the value's slot, offset of
+# the first free byte) -> the first free byte after what it wrote. The value's slot is
+# written in place; what it points at goes after `end`. Raises `_Full` past the buffer.
+Lower = Callable[[Any, bytearray, int, int, int], int]
+# Lift: (memory holding a C value, the value's offset in it) -> python value. The memory is
+# the scratch buffer (the call's result) or a copy of wasmtime's (`ctypes.string_at`) for
+# what the result points at, read and not freed.
+Lift = Callable[[Any, int], Any]
 
 _INT_RANGES = {
     "S8": (-(2**7), 2**7 - 1),
@@ -225,6 +314,7 @@ _INT_RANGES = {
     "S64": (-(2**63), 2**63 - 1),
     "U64": (0, 2**64 - 1),
 }
+_INT_FORMATS = dict(zip(_INT_RANGES, "bBhHiIqQ", strict=True))
 _INT_TYPES = {
     public_types.S8: "S8",
     public_types.U8: "U8",
@@ -237,29 +327,44 @@ _INT_TYPES = {
 }
 
 
+def _slot(*members: str) -> struct.Struct:
+    """A value slot: its kind byte, then `members` from the start of the union (the
+    offsets after the first given as pad bytes `Nx` where the layout needs them)."""
+    return struct.Struct(f"=B{_UNION - 1}x{''.join(members)}")
+
+
+_KIND = struct.Struct("=B")
+# string, enum, list and record: a size and a pointer
+_SIZED = _slot("QQ")
+# variant: the discriminant's size and pointer, the box; result: is_ok, the box
+_VARIANT = _slot("QQQ")
+_RESULT = _slot(f"?{_RESULT_BOX - 1}xQ")
+_OPTION = _slot("Q")
+_string_at = ctypes.string_at
+
+
+def _aligned(end: int) -> int:
+    return (end + 7) & -8
+
+
+def _static_text(data: bytes) -> tuple[int, Any]:
+    """The address of a copy of `data` that lives as long as the returned holder."""
+    holder = ctypes.create_string_buffer(data, len(data) or 1)
+    return ctypes.addressof(holder), holder
+
+
 # -- building converters ----------------------------------------------------------------------
 
 
-def _write_text(text: Any, data: bytes) -> None:
-    text.size = len(data)
-    text.data = data
-
-
-def _read_text(vec: Any) -> str:
-    size = vec.size
-    return ctypes.string_at(vec.data, size).decode("utf-8") if size else ""
-
-
-def _check_kind(slot: Any, kind: int, what: str) -> None:
-    if slot.kind != kind:
-        raise LiftError(f"expected a {what} value from the guest, got kind {slot.kind}")
+def _lift_error(kind: int, what: str) -> LiftError:
+    return LiftError(f"expected a {what} value from the guest, got kind {kind}")
 
 
 def _codec(ty: ValType, field: str | None = None) -> tuple[Lower, Lift]:
-    """The lowering and lifting closures of one value type (`field`: the record field it is
-    the type of, for the JSON-text rule)."""
+    """The lowering and lifting functions of one value type (`field`: the record field it
+    is the type of, for the JSON-text rule)."""
     if isinstance(ty, public_types.String):
-        return _string_codec(json_text=field in JSON_TEXT_FIELDS)
+        return _string_codec(json_object=field in JSON_TEXT_FIELDS)
     if isinstance(ty, public_types.Bool):
         return _bool_codec()
     int_name = _INT_TYPES.get(type(ty))
@@ -274,233 +379,330 @@ def _codec(ty: ValType, field: str | None = None) -> tuple[Lower, Lift]:
     if isinstance(ty, OptionType):
         return _option_codec(ty)
     if isinstance(ty, VariantType):
-        return _variant_codec([(name, t) for name, t in ty.cases], "VARIANT")
+        return _variant_codec([(name, t) for name, t in ty.cases])
     if isinstance(ty, ResultType):
-        return _variant_codec([("ok", ty.ok), ("err", ty.err)], "RESULT")
+        return _result_codec(ty)
     if isinstance(ty, EnumType):
         return _enum_codec(ty.names)
     raise ConversionError(f"no fast converter for {type(ty).__name__}")
 
 
-def _string_codec(*, json_text: bool) -> tuple[Lower, Lift]:
+def _string_codec(*, json_object: bool) -> tuple[Lower, Lift]:
     kind = _K["STRING"]
+    pack = _SIZED.pack_into
+    unpack = _SIZED.unpack_from
 
-    def lower(value: Any, slot: Any) -> None:
-        if type(value) is not str:
-            if json_text and isinstance(value, Mapping):
-                value = _JSON.encode(value)
-            else:
-                raise ConversionError(f"expected a str, got {type(value).__name__}")
-        data = value.encode("utf-8")
-        text = slot.of.string
-        text.size = len(data)
-        text.data = data
-        slot.kind = kind
+    def lower(value: Any, buf: bytearray, base: int, at: int, end: int) -> int:
+        if type(value) is str:
+            data = value.encode("utf-8")
+        elif json_object and isinstance(value, Mapping):
+            data = json_text(value)
+        else:
+            raise ConversionError(f"expected a str, got {type(value).__name__}")
+        stop = end + len(data)
+        if stop > len(buf):
+            raise _Full(stop)
+        buf[end:stop] = data
+        pack(buf, at, kind, len(data), base + end)
+        return stop
 
-    def lift(slot: Any) -> str:
-        _check_kind(slot, kind, "string")
-        return _read_text(slot.of.string)
+    def lift(mem: Any, at: int) -> str:
+        found, size, data = unpack(mem, at)
+        if found != kind:
+            raise _lift_error(found, "string")
+        return _string_at(data, size).decode("utf-8") if size else ""
+
+    return lower, lift
+
+
+def _scalar_codec(name: str, member: str, check: Callable[[Any], Any]) -> tuple[Lower, Lift]:
+    """bool, integers and floats: the value in the union itself; `check` returns the value
+    to write or raises ConversionError."""
+    kind = _K[name]
+    layout = _slot(member)
+    pack = layout.pack_into
+    unpack = layout.unpack_from
+    what = name.lower()
+
+    def lower(value: Any, buf: bytearray, base: int, at: int, end: int) -> int:
+        pack(buf, at, kind, check(value))
+        return end
+
+    def lift(mem: Any, at: int) -> Any:
+        found, value = unpack(mem, at)
+        if found != kind:
+            raise _lift_error(found, what)
+        return value
 
     return lower, lift
 
 
 def _bool_codec() -> tuple[Lower, Lift]:
-    kind = _K["BOOL"]
-
-    def lower(value: Any, slot: Any) -> None:
+    def check(value: Any) -> bool:
         if type(value) is not bool:
             raise ConversionError(f"expected a bool, got {type(value).__name__}")
-        slot.kind = kind
-        slot.of.boolean = value
+        return value
 
-    def lift(slot: Any) -> bool:
-        _check_kind(slot, kind, "bool")
-        return bool(slot.of.boolean)
-
-    return lower, lift
+    return _scalar_codec("BOOL", "?", check)
 
 
 def _int_codec(name: str) -> tuple[Lower, Lift]:
-    kind = _K[name]
     low, high = _INT_RANGES[name]
     attr = name.lower()
 
-    def lower(value: Any, slot: Any) -> None:
+    def check(value: Any) -> int:
         if type(value) is not int or not low <= value <= high:
             raise ConversionError(f"expected an int in [{low}, {high}] ({attr}), got {value!r}")
-        slot.kind = kind
-        setattr(slot.of, attr, value)
+        return value
 
-    def lift(slot: Any) -> int:
-        _check_kind(slot, kind, attr)
-        return int(getattr(slot.of, attr))
-
-    return lower, lift
+    return _scalar_codec(name, _INT_FORMATS[name], check)
 
 
 def _float_codec(name: str) -> tuple[Lower, Lift]:
-    kind = _K[name]
-    attr = name.lower()
-
-    def lower(value: Any, slot: Any) -> None:
+    def check(value: Any) -> float:
         if type(value) is not float and type(value) is not int:
             raise ConversionError(f"expected a float, got {type(value).__name__}")
-        slot.kind = kind
-        setattr(slot.of, attr, float(value))
+        return float(value)
 
-    def lift(slot: Any) -> float:
-        _check_kind(slot, kind, attr)
-        return float(getattr(slot.of, attr))
-
-    return lower, lift
+    return _scalar_codec(name, "f" if name == "F32" else "d", check)
 
 
 def _record_codec(ty: RecordType) -> tuple[Lower, Lift]:
     kind = _K["RECORD"]
-    fields = []
-    for name, field_type in ty.fields:
-        lower_field, lift_field = _codec(field_type, name)
-        fields.append((snake(name), name.encode("utf-8"), lower_field, lift_field))
+    fields = [(snake(name), name, *_codec(field_type, name)) for name, field_type in ty.fields]
     count = len(fields)
-    entries_type = _InEntry * count
-    # Every record starts as a copy of this one: its field names written once (the bytes
-    # stay alive with `named`, which this closure keeps).
-    named = entries_type()
-    for index, (_, data, _, _) in enumerate(fields):
-        _write_text(named[index].name, data)
-    template = bytes(named)
-    lowers = [(index, attr, lower_field) for index, (attr, _, lower_field, _) in enumerate(fields)]
+    size = count * _ENTRY_SIZE
+    # Every record's entries start as a copy of this template: the field names written
+    # once, pointing at copies this closure keeps alive.
+    names = [_static_text(name.encode("utf-8")) for _, name, _, _ in fields]
+    template = b"".join(
+        struct.pack(f"=QQ{_ENTRY_SIZE - 16}x", len(name.encode("utf-8")), address)
+        for (_, name, _, _), (address, _) in zip(fields, names, strict=True)
+    )
+    attrs = [attr for attr, _, _, _ in fields]
+    # One C call reads every field: attrgetter/itemgetter of several names give a tuple.
+    get_attrs = operator.attrgetter(*attrs) if count > 1 else _one(operator.attrgetter, attrs)
+    get_items = operator.itemgetter(*attrs) if count > 1 else _one(operator.itemgetter, attrs)
+    lowers = [
+        (index * _ENTRY_SIZE + _ENTRY_VAL, lower_field)
+        for index, (_, _, lower_field, _) in enumerate(fields)
+    ]
+    lifts = [
+        (attr, index * _ENTRY_SIZE + _ENTRY_VAL, lift_field)
+        for index, (attr, _, _, lift_field) in enumerate(fields)
+    ]
+    pack = _SIZED.pack_into
+    unpack = _SIZED.unpack_from
 
-    def lower(value: Any, slot: Any) -> None:
-        get = value.__getitem__ if type(value) is dict else partial(getattr, value)
-        entries = entries_type.from_buffer_copy(template)
-        for index, attr, lower_field in lowers:
-            lower_field(get(attr), entries[index].val)
-        record = slot.of.record
-        record.size = count
-        record.data = entries
-        slot.kind = kind
-        _ = named  # kept alive: the entries point at its name bytes
+    def lower(value: Any, buf: bytearray, base: int, at: int, end: int) -> int:
+        values = get_items(value) if type(value) is dict else get_attrs(value)
+        start = _aligned(end)
+        end = start + size
+        if end > len(buf):
+            raise _Full(end)
+        buf[start:end] = template
+        pack(buf, at, kind, count, base + start)
+        for (offset, lower_field), field_value in zip(lowers, values):  # noqa: B905
+            end = lower_field(field_value, buf, base, start + offset, end)
+        _ = names  # kept alive: the entries point at them
+        return end
 
-    def lift(slot: Any) -> dict[str, Any]:
-        _check_kind(slot, kind, "record")
-        record = slot.of.record
-        if record.size != count:
-            raise LiftError(f"expected a record of {count} fields, got {record.size}")
-        entries = record.data
-        return {
-            attr: lift_field(entries[index].val)
-            for index, (attr, _, _, lift_field) in enumerate(fields)
-        }
+    def lift(mem: Any, at: int) -> dict[str, Any]:
+        found, found_count, data = unpack(mem, at)
+        if found != kind:
+            raise _lift_error(found, "record")
+        if found_count != count:
+            raise LiftError(f"expected a record of {count} fields, got {found_count}")
+        entries = _string_at(data, size)
+        return {attr: lift_field(entries, offset) for attr, offset, lift_field in lifts}
 
     return lower, lift
+
+
+def _one(getter: Callable[..., Callable[[Any], Any]], attrs: list[str]) -> Callable[[Any], Any]:
+    """`getter` of one name (or none), giving a tuple like the getter of several does."""
+    if not attrs:
+        return lambda value: ()
+    get = getter(attrs[0])
+    return lambda value: (get(value),)
 
 
 def _list_codec(ty: ListType) -> tuple[Lower, Lift]:
     kind = _K["LIST"]
     lower_item, lift_item = _codec(ty.element)
+    pack = _SIZED.pack_into
+    unpack = _SIZED.unpack_from
 
-    def lower(value: Any, slot: Any) -> None:
+    def lower(value: Any, buf: bytearray, base: int, at: int, end: int) -> int:
         if not isinstance(value, list | tuple):
             raise ConversionError(f"expected a list or tuple, got {type(value).__name__}")
-        items = (_InVal * len(value))()
-        for index, item in enumerate(value):
-            lower_item(item, items[index])
-        raw = slot.of.list
-        raw.size = len(value)
-        raw.data = items
-        slot.kind = kind
+        start = _aligned(end)
+        end = start + len(value) * _VAL_SIZE
+        if end > len(buf):
+            raise _Full(end)
+        pack(buf, at, kind, len(value), base + start)
+        for item in value:
+            end = lower_item(item, buf, base, start, end)
+            start += _VAL_SIZE
+        return end
 
-    def lift(slot: Any) -> list[Any]:
-        _check_kind(slot, kind, "list")
-        raw = slot.of.list
-        if raw.size > MAX_LIST_ITEMS:
+    def lift(mem: Any, at: int) -> list[Any]:
+        found, count, data = unpack(mem, at)
+        if found != kind:
+            raise _lift_error(found, "list")
+        if count > MAX_LIST_ITEMS:
             raise LiftError(
-                f"the guest returned a list of {raw.size} items; the host takes at most "
+                f"the guest returned a list of {count} items; the host takes at most "
                 f"{MAX_LIST_ITEMS}"
             )
-        items = raw.data
-        return [lift_item(items[index]) for index in range(raw.size)]
+        if not count:
+            return []
+        items = _string_at(data, count * _VAL_SIZE)
+        return [lift_item(items, offset) for offset in range(0, count * _VAL_SIZE, _VAL_SIZE)]
 
     return lower, lift
 
 
-def _boxed(lower_payload: Lower, value: Any) -> Any:
-    """A pointer to a value holding `value` (option, variant and result payloads)."""
-    box = _InVal()
-    lower_payload(value, box)
-    return ctypes.pointer(box)
+def _boxed(
+    lower_payload: Lower, value: Any, buf: bytearray, base: int, end: int
+) -> tuple[int, int]:
+    """A value holding `value` out of line (option, variant and result payloads): its
+    address and the first free byte after it."""
+    box = _aligned(end)
+    end = box + _VAL_SIZE
+    if end > len(buf):
+        raise _Full(end)
+    return base + box, lower_payload(value, buf, base, box, end)
+
+
+def _unboxed(lift_payload: Lift, address: int) -> Any:
+    return lift_payload(_string_at(address, _VAL_SIZE), 0)
 
 
 def _option_codec(ty: OptionType) -> tuple[Lower, Lift]:
     kind = _K["OPTION"]
     lower_payload, lift_payload = _codec(ty.payload)
+    pack = _OPTION.pack_into
+    unpack = _OPTION.unpack_from
 
-    def lower(value: Any, slot: Any) -> None:
-        slot.of.option = None if value is None else _boxed(lower_payload, value)
-        slot.kind = kind
+    def lower(value: Any, buf: bytearray, base: int, at: int, end: int) -> int:
+        box = 0
+        if value is not None:
+            box, end = _boxed(lower_payload, value, buf, base, end)
+        pack(buf, at, kind, box)
+        return end
 
-    def lift(slot: Any) -> Any:
-        _check_kind(slot, kind, "option")
-        box = slot.of.option
-        return lift_payload(box.contents) if box else None
+    def lift(mem: Any, at: int) -> Any:
+        found, box = unpack(mem, at)
+        if found != kind:
+            raise _lift_error(found, "option")
+        return _unboxed(lift_payload, box) if box else None
 
     return lower, lift
 
 
-def _variant_codec(cases: list[tuple[str, ValType | None]], which: str) -> tuple[Lower, Lift]:
-    kind = _K[which]
+def _variant_codec(cases: list[tuple[str, ValType | None]]) -> tuple[Lower, Lift]:
+    kind = _K["VARIANT"]
     codecs: dict[str, tuple[Lower, Lift] | None] = {
         name: None if payload is None else _codec(payload) for name, payload in cases
     }
-    encoded = {name: name.encode("utf-8") for name in codecs}
+    texts = {name: _static_text(name.encode("utf-8")) for name in codecs}
+    lowering = {
+        name: (len(name.encode("utf-8")), texts[name][0], None if codec is None else codec[0])
+        for name, codec in codecs.items()
+    }
+    # A case is found by its name's bytes: no decoding on the way back.
+    lifting = {
+        name.encode("utf-8"): (name, None if codec is None else codec[1])
+        for name, codec in codecs.items()
+    }
+    pack = _VARIANT.pack_into
+    unpack = _VARIANT.unpack_from
 
-    def lower(value: Any, slot: Any) -> None:
-        if not isinstance(value, Variant) or value.tag not in codecs:
+    def lower(value: Any, buf: bytearray, base: int, at: int, end: int) -> int:
+        case = lowering.get(value.tag) if isinstance(value, Variant) else None
+        if case is None:
             raise ConversionError(f"expected Variant with a tag in {sorted(codecs)}, got {value!r}")
-        codec = codecs[value.tag]
-        box = None if codec is None else _boxed(codec[0], value.payload)
-        if which == "RESULT":
-            slot.of.result.is_ok = value.tag == "ok"
-            slot.of.result.val = box
-        else:
-            _write_text(slot.of.variant.discriminant, encoded[value.tag])
-            slot.of.variant.val = box
-        slot.kind = kind
+        size, address, lower_payload = case
+        box = 0
+        if lower_payload is not None:
+            box, end = _boxed(lower_payload, value.payload, buf, base, end)
+        pack(buf, at, kind, size, address, box)
+        _ = texts  # kept alive: the discriminants point at them
+        return end
 
-    def lift(slot: Any) -> Variant:
-        _check_kind(slot, kind, which.lower())
-        if which == "RESULT":
-            result = slot.of.result
-            tag = "ok" if result.is_ok else "err"
-            box = result.val
-        else:
-            variant = slot.of.variant
-            tag = _read_text(variant.discriminant)
-            box = variant.val
-        if tag not in codecs:
-            raise LiftError(f"the guest returned an unknown case {tag!r}")
+    def lift(mem: Any, at: int) -> Variant:
+        found, size, data, box = unpack(mem, at)
+        if found != kind:
+            raise _lift_error(found, "variant")
+        name = _string_at(data, size)
+        case = lifting.get(name)
+        if case is None:
+            raise LiftError(
+                f"the guest returned an unknown case {name.decode('utf-8', 'replace')!r}"
+            )
+        tag, lift_payload = case
+        if lift_payload is None or not box:
+            return Variant(tag)
+        return Variant(tag, _unboxed(lift_payload, box))
+
+    return lower, lift
+
+
+def _result_codec(ty: ResultType) -> tuple[Lower, Lift]:
+    kind = _K["RESULT"]
+    codecs = {
+        tag: None if payload is None else _codec(payload)
+        for tag, payload in (("ok", ty.ok), ("err", ty.err))
+    }
+    pack = _RESULT.pack_into
+    unpack = _RESULT.unpack_from
+
+    def lower(value: Any, buf: bytearray, base: int, at: int, end: int) -> int:
+        if not isinstance(value, Variant) or value.tag not in codecs:
+            raise ConversionError(f"expected Variant with a tag in ['err', 'ok'], got {value!r}")
+        codec = codecs[value.tag]
+        box = 0
+        if codec is not None:
+            box, end = _boxed(codec[0], value.payload, buf, base, end)
+        pack(buf, at, kind, value.tag == "ok", box)
+        return end
+
+    def lift(mem: Any, at: int) -> Variant:
+        found, is_ok, box = unpack(mem, at)
+        if found != kind:
+            raise _lift_error(found, "result")
+        tag = "ok" if is_ok else "err"
         codec = codecs[tag]
         if codec is None or not box:
             return Variant(tag)
-        return Variant(tag, codec[1](box.contents))
+        return Variant(tag, _unboxed(codec[1], box))
 
     return lower, lift
 
 
 def _enum_codec(names: list[str]) -> tuple[Lower, Lift]:
     kind = _K["ENUM"]
-    known = {name: name.encode("utf-8") for name in names}
+    texts = {name: _static_text(name.encode("utf-8")) for name in names}
+    known = {name: (len(name.encode("utf-8")), texts[name][0]) for name in names}
+    by_bytes = {name.encode("utf-8"): name for name in names}
+    pack = _SIZED.pack_into
+    unpack = _SIZED.unpack_from
 
-    def lower(value: Any, slot: Any) -> None:
-        if value not in known:
+    def lower(value: Any, buf: bytearray, base: int, at: int, end: int) -> int:
+        case = known.get(value) if type(value) is str else None
+        if case is None:
             raise ConversionError(f"expected one of {sorted(known)}, got {value!r}")
-        _write_text(slot.of.enumeration, known[value])
-        slot.kind = kind
+        pack(buf, at, kind, *case)
+        _ = texts  # kept alive: the values point at them
+        return end
 
-    def lift(slot: Any) -> str:
-        _check_kind(slot, kind, "enum")
-        return _read_text(slot.of.enumeration)
+    def lift(mem: Any, at: int) -> str:
+        found, size, data = unpack(mem, at)
+        if found != kind:
+            raise _lift_error(found, "enum")
+        name = _string_at(data, size)
+        return by_bytes.get(name) or name.decode("utf-8")
 
     return lower, lift
 
@@ -531,7 +733,7 @@ def _to_public(ty: ValType, value: Any, field: str | None = None) -> Any:
         and field in JSON_TEXT_FIELDS
         and isinstance(value, Mapping)
     ):
-        return _JSON.encode(value)
+        return json_text(value).decode("utf-8")
     if isinstance(ty, public_types.F32 | public_types.F64) and type(value) is int:
         return float(value)
     return value
@@ -576,7 +778,9 @@ class FunctionCodec:
     """How to call one function type: its parameters' and result's converters.
 
     `call` takes the Python values of the parameters and returns the Python value of the
-    result (None for a function without one).
+    result (None for a function without one). `call_at` is the same call given the
+    addresses of the function and of its store's context (`func_address`,
+    `context_address`), which a caller that calls one instance many times keeps.
     """
 
     signature: str
@@ -590,39 +794,65 @@ class FunctionCodec:
         return self.lowers is not None
 
     def call(self, func: Func, store: wasmtime.Store, args: Sequence[Any]) -> Any:
-        if len(args) != len(self.params):
-            raise ConversionError(f"{self.signature} takes {len(self.params)} argument(s)")
         if self.lowers is None:
+            if len(args) != len(self.params):
+                raise ConversionError(f"{self.signature} takes {len(self.params)} argument(s)")
             return self._call_public(func, store, args)
-        return self._call_fast(func, store, args)
+        return self.call_at(func_address(func), context_address(store), args)
 
-    def _call_fast(self, func: Func, store: wasmtime.Store, args: Sequence[Any]) -> Any:
-        lowers = self.lowers
-        assert lowers is not None
-        count = len(lowers)
-        params = _in_array(count)()
-        for index, (lower, arg) in enumerate(zip(lowers, args, strict=True)):
-            lower(arg, params[index])
+    def call_at(self, func: int, context: int, args: Sequence[Any]) -> Any:
+        """The fast path: arguments lowered into this thread's scratch memory, the C call,
+        the result read where wasmtime wrote it (the scratch's first value) and freed."""
+        scratch = self._lowered(args)
+        base = scratch.base
         lift = self.lift
-        result = _VAL() if lift is not None else None
         error = _func_call(
-            ctypes.byref(func._func),
-            store._context(),
-            params,
-            count,
-            None if result is None else ctypes.byref(result),
-            0 if result is None else 1,
+            func,
+            context,
+            base + _VAL_SIZE,
+            len(args),
+            None if lift is None else base,
+            0 if lift is None else 1,
         )
         if error:
-            raised = _error_from_ptr(error)
+            raised = _error_from_ptr(ctypes.cast(error, _ERROR_POINTER))
             maybe_raise_last_exn()  # a host function's own exception, as the public path
             raise raised
-        if result is None or lift is None:
+        if lift is None:
             return None
         try:
-            return lift(result)
+            return lift(scratch.buf, 0)
         finally:
-            _val_delete(ctypes.byref(result))
+            _val_delete(base)
+            scratch.buf[0] = _EMPTY_KIND  # a bool: nothing left to free there
+
+    def lower_args(self, args: Sequence[Any]) -> int:
+        """Lower `args` as `call_at` does; the address of the first argument's C value in
+        this thread's scratch memory (valid until the thread's next call)."""
+        return self._lowered(args).base + _VAL_SIZE
+
+    def lift_at(self, address: int) -> Any:
+        """The Python value of a result's C value at `address` (read, not freed)."""
+        assert self.lift is not None
+        return self.lift(_string_at(address, _VAL_SIZE), 0)
+
+    def _lowered(self, args: Sequence[Any]) -> _Scratch:
+        lowers = self.lowers
+        assert lowers is not None
+        if len(args) != len(lowers):
+            raise ConversionError(f"{self.signature} takes {len(lowers)} argument(s)")
+        first_free = (1 + len(lowers)) * _VAL_SIZE  # the result, then the arguments
+        scratch = _scratch(first_free)
+        while True:
+            buf, base, at, end = scratch.buf, scratch.base, _VAL_SIZE, first_free
+            try:
+                for lower, arg in zip(lowers, args):  # noqa: B905 - counted above
+                    end = lower(arg, buf, base, at, end)
+                    at += _VAL_SIZE
+            except _Full as full:
+                scratch = _scratch(full.need)
+                continue
+            return scratch
 
     def _call_public(self, func: Func, store: wasmtime.Store, args: Sequence[Any]) -> Any:
         values = [_to_public(ty, arg) for (_, ty), arg in zip(self.params, args, strict=True)]
@@ -630,10 +860,17 @@ class FunctionCodec:
         return None if self.result is None else _from_public(self.result, result)
 
 
-@functools.cache
-def _in_array(count: int) -> Any:
-    """The ctypes array type of `count` arguments, made once (`T * n` costs on every call)."""
-    return _InVal * count
+def func_address(func: Func) -> int:
+    """The address of a function's C handle (for `FunctionCodec.call_at`; valid while
+    `func` lives)."""
+    return ctypes.addressof(func._func)
+
+
+def context_address(store: wasmtime.Store) -> int:
+    """The address of a store's context (for `call_at`; valid while the store lives)."""
+    address = ctypes.cast(store._context(), ctypes.c_void_p).value
+    assert address is not None
+    return address
 
 
 _CODECS: dict[tuple[str, bool], FunctionCodec] = {}
