@@ -56,14 +56,21 @@ DEFAULT_TICK_MS = 1.0
 # `wasmtime_engine_increment_epoch` as a function that keeps the GIL (PYFUNCTYPE): the call
 # is one atomic add, and releasing the GIL for it would invite a hand-over per tick.
 _increment_epoch: Callable[[ctypes.c_void_p], None] | None
+# `wasmtime_context_set_epoch_deadline` the same way, on a store context's address: one
+# store write before every call, not worth a hand-over of the GIL either.
+set_epoch_deadline: Callable[[int, int], None] | None
 try:
     from wasmtime import _ffi
 
     _increment_epoch = ctypes.PYFUNCTYPE(None, ctypes.c_void_p)(
         ("wasmtime_engine_increment_epoch", _ffi.dll)
     )
+    set_epoch_deadline = ctypes.PYFUNCTYPE(None, ctypes.c_void_p, ctypes.c_uint64)(
+        ("wasmtime_context_set_epoch_deadline", _ffi.dll)
+    )
 except (ImportError, AttributeError):  # pragma: no cover - another wasmtime-py
     _increment_epoch = None
+    set_epoch_deadline = None
 
 
 def create_engine(settings: EngineSettings) -> wasmtime.Engine:
@@ -124,13 +131,15 @@ class EpochTicker:
             self._thread.join(timeout)
             self._thread = None
 
-    def behind(self) -> int:
-        """Ticks the clock says are due but the thread has not counted yet (it woke late:
-        the GIL, a busy CPU); 0 when it is not running."""
+    def behind(self, now: float | None = None) -> int:
+        """Ticks the clock says are due (at `now`, default: now) but the thread has not
+        counted yet (it woke late: the GIL, a busy CPU); 0 when it is not running."""
         origin = self._origin  # None once stopped
         if origin is None:
             return 0
-        owed = self._origin_ticks + int((time.monotonic() - origin) / self._interval) - self.ticks
+        if now is None:
+            now = time.monotonic()
+        owed = self._origin_ticks + int((now - origin) / self._interval) - self.ticks
         return owed if owed > 0 else 0
 
     def _run(self, origin: float, origin_ticks: int) -> None:
@@ -190,10 +199,11 @@ class PluginEngine:
     def deadline(self, timeout_ms: float) -> int:
         return epoch_deadline(timeout_ms, self.ticker.tick_ms)
 
-    def deadline_now(self, ticks: int) -> int:
-        """`ticks` (a `deadline(...)`) from now by the clock: plus the ticks the ticker owes,
-        which its catch-up will add to the epoch at once (see the module docstring)."""
-        return ticks + self.ticker.behind()
+    def deadline_now(self, ticks: int, now: float | None = None) -> int:
+        """`ticks` (a `deadline(...)`) from now (or from `now`, a monotonic time just read)
+        by the clock: plus the ticks the ticker owes, which its catch-up will add to the
+        epoch at once (see the module docstring)."""
+        return ticks + self.ticker.behind(now)
 
     def load_component(self, path: Path) -> LoadedComponent:
         """Compile a component (`.wasm`, or `.wat` text), through the cache when there is one."""
