@@ -50,6 +50,7 @@ from zeroclaw.messages import ChatMessage, Role, ToolCall, ToolResult
 from zeroclaw.plugins.contract.capabilities import CapabilityKind
 from zeroclaw.plugins.contract.manifest import ANSWER_CAP_KEY
 from zeroclaw.plugins.loading.loader import LoadedPlugin
+from zeroclaw.plugins.wasm.calls import NOT_INLINE
 from zeroclaw.plugins.wasm.conversion import LiftError, Variant, kebab
 from zeroclaw.plugins.wasm.workers import PluginWorkers
 
@@ -107,6 +108,7 @@ class PluginHookHandler:
             failure_policy="fail_closed" if plugin.required else DEFAULT_FAILURE_POLICY,
         )
         self._warned: set[tuple[Event, str]] = set()
+        self._answer_cap = plugin.limits.max_answer_bytes
         self.blocking_calls = (
             BlockingCalls(threads, self.handle_blocking, self.observe_blocking)
             if threads is not None and plugin.calls.inline_slice_s is None
@@ -118,11 +120,13 @@ class PluginHookHandler:
     ) -> HookOutcome[ModifyingPayload]:
         if event not in self.spec.events:
             return Continue(payload)
-        decision = await self.plugin.calls.call_async(
-            _FUNCTION[event],
-            (payload,),
-            _decoder(event, payload, self.plugin.limits.max_answer_bytes),
-        )
+        calls = self.plugin.calls
+        function, args = _FUNCTION[event], (payload,)
+        decode = _decoder(event, payload, self._answer_cap)
+        # Inline when it may (no coroutine of its own then), else on the worker threads.
+        decision = calls.call_inline(function, args, decode)
+        if decision is NOT_INLINE:
+            decision = await calls.call_async(function, args, decode)
         return self._outcome(event, payload, decision)
 
     def handle_blocking(
@@ -132,9 +136,7 @@ class PluginHookHandler:
         if event not in self.spec.events:
             return Continue(payload)
         decision = self.plugin.calls.call(
-            _FUNCTION[event],
-            (payload,),
-            _decoder(event, payload, self.plugin.limits.max_answer_bytes),
+            _FUNCTION[event], (payload,), _decoder(event, payload, self._answer_cap)
         )
         return self._outcome(event, payload, decision)
 
