@@ -116,21 +116,42 @@ def test_lowering_matches_the_public_lowering(
     event: Event, handler_types: dict[str, FuncType]
 ) -> None:
     func_type = handler_types[kebab(event.value)]
+    (_, param_type), *_ = func_type.params
+
+    read_back = lowered_and_read_back(func_type, PAYLOADS[event])
+
+    assert plain(read_back) == plain(conversion._to_public(param_type, PAYLOADS[event]))
+
+
+def test_arguments_larger_than_the_scratch_memory_are_lowered_whole(
+    handler_types: dict[str, FuncType],
+) -> None:
+    """The scratch memory starts at a few KiB and grows to fit (the lowering starts over)."""
+    func_type = handler_types["before-llm-call"]
+    (_, param_type), *_ = func_type.params
+    messages = tuple(ChatMessage("user", f"{index} " + "é" * 700) for index in range(400))
+    payload = LLMCall("s1", "gpt", (*MESSAGES, *messages))
+
+    read_back = lowered_and_read_back(func_type, payload)
+
+    assert plain(read_back) == plain(conversion._to_public(param_type, payload))
+    assert len(read_back.messages) == 404
+
+
+def lowered_and_read_back(func_type: FuncType, payload: Any) -> Any:
+    """What wasmtime reads of our lowering of `payload`: a C copy made from it by wasmtime
+    itself, as a public value."""
     codec = codec_for(func_type)
     (_, param_type), *_ = func_type.params
     assert codec.fast
-
     # Python's memory (the thread's scratch), as the fast path lowers arguments
-    address = codec.lower_args([PAYLOADS[event]])
-    # What wasmtime reads of it: a C copy made from it by wasmtime itself.
+    address = codec.lower_args([payload])
     copy = ffi.wasmtime_component_val_t()
     ffi.wasmtime_component_val_clone(
         ctypes.cast(address, ctypes.POINTER(ffi.wasmtime_component_val_t)),
         ctypes.pointer(copy),
     )
-    read_back = param_type.convert_from_c(copy)
-
-    assert plain(read_back) == plain(conversion._to_public(param_type, PAYLOADS[event]))
+    return param_type.convert_from_c(copy)
 
 
 RESULTS = [
