@@ -109,6 +109,9 @@ class PluginHookHandler:
         )
         self._warned: set[tuple[Event, str]] = set()
         self._answer_cap = plugin.limits.max_answer_bytes
+        # The WIT function of each event it handles: one lookup per call (an Enum hashes
+        # in Python).
+        self._functions = {event: _FUNCTION[event] for event in plugin.events}
         self.blocking_calls = (
             BlockingCalls(threads, self.handle_blocking, self.observe_blocking)
             if threads is not None and plugin.calls.inline_slice_s is None
@@ -118,10 +121,11 @@ class PluginHookHandler:
     async def handle(
         self, event: Event, payload: ModifyingPayload
     ) -> HookOutcome[ModifyingPayload]:
-        if event not in self.spec.events:
+        function = self._functions.get(event)
+        if function is None:
             return Continue(payload)
         calls = self.plugin.calls
-        function, args = _FUNCTION[event], (payload,)
+        args = (payload,)
         decode = _decoder(event, payload, self._answer_cap)
         # Inline when it may (no coroutine of its own then), else on the worker threads.
         decision = calls.call_inline(function, args, decode)
@@ -133,10 +137,11 @@ class PluginHookHandler:
         self, event: Event, payload: ModifyingPayload
     ) -> HookOutcome[ModifyingPayload]:
         """`handle` on the current thread (a worker thread: it blocks while the guest runs)."""
-        if event not in self.spec.events:
+        function = self._functions.get(event)
+        if function is None:
             return Continue(payload)
         decision = self.plugin.calls.call(
-            _FUNCTION[event], (payload,), _decoder(event, payload, self._answer_cap)
+            function, (payload,), _decoder(event, payload, self._answer_cap)
         )
         return self._outcome(event, payload, decision)
 
@@ -163,17 +168,19 @@ class PluginHookHandler:
         self.plugin.calls.skipped()
 
     async def observe(self, event: Event, payload: VoidPayload) -> None:
-        if event not in self.spec.events:
+        function = self._functions.get(event)
+        if function is None:
             return
         args = () if isinstance(payload, GatewayStop) else (payload,)
-        await self.plugin.calls.call_async(_FUNCTION[event], args, _nothing)
+        await self.plugin.calls.call_async(function, args, _nothing)
 
     def observe_blocking(self, event: Event, payload: VoidPayload) -> None:
         """`observe` on the current thread (a worker thread)."""
-        if event not in self.spec.events:
+        function = self._functions.get(event)
+        if function is None:
             return
         args = () if isinstance(payload, GatewayStop) else (payload,)
-        self.plugin.calls.call(_FUNCTION[event], args, _nothing)
+        self.plugin.calls.call(function, args, _nothing)
 
     def _ignored(self, event: Event, decision: _Decision, needed: CapabilityKind) -> None:
         self.plugin.calls.ignored_change()
