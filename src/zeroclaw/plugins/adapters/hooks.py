@@ -34,8 +34,7 @@ import dataclasses
 import json
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any, Literal, get_args
+from typing import Any, Literal, NamedTuple, get_args
 
 from zeroclaw.hooks.events import Event, GatewayStop, ModifyingPayload, VoidPayload
 from zeroclaw.hooks.handler import (
@@ -78,10 +77,11 @@ _ROLES = frozenset(get_args(Role))
 _FUNCTION = {event: kebab(event.value) for event in Event}
 
 
-@dataclass(frozen=True, slots=True)
-class _Decision:
+class _Decision(NamedTuple):
+    # A tuple: one is made per call that changes or cancels, and a frozen dataclass costs
+    # several times more to make.
     kind: Literal["unchanged", "continue", "cancel"]
-    changes: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    changes: Mapping[str, Any]
     reason: str = ""
 
 
@@ -112,6 +112,16 @@ class PluginHookHandler:
         # The WIT function of each event it handles: one lookup per call (an Enum hashes
         # in Python).
         self._functions = {event: _FUNCTION[event] for event in plugin.events}
+        # The grant a change or a cancel needs on each event, and whether it has it.
+        self._change_grants = {
+            event: (needed, plugin.grants.has(needed))
+            for event in plugin.events
+            for needed in (
+                CapabilityKind.HOOKS_TOOL_RESULTS
+                if event is Event.TOOL_RESULT_PERSIST
+                else CapabilityKind.HOOKS_MODIFY,
+            )
+        }
         self.blocking_calls = (
             BlockingCalls(threads, self.handle_blocking, self.observe_blocking)
             if threads is not None and plugin.calls.inline_slice_s is None
@@ -150,12 +160,8 @@ class PluginHookHandler:
     ) -> HookOutcome[ModifyingPayload]:
         if decision.kind == "unchanged" or (decision.kind == "continue" and not decision.changes):
             return Continue(payload)
-        needed = (
-            CapabilityKind.HOOKS_TOOL_RESULTS
-            if event is Event.TOOL_RESULT_PERSIST
-            else CapabilityKind.HOOKS_MODIFY
-        )
-        if not self.plugin.grants.has(needed):
+        needed, granted = self._change_grants[event]
+        if not granted:
             self._ignored(event, decision, needed)
             return Continue(payload)
         if decision.kind == "cancel":
@@ -204,7 +210,7 @@ class PluginHookHandler:
         )
 
 
-_UNCHANGED = _Decision("unchanged")  # made once: the common answer, on every such call
+_UNCHANGED = _Decision("unchanged", {})  # made once: the common answer, on every such call
 
 
 def hook_handlers(
@@ -243,14 +249,14 @@ def _decoder(event: Event, payload: ModifyingPayload, cap: int) -> Callable[[Any
             return _UNCHANGED
         fields: dict[str, Any] = result.payload or {}
         if result.tag == "cancel":
-            return _Decision("cancel", reason=str(fields["reason"]))
+            return _Decision("cancel", {}, str(fields["reason"]))
         changes = {}
         for name in CHANGEABLE[event]:
             value = _FIELDS[name](fields[name])
             if value != getattr(payload, name):
                 _check_growth(name, value, getattr(payload, name), cap)
                 changes[name] = value
-        return _Decision("continue", changes=changes)
+        return _Decision("continue", changes)
 
     return decode
 
