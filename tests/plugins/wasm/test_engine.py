@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 from pathlib import Path
 
@@ -95,11 +96,23 @@ def test_ticker_can_restart() -> None:
 
 
 def stalled(plugin_engine: PluginEngine) -> PluginEngine:
-    """`plugin_engine` with a ticker thread that never gets to tick: one starved of the GIL
-    or of the CPU."""
+    """`plugin_engine` with a ticker the ticking thread never gets to tick: one starved of
+    the GIL or of the CPU."""
     ticker = plugin_engine.ticker
-    ticker._run = lambda *_: ticker._stop.wait()  # type: ignore[method-assign]
+    ticker._catch_up = lambda now: None  # type: ignore[method-assign]
     return plugin_engine
+
+
+def test_every_ticker_of_the_process_is_ticked_by_one_thread() -> None:
+    engines = [PluginEngine(tick_ms=1) for _ in range(3)]
+    with engines[0], engines[1], engines[2]:
+        time.sleep(0.05)
+        tickers = [t for t in threading.enumerate() if t.name == "zeroclaw-epoch-ticker"]
+        counts = [engine.ticker.ticks for engine in engines]
+
+    assert len(tickers) == 1
+    assert all(count >= 20 for count in counts), counts
+    assert not any(engine.ticker.running for engine in engines)
 
 
 def catch_up(plugin_engine: PluginEngine) -> None:

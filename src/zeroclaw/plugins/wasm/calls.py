@@ -23,7 +23,13 @@ queues only its own calls. wasmtime releases the GIL while the guest runs. A plu
 known to end soon (`inline.py`: a short time limit, host imports that end by the call's
 deadline) is called on the loop's own thread instead, within the loop budget that module
 documents, when one of its slots is free at once; the thread hop costs more than such a
-call.
+call. `call_inline` is that inline call alone, without a coroutine: a caller tries it
+first and awaits `call_async` only when it answers `NOT_INLINE` (the hook adapter does).
+
+What a call costs besides the guest is kept to one clock read at each end (the deadline,
+the slot's wait, the duration and the loop budget all count from the call's start), two
+uncontended lock acquisitions (the slot), and one C call to arm the store's epoch deadline
+(its address kept by the warm instance); no event is built for a `NoopObserver`.
 
 Self-description at load (`describe`) runs in a fresh store that is dropped afterwards:
 a candidate plugin that is never published leaves nothing running, and nothing from load

@@ -4,19 +4,24 @@ Why this exists: wasmtime-py's `Func.__call__` re-reads the function's type and 
 record, variant and list type on every call (`FuncType.params`, `RecordType.fields`,
 `VariantType.cases`: each crosses the C API and allocates Python objects), about 90 us for
 one record in and one variant out. `codec_for(func_type)` walks a function type once into a
-tree of small closures that know their field names, kinds and element converters, and
-write straight into wasmtime's C value structs. Codecs are cached by the type's rendering
+tree of small functions that know their field names, kinds and element converters; a
+record whose fields are all strings, bools or numbers gets one lowering function generated
+for its type (`_flat_record_lower`). Codecs are cached by the type's rendering
 (`abi.describe_func`), so every plugin built against the same WIT shares them.
 
-Below the public API: the fast path uses wasmtime-py's private `_ffi` module (the C value
-structs) and the C call `wasmtime_component_func_call`. Arguments are written into memory
-Python owns, in structs laid out like the C ones (checked at import), strings as `bytes`
-pointed at in place: lowering calls no C function and leaves nothing to free (the call
-only reads its arguments). The result, which wasmtime allocates, is read in place and freed
-whole by one `wasmtime_component_val_delete` (the boxes behind variant, option and result
-payloads included, which the public lift leaks). Each C call costs about a microsecond on
-the project's machine, more than the Python around it: the first version of this layer
-made one per string, field name and box (~15 per hook call), this one makes two.
+Below the public API: the fast path uses wasmtime-py's private `_ffi` module (the layout
+of the C value structs) and the C call `wasmtime_component_func_call`. Arguments are
+packed (`struct.pack_into`) into a scratch buffer of the calling thread, laid out like
+the C values (checked at import), with the strings' bytes and the field names' pointers:
+lowering calls no C function and leaves nothing to free (the call only reads its
+arguments). The result, which wasmtime allocates, is read in place (`unpack_from` at the
+addresses it gave, through the process's memory as one buffer) and freed whole by one
+`wasmtime_component_val_delete` (the boxes behind variant, option and result payloads
+included, which the public lift leaks). Each C call costs about a microsecond on the
+project's machine, more than the Python around it, and so does a ctypes object made per
+field: the first version of this layer made ~15 C calls per hook call, the second two plus
+a ctypes view per field, this one makes two (the store's deadline is the caller's third)
+and no ctypes object per call.
 `FAST_PATH` is False when this wasmtime-py lacks any piece the fast path needs or lays its
 structs out otherwise; every call then goes through the public `Func.__call__` with the
 same Python values and gets the same results (slower). tests/plugins/test_conversion.py
@@ -29,8 +34,8 @@ The Python side of each WIT type:
     variant   in/out: `Variant(tag, payload)`; `result` is a variant with tags ok and err
     option    None or the value                          list: list (in: list or tuple)
     enum      the case name as a str                     string, bool, numbers: themselves
-    a string field named `arguments` also takes a dict, written as JSON text (tool
-    arguments are JSON objects in WIT, dicts in the host)
+    a string field named `arguments` also takes a dict, written as compact JSON text
+    (tool arguments are JSON objects in WIT, dicts in the host)
 """
 
 from __future__ import annotations
