@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 import time
 from pathlib import Path
@@ -331,3 +332,23 @@ def test_cache_directory_is_private(tmp_path: Path) -> None:
     plugin_engine.load_component(ANSWER)
 
     assert (tmp_path / "cache").stat().st_mode & 0o077 == 0
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_ticks_again_once_its_engine_starts() -> None:
+    """The ticking thread stays in the parent: a child's engine is not running until it
+    starts again, and then ticks (else its guests could never be stopped)."""
+    with PluginEngine(tick_ms=1) as plugin_engine:
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child reports through the pipe
+            stopped = not plugin_engine.ticker.running
+            plugin_engine.start()
+            before = plugin_engine.ticker.ticks
+            time.sleep(0.05)
+            ticked = plugin_engine.ticker.ticks - before >= 20
+            os.write(write, b"%d%d" % (stopped, ticked))
+            os._exit(0)
+        os.waitpid(pid, 0)
+        assert os.read(read, 2) == b"11"
+        assert plugin_engine.ticker.running

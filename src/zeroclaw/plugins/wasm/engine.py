@@ -114,11 +114,12 @@ class EpochTicker:
 
     @property
     def running(self) -> bool:
-        return self._origin is not None
+        return self._origin is not None and _TICK_THREAD.ticks(self)
 
     def start(self) -> None:
         if self.running:
             return
+        _TICK_THREAD.remove(self, 0)  # one whose thread is gone (a forked child) starts over
         self._origin_ticks = self.ticks
         self._origin = time.monotonic()
         _TICK_THREAD.add(self)
@@ -181,10 +182,16 @@ class _TickThread:
         self._thread: threading.Thread | None = None
         self._changed = threading.Event()
 
+    def ticks(self, ticker: EpochTicker) -> bool:
+        """Whether `ticker` is being ticked (by a thread that is alive: not one that stayed
+        in the parent of a forked process)."""
+        thread = self._thread
+        return ticker in self._tickers and thread is not None and thread.is_alive()
+
     def add(self, ticker: EpochTicker) -> None:
         with self._lock:
             self._tickers = (*self._tickers, ticker)
-            if self._thread is None:
+            if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(
                     target=self._run, name="zeroclaw-epoch-ticker", daemon=True
                 )
