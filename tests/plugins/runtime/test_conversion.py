@@ -138,6 +138,23 @@ def test_arguments_larger_than_the_scratch_memory_are_lowered_whole(
     assert len(read_back.messages) == 404
 
 
+def test_a_scratch_grown_past_a_mebibyte_is_not_kept(handler_types: dict[str, FuncType]) -> None:
+    codec = codec_for(handler_types["before-llm-call"])
+    big = LLMCall("s1", "gpt", (ChatMessage("user", "x" * 3_000_000),))
+
+    def size() -> int:
+        scratch = conversion._THREAD_SCRATCH.scratch
+        assert scratch is not None
+        return len(scratch.buf)
+
+    codec.lower_args([big])
+    grown = size()
+    codec.lower_args([PAYLOADS[Event.BEFORE_LLM_CALL]])
+
+    assert grown >= 3_000_000
+    assert size() <= 1 << 20
+
+
 def lowered_and_read_back(func_type: FuncType, payload: Any) -> Any:
     """What wasmtime reads of our lowering of `payload`: a C copy made from it by wasmtime
     itself, as a public value."""

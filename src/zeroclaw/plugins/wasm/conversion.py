@@ -257,6 +257,8 @@ except (ImportError, AttributeError, KeyError):  # pragma: no cover - another wa
 # -- the scratch memory arguments are lowered into --------------------------------------------
 
 _INITIAL_SCRATCH = 4096
+# A scratch grown past this for a big payload is not kept for the calls after it.
+_KEPT_SCRATCH = 1 << 20
 # The kind the result's value is left with between calls: a bool holds nothing to free.
 _EMPTY_KIND = 0
 
@@ -293,11 +295,16 @@ def _scratch(need: int = 0) -> _Scratch:
     """This thread's scratch memory, at least `need` bytes (a call lowers its arguments,
     runs and reads its result before the thread does anything else with it)."""
     scratch = _THREAD_SCRATCH.scratch
-    if scratch is None or len(scratch.buf) < need:
-        size = _INITIAL_SCRATCH if scratch is None else len(scratch.buf)
-        while size < need:
-            size *= 2
-        scratch = _THREAD_SCRATCH.scratch = _Scratch(size)
+    if scratch is not None and need <= len(scratch.buf) <= _KEPT_SCRATCH:
+        return scratch
+    # Growing (the lowering starts over): at least double. Else a new thread, or one whose
+    # scratch a big payload left too large to keep: start small.
+    size = _INITIAL_SCRATCH
+    if scratch is not None and need > len(scratch.buf):
+        size = 2 * len(scratch.buf)
+    while size < need:
+        size *= 2
+    scratch = _THREAD_SCRATCH.scratch = _Scratch(size)
     return scratch
 
 
