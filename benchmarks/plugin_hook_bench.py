@@ -157,6 +157,10 @@ def rows_for(guest: Path, work: Path, loop: asyncio.AbstractEventLoop) -> list[R
     def public(payload: ToolCallRequest) -> object:
         return func(store, records[payload.tool == "ls"])
 
+    def converted(payload: ToolCallRequest, kept: object = (func, store)) -> object:
+        # `kept`: the function and store stay alive as long as their addresses are used
+        return codec.call_at(*addresses, (payload,))
+
     def fresh(payload: ToolCallRequest) -> object:
         new_store = wasmtime.Store(engine)
         new_instance = Linker(engine).instantiate(new_store, component)
@@ -181,7 +185,7 @@ def rows_for(guest: Path, work: Path, loop: asyncio.AbstractEventLoop) -> list[R
         rows.append(Row("pluggy (firstresult)", timed_sync(pluggy_hook)))
     rows += [
         Row("wasmtime public API", timed_sync(public)),
-        Row("conversion layer", timed_sync(lambda p: codec.call_at(*addresses, (p,)))),
+        Row("conversion layer", timed_sync(converted)),
         Row(
             "PluginCalls.call",
             timed_sync(lambda p: plugin_calls.call("before-tool-call", (p,), _identity)),
