@@ -8,6 +8,8 @@ The hook: `before_tool_call` cancels a call of the tool "shell" and leaves other
   pluggy                 a pluggy hook (firstresult, one implementation), if installed
   wasmtime public API    the WAT guest through `Func.__call__`, a prebuilt `Record` in
   conversion layer       the WAT guest through our cached codec, the payload dataclass in
+                         (`call_at`, with the function's and store's addresses kept, as a
+                         warm instance keeps them)
   PluginCalls.call       + breaker, call slot, warm-instance pool, deadline (what a call is)
   plugin via HookRunner  + the worker-thread hop and the runner: a hook plugin in a turn
   fresh store per call   a new Store + instantiate, then the codec call
@@ -41,7 +43,7 @@ from wasmtime.component import Component, Linker, Record
 
 from zeroclaw.hooks import Cancel, Event, HookRunner, ToolCallRequest, hook
 from zeroclaw.plugins.authoring.build import package_wit_dir, wat_component, wit_root
-from zeroclaw.plugins.wasm.conversion import codec_for
+from zeroclaw.plugins.wasm.conversion import codec_for, context_address, func_address
 
 SECTION = "plugin-hook-bench"
 HANDLER = "zeroclaw:hooks/handler@1.0.0"
@@ -149,10 +151,15 @@ def rows_for(guest: Path, work: Path, loop: asyncio.AbstractEventLoop) -> list[R
     func = instance.get_func(store, index)
     assert func is not None
     codec = codec_for(func.type(store))
+    addresses = (func_address(func), context_address(store))
     records = [_record(p) for p in PAYLOADS]
 
     def public(payload: ToolCallRequest) -> object:
         return func(store, records[payload.tool == "ls"])
+
+    def converted(payload: ToolCallRequest, kept: object = (func, store)) -> object:
+        # `kept`: the function and store stay alive as long as their addresses are used
+        return codec.call_at(*addresses, (payload,))
 
     def fresh(payload: ToolCallRequest) -> object:
         new_store = wasmtime.Store(engine)
@@ -178,7 +185,7 @@ def rows_for(guest: Path, work: Path, loop: asyncio.AbstractEventLoop) -> list[R
         rows.append(Row("pluggy (firstresult)", timed_sync(pluggy_hook)))
     rows += [
         Row("wasmtime public API", timed_sync(public)),
-        Row("conversion layer", timed_sync(lambda p: codec.call(func, store, [p]))),
+        Row("conversion layer", timed_sync(converted)),
         Row(
             "PluginCalls.call",
             timed_sync(lambda p: plugin_calls.call("before-tool-call", (p,), _identity)),

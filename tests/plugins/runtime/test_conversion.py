@@ -116,21 +116,59 @@ def test_lowering_matches_the_public_lowering(
     event: Event, handler_types: dict[str, FuncType]
 ) -> None:
     func_type = handler_types[kebab(event.value)]
-    codec = codec_for(func_type)
     (_, param_type), *_ = func_type.params
-    assert codec.lowers is not None
-    slot = conversion._InVal()  # Python's memory, as the fast path lowers arguments
 
-    codec.lowers[0](PAYLOADS[event], slot)
-    # What wasmtime reads of it: a C copy made from it by wasmtime itself.
-    copy = ffi.wasmtime_component_val_t()
-    ffi.wasmtime_component_val_clone(
-        ctypes.cast(ctypes.pointer(slot), ctypes.POINTER(ffi.wasmtime_component_val_t)),
-        ctypes.pointer(copy),
-    )
-    read_back = param_type.convert_from_c(copy)
+    read_back = lowered_and_read_back(func_type, PAYLOADS[event])
 
     assert plain(read_back) == plain(conversion._to_public(param_type, PAYLOADS[event]))
+
+
+def test_arguments_larger_than_the_scratch_memory_are_lowered_whole(
+    handler_types: dict[str, FuncType],
+) -> None:
+    """The scratch memory starts at a few KiB and grows to fit (the lowering starts over)."""
+    func_type = handler_types["before-llm-call"]
+    (_, param_type), *_ = func_type.params
+    messages = tuple(ChatMessage("user", f"{index} " + "é" * 700) for index in range(400))
+    payload = LLMCall("s1", "gpt", (*MESSAGES, *messages))
+
+    read_back = lowered_and_read_back(func_type, payload)
+
+    assert plain(read_back) == plain(conversion._to_public(param_type, payload))
+    assert len(read_back.messages) == 404
+
+
+def test_a_scratch_grown_past_a_mebibyte_is_not_kept(handler_types: dict[str, FuncType]) -> None:
+    codec = codec_for(handler_types["before-llm-call"])
+    big = LLMCall("s1", "gpt", (ChatMessage("user", "x" * 3_000_000),))
+
+    def size() -> int:
+        scratch = conversion._THREAD_SCRATCH.scratch
+        assert scratch is not None
+        return len(scratch.buf)
+
+    codec.lower_args([big])
+    grown = size()
+    codec.lower_args([PAYLOADS[Event.BEFORE_LLM_CALL]])
+
+    assert grown >= 3_000_000
+    assert size() <= 1 << 20
+
+
+def lowered_and_read_back(func_type: FuncType, payload: Any) -> Any:
+    """What wasmtime reads of our lowering of `payload`: a C copy made from it by wasmtime
+    itself, as a public value."""
+    codec = codec_for(func_type)
+    (_, param_type), *_ = func_type.params
+    assert codec.fast
+    # Python's memory (the thread's scratch), as the fast path lowers arguments
+    address = codec.lower_args([payload])
+    copy = ffi.wasmtime_component_val_t()
+    ffi.wasmtime_component_val_clone(
+        ctypes.cast(address, ctypes.POINTER(ffi.wasmtime_component_val_t)),
+        ctypes.pointer(copy),
+    )
+    return param_type.convert_from_c(copy)
 
 
 RESULTS = [
@@ -151,14 +189,14 @@ def test_lifting_matches_the_public_lifting(
     result_type = func_type.result
     assert result_type is not None
     codec = codec_for(func_type)
-    assert codec.lift is not None
+    assert codec.fast
     store = wasmtime.Store(wasmtime.Engine())
     for value in [*RESULTS, Variant("continue", PAYLOADS[event])]:
         public = conversion._to_public(result_type, value)
         slot = ffi.wasmtime_component_val_t()
         result_type.convert_to_c(store, public, ctypes.pointer(slot))
 
-        lifted = codec.lift(slot)
+        lifted = codec.lift_at(ctypes.addressof(slot))
 
         assert ours(lifted) == plain(public)
 
@@ -166,7 +204,7 @@ def test_lifting_matches_the_public_lifting(
 def test_handles_lifts_to_event_names(handler_types: dict[str, FuncType]) -> None:
     codec = codec_for(handler_types["handles"])
     enum_list = handler_types["handles"].result
-    assert codec.lift is not None
+    assert codec.fast
     assert enum_list is not None
     slot = ffi.wasmtime_component_val_t()
     enum_list.convert_to_c(
@@ -175,7 +213,7 @@ def test_handles_lifts_to_event_names(handler_types: dict[str, FuncType]) -> Non
         ctypes.pointer(slot),
     )
 
-    assert codec.lift(slot) == ["before-tool-call", "on-llm-input"]
+    assert codec.lift_at(ctypes.addressof(slot)) == ["before-tool-call", "on-llm-input"]
 
 
 def test_codecs_are_built_once_per_function_type(handler_types: dict[str, FuncType]) -> None:
@@ -201,11 +239,10 @@ def test_values_that_do_not_fit_are_refused_before_the_guest_runs(
         type(payload), "on-session-start"
     )
     codec = codec_for(handler_types[name])
-    assert codec.lowers is not None
-    slot = conversion._InVal()
+    assert codec.fast
 
     with pytest.raises(ConversionError, match=message):
-        codec.lowers[0](payload, slot)
+        codec.lower_args([payload])
 
 
 # -- through real guests, both paths -----------------------------------------------------------

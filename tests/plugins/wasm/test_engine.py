@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import threading
 import time
 from pathlib import Path
 
@@ -95,11 +97,23 @@ def test_ticker_can_restart() -> None:
 
 
 def stalled(plugin_engine: PluginEngine) -> PluginEngine:
-    """`plugin_engine` with a ticker thread that never gets to tick: one starved of the GIL
-    or of the CPU."""
+    """`plugin_engine` with a ticker the ticking thread never gets to tick: one starved of
+    the GIL or of the CPU."""
     ticker = plugin_engine.ticker
-    ticker._run = lambda *_: ticker._stop.wait()  # type: ignore[method-assign]
+    ticker._catch_up = lambda now: None  # type: ignore[method-assign]
     return plugin_engine
+
+
+def test_every_ticker_of_the_process_is_ticked_by_one_thread() -> None:
+    engines = [PluginEngine(tick_ms=1) for _ in range(3)]
+    with engines[0], engines[1], engines[2]:
+        time.sleep(0.05)
+        tickers = [t for t in threading.enumerate() if t.name == "zeroclaw-epoch-ticker"]
+        counts = [engine.ticker.ticks for engine in engines]
+
+    assert len(tickers) == 1
+    assert all(count >= 20 for count in counts), counts
+    assert not any(engine.ticker.running for engine in engines)
 
 
 def catch_up(plugin_engine: PluginEngine) -> None:
@@ -318,3 +332,23 @@ def test_cache_directory_is_private(tmp_path: Path) -> None:
     plugin_engine.load_component(ANSWER)
 
     assert (tmp_path / "cache").stat().st_mode & 0o077 == 0
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_ticks_again_once_its_engine_starts() -> None:
+    """The ticking thread stays in the parent: a child's engine is not running until it
+    starts again, and then ticks (else its guests could never be stopped)."""
+    with PluginEngine(tick_ms=1) as plugin_engine:
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child reports through the pipe
+            stopped = not plugin_engine.ticker.running
+            plugin_engine.start()
+            before = plugin_engine.ticker.ticks
+            time.sleep(0.05)
+            ticked = plugin_engine.ticker.ticks - before >= 20
+            os.write(write, b"%d%d" % (stopped, ticked))
+            os._exit(0)
+        os.waitpid(pid, 0)
+        assert os.read(read, 2) == b"11"
+        assert plugin_engine.ticker.running

@@ -34,8 +34,7 @@ import dataclasses
 import json
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any, Literal, get_args
+from typing import Any, Literal, NamedTuple, get_args
 
 from zeroclaw.hooks.events import Event, GatewayStop, ModifyingPayload, VoidPayload
 from zeroclaw.hooks.handler import (
@@ -50,6 +49,7 @@ from zeroclaw.messages import ChatMessage, Role, ToolCall, ToolResult
 from zeroclaw.plugins.contract.capabilities import CapabilityKind
 from zeroclaw.plugins.contract.manifest import ANSWER_CAP_KEY
 from zeroclaw.plugins.loading.loader import LoadedPlugin
+from zeroclaw.plugins.wasm.calls import NOT_INLINE
 from zeroclaw.plugins.wasm.conversion import LiftError, Variant, kebab
 from zeroclaw.plugins.wasm.workers import PluginWorkers
 
@@ -77,10 +77,11 @@ _ROLES = frozenset(get_args(Role))
 _FUNCTION = {event: kebab(event.value) for event in Event}
 
 
-@dataclass(frozen=True, slots=True)
-class _Decision:
+class _Decision(NamedTuple):
+    # A tuple: one is made per call that changes or cancels, and a frozen dataclass costs
+    # several times more to make.
     kind: Literal["unchanged", "continue", "cancel"]
-    changes: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    changes: Mapping[str, Any]
     reason: str = ""
 
 
@@ -107,6 +108,20 @@ class PluginHookHandler:
             failure_policy="fail_closed" if plugin.required else DEFAULT_FAILURE_POLICY,
         )
         self._warned: set[tuple[Event, str]] = set()
+        self._answer_cap = plugin.limits.max_answer_bytes
+        # The WIT function of each event it handles: one lookup per call (an Enum hashes
+        # in Python).
+        self._functions = {event: _FUNCTION[event] for event in plugin.events}
+        # The grant a change or a cancel needs on each event, and whether it has it.
+        self._change_grants = {
+            event: (needed, plugin.grants.has(needed))
+            for event in plugin.events
+            for needed in (
+                CapabilityKind.HOOKS_TOOL_RESULTS
+                if event is Event.TOOL_RESULT_PERSIST
+                else CapabilityKind.HOOKS_MODIFY,
+            )
+        }
         self.blocking_calls = (
             BlockingCalls(threads, self.handle_blocking, self.observe_blocking)
             if threads is not None and plugin.calls.inline_slice_s is None
@@ -116,25 +131,27 @@ class PluginHookHandler:
     async def handle(
         self, event: Event, payload: ModifyingPayload
     ) -> HookOutcome[ModifyingPayload]:
-        if event not in self.spec.events:
+        function = self._functions.get(event)
+        if function is None:
             return Continue(payload)
-        decision = await self.plugin.calls.call_async(
-            _FUNCTION[event],
-            (payload,),
-            _decoder(event, payload, self.plugin.limits.max_answer_bytes),
-        )
+        calls = self.plugin.calls
+        args = (payload,)
+        decode = _decoder(event, payload, self._answer_cap)
+        # Inline when it may (no coroutine of its own then), else on the worker threads.
+        decision = calls.call_inline(function, args, decode)
+        if decision is NOT_INLINE:
+            decision = await calls.call_async(function, args, decode)
         return self._outcome(event, payload, decision)
 
     def handle_blocking(
         self, event: Event, payload: ModifyingPayload
     ) -> HookOutcome[ModifyingPayload]:
         """`handle` on the current thread (a worker thread: it blocks while the guest runs)."""
-        if event not in self.spec.events:
+        function = self._functions.get(event)
+        if function is None:
             return Continue(payload)
         decision = self.plugin.calls.call(
-            _FUNCTION[event],
-            (payload,),
-            _decoder(event, payload, self.plugin.limits.max_answer_bytes),
+            function, (payload,), _decoder(event, payload, self._answer_cap)
         )
         return self._outcome(event, payload, decision)
 
@@ -143,12 +160,8 @@ class PluginHookHandler:
     ) -> HookOutcome[ModifyingPayload]:
         if decision.kind == "unchanged" or (decision.kind == "continue" and not decision.changes):
             return Continue(payload)
-        needed = (
-            CapabilityKind.HOOKS_TOOL_RESULTS
-            if event is Event.TOOL_RESULT_PERSIST
-            else CapabilityKind.HOOKS_MODIFY
-        )
-        if not self.plugin.grants.has(needed):
+        needed, granted = self._change_grants[event]
+        if not granted:
             self._ignored(event, decision, needed)
             return Continue(payload)
         if decision.kind == "cancel":
@@ -161,17 +174,19 @@ class PluginHookHandler:
         self.plugin.calls.skipped()
 
     async def observe(self, event: Event, payload: VoidPayload) -> None:
-        if event not in self.spec.events:
+        function = self._functions.get(event)
+        if function is None:
             return
         args = () if isinstance(payload, GatewayStop) else (payload,)
-        await self.plugin.calls.call_async(_FUNCTION[event], args, _nothing)
+        await self.plugin.calls.call_async(function, args, _nothing)
 
     def observe_blocking(self, event: Event, payload: VoidPayload) -> None:
         """`observe` on the current thread (a worker thread)."""
-        if event not in self.spec.events:
+        function = self._functions.get(event)
+        if function is None:
             return
         args = () if isinstance(payload, GatewayStop) else (payload,)
-        self.plugin.calls.call(_FUNCTION[event], args, _nothing)
+        self.plugin.calls.call(function, args, _nothing)
 
     def _ignored(self, event: Event, decision: _Decision, needed: CapabilityKind) -> None:
         self.plugin.calls.ignored_change()
@@ -195,7 +210,7 @@ class PluginHookHandler:
         )
 
 
-_UNCHANGED = _Decision("unchanged")  # made once: the common answer, on every such call
+_UNCHANGED = _Decision("unchanged", {})  # made once: the common answer, on every such call
 
 
 def hook_handlers(
@@ -234,14 +249,14 @@ def _decoder(event: Event, payload: ModifyingPayload, cap: int) -> Callable[[Any
             return _UNCHANGED
         fields: dict[str, Any] = result.payload or {}
         if result.tag == "cancel":
-            return _Decision("cancel", reason=str(fields["reason"]))
+            return _Decision("cancel", {}, str(fields["reason"]))
         changes = {}
         for name in CHANGEABLE[event]:
             value = _FIELDS[name](fields[name])
             if value != getattr(payload, name):
                 _check_growth(name, value, getattr(payload, name), cap)
                 changes[name] = value
-        return _Decision("continue", changes=changes)
+        return _Decision("continue", changes)
 
     return decode
 

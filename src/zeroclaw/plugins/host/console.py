@@ -78,8 +78,9 @@ class GuestConsole:
         return state
 
     def begin(self) -> None:
-        """A call starts on this thread: nothing written or reported yet."""
-        self._local.state = _CallState()
+        """A call starts on this thread: nothing written or reported yet (its state is
+        made when the guest first writes or reports: most calls never do)."""
+        self._local.state = None
 
     def error(self) -> GuestErrorReport | None:
         """The uncaught error the current call reported, if any."""

@@ -243,7 +243,8 @@ def load_plugin(directory: Path, context: LoadContext) -> LoadedPlugin:
         settings=context.settings,
         deadline=deadline,
         observer=context.observer,
-        reports=console,
+        # Only a guest given host interfaces can reach its console (see `_linker`).
+        reports=console if _imports_host(imports) else None,
         inline_slice_ms=(
             context.config.inline_call_ms
             if runs_inline(limits.timeout_ms, imports, context.config.inline_call_ms)
@@ -301,7 +302,7 @@ def _linker(
     context: LoadContext,
 ) -> Linker:
     linker = Linker(context.engine.engine)
-    if any(name.startswith(HOST_PACKAGE + "/") for name in imports):
+    if _imports_host(imports):
         host = PluginHostContext(
             plugin=manifest.name,
             grants=grants,
@@ -321,6 +322,10 @@ def _linker(
         # this plugin gets a WasiConfig (InstanceFactory), or wasmtime would abort.
         linker.add_wasip2()
     return linker
+
+
+def _imports_host(imports: Iterable[str]) -> bool:
+    return any(name.startswith(HOST_PACKAGE + "/") for name in imports)
 
 
 def _wasi(grants: Grants, imports: Iterable[str]) -> WasiSettings | None:

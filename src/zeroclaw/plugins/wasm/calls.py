@@ -23,7 +23,13 @@ queues only its own calls. wasmtime releases the GIL while the guest runs. A plu
 known to end soon (`inline.py`: a short time limit, host imports that end by the call's
 deadline) is called on the loop's own thread instead, within the loop budget that module
 documents, when one of its slots is free at once; the thread hop costs more than such a
-call.
+call. `call_inline` is that inline call alone, without a coroutine: a caller tries it
+first and awaits `call_async` only when it answers `NOT_INLINE` (the hook adapter does).
+
+What a call costs besides the guest is kept to one clock read at each end (the deadline,
+the slot's wait, the duration and the loop budget all count from the call's start), two
+uncontended lock acquisitions (the slot), and one C call to arm the store's epoch deadline
+(its address kept by the warm instance); no event is built for a `NoopObserver`.
 
 Self-description at load (`describe`) runs in a fresh store that is dropped afterwards:
 a candidate plugin that is never published leaves nothing running, and nothing from load
@@ -40,7 +46,8 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from enum import Enum
+from typing import Any, Final, Protocol, TypeVar
 
 from zeroclaw.observability import Error, NoopObserver, Observer, PluginCall
 from zeroclaw.observability import PluginQuarantined as PluginQuarantinedEvent
@@ -64,6 +71,14 @@ from zeroclaw.plugins.wasm.traps import CallLimits, classify
 from zeroclaw.plugins.wasm.workers import PluginWorkers
 
 T = TypeVar("T")
+
+
+class _NotInline(Enum):
+    NOT_INLINE = "not inline"
+
+
+# What `call_inline` returns when the call must go to `call_async` instead.
+NOT_INLINE: Final = _NotInline.NOT_INLINE
 
 _LOG = logging.getLogger("zeroclaw.plugins")
 
@@ -178,6 +193,14 @@ class _Slots:
             if self._waiting:
                 self._freed.notify()
 
+    def give_back_ok(self) -> None:
+        """`give_back(ok=1)`, on every successful call's path: no keyword dict."""
+        with self.lock:
+            self.running -= 1
+            self.values["ok"] += 1
+            if self._waiting:
+                self._freed.notify()
+
 
 _FAILURE_COUNTERS: tuple[tuple[type[PluginCallError], str], ...] = (
     (PluginTimeout, "timeouts"),  # fuel included
@@ -222,6 +245,8 @@ class PluginCalls:
         )
         self.deadline = deadline
         self.observer: Observer = observer or NoopObserver()
+        # Observability off: a successful call builds no event nobody records.
+        self._observed = not isinstance(self.observer, NoopObserver)
         self._slots = _Slots(max_concurrency)
         # Set when calls may run on the event loop's thread (inline.py): the loop budget's slice.
         self.inline_slice_s = None if inline_slice_ms is None else inline_slice_ms / 1000
@@ -238,19 +263,35 @@ class PluginCalls:
     ) -> T:
         """`call` on the plugin's worker threads (the wait for a thread counts as the wait
         for a slot), or on this thread when the plugin runs inline and a slot is free."""
-        slice_s = self.inline_slice_s
-        if slice_s is not None:
-            if LOOP_BUDGET.must_yield(slice_s):
+        if self.inline_slice_s is not None:
+            value = self.call_inline(function, args, interpret)
+            if value is not NOT_INLINE:
+                return value
+            if LOOP_BUDGET.must_yield(self.inline_slice_s):
                 await asyncio.sleep(0)
                 LOOP_BUDGET.yielded()
-            started = time.monotonic()
-            if self._slots.take_now():
-                try:
-                    return self._timed(function, args, interpret, started, slot_taken=True)
-                finally:
-                    LOOP_BUDGET.spent(time.monotonic() - started)
+                value = self.call_inline(function, args, interpret)
+                if value is not NOT_INLINE:
+                    return value
         queued = time.monotonic()
         return await self._workers.run(self.call, function, args, interpret, queued)
+
+    def call_inline(
+        self,
+        function: str,
+        args: Sequence[Any],
+        interpret: Callable[[Any], T],
+    ) -> T | _NotInline:
+        """`call` on this thread (the event loop's) if the plugin runs inline, the loop
+        budget is not spent and one of its slots is free at once; else `NOT_INLINE`, and
+        nothing happened (the caller awaits `call_async`, which yields to the loop first
+        when the budget is spent). An async caller that tries this first saves a coroutine
+        per inline call."""
+        slice_s = self.inline_slice_s
+        if slice_s is None or LOOP_BUDGET.must_yield(slice_s) or not self._slots.take_now():
+            return NOT_INLINE
+        started = time.monotonic()
+        return self._timed(function, args, interpret, started, started, inline=True)
 
     def call(
         self,
@@ -262,25 +303,34 @@ class PluginCalls:
         """Call `function` of the plugin's interface with `args` (Python values, see
         conversion.py) and return `interpret(result)`. Blocks; raises a PluginCallError."""
         started = time.monotonic()
-        return self._timed(function, args, interpret, queued or started, slot_taken=False)
+        return self._timed(function, args, interpret, started, queued or started, inline=False)
 
     def _timed(
         self,
         function: str,
         args: Sequence[Any],
         interpret: Callable[[Any], T],
+        started: float,
         queued: float,
         *,
-        slot_taken: bool,
+        inline: bool,
     ) -> T:
-        started = time.monotonic()
+        """The call from `started` on, its duration recorded (and, `inline`: counted in the
+        loop budget, and its slot already taken). One clock read at each end: the call's
+        deadline, the slot's wait and the duration all count from `started`."""
+        ended = 0.0
         try:
-            value = self._admitted(function, args, interpret, queued, slot_taken=slot_taken)
+            value = self._admitted(function, args, interpret, started, queued, slot_taken=inline)
+            ended = time.monotonic()
         except PluginCallError as error:
             self._report(function, error, started)
             raise
-        duration_ms = (time.monotonic() - started) * 1000
-        self.observer.record(PluginCall(self.name, function, duration_ms, "ok"))
+        finally:
+            if inline:
+                LOOP_BUDGET.spent((ended or time.monotonic()) - started)
+        if self._observed:
+            duration_ms = (ended - started) * 1000
+            self.observer.record(PluginCall(self.name, function, duration_ms, "ok"))
         return value
 
     def _admitted(
@@ -288,6 +338,7 @@ class PluginCalls:
         function: str,
         args: Sequence[Any],
         interpret: Callable[[Any], T],
+        started: float,
         queued: float,
         *,
         slot_taken: bool,
@@ -310,7 +361,7 @@ class PluginCalls:
                 f"in a row (last: {status.last_failure}){wait}",
                 hint=f"see `zeroclaw plugins info {self.name}` and the plugin's log",
             )
-        if not slot_taken and not self._slots.take(self.timeout_s - (time.monotonic() - queued)):
+        if not slot_taken and not self._slots.take(self.timeout_s - (started - queued)):
             self.breaker.abandon()
             self._slots.add(busy=1)
             raise PluginBusy(
@@ -322,11 +373,11 @@ class PluginCalls:
                 "plugins.limits.max_concurrency), or make the plugin faster",
             )
         try:
-            value = self._in_slot(function, args, interpret)
+            value = self._in_slot(function, args, interpret, started)
         except BaseException:
             self._slots.give_back()
             raise
-        self._slots.give_back(ok=1)
+        self._slots.give_back_ok()
         return value
 
     def _refused(self, slot_taken: bool, **counts: int) -> None:
@@ -335,17 +386,20 @@ class PluginCalls:
         else:
             self._slots.add(calls=1, **counts)
 
-    def _in_slot(self, function: str, args: Sequence[Any], interpret: Callable[[Any], T]) -> T:
+    def _in_slot(
+        self, function: str, args: Sequence[Any], interpret: Callable[[Any], T], started: float
+    ) -> T:
         instance: WarmInstance | None = None
         if self.reports is not None:
             self.reports.begin()
         try:
             instance = self.pool.acquire()
-            self.factory.arm(instance.store)
-            self.deadline.set(time.monotonic() + self.timeout_s)
+            # A new instance took its time to instantiate: its call gets a full budget.
+            now = started if instance.calls else time.monotonic()
+            self.factory.arm_instance(instance, now)
+            self.deadline.set(now + self.timeout_s)
             instance.calls += 1
-            func = instance.func(self.interface, function)
-            value = interpret(self.codecs[function].call(func, instance.store, args))
+            value = interpret(instance.call(self.codecs[function], self.interface, function, args))
         except Exception as exc:
             if instance is not None:
                 self.pool.discard(instance)

@@ -5,12 +5,13 @@ belong to it. What the engine is configured with is `EngineSettings`, a small fr
 dataclass, because the settings are also part of the compile cache's key (a component
 serialized under one configuration does not load under another).
 
-Time limits use epoch interruption: a daemon thread (`EpochTicker`) increments the engine's
-epoch every `tick_ms`; a store given a deadline of N ticks traps with `interrupt` once the
-epoch has moved N times. `epoch_deadline(timeout_ms, tick_ms)` turns a time limit into ticks,
-rounding up and adding one tick, because the first tick can come at any moment of the current
-interval: a call is never stopped before its timeout, and at most about one tick plus the
-thread's wake-up latency after it.
+Time limits use epoch interruption: the engine's `EpochTicker` increments its epoch every
+`tick_ms` (one daemon thread of the process ticks every engine's ticker); a store given a
+deadline of N ticks traps with `interrupt` once the epoch has moved N times.
+`epoch_deadline(timeout_ms, tick_ms)` turns a time limit into ticks, rounding up and adding
+one tick, because the first tick can come at any moment of the current interval: a call is
+never stopped before its timeout, and at most about one tick plus the thread's wake-up
+latency after it.
 
 Tick length, measured on the project's 2-core machine (a guest looping past a 50 ms
 deadline, 20 runs): with 1 ms ticks the call stopped 0.5-1.3 ms past its deadline (median
@@ -45,6 +46,7 @@ import time
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+from typing import Final
 
 import wasmtime
 
@@ -56,14 +58,21 @@ DEFAULT_TICK_MS = 1.0
 # `wasmtime_engine_increment_epoch` as a function that keeps the GIL (PYFUNCTYPE): the call
 # is one atomic add, and releasing the GIL for it would invite a hand-over per tick.
 _increment_epoch: Callable[[ctypes.c_void_p], None] | None
+# `wasmtime_context_set_epoch_deadline` the same way, on a store context's address: one
+# store write before every call, not worth a hand-over of the GIL either.
+set_epoch_deadline: Callable[[int, int], None] | None
 try:
     from wasmtime import _ffi
 
     _increment_epoch = ctypes.PYFUNCTYPE(None, ctypes.c_void_p)(
         ("wasmtime_engine_increment_epoch", _ffi.dll)
     )
+    set_epoch_deadline = ctypes.PYFUNCTYPE(None, ctypes.c_void_p, ctypes.c_uint64)(
+        ("wasmtime_context_set_epoch_deadline", _ffi.dll)
+    )
 except (ImportError, AttributeError):  # pragma: no cover - another wasmtime-py
     _increment_epoch = None
+    set_epoch_deadline = None
 
 
 def create_engine(settings: EngineSettings) -> wasmtime.Engine:
@@ -82,9 +91,13 @@ def epoch_deadline(timeout_ms: float, tick_ms: float = DEFAULT_TICK_MS) -> int:
 
 
 class EpochTicker:
-    """A daemon thread that increments an engine's epoch every `tick_ms` until stopped.
+    """Increments an engine's epoch every `tick_ms` while started.
 
-    The GIL is released while wasm runs, so the ticker keeps time while a guest loops.
+    The GIL is released while wasm runs, so the ticker keeps time while a guest loops. Every
+    started ticker of the process is ticked by one thread (`_TickThread`): a thread per
+    engine (a registry, a benchmark or a test process holds several) would compete with
+    the event loop's thread for the GIL a thousand times a second each (measured: with ten
+    tickers, an inline hook call cost ~2x its CPU time with one).
     """
 
     def __init__(self, engine: wasmtime.Engine, tick_ms: float = DEFAULT_TICK_MS) -> None:
@@ -94,58 +107,55 @@ class EpochTicker:
         self.tick_ms = tick_ms
         self.ticks = 0
         self._interval = tick_ms / 1000
-        # The clock time and tick count the current run of the thread counts from.
+        # The clock time and tick count the current run counts from; None when stopped.
         self._origin: float | None = None
         self._origin_ticks = 0
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._increment = self._incrementer()
 
     @property
     def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return self._origin is not None and _TICK_THREAD.ticks(self)
 
     def start(self) -> None:
         if self.running:
             return
-        self._stop.clear()
-        self._origin, self._origin_ticks = time.monotonic(), self.ticks
-        self._thread = threading.Thread(
-            target=self._run,
-            args=(self._origin, self._origin_ticks),
-            name="zeroclaw-epoch-ticker",
-            daemon=True,
-        )
-        self._thread.start()
+        _TICK_THREAD.remove(self, 0)  # one whose thread is gone (a forked child) starts over
+        self._origin_ticks = self.ticks
+        self._origin = time.monotonic()
+        _TICK_THREAD.add(self)
 
     def stop(self, timeout: float = 1.0) -> None:
         self._origin = None
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+        _TICK_THREAD.remove(self, timeout)
 
-    def behind(self) -> int:
-        """Ticks the clock says are due but the thread has not counted yet (it woke late:
-        the GIL, a busy CPU); 0 when it is not running."""
+    def behind(self, now: float | None = None) -> int:
+        """Ticks the clock says are due (at `now`, default: now) but the thread has not
+        counted yet (it woke late: the GIL, a busy CPU); 0 when it is not running."""
         origin = self._origin  # None once stopped
         if origin is None:
             return 0
-        owed = self._origin_ticks + int((time.monotonic() - origin) / self._interval) - self.ticks
+        if now is None:
+            now = time.monotonic()
+        owed = self._origin_ticks + int((now - origin) / self._interval) - self.ticks
         return owed if owed > 0 else 0
 
-    def _run(self, origin: float, origin_ticks: int) -> None:
+    def _catch_up(self, now: float) -> None:
         # Ticks follow the clock, not the sleeps: a wait that overslept (timer slack, GIL)
         # is caught up at once, so N ticks always mean at least N intervals and hardly more.
-        interval = self._interval
-        increment = self._incrementer()
-        while True:
-            next_tick = origin + (self.ticks - origin_ticks + 1) * interval
-            if self._stop.wait(max(0.0, next_tick - time.monotonic())):
-                return
-            due = origin_ticks + int((time.monotonic() - origin) / interval)
-            while self.ticks < due:
-                increment()
-                self.ticks += 1
+        origin = self._origin
+        if origin is None:
+            return
+        due = self._origin_ticks + int((now - origin) / self._interval)
+        while self.ticks < due:
+            self._increment()
+            self.ticks += 1
+
+    def _next_tick(self) -> float:
+        """The monotonic time of the next tick (infinity when stopped)."""
+        origin = self._origin
+        if origin is None:
+            return math.inf
+        return origin + (self.ticks - self._origin_ticks + 1) * self._interval
 
     def _incrementer(self) -> Callable[[], None]:
         if _increment_epoch is None:  # pragma: no cover - another wasmtime-py
@@ -159,6 +169,64 @@ class EpochTicker:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class _TickThread:
+    """The one daemon thread that ticks every started `EpochTicker`, running while there is
+    one: it sleeps until the earliest next tick, then lets each ticker catch up with the
+    clock."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._tickers: tuple[EpochTicker, ...] = ()
+        self._thread: threading.Thread | None = None
+        self._changed = threading.Event()
+
+    def ticks(self, ticker: EpochTicker) -> bool:
+        """Whether `ticker` is being ticked (by a thread that is alive: not one that stayed
+        in the parent of a forked process)."""
+        thread = self._thread
+        return ticker in self._tickers and thread is not None and thread.is_alive()
+
+    def add(self, ticker: EpochTicker) -> None:
+        with self._lock:
+            self._tickers = (*self._tickers, ticker)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._run, name="zeroclaw-epoch-ticker", daemon=True
+                )
+                self._thread.start()
+        self._changed.set()
+
+    def remove(self, ticker: EpochTicker, timeout: float) -> None:
+        """Stop ticking `ticker`; when it was the last, wait up to `timeout` for the thread
+        to end."""
+        with self._lock:
+            self._tickers = tuple(t for t in self._tickers if t is not ticker)
+            ending = self._thread if not self._tickers else None
+            if ending is not None:
+                self._thread = None
+        self._changed.set()
+        if ending is not None and ending is not threading.current_thread():
+            ending.join(timeout)
+
+    def _run(self) -> None:
+        me = threading.current_thread()
+        while True:
+            with self._lock:
+                if self._thread is not me:  # the last ticker stopped (a new thread may run)
+                    return
+                tickers = self._tickers
+            now = time.monotonic()
+            for ticker in tickers:
+                ticker._catch_up(now)
+            next_tick = min((ticker._next_tick() for ticker in tickers), default=math.inf)
+            delay = min(next_tick - time.monotonic(), 1.0)
+            if delay > 0 and self._changed.wait(delay):
+                self._changed.clear()
+
+
+_TICK_THREAD: Final = _TickThread()
 
 
 class PluginEngine:
@@ -190,10 +258,11 @@ class PluginEngine:
     def deadline(self, timeout_ms: float) -> int:
         return epoch_deadline(timeout_ms, self.ticker.tick_ms)
 
-    def deadline_now(self, ticks: int) -> int:
-        """`ticks` (a `deadline(...)`) from now by the clock: plus the ticks the ticker owes,
-        which its catch-up will add to the epoch at once (see the module docstring)."""
-        return ticks + self.ticker.behind()
+    def deadline_now(self, ticks: int, now: float | None = None) -> int:
+        """`ticks` (a `deadline(...)`) from now (or from `now`, a monotonic time just read)
+        by the clock: plus the ticks the ticker owes, which its catch-up will add to the
+        epoch at once (see the module docstring)."""
+        return ticks + self.ticker.behind(now)
 
     def load_component(self, path: Path) -> LoadedComponent:
         """Compile a component (`.wasm`, or `.wat` text), through the cache when there is one."""

@@ -21,14 +21,15 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import wasmtime
 from wasmtime.component import Component, Func, Instance, Linker
 
-from zeroclaw.plugins.wasm.engine import PluginEngine
+from zeroclaw.plugins.wasm.conversion import FunctionCodec, context_address, func_address
+from zeroclaw.plugins.wasm.engine import PluginEngine, set_epoch_deadline
 
 _LOG = logging.getLogger("zeroclaw.plugins")
 
@@ -133,6 +134,17 @@ class InstanceFactory:
         if self._fuel is not None:
             store.set_fuel(self._fuel)
 
+    def arm_instance(self, instance: WarmInstance, now: float) -> None:
+        """`arm` for a call into `instance` starting at `now` (a monotonic time just read):
+        one C call on the store's context that keeps the GIL."""
+        ticks = self.engine.deadline_now(self._deadline_ticks, now)
+        if set_epoch_deadline is None:  # pragma: no cover - another wasmtime-py
+            instance.store.set_epoch_deadline(ticks)
+        else:
+            set_epoch_deadline(instance.context, ticks)
+        if self._fuel is not None:
+            instance.store.set_fuel(self._fuel)
+
     def instantiate(self) -> WarmInstance:
         store = self.new_store()
         # The linker is shared by every instance of the plugin; instantiate one at a time.
@@ -154,13 +166,29 @@ class InstanceFactory:
 
 @dataclass(eq=False)
 class WarmInstance:
-    """One instance in its own store, with the functions looked up so far."""
+    """One instance in its own store, with the functions looked up so far (and their
+    addresses, and the store context's, for the codecs' `call_at`)."""
 
     factory: InstanceFactory
     store: wasmtime.Store
     instance: Instance
     calls: int = 0
     _funcs: dict[tuple[str, str], Func] = field(default_factory=dict)
+    _addresses: dict[tuple[str, str], int] = field(default_factory=dict)
+    context: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.context = context_address(self.store)
+
+    def call(self, codec: FunctionCodec, interface: str, function: str, args: Sequence[Any]) -> Any:
+        """Call `function` of `interface` with `args` through `codec`."""
+        if not codec.fast:
+            return codec.call(self.func(interface, function), self.store, args)
+        key = (interface, function)
+        address = self._addresses.get(key)
+        if address is None:
+            address = self._addresses[key] = func_address(self.func(interface, function))
+        return codec.call_at(address, self.context, args)
 
     def func(self, interface: str, function: str) -> Func:
         key = (interface, function)
@@ -195,9 +223,12 @@ class InstancePool:
 
     def acquire(self) -> WarmInstance:
         """A warm instance, or a new one (which may raise: instantiation runs guest code)."""
-        with self._lock:
-            if self._idle:
-                return self._idle.pop()
+        # `pop` and `append` of a list are atomic: the idle list needs no lock of its own
+        # (the counters, changed rarely, keep theirs).
+        try:
+            return self._idle.pop()
+        except IndexError:
+            pass
         instance = self.factory.instantiate()
         with self._lock:
             self.counters.created += 1
@@ -205,11 +236,12 @@ class InstancePool:
 
     def release(self, instance: WarmInstance) -> None:
         """After a successful call: keep it warm, unless it has served its calls."""
-        with self._lock:
-            if instance.calls >= self.recycle_after_calls:
+        if instance.calls >= self.recycle_after_calls:
+            with self._lock:
                 self.counters.recycled += 1
-            elif len(self._idle) < self.max_idle:
-                self._idle.append(instance)
+        elif len(self._idle) < self.max_idle:
+            # A caller holds a call slot per instance, so at most `max_idle` ever exist.
+            self._idle.append(instance)
 
     def discard(self, instance: WarmInstance) -> None:
         """After a failure: the store goes, with everything in it."""
