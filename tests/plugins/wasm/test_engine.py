@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import select
+import signal
 import threading
 import time
 from pathlib import Path
@@ -352,3 +354,44 @@ def test_a_forked_child_ticks_again_once_its_engine_starts() -> None:
         os.waitpid(pid, 0)
         assert os.read(read, 2) == b"11"
         assert plugin_engine.ticker.running
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_child_forked_while_the_ticking_thread_holds_its_lock_can_start_an_engine() -> None:
+    """The ticking thread takes its lock every tick; a fork at that moment copied the lock
+    held into the child, whose first `start` then waited forever (seen: a test run hung).
+    Forced here by a thread holding the lock across the fork."""
+    from zeroclaw.plugins.wasm import engine as engine_module
+
+    lock = engine_module._TICK_THREAD._lock
+    held, release = threading.Event(), threading.Event()
+
+    def hold_the_lock() -> None:  # as the ticking thread does, in another thread
+        with lock:
+            held.set()
+            release.wait(30)
+
+    with PluginEngine(tick_ms=1) as plugin_engine:
+        read, write = os.pipe()
+        holder = threading.Thread(target=hold_the_lock)
+        holder.start()
+        held.wait(30)
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child reports through the pipe
+            plugin_engine.start()
+            time.sleep(0.05)
+            os.write(write, b"1" if plugin_engine.ticker.ticks > 0 else b"0")
+            os._exit(0)
+        release.set()
+        holder.join()
+        os.close(write)
+        answered: list[int] = []
+        try:
+            answered = select.select([read], [], [], 30)[0]
+            assert answered, "the forked child hung starting its engine"
+            assert os.read(read, 1) == b"1"
+        finally:
+            if not answered:
+                os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            os.close(read)

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import ctypes
 import math
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -177,8 +178,14 @@ class _TickThread:
     clock."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
         self._tickers: tuple[EpochTicker, ...] = ()
+        self._reset()
+
+    def _reset(self) -> None:
+        """New locks and no thread. Also run in a forked child: the fork may have happened
+        while the parent's thread held the lock, which would then stay held forever in the
+        child; and that thread does not exist there."""
+        self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._changed = threading.Event()
 
@@ -227,6 +234,8 @@ class _TickThread:
 
 
 _TICK_THREAD: Final = _TickThread()
+if hasattr(os, "register_at_fork"):  # POSIX
+    os.register_at_fork(after_in_child=_TICK_THREAD._reset)
 
 
 class PluginEngine:
