@@ -269,10 +269,8 @@ async def chat_completions(
         )
         return event_stream(events, headers=headers, grace_s=state.settings.shutdown_grace_s)
     result = await run_turn()
-    completion = chat_completion(result, model=body.model)
-    # Serialized by pydantic in one step (what JSONResponse would do from a dict, twice).
     return Response(
-        completion.model_dump_json(exclude_unset=True),
+        chat_completion(result, model=body.model),
         media_type="application/json",
         headers=headers,
         background=_delivered(state, result, caller),

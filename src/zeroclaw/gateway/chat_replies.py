@@ -18,18 +18,15 @@ from openai.types import CompletionUsage, Model
 from openai.types.chat import (
     ChatCompletion,
     ChatCompletionChunk,
-    ChatCompletionMessage,
-    ChatCompletionMessageFunctionToolCall,
 )
-from openai.types.chat.chat_completion import Choice
 from openai.types.chat.chat_completion_chunk import Choice as ChunkChoice
 from openai.types.chat.chat_completion_chunk import (
     ChoiceDelta,
     ChoiceDeltaToolCall,
     ChoiceDeltaToolCallFunction,
 )
-from openai.types.chat.chat_completion_message_function_tool_call import Function
 from pydantic import BaseModel
+from pydantic_core import to_json
 
 from zeroclaw import __version__
 from zeroclaw.agent.loop import StopReason, TurnResult
@@ -97,30 +94,58 @@ def completion_usage(usage: Usage) -> CompletionUsage:
     )
 
 
-def chat_completion(result: TurnResult, *, model: str) -> GatewayChatCompletion:
+def chat_completion(result: TurnResult, *, model: str) -> bytes:
+    """The `chat.completion` of a turn, as the JSON body sent.
+
+    Built as plain data and serialized once: this is the gateway's hottest answer, and
+    validating it through the `openai` models cost more than the rest of the route's own
+    work (docs/benchmarks.md). The shape is `GatewayChatCompletion`'s, key for key (what
+    its `model_dump_json(exclude_unset=True)` gives); tests/gateway read it back with that
+    model and with the real `openai` SDK as the client.
+    """
     calls = [
-        ChatCompletionMessageFunctionToolCall(
-            id=call.id,
-            type="function",
-            function=Function(name=call.name, arguments=arguments_to_wire(call)),
-        )
+        {
+            "id": call.id,
+            "function": {"arguments": arguments_to_wire(call), "name": call.name},
+            "type": "function",
+        }
         for call in result.client_calls
     ]
     # OpenAI's content is null beside tool calls when the model said nothing.
     content = result.reply if result.reply or not calls else None
-    message = ChatCompletionMessage(
-        role="assistant", content=content, refusal=None, tool_calls=calls or None
-    )
-    choice = Choice(index=0, message=message, finish_reason=finish_reason(result), logprobs=None)
-    return GatewayChatCompletion(
-        id=completion_id(),
-        object="chat.completion",
-        created=now(),
-        model=model,
-        choices=[choice],
-        usage=completion_usage(result.usage),
-        system_fingerprint=SYSTEM_FINGERPRINT,
-        zeroclaw=TurnInfo.of(result),
+    usage = result.usage
+    return to_json(
+        {
+            "id": completion_id(),
+            "choices": [
+                {
+                    "finish_reason": finish_reason(result),
+                    "index": 0,
+                    "logprobs": None,
+                    "message": {
+                        "content": content,
+                        "refusal": None,
+                        "role": "assistant",
+                        "tool_calls": calls or None,
+                    },
+                }
+            ],
+            "created": now(),
+            "model": model,
+            "object": "chat.completion",
+            "system_fingerprint": SYSTEM_FINGERPRINT,
+            "usage": {
+                "completion_tokens": usage.output_tokens,
+                "prompt_tokens": usage.input_tokens,
+                "total_tokens": usage.total_tokens,
+            },
+            "zeroclaw": {
+                "session_id": result.session_id,
+                "turn_id": result.turn_id,
+                "stop_reason": result.stop_reason,
+                "tool_calls": len(result.exchanges),
+            },
+        }
     )
 
 

@@ -48,11 +48,33 @@ class StorageLoop:
         return threading.current_thread() is self._thread
 
     async def run(self, work: Coroutine[Any, Any, T]) -> T:
-        """Run `work` on the storage loop and await its result from the caller's loop."""
+        """Run `work` on the storage loop and await its result from the caller's loop.
+
+        One hand-off each way, and no more: the work becomes a task of the storage loop
+        (`call_soon_threadsafe`), whose end settles a future of the caller's loop the same
+        way. `run_coroutine_threadsafe`, `wrap_future` and `shield` did the same through
+        a `concurrent.futures.Future` (its lock, its callbacks) and two chained asyncio
+        futures; on the gateway that bookkeeping cost more than a turn's SQLite
+        statements (docs/benchmarks.md). The caller's future stands alone, so cancelling
+        the caller leaves the task running to its end (the shield of the module
+        docstring)."""
         if self.owns_current_thread():
             return await work
-        future = asyncio.wrap_future(self._submit(work))
-        return await asyncio.shield(future)
+        if self._loop.is_closed():
+            work.close()
+            raise RuntimeError("the storage loop is stopped")
+        caller = asyncio.get_running_loop()
+        future: asyncio.Future[T] = caller.create_future()
+
+        def settle(task: asyncio.Task[T]) -> None:
+            if not caller.is_closed():  # a caller's loop that ended waits for nothing
+                caller.call_soon_threadsafe(_copy_outcome, task, future)
+
+        def start() -> None:
+            self._loop.create_task(work).add_done_callback(settle)
+
+        self._loop.call_soon_threadsafe(start)
+        return await future
 
     def run_blocking(self, work: Coroutine[Any, Any, T]) -> T:
         """Run `work` on the storage loop and wait for it, from a thread without a loop."""
@@ -97,3 +119,17 @@ class StorageLoop:
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join()
         self._loop.close()
+
+
+def _copy_outcome(task: asyncio.Task[T], future: asyncio.Future[T]) -> None:
+    """On the caller's loop: the storage task's outcome, unless the caller is gone."""
+    if task.cancelled():
+        future.cancel()
+        return
+    error = task.exception()  # read even when nobody waits: no "never retrieved" warning
+    if future.cancelled():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(task.result())
