@@ -351,9 +351,22 @@ def test_a_forked_child_ticks_again_once_its_engine_starts() -> None:
             ticked = plugin_engine.ticker.ticks - before >= 20
             os.write(write, b"%d%d" % (stopped, ticked))
             os._exit(0)
-        os.waitpid(pid, 0)
-        assert os.read(read, 2) == b"11"
+        assert child_answer(pid, read, write, 2) == b"11"
         assert plugin_engine.ticker.running
+
+
+def child_answer(pid: int, read: int, write: int, size: int) -> bytes:
+    """What a forked child wrote to the pipe; a child that hangs fails the test (and is
+    killed) instead of hanging the run."""
+    os.close(write)
+    try:
+        if not select.select([read], [], [], 30)[0]:
+            os.kill(pid, signal.SIGKILL)
+            pytest.fail("the forked child did not answer within 30 s (it hung)")
+        return os.read(read, size)
+    finally:
+        os.waitpid(pid, 0)
+        os.close(read)
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
@@ -384,14 +397,4 @@ def test_a_child_forked_while_the_ticking_thread_holds_its_lock_can_start_an_eng
             os._exit(0)
         release.set()
         holder.join()
-        os.close(write)
-        answered: list[int] = []
-        try:
-            answered = select.select([read], [], [], 30)[0]
-            assert answered, "the forked child hung starting its engine"
-            assert os.read(read, 1) == b"1"
-        finally:
-            if not answered:
-                os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-            os.close(read)
+        assert child_answer(pid, read, write, 1) == b"1"
