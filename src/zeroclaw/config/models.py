@@ -577,7 +577,7 @@ class PluginsConfig(Section):
         le=1000,
         description="A plugin whose calls are limited to at most this many ms (timeout_ms), "
         "and whose host imports all end by a call's deadline (log, config, http), is called on "
-        "the event loop's own thread: no thread hop, about 3x cheaper for a small hook. The "
+        "the event loop's own thread: no thread hop, several times cheaper for a small hook. The "
         "loop then waits at most 2 x this (+ ~1 ms) for plugin calls before running other "
         "work. 0: every call goes to the plugin's worker threads.",
     )
