@@ -33,7 +33,7 @@ from pathlib import Path
 from bare_route import bare_route
 from gateway_bench import Mode, config_text, measure, warm_up
 from gateway_process import gateway_process
-from report import machine_line
+from report import load_line, machine_line, source_tree
 
 # CPU seconds per request of each round, by server name (gateways only: their pids).
 ROUND_CPU: dict[str, list[float]] = {}
@@ -103,20 +103,14 @@ def table(modes: list[Mode], args: argparse.Namespace) -> str:
         lines += ["", f"Last / first tree: **{per_round(modes[-1], modes[1]):.2f}**"]
     lines += [
         "",
-        f"{machine_line()} Load average (1 min): {args.load:.1f} at the start, "
-        f"{os.getloadavg()[0]:.1f} at the end.",
+        f"{machine_line()} {load_line(args.load)}",
     ]
     return "\n".join(lines)
 
 
-def tree(text: str) -> tuple[str, Path]:
-    name, _, path = text.rpartition("=")
-    return name or path, Path(path)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("trees", nargs="+", type=tree, help="NAME=SRC_DIR, oldest first")
+    parser.add_argument("trees", nargs="+", type=source_tree, help="NAME=SRC_DIR, oldest first")
     parser.add_argument("--requests", type=int, default=200, help="requests per server per round")
     parser.add_argument("--rounds", type=int, default=10, help="alternating rounds")
     parser.add_argument("--concurrency", type=int, default=8, help="requests in flight")

@@ -27,6 +27,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from report import alternating_rounds, load_line, source_tree
+
 HERE = Path(__file__).resolve().parent
 
 OBSERVER_WAT = """
@@ -166,7 +168,7 @@ def table(trees: list[str], runs: dict[str, list[dict[str, Any]]], args: argpars
             )
     lines += [
         "",
-        f"Load average (1 min): {args.load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end.",
+        load_line(args.load),
     ]
     return "\n".join(lines)
 
@@ -182,15 +184,11 @@ def main() -> int:
     if args.child:
         child(args.child, args.child_rounds, args.calls)
         return 0
-    trees = [(n, Path(p).resolve()) for n, _, p in (t.partition("=") for t in args.trees)]
+    trees = [source_tree(text) for text in args.trees]
     if len(trees) < 2:
         parser.error("give at least two trees: NAME=PATH/TO/src ...")
     args.load = os.getloadavg()[0]
-    runs: dict[str, list[dict[str, Any]]] = {name: [] for name, _ in trees}
-    for number in range(args.rounds):
-        for name, src in trees if number % 2 == 0 else reversed(trees):
-            runs[name].append(run_child(src, args))
-        print(f"round {number + 1}/{args.rounds} done", file=sys.stderr)
+    runs = alternating_rounds(trees, args.rounds, lambda src: run_child(src, args))
     print(table([name for name, _ in trees], runs, args))
     return 0
 

@@ -1,11 +1,18 @@
 """What every benchmark script shares: replacing its section of a Markdown file between
-its markers, and the line that says which machine measured it."""
+its markers, the lines that say which machine measured it and under what load, and the
+source trees an A/B script runs side by side in alternating rounds."""
 
 from __future__ import annotations
 
+import os
 import platform
+import sys
+from collections.abc import Callable, Sequence
 from importlib.metadata import version
 from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 def replace_section(path: Path, name: str, body: str) -> None:
@@ -28,3 +35,27 @@ def machine_line() -> str:
         f"Machine: {platform.machine()}, Python {platform.python_version()}, "
         f"wasmtime {version('wasmtime')}, {platform.system()}."
     )
+
+
+def load_line(at_start: float) -> str:
+    at_end = os.getloadavg()[0]
+    return f"Load average (1 min): {at_start:.1f} at the start, {at_end:.1f} at the end."
+
+
+def source_tree(text: str) -> tuple[str, Path]:
+    """A `NAME=PATH/TO/src` argument of an A/B script (the name defaults to the path)."""
+    name, _, path = text.rpartition("=")
+    return name or path, Path(path).resolve()
+
+
+def alternating_rounds(
+    trees: Sequence[tuple[str, Path]], rounds: int, run: Callable[[Path], T]
+) -> dict[str, list[T]]:
+    """`run(src)` of every tree once per round, the trees' order reversed every other
+    round, so drift of a shared machine touches all alike; each tree's results in order."""
+    runs: dict[str, list[T]] = {name: [] for name, _ in trees}
+    for number in range(rounds):
+        for name, src in trees if number % 2 == 0 else reversed(trees):
+            runs[name].append(run(src))
+        print(f"round {number + 1}/{rounds} done", file=sys.stderr)
+    return runs
