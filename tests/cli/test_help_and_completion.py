@@ -95,11 +95,13 @@ def test_reflow_keeps_paragraphs_and_click_no_wrap_blocks() -> None:
 def test_install_completion_in_bash_writes_the_script_and_sources_it(
     isolated_home: Path,
 ) -> None:
-    # typer detects the shell from the parent process: run under a real bash.
+    # typer detects the shell from the parent process: run under a real bash. Not as
+    # `bash -c CMD` alone: bash execs a lone simple command in its own place, leaving the
+    # test's process as the parent, and the shell found (or not) depended on who ran pytest.
     zeroclaw = Path(sys.executable).parent / "zeroclaw"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     result = subprocess.run(
-        ["bash", "-c", f"{zeroclaw} --install-completion"],
+        ["bash", "-c", f"{zeroclaw} --install-completion; exit $?"],
         env=env,
         capture_output=True,
         text=True,
