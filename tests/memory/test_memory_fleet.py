@@ -29,7 +29,13 @@ async def two_stores(postgres_url: str) -> AsyncIterator[tuple[MemoryStore, Memo
         yield one, other
 
 
-async def _waits(lock: AbstractAsyncContextManager[None], seconds: float = 0.3) -> bool:
+# A lock that is free is entered within this (a connection and a round trip; generous,
+# as a loaded machine can take long); a held one is shown waiting for HELD_S.
+FREE_S = 10.0
+HELD_S = 0.3
+
+
+async def _waits(lock: AbstractAsyncContextManager[None], seconds: float = HELD_S) -> bool:
     """Whether entering `lock` waits longer than `seconds` (then the wait is cancelled)."""
     entering = asyncio.ensure_future(lock.__aenter__())
     done, _ = await asyncio.wait({entering}, timeout=seconds)
@@ -49,9 +55,9 @@ async def test_a_session_lock_held_by_one_replica_makes_the_other_wait(
     async with hold_session(one.database, "s1"):
         assert await _waits(hold_session(other.database, "s1"))
         # another session is not held up
-        assert not await _waits(hold_session(other.database, "s2"))
+        assert not await _waits(hold_session(other.database, "s2"), FREE_S)
     # released at the end of the block, and the cancelled waiter left nothing behind
-    assert not await _waits(hold_session(other.database, "s1"))
+    assert not await _waits(hold_session(other.database, "s1"), FREE_S)
 
 
 async def test_a_cancelled_wait_for_a_session_lock_releases_it_when_granted(
@@ -72,7 +78,7 @@ async def test_on_sqlite_the_session_lock_is_this_process_s_alone(
     sqlite_store: MemoryStore,
 ) -> None:
     async with hold_session(sqlite_store.database, "s1"):
-        assert not await _waits(hold_session(sqlite_store.database, "s1"))
+        assert not await _waits(hold_session(sqlite_store.database, "s1"), FREE_S)
 
 
 async def test_the_rate_limit_is_one_budget_across_replicas(
