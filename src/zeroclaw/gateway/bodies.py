@@ -113,25 +113,8 @@ class ToolCallProvenance(BaseModel):
 
     @classmethod
     def of(cls, provenance: ToolProvenance) -> ToolCallProvenance:
-        return cls(
-            owner_kind=provenance.owner_kind,
-            owner_name=provenance.owner_name,
-            owner_version=provenance.owner_version,
-            approval=provenance.approval,
-            blocked_by=provenance.blocked_by,
-            duration_ms=provenance.duration_ms,
-            hooks=[
-                HookStep(
-                    event=h.event,
-                    handler=h.handler,
-                    source=h.source,
-                    verdict=h.verdict,
-                    detail=h.detail,
-                    fields=list(h.fields),
-                )
-                for h in provenance.hooks
-            ],
-        )
+        # The record's fields carry these names, its hook steps HookStep's.
+        return cls.model_validate(provenance, from_attributes=True)
 
 
 class HistoryToolCall(BaseModel):
