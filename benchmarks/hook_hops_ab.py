@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from report import alternating_rounds, load_line, source_tree
+from report import alternating_rounds, load_line, put_tests_on_path, source_tree
 
 HERE = Path(__file__).resolve().parent
 
@@ -39,15 +39,6 @@ OBSERVER_WAT = """
   (func (export "zeroclaw:hooks/handler@1.0.0#handles") (result i32) i32.const 24)
   (func (export "zeroclaw:hooks/handler@1.0.0#on-session-start")
     (param i32 i32 i32 i32 i32 i32 i32))
-  (global $heap (mut i32) (i32.const 32768))
-  (func (export "cabi_realloc") (param i32 i32 i32 i32) (result i32)
-    (local $p i32)
-    (if (i32.gt_u (i32.add (global.get $heap) (i32.add (local.get 3) (i32.const 8)))
-                  (i32.const 65536))
-      (then (global.set $heap (i32.const 32768))))
-    (local.set $p (i32.and (i32.add (global.get $heap) (i32.const 7)) (i32.const -8)))
-    (global.set $heap (i32.add (local.get $p) (local.get 3)))
-    (local.get $p))
 )
 """
 
@@ -64,6 +55,9 @@ def child(out: Path, rounds: int, calls: int) -> None:
     from plugin_hook_bench import _hooks_package, build_guest
     from suite import plugin_config, write_guard_plugins
 
+    put_tests_on_path("plugins")
+    from wat_builder import with_ring_allocator
+
     import zeroclaw
     from zeroclaw.hooks import Event, HookRunner, SessionStart, ToolCallRequest
     from zeroclaw.plugins.authoring.build import package_wit_dir, wat_component, wit_root
@@ -76,7 +70,7 @@ def child(out: Path, rounds: int, calls: int) -> None:
         guests = {
             "guard": build_guest(work),
             "observer": wat_component(
-                OBSERVER_WAT,
+                with_ring_allocator(OBSERVER_WAT),
                 package_wit_dir(wit_root(), _hooks_package()),
                 "zeroclaw:hooks/hooks@1.0.0",
                 work / "o.wasm",

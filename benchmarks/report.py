@@ -1,6 +1,7 @@
 """What every benchmark script shares: replacing its section of a Markdown file between
-its markers, the lines that say which machine measured it and under what load, and the
-source trees an A/B script runs side by side in alternating rounds."""
+its markers, the lines that say which machine measured it and under what load, the
+source trees an A/B script runs side by side in alternating rounds, and the way to the
+tests' helpers (a WAT guest's allocator, a PostgreSQL server) that benchmarks reuse."""
 
 from __future__ import annotations
 
@@ -13,6 +14,16 @@ from pathlib import Path
 from typing import TypeVar
 
 T = TypeVar("T")
+
+TESTS = Path(__file__).resolve().parents[1] / "tests"
+
+
+def put_tests_on_path(folder: str = "") -> None:
+    """Put tests/FOLDER (tests/ itself by default) on the import path, so a benchmark can
+    import a helper module of the tests (`wat_builder`, `postgres_server`) as they do."""
+    path = str(TESTS / folder)
+    if path not in sys.path:
+        sys.path.insert(0, path)
 
 
 def replace_section(path: Path, name: str, body: str) -> None:
