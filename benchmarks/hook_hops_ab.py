@@ -17,19 +17,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from report import alternating_rounds, load_line, put_tests_on_path, source_tree
-
-HERE = Path(__file__).resolve().parent
+from report import (
+    ab_args,
+    ab_parser,
+    alternating_rounds,
+    load_line,
+    put_tests_on_path,
+    run_child,
+    write_rows,
+)
 
 OBSERVER_WAT = """
 (module
@@ -58,7 +60,6 @@ def child(out: Path, rounds: int, calls: int) -> None:
     put_tests_on_path("plugins")
     from wat_builder import with_ring_allocator
 
-    import zeroclaw
     from zeroclaw.hooks import Event, HookRunner, SessionStart, ToolCallRequest
     from zeroclaw.plugins.authoring.build import package_wit_dir, wat_component, wit_root
     from zeroclaw.plugins.lifecycle.registry import PluginRegistry
@@ -120,20 +121,7 @@ def child(out: Path, rounds: int, calls: int) -> None:
 
     with tempfile.TemporaryDirectory(prefix="zeroclaw-hops-") as tmp:
         rows = asyncio.run(run_all(Path(tmp)))
-    out.write_text(json.dumps({"zeroclaw": zeroclaw.__file__, "rows": rows}))
-
-
-def run_child(src: Path, args: argparse.Namespace) -> dict[str, Any]:
-    with tempfile.NamedTemporaryFile(suffix=".json") as out:
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(src), str(HERE)])}
-        command = [sys.executable, str(Path(__file__).resolve()), "--child", out.name]
-        command += ["--child-rounds", str(args.child_rounds), "--calls", str(args.calls)]
-        subprocess.run(command, env=env, check=True)
-        found: dict[str, Any] = json.loads(Path(out.name).read_text())
-    if not found["zeroclaw"].startswith(str(src)):
-        raise SystemExit(f"the child imported {found['zeroclaw']}, not the tree {src}")
-    rows: dict[str, Any] = found["rows"]
-    return rows
+    write_rows(out, rows)
 
 
 def table(trees: list[str], runs: dict[str, list[dict[str, Any]]], args: argparse.Namespace) -> str:
@@ -168,22 +156,16 @@ def table(trees: list[str], runs: dict[str, list[dict[str, Any]]], args: argpars
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("trees", nargs="*", help="NAME=PATH/TO/src, the first is the baseline")
-    parser.add_argument("--rounds", type=int, default=6)
+    parser = ab_parser(__doc__, rounds=6, children=True)
     parser.add_argument("--child-rounds", type=int, default=7)
     parser.add_argument("--calls", type=int, default=200)
-    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    args = ab_args(parser, at_least=2)
     if args.child:
         child(args.child, args.child_rounds, args.calls)
         return 0
-    trees = [source_tree(text) for text in args.trees]
-    if len(trees) < 2:
-        parser.error("give at least two trees: NAME=PATH/TO/src ...")
-    args.load = os.getloadavg()[0]
-    runs = alternating_rounds(trees, args.rounds, lambda src: run_child(src, args))
-    print(table([name for name, _ in trees], runs, args))
+    sizes = ("--child-rounds", args.child_rounds, "--calls", args.calls)
+    runs = alternating_rounds(args.trees, args.rounds, lambda src: run_child(__file__, src, *sizes))
+    print(table([name for name, _ in args.trees], runs, args))
     return 0
 
 

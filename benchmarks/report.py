@@ -1,17 +1,22 @@
 """What every benchmark script shares: replacing its section of a Markdown file between
 its markers, the lines that say which machine measured it and under what load, the
-source trees an A/B script runs side by side in alternating rounds, and the way to the
+source trees an A/B script runs side by side in alternating rounds (its arguments, and its
+child process per tree), and the way to the
 tests' helpers (a WAT guest's allocator, a PostgreSQL server) that benchmarks reuse."""
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import platform
+import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from importlib.metadata import version
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -70,3 +75,53 @@ def alternating_rounds(
             runs[name].append(run(src))
         print(f"round {number + 1}/{rounds} done", file=sys.stderr)
     return runs
+
+
+def ab_parser(doc: str, *, rounds: int, children: bool) -> argparse.ArgumentParser:
+    """The arguments every A/B script takes: the source trees (`NAME=PATH/TO/src`, the first
+    the baseline) and --rounds; with `children`, the hidden `--child OUT` with which
+    `run_child` starts the script in a child process. The script adds its own sizes."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n", maxsplit=1)[0])
+    parser.add_argument(
+        "trees",
+        nargs="*",
+        type=source_tree,
+        help="NAME=PATH/TO/src, the first is the baseline",
+    )
+    parser.add_argument("--rounds", type=int, default=rounds, help="alternating rounds")
+    if children:
+        parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    return parser
+
+
+def ab_args(parser: argparse.ArgumentParser, *, at_least: int) -> argparse.Namespace:
+    """The parsed arguments, with at least `at_least` trees (a child takes none) and the
+    load average at the start (`args.load`, for `load_line`)."""
+    args = parser.parse_args()
+    if getattr(args, "child", None) is None and len(args.trees) < at_least:
+        trees = "a tree" if at_least == 1 else f"at least {at_least} trees"
+        parser.error(f"give {trees}: NAME=PATH/TO/src ...")
+    args.load = os.getloadavg()[0]
+    return args
+
+
+def run_child(script: str, src: Path, *arguments: object) -> Any:
+    """Run `script --child OUT ARGUMENTS...` with the tree `src` (then benchmarks/) first on
+    the path, and return the rows it wrote (`write_rows`), once sure it imported zeroclaw
+    from that tree: two trees cannot be imported into one process."""
+    with tempfile.NamedTemporaryFile(suffix=".json") as out:
+        here = str(Path(__file__).resolve().parent)
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(src), here])}
+        command = [sys.executable, str(Path(script).resolve()), "--child", out.name]
+        subprocess.run([*command, *map(str, arguments)], env=env, check=True)
+        found = json.loads(Path(out.name).read_text())
+    if not found["zeroclaw"].startswith(str(src)):
+        raise SystemExit(f"the child imported {found['zeroclaw']}, not the tree {src}")
+    return found["rows"]
+
+
+def write_rows(out: Path, rows: object) -> None:
+    """What a child measured, for `run_child`, with where its zeroclaw came from."""
+    import zeroclaw
+
+    out.write_text(json.dumps({"zeroclaw": zeroclaw.__file__, "rows": rows}))
