@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Awaitable, Callable
 
 import pytest
 import sqlalchemy as sa
@@ -127,12 +128,12 @@ async def test_a_turn_whose_session_moved_on_stores_nothing(store: MemoryStore) 
     assert await _tool_results(store) == 0
 
 
-async def test_a_connection_cut_mid_transaction_is_retried_on_a_fresh_one(
-    store: MemoryStore,
-) -> None:
-    if store.location.is_sqlite:
-        pytest.skip("a SQLite file has no connection a server could cut")
-    attempts: list[int] = []
+def _insert_cut_by_the_server(
+    attempts: list[int], *, cuts: int
+) -> Callable[[AsyncConnection], Awaitable[None]]:
+    """A transaction that inserts a memory, then (on its first `cuts` attempts) has the
+    server end its connection mid-transaction, as pg_terminate_backend from an operator (or
+    a failover) would. Each attempt is counted in `attempts`."""
 
     async def work(conn: AsyncConnection) -> None:
         attempts.append(1)
@@ -141,40 +142,35 @@ async def test_a_connection_cut_mid_transaction_is_retried_on_a_fresh_one(
                 namespace="n", key="k", value="v", created_at=NOW, updated_at=NOW
             )
         )
-        if len(attempts) == 1:
-            # The server ends this connection mid-transaction, as pg_terminate_backend
-            # from an operator (or a failover) would.
+        if len(attempts) <= cuts:
             await conn.execute(sa.text("SELECT pg_terminate_backend(pg_backend_pid())"))
 
-    await store.database.write(work)
+    return work
+
+
+async def test_a_connection_cut_mid_transaction_is_retried_on_a_fresh_one(
+    postgres_store: MemoryStore,
+) -> None:
+    attempts: list[int] = []
+
+    await postgres_store.database.write(_insert_cut_by_the_server(attempts, cuts=1))
     assert len(attempts) == 2
-    assert [m.value for m in await store.recall("", limit=5)] == ["v"]
+    assert [m.value for m in await postgres_store.recall("", limit=5)] == ["v"]
 
 
 async def test_a_connection_cut_every_time_gives_up_after_the_bounded_retries(
-    store: MemoryStore,
+    postgres_store: MemoryStore,
 ) -> None:
-    if store.location.is_sqlite:
-        pytest.skip("a SQLite file has no connection a server could cut")
     attempts: list[int] = []
 
-    async def work(conn: AsyncConnection) -> None:
-        attempts.append(1)
-        await conn.execute(
-            memories.insert().values(
-                namespace="n", key="k", value="v", created_at=NOW, updated_at=NOW
-            )
-        )
-        await conn.execute(sa.text("SELECT pg_terminate_backend(pg_backend_pid())"))
-
     with pytest.raises(DatabaseUnavailableError) as raised:
-        await store.database.write(work)
+        await postgres_store.database.write(_insert_cut_by_the_server(attempts, cuts=1000))
     assert len(attempts) == 1 + len(RETRY_DELAYS_S)
     assert "send it again" in (raised.value.hint or "")
-    assert await store.recall("", limit=5) == []
+    assert await postgres_store.recall("", limit=5) == []
     # The store serves on once the server does.
-    await store.remember("k", "v")
-    assert await store.get_memory("k") is not None
+    await postgres_store.remember("k", "v")
+    assert await postgres_store.get_memory("k") is not None
 
 
 async def test_a_turn_settling_while_the_next_begins_is_closed_once(store: MemoryStore) -> None:
