@@ -27,7 +27,8 @@ from report import ab_args, ab_parser, alternating_rounds, load_line, run_child,
 
 def child(out: Path, turn_rounds: int, turns: int) -> None:
     """Run the suite's agent-turn part with this process's zeroclaw; write its rows."""
-    from suite import FULL, agent_turns, build_guest
+    from plugin_hook_bench import build_guest
+    from suite import FULL, agent_turns
 
     sizes = FULL.__class__(**{**FULL.__dict__, "turn_rounds": turn_rounds, "turns": turns})
     with tempfile.TemporaryDirectory(prefix="zeroclaw-ab-") as tmp:

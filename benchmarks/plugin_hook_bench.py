@@ -143,6 +143,7 @@ def rows_for(guest: Path, work: Path, loop: asyncio.AbstractEventLoop) -> list[R
     store = wasmtime.Store(engine)
     instance = Linker(engine).instantiate(store, component)
     index = component.get_export_index("before-tool-call", component.get_export_index(HANDLER))
+    assert index is not None, f"the guest exports no {HANDLER}#before-tool-call"
     func = instance.get_func(store, index)
     assert func is not None
     codec = codec_for(func.type(store))
@@ -205,10 +206,14 @@ def _identity(value: object) -> object:
 def _record(payload: ToolCallRequest) -> Record:
     import json
 
-    record = Record()
-    setattr(record, "session-id", payload.session_id)
-    record.tool = payload.tool
-    record.arguments = json.dumps(payload.arguments, ensure_ascii=False)
+    record = Record()  # its fields are its attributes, named as in the WIT
+    vars(record).update(
+        {
+            "session-id": payload.session_id,
+            "tool": payload.tool,
+            "arguments": json.dumps(payload.arguments, ensure_ascii=False),
+        }
+    )
     return record
 
 
@@ -252,8 +257,7 @@ def _pluggy_hook() -> Callable[[ToolCallRequest], object] | None:
 
     class Spec:
         @spec(firstresult=True)
-        def before_tool_call(self, call: ToolCallRequest) -> Cancel | None:  # type: ignore[empty-body]
-            ...
+        def before_tool_call(self, call: ToolCallRequest) -> Cancel | None: ...
 
     class Impl:
         @impl
