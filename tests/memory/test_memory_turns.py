@@ -118,6 +118,36 @@ async def test_the_same_message_sent_again_continues_the_open_turn(store: Memory
     assert [role for role, _ in await _said(store)][-2:] == ["assistant", "user"]
 
 
+async def test_the_open_turn_is_found_past_compacted_history(store: MemoryStore) -> None:
+    # The session's last message is read from its messages not compacted and its compacted
+    # ones alike: after a compaction that retired the open turn's message too, the same
+    # message sent again still continues it, and another one still closes it.
+    for text in ("first", "second"):
+        await store.settle_turn("s", _produced(), opened=await _open(store, text))
+    opened = await _open(store, "list the files")
+    await store.compact("s", "summary of the files talk", opened)
+
+    assert await _open(store, "list the files") == opened
+    assert [role for role, _ in await _said(store)][-2:] == ["assistant", "user"]
+
+    await _open(store, "something else")
+    assert (await _said(store))[-3:] == [
+        ("user", "list the files"),
+        ("assistant", UNSETTLED_TURN.content),
+        ("user", "something else"),
+    ]
+
+
+async def test_an_open_turn_after_compacted_history_is_continued(store: MemoryStore) -> None:
+    await store.settle_turn("s", _produced(), opened=await _open(store, "first"))
+    await store.compact("s", "summary", (await store.session_messages("s"))[-1].id)
+    opened = await _open(store, "list the files")
+
+    assert await _open(store, "list the files") == opened
+    assert await store.open_turn_of("s") == opened
+    assert [m.compacted for m in await store.session_messages("s")] == [True] * 5 + [False]
+
+
 async def test_a_turn_whose_session_moved_on_stores_nothing(store: MemoryStore) -> None:
     lost = await _open(store, "first")
     # Another request took the session (this turn's lock died with its connection).
