@@ -19,10 +19,20 @@ from __future__ import annotations
 import argparse
 import statistics
 import tempfile
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from report import ab_args, ab_parser, alternating_rounds, load_line, run_child, write_rows
+from report import (
+    ab_args,
+    ab_parser,
+    alternating_rounds,
+    by_row_and_tree,
+    load_line,
+    ratio_to_first,
+    run_child,
+    write_rows,
+)
 
 
 def child(out: Path, turn_rounds: int, turns: int) -> None:
@@ -48,21 +58,15 @@ def table(trees: list[str], runs: dict[str, list[dict[str, Any]]], args: argpars
         f"dispatch | x {first} (ms/turn, per round) |",
         "|---|---|---:|---:|---:|---:|---:|",
     ]
-    for row in runs[first][0]:
-        for tree in trees:
-            mine = [run[row] for run in runs[tree]]
-            theirs = [run[row] for run in runs[first]]
-
-            def med(values: list[float]) -> float:
-                return statistics.median(values)
-
-            versus = med([a["median"] / b["median"] for a, b in zip(mine, theirs, strict=True)])
-            lines.append(
-                f"| {row} | {tree} | {med([r['median'] for r in mine]):.3f} | "
-                f"{med([r['ratios']['x plugins disabled, per round'] for r in mine]):.2f} | "
-                f"{med([r['ratios']['cpu x plugins disabled, per round'] for r in mine]):.2f} | "
-                f"{med([r['in_hook_dispatch_ms'] for r in mine]):.3f} | {versus:.2f} |"
-            )
+    med = statistics.median
+    for row, tree, mine, theirs in by_row_and_tree(runs):
+        versus = ratio_to_first(mine, theirs, itemgetter("median"))
+        lines.append(
+            f"| {row} | {tree} | {med(r['median'] for r in mine):.3f} | "
+            f"{med(r['ratios']['x plugins disabled, per round'] for r in mine):.2f} | "
+            f"{med(r['ratios']['cpu x plugins disabled, per round'] for r in mine):.2f} | "
+            f"{med(r['in_hook_dispatch_ms'] for r in mine):.3f} | {versus:.2f} |"
+        )
     lines += [
         "",
         load_line(args.load),

@@ -20,6 +20,7 @@ import asyncio
 import statistics
 import tempfile
 import time
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +28,10 @@ from report import (
     ab_args,
     ab_parser,
     alternating_rounds,
+    by_row_and_tree,
     load_line,
     put_tests_on_path,
+    ratio_to_first,
     run_child,
     write_rows,
 )
@@ -133,21 +136,12 @@ def table(trees: list[str], runs: dict[str, list[dict[str, Any]]], args: argpars
         f"| dispatch | tree | us/dispatch | CPU us/dispatch | x {first} | CPU x {first} |",
         "|---|---|---:|---:|---:|---:|",
     ]
-    for row, _, _ in ROWS:
-        for tree in trees:
-            mine = [run[row] for run in runs[tree]]
-            theirs = [run[row] for run in runs[first]]
-            ratios = {
-                kind: statistics.median(
-                    a[kind] / b[kind] for a, b in zip(mine, theirs, strict=True)
-                )
-                for kind in ("wall", "cpu")
-            }
-            lines.append(
-                f"| {row} | {tree} | {statistics.median(r['wall'] for r in mine) * 1e6:.1f} | "
-                f"{statistics.median(r['cpu'] for r in mine) * 1e6:.1f} | "
-                f"{ratios['wall']:.2f} | {ratios['cpu']:.2f} |"
-            )
+    for row, tree, mine, theirs in by_row_and_tree(runs):
+        wall, cpu = (ratio_to_first(mine, theirs, itemgetter(kind)) for kind in ("wall", "cpu"))
+        lines.append(
+            f"| {row} | {tree} | {statistics.median(r['wall'] for r in mine) * 1e6:.1f} | "
+            f"{statistics.median(r['cpu'] for r in mine) * 1e6:.1f} | {wall:.2f} | {cpu:.2f} |"
+        )
     lines += [
         "",
         load_line(args.load),

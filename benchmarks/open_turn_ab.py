@@ -29,8 +29,10 @@ from report import (
     ab_args,
     ab_parser,
     alternating_rounds,
+    by_row_and_tree,
     load_line,
     put_tests_on_path,
+    ratio_to_first,
     run_child,
     write_rows,
 )
@@ -93,12 +95,9 @@ def table(
         f"| backend | tree | ms/call | x {first} |",
         "|---|---|---:|---:|",
     ]
-    for backend in runs[first][0]:
-        for tree in trees:
-            mine = [run[backend] for run in runs[tree]]
-            theirs = [run[backend] for run in runs[first]]
-            ratio = statistics.median(a / b for a, b in zip(mine, theirs, strict=True))
-            lines.append(f"| {backend} | {tree} | {statistics.median(mine):.3f} | {ratio:.2f} |")
+    for backend, tree, mine, theirs in by_row_and_tree(runs):
+        ratio = ratio_to_first(mine, theirs, float)
+        lines.append(f"| {backend} | {tree} | {statistics.median(mine):.3f} | {ratio:.2f} |")
     lines += ["", *([note, ""] if note else []), load_line(args.load)]
     return "\n".join(lines)
 

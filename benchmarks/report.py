@@ -10,10 +10,11 @@ import argparse
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any, TypeVar
@@ -125,3 +126,19 @@ def write_rows(out: Path, rows: object) -> None:
     import zeroclaw
 
     out.write_text(json.dumps({"zeroclaw": zeroclaw.__file__, "rows": rows}))
+
+
+def by_row_and_tree(
+    runs: dict[str, list[dict[str, Any]]],
+) -> Iterator[tuple[str, str, list[Any], list[Any]]]:
+    """The children's rows (`alternating_rounds` of `run_child`), row by row, then tree by
+    tree: (row, tree, the tree's figures of the row in each round, the first tree's)."""
+    first = next(iter(runs))
+    for row in runs[first][0]:
+        for tree, results in runs.items():
+            yield row, tree, [r[row] for r in results], [r[row] for r in runs[first]]
+
+
+def ratio_to_first(mine: list[Any], first: list[Any], figure: Callable[[Any], float]) -> float:
+    """The median over rounds of a tree's figure over the first tree's in the same round."""
+    return statistics.median(figure(a) / figure(b) for a, b in zip(mine, first, strict=True))
