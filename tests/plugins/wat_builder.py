@@ -53,9 +53,10 @@ WORLDS = {
 }
 
 # A ring allocator over 32-64 KiB: a call's arguments are dead once it returns, so any number
-# of calls fits in the one page a guest's warm instance keeps. (The bump allocator
-# `wat_component` adds to a module without one never frees: a guest called thousands of
-# times, as tests and benchmarks call theirs, would run off its page.)
+# of calls fits in the one page a guest's warm instance keeps, as long as one call's
+# arguments fit in 32 KiB (past that it wraps over them). The bump allocator `wat_component`
+# adds to a module without one never frees: a guest called thousands of times, as tests and
+# benchmarks call theirs, would run off its page (~150 calls of a 200-byte payload).
 RING_REALLOC = """
   (global $heap (mut i32) (i32.const 32768))
   (func (export "cabi_realloc") (param i32 i32 i32 i32) (result i32)
