@@ -17,56 +17,35 @@ tree's ms/turn to the first tree's. Nothing is asserted.
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import statistics
-import subprocess
-import sys
 import tempfile
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from report import alternating_rounds, load_line, source_tree
-
-HERE = Path(__file__).resolve().parent
+from report import (
+    ab_args,
+    ab_parser,
+    alternating_rounds,
+    by_row_and_tree,
+    load_line,
+    ratio_to_first,
+    run_child,
+    write_rows,
+)
 
 
 def child(out: Path, turn_rounds: int, turns: int) -> None:
     """Run the suite's agent-turn part with this process's zeroclaw; write its rows."""
-    from suite import FULL, agent_turns, build_guest
-
-    import zeroclaw
+    from plugin_hook_bench import build_guest
+    from suite import FULL, agent_turns
 
     sizes = FULL.__class__(**{**FULL.__dict__, "turn_rounds": turn_rounds, "turns": turns})
     with tempfile.TemporaryDirectory(prefix="zeroclaw-ab-") as tmp:
         work = Path(tmp)
         build_guest(work)
         rows = agent_turns(work, work / "g.wasm", sizes)
-    out.write_text(json.dumps({"zeroclaw": zeroclaw.__file__, "rows": rows}))
-
-
-def run_child(src: Path, args: argparse.Namespace) -> dict[str, Any]:
-    with tempfile.NamedTemporaryFile(suffix=".json") as out:
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(src), str(HERE)])}
-        subprocess.run(
-            [
-                sys.executable,
-                str(Path(__file__).resolve()),
-                "--child",
-                out.name,
-                "--turn-rounds",
-                str(args.turn_rounds),
-                "--turns",
-                str(args.turns),
-            ],
-            env=env,
-            check=True,
-        )
-        found: dict[str, Any] = json.loads(Path(out.name).read_text())
-    if not found["zeroclaw"].startswith(str(src)):
-        raise SystemExit(f"the child imported {found['zeroclaw']}, not the tree {src}")
-    rows: dict[str, Any] = found["rows"]
-    return rows
+    write_rows(out, rows)
 
 
 def table(trees: list[str], runs: dict[str, list[dict[str, Any]]], args: argparse.Namespace) -> str:
@@ -79,21 +58,15 @@ def table(trees: list[str], runs: dict[str, list[dict[str, Any]]], args: argpars
         f"dispatch | x {first} (ms/turn, per round) |",
         "|---|---|---:|---:|---:|---:|---:|",
     ]
-    for row in runs[first][0]:
-        for tree in trees:
-            mine = [run[row] for run in runs[tree]]
-            theirs = [run[row] for run in runs[first]]
-
-            def med(values: list[float]) -> float:
-                return statistics.median(values)
-
-            versus = med([a["median"] / b["median"] for a, b in zip(mine, theirs, strict=True)])
-            lines.append(
-                f"| {row} | {tree} | {med([r['median'] for r in mine]):.3f} | "
-                f"{med([r['ratios']['x plugins disabled, per round'] for r in mine]):.2f} | "
-                f"{med([r['ratios']['cpu x plugins disabled, per round'] for r in mine]):.2f} | "
-                f"{med([r['in_hook_dispatch_ms'] for r in mine]):.3f} | {versus:.2f} |"
-            )
+    med = statistics.median
+    for row, tree, mine, theirs in by_row_and_tree(runs):
+        versus = ratio_to_first(mine, theirs, itemgetter("median"))
+        lines.append(
+            f"| {row} | {tree} | {med(r['median'] for r in mine):.3f} | "
+            f"{med(r['ratios']['x plugins disabled, per round'] for r in mine):.2f} | "
+            f"{med(r['ratios']['cpu x plugins disabled, per round'] for r in mine):.2f} | "
+            f"{med(r['in_hook_dispatch_ms'] for r in mine):.3f} | {versus:.2f} |"
+        )
     lines += [
         "",
         load_line(args.load),
@@ -102,22 +75,16 @@ def table(trees: list[str], runs: dict[str, list[dict[str, Any]]], args: argpars
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("trees", nargs="*", help="NAME=PATH/TO/src, the first is the baseline")
-    parser.add_argument("--rounds", type=int, default=8)
+    parser = ab_parser(__doc__, rounds=8, children=True)
     parser.add_argument("--turn-rounds", type=int, default=5)
     parser.add_argument("--turns", type=int, default=20)
-    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    args = ab_args(parser, at_least=2)
     if args.child:
         child(args.child, args.turn_rounds, args.turns)
         return 0
-    trees = [source_tree(text) for text in args.trees]
-    if len(trees) < 2:
-        parser.error("give at least two trees: NAME=PATH/TO/src ...")
-    args.load = os.getloadavg()[0]
-    runs = alternating_rounds(trees, args.rounds, lambda src: run_child(src, args))
-    print(table([name for name, _ in trees], runs, args))
+    sizes = ("--turn-rounds", args.turn_rounds, "--turns", args.turns)
+    runs = alternating_rounds(args.trees, args.rounds, lambda src: run_child(__file__, src, *sizes))
+    print(table([name for name, _ in args.trees], runs, args))
     return 0
 
 

@@ -70,4 +70,4 @@ def bare_route() -> Iterator[str]:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

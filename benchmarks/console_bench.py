@@ -126,13 +126,13 @@ async def watched(url: str, watchers: int) -> AsyncIterator[list[int]]:
 def observer_costs(events: int, rounds: int) -> tuple[float, float]:
     """ns per PluginCall event: (ConsoleRecorder, PrometheusObserver), medians of rounds."""
     from zeroclaw.gateway.console.recorder import ConsoleRecorder
-    from zeroclaw.observability import PluginCall, PrometheusObserver
+    from zeroclaw.observability import Observer, PluginCall, PrometheusObserver
 
     recorder, prometheus = ConsoleRecorder(), PrometheusObserver()
     event = PluginCall("bench-plugin", "before-tool-call", 0.25, "ok")
     per_event: dict[str, list[float]] = {"console": [], "prometheus": []}
     for index in range(rounds):
-        pair = [("console", recorder), ("prometheus", prometheus)]
+        pair: list[tuple[str, Observer]] = [("console", recorder), ("prometheus", prometheus)]
         for name, observer in pair if index % 2 == 0 else reversed(pair):
             started = time.perf_counter_ns()
             for _ in range(events):

@@ -33,7 +33,7 @@ from pathlib import Path
 from bare_route import bare_route
 from gateway_bench import Mode, config_text, measure, warm_up
 from gateway_process import gateway_process
-from report import load_line, machine_line, source_tree
+from report import ab_args, ab_parser, load_line, machine_line
 
 # CPU seconds per request of each round, by server name (gateways only: their pids).
 ROUND_CPU: dict[str, list[float]] = {}
@@ -91,7 +91,10 @@ def table(modes: list[Mode], args: argparse.Namespace) -> str:
     ]
     for index, mode in enumerate(modes):
         ordered = sorted(mode.round_rps)
-        quartiles = statistics.quantiles(ordered, n=4, method="inclusive")
+        # quartiles over rounds (one round, a smoke run: its own figure)
+        quartiles = (
+            statistics.quantiles(ordered, n=4, method="inclusive") if len(ordered) > 1 else ordered
+        )
         above = f"{per_round(mode, modes[index - 1]):.2f}" if index > 1 else "-"
         lines.append(
             f"| {mode.name} | {statistics.median(ordered):.0f} | "
@@ -109,13 +112,10 @@ def table(modes: list[Mode], args: argparse.Namespace) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("trees", nargs="+", type=source_tree, help="NAME=SRC_DIR, oldest first")
+    parser = ab_parser(__doc__, rounds=10, children=False)
     parser.add_argument("--requests", type=int, default=200, help="requests per server per round")
-    parser.add_argument("--rounds", type=int, default=10, help="alternating rounds")
     parser.add_argument("--concurrency", type=int, default=8, help="requests in flight")
-    args = parser.parse_args()
-    args.load = os.getloadavg()[0]
+    args = ab_args(parser, at_least=1)
     modes = [Mode("bare FastAPI route", False)]
     modes += [Mode(name, False) for name, _ in args.trees]
     with tempfile.TemporaryDirectory(prefix="zeroclaw-ab-") as scratch, ExitStack() as stack:

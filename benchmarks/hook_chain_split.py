@@ -102,8 +102,8 @@ def main() -> int:
     parser.add_argument("--turns", type=int, default=200)
     args = parser.parse_args()
     load = os.getloadavg()[0]
-    runner_module._chain = _timed_chain  # type: ignore[assignment]
-    runner_module._call_on_thread = _timed_call_on_thread  # type: ignore[assignment]
+    runner_module._chain = _timed_chain
+    runner_module._call_on_thread = _timed_call_on_thread
     with tempfile.TemporaryDirectory(prefix="zeroclaw-split-") as tmp:
         lines = asyncio.run(measure(Path(tmp), args.dispatches, args.turns))
     print(

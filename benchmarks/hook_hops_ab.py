@@ -17,19 +17,24 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from report import alternating_rounds, load_line, source_tree
-
-HERE = Path(__file__).resolve().parent
+from report import (
+    ab_args,
+    ab_parser,
+    alternating_rounds,
+    by_row_and_tree,
+    load_line,
+    put_tests_on_path,
+    ratio_to_first,
+    run_child,
+    write_rows,
+)
 
 OBSERVER_WAT = """
 (module
@@ -39,15 +44,6 @@ OBSERVER_WAT = """
   (func (export "zeroclaw:hooks/handler@1.0.0#handles") (result i32) i32.const 24)
   (func (export "zeroclaw:hooks/handler@1.0.0#on-session-start")
     (param i32 i32 i32 i32 i32 i32 i32))
-  (global $heap (mut i32) (i32.const 32768))
-  (func (export "cabi_realloc") (param i32 i32 i32 i32) (result i32)
-    (local $p i32)
-    (if (i32.gt_u (i32.add (global.get $heap) (i32.add (local.get 3) (i32.const 8)))
-                  (i32.const 65536))
-      (then (global.set $heap (i32.const 32768))))
-    (local.set $p (i32.and (i32.add (global.get $heap) (i32.const 7)) (i32.const -8)))
-    (global.set $heap (i32.add (local.get $p) (local.get 3)))
-    (local.get $p))
 )
 """
 
@@ -64,7 +60,9 @@ def child(out: Path, rounds: int, calls: int) -> None:
     from plugin_hook_bench import _hooks_package, build_guest
     from suite import plugin_config, write_guard_plugins
 
-    import zeroclaw
+    put_tests_on_path("plugins")
+    from wat_builder import with_ring_allocator
+
     from zeroclaw.hooks import Event, HookRunner, SessionStart, ToolCallRequest
     from zeroclaw.plugins.authoring.build import package_wit_dir, wat_component, wit_root
     from zeroclaw.plugins.lifecycle.registry import PluginRegistry
@@ -76,7 +74,7 @@ def child(out: Path, rounds: int, calls: int) -> None:
         guests = {
             "guard": build_guest(work),
             "observer": wat_component(
-                OBSERVER_WAT,
+                with_ring_allocator(OBSERVER_WAT),
                 package_wit_dir(wit_root(), _hooks_package()),
                 "zeroclaw:hooks/hooks@1.0.0",
                 work / "o.wasm",
@@ -126,20 +124,7 @@ def child(out: Path, rounds: int, calls: int) -> None:
 
     with tempfile.TemporaryDirectory(prefix="zeroclaw-hops-") as tmp:
         rows = asyncio.run(run_all(Path(tmp)))
-    out.write_text(json.dumps({"zeroclaw": zeroclaw.__file__, "rows": rows}))
-
-
-def run_child(src: Path, args: argparse.Namespace) -> dict[str, Any]:
-    with tempfile.NamedTemporaryFile(suffix=".json") as out:
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(src), str(HERE)])}
-        command = [sys.executable, str(Path(__file__).resolve()), "--child", out.name]
-        command += ["--child-rounds", str(args.child_rounds), "--calls", str(args.calls)]
-        subprocess.run(command, env=env, check=True)
-        found: dict[str, Any] = json.loads(Path(out.name).read_text())
-    if not found["zeroclaw"].startswith(str(src)):
-        raise SystemExit(f"the child imported {found['zeroclaw']}, not the tree {src}")
-    rows: dict[str, Any] = found["rows"]
-    return rows
+    write_rows(out, rows)
 
 
 def table(trees: list[str], runs: dict[str, list[dict[str, Any]]], args: argparse.Namespace) -> str:
@@ -151,21 +136,12 @@ def table(trees: list[str], runs: dict[str, list[dict[str, Any]]], args: argpars
         f"| dispatch | tree | us/dispatch | CPU us/dispatch | x {first} | CPU x {first} |",
         "|---|---|---:|---:|---:|---:|",
     ]
-    for row, _, _ in ROWS:
-        for tree in trees:
-            mine = [run[row] for run in runs[tree]]
-            theirs = [run[row] for run in runs[first]]
-            ratios = {
-                kind: statistics.median(
-                    a[kind] / b[kind] for a, b in zip(mine, theirs, strict=True)
-                )
-                for kind in ("wall", "cpu")
-            }
-            lines.append(
-                f"| {row} | {tree} | {statistics.median(r['wall'] for r in mine) * 1e6:.1f} | "
-                f"{statistics.median(r['cpu'] for r in mine) * 1e6:.1f} | "
-                f"{ratios['wall']:.2f} | {ratios['cpu']:.2f} |"
-            )
+    for row, tree, mine, theirs in by_row_and_tree(runs):
+        wall, cpu = (ratio_to_first(mine, theirs, itemgetter(kind)) for kind in ("wall", "cpu"))
+        lines.append(
+            f"| {row} | {tree} | {statistics.median(r['wall'] for r in mine) * 1e6:.1f} | "
+            f"{statistics.median(r['cpu'] for r in mine) * 1e6:.1f} | {wall:.2f} | {cpu:.2f} |"
+        )
     lines += [
         "",
         load_line(args.load),
@@ -174,22 +150,16 @@ def table(trees: list[str], runs: dict[str, list[dict[str, Any]]], args: argpars
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("trees", nargs="*", help="NAME=PATH/TO/src, the first is the baseline")
-    parser.add_argument("--rounds", type=int, default=6)
+    parser = ab_parser(__doc__, rounds=6, children=True)
     parser.add_argument("--child-rounds", type=int, default=7)
     parser.add_argument("--calls", type=int, default=200)
-    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    args = ab_args(parser, at_least=2)
     if args.child:
         child(args.child, args.child_rounds, args.calls)
         return 0
-    trees = [source_tree(text) for text in args.trees]
-    if len(trees) < 2:
-        parser.error("give at least two trees: NAME=PATH/TO/src ...")
-    args.load = os.getloadavg()[0]
-    runs = alternating_rounds(trees, args.rounds, lambda src: run_child(src, args))
-    print(table([name for name, _ in trees], runs, args))
+    sizes = ("--child-rounds", args.child_rounds, "--calls", args.calls)
+    runs = alternating_rounds(args.trees, args.rounds, lambda src: run_child(__file__, src, *sizes))
+    print(table([name for name, _ in args.trees], runs, args))
     return 0
 
 

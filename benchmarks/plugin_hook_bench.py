@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import wasmtime
-from report import machine_line, replace_section
+from report import machine_line, put_tests_on_path, replace_section
 from wasmtime.component import Component, Linker, Record
 
 from zeroclaw.hooks import Cancel, Event, HookRunner, ToolCallRequest, hook
@@ -48,8 +48,8 @@ from zeroclaw.plugins.wasm.conversion import codec_for, context_address, func_ad
 SECTION = "plugin-hook-bench"
 HANDLER = "zeroclaw:hooks/handler@1.0.0"
 
-# The guest: cancel "shell", leave anything else unchanged; a ring allocator, so any number
-# of calls fits in its one page.
+# The guest: cancel "shell", leave anything else unchanged (built with the tests' ring
+# allocator, so any number of calls fits in its one page).
 GUARD_WAT = """
 (module
   (memory (export "memory") 1)
@@ -74,15 +74,6 @@ GUARD_WAT = """
         (br_if $next (i32.lt_u (local.get $i) (i32.const 5))))
       (return (i32.const 128)))
     i32.const 160)
-  (global $heap (mut i32) (i32.const 32768))
-  (func (export "cabi_realloc") (param i32 i32 i32 i32) (result i32)
-    (local $p i32)
-    (if (i32.gt_u (i32.add (global.get $heap) (i32.add (local.get 3) (i32.const 8)))
-                  (i32.const 65536))
-      (then (global.set $heap (i32.const 32768))))
-    (local.set $p (i32.and (i32.add (global.get $heap) (i32.const 7)) (i32.const -8)))
-    (global.set $heap (i32.add (local.get $p) (local.get 3)))
-    (local.get $p))
 )
 """
 
@@ -110,8 +101,12 @@ class Row:
 
 
 def build_guest(work: Path) -> Path:
+    put_tests_on_path("plugins")
+    from wat_builder import with_ring_allocator
+
     hooks_wit = package_wit_dir(wit_root(), _hooks_package())
-    return wat_component(GUARD_WAT, hooks_wit, "zeroclaw:hooks/hooks@1.0.0", work / "g.wasm", work)
+    wat = with_ring_allocator(GUARD_WAT)
+    return wat_component(wat, hooks_wit, "zeroclaw:hooks/hooks@1.0.0", work / "g.wasm", work)
 
 
 def _hooks_package() -> Any:
@@ -148,6 +143,7 @@ def rows_for(guest: Path, work: Path, loop: asyncio.AbstractEventLoop) -> list[R
     store = wasmtime.Store(engine)
     instance = Linker(engine).instantiate(store, component)
     index = component.get_export_index("before-tool-call", component.get_export_index(HANDLER))
+    assert index is not None, f"the guest exports no {HANDLER}#before-tool-call"
     func = instance.get_func(store, index)
     assert func is not None
     codec = codec_for(func.type(store))
@@ -210,10 +206,14 @@ def _identity(value: object) -> object:
 def _record(payload: ToolCallRequest) -> Record:
     import json
 
-    record = Record()
-    setattr(record, "session-id", payload.session_id)
-    record.tool = payload.tool
-    record.arguments = json.dumps(payload.arguments, ensure_ascii=False)
+    record = Record()  # its fields are its attributes, named as in the WIT
+    vars(record).update(
+        {
+            "session-id": payload.session_id,
+            "tool": payload.tool,
+            "arguments": json.dumps(payload.arguments, ensure_ascii=False),
+        }
+    )
     return record
 
 
@@ -257,8 +257,7 @@ def _pluggy_hook() -> Callable[[ToolCallRequest], object] | None:
 
     class Spec:
         @spec(firstresult=True)
-        def before_tool_call(self, call: ToolCallRequest) -> Cancel | None:  # type: ignore[empty-body]
-            ...
+        def before_tool_call(self, call: ToolCallRequest) -> Cancel | None: ...
 
     class Impl:
         @impl

@@ -32,7 +32,7 @@ import threading
 import time
 from pathlib import Path
 
-from report import machine_line, replace_section
+from report import machine_line, put_tests_on_path, replace_section
 
 from zeroclaw.agent import AgentRuntime, DenyApprover
 from zeroclaw.config import Config
@@ -40,46 +40,8 @@ from zeroclaw.hooks import Event, PromptBuild
 from zeroclaw.plugins.authoring.build import package_wit_dir, wat_component, wit_root
 
 SECTION = "plugin-reload-bench"
-MARKER = "TAG-0000"
+MARKER = "TAG-0000"  # reload_support.MARKER, in the template
 PAYLOAD = PromptBuild("bench", "terminal", None, "native prompt", ())
-
-# before_prompt_build -> continue with system-prompt = the tag (8 bytes at 64)
-TAGGER_WAT = f"""
-(module
-  (memory (export "memory") 1)
-  (data (i32.const 16) "\\0b")
-  (data (i32.const 24) "\\10\\00\\00\\00\\01\\00\\00\\00")
-  (data (i32.const 64) "{MARKER}")
-  (func (export "zeroclaw:hooks/handler@1.0.0#handles") (result i32) i32.const 24)
-  (func (export "zeroclaw:hooks/handler@1.0.0#before-prompt-build")
-    (param $sid i32) (param $sid_len i32) (param $ch i32) (param $ch_len i32)
-    (param $uid_some i32) (param $uid i32) (param $uid_len i32)
-    (param $prompt i32) (param $prompt_len i32) (param $ctx i32) (param $ctx_len i32)
-    (result i32)
-    (i32.store8 (i32.const 1024) (i32.const 1))
-    (i32.store (i32.const 1028) (local.get $sid))
-    (i32.store (i32.const 1032) (local.get $sid_len))
-    (i32.store (i32.const 1036) (local.get $ch))
-    (i32.store (i32.const 1040) (local.get $ch_len))
-    (i32.store8 (i32.const 1044) (local.get $uid_some))
-    (i32.store (i32.const 1048) (local.get $uid))
-    (i32.store (i32.const 1052) (local.get $uid_len))
-    (i32.store (i32.const 1056) (i32.const 64))
-    (i32.store (i32.const 1060) (i32.const 8))
-    (i32.store (i32.const 1064) (local.get $ctx))
-    (i32.store (i32.const 1068) (local.get $ctx_len))
-    i32.const 1024)
-  (global $heap (mut i32) (i32.const 32768))
-  (func (export "cabi_realloc") (param i32 i32 i32 i32) (result i32)
-    (local $p i32)
-    (if (i32.gt_u (i32.add (global.get $heap) (i32.add (local.get 3) (i32.const 8)))
-                  (i32.const 65536))
-      (then (global.set $heap (i32.const 32768))))
-    (local.set $p (i32.and (i32.add (global.get $heap) (i32.const 7)) (i32.const -8)))
-    (global.set $heap (i32.add (local.get $p) (local.get 3)))
-    (local.get $p))
-)
-"""
 
 
 class Tagger:
@@ -105,12 +67,22 @@ class Tagger:
 
 
 def build_template(work: Path) -> bytes:
+    """The tagger: the reload tests' hook whose `before_prompt_build` continues with the
+    system prompt set to its tag (MARKER in the template)."""
     from zeroclaw.plugins.contract.abi import SUPPORTED
 
+    put_tests_on_path("plugins")
+    put_tests_on_path("plugins/reload")
+    from reload_support import WAT
+    from wat_builder import with_ring_allocator
+
     wit = package_wit_dir(wit_root(), SUPPORTED["zeroclaw:hooks"])
-    return wat_component(
-        TAGGER_WAT, wit, "zeroclaw:hooks/hooks@1.0.0", work / "tagger.wasm", work
+    wat = with_ring_allocator(WAT["prompt"])
+    template = wat_component(
+        wat, wit, "zeroclaw:hooks/hooks@1.0.0", work / "tagger.wasm", work
     ).read_bytes()
+    assert template.count(MARKER.encode()) == 1, "the tagger's template lost its marker"
+    return template
 
 
 def open_runtime(work: Path, debounce_ms: int) -> AgentRuntime:

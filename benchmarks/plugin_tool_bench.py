@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from report import machine_line, replace_section
+from report import machine_line, put_tests_on_path, replace_section
 
 from zeroclaw.config import Config
 from zeroclaw.messages import ToolResult, ToolSpec
@@ -59,7 +59,7 @@ ECHO_ARGUMENTS = {"text": "The quick brown fox jumps over the lazy dog. " * 4, "
 
 # -- the echo guests --------------------------------------------------------------------------
 
-# A ring allocator: any number of calls fits in the one page.
+# Written with the tests' ring allocator: any number of calls fits in the one page.
 ECHO_WAT = """
 (module
   (memory (export "memory") 1)
@@ -76,15 +76,6 @@ ECHO_WAT = """
     (i32.store (i32.const 228) (local.get $args))
     (i32.store (i32.const 232) (local.get $args_len))
     i32.const 224)
-  (global $heap (mut i32) (i32.const 32768))
-  (func (export "cabi_realloc") (param i32 i32 i32 i32) (result i32)
-    (local $p i32)
-    (if (i32.gt_u (i32.add (global.get $heap) (i32.add (local.get 3) (i32.const 8)))
-                  (i32.const 65536))
-      (then (global.set $heap (i32.const 32768))))
-    (local.set $p (i32.and (i32.add (global.get $heap) (i32.const 7)) (i32.const -8)))
-    (global.set $heap (i32.add (local.get $p) (local.get 3)))
-    (local.get $p))
 )
 """
 
@@ -123,10 +114,14 @@ GUESTS["echo-js"] = ("plugin.js", ECHO_JS)
 
 def write_guests(plugins: Path) -> None:
     """The echo plugin directories (rewritten as they are: their builds stay cached)."""
+    put_tests_on_path("plugins")
+    from wat_builder import with_ring_allocator
+
     for name, (entry, source) in GUESTS.items():
         directory = plugins / name
         directory.mkdir(parents=True, exist_ok=True)
-        (directory / entry).write_text(source.lstrip())
+        text = with_ring_allocator(source) if entry.endswith(".wat") else source
+        (directory / entry).write_text(text.lstrip())
         (directory / "plugin.toml").write_text(
             f'name = "{name}"\nversion = "1.0.0"\nwit_package = "zeroclaw:tools@1.0.0"\n'
             'component = "plugin.wasm"\n'

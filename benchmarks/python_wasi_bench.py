@@ -22,6 +22,7 @@ Nothing here is asserted anywhere.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import statistics
@@ -115,14 +116,16 @@ def main(argv: list[str] | None = None) -> int:
         instantiate = {name: [] for name in guests}  # type: dict[str, list[float]]
         call = {name: [] for name in guests}  # type: dict[str, list[float]]
         for plugin in loaded.values():  # warm up
-            per_call(lambda p=plugin: p.calls.call("call", ("echo", ARGUMENTS), str), args.calls)
+            per_call(
+                functools.partial(plugin.calls.call, "call", ("echo", ARGUMENTS), str), args.calls
+            )
         for _ in range(args.rounds):
             for name, plugin in loaded.items():
                 factory = plugin.calls.factory
                 instantiate[name].append(per_call(factory.instantiate, args.instances))
                 call[name].append(
                     per_call(
-                        lambda p=plugin: p.calls.call("call", ("echo", ARGUMENTS), str),
+                        functools.partial(plugin.calls.call, "call", ("echo", ARGUMENTS), str),
                         args.calls,
                     )
                 )

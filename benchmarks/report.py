@@ -1,18 +1,35 @@
 """What every benchmark script shares: replacing its section of a Markdown file between
-its markers, the lines that say which machine measured it and under what load, and the
-source trees an A/B script runs side by side in alternating rounds."""
+its markers, the lines that say which machine measured it and under what load, the
+source trees an A/B script runs side by side in alternating rounds (its arguments, and its
+child process per tree), and the way to the
+tests' helpers (a WAT guest's allocator, a PostgreSQL server) that benchmarks reuse."""
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import platform
+import statistics
+import subprocess
 import sys
-from collections.abc import Callable, Sequence
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
 from importlib.metadata import version
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
+
+TESTS = Path(__file__).resolve().parents[1] / "tests"
+
+
+def put_tests_on_path(folder: str = "") -> None:
+    """Put tests/FOLDER (tests/ itself by default) on the import path, so a benchmark can
+    import a helper module of the tests (`wat_builder`, `postgres_server`) as they do."""
+    path = str(TESTS / folder)
+    if path not in sys.path:
+        sys.path.insert(0, path)
 
 
 def replace_section(path: Path, name: str, body: str) -> None:
@@ -59,3 +76,69 @@ def alternating_rounds(
             runs[name].append(run(src))
         print(f"round {number + 1}/{rounds} done", file=sys.stderr)
     return runs
+
+
+def ab_parser(doc: str, *, rounds: int, children: bool) -> argparse.ArgumentParser:
+    """The arguments every A/B script takes: the source trees (`NAME=PATH/TO/src`, the first
+    the baseline) and --rounds; with `children`, the hidden `--child OUT` with which
+    `run_child` starts the script in a child process. The script adds its own sizes."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n", maxsplit=1)[0])
+    parser.add_argument(
+        "trees",
+        nargs="*",
+        type=source_tree,
+        help="NAME=PATH/TO/src, the first is the baseline",
+    )
+    parser.add_argument("--rounds", type=int, default=rounds, help="alternating rounds")
+    if children:
+        parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    return parser
+
+
+def ab_args(parser: argparse.ArgumentParser, *, at_least: int) -> argparse.Namespace:
+    """The parsed arguments, with at least `at_least` trees (a child takes none) and the
+    load average at the start (`args.load`, for `load_line`)."""
+    args = parser.parse_args()
+    if getattr(args, "child", None) is None and len(args.trees) < at_least:
+        trees = "a tree" if at_least == 1 else f"at least {at_least} trees"
+        parser.error(f"give {trees}: NAME=PATH/TO/src ...")
+    args.load = os.getloadavg()[0]
+    return args
+
+
+def run_child(script: str, src: Path, *arguments: object) -> Any:
+    """Run `script --child OUT ARGUMENTS...` with the tree `src` (then benchmarks/) first on
+    the path, and return the rows it wrote (`write_rows`), once sure it imported zeroclaw
+    from that tree: two trees cannot be imported into one process."""
+    with tempfile.NamedTemporaryFile(suffix=".json") as out:
+        here = str(Path(__file__).resolve().parent)
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(src), here])}
+        command = [sys.executable, str(Path(script).resolve()), "--child", out.name]
+        subprocess.run([*command, *map(str, arguments)], env=env, check=True)
+        found = json.loads(Path(out.name).read_text())
+    if not found["zeroclaw"].startswith(str(src)):
+        raise SystemExit(f"the child imported {found['zeroclaw']}, not the tree {src}")
+    return found["rows"]
+
+
+def write_rows(out: Path, rows: object) -> None:
+    """What a child measured, for `run_child`, with where its zeroclaw came from."""
+    import zeroclaw
+
+    out.write_text(json.dumps({"zeroclaw": zeroclaw.__file__, "rows": rows}))
+
+
+def by_row_and_tree(
+    runs: dict[str, list[dict[str, Any]]],
+) -> Iterator[tuple[str, str, list[Any], list[Any]]]:
+    """The children's rows (`alternating_rounds` of `run_child`), row by row, then tree by
+    tree: (row, tree, the tree's figures of the row in each round, the first tree's)."""
+    first = next(iter(runs))
+    for row in runs[first][0]:
+        for tree, results in runs.items():
+            yield row, tree, [r[row] for r in results], [r[row] for r in runs[first]]
+
+
+def ratio_to_first(mine: list[Any], first: list[Any], figure: Callable[[Any], float]) -> float:
+    """The median over rounds of a tree's figure over the first tree's in the same round."""
+    return statistics.median(figure(a) / figure(b) for a, b in zip(mine, first, strict=True))

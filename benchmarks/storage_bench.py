@@ -28,7 +28,6 @@ import asyncio
 import os
 import platform
 import statistics
-import sys
 import tempfile
 import time
 import uuid
@@ -39,7 +38,7 @@ from pathlib import Path
 
 import httpx
 from gateway_process import gateway_process
-from report import replace_section
+from report import put_tests_on_path, replace_section
 
 SECTION = "storage-bench"
 REPLICAS_SECTION = "replicas-bench"
@@ -130,7 +129,7 @@ def postgres(url: str | None) -> Iterator[str]:
     if url is not None:
         yield url
         return
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    put_tests_on_path()
     from postgres_server import start_postgres
 
     server = start_postgres()

@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import os
 import platform
@@ -148,7 +149,9 @@ def table_of(rows: list[Row], scale: float, baselines: list[str]) -> dict[str, A
 # -- hook call -----------------------------------------------------------------------------------
 
 
-def hook_rows(work: Path, loop: asyncio.AbstractEventLoop, sizes: Sizes) -> tuple[list[Row], dict]:
+def hook_rows(
+    work: Path, loop: asyncio.AbstractEventLoop, sizes: Sizes
+) -> tuple[list[Row], dict[str, str]]:
     guest = build_guest(work)
     rows = rows_for(guest, work, loop)
     notes: dict[str, str] = {}
@@ -241,16 +244,14 @@ def plugin_rows(
         rows.append(
             Row(
                 f"{label} via HookRunner ({how}, {what}, {event.value})",
-                timed_async(loop, _counted(lambda p, r=runner, e=event: r.run(e, p), payload)),
+                timed_async(loop, _counted(functools.partial(runner.run, event), payload)),
             )
         )
     function = event.value.replace("_", "-")
     rows.append(
         Row(
             f"{label} PluginCalls.call ({what}, {event.value})",
-            timed_sync(
-                _counted(lambda p, c=calls, f=function: c.call(f, (p,), _identity), payload)
-            ),
+            timed_sync(_counted(lambda p: calls.call(function, (p,), _identity), payload)),
         )
     )
     return rows

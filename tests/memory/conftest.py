@@ -1,7 +1,8 @@
 """Every memory test that takes `store` or `location` runs on both backends: a SQLite
 file, and a database of its own on a real PostgreSQL server (skipped, with the reason,
 when none can start). Tests of what only a SQLite file has (its bytes, header, pages,
-journal, directory permissions) take `db_path` or `sqlite_store` instead."""
+journal, directory permissions) take `db_path` or `sqlite_store` instead, and tests of what
+only a server has (a connection it can cut) `postgres_store`."""
 
 from __future__ import annotations
 
@@ -41,4 +42,10 @@ async def store(location: DatabaseLocation) -> AsyncIterator[MemoryStore]:
 @pytest.fixture
 async def sqlite_store(db_path: Path) -> AsyncIterator[MemoryStore]:
     async with MemoryStore.open(db_path) as opened:
+        yield opened
+
+
+@pytest.fixture
+async def postgres_store(postgres_url: str) -> AsyncIterator[MemoryStore]:
+    async with MemoryStore.open(postgres_location(postgres_url)) as opened:
         yield opened

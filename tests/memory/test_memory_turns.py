@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Awaitable, Callable
 
 import pytest
 import sqlalchemy as sa
@@ -117,6 +118,36 @@ async def test_the_same_message_sent_again_continues_the_open_turn(store: Memory
     assert [role for role, _ in await _said(store)][-2:] == ["assistant", "user"]
 
 
+async def test_the_open_turn_is_found_past_compacted_history(store: MemoryStore) -> None:
+    # The session's last message is read from its messages not compacted and its compacted
+    # ones alike: after a compaction that retired the open turn's message too, the same
+    # message sent again still continues it, and another one still closes it.
+    for text in ("first", "second"):
+        await store.settle_turn("s", _produced(), opened=await _open(store, text))
+    opened = await _open(store, "list the files")
+    await store.compact("s", "summary of the files talk", opened)
+
+    assert await _open(store, "list the files") == opened
+    assert [role for role, _ in await _said(store)][-2:] == ["assistant", "user"]
+
+    await _open(store, "something else")
+    assert (await _said(store))[-3:] == [
+        ("user", "list the files"),
+        ("assistant", UNSETTLED_TURN.content),
+        ("user", "something else"),
+    ]
+
+
+async def test_an_open_turn_after_compacted_history_is_continued(store: MemoryStore) -> None:
+    await store.settle_turn("s", _produced(), opened=await _open(store, "first"))
+    await store.compact("s", "summary", (await store.session_messages("s"))[-1].id)
+    opened = await _open(store, "list the files")
+
+    assert await _open(store, "list the files") == opened
+    assert await store.open_turn_of("s") == opened
+    assert [m.compacted for m in await store.session_messages("s")] == [True] * 5 + [False]
+
+
 async def test_a_turn_whose_session_moved_on_stores_nothing(store: MemoryStore) -> None:
     lost = await _open(store, "first")
     # Another request took the session (this turn's lock died with its connection).
@@ -127,12 +158,12 @@ async def test_a_turn_whose_session_moved_on_stores_nothing(store: MemoryStore) 
     assert await _tool_results(store) == 0
 
 
-async def test_a_connection_cut_mid_transaction_is_retried_on_a_fresh_one(
-    store: MemoryStore,
-) -> None:
-    if store.location.is_sqlite:
-        pytest.skip("a SQLite file has no connection a server could cut")
-    attempts: list[int] = []
+def _insert_cut_by_the_server(
+    attempts: list[int], *, cuts: int
+) -> Callable[[AsyncConnection], Awaitable[None]]:
+    """A transaction that inserts a memory, then (on its first `cuts` attempts) has the
+    server end its connection mid-transaction, as pg_terminate_backend from an operator (or
+    a failover) would. Each attempt is counted in `attempts`."""
 
     async def work(conn: AsyncConnection) -> None:
         attempts.append(1)
@@ -141,40 +172,35 @@ async def test_a_connection_cut_mid_transaction_is_retried_on_a_fresh_one(
                 namespace="n", key="k", value="v", created_at=NOW, updated_at=NOW
             )
         )
-        if len(attempts) == 1:
-            # The server ends this connection mid-transaction, as pg_terminate_backend
-            # from an operator (or a failover) would.
+        if len(attempts) <= cuts:
             await conn.execute(sa.text("SELECT pg_terminate_backend(pg_backend_pid())"))
 
-    await store.database.write(work)
+    return work
+
+
+async def test_a_connection_cut_mid_transaction_is_retried_on_a_fresh_one(
+    postgres_store: MemoryStore,
+) -> None:
+    attempts: list[int] = []
+
+    await postgres_store.database.write(_insert_cut_by_the_server(attempts, cuts=1))
     assert len(attempts) == 2
-    assert [m.value for m in await store.recall("", limit=5)] == ["v"]
+    assert [m.value for m in await postgres_store.recall("", limit=5)] == ["v"]
 
 
 async def test_a_connection_cut_every_time_gives_up_after_the_bounded_retries(
-    store: MemoryStore,
+    postgres_store: MemoryStore,
 ) -> None:
-    if store.location.is_sqlite:
-        pytest.skip("a SQLite file has no connection a server could cut")
     attempts: list[int] = []
 
-    async def work(conn: AsyncConnection) -> None:
-        attempts.append(1)
-        await conn.execute(
-            memories.insert().values(
-                namespace="n", key="k", value="v", created_at=NOW, updated_at=NOW
-            )
-        )
-        await conn.execute(sa.text("SELECT pg_terminate_backend(pg_backend_pid())"))
-
     with pytest.raises(DatabaseUnavailableError) as raised:
-        await store.database.write(work)
+        await postgres_store.database.write(_insert_cut_by_the_server(attempts, cuts=1000))
     assert len(attempts) == 1 + len(RETRY_DELAYS_S)
     assert "send it again" in (raised.value.hint or "")
-    assert await store.recall("", limit=5) == []
+    assert await postgres_store.recall("", limit=5) == []
     # The store serves on once the server does.
-    await store.remember("k", "v")
-    assert await store.get_memory("k") is not None
+    await postgres_store.remember("k", "v")
+    assert await postgres_store.get_memory("k") is not None
 
 
 async def test_a_turn_settling_while_the_next_begins_is_closed_once(store: MemoryStore) -> None:

@@ -4,10 +4,14 @@ A fixture `fixtures/wat/NAME.wat` is a core module whose first lines say which w
 implements (`;; world: zeroclaw:hooks/hooks@1.0.0`) and, optionally, which WIT root to use
 (`;; wit: wit-fake`, a directory under fixtures/; default: the repository's wit/ plus
 fixtures/wit). It defines only the exports it cares about, with the component model's
-core names (`zeroclaw:hooks/handler@1.0.0#handles`); `build_component` hands it to
+core names (`zeroclaw:hooks/handler@1.0.0#handles`). `build_component` gives it the ring
+`cabi_realloc` below unless it defines one, then hands it to
 `zeroclaw.plugins.authoring.build.wat_component` (what `zeroclaw plugins build` uses for WAT
-plugins), which fills in every other export of the world as a trapping stub, adds a memory and
-a bump `cabi_realloc` if missing, then runs `wasm-tools component embed` + `component new`.
+plugins), which fills in every other export of the world as a trapping stub, adds a memory if
+missing, then runs `wasm-tools component embed` + `component new`.
+
+The benchmarks build their WAT guests with the same allocator (`with_ring_allocator`; they
+put tests/plugins on their path for it).
 
 `NAME.component.wat` files are components in the text format; wasmtime reads them as they
 are.
@@ -26,7 +30,15 @@ from pathlib import Path
 
 from zeroclaw.plugins.authoring.build import run_wasm_tools, wasm_tools, wat_component
 
-__all__ = ["WAT", "WIT", "build_component", "render_abi_json", "wasm_tools"]
+__all__ = [
+    "RING_REALLOC",
+    "WAT",
+    "WIT",
+    "build_component",
+    "render_abi_json",
+    "wasm_tools",
+    "with_ring_allocator",
+]
 
 ROOT = Path(__file__).resolve().parents[2]
 WIT = ROOT / "wit" / "zeroclaw"
@@ -39,6 +51,32 @@ WORLDS = {
     "zeroclaw:providers@1.0.0": "zeroclaw:providers/providers@1.0.0",
     "zeroclaw:providers@1.1.0": "zeroclaw:providers/providers@1.1.0",
 }
+
+# A ring allocator over 32-64 KiB: a call's arguments are dead once it returns, so any number
+# of calls fits in the one page a guest's warm instance keeps, as long as one call's
+# arguments fit in 32 KiB (past that it wraps over them). The bump allocator `wat_component`
+# adds to a module without one never frees: a guest called thousands of times, as tests and
+# benchmarks call theirs, would run off its page (~150 calls of a 200-byte payload).
+RING_REALLOC = """
+  (global $heap (mut i32) (i32.const 32768))
+  (func (export "cabi_realloc") (param i32 i32 i32 i32) (result i32)
+    (local $p i32)
+    (if (i32.gt_u (i32.add (global.get $heap) (i32.add (local.get 3) (i32.const 8)))
+                  (i32.const 65536))
+      (then (global.set $heap (i32.const 32768))))
+    (local.set $p (i32.and (i32.add (global.get $heap) (i32.const 7)) (i32.const -8)))
+    (global.set $heap (i32.add (local.get $p) (local.get 3)))
+    (local.get $p))
+"""
+
+
+def with_ring_allocator(wat: str) -> str:
+    """`wat` (one core module) with RING_REALLOC as its `cabi_realloc`, unless it has one."""
+    if '"cabi_realloc"' in wat:
+        return wat
+    body = wat.rstrip()
+    assert body.endswith(")"), "the module must end with its closing parenthesis"
+    return body[:-1].rstrip() + "\n" + RING_REALLOC + ")\n"
 
 
 def assemble_wit(out: Path) -> Path:
@@ -74,7 +112,7 @@ def build_component(source: Path, out_dir: Path) -> Path:
     wit_name = _header(text, "wit")
     wit = FIXTURES / wit_name if wit_name else assemble_wit(out_dir)
     name = source.name.removesuffix(".wat")
-    return wat_component(text, wit, world, out_dir / f"{name}.wasm", out_dir)
+    return wat_component(with_ring_allocator(text), wit, world, out_dir / f"{name}.wasm", out_dir)
 
 
 def dummy_component(wit: Path, world: str, out: Path) -> Path:

@@ -670,12 +670,25 @@ _OWNER = (
     .where(sessions.c.id == sa.bindparam("sid"))
     .with_for_update()
 )
-_LAST_MESSAGE = (
-    sa.select(messages.c.id, messages.c.role, messages.c.content)
-    .where(messages.c.session_id == sa.bindparam("sid"))
-    .order_by(messages.c.id.desc())
-    .limit(1)
-)
+
+
+def _last_message(compacted: int) -> sa.Subquery:
+    return (
+        sa.select(messages.c.id, messages.c.role, messages.c.content)
+        .where(messages.c.session_id == sa.bindparam("sid"), messages.c.compacted == compacted)
+        .order_by(messages.c.id.desc())
+        .limit(1)
+        .subquery()
+    )
+
+
+# The session's last message, for a turn left open: the later of its last message not
+# compacted and its last compacted one, each one step back along the index
+# `messages_by_session` (session_id, compacted, id). Ordered by id over the session alone,
+# the query could not use that index: SQLite read and sorted every message of the session,
+# PostgreSQL walked the primary key back over every later message of every session.
+_LAST_TWO = sa.union_all(*(sa.select(_last_message(flag)) for flag in (0, 1))).subquery()
+_LAST_MESSAGE = sa.select(_LAST_TWO).order_by(_LAST_TWO.c.id.desc()).limit(1)
 # Settles the turn `opened` if it is still the session's open one.
 _SETTLE = (
     sessions.update()

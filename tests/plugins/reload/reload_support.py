@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from wat_builder import WORLDS, assemble_wit
+from wat_builder import WORLDS, assemble_wit, with_ring_allocator
 
 from zeroclaw.config import Config
 from zeroclaw.gateway.auth import hash_token
@@ -28,19 +28,6 @@ from zeroclaw.plugins.authoring.build import wat_component
 TOKEN = "zc_test-token-for-plugin-reloads"
 MARKER = "TAG-0000"
 HOOKS = "zeroclaw:hooks@1.0.0"
-
-# a ring allocator over 32-64 KiB: a call's arguments are dead once it returns
-_REALLOC = """
-  (global $heap (mut i32) (i32.const 32768))
-  (func (export "cabi_realloc") (param i32 i32 i32 i32) (result i32)
-    (local $p i32)
-    (if (i32.gt_u (i32.add (global.get $heap) (i32.add (local.get 3) (i32.const 8)))
-                  (i32.const 65536))
-      (then (global.set $heap (i32.const 32768))))
-    (local.set $p (i32.and (i32.add (global.get $heap) (i32.const 7)) (i32.const -8)))
-    (global.set $heap (i32.add (local.get $p) (local.get 3)))
-    (local.get $p))
-"""
 
 _PROMPT_PARAMS = """
     (param $sid i32) (param $sid_len i32) (param $ch i32) (param $ch_len i32)
@@ -58,7 +45,7 @@ _PROMPT_PARAMS = """
 """
 
 # Each: before-prompt-build (enum case 11) or before-llm-call (12) -> continue, with one
-# field set to the tag (at 64, 8 bytes long).
+# field set to the tag (at 64, 8 bytes long); built with wat_builder's ring allocator.
 WAT = {
     # system-prompt = tag
     "prompt": f"""
@@ -74,7 +61,6 @@ WAT = {
     (i32.store (i32.const 1064) (local.get $ctx))
     (i32.store (i32.const 1068) (local.get $ctx_len))
     i32.const 1024)
-  {_REALLOC}
 )""",
     # context = [tag]
     "context": f"""
@@ -91,7 +77,6 @@ WAT = {
     (i32.store (i32.const 1064) (i32.const 128))
     (i32.store (i32.const 1068) (i32.const 1))
     i32.const 1024)
-  {_REALLOC}
 )""",
     # model = tag
     "model": f"""
@@ -113,7 +98,6 @@ WAT = {
     (i32.store (i32.const 1044) (local.get $msgs))
     (i32.store (i32.const 1048) (local.get $msgs_len))
     i32.const 1024)
-  {_REALLOC}
 )""",
 }
 
@@ -123,7 +107,9 @@ def build_tag_templates(out: Path) -> dict[str, bytes]:
     wit = assemble_wit(out)
     templates = {}
     for kind, wat in WAT.items():
-        path = wat_component(wat, wit, WORLDS[HOOKS], out / f"tag_{kind}.wasm", out)
+        path = wat_component(
+            with_ring_allocator(wat), wit, WORLDS[HOOKS], out / f"tag_{kind}.wasm", out
+        )
         data = path.read_bytes()
         assert data.count(MARKER.encode()) == 1, kind
         templates[kind] = data
