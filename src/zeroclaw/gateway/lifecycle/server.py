@@ -50,7 +50,6 @@ from zeroclaw.gateway.console.logins import ConsoleLogins
 from zeroclaw.gateway.console.recorder import ConsoleRecorder
 from zeroclaw.gateway.fleet import FleetMember, new_replica_id
 from zeroclaw.gateway.lifecycle.bind import bind_socket, bound_port, check_bind
-from zeroclaw.gateway.lifecycle.one_write import OneWriteProtocol
 from zeroclaw.gateway.model_choice import ModelCatalog
 from zeroclaw.gateway.pairing import Pairing
 from zeroclaw.gateway.ratelimit import CallerLimiter, RateLimiter
@@ -156,7 +155,6 @@ class GatewayServer(uvicorn.Server):
                 log_level=log_level,
                 access_log=log_level is not None,
                 server_header=False,
-                http=OneWriteProtocol,
             )
         )
         self.state = state
