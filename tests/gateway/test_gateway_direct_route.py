@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import pytest
-from fastapi import APIRouter, Depends, FastAPI, Header, Response
+from fastapi import APIRouter, Body, Depends, FastAPI, Header, Response
 from gateway_harness import Gateway
 
 from zeroclaw.gateway.app import turn_router
@@ -57,6 +57,22 @@ def test_a_route_without_a_body_is_refused() -> None:
 
     with pytest.raises(TypeError, match="DirectRoute serves"):
         router.post("/x")(endpoint)
+
+
+def test_a_body_embedded_under_its_name_or_optional_is_refused() -> None:
+    router = APIRouter(route_class=DirectRoute)
+
+    async def embedded(
+        body: Annotated[ChatCompletionRequest, Body(embed=True)], caller: Authenticated
+    ) -> Response:
+        return Response()
+
+    async def optional(body: ChatCompletionRequest | None = None) -> Response:
+        return Response()
+
+    for endpoint in (embedded, optional):
+        with pytest.raises(TypeError, match="DirectRoute serves"):
+            router.post("/x")(endpoint)
 
 
 def test_a_dependency_of_the_including_router_is_refused_not_skipped() -> None:

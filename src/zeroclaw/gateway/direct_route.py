@@ -54,6 +54,11 @@ class DirectRoute(APIRoute):
         calls = {sub.call: sub.name for sub in dependant.dependencies}
         if (
             body_field is None
+            # One whole-body model, required: not embedded under its name, not several.
+            or len(dependant.body_params) != 1
+            or body_field is not dependant.body_params[0]
+            or getattr(body_field.field_info, "embed", False)
+            or not body_field.field_info.is_required()
             or set(calls) - {authenticated, gateway_state}
             or len(dependant.header_params) > 1
             or dependant.path_params
