@@ -58,6 +58,7 @@ from zeroclaw.gateway.chat_replies import (
     model_card,
 )
 from zeroclaw.gateway.chat_stream import completion_stream
+from zeroclaw.gateway.direct_route import DirectRoute
 from zeroclaw.gateway.errors import (
     InvalidSessionId,
     NotFound,
@@ -123,6 +124,9 @@ _PROTECTED = (401, 429)
 _TURN = (400, *_PROTECTED, 422, 502, 503, 504)
 
 router = APIRouter()
+# The agent's turns, the hot path: their requests are read without dependency solving
+# (direct_route.py), with the same checks and answers. Matched first, as the busiest.
+turn_router = APIRouter(route_class=DirectRoute)
 
 
 def create_app(state: GatewayState) -> FastAPI:
@@ -137,6 +141,7 @@ def create_app(state: GatewayState) -> FastAPI:
     app.state.gateway = state
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=state.settings.max_body_bytes)
+    app.include_router(turn_router, responses=_EVERY_ROUTE)
     app.include_router(router, responses=_EVERY_ROUTE)
     install_mcp_endpoint(app, state)
     if state.console_logins is not None:
@@ -225,7 +230,7 @@ async def webhook(body: WebhookRequest, caller: Authenticated, state: State) -> 
     )
 
 
-@router.post(
+@turn_router.post(
     "/v1/chat/completions",
     response_model=GatewayChatCompletion,
     responses={200: {"content": {"text/event-stream": {}}}, **_errors(*_TURN, 404)},
@@ -277,7 +282,7 @@ async def chat_completions(
     )
 
 
-@router.post(
+@turn_router.post(
     "/v1/responses",
     response_model=GatewayResponse,
     responses={200: {"content": {"text/event-stream": {}}}, **_errors(*_TURN, 404)},
