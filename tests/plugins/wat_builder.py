@@ -4,14 +4,16 @@ A fixture `fixtures/wat/NAME.wat` is a core module whose first lines say which w
 implements (`;; world: zeroclaw:hooks/hooks@1.0.0`) and, optionally, which WIT root to use
 (`;; wit: wit-fake`, a directory under fixtures/; default: the repository's wit/ plus
 fixtures/wit). It defines only the exports it cares about, with the component model's
-core names (`zeroclaw:hooks/handler@1.0.0#handles`). `build_component` gives it the ring
-`cabi_realloc` below unless it defines one, then hands it to
+core names (`zeroclaw:hooks/handler@1.0.0#handles`). `build_component` hands it to
 `zeroclaw.plugins.authoring.build.wat_component` (what `zeroclaw plugins build` uses for WAT
 plugins), which fills in every other export of the world as a trapping stub, adds a memory if
-missing, then runs `wasm-tools component embed` + `component new`.
+missing and, unless the fixture defines its own, the build's `cabi_realloc` with its
+post-returns (freed after every call), then runs `wasm-tools component embed` + `component new`.
 
-The benchmarks build their WAT guests with the same allocator (`with_ring_allocator`; they
-put tests/plugins on their path for it).
+The benchmarks build their WAT guests with the ring allocator below (`with_ring_allocator`;
+they put tests/plugins on their path for it): an A/B run builds guests with each source
+tree's own `wat_component`, and a tree from before build.py's allocator was freed per call
+(BUILDER_VERSION 4) adds one that runs out after ~150 calls.
 
 `NAME.component.wat` files are components in the text format; wasmtime reads them as they
 are.
@@ -54,9 +56,8 @@ WORLDS = {
 
 # A ring allocator over 32-64 KiB: a call's arguments are dead once it returns, so any number
 # of calls fits in the one page a guest's warm instance keeps, as long as one call's
-# arguments fit in 32 KiB (past that it wraps over them). The bump allocator `wat_component`
-# adds to a module without one never frees: a guest called thousands of times, as tests and
-# benchmarks call theirs, would run off its page (~150 calls of a 200-byte payload).
+# arguments fit in 32 KiB (past that it wraps over them). For the benchmarks only (see
+# above): the allocator `wat_component` adds now frees after every call and grows memory.
 RING_REALLOC = """
   (global $heap (mut i32) (i32.const 32768))
   (func (export "cabi_realloc") (param i32 i32 i32 i32) (result i32)
@@ -112,7 +113,7 @@ def build_component(source: Path, out_dir: Path) -> Path:
     wit_name = _header(text, "wit")
     wit = FIXTURES / wit_name if wit_name else assemble_wit(out_dir)
     name = source.name.removesuffix(".wat")
-    return wat_component(with_ring_allocator(text), wit, world, out_dir / f"{name}.wasm", out_dir)
+    return wat_component(text, wit, world, out_dir / f"{name}.wasm", out_dir)
 
 
 def dummy_component(wit: Path, world: str, out: Path) -> Path:

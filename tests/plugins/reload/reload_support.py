@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from wat_builder import WORLDS, assemble_wit, with_ring_allocator
+from wat_builder import WORLDS, assemble_wit
 
 from zeroclaw.config import Config
 from zeroclaw.gateway.auth import hash_token
@@ -107,9 +107,7 @@ def build_tag_templates(out: Path) -> dict[str, bytes]:
     wit = assemble_wit(out)
     templates = {}
     for kind, wat in WAT.items():
-        path = wat_component(
-            with_ring_allocator(wat), wit, WORLDS[HOOKS], out / f"tag_{kind}.wasm", out
-        )
+        path = wat_component(wat, wit, WORLDS[HOOKS], out / f"tag_{kind}.wasm", out)
         data = path.read_bytes()
         assert data.count(MARKER.encode()) == 1, kind
         templates[kind] = data

@@ -12,8 +12,10 @@ The guest language is read from the files at the top of the plugin directory, be
   CLI with `-d stdio random clocks http fetch-event`. (`jco componentize` is not used: the
   versions we checked fail to build; see docs/plugin-authoring.md.)
 - WAT (`plugin.wat`, or the one `*.wat`): a core module is completed (every export of the
-  world it leaves out becomes a trapping stub, plus a memory and `cabi_realloc` if missing),
-  then `wasm-tools component embed` + `component new`; a `(component ...)` is just parsed.
+  world it leaves out becomes a trapping stub, plus a memory if missing, and if it has no
+  `cabi_realloc` one that grows the memory, with post-returns that free what it handed out
+  once a call's result is read), then `wasm-tools component embed` + `component new`; a
+  `(component ...)` is just parsed.
 
 Every other build disables WASI: the host links none for hook, tool and provider plugins
 without filesystem or environment grants, and a component that imports it does not load
@@ -88,7 +90,7 @@ from zeroclaw.plugins.contract.manifest import (
 from zeroclaw.plugins.errors import ImportNotGrantedError, ManifestError, PluginError
 
 # Bump when a change here changes what a build produces, so old build records go stale.
-BUILDER_VERSION = "3"
+BUILDER_VERSION = "4"
 RECORD_SUFFIX = ".build.json"
 WIT_DIR_ENV = "ZEROCLAW_WIT_DIR"
 JS_DISABLED_FEATURES = ("stdio", "random", "clocks", "http", "fetch-event")
@@ -784,14 +786,52 @@ def world_problems(manifest: PluginManifest, world: ComponentWorld) -> list[str]
 
 # -- WAT ------------------------------------------------------------------------------------
 
-_REALLOC = """
-  (global $__zeroclaw_heap (mut i32) (i32.const 32768))
-  (func (export "cabi_realloc") (param i32 i32 i32 i32) (result i32)
-    (local $p i32)
-    (local.set $p (i32.and (i32.add (global.get $__zeroclaw_heap) (i32.const 7)) (i32.const -8)))
-    (global.set $__zeroclaw_heap (i32.add (local.get $p) (local.get 3)))
+# The allocator a WAT module without a `cabi_realloc` gets. A bump allocator over a heap
+# from HEAP_BASE (the first 32 KiB stay the author's, for static data), growing the memory
+# when an allocation passes its end. What it hands out is the host's lowering of one call's
+# arguments and of the results of host functions the guest calls during it: dead once the
+# host has read the call's result. So every export the world lifts gets a post-return
+# (`cabi_post_<export>`, which the canonical ABI runs after the result is lifted) that
+# resets the heap to its base: one warm instance answers any number of calls in the memory
+# of its largest one. When the plugin's memory limit refuses `memory.grow`, the allocator
+# returns the address past the end it would have used, which the host reports as an
+# argument that did not fit ("realloc return: beyond end of memory": PluginMemoryExceeded).
+# A call of `cabi_realloc(old, old_size, align, size)` with an old block (the canonical ABI
+# lowering never makes one, a guest may) keeps it when it shrinks, else copies it over.
+HEAP_BASE = 32768
+_HEAP = "$__zeroclaw_heap"
+_REALLOC = f"""
+  (global {_HEAP} (mut i32) (i32.const {HEAP_BASE}))
+  (func (export "cabi_realloc")
+    (param $old i32) (param $old_size i32) (param $align i32) (param $size i32) (result i32)
+    (local $p i32) (local $end i64) (local $pages i64)
+    (if (i32.and (i32.ne (local.get $old) (i32.const 0))
+                 (i32.le_u (local.get $size) (local.get $old_size)))
+      (then (return (local.get $old))))
+    (if (i32.lt_u (local.get $align) (i32.const 8)) (then (local.set $align (i32.const 8))))
+    (local.set $p (i32.and
+      (i32.add (global.get {_HEAP}) (i32.sub (local.get $align) (i32.const 1)))
+      (i32.sub (i32.const 0) (local.get $align))))
+    (local.set $end
+      (i64.add (i64.extend_i32_u (local.get $p)) (i64.extend_i32_u (local.get $size))))
+    (local.set $pages
+      (i64.sub (i64.shr_u (i64.add (local.get $end) (i64.const 65535)) (i64.const 16))
+               (i64.extend_i32_u (memory.size))))
+    (if (i64.gt_s (local.get $pages) (i64.const 0))
+      (then
+        (if (i32.eq (memory.grow (i32.wrap_i64 (local.get $pages))) (i32.const -1))
+          (then (return (local.get $p))))))
+    (global.set {_HEAP} (i32.wrap_i64 (local.get $end)))
+    (if (i32.ne (local.get $old) (i32.const 0))
+      (then (memory.copy (local.get $p) (local.get $old) (local.get $old_size))))
     (local.get $p))
 """
+_POST_RETURN_PREFIX = "cabi_post_"
+
+
+def _post_return(name: str, signature: str) -> str:
+    """A post-return that frees everything the added `cabi_realloc` handed out."""
+    return f'  (func (export "{name}") {signature} (global.set {_HEAP} (i32.const {HEAP_BASE})))'
 
 
 def stub_signatures(dummy_wat: str) -> dict[str, str]:
@@ -807,19 +847,23 @@ def stub_signatures(dummy_wat: str) -> dict[str, str]:
 
 def complete_core_module(wat: str, dummy_wat: str) -> str:
     """`wat` (one core module) plus a trapping stub for each export of the world it does not
-    define, and a memory and a bump `cabi_realloc` if it has none."""
+    define, and a memory and `cabi_realloc` if it has none. With the added `cabi_realloc`
+    comes a post-return for each export that resets its heap (see `_REALLOC`), except for an
+    export whose `cabi_post_` the module defines itself: a module with its own
+    `cabi_realloc` or post-return manages that memory itself."""
     defined = set(re.findall(r'\(export "([^"]+)"', wat))
     extra = []
     if "memory" not in defined:
         extra.append('  (memory (export "memory") 1)')
-    if "cabi_realloc" not in defined:
+    adds_realloc = "cabi_realloc" not in defined
+    if adds_realloc:
         extra.append(_REALLOC)
     for name, signature in stub_signatures(dummy_wat).items():
-        if (
-            name in defined
-            or name.startswith("cabi_post_")
-            or name in ("cabi_realloc", "_initialize")
-        ):
+        if name in defined or name in ("cabi_realloc", "_initialize"):
+            continue
+        if name.startswith(_POST_RETURN_PREFIX):
+            if adds_realloc:
+                extra.append(_post_return(name, signature))
             continue
         extra.append(f'  (func (export "{name}") {signature} unreachable)')
     body = _strip_comments(wat).rstrip()
