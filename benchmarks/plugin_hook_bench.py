@@ -249,7 +249,8 @@ def _loaded_plugin(
     config.plugins.enabled = True
     config.plugins.dirs = [work / name]
     config.plugins.capabilities.allow = ["hooks.conversation", "hooks.modify"]
-    config.plugins.inline_first = inline_first
+    if "inline_first" in type(config.plugins).model_fields:  # an older tree: worker threads
+        config.plugins.inline_first = inline_first
     registry = PluginRegistry.for_config(config)
     snapshot = registry.load(config.plugins)
     runner = HookRunner()

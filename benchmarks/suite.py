@@ -306,7 +306,7 @@ def example_runner(
     with (plugins / name / "plugin.toml").open("a") as manifest:
         manifest.write(f"\n[limits]\ntimeout_ms = {timeout_ms}\n")
     config = plugin_config(work / f"data-{name}-{timeout_ms}-{inline_first}", plugins)
-    config.plugins.inline_first = inline_first
+    set_inline_first(config, inline_first)
     snapshot = PluginRegistry.for_config(config).load(config.plugins)
     if snapshot.load_errors:
         raise SystemExit(f"{name} did not load: {snapshot.load_errors[0].error}")
@@ -328,6 +328,14 @@ def plugin_config(data_dir: Path, plugins: Path) -> Config:
     # run_suite makes it a link to the persistent one unless --cold (see compile_cache).
     config.plugins.cache_dir = data_dir.parent / "plugin-cache"
     return config
+
+
+def set_inline_first(config: Config, on: bool) -> None:
+    """plugins.inline_first, where the tree measured has it (an A/B script runs this code
+    against older trees too: there every call of a long-limited plugin is on a worker
+    thread, whatever the row's name says)."""
+    if "inline_first" in type(config.plugins).model_fields:
+        config.plugins.inline_first = on
 
 
 def compile_cache(work: Path, cold: bool, cache_dir: Path | None) -> dict[str, str]:
@@ -484,7 +492,7 @@ def turn_config(
     write_guard_plugins(plugins, guest, count, timeout_ms=timeout_ms)
     config = plugin_config(work / f"data-turn-{key}", plugins)
     config.plugins.enabled = count > 0
-    config.plugins.inline_first = inline_first
+    set_inline_first(config, inline_first)
     config.workspace.mkdir(parents=True, exist_ok=True)
     return config
 

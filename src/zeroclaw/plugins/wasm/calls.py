@@ -71,8 +71,8 @@ from zeroclaw.plugins.wasm.breaker import BreakerSettings, BreakerStatus, Circui
 from zeroclaw.plugins.wasm.conversion import FunctionCodec
 from zeroclaw.plugins.wasm.inline import (
     LOOP_BUDGET,
-    OVERRUN_BACKOFF_MAX_S,
-    OVERRUN_BACKOFF_S,
+    OVERRUN_BACKOFF_CALLS,
+    OVERRUN_BACKOFF_MAX_CALLS,
     InlineMode,
 )
 from zeroclaw.plugins.wasm.instance import InstanceFactory, InstancePool, WarmInstance
@@ -293,9 +293,11 @@ class PluginCalls:
         self.inline = inline if inline_slice_ms > 0 else InlineMode.WORKERS
         self.inline_slice_s = inline_slice_ms / 1000
         self._yield_at_s = self.inline_slice_s / (2 if inline is InlineMode.FIRST else 1)
-        # Inline-first backoff: no attempt before this monotonic time; overruns in a row.
-        self._inline_after = 0.0
-        self._overruns_in_row = 0
+        # Inline-first backoff, per function: calls left to send to the worker threads, and
+        # overruns in a row (each holds only functions with a count above 0, so the common
+        # call checks an empty dict).
+        self._skip: dict[str, int] = {}
+        self._overruns: dict[str, int] = {}
         self._workers = PluginWorkers(name, max_concurrency)
         self._closed = False
 
@@ -314,10 +316,11 @@ class PluginCalls:
         abandoned inline-first attempt the call goes to the worker threads at once, its
         time limit counted from the attempt's start."""
         if self.inline is not InlineMode.WORKERS and (tried is None or tried.started is None):
-            value = self.call_inline(function, args, interpret)
+            value = self.call_inline(function, args, interpret) if tried is None else tried
             if not isinstance(value, NotInline):
                 return value
             if value.started is None and LOOP_BUDGET.must_yield(self._yield_at_s):
+                # Not inline because the loop's slice is spent: let the loop run, then again.
                 await asyncio.sleep(0)
                 LOOP_BUDGET.yielded()
                 value = self.call_inline(function, args, interpret)
@@ -352,9 +355,11 @@ class PluginCalls:
                 return NOT_INLINE
             started = time.monotonic()
             return self._timed(function, args, interpret, started, started, inline=True)
-        started = time.monotonic()
-        if started < self._inline_after or not self._slots.take_now():
+        if self._skip and self._skipped(function):
             return NOT_INLINE
+        if not self._slots.take_now():
+            return NOT_INLINE
+        started = time.monotonic()
         try:
             value = self._timed(
                 function,
@@ -368,18 +373,32 @@ class PluginCalls:
         except _Abandoned as abandoned:
             if not abandoned.overran:
                 return NOT_INLINE
-            self._overran(time.monotonic())
+            self._overran(function)
             return NotInline(started)
-        if self._overruns_in_row:
-            self._overruns_in_row = 0
+        if self._overruns:
+            self._overruns.pop(function, None)
         return value
 
-    def _overran(self, now: float) -> None:
-        """An inline-first attempt overran: the plugin's calls go to the worker threads for
-        a while (inline.py)."""
-        self._overruns_in_row += 1
-        backoff = min(OVERRUN_BACKOFF_S * 2 ** (self._overruns_in_row - 1), OVERRUN_BACKOFF_MAX_S)
-        self._inline_after = now + backoff
+    def _skipped(self, function: str) -> bool:
+        """Whether this call of `function` goes to the worker threads, backing off after an
+        overrun (inline.py); counts it."""
+        left = self._skip.get(function)
+        if not left:
+            return False
+        if left == 1:
+            del self._skip[function]
+        else:
+            self._skip[function] = left - 1
+        return True
+
+    def _overran(self, function: str) -> None:
+        """An inline-first attempt of `function` overran: its next calls go to the worker
+        threads, twice as many per overrun in a row (inline.py)."""
+        overruns = self._overruns.get(function, 0) + 1
+        self._overruns[function] = overruns
+        self._skip[function] = min(
+            OVERRUN_BACKOFF_CALLS * 2 ** (overruns - 1), OVERRUN_BACKOFF_MAX_CALLS
+        )
 
     def call(
         self,

@@ -26,11 +26,14 @@ imports):
   `timeout_ms`, counted from the call's start: the whole call still ends by its timeout
   (plus about one epoch tick). A call that finds no warm idle instance goes to the worker
   threads at once (instantiating a Python guest takes milliseconds; the worker warms one).
-  After an overrun the plugin's calls go straight to the worker threads for
-  `OVERRUN_BACKOFF_S` (1 s), doubled for each overrun in a row up to
-  `OVERRUN_BACKOFF_MAX_S` (60 s); one inline call that ends in time resets it. A plugin
-  whose calls are always slow then pays one abandoned attempt (at most `inline_call_ms`)
-  a minute.
+  After an overrun, the plugin's next call of that function goes straight to the worker
+  threads; each further overrun in a row doubles the number of calls skipped (2, 4, ...
+  up to `OVERRUN_BACKOFF_MAX_CALLS`, 1024); one inline call that ends in time resets it.
+  Counted in calls, not seconds: an overrun a busy machine caused (the loop's thread
+  descheduled past the short deadline) costs one call on a worker, not a second of them;
+  a function whose calls are always slow pays one abandoned attempt per 1025 calls, under
+  0.1% of what those calls take anyway (each is longer than the attempt). Per function:
+  a hook plugin with a cheap event and an expensive one keeps the cheap one inline.
 - `WORKERS`: every call on the plugin's worker threads. A plugin importing `http`, `kv`,
   `memory` or any WASI interface has effects outside its instance (a request sent, a key
   written, a file) and is never run twice; with a longer time limit it is called here
@@ -67,10 +70,10 @@ RERUNNABLE_INTERFACES: Final = frozenset(
     f"{HOST_PACKAGE}/{name}" for name in ("log", "console", "config")
 )
 
-# After an inline-first attempt overran: this long on the worker threads, doubled per
-# overrun in a row, up to the cap.
-OVERRUN_BACKOFF_S: Final = 1.0
-OVERRUN_BACKOFF_MAX_S: Final = 60.0
+# After an inline-first attempt overran: this many calls of the function go to the worker
+# threads, doubled per overrun in a row, up to the cap.
+OVERRUN_BACKOFF_CALLS: Final = 1
+OVERRUN_BACKOFF_MAX_CALLS: Final = 1024
 
 
 class InlineMode(Enum):
