@@ -327,8 +327,9 @@ class PluginCalls:
                 if not isinstance(value, NotInline):
                     return value
             tried = value
-        queued = time.monotonic()
         since = None if tried is None else tried.started
+        # After an abandoned attempt, the wait for a slot counts from the call's start too.
+        queued = time.monotonic() if since is None else since
         return await self._workers.run(self.call, function, args, interpret, queued, since)
 
     def call_inline(
