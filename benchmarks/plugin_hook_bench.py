@@ -167,6 +167,9 @@ def rows_for(guest: Path, work: Path, loop: asyncio.AbstractEventLoop) -> list[R
     native_runner = HookRunner()
     native_runner.register(hook(Event.BEFORE_TOOL_CALL, name="native")(native))
     plugin_calls, plugin_runner = _loaded_plugin(guest, work, "bench-guard", timeout_ms=1000)
+    _, worker_runner = _loaded_plugin(
+        guest, work, "bench-worker", timeout_ms=1000, inline_first=False
+    )
     _, inline_runner = _loaded_plugin(guest, work, "bench-inline", timeout_ms=20)
 
     rows = [
@@ -187,11 +190,15 @@ def rows_for(guest: Path, work: Path, loop: asyncio.AbstractEventLoop) -> list[R
             timed_sync(lambda p: plugin_calls.call("before-tool-call", (p,), _identity)),
         ),
         Row(
-            "plugin via HookRunner (worker thread)",
+            "plugin via HookRunner (default: timeout_ms 1000, inline first)",
             timed_async(loop, lambda p: plugin_runner.run(Event.BEFORE_TOOL_CALL, p)),
         ),
         Row(
-            "plugin via HookRunner (inline)",
+            "plugin via HookRunner (worker thread: inline_first off)",
+            timed_async(loop, lambda p: worker_runner.run(Event.BEFORE_TOOL_CALL, p)),
+        ),
+        Row(
+            "plugin via HookRunner (inline: timeout_ms 20)",
             timed_async(loop, lambda p: inline_runner.run(Event.BEFORE_TOOL_CALL, p)),
         ),
         Row("fresh store per call", timed_sync(fresh)),
@@ -218,11 +225,13 @@ def _record(payload: ToolCallRequest) -> Record:
 
 
 def _loaded_plugin(
-    guest: Path, work: Path, name: str, *, timeout_ms: int
+    guest: Path, work: Path, name: str, *, timeout_ms: int, inline_first: bool = True
 ) -> tuple[Any, HookRunner]:
     """The guest as a real loaded plugin (registry, limits, grants), and a runner with it.
     With `timeout_ms` <= plugins.inline_call_ms (20) its calls run on the event loop's
-    thread; above, on its worker threads."""
+    thread; above, inline first (the default: on the loop's thread, a call that overruns
+    the inline deadline again on a worker thread), or with `inline_first` off on its
+    worker threads."""
     import shutil
 
     from zeroclaw.config import Config
@@ -240,6 +249,8 @@ def _loaded_plugin(
     config.plugins.enabled = True
     config.plugins.dirs = [work / name]
     config.plugins.capabilities.allow = ["hooks.conversation", "hooks.modify"]
+    if "inline_first" in type(config.plugins).model_fields:  # an older tree: worker threads
+        config.plugins.inline_first = inline_first
     registry = PluginRegistry.for_config(config)
     snapshot = registry.load(config.plugins)
     runner = HookRunner()

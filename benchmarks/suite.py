@@ -7,16 +7,19 @@ What it runs, every part in this one process (RSS in child processes):
   hook call     one `before_tool_call` (~200-byte payload): a native handler, pluggy,
                 Extism-python on a core-wasm plugin doing the same work (extism_peer.py),
                 wasmtime's public API, our conversion layer, PluginCalls.call, and our WAT
-                guest through the HookRunner, inline and on a worker thread
-                (plugin_hook_bench.py's rows); then JavaScript and Python guests through
-                the HookRunner and PluginCalls.call: trivial guards doing the WAT guest's
+                guest through the HookRunner by each path a call takes: the default
+                (timeout_ms 1000: inline first), inline (timeout_ms 20) and on a worker
+                thread (inline_first off) (plugin_hook_bench.py's rows); then JavaScript
+                and Python guests through the HookRunner (the same three paths) and
+                PluginCalls.call: trivial guards doing the WAT guest's
                 work (guest_twins.py), and the example plugins guard-shell (JS,
                 before_tool_call) and redact-secrets (Python, tool_result_persist) with
                 their own work, next to that work run natively (CPython, Node)
   loading       compile (cold) vs load from the compile cache vs a new store + instantiate
   concurrency   PluginCalls.call on the WAT guest from 1, 2, 4 and 8 threads: calls/s
   agent turn    one offline-provider turn with a tool call: plugins disabled, and with 1 and
-                10 WAT hook plugins (inline, and on worker threads)
+                10 WAT hook plugins (the default path, inline first; and 10 inline, and
+                on worker threads)
   RSS           resident memory per additional plugin, per guest language
   gateway       /v1/chat/completions requests per second against a bare FastAPI route
                 (bare_route.py), gateway_bench.py's servers and client
@@ -183,10 +186,18 @@ EXAMPLE_CASES: tuple[tuple[str, str, Event, Callable[[int], Any]], ...] = (
     ),
 )
 OWN_WORK = "with the plugin's own work"
+# The paths a hook plugin's calls take (plugins-runtime.md, Calls and threads): the default
+# limit (inline first), a limit within plugins.inline_call_ms (always inline), and the
+# default limit with inline first off (always on a worker thread).
+PLUGIN_PATHS = (
+    (1000, True, "default: timeout_ms 1000, inline first"),
+    (20, True, "inline: timeout_ms 20"),
+    (1000, False, "worker thread: inline_first off"),
+)
 
 
 def language_rows(work: Path, loop: asyncio.AbstractEventLoop, notes: dict[str, str]) -> list[Row]:
-    """Python and JavaScript guests through the HookRunner (inline and on a worker thread)
+    """Python and JavaScript guests through the HookRunner (each of PLUGIN_PATHS)
     and through `PluginCalls.call` alone (the guest and the conversion, no runner):
 
     - the trivial guards (guest_twins.py), doing the WAT guest's and Extism's work on the
@@ -236,8 +247,8 @@ def plugin_rows(
 ) -> list[Row]:
     rows = []
     calls: Any = None
-    for timeout_ms, how in ((20, "inline"), (1000, "worker thread")):
-        runner, calls = example_runner(work, source, timeout_ms)
+    for timeout_ms, inline_first, how in PLUGIN_PATHS:
+        runner, calls = example_runner(work, source, timeout_ms, inline_first=inline_first)
         if what == "trivial guard":  # it must do the WAT guest's work, or the row means nothing
             found = [loop.run_until_complete(runner.run(event, p)).reason for p in PAYLOADS]
             assert found == ["blocked by bench", None], found
@@ -284,15 +295,18 @@ def _counted(call: Callable[[Any], Any], payload: Callable[[int], Any]) -> Calla
     return lambda _: call(payload(next(counter)))
 
 
-def example_runner(work: Path, source: Path, timeout_ms: int) -> tuple[HookRunner, Any]:
+def example_runner(
+    work: Path, source: Path, timeout_ms: int, *, inline_first: bool = True
+) -> tuple[HookRunner, Any]:
     from zeroclaw.plugins.lifecycle.registry import PluginRegistry
 
     name = source.name
-    plugins = work / f"examples-{name}-{timeout_ms}"
+    plugins = work / f"examples-{name}-{timeout_ms}-{inline_first}"
     shutil.copytree(source, plugins / name, ignore=shutil.ignore_patterns("__pycache__"))
     with (plugins / name / "plugin.toml").open("a") as manifest:
         manifest.write(f"\n[limits]\ntimeout_ms = {timeout_ms}\n")
-    config = plugin_config(work / f"data-{name}-{timeout_ms}", plugins)
+    config = plugin_config(work / f"data-{name}-{timeout_ms}-{inline_first}", plugins)
+    set_inline_first(config, inline_first)
     snapshot = PluginRegistry.for_config(config).load(config.plugins)
     if snapshot.load_errors:
         raise SystemExit(f"{name} did not load: {snapshot.load_errors[0].error}")
@@ -314,6 +328,14 @@ def plugin_config(data_dir: Path, plugins: Path) -> Config:
     # run_suite makes it a link to the persistent one unless --cold (see compile_cache).
     config.plugins.cache_dir = data_dir.parent / "plugin-cache"
     return config
+
+
+def set_inline_first(config: Config, on: bool) -> None:
+    """plugins.inline_first, where the tree measured has it (an A/B script runs this code
+    against older trees too: there every call of a long-limited plugin is on a worker
+    thread, whatever the row's name says)."""
+    if "inline_first" in type(config.plugins).model_fields:
+        config.plugins.inline_first = on
 
 
 def compile_cache(work: Path, cold: bool, cache_dir: Path | None) -> dict[str, str]:
@@ -395,12 +417,12 @@ def agent_turns(work: Path, guest: Path, sizes: Sizes) -> dict[str, Any]:
     (rows of a round run next to each other in time), then the median."""
     from zeroclaw.agent import AgentRuntime, DenyApprover
 
-    modes: list[tuple[str, int, int]] = [
-        ("plugins disabled", 0, 0),
-        ("1 WAT plugin (inline)", 1, 20),
-        ("10 WAT plugins (inline)", 10, 20),
-        ("1 WAT plugin (worker thread)", 1, 1000),
-        ("10 WAT plugins (worker thread)", 10, 1000),
+    modes: list[tuple[str, int, int, bool]] = [
+        ("plugins disabled", 0, 0, True),
+        ("1 WAT plugin (default: inline first)", 1, 1000, True),
+        ("10 WAT plugins (default: inline first)", 10, 1000, True),
+        ("10 WAT plugins (inline: timeout_ms 20)", 10, 20, True),
+        ("10 WAT plugins (worker threads: inline_first off)", 10, 1000, False),
     ]
     message = '/tool file_list {"path": "."}'
 
@@ -416,20 +438,15 @@ def agent_turns(work: Path, guest: Path, sizes: Sizes) -> dict[str, Any]:
         finally:
             in_hooks[0] += time.perf_counter() - started
 
-    names = [name for name, _, _ in modes]
+    names = [name for name, *_ in modes]
     wall: dict[str, list[float]] = {name: [] for name in names}
     cpu: dict[str, list[float]] = {name: [] for name in names}
     hooks: dict[str, list[float]] = {name: [] for name in names}
 
     async def run_all() -> None:
         runtimes = []
-        for name, count, timeout_ms in modes:
-            plugins = work / f"turn-{count}-{timeout_ms}"
-            plugins.mkdir(parents=True)
-            write_guard_plugins(plugins, guest, count, timeout_ms=timeout_ms)
-            config = plugin_config(work / f"data-turn-{count}-{timeout_ms}", plugins)
-            config.plugins.enabled = count > 0
-            config.workspace.mkdir(parents=True, exist_ok=True)
+        for name, count, timeout_ms, inline_first in modes:
+            config = turn_config(work, guest, count, timeout_ms, inline_first=inline_first)
             runtime = AgentRuntime.from_config(config, approver=DenyApprover())
             await runtime.__aenter__()
             runtimes.append((name, runtime))
@@ -463,6 +480,21 @@ def agent_turns(work: Path, guest: Path, sizes: Sizes) -> dict[str, Any]:
     finally:
         HookRunner.run = plain_run  # type: ignore[method-assign]
     return turn_table(wall, cpu, hooks)
+
+
+def turn_config(
+    work: Path, guest: Path, count: int, timeout_ms: int, *, inline_first: bool
+) -> Config:
+    """The config of an agent turn with `count` WAT guard plugins (0: plugins disabled)."""
+    key = f"{count}-{timeout_ms}-{inline_first}"
+    plugins = work / f"turn-{key}"
+    plugins.mkdir(parents=True)
+    write_guard_plugins(plugins, guest, count, timeout_ms=timeout_ms)
+    config = plugin_config(work / f"data-turn-{key}", plugins)
+    config.plugins.enabled = count > 0
+    set_inline_first(config, inline_first)
+    config.workspace.mkdir(parents=True, exist_ok=True)
+    return config
 
 
 def turn_table(

@@ -382,7 +382,21 @@ def _info_lines(status: PluginStatus) -> Iterator[str]:
         f"{stats.bad_results}; busy {stats.busy}, quarantined {stats.quarantined}, "
         f"ignored changes {stats.ignored_changes}, skipped (fail_open) {stats.skipped})"
     )
+    yield f"runs: {_where(plugin)}; inline overruns {stats.inline_overruns}"
     yield f"compile cache: {'hit' if plugin.from_cache else 'miss (compiled now)'}"
+
+
+def _where(plugin: LoadedPlugin) -> str:
+    """Where the plugin's calls run (wasm/inline.py), in the words of the docs."""
+    mode = plugin.calls.inline.value
+    if mode == "inline first":
+        return (
+            "inline first (on the event loop's thread; a call that overruns "
+            "plugins.inline_call_ms runs again on a worker thread)"
+        )
+    if mode == "inline":
+        return "inline (on the event loop's thread)"
+    return "worker threads"
 
 
 def _grant_lines(grants: Grants) -> Iterator[str]:

@@ -67,6 +67,7 @@ def plugin_detail(status: PluginStatus, entry: LockEntry | None) -> dict[str, An
                 "retry_in_s": breaker.retry_in_s,
             },
             "calls": dataclasses.asdict(plugin.calls.stats()),
+            "runs": plugin.calls.inline.value,
             "compile_cache_hit": plugin.from_cache,
         }
     )

@@ -170,6 +170,11 @@ def _status_lines(status: PluginsStatus) -> Iterator[str]:
                 f"  {plugin.skipped} failed call(s) skipped (fail_open): mark it required "
                 f"(plugins.overrides.{plugin.name}.required) if it guards something"
             )
+        if plugin.inline_overruns:
+            yield (
+                f"  {plugin.inline_overruns} call(s) overran the inline deadline and ran again "
+                "on a worker thread (plugins.inline_first)"
+            )
 
 
 def _refused_line(refused: RefusedChange) -> str:

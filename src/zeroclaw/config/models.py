@@ -581,6 +581,15 @@ class PluginsConfig(Section):
         "loop then waits at most 2 x this (+ ~1 ms) for plugin calls before running other "
         "work. 0: every call goes to the plugin's worker threads.",
     )
+    inline_first: bool = Field(
+        True,
+        description="A plugin with a longer time limit that may be run again (it imports "
+        "no host interface, or only config, log and console) tries each call on the event "
+        "loop's thread first, with a deadline of at most inline_call_ms; a call that "
+        "overruns it is dropped unseen and run again on the plugin's worker threads with "
+        "what is left of its timeout_ms (and its next calls go there for a while). false: "
+        "such plugins always run on their worker threads.",
+    )
     cache_dir: ConfigPath | None = Field(
         None,
         description="Where compiled plugins are cached (keyed by the component's sha256, the "

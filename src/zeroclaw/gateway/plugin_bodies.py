@@ -120,6 +120,12 @@ class PluginEntry(BaseModel):
         description="Failed hook calls skipped because the plugin is fail_open (what it "
         "guards did not happen for them); mark it `required` to cancel instead.",
     )
+    inline_overruns: int = Field(
+        0,
+        description="Calls first tried on the event loop's thread (plugins.inline_first) "
+        "that overran the inline deadline and ran again on the plugin's worker threads; "
+        "not failures.",
+    )
 
     @classmethod
     def of(cls, summary: PluginSummary) -> PluginEntry:
@@ -132,6 +138,7 @@ class PluginEntry(BaseModel):
             grants=list(summary.grants),
             error=summary.error,
             skipped=summary.skipped,
+            inline_overruns=summary.inline_overruns,
         )
 
 

@@ -11,7 +11,7 @@ take, what its failure means) and two coroutines, one per kind of event:
 The runner only calls the method that matches the kind of an event the handler declared.
 
 A handler whose every call would block a thread, and so hops to a worker thread and back
-(a WASM plugin that does not run inline), may also offer its calls as plain blocking
+(a WASM plugin whose calls run on worker threads), may also offer its calls as plain blocking
 functions: a `blocking_calls` attribute holding `BlockingCalls` (None, or no such
 attribute, when it does not). The runner then runs each run of consecutive handlers that
 share the same `threads` in one hop to one of those threads, each handler's output handed

@@ -59,6 +59,13 @@ def recorder() -> ThreadRecorder:
     return ThreadRecorder()
 
 
+@pytest.fixture(autouse=True)
+def on_worker_threads(config: Config) -> None:
+    """These plugins import nothing, so by default they would try the loop's thread first
+    (inline first): these tests are about the ones that run on worker threads."""
+    config.plugins.inline_first = False
+
+
 def counted_runner(snapshot: PluginSnapshot) -> tuple[HookRunner, CountedThreads]:
     """A runner with the snapshot's hook plugins, their hops counted."""
     assert snapshot.hook_threads is not None

@@ -1,10 +1,13 @@
-"""Plugin calls on the event loop's own thread (plugins.inline_call_ms): which plugins get
-them, that they keep every call semantic, and that a guest spinning to its deadline cannot
-hold the loop past the documented bound (2 x inline_call_ms + about one epoch tick)."""
+"""Plugin calls on the event loop's own thread (plugins.inline_call_ms, plugins.inline_first):
+which plugins get them, that they keep every call semantic, that an inline-first call which
+overruns its inline deadline is run again on a worker thread as if the attempt never
+happened, and that a guest spinning to its deadline cannot hold the loop past the
+documented bound (2 x inline_call_ms + about one epoch tick)."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
 
@@ -13,9 +16,12 @@ from runtime_support import LoadPlugins, MakePlugin, Recorder
 
 from zeroclaw.config import Config
 from zeroclaw.hooks import Event, HookRunner, ToolCallRequest
-from zeroclaw.observability import PluginCall
+from zeroclaw.hooks.runner import DispatchResult
+from zeroclaw.observability import PluginCall, PluginTrap
 from zeroclaw.observability.events import ObserverEvent
-from zeroclaw.plugins.wasm.inline import runs_inline
+from zeroclaw.plugins.adapters.tools import plugin_tools
+from zeroclaw.plugins.lifecycle.snapshot import PluginSnapshot
+from zeroclaw.plugins.wasm.inline import InlineMode, inline_mode, runs_inline
 
 CONVERSATION = ("hooks.conversation", "hooks.modify")
 
@@ -51,6 +57,24 @@ def test_only_short_plugins_whose_host_imports_end_by_the_deadline_run_inline() 
     assert not runs_inline(5, ("zeroclaw:host/memory@1.0.0",), 20)  # waits on storage
     assert not runs_inline(5, ("wasi:filesystem/types@0.2.0",), 20)
     assert not runs_inline(1, (), 0)  # 0 turns inline calls off
+
+
+def test_only_guests_that_may_run_again_are_tried_inline_first() -> None:
+    console = ("zeroclaw:host/console@1.0.0", "zeroclaw:host/log@1.0.0")
+    config = ("zeroclaw:host/config@1.0.0",)
+
+    def mode(timeout_ms: int, imports: tuple[str, ...], first: bool = True) -> InlineMode:
+        return inline_mode(timeout_ms, imports, 20, inline_first=first)
+
+    assert mode(20, ()) is InlineMode.INLINE
+    assert mode(1000, ()) is InlineMode.FIRST
+    assert mode(1000, console + config) is InlineMode.FIRST
+    # Effects outside the instance: a request sent, a key or a file written; never twice.
+    for effect in ("zeroclaw:host/http@1.0.0", "zeroclaw:host/kv@1.0.0", "wasi:cli/environment"):
+        assert mode(1000, (*console, effect)) is InlineMode.WORKERS
+    assert mode(20, ("zeroclaw:host/http@1.0.0",)) is InlineMode.INLINE  # deadline-bound
+    assert mode(1000, (), first=False) is InlineMode.WORKERS  # plugins.inline_first = false
+    assert inline_mode(1000, (), 0, inline_first=True) is InlineMode.WORKERS  # inline off
 
 
 async def test_a_short_hook_runs_on_the_loop_thread_and_a_long_one_on_a_worker(
@@ -124,3 +148,238 @@ async def test_spinning_guests_cannot_hold_the_loop_past_the_bound(
     # Bound: 2 x 20 ms + a tick; the margin is for a loaded machine, far under the ~170 ms
     # the chain would hold the loop without the budget.
     assert max(gaps) < 0.12
+
+
+# -- inline first --------------------------------------------------------------------------
+
+
+SLOW = 400  # bytes of arguments: the hook_linger guest spins ~20-110 ms
+
+
+def linger_call(spin_bytes: int = 0) -> ToolCallRequest:
+    """A call of the hook_linger guest: it spins 100,000 rounds per byte of the arguments
+    (2 bytes: well under a millisecond; `SLOW`: 20 ms on an idle reference machine, ~110 ms
+    under load). The tests of overruns set `plugins.inline_call_ms` to 5, so a slow call
+    always overruns it and a fast one never does."""
+    return ToolCallRequest("s1", "shell", {"pad": "x" * spin_bytes} if spin_bytes else {})
+
+
+def single(snapshot: PluginSnapshot, name: str) -> HookRunner:
+    return HookRunner().layered([h for h in snapshot.hook_handlers() if h.plugin.name == name])
+
+
+async def test_a_fast_call_of_a_default_plugin_runs_inline_once_an_instance_is_warm(
+    make_plugin: MakePlugin, load: LoadPlugins, recorder: ThreadRecorder
+) -> None:
+    make_plugin("guard", "hook_guard", capabilities=CONVERSATION)  # timeout_ms 1000
+    snapshot = load()
+    calls = snapshot.plugins["guard"].calls
+    runner = single(snapshot, "guard")
+    loop_thread = threading.get_ident()
+    assert calls.inline is InlineMode.FIRST
+
+    results = [await runner.run(Event.BEFORE_TOOL_CALL, shell_call()) for _ in range(3)]
+
+    assert all(r.cancelled and r.reason == "blocked by wasm guard" for r in results)
+    # No warm instance at first (the load's was dropped): instantiated on a worker, never
+    # on the loop; then every call inline.
+    assert recorder.threads[0] != loop_thread
+    assert recorder.threads[1:] == [loop_thread, loop_thread]
+    stats = calls.stats()
+    assert (stats.calls, stats.ok, stats.inline_overruns, stats.instances_created) == (3, 3, 0, 1)
+
+
+async def test_inline_first_can_be_turned_off(
+    make_plugin: MakePlugin, load: LoadPlugins, config: Config, recorder: ThreadRecorder
+) -> None:
+    config.plugins.inline_first = False
+    make_plugin("guard", "hook_guard", capabilities=CONVERSATION)
+    snapshot = load()
+    runner = single(snapshot, "guard")
+
+    for _ in range(3):
+        assert (await runner.run(Event.BEFORE_TOOL_CALL, shell_call())).cancelled
+
+    assert snapshot.plugins["guard"].calls.inline is InlineMode.WORKERS
+    assert threading.get_ident() not in recorder.threads
+
+
+async def warm(runner: HookRunner, n: int = 2) -> None:
+    """Calls that end at once: the first instantiates on a worker, the rest run inline."""
+    for _ in range(n):
+        result = await runner.run(Event.BEFORE_TOOL_CALL, linger_call())
+        assert result.reason == "lingered"
+
+
+async def test_a_call_that_overruns_the_inline_deadline_completes_on_a_worker(
+    make_plugin: MakePlugin,
+    load: LoadPlugins,
+    config: Config,
+    recorder: ThreadRecorder,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    config.plugins.inline_call_ms = 5
+    make_plugin("linger", "hook_linger", capabilities=(*CONVERSATION, "log"))
+    snapshot = load()
+    calls = snapshot.plugins["linger"].calls
+    runner = single(snapshot, "linger")
+    loop_thread = threading.get_ident()
+    await warm(runner)
+    assert recorder.threads[-1] == loop_thread
+    caplog.clear()
+    caplog.set_level(logging.INFO, logger="zeroclaw.plugin.linger")
+    events_before = len(recorder.events)
+
+    started = time.monotonic()
+    result: DispatchResult[ToolCallRequest] = await runner.run(
+        Event.BEFORE_TOOL_CALL, linger_call(SLOW)
+    )
+    took = time.monotonic() - started
+
+    assert result.cancelled
+    assert (result.cancelled_by, result.reason) == ("linger", "lingered")
+    assert took > 0.005  # it did spin past the inline deadline
+    # The abandoned attempt left nothing: one PluginCall (ok, on a worker, timed from the
+    # call's start), no PluginTrap, no failure, the breaker untouched.
+    new = recorder.events[events_before:]
+    assert [(e.outcome, e.function) for e in new if isinstance(e, PluginCall)] == [
+        ("ok", "before-tool-call")
+    ]
+    assert not [e for e in new if isinstance(e, PluginTrap)]
+    assert recorder.threads[-1] != loop_thread
+    stats = calls.stats()
+    assert (stats.calls, stats.ok, stats.failures, stats.inline_overruns) == (3, 3, 0, 1)
+    assert calls.breaker_status().consecutive_failures == 0
+    # Its log lines: once each, from the worker's run only (the attempt's were dropped).
+    lines = [(r.getMessage(), r.thread) for r in caplog.records if r.name.endswith("linger")]
+    assert [text for text, _ in lines] == ["start", "done"]
+    assert all(thread != loop_thread for _, thread in lines)
+
+
+async def test_log_lines_of_a_call_kept_inline_appear_once_in_order(
+    make_plugin: MakePlugin,
+    load: LoadPlugins,
+    recorder: ThreadRecorder,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    make_plugin("linger", "hook_linger", capabilities=(*CONVERSATION, "log"))
+    runner = single(load(), "linger")
+    await warm(runner, 1)
+    caplog.set_level(logging.INFO, logger="zeroclaw.plugin.linger")
+    caplog.clear()
+
+    await runner.run(Event.BEFORE_TOOL_CALL, linger_call())
+
+    assert recorder.threads[-1] == threading.get_ident()
+    lines = [(r.getMessage(), r.thread) for r in caplog.records if r.name.endswith("linger")]
+    assert lines == [("start", threading.get_ident()), ("done", threading.get_ident())]
+
+
+async def test_after_an_overrun_calls_go_to_workers_for_a_backoff_that_doubles(
+    make_plugin: MakePlugin, load: LoadPlugins, config: Config, recorder: ThreadRecorder
+) -> None:
+    config.plugins.inline_call_ms = 5
+    make_plugin("linger", "hook_linger", capabilities=(*CONVERSATION, "log"))
+    snapshot = load()
+    calls = snapshot.plugins["linger"].calls
+    runner = single(snapshot, "linger")
+    loop_thread = threading.get_ident()
+    await warm(runner)
+
+    async def where(spin_bytes: int = 0) -> str:
+        result = await runner.run(Event.BEFORE_TOOL_CALL, linger_call(spin_bytes))
+        assert result.reason == "lingered"
+        return "loop" if recorder.threads[-1] == loop_thread else "worker"
+
+    assert await where(SLOW) == "worker"  # overran (1 in a row): the next call skips inline
+    assert await where() == "worker"
+    assert await where() == "loop"  # tried inline again, and it ended in time: reset
+    assert await where(SLOW) == "worker"  # overran (1 in a row after the reset): skip 1
+    assert await where(SLOW) == "worker"  # skipped: straight to a worker, no attempt
+    assert await where(SLOW) == "worker"  # tried, overran again (2 in a row): skip 2
+    assert [await where() for _ in range(3)] == ["worker", "worker", "loop"]
+    stats = calls.stats()
+    assert (stats.inline_overruns, stats.failures, stats.ok) == (3, 0, stats.calls)
+
+
+async def test_a_guest_spinning_forever_ends_at_its_own_timeout_and_never_holds_the_loop(
+    make_plugin: MakePlugin, load: LoadPlugins, config: Config, recorder: ThreadRecorder
+) -> None:
+    # Two guests that never return, with the default 1000 ms limit, in one chain: each is
+    # tried inline (warm), overruns the inline deadline, runs again on a worker and times
+    # out there at its own timeout, counted from the call's start, with today's error.
+    config.plugins.inline_call_ms = 20
+    for index in range(2):
+        make_plugin(f"spin{index}", "hook_spin", capabilities=CONVERSATION)
+    snapshot = load()
+    for index in range(2):  # a warm idle instance each, so that the call is tried inline
+        calls = snapshot.plugins[f"spin{index}"].calls
+        calls.pool.release(calls.pool.acquire())
+    runner = HookRunner().layered(snapshot.hook_handlers())
+    gaps: list[float] = []
+    stop = asyncio.Event()
+
+    async def ticker() -> None:
+        last = time.monotonic()
+        while not stop.is_set():
+            await asyncio.sleep(0.001)
+            now = time.monotonic()
+            gaps.append(now - last)
+            last = now
+
+    ticking = asyncio.create_task(ticker())
+    await asyncio.sleep(0.01)
+    result = await runner.run(Event.BEFORE_TOOL_CALL, shell_call())
+    stop.set()
+    await ticking
+
+    assert not result.cancelled  # both timed out and were skipped (fail_open)
+    ends = [e for e in recorder.events if isinstance(e, PluginCall)]
+    assert [e.outcome for e in ends] == ["timeout", "timeout"]
+    # Timed from the call's start (the inline attempt included): the whole call ended by
+    # its own limit, plus a tick and a loaded machine's slack.
+    assert all(0.95 * 1000 <= e.duration_ms < 1000 + 150 for e in ends)
+    traps = recorder.of(PluginTrap)
+    assert len(traps) == 2
+    assert all("1000 ms" in t.reason for t in traps)
+    for index in range(2):
+        stats = snapshot.plugins[f"spin{index}"].calls.stats()
+        assert (stats.calls, stats.timeouts, stats.failures, stats.inline_overruns) == (1, 1, 1, 1)
+    assert threading.get_ident() not in recorder.threads  # the timeouts were on workers
+    # The loop was held by each attempt (20 ms at most), never more: the documented bound
+    # is 2 x 20 ms + a tick; the margin is for a loaded machine, far under the 1 s calls.
+    assert max(gaps) < 0.12
+
+
+async def test_a_plugin_importing_http_is_never_run_twice(
+    make_plugin: MakePlugin, load: LoadPlugins, config: Config, recorder: ThreadRecorder
+) -> None:
+    config.plugins.capabilities.allow.append("http:api.example.com")
+    make_plugin("sender", "hook_http", capabilities=(*CONVERSATION, "http:api.example.com"))
+    snapshot = load()
+    runner = single(snapshot, "sender")
+
+    for _ in range(3):
+        result = await runner.run(Event.BEFORE_TOOL_CALL, shell_call())
+        assert result.reason == "blocked by http guard"
+
+    calls = snapshot.plugins["sender"].calls
+    assert calls.inline is InlineMode.WORKERS
+    assert threading.get_ident() not in recorder.threads
+    # Offered to the runner's one-hop chains, as before.
+    assert snapshot.hook_handlers()[0].blocking_calls is not None
+
+
+async def test_a_tool_plugin_without_effects_runs_inline_first(
+    make_plugin: MakePlugin, load: LoadPlugins, recorder: ThreadRecorder
+) -> None:
+    make_plugin("echo", "tool_echo", package="zeroclaw:tools@1.0.0")
+    snapshot = load()
+    (tool,) = plugin_tools(snapshot.plugins).tools
+
+    outputs = [await tool.run({"text": "hi"}) for _ in range(3)]
+
+    assert all(output.success for output in outputs)
+    assert len({output.output for output in outputs}) == 1
+    assert snapshot.plugins["echo"].calls.inline is InlineMode.FIRST
+    assert recorder.threads[1:] == [threading.get_ident()] * 2

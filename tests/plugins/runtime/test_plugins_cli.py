@@ -177,6 +177,8 @@ def test_list_and_info_as_json(make_plugin: MakePlugin, config_file: Path) -> No
     assert info["limits"]["timeout_ms"] == 1000
     assert info["breaker"]["state"] == "closed"
     assert info["calls"]["calls"] == 0
+    assert info["calls"]["inline_overruns"] == 0
+    assert info["runs"] == "inline first"  # imports nothing, default 1000 ms limit
 
     unknown = run(config_file, "plugins", "info", "gaurd", "--json")
     assert unknown.exit_code == 1
@@ -210,6 +212,8 @@ def test_info_shows_requested_and_granted_limits_state_and_counters(
     assert "state: loaded" in out
     assert "breaker: closed (0 failures in a row, 0 trips)" in out
     assert "calls: 0 (ok 0" in out
+    assert "runs: inline first (on the event loop's thread; " in out
+    assert "inline overruns 0" in out
 
 
 def test_info_of_an_unknown_plugin_names_the_known_ones(

@@ -49,8 +49,9 @@ from zeroclaw.messages import ChatMessage, Role, ToolCall, ToolResult
 from zeroclaw.plugins.contract.capabilities import CapabilityKind
 from zeroclaw.plugins.contract.manifest import ANSWER_CAP_KEY
 from zeroclaw.plugins.loading.loader import LoadedPlugin
-from zeroclaw.plugins.wasm.calls import NOT_INLINE
+from zeroclaw.plugins.wasm.calls import NotInline
 from zeroclaw.plugins.wasm.conversion import LiftError, Variant, kebab
+from zeroclaw.plugins.wasm.inline import InlineMode
 from zeroclaw.plugins.wasm.workers import PluginWorkers
 
 _LOG = logging.getLogger("zeroclaw.plugins")
@@ -89,9 +90,11 @@ class PluginHookHandler:
     """The hook handler of one loaded hook plugin, for every event it may receive.
 
     Given `threads` (the worker threads of its generation's hook chains, see
-    `hook_handlers`), a handler whose calls do not run inline offers them as
+    `hook_handlers`), a handler whose calls never run inline offers them as
     `blocking_calls`: the runner then calls it on one of those threads, with the plugins
-    next to it in the chain, in one hop from the event loop and back.
+    next to it in the chain, in one hop from the event loop and back. An inline-first
+    plugin (wasm/inline.py) does not: its calls try the loop's thread first, and the rare
+    one that overruns goes to the plugin's own worker threads through `call_async`.
     """
 
     def __init__(self, plugin: LoadedPlugin, threads: PluginWorkers | None = None) -> None:
@@ -124,7 +127,7 @@ class PluginHookHandler:
         }
         self.blocking_calls = (
             BlockingCalls(threads, self.handle_blocking, self.observe_blocking)
-            if threads is not None and plugin.calls.inline_slice_s is None
+            if threads is not None and plugin.calls.inline is InlineMode.WORKERS
             else None
         )
 
@@ -139,8 +142,8 @@ class PluginHookHandler:
         decode = _decoder(event, payload, self._answer_cap)
         # Inline when it may (no coroutine of its own then), else on the worker threads.
         decision = calls.call_inline(function, args, decode)
-        if decision is NOT_INLINE:
-            decision = await calls.call_async(function, args, decode)
+        if isinstance(decision, NotInline):
+            decision = await calls.call_async(function, args, decode, decision)
         return self._outcome(event, payload, decision)
 
     def handle_blocking(

@@ -18,6 +18,9 @@ Per call (one `GuestConsole.begin` per call, on the calling thread):
 - `uncaught(error)` and `bad-result(problem)`: kept (bounded) until the call ends; the
   runtime puts them into the `PluginTrap` / `PluginBadResult` the call fails with
   (`wasm/traps.py`). A report from a call that then succeeds is dropped.
+
+While an inline-first attempt runs, `write`s wait in the plugin's `HeldOutput`
+(held_output.py) and are written (kept attempt) or forgotten (abandoned attempt) after it.
 """
 
 from __future__ import annotations
@@ -150,8 +153,11 @@ def link(instance: LinkerInstance, context: PluginHostContext, services: HostSer
         context.plugin, services.log_limiter(context.plugin)
     )
 
+    held = context.held
+
     def write(level: str, text: str) -> None:
-        console.write(level, text)
+        if held is None or not held.defer(console.write, level, text):
+            console.write(level, text)
 
     def uncaught(error: Any) -> None:
         console.uncaught(

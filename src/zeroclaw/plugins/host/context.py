@@ -27,6 +27,7 @@ from zeroclaw.plugins.host.wit_values import HostCallError
 
 if TYPE_CHECKING:
     from zeroclaw.memory import MemoryStore
+    from zeroclaw.plugins.host.held_output import HeldOutput
 
 __all__ = [
     "DEFAULT_RECALL_LIMIT",
@@ -114,6 +115,8 @@ class PluginHostContext:
     (`plugin_settings`). `secrets`: granted secret name -> value (`resolve_secrets`).
     `deadline`: the `time.monotonic()` value by which the current call must end.
     `console`: where the guest's output and error reports go (`zeroclaw:host/console`).
+    `held`: where log and console lines wait while an inline-first attempt may still be
+    abandoned (host/held_output.py).
     """
 
     plugin: str
@@ -125,6 +128,7 @@ class PluginHostContext:
     # http_credentials); the plugin never sees their values.
     credentials: tuple[HostCredential, ...] = ()
     console: ConsoleSink | None = None
+    held: HeldOutput | None = None
 
 
 @dataclass(frozen=True, slots=True)

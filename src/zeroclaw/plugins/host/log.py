@@ -5,7 +5,8 @@ with control characters escaped (a plugin cannot forge other log lines with a ne
 Lines pass a token bucket per plugin (`LOG_LINES_PER_SECOND`, bursts of `LOG_BURST`), so a
 plugin logging in a loop cannot fill the disk: what goes over is dropped and counted, and
 the count is logged with the next line that gets through. A line below the logger's level
-costs no token. Logging never fails the guest.
+costs no token. Logging never fails the guest. While an inline-first attempt runs, lines
+wait in the plugin's `HeldOutput` (held_output.py) until the attempt is kept or dropped.
 """
 
 from __future__ import annotations
@@ -73,8 +74,13 @@ def write_log(context: PluginHostContext, limiter: LogLimiter, level: str, messa
 
 def link(instance: LinkerInstance, context: PluginHostContext, services: HostServices) -> None:
     limiter = services.log_limiter(context.plugin)
+    held = context.held
+
+    def write(level: str, message: str) -> None:
+        write_log(context, limiter, level, message)
 
     def log(level: str, message: str) -> None:
-        write_log(context, limiter, level, message)
+        if held is None or not held.defer(write, level, message):
+            write(level, message)
 
     instance.add_func("log", host_function(context, "log.log", log, lambda: None))

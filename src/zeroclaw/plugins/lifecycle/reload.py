@@ -97,6 +97,8 @@ class PluginSummary:
     grants: tuple[str, ...]
     error: str | None
     skipped: int = 0  # failed hook calls skipped (fail_open), in the serving generation
+    # inline-first attempts that overran their inline deadline and ran again on a worker
+    inline_overruns: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,15 +146,18 @@ def summaries(snapshot: PluginSnapshot) -> tuple[PluginSummary, ...]:
             required=status.required,
             grants=granted.get(status.name, ()),
             error=status.error.message if status.error is not None else None,
-            skipped=_skipped(snapshot, status.name),
+            **_counters(snapshot, status.name),
         )
         for status in snapshot.statuses
     )
 
 
-def _skipped(snapshot: PluginSnapshot, name: str) -> int:
+def _counters(snapshot: PluginSnapshot, name: str) -> dict[str, int]:
     plugin = snapshot.plugins.get(name)
-    return plugin.calls.stats().skipped if plugin is not None else 0
+    if plugin is None:
+        return {}
+    stats = plugin.calls.stats()
+    return {"skipped": stats.skipped, "inline_overruns": stats.inline_overruns}
 
 
 # -- reloading ---------------------------------------------------------------------------------

@@ -84,12 +84,13 @@ from zeroclaw.plugins.host.context import (
     resolve_credentials,
     resolve_secrets,
 )
+from zeroclaw.plugins.host.held_output import HeldOutput
 from zeroclaw.plugins.host.linker import link_host_interfaces
 from zeroclaw.plugins.wasm.calls import CallDeadline, PluginCalls, RuntimeSettings
 from zeroclaw.plugins.wasm.conversion import FunctionCodec, codec_for, snake
 from zeroclaw.plugins.wasm.engine import PluginEngine
 from zeroclaw.plugins.wasm.engine_settings import EngineSettings
-from zeroclaw.plugins.wasm.inline import runs_inline
+from zeroclaw.plugins.wasm.inline import inline_mode
 from zeroclaw.plugins.wasm.instance import InstanceFactory, StoreLimits, WasiSettings
 from zeroclaw.plugins.wasm.traps import CallLimits, classify
 from zeroclaw.tools.base import MAX_TOOL_DESCRIPTION_BYTES, MAX_TOOL_SCHEMA_BYTES
@@ -225,11 +226,13 @@ def load_plugin(directory: Path, context: LoadContext) -> LoadedPlugin:
     override = context.config.overrides.get(manifest.name) or PluginOverride()
     deadline = CallDeadline()
     console = GuestConsole(manifest.name, context.services.log_limiter(manifest.name))
+    # Only a guest given host interfaces writes lines an inline-first attempt holds.
+    held = HeldOutput(manifest.name) if _imports_host(imports) else None
     limits = resolved.limits
     factory = InstanceFactory(
         engine,
         loaded.component,
-        _linker(manifest, grants, imports, override, deadline, console, context),
+        _linker(manifest, grants, imports, override, deadline, console, held, context),
         StoreLimits(limits.timeout_ms, limits.memory_mb, limits.fuel),
         _wasi(grants, imports),
     )
@@ -245,11 +248,14 @@ def load_plugin(directory: Path, context: LoadContext) -> LoadedPlugin:
         observer=context.observer,
         # Only a guest given host interfaces can reach its console (see `_linker`).
         reports=console if _imports_host(imports) else None,
-        inline_slice_ms=(
-            context.config.inline_call_ms
-            if runs_inline(limits.timeout_ms, imports, context.config.inline_call_ms)
-            else None
+        held=held,
+        inline=inline_mode(
+            limits.timeout_ms,
+            imports,
+            context.config.inline_call_ms,
+            inline_first=context.config.inline_first,
         ),
+        inline_slice_ms=context.config.inline_call_ms,
     )
     plugin = LoadedPlugin(
         name=manifest.name,
@@ -299,6 +305,7 @@ def _linker(
     override: PluginOverride,
     deadline: Callable[[], float],
     console: GuestConsole,
+    held: HeldOutput | None,
     context: LoadContext,
 ) -> Linker:
     linker = Linker(context.engine.engine)
@@ -315,6 +322,7 @@ def _linker(
                 manifest.name, override.http_credentials, context.services.env
             ),
             console=console,
+            held=held,
         )
         link_host_interfaces(linker, imports, host, context.services)
     if _wasi(grants, imports) is not None:

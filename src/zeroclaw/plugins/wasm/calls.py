@@ -23,8 +23,13 @@ queues only its own calls. wasmtime releases the GIL while the guest runs. A plu
 known to end soon (`inline.py`: a short time limit, host imports that end by the call's
 deadline) is called on the loop's own thread instead, within the loop budget that module
 documents, when one of its slots is free at once; the thread hop costs more than such a
-call. `call_inline` is that inline call alone, without a coroutine: a caller tries it
-first and awaits `call_async` only when it answers `NOT_INLINE` (the hook adapter does).
+call. A plugin that may be run again (inline.py's "inline first") tries each call inline
+with a short deadline first, on a warm idle instance, and only a call that this deadline
+interrupts runs again on the worker threads, with what is left of its own time limit; the
+abandoned attempt counts nothing but `inline_overruns`. `call_inline` is the inline call
+(or attempt) alone, without a coroutine: a caller tries it first and awaits `call_async`,
+handing it what `call_inline` answered, only when that is a `NotInline` (the hook adapter
+does).
 
 What a call costs besides the guest is kept to one clock read at each end (the deadline,
 the slot's wait, the duration and the loop budget all count from the call's start), two
@@ -46,7 +51,6 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import Any, Final, Protocol, TypeVar
 
 from zeroclaw.observability import Error, NoopObserver, Observer, PluginCall
@@ -65,20 +69,40 @@ from zeroclaw.plugins.errors import (
 )
 from zeroclaw.plugins.wasm.breaker import BreakerSettings, BreakerStatus, CircuitBreaker
 from zeroclaw.plugins.wasm.conversion import FunctionCodec
-from zeroclaw.plugins.wasm.inline import LOOP_BUDGET
+from zeroclaw.plugins.wasm.inline import (
+    LOOP_BUDGET,
+    OVERRUN_BACKOFF_CALLS,
+    OVERRUN_BACKOFF_MAX_CALLS,
+    InlineMode,
+)
 from zeroclaw.plugins.wasm.instance import InstanceFactory, InstancePool, WarmInstance
-from zeroclaw.plugins.wasm.traps import CallLimits, classify
+from zeroclaw.plugins.wasm.traps import CallLimits, classify, is_interrupt
 from zeroclaw.plugins.wasm.workers import PluginWorkers
 
 T = TypeVar("T")
 
 
-class _NotInline(Enum):
-    NOT_INLINE = "not inline"
+class NotInline:
+    """What `call_inline` returns when the call must go to `call_async` instead: not run
+    inline (`NOT_INLINE`), or an inline-first attempt that its inline deadline interrupted
+    (`started`: when the call began; its own time limit counts from then)."""
+
+    __slots__ = ("started",)
+
+    def __init__(self, started: float | None = None) -> None:
+        self.started = started
 
 
-# What `call_inline` returns when the call must go to `call_async` instead.
-NOT_INLINE: Final = _NotInline.NOT_INLINE
+NOT_INLINE: Final = NotInline()
+
+
+class _Abandoned(Exception):
+    """An inline-first attempt that did not run to its end: no warm idle instance (nothing
+    ran), or interrupted by its inline deadline (`overran`). Never leaves this module."""
+
+    def __init__(self, overran: bool) -> None:
+        self.overran = overran
+
 
 _LOG = logging.getLogger("zeroclaw.plugins")
 
@@ -118,6 +142,17 @@ class GuestReports(Protocol):
     def bad_result(self) -> str | None: ...
 
 
+class AttemptOutput(Protocol):
+    """Where the guest's log and console lines wait during an inline-first attempt
+    (host/held_output.py's HeldOutput)."""
+
+    def hold(self) -> None: ...
+
+    def release(self) -> None: ...
+
+    def drop(self) -> None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class CallStats:
     """Counters of one plugin since it was loaded."""
@@ -134,6 +169,7 @@ class CallStats:
     quarantined: int = 0
     ignored_changes: int = 0
     skipped: int = 0  # failed hook calls the runner skipped (fail_open)
+    inline_overruns: int = 0  # inline-first attempts abandoned at their inline deadline
     instances_created: int = 0
     instances_recycled: int = 0
     instances_discarded: int = 0
@@ -227,10 +263,13 @@ class PluginCalls:
         observer: Observer | None = None,
         breaker: CircuitBreaker | None = None,
         reports: GuestReports | None = None,
-        inline_slice_ms: int | None = None,
+        held: AttemptOutput | None = None,
+        inline: InlineMode = InlineMode.WORKERS,
+        inline_slice_ms: int = 0,
     ) -> None:
         self.name = name
         self.reports = reports
+        self.held = held
         self.factory = factory
         self.codecs = codecs
         self.interface = interface
@@ -248,8 +287,17 @@ class PluginCalls:
         # Observability off: a successful call builds no event nobody records.
         self._observed = not isinstance(self.observer, NoopObserver)
         self._slots = _Slots(max_concurrency)
-        # Set when calls may run on the event loop's thread (inline.py): the loop budget's slice.
-        self.inline_slice_s = None if inline_slice_ms is None else inline_slice_ms / 1000
+        # Where calls run (inline.py); the loop budget's slice, and what it may hold before
+        # a call yields first (half of it before an inline-first attempt, which then gets
+        # the rest as its deadline).
+        self.inline = inline if inline_slice_ms > 0 else InlineMode.WORKERS
+        self.inline_slice_s = inline_slice_ms / 1000
+        self._yield_at_s = self.inline_slice_s / (2 if inline is InlineMode.FIRST else 1)
+        # Inline-first backoff, per function: calls left to send to the worker threads, and
+        # overruns in a row (each holds only functions with a count above 0, so the common
+        # call checks an empty dict).
+        self._skip: dict[str, int] = {}
+        self._overruns: dict[str, int] = {}
         self._workers = PluginWorkers(name, max_concurrency)
         self._closed = False
 
@@ -260,38 +308,98 @@ class PluginCalls:
         function: str,
         args: Sequence[Any],
         interpret: Callable[[Any], T],
+        tried: NotInline | None = None,
     ) -> T:
         """`call` on the plugin's worker threads (the wait for a thread counts as the wait
-        for a slot), or on this thread when the plugin runs inline and a slot is free."""
-        if self.inline_slice_s is not None:
-            value = self.call_inline(function, args, interpret)
-            if value is not NOT_INLINE:
+        for a slot), or on this thread when the plugin runs inline and a slot is free.
+        `tried`: what `call_inline` answered the caller for this call, if it tried; after an
+        abandoned inline-first attempt the call goes to the worker threads at once, its
+        time limit counted from the attempt's start."""
+        if self.inline is not InlineMode.WORKERS and (tried is None or tried.started is None):
+            value = self.call_inline(function, args, interpret) if tried is None else tried
+            if not isinstance(value, NotInline):
                 return value
-            if LOOP_BUDGET.must_yield(self.inline_slice_s):
+            if value.started is None and LOOP_BUDGET.must_yield(self._yield_at_s):
+                # Not inline because the loop's slice is spent: let the loop run, then again.
                 await asyncio.sleep(0)
                 LOOP_BUDGET.yielded()
                 value = self.call_inline(function, args, interpret)
-                if value is not NOT_INLINE:
+                if not isinstance(value, NotInline):
                     return value
-        queued = time.monotonic()
-        return await self._workers.run(self.call, function, args, interpret, queued)
+            tried = value
+        since = None if tried is None else tried.started
+        # After an abandoned attempt, the wait for a slot counts from the call's start too.
+        queued = time.monotonic() if since is None else since
+        return await self._workers.run(self.call, function, args, interpret, queued, since)
 
     def call_inline(
         self,
         function: str,
         args: Sequence[Any],
         interpret: Callable[[Any], T],
-    ) -> T | _NotInline:
+    ) -> T | NotInline:
         """`call` on this thread (the event loop's) if the plugin runs inline, the loop
         budget is not spent and one of its slots is free at once; else `NOT_INLINE`, and
         nothing happened (the caller awaits `call_async`, which yields to the loop first
         when the budget is spent). An async caller that tries this first saves a coroutine
-        per inline call."""
-        slice_s = self.inline_slice_s
-        if slice_s is None or LOOP_BUDGET.must_yield(slice_s) or not self._slots.take_now():
+        per inline call. An inline-first plugin's attempt also needs a warm idle instance
+        and no backoff; one its inline deadline interrupted answers `NotInline(started)`,
+        to hand to `call_async`."""
+        inline = self.inline
+        if inline is InlineMode.WORKERS:
+            return NOT_INLINE
+        held = LOOP_BUDGET.held()
+        if held >= self._yield_at_s:
+            return NOT_INLINE
+        if inline is InlineMode.INLINE:
+            if not self._slots.take_now():
+                return NOT_INLINE
+            started = time.monotonic()
+            return self._timed(function, args, interpret, started, started, inline=True)
+        if self._skip and self._skipped(function):
+            return NOT_INLINE
+        if not self._slots.take_now():
             return NOT_INLINE
         started = time.monotonic()
-        return self._timed(function, args, interpret, started, started, inline=True)
+        try:
+            value = self._timed(
+                function,
+                args,
+                interpret,
+                started,
+                started,
+                inline=True,
+                budget_s=self.inline_slice_s - held,
+            )
+        except _Abandoned as abandoned:
+            if not abandoned.overran:
+                return NOT_INLINE
+            self._overran(function)
+            return NotInline(started)
+        if self._overruns:
+            self._overruns.pop(function, None)
+        return value
+
+    def _skipped(self, function: str) -> bool:
+        """Whether this call of `function` goes to the worker threads, backing off after an
+        overrun (inline.py); counts it."""
+        left = self._skip.get(function)
+        if not left:
+            return False
+        if left == 1:
+            del self._skip[function]
+        else:
+            self._skip[function] = left - 1
+        return True
+
+    def _overran(self, function: str) -> None:
+        """An inline-first attempt of `function` overran: its next calls go to the worker
+        threads, twice as many per overrun in a row (inline.py)."""
+        overruns = self._overruns.get(function, 0) + 1
+        self._overruns[function] = overruns
+        self._skip[function] = min(
+            OVERRUN_BACKOFF_CALLS * 2 ** (overruns - 1), OVERRUN_BACKOFF_MAX_CALLS
+        )
 
     def call(
         self,
@@ -299,11 +407,16 @@ class PluginCalls:
         args: Sequence[Any],
         interpret: Callable[[Any], T],
         queued: float | None = None,
+        since: float | None = None,
     ) -> T:
         """Call `function` of the plugin's interface with `args` (Python values, see
-        conversion.py) and return `interpret(result)`. Blocks; raises a PluginCallError."""
+        conversion.py) and return `interpret(result)`. Blocks; raises a PluginCallError.
+        `since`: the call began earlier, as an abandoned inline-first attempt; its time
+        limit counts from then."""
         started = time.monotonic()
-        return self._timed(function, args, interpret, started, queued or started, inline=False)
+        return self._timed(
+            function, args, interpret, started, queued or started, inline=False, since=since
+        )
 
     def _timed(
         self,
@@ -314,22 +427,35 @@ class PluginCalls:
         queued: float,
         *,
         inline: bool,
+        budget_s: float | None = None,
+        since: float | None = None,
     ) -> T:
         """The call from `started` on, its duration recorded (and, `inline`: counted in the
         loop budget, and its slot already taken). One clock read at each end: the call's
-        deadline, the slot's wait and the duration all count from `started`."""
+        deadline, the slot's wait and the duration all count from `started` (`since`, when
+        an abandoned inline-first attempt began it; `budget_s`: this is such an attempt,
+        with that deadline)."""
         ended = 0.0
         try:
-            value = self._admitted(function, args, interpret, started, queued, slot_taken=inline)
+            value = self._admitted(
+                function,
+                args,
+                interpret,
+                started,
+                queued,
+                slot_taken=inline,
+                budget_s=budget_s,
+                since=since,
+            )
             ended = time.monotonic()
         except PluginCallError as error:
-            self._report(function, error, started)
+            self._report(function, error, since or started)
             raise
         finally:
             if inline:
                 LOOP_BUDGET.spent((ended or time.monotonic()) - started)
         if self._observed:
-            duration_ms = (ended - started) * 1000
+            duration_ms = (ended - (since or started)) * 1000
             self.observer.record(PluginCall(self.name, function, duration_ms, "ok"))
         return value
 
@@ -342,6 +468,8 @@ class PluginCalls:
         queued: float,
         *,
         slot_taken: bool,
+        budget_s: float | None = None,
+        since: float | None = None,
     ) -> T:
         """The call from the breaker on; `slot_taken`: the caller already holds a slot (and
         counted the call)."""
@@ -373,7 +501,11 @@ class PluginCalls:
                 "plugins.limits.max_concurrency), or make the plugin faster",
             )
         try:
-            value = self._in_slot(function, args, interpret, started)
+            value = self._in_slot(function, args, interpret, started, budget_s, since)
+        except _Abandoned as abandoned:
+            # Not a call after all: the worker threads make it (and count it).
+            self._slots.give_back(calls=-1, inline_overruns=int(abandoned.overran))
+            raise
         except BaseException:
             self._slots.give_back()
             raise
@@ -387,22 +519,51 @@ class PluginCalls:
             self._slots.add(calls=1, **counts)
 
     def _in_slot(
-        self, function: str, args: Sequence[Any], interpret: Callable[[Any], T], started: float
+        self,
+        function: str,
+        args: Sequence[Any],
+        interpret: Callable[[Any], T],
+        started: float,
+        budget_s: float | None = None,
+        since: float | None = None,
     ) -> T:
         instance: WarmInstance | None = None
+        # An inline-first attempt: its lines wait until it is kept (module docstring).
+        held = self.held if budget_s is not None else None
         if self.reports is not None:
             self.reports.begin()
         try:
-            instance = self.pool.acquire()
-            # A new instance took its time to instantiate: its call gets a full budget.
-            now = started if instance.calls else time.monotonic()
-            self.factory.arm_instance(instance, now)
-            self.deadline.set(now + self.timeout_s)
+            if budget_s is None:
+                instance = self.pool.acquire()
+                self._arm(instance, started, since)
+            else:
+                instance = self.pool.take_idle()
+                if instance is None:  # instantiating here would hold the loop
+                    self.breaker.abandon()
+                    raise _Abandoned(overran=False)
+                self.factory.arm_instance(instance, started, self.factory.ticks(budget_s))
+                self.deadline.set(started + budget_s)
+                if held is not None:
+                    held.hold()
             instance.calls += 1
-            value = interpret(instance.call(self.codecs[function], self.interface, function, args))
+            result = instance.call(self.codecs[function], self.interface, function, args)
+            if held is not None:
+                held.release()
+                held = None
+            value = interpret(result)
+        except _Abandoned:
+            raise
         except Exception as exc:
             if instance is not None:
                 self.pool.discard(instance)
+            if budget_s is not None and is_interrupt(exc):
+                # The inline deadline, not the plugin's own: the call runs again elsewhere.
+                if held is not None:
+                    held.drop()
+                self.breaker.abandon()
+                raise _Abandoned(overran=True) from None
+            if held is not None:
+                held.release()
             error = classify(
                 exc,
                 plugin=self.name,
@@ -419,6 +580,21 @@ class PluginCalls:
         self.pool.release(instance)
         self.breaker.success()
         return value
+
+    def _arm(self, instance: WarmInstance, started: float, since: float | None) -> None:
+        """Set the deadline of a call into `instance` that started at `started`."""
+        if since is not None:
+            # Begun as an inline-first attempt: what is left of its time limit (the whole
+            # call ends by it), but at least one tick, so the guest is seen to time out.
+            left = self.timeout_s - (time.monotonic() - since)
+            now = time.monotonic()
+            self.factory.arm_instance(instance, now, self.factory.ticks(max(left, 0.0)))
+            self.deadline.set(now + max(left, 0.0))
+            return
+        # A new instance took its time to instantiate: its call gets a full budget.
+        now = started if instance.calls else time.monotonic()
+        self.factory.arm_instance(instance, now)
+        self.deadline.set(now + self.timeout_s)
 
     def _report(self, function: str, error: PluginCallError, started: float) -> None:
         counter = next((name for cls, name in _FAILURE_COUNTERS if isinstance(error, cls)), None)

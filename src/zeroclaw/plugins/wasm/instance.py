@@ -134,10 +134,16 @@ class InstanceFactory:
         if self._fuel is not None:
             store.set_fuel(self._fuel)
 
-    def arm_instance(self, instance: WarmInstance, now: float) -> None:
+    def ticks(self, seconds: float) -> int:
+        """Epoch ticks for a deadline `seconds` from now (a shorter one than the plugin's
+        limit: an inline-first attempt's, or what is left of a call's); at least one tick."""
+        return self.engine.deadline(max(seconds * 1000, 0.001))
+
+    def arm_instance(self, instance: WarmInstance, now: float, ticks: int | None = None) -> None:
         """`arm` for a call into `instance` starting at `now` (a monotonic time just read):
-        one C call on the store's context that keeps the GIL."""
-        ticks = self.engine.deadline_now(self._deadline_ticks, now)
+        one C call on the store's context that keeps the GIL. `ticks`: a deadline other
+        than the plugin's limit (`ticks(...)`)."""
+        ticks = self.engine.deadline_now(self._deadline_ticks if ticks is None else ticks, now)
         if set_epoch_deadline is None:  # pragma: no cover - another wasmtime-py
             instance.store.set_epoch_deadline(ticks)
         else:
@@ -233,6 +239,13 @@ class InstancePool:
         with self._lock:
             self.counters.created += 1
         return instance
+
+    def take_idle(self) -> WarmInstance | None:
+        """A warm instance, or None (nothing is instantiated)."""
+        try:
+            return self._idle.pop()
+        except IndexError:
+            return None
 
     def release(self, instance: WarmInstance) -> None:
         """After a successful call: keep it warm, unless it has served its calls."""

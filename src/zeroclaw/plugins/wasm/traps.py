@@ -121,6 +121,16 @@ def trap_text(error: BaseException) -> str:
     return lines[-1] if lines else type(error).__name__
 
 
+def is_interrupt(error: BaseException) -> bool:
+    """Whether `error` is the epoch deadline interrupting the guest. Stricter than
+    `classify`: the cause wasmtime gives last must be the interrupt itself (the backtrace
+    above it carries the guest's own function names)."""
+    if not _is_wasmtime_error(error):
+        return False
+    lines = [line.strip().lower() for line in str(error).splitlines() if line.strip()]
+    return bool(lines) and lines[-1] in _INTERRUPT
+
+
 def classify(
     error: BaseException,
     *,

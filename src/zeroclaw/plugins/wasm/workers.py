@@ -1,6 +1,7 @@
 """The worker threads of one plugin, and how a call is handed to them and back.
 
-A plugin that does not run inline (inline.py) is called on threads of its own, at most as
+A plugin whose calls do not run inline (inline.py; and an inline-first call that overran
+its inline deadline) is called on threads of its own, at most as
 many as its concurrency limit, so the event loop never waits for wasm and a slow plugin
 queues only its own calls. The hand-off is on the path of every such call, so it is as
 short as it can be: the caller gives (loop, future, function, arguments) to an idle thread
