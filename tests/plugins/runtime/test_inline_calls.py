@@ -10,6 +10,8 @@ import asyncio
 import logging
 import threading
 import time
+from collections.abc import Awaitable
+from typing import TypeVar
 
 import pytest
 from runtime_support import LoadPlugins, MakePlugin, Recorder
@@ -24,6 +26,7 @@ from zeroclaw.plugins.lifecycle.snapshot import PluginSnapshot
 from zeroclaw.plugins.wasm.inline import InlineMode, inline_mode, runs_inline
 
 CONVERSATION = ("hooks.conversation", "hooks.modify")
+T = TypeVar("T")
 
 
 class ThreadRecorder(Recorder):
@@ -42,6 +45,37 @@ class ThreadRecorder(Recorder):
 @pytest.fixture
 def recorder() -> Recorder:
     return ThreadRecorder()
+
+
+class LoopGaps:
+    """How long the event loop went without running a 1 ms ticker, while `watch` runs: by
+    the wall clock, and by the loop thread's CPU time. The bound is asserted on CPU time:
+    a guest holding the loop spins on its thread's CPU, while a loaded machine stretches
+    only the wall clock (a descheduled process), which made a wall-clock bound flaky."""
+
+    def __init__(self) -> None:
+        self.wall: list[float] = []
+        self.cpu: list[float] = []
+
+    async def watch(self, work: Awaitable[T]) -> T:
+        stop = asyncio.Event()
+
+        async def ticker() -> None:
+            last, last_cpu = time.monotonic(), time.thread_time()
+            while not stop.is_set():
+                await asyncio.sleep(0.001)
+                now, now_cpu = time.monotonic(), time.thread_time()
+                self.wall.append(now - last)
+                self.cpu.append(now_cpu - last_cpu)
+                last, last_cpu = now, now_cpu
+
+        ticking = asyncio.create_task(ticker())
+        await asyncio.sleep(0.01)
+        try:
+            return await work
+        finally:
+            stop.set()
+            await ticking
 
 
 def shell_call() -> ToolCallRequest:
@@ -122,32 +156,19 @@ async def test_spinning_guests_cannot_hold_the_loop_past_the_bound(
             f"spin{index}", "hook_spin", capabilities=CONVERSATION, limits={"timeout_ms": 20}
         )
     runner = HookRunner().layered(load().hook_handlers())
-    gaps: list[float] = []
-    stop = asyncio.Event()
-
-    async def ticker() -> None:
-        last = time.monotonic()
-        while not stop.is_set():
-            await asyncio.sleep(0.001)
-            now = time.monotonic()
-            gaps.append(now - last)
-            last = now
-
-    ticking = asyncio.create_task(ticker())
-    await asyncio.sleep(0.01)
-    result = await runner.run(Event.BEFORE_TOOL_CALL, shell_call())
-    stop.set()
-    await ticking
+    gaps = LoopGaps()
+    result = await gaps.watch(runner.run(Event.BEFORE_TOOL_CALL, shell_call()))
 
     assert not result.cancelled  # every guest timed out and was skipped (fail_open)
     assert len(recorder.threads) == 8
     assert set(recorder.threads) == {threading.get_ident()}  # all of them inline
     # The guests did hold the loop, at most two calls at a time: a yield lets the loop run
     # what is ready, and the ticker's 1 ms timer may come due only after the next call.
-    assert sum(g > 0.015 for g in gaps) >= 2
-    # Bound: 2 x 20 ms + a tick; the margin is for a loaded machine, far under the ~170 ms
-    # the chain would hold the loop without the budget.
-    assert max(gaps) < 0.12
+    assert sum(g > 0.015 for g in gaps.wall) >= 2
+    # Bound: 2 x 20 ms + a tick of the loop thread's CPU, plus Python's own work around
+    # the calls (timeouts classified and logged: up to ~20 ms more on a loaded machine);
+    # under the ~160 ms the eight guests would hold it without the budget.
+    assert max(gaps.cpu) < 0.1
 
 
 # -- inline first --------------------------------------------------------------------------
@@ -316,22 +337,8 @@ async def test_a_guest_spinning_forever_ends_at_its_own_timeout_and_never_holds_
         calls = snapshot.plugins[f"spin{index}"].calls
         calls.pool.release(calls.pool.acquire())
     runner = HookRunner().layered(snapshot.hook_handlers())
-    gaps: list[float] = []
-    stop = asyncio.Event()
-
-    async def ticker() -> None:
-        last = time.monotonic()
-        while not stop.is_set():
-            await asyncio.sleep(0.001)
-            now = time.monotonic()
-            gaps.append(now - last)
-            last = now
-
-    ticking = asyncio.create_task(ticker())
-    await asyncio.sleep(0.01)
-    result = await runner.run(Event.BEFORE_TOOL_CALL, shell_call())
-    stop.set()
-    await ticking
+    gaps = LoopGaps()
+    result = await gaps.watch(runner.run(Event.BEFORE_TOOL_CALL, shell_call()))
 
     assert not result.cancelled  # both timed out and were skipped (fail_open)
     ends = [e for e in recorder.events if isinstance(e, PluginCall)]
@@ -347,8 +354,9 @@ async def test_a_guest_spinning_forever_ends_at_its_own_timeout_and_never_holds_
         assert (stats.calls, stats.timeouts, stats.failures, stats.inline_overruns) == (1, 1, 1, 1)
     assert threading.get_ident() not in recorder.threads  # the timeouts were on workers
     # The loop was held by each attempt (20 ms at most), never more: the documented bound
-    # is 2 x 20 ms + a tick; the margin is for a loaded machine, far under the 1 s calls.
-    assert max(gaps) < 0.12
+    # is 2 x 20 ms + a tick of the loop thread's CPU (+ Python's work around the calls),
+    # far under the 1 s calls.
+    assert max(gaps.cpu) < 0.1
 
 
 async def test_a_plugin_importing_http_is_never_run_twice(
