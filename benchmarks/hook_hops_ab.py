@@ -1,9 +1,12 @@
-"""ZeroClaw source trees side by side: hook dispatches to WAT plugins on worker threads,
-one and ten plugins, a modifying event (`before_tool_call`, the suite's guard guest) and a
-void one (`on_session_start`, emit then drain), measured in one run.
+"""ZeroClaw source trees side by side: hook dispatches through the HookRunner, one and ten
+handlers, measured in one run: native handlers and WAT plugins called inline on a
+modifying event (`before_tool_call`, the suite's guard guest and its native twin), and WAT
+plugins on worker threads on that event and on a void one (`on_session_start`, emit then
+drain).
 
-What it shows: the cost of the hops between the event loop and the plugins' worker
-threads, per dispatch. Each round runs every tree once, each in a child process of its own
+What it shows: the runner's own cost per dispatch (the native rows), a plugin's inline
+call through it, and the cost of the hops between the event loop and the plugins' worker
+threads. Each round runs every tree once, each in a child process of its own
 with that tree's `src` first on the path, forwards then backwards in alternate rounds;
 within a child the rows alternate too. Figures are medians over rounds of each child's
 median, wall clock and CPU time of the process (every thread), per dispatch; "x first"
@@ -47,11 +50,16 @@ OBSERVER_WAT = """
 )
 """
 
+# (row, guest, handlers, the plugins' timeout_ms: 20 runs inline, 1000 on worker threads)
 ROWS = (
-    ("before_tool_call, 1 plugin", "guard", 1),
-    ("before_tool_call, 10 plugins", "guard", 10),
-    ("on_session_start (emit + drain), 1 plugin", "observer", 1),
-    ("on_session_start (emit + drain), 10 plugins", "observer", 10),
+    ("before_tool_call, 1 native handler", "native", 1, 0),
+    ("before_tool_call, 10 native handlers", "native", 10, 0),
+    ("before_tool_call, 1 plugin inline", "guard", 1, 20),
+    ("before_tool_call, 10 plugins inline", "guard", 10, 20),
+    ("before_tool_call, 1 plugin on worker threads", "guard", 1, 1000),
+    ("before_tool_call, 10 plugins on worker threads", "guard", 10, 1000),
+    ("on_session_start (emit + drain), 1 plugin", "observer", 1, 1000),
+    ("on_session_start (emit + drain), 10 plugins", "observer", 10, 1000),
 )
 
 
@@ -63,9 +71,26 @@ def child(out: Path, rounds: int, calls: int) -> None:
     put_tests_on_path("plugins")
     from wat_builder import with_ring_allocator
 
-    from zeroclaw.hooks import Event, HookRunner, SessionStart, ToolCallRequest
+    from zeroclaw.hooks import (
+        Cancel,
+        Event,
+        HookHandler,
+        HookRunner,
+        SessionStart,
+        ToolCallRequest,
+        hook,
+    )
     from zeroclaw.plugins.authoring.build import package_wit_dir, wat_component, wit_root
     from zeroclaw.plugins.lifecycle.registry import PluginRegistry
+
+    def native_guard(name: str) -> HookHandler:
+        """The guard guest's work as a native handler: cancel "shell", pass the rest."""
+
+        @hook(Event.BEFORE_TOOL_CALL, name=name)
+        def guard(request: ToolCallRequest) -> Cancel | None:
+            return Cancel("blocked by bench") if request.tool == "shell" else None
+
+        return guard
 
     call = ToolCallRequest("s1", "ls", {"command": "ls -la /srv/data", "note": "x" * 120})
     start = SessionStart("s1", "bench", "user")
@@ -83,11 +108,16 @@ def child(out: Path, rounds: int, calls: int) -> None:
         }
         runners = []
         registries = []
-        for name, guest, count in ROWS:
-            plugins = work / f"{guest}-{count}"
+        for name, guest, count, timeout_ms in ROWS:
+            if guest == "native":
+                native = HookRunner()
+                native.register(*(native_guard(f"guard{index}") for index in range(count)))
+                runners.append((name, guest, native))
+                continue
+            plugins = work / f"{guest}-{count}-{timeout_ms}"
             plugins.mkdir()
-            write_guard_plugins(plugins, guests[guest], count, timeout_ms=1000)
-            config = plugin_config(work / f"data-{guest}-{count}", plugins)
+            write_guard_plugins(plugins, guests[guest], count, timeout_ms=timeout_ms)
+            config = plugin_config(work / f"data-{guest}-{count}-{timeout_ms}", plugins)
             registry = PluginRegistry.for_config(config)
             registries.append(registry)
             runners.append(
@@ -95,14 +125,14 @@ def child(out: Path, rounds: int, calls: int) -> None:
             )
 
         async def once(guest: str, runner: HookRunner) -> None:
-            if guest == "guard":
+            if guest != "observer":
                 await runner.run(Event.BEFORE_TOOL_CALL, call)
             else:
                 runner.emit(Event.ON_SESSION_START, start)
                 await runner.drain()
 
-        wall: dict[str, list[float]] = {name: [] for name, _, _ in ROWS}
-        cpu: dict[str, list[float]] = {name: [] for name, _, _ in ROWS}
+        wall: dict[str, list[float]] = {name: [] for name, *_ in ROWS}
+        cpu: dict[str, list[float]] = {name: [] for name, *_ in ROWS}
         try:
             for _, guest, runner in runners:
                 for _ in range(20):

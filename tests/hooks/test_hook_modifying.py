@@ -334,3 +334,127 @@ async def test_misuse_raises_type_errors() -> None:
         await runner.run(Event.ON_SESSION_START, SessionStart("s", "cli", None))  # type: ignore[type-var]
     with pytest.raises(TypeError, match="modifying event: dispatch it with run"):
         runner.emit(SENDING, outbound())  # type: ignore[arg-type]
+
+
+# -- handlers that offer handle_now (handler.py) --------------------------------------------
+
+
+class NowHandler:
+    """A handler offering `handle_now`: `now` gives its result; `handle` says if called."""
+
+    def __init__(
+        self,
+        now: object,
+        *,
+        timeout_s: float | None = None,
+        failure_policy: str = "fail_open",
+    ) -> None:
+        self.spec = HandlerSpec(
+            "now",
+            frozenset({SENDING}),
+            timeout_s=timeout_s,
+            failure_policy=failure_policy,  # type: ignore[arg-type]
+        )
+        self._now = now
+        self.handled = 0
+
+    async def handle(
+        self, event: Event, payload: ModifyingPayload
+    ) -> HookOutcome[ModifyingPayload]:
+        self.handled += 1
+        raise AssertionError("the runner calls handle_now when a handler offers it")
+
+    def handle_now(self, event: Event, payload: ModifyingPayload) -> object:
+        assert callable(self._now)
+        return self._now(payload)
+
+    async def observe(self, event: Event, payload: VoidPayload) -> None:
+        return None
+
+
+async def test_handle_now_is_called_instead_of_handle_and_its_outcome_taken() -> None:
+    handler = NowHandler(lambda m: Continue(dataclasses.replace(m, content="now")))
+    runner = HookRunner()
+    runner.register(handler, appender("after", "!", priority=-1))
+    result = await runner.run(SENDING, outbound("x"), explain=True)
+    assert result.payload.content == "now!"
+    assert handler.handled == 0
+    assert result.explanation is not None
+    assert result.explanation.steps[0].changes == {"content": ("x", "now")}
+    assert runner.handlers(SENDING)[0].stats.calls == 1
+
+
+async def test_an_awaitable_from_handle_now_is_awaited_under_the_timeout() -> None:
+    async def later(message: OutboundMessage) -> Continue[OutboundMessage]:
+        await asyncio.sleep(0.01)
+        return Continue(dataclasses.replace(message, content="later"))
+
+    async def too_late(message: OutboundMessage) -> Cancel:
+        await asyncio.sleep(10)
+        return Cancel("never reached")
+
+    runner = HookRunner()
+    runner.register(NowHandler(later, timeout_s=1))
+    assert (await runner.run(SENDING, outbound())).payload.content == "later"
+
+    slow = HookRunner()
+    slow.register(NowHandler(too_late, timeout_s=0.02, failure_policy="fail_closed"))
+    started = time.monotonic()
+    result = await slow.run(SENDING, outbound())
+    assert time.monotonic() - started < 5
+    assert result.cancelled
+    assert result.reason == "hook 'now' failed (timed out after 0.02s) and is fail_closed"
+    stats = slow.handlers(SENDING)[0].stats
+    assert (stats.calls, stats.timeouts, stats.failures) == (1, 1, 0)
+
+
+async def test_a_future_from_handle_now_is_awaited_too() -> None:
+    def pending(message: OutboundMessage) -> asyncio.Future[Continue[OutboundMessage]]:
+        future: asyncio.Future[Continue[OutboundMessage]] = asyncio.Future()
+        changed = Continue(dataclasses.replace(message, content="resolved"))
+        asyncio.get_running_loop().call_later(0.01, future.set_result, changed)
+        return future
+
+    runner = HookRunner()
+    runner.register(NowHandler(pending, timeout_s=1))
+    assert (await runner.run(SENDING, outbound())).payload.content == "resolved"
+
+
+@pytest.mark.parametrize(
+    ("raised", "cause"),
+    [
+        (RuntimeError("boom"), "raised RuntimeError: boom"),
+        # Raised by the handler itself, before any timer: an error, not the runner's timeout.
+        (TimeoutError("its own"), "raised TimeoutError: its own"),
+    ],
+)
+async def test_handle_now_raising_is_a_failure(raised: Exception, cause: str) -> None:
+    def fails(message: OutboundMessage) -> None:
+        raise raised
+
+    runner = HookRunner()
+    runner.register(NowHandler(fails, failure_policy="fail_closed"))
+    result = await runner.run(SENDING, outbound())
+    assert result.cancelled
+    assert result.reason == f"hook 'now' failed ({cause}) and is fail_closed"
+    stats = runner.handlers(SENDING)[0].stats
+    assert (stats.calls, stats.failures, stats.timeouts) == (1, 1, 0)
+
+
+async def test_handle_now_returning_a_wrong_value_is_skipped_fail_open() -> None:
+    runner = HookRunner()
+    runner.register(NowHandler(lambda m: 42), appender("after", "!", priority=-1))
+    result = await runner.run(SENDING, outbound("x"))
+    assert result.payload.content == "x!"
+    stats = runner.handlers(SENDING)[0].stats
+    assert (stats.calls, stats.failures, stats.skips) == (1, 1, 1)
+
+
+async def test_a_sync_function_handler_runs_without_a_coroutine() -> None:
+    # FunctionHandler offers handle_now: a sync function's outcome needs no coroutine, and
+    # its handle (for callers other than the runner) means the same.
+    handler = appender("plain", "+")
+    payload = outbound("x")
+    now = handler.handle_now(SENDING, payload)  # type: ignore[attr-defined]
+    assert now == Continue(outbound("x+"))
+    assert await handler.handle(SENDING, payload) == now  # type: ignore[attr-defined]

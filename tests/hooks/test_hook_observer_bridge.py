@@ -158,3 +158,35 @@ async def test_a_failing_hook_does_not_reach_the_recorder() -> None:
     ObserverBridge(runner).record(HeartbeatObserved(1, 0.0))
     await runner.drain(1)
     assert runner.handlers()[0].stats.failures == 1
+
+
+async def test_no_payload_is_built_for_a_hook_nobody_handles(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from zeroclaw.hooks import observer_bridge
+
+    built: list[Event] = []
+    for observed, (hook_event, payload_of) in list(observer_bridge._BRIDGED.items()):
+
+        def counting(
+            event: object, hook_event: Event = hook_event, of: object = payload_of
+        ) -> object:
+            built.append(hook_event)
+            return of(event)  # type: ignore[operator]
+
+        monkeypatch.setitem(observer_bridge._BRIDGED, observed, (hook_event, counting))
+
+    runner = HookRunner()
+    bridge = ObserverBridge(runner)
+    for event, _ in CASES:
+        bridge.record(event)
+    assert built == []
+
+    # A handler registered later is seen at once: the check reads the live table.
+    ticks: list[HeartbeatTick] = []
+    runner.register(hook(Event.ON_HEARTBEAT_TICK, name="tap")(ticks.append))
+    for event, _ in CASES:
+        bridge.record(event)
+    await runner.drain(1)
+    assert built == [Event.ON_HEARTBEAT_TICK]
+    assert [t.tick for t in ticks] == [4]

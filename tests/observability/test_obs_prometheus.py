@@ -94,3 +94,29 @@ def test_each_observer_has_its_own_registry() -> None:
     assert second.registry.get_sample_value("zeroclaw_errors_total", {"component": "tool"}) is None
     exposed = generate_latest(first.registry).decode()
     assert 'zeroclaw_errors_total{component="tool"} 1.0' in exposed
+
+
+def test_repeated_label_values_count_on_the_same_series() -> None:
+    # Children are looked up once per label values: each repeat must land on its own
+    # series, and two observers never share one.
+    first, second = PrometheusObserver(), PrometheusObserver()
+    for _ in range(3):
+        first.record(PluginCall("a", "handle", 1.0, "ok"))
+    first.record(PluginCall("b", "handle", 1.0, "ok"))
+    first.record(PluginCall("a", "handle", 1.0, "timeout"))
+    second.record(PluginCall("a", "handle", 1.0, "ok"))
+
+    def calls(observer: PrometheusObserver, plugin: str, outcome: str) -> float | None:
+        labels = {"plugin": plugin, "outcome": outcome}
+        return observer.registry.get_sample_value("zeroclaw_plugin_calls_total", labels)
+
+    assert (calls(first, "a", "ok"), calls(first, "b", "ok"), calls(first, "a", "timeout")) == (
+        3,
+        1,
+        1,
+    )
+    assert calls(second, "a", "ok") == 1
+    durations = first.registry.get_sample_value(
+        "zeroclaw_plugin_call_duration_seconds_count", {"plugin": "a"}
+    )
+    assert durations == 4

@@ -58,3 +58,31 @@ def test_the_configs_secrets_are_caught_by_value(monkeypatch: pytest.MonkeyPatch
     text = redactor.text("webhook-plain-value and plainheadertoken, team ops")
 
     assert text == f"{REDACTED} and {REDACTED}, team ops"  # 'ops' is too short to count
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "API-KEY: abc123def456ghi",
+        "Private_Key='-----BEGIN KEY----- abc'",
+        'x_ACCESS-KEY="AKxyz0123456789"',
+        "Authorization: Basic dXNlcjpwYXNzd29yZA==",
+        "header bearer abcdefgh12345678",
+        "my.credentials: hunter2hunter2",
+        "Passwd=foo1234 and PASSWORD: 'bar'",
+        "client_secret=s3cr3tvalue&x=1",
+        "refresh_Token: tok_0123456789",
+        "plain text with no key words at all, max_tok=5",
+        "a.txt\nb.txt\nsrc/\nREADME.md",
+    ],
+)
+def test_skipping_the_keyed_shapes_changes_nothing(text: str) -> None:
+    # The redactor runs the three shapes keyed by a secret's name only on text holding one
+    # of their words: the result must be what running every shape gives.
+    from zeroclaw.observability import redaction
+
+    every_shape = text
+    for shape, replacement in redaction._SHAPES:
+        every_shape = shape.sub(replacement, every_shape)
+    every_shape = redaction._BASE64_RUN.sub(redaction._base64_replacement, every_shape)
+    assert Redactor().text(text) == every_shape

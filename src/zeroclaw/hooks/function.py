@@ -18,7 +18,7 @@ that blocks async (or hand it to `asyncio.to_thread`).
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,19 +44,43 @@ class FunctionHandler:
     async def handle(
         self, event: Event, payload: ModifyingPayload
     ) -> HookOutcome[ModifyingPayload]:
+        outcome = self.handle_now(event, payload)
+        if isinstance(outcome, Continue | Cancel):
+            return outcome
+        return await outcome
+
+    def handle_now(
+        self, event: Event, payload: ModifyingPayload
+    ) -> HookOutcome[ModifyingPayload] | Awaitable[HookOutcome[ModifyingPayload]]:
+        """`handle` without a coroutine when the function is sync (handler.py)."""
         result = self.fn(payload)
-        if inspect.isawaitable(result):
-            result = await result
-        if result is None:
-            return Continue(payload)
-        if isinstance(result, Continue | Cancel):
-            return result
-        return Continue(result)
+        if (
+            result is not None
+            and not isinstance(result, Continue | Cancel)
+            and inspect.isawaitable(result)
+        ):
+            return _awaited(result, payload)
+        return _outcome(result, payload)
 
     async def observe(self, event: Event, payload: VoidPayload) -> None:
         result = self.fn(payload)
         if inspect.isawaitable(result):
             await result
+
+
+def _outcome(value: Any, payload: ModifyingPayload) -> HookOutcome[ModifyingPayload]:
+    """What a function's result means: None is unchanged, a payload is Continue(payload)."""
+    if value is None:
+        return Continue(payload)
+    if isinstance(value, Continue | Cancel):
+        return value
+    return Continue(value)
+
+
+async def _awaited(
+    result: Awaitable[object], payload: ModifyingPayload
+) -> HookOutcome[ModifyingPayload]:
+    return _outcome(await result, payload)
 
 
 def hook(

@@ -10,6 +10,13 @@ take, what its failure means) and two coroutines, one per kind of event:
 
 The runner only calls the method that matches the kind of an event the handler declared.
 
+A handler whose modifying calls usually end without waiting (a sync function, a plugin
+called inline) may also offer `handle_now(event, payload)`: a plain function returning
+the outcome when the call did not wait, or an awaitable of it when it must (the runner
+then awaits that under the handler's timeout, as a `handle` that suspended). The runner
+calls it instead of `handle`, which saves creating and running a coroutine per call;
+`handle` must mean the same.
+
 A handler whose every call would block a thread, and so hops to a worker thread and back
 (a WASM plugin whose calls run on worker threads), may also offer its calls as plain blocking
 functions: a `blocking_calls` attribute holding `BlockingCalls` (None, or no such

@@ -16,11 +16,16 @@ handlers, native and plugin, see every lifecycle event the host observes, exactl
   HeartbeatObserved                  on_heartbeat_tick   HeartbeatTick
   Compaction                         after_compaction    AfterCompaction
   TurnStarted, TurnComplete, ToolCallStarted, Error, Plugin*: no hook
+
+An event whose hook has no handler in the runner costs a dictionary lookup and that
+check: its payload is built only for a hook someone handles.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from zeroclaw.hooks.events import (
     AfterCompaction,
@@ -61,11 +66,18 @@ class ObserverBridge:
         self._hooks = hook_source(hooks)
 
     def record(self, event: ObserverEvent) -> None:
-        hook = void_hook_for(event)
-        if hook is None:
+        bridged = _BRIDGED.get(type(event))
+        if bridged is None:
             return
+        hook, payload_of = bridged
         try:
-            self._hooks().emit(*hook)
+            runner = self._hooks()
+            # Most events have no void handler: their payload is not even built.
+            if not runner.has_handlers(hook):
+                return
+            payload = payload_of(event)
+            if payload is not None:
+                runner.emit(hook, payload)
         except Exception:
             # An observer never breaks the turn that records into it.
             _LOG.exception("could not dispatch %s to void hooks", event.kind)
@@ -73,42 +85,54 @@ class ObserverBridge:
 
 def void_hook_for(event: ObserverEvent) -> tuple[Event, VoidPayload] | None:
     """The void hook an observer event becomes, if any (the table in the docstring)."""
-    match event:
-        case GatewayStarted():
-            return Event.ON_GATEWAY_START, GatewayStart(event.host, event.port)
-        case GatewayStopped():
-            return Event.ON_GATEWAY_STOP, GatewayStop()
-        case AgentStart():
-            return Event.ON_SESSION_START, SessionStart(
-                event.session_id, event.channel, event.user_id
-            )
-        case AgentEnd():
-            return Event.ON_SESSION_END, SessionEnd(event.session_id, event.channel, event.user_id)
-        case LLMRequest():
-            return Event.ON_LLM_INPUT, LLMInput(
-                event.session_id, event.provider, event.model, event.messages
-            )
-        case LLMResponse() if event.success:
-            return Event.ON_LLM_OUTPUT, LLMOutput(
-                event.session_id,
-                event.provider,
-                event.model,
-                event.text,
-                event.tool_calls,
-                event.usage,
-                event.latency_ms,
-            )
-        case ToolCallFinished():
-            return Event.ON_AFTER_TOOL_CALL, AfterToolCall(
-                event.session_id, event.tool, event.arguments, event.result, event.duration_ms
-            )
-        case MessageDelivered():
-            return Event.ON_MESSAGE_SENT, MessageSent(event.channel, event.recipient, event.content)
-        case HeartbeatObserved():
-            return Event.ON_HEARTBEAT_TICK, HeartbeatTick(event.tick, event.at)
-        case Compaction():
-            return Event.AFTER_COMPACTION, AfterCompaction(
-                event.session_id, event.summary, event.compacted_messages
-            )
-        case _:
-            return None
+    bridged = _BRIDGED.get(type(event))
+    if bridged is None:
+        return None
+    hook, payload_of = bridged
+    payload = payload_of(event)
+    return None if payload is None else (hook, payload)
+
+
+def _llm_output(event: LLMResponse) -> LLMOutput | None:
+    if not event.success:
+        return None
+    return LLMOutput(
+        event.session_id,
+        event.provider,
+        event.model,
+        event.text,
+        event.tool_calls,
+        event.usage,
+        event.latency_ms,
+    )
+
+
+# Observer event type -> (its void hook, its payload; None: this one is not bridged).
+# Each function takes the event of its own key's type.
+_BRIDGED: dict[type[ObserverEvent], tuple[Event, Callable[[Any], VoidPayload | None]]] = {
+    GatewayStarted: (Event.ON_GATEWAY_START, lambda e: GatewayStart(e.host, e.port)),
+    GatewayStopped: (Event.ON_GATEWAY_STOP, lambda e: GatewayStop()),
+    AgentStart: (
+        Event.ON_SESSION_START,
+        lambda e: SessionStart(e.session_id, e.channel, e.user_id),
+    ),
+    AgentEnd: (Event.ON_SESSION_END, lambda e: SessionEnd(e.session_id, e.channel, e.user_id)),
+    LLMRequest: (
+        Event.ON_LLM_INPUT,
+        lambda e: LLMInput(e.session_id, e.provider, e.model, e.messages),
+    ),
+    LLMResponse: (Event.ON_LLM_OUTPUT, _llm_output),
+    ToolCallFinished: (
+        Event.ON_AFTER_TOOL_CALL,
+        lambda e: AfterToolCall(e.session_id, e.tool, e.arguments, e.result, e.duration_ms),
+    ),
+    MessageDelivered: (
+        Event.ON_MESSAGE_SENT,
+        lambda e: MessageSent(e.channel, e.recipient, e.content),
+    ),
+    HeartbeatObserved: (Event.ON_HEARTBEAT_TICK, lambda e: HeartbeatTick(e.tick, e.at)),
+    Compaction: (
+        Event.AFTER_COMPACTION,
+        lambda e: AfterCompaction(e.session_id, e.summary, e.compacted_messages),
+    ),
+}

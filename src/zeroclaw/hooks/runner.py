@@ -23,7 +23,14 @@ Timeouts cost nothing on a call that does not wait. A handler's timeout can only
 while the loop runs, and the loop runs only when the handler suspends; so each call first
 runs up to its first suspension, and only a call that does suspend arms its timer (by the
 deadline counted from the call's start). A handler that returns at once (a native
-function, a plugin called on the loop's thread) never creates one.
+function, a plugin called on the loop's thread) never creates one. A handler may also
+offer `handle_now` (handler.py): a plain function whose outcome comes without a coroutine
+at all when the call does not wait, and an awaitable, taken as above, when it does.
+
+What a dispatch pays per handler is kept to what its semantics need: the handler table
+of each event is sorted when handlers are (un)registered, one clock read starts each call
+(its deadline), a second one ends it only when the dispatch is explained, and the
+counters are plain integers on the handler's entry.
 
 Explain: with `run(..., explain=True)`, `runner.explain(...)` or debug logging on, a
 modifying dispatch records each handler's outcome, duration and field changes.
@@ -55,6 +62,8 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable
 from dataclasses import dataclass
+from inspect import isawaitable
+from types import CoroutineType
 from typing import TYPE_CHECKING, Any, Final, Generic, Literal, TypeVar, cast
 
 from zeroclaw.errors import error_line
@@ -73,7 +82,6 @@ from zeroclaw.hooks.handler import (
     Continue,
     HandlerSpec,
     HookHandler,
-    HookOutcome,
 )
 from zeroclaw.observability import HookSkipped, NoopObserver, Observer
 
@@ -154,6 +162,8 @@ class _Entry:
     spec: HandlerSpec
     seq: int
     timeout_s: float
+    # `handle_now` if the handler offers it, else `handle` (resolved once: handler.py)
+    call: Callable[[Event, ModifyingPayload], object]
     blocking: BlockingCalls | None = None
     calls: int = 0
     failures: int = 0
@@ -167,13 +177,21 @@ class _Entry:
     def stats(self) -> HandlerStats:
         return HandlerStats(self.calls, self.failures, self.timeouts, self.cancels, self.skips)
 
-    def failure(self, error: Exception, deadline: _Deadline) -> _Failure:
+    def failure(self, error: Exception, waiting: _Waiting | None) -> _Failure:
+        """Count a call that raised: `waiting` is the call's rest under its timer, if it
+        suspended (else no timer was armed, and no timeout can have fired)."""
         # A TimeoutError raised by the handler's own code is an error, not our timeout.
-        if isinstance(error, TimeoutError) and deadline.expired():
+        if isinstance(error, TimeoutError) and waiting is not None and waiting.expired():
             self.timeouts += 1
             return _Failure("timeout", f"timed out after {self.timeout_s:g}s")
         self.failures += 1
         return _Failure("error", f"raised {error_line(error)}", error)
+
+    def judged(self, outcome: object, payload: P) -> Continue[P] | Cancel | _Failure:
+        """A call's return value as the runner takes it (`_judged`), counted."""
+        if type(outcome) is Continue and type(outcome.payload) is type(payload):
+            return cast("Continue[P]", outcome)  # the common answer, without a further call
+        return self.tally(_judged(outcome, payload))
 
     def tally(self, verdict: _V) -> _V:
         """Count the outcome of a call (its `calls` counted already)."""
@@ -284,7 +302,8 @@ class HookRunner:
         spec = handler.spec
         timeout_s = self._default_timeout_s if spec.timeout_s is None else spec.timeout_s
         blocking: BlockingCalls | None = getattr(handler, "blocking_calls", None)
-        return _Entry(handler, spec, next(self._seq), timeout_s, blocking)
+        call = getattr(handler, "handle_now", None) or handler.handle
+        return _Entry(handler, spec, next(self._seq), timeout_s, call, blocking)
 
     def handlers(self, event: Event | None = None) -> tuple[RegisteredHandler, ...]:
         """Registered handlers in dispatch order (of one event, or all), with counters."""
@@ -314,12 +333,16 @@ class HookRunner:
         reason: str | None = None
 
         index = 0
-        ran: list[tuple[_Entry, _Verdict, float]]
+        ran: Iterable[tuple[_Entry, _Verdict, float]]
         while index < len(entries) and stopped_by is None:
-            if entries[index].blocking is None:
-                started = time.perf_counter()
-                called = await self._call(entries[index], event, current)
-                ran = [(entries[index], called, time.perf_counter() - started)]
+            entry = entries[index]
+            if entry.blocking is None:
+                started = time.monotonic()
+                called = _call(entry, event, current, started)
+                if type(called) is _Waiting:
+                    called = await called.verdict(entry, current)
+                ended = time.monotonic() if recording else started
+                ran = ((entry, cast(_Verdict, called), ended - started),)
             else:  # it and the blocking handlers after it, in one hop (module docstring)
                 ran = await _call_on_thread(_blocking_run(entries, index), event, current)
             for entry, outcome, duration_s in ran:
@@ -378,22 +401,6 @@ class HookRunner:
         assert result.explanation is not None
         return result.explanation
 
-    async def _call(
-        self, entry: _Entry, event: Event, payload: P
-    ) -> Continue[P] | Cancel | _Failure:
-        entry.calls += 1
-        deadline = _Deadline(entry.timeout_s)
-        outcome: HookOutcome[ModifyingPayload]
-        call = entry.handler.handle(event, payload)
-        try:
-            # The first step here, not in `deadline.run`: one coroutine less per call.
-            outcome = deadline.first_step(call)
-            if outcome is _SUSPENDED:
-                outcome = await deadline.rest(call)
-        except Exception as error:
-            return entry.failure(error, deadline)
-        return entry.tally(_judged(outcome, payload))
-
     # -- void dispatch ---------------------------------------------------------------------
 
     def emit(self, event: Event, payload: VoidPayload) -> None:
@@ -435,18 +442,21 @@ class HookRunner:
 
     async def _observe(self, entry: _Entry, event: Event, payload: VoidPayload) -> None:
         entry.calls += 1
-        started = time.perf_counter()
-        deadline = _Deadline(entry.timeout_s)
+        started = time.monotonic()
+        waiting: _Waiting | None = None
         try:
-            await deadline.run(entry.handler.observe(event, payload))
+            step = _first_step(entry.handler.observe(event, payload), started + entry.timeout_s)
+            if type(step) is _Waiting:
+                waiting = step
+                await waiting.result()
         except Exception as error:
-            _log_failure(entry, event, entry.failure(error, deadline), "isolated (void event)")
+            _log_failure(entry, event, entry.failure(error, waiting), "isolated (void event)")
             return
         _LOG.debug(
             "hook %r observed %s in %.3f ms",
             entry.spec.name,
             event.value,
-            (time.perf_counter() - started) * 1000,
+            (time.monotonic() - started) * 1000,
         )
 
     async def _observe_on_thread(
@@ -705,41 +715,67 @@ class _Hop:
         return taken
 
 
-_SUSPENDED: Any = object()  # a call's first step ended in a suspension, not a value
+def _call(
+    entry: _Entry, event: Event, payload: P, started: float
+) -> Continue[P] | Cancel | _Failure | _Waiting:
+    """One handler's call on a modifying event, started at `started` (`time.monotonic()`,
+    the clock of asyncio's loops), up to its first suspension: its counted verdict if it
+    ended there, else the call waiting (`_Waiting.verdict` takes the rest)."""
+    entry.calls += 1
+    try:
+        outcome = _first_step(entry.call(event, payload), started + entry.timeout_s)
+    except Exception as error:
+        return entry.failure(error, None)
+    if type(outcome) is _Waiting:
+        return outcome
+    return entry.judged(outcome, payload)
 
 
-class _Deadline:
-    """The timeout of one handler call, armed only if the call suspends (see the module
-    docstring): until then the loop cannot run, so no timer could fire."""
-
-    __slots__ = ("_at", "_step", "_timeout")
-
-    def __init__(self, timeout_s: float) -> None:
-        self._at = asyncio.get_running_loop().time() + timeout_s
-        self._timeout: asyncio.Timeout | None = None
-
-    async def run(self, call: Awaitable[T]) -> T:
-        value = self.first_step(call)
-        return await self.rest(call) if value is _SUSPENDED else value
-
-    def first_step(self, call: Awaitable[T]) -> Any:
-        """Run `call` up to its first suspension: its value if it ended, else _SUSPENDED."""
-        self._step: Any = _SUSPENDED
-        if not isinstance(call, Coroutine):
-            return _SUSPENDED
+def _first_step(call: object, deadline: float) -> Any:
+    """What a handler's call returned, run up to its first suspension if it is a coroutine:
+    its value if it ended (or if it was a value already: an outcome from `handle_now`),
+    else a `_Waiting` for the rest, whose timer fires at `deadline`."""
+    if type(call) is CoroutineType:
         try:
-            self._step = call.send(None)
+            step = call.send(None)
         except StopIteration as done:
             return done.value
-        return _SUSPENDED
+        return _Waiting(call, step, deadline)
+    if type(call) is Continue or type(call) is Cancel or not isawaitable(call):
+        return call
+    return _Waiting(call, _NOT_STARTED, deadline)
 
-    async def rest(self, call: Awaitable[T]) -> T:
-        """The rest of a call that suspended, under the timer, armed now."""
-        self._timeout = asyncio.timeout_at(self._at)
+
+_NOT_STARTED: Any = object()  # an awaitable that is not a coroutine: nothing ran of it yet
+
+
+class _Waiting:
+    """The rest of a handler's call that suspended (or an awaitable that is no coroutine),
+    under its timeout: the timer is armed only now (see the module docstring), for the
+    deadline counted from the call's start."""
+
+    __slots__ = ("_call", "_deadline", "_step", "_timeout")
+
+    def __init__(self, call: Awaitable[Any], step: Any, deadline: float) -> None:
+        self._call = call
+        self._step = step
+        self._deadline = deadline
+        self._timeout: asyncio.Timeout | None = None
+
+    async def result(self) -> Any:
+        self._timeout = asyncio.timeout_at(self._deadline)
         async with self._timeout:
-            if not isinstance(call, Coroutine):
-                return await call
-            return await _Resumed(call, self._step)
+            if self._step is _NOT_STARTED:
+                return await self._call
+            return await _Resumed(cast(Coroutine[Any, Any, Any], self._call), self._step)
+
+    async def verdict(self, entry: _Entry, payload: P) -> Continue[P] | Cancel | _Failure:
+        """The counted verdict of a modifying call (its `calls` counted already)."""
+        try:
+            outcome = await self.result()
+        except Exception as error:
+            return entry.failure(error, self)
+        return entry.judged(outcome, payload)
 
     def expired(self) -> bool:
         return self._timeout is not None and self._timeout.expired()

@@ -111,13 +111,18 @@ class AuditLog:
             "at": datetime.now(UTC).isoformat(timespec="milliseconds"),
             "event": event.kind,
         }
+        cleaned: list[str] = []
         for field in dataclasses.fields(event):
             value = getattr(event, field.name)
             key = _RENAMED_FIELDS.get(field.name, field.name)
             if field.name in _CAPABILITY_FIELDS:
                 record[key] = list(value)
             else:
-                record[key] = self._clean(_plain(value))
+                record[key] = _plain(value)
+                cleaned.append(key)
+        # Redacted as one list, item by item: the secrets' values are read once a line.
+        for key, value in zip(cleaned, self._clean([record[k] for k in cleaned]), strict=True):
+            record[key] = value
         if isinstance(event, ToolCallFinished):
             record["outcome"] = event.outcome
         return json.dumps(record, ensure_ascii=False, default=str)

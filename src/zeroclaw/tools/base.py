@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, cast, runtime_checkable
 
 from zeroclaw.messages import ToolResult, ToolSpec
 
@@ -56,15 +56,19 @@ class RunsCommand(Protocol):
     def command_line(self, arguments: dict[str, Any]) -> str | None: ...
 
 
+# The two functions below run on every tool call. They test for the protocols above with
+# getattr, not isinstance: the same test as a runtime-checkable protocol's (the member is
+# there and not None), without typing's walk over the protocol's members (~9 us a call).
+
+
 def command_of(tool: Tool | None, arguments: dict[str, Any]) -> str | None:
-    """The command line this call of `tool` runs, if it runs one."""
-    if isinstance(tool, RunsCommand):
-        return tool.command_line(arguments)
-    return None
+    """The command line this call of `tool` runs, if it runs one (`RunsCommand`)."""
+    command_line = getattr(tool, "command_line", None)
+    return None if command_line is None else cast(str | None, command_line(arguments))
 
 
 def is_mutating_call(tool: Tool, arguments: dict[str, Any]) -> bool:
-    """Whether this call of `tool` changes something: what the policy should be told."""
-    if isinstance(tool, CallDependentMutation):
-        return tool.mutates(arguments)
-    return tool.mutating
+    """Whether this call of `tool` changes something: what the policy should be told
+    (`CallDependentMutation` asks the tool)."""
+    mutates = getattr(tool, "mutates", None)
+    return tool.mutating if mutates is None else bool(mutates(arguments))

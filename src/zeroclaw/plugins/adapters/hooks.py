@@ -33,7 +33,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Literal, NamedTuple, get_args
 
 from zeroclaw.hooks.events import Event, GatewayStop, ModifyingPayload, VoidPayload
@@ -134,16 +134,32 @@ class PluginHookHandler:
     async def handle(
         self, event: Event, payload: ModifyingPayload
     ) -> HookOutcome[ModifyingPayload]:
+        outcome = self.handle_now(event, payload)
+        return outcome if isinstance(outcome, Continue | Cancel) else await outcome
+
+    def handle_now(
+        self, event: Event, payload: ModifyingPayload
+    ) -> HookOutcome[ModifyingPayload] | Awaitable[HookOutcome[ModifyingPayload]]:
+        """`handle`, with no coroutine when the call runs inline (the runner prefers it)."""
         function = self._functions.get(event)
         if function is None:
             return Continue(payload)
-        calls = self.plugin.calls
-        args = (payload,)
         decode = _decoder(event, payload, self._answer_cap)
-        # Inline when it may (no coroutine of its own then), else on the worker threads.
-        decision = calls.call_inline(function, args, decode)
+        # Inline when it may, else on the worker threads.
+        decision = self.plugin.calls.call_inline(function, (payload,), decode)
         if isinstance(decision, NotInline):
-            decision = await calls.call_async(function, args, decode, decision)
+            return self._handle_async(event, payload, function, decode, decision)
+        return self._outcome(event, payload, decision)
+
+    async def _handle_async(
+        self,
+        event: Event,
+        payload: ModifyingPayload,
+        function: str,
+        decode: Callable[[Any], _Decision],
+        tried: NotInline,
+    ) -> HookOutcome[ModifyingPayload]:
+        decision = await self.plugin.calls.call_async(function, (payload,), decode, tried)
         return self._outcome(event, payload, decision)
 
     def handle_blocking(
