@@ -65,6 +65,7 @@ _PIECES = [
     ",", ";", "&", "}", "{", "[REDACTED]", "abcdefgh", "ABCDEFGH12", "a1", "Zz9",
     "eyJ", "eyJhbGciOiJIUzI1NiJ9", "sk-", "ghp_", "xoxb-", "AKIA", "AIza",
     "0123456789abcdef", "deadbeefdeadbeef", "é", "\u212a", "\u017f", "ı", "İ", "٣", "/",
+    "\u017fecret", "authorızation", "TOKEN\u0130", "api\u212aey", "ba\u017fic ", "pa\u017f\u017fwd",
 ]  # fmt: skip
 _TEXTS = st.lists(st.sampled_from(_PIECES), max_size=40).map("".join) | st.text(
     alphabet=st.sampled_from(sorted(set("".join(_PIECES)))), max_size=80
@@ -79,12 +80,14 @@ def _tame(text: str) -> bool:
 @settings(max_examples=3000, deadline=None)
 @given(_TEXTS.filter(_tame))
 @example('token: "abc\\"def')
+@example('{"api_key": "abc123", "Token" : \'x\'}')
 @example("a-a-a.token = 'x\\'y' z")
 @example('é.token=abc; \u212a-secret: "v" ')
 @example("xeyJ-eyJabcdefgh.abcdefghi.jk")
 @example("-token=abc and .secret: 'v'")
 @example("token: 'a\nb' c'")
 @example("éab-token=abc, éab.-x_password: 'v'")
+@example("\u017fecret=abc and authorızation: 'x'")
 @example('\'\u017f.token="a\\"b"\'')
 def test_every_shape_redacts_as_the_former_one_did(text: str) -> None:
     for (old, old_replacement), (new, new_replacement) in zip(
@@ -128,3 +131,11 @@ def test_a_megabyte_of_hostile_text_is_redacted_to_the_end(text: str, kept: str,
     assert kept in redacted
     assert gone not in redacted
     assert len(redacted) > len(text) // 2
+
+
+def test_the_fold_names_every_character_a_pattern_takes_for_an_ascii_letter() -> None:
+    # The shapes keyed by a secret's word are skipped on text whose lowercase, with these
+    # characters read as ASCII, lacks the word: a character missing here would hide it.
+    letter = re.compile("(?i)[a-z]")
+    taken = {chr(c) for c in range(0x80, 0x110000) if letter.match(chr(c))}
+    assert taken == {chr(c) for c in redaction._ASCII_FOLD}

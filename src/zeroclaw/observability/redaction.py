@@ -108,21 +108,20 @@ _SHAPES: Final = (
     # Long hex runs (keys, HMACs; also hashes: an audit log loses little by that).
     (re.compile(r"\b[0-9a-fA-F]{32,}\b"), REDACTED),
 )
-# Words without one of which none of the first three shapes above can match (an
-# authorization scheme, a part of every secret's key name), lowercased: a text that holds
-# none of them skips those three, whose case-insensitive alternation of key names, tried
-# at every position of a run of key characters, costs the most of all shapes.
+# What the first three shapes above cannot match without (a scheme and a space; a
+# secret's word then, maybe, a quote, spaces and `:` or `=`), looked for in the text
+# lowercased: a text without it skips those three, whose case-insensitive alternation of
+# key names, tried at each run of key characters, costs the most of all shapes (~2 us a
+# line of 30, ~0.1 us a character), where this search costs ~0.02 us a character.
 _KEYED_SHAPES: Final = 3
-_KEY_WORDS: Final = (
-    "bearer",
-    "basic",
-    "token",
-    "key",
-    "passw",
-    "secret",
-    "authorization",
-    "credential",
+_KEYED: Final = re.compile(
+    r"(?:bearer|basic|token)\s|"
+    r"(?:key|token|passw(?:or)?d|secret|authorization|credentials?)[\"']?\s*[:=]"
 )
+# The characters outside ASCII a case-insensitive pattern takes for an ASCII letter
+# (İ ı ſ and the Kelvin sign), read as that letter before lowercasing: `ſecret` is a
+# secret's word to the shapes.
+_ASCII_FOLD: Final = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
 # A long run of base64 characters is a token only if it mixes cases and digits, which
 # random bytes almost always do and identifiers and words almost never do. `/` is left
 # out so that paths are not taken for tokens.
@@ -174,8 +173,8 @@ def _text(text: str, secrets: list[str]) -> str:
     for secret in secrets:
         text = text.replace(secret, REDACTED)
     # A replacement only takes words away ([REDACTED] is none of them): one look suffices.
-    lowered = text.lower()
-    keyed = any(word in lowered for word in _KEY_WORDS)
+    folded = text if text.isascii() else text.translate(_ASCII_FOLD)
+    keyed = _KEYED.search(folded.lower()) is not None
     shapes = _SHAPES if keyed else _SHAPES[_KEYED_SHAPES:]
     for shape, replacement in shapes:
         text = shape.sub(replacement, text)
