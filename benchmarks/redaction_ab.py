@@ -3,7 +3,8 @@
 
 Each row is a kind of text at two sizes; a tree whose redaction is linear costs ~4x at 4N,
 a quadratic one ~16x. The kinds: words ending in a secret's key name (`abckey abckey ...`,
-what a long tool output holding one of the words looks like), and two hostile ones the
+what a long tool output holding one of the words looks like), secrets' key names with
+values (every shape runs), and two hostile ones the
 former patterns scanned from every position of a run (`a-a-a-... token`,
 `eyJ-eyJ-...`). Each round runs every tree in a child process of its own with that
 tree's `src` first on the path, forwards then backwards in alternate rounds; within a
@@ -41,6 +42,7 @@ from report import (
 # quadratic patterns to finish (a-a-a... of 16,000 took them ~23 s a call).
 KINDS = (
     ("words ending in key", "abckey ", "", 16_000),
+    ('"x_token": "value" pairs', '"x_token": "value", ', "", 16_000),
     ("a-a-a... token (hostile)", "a-", " token=x", 1_000),
     ("eyJ-eyJ-... (hostile)", "eyJ-", "", 1_000),
 )
