@@ -222,6 +222,19 @@ def test_long_text_is_cut_after_redaction(tmp_path: Path) -> None:
     assert line["result"]["output"].endswith("more chars]")
 
 
+def test_a_megabyte_of_hostile_tool_output_makes_a_cut_redacted_line(tmp_path: Path) -> None:
+    # A run the former key-name pattern scanned from each of its positions (hours at this
+    # size), then a secret: the line is written, cut, and the secret is not in it.
+    audit = AuditLog(tmp_path / "a.jsonl", Redactor(), max_bytes=1 << 20, backups=1, max_chars=64)
+    output = "token=hunter22 " + "a-" * 500_000
+    line = json.loads(audit.line(finished("t", {}, ToolResult.ok(output))))
+    audit.close()
+
+    assert line["result"]["output"].startswith(f"token={REDACTED} a-a-")
+    assert "hunter22" not in line["result"]["output"]
+    assert line["result"]["output"].endswith("more chars]")
+
+
 # -- rotation -----------------------------------------------------------------------------
 
 

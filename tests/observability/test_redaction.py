@@ -72,6 +72,7 @@ def test_the_configs_secrets_are_caught_by_value(monkeypatch: pytest.MonkeyPatch
         "Passwd=foo1234 and PASSWORD: 'bar'",
         "client_secret=s3cr3tvalue&x=1",
         "refresh_Token: tok_0123456789",
+        '{"api_key": "abc123", "Token" : \'x\'}',
         "plain text with no key words at all, max_tok=5",
         "a.txt\nb.txt\nsrc/\nREADME.md",
     ],

@@ -45,10 +45,32 @@ _SECRET_KEY_SUFFIXES: Final = (
 )
 _SECRET_KEY_PARTS: Final = ("password", "secret", "api_key", "apikey")
 
+# Every pattern below runs in time linear in the text (a tool's output can be megabytes,
+# and it is redacted on the event loop). Two things would make one super-linear, and the
+# patterns are written to have neither (tests/observability/test_redaction_linear.py checks
+# them on hostile texts, against the former patterns as the reference for the result):
+# - a scan over a run of characters tried again from every position inside the run (a
+#   secret's key name `[A-Za-z0-9_.-]*token` in `a-a-a-...`, a JWT's `eyJ...` in
+#   `eyJ-eyJ-...`): quadratic. A match is tried only from the start of its run, which
+#   finds what a later start would (its scan covers theirs);
+# - alternatives that can split the same text two ways (`\\.` or `.` over a backslash)
+#   ahead of a part that fails: exponential. A quoted value is read as escapes first,
+#   possessively, and only if that finds no closing quote is it the line's last one (which
+#   is what the former backtracking found).
+# Where a match now starts earlier than before, the part before the secret is a group the
+# replacement keeps, so the result is the same text.
+_KEY_CHAR = r"[A-Za-z0-9_.-]"
+# A secret's key name: from the start of its run of key characters, up to the first word
+# boundary in it (where `\b[A-Za-z0-9_.-]*` could first begin), then to the secret's word.
 _KEY_NAME = (
-    r"[A-Za-z0-9_.-]*(?:api[_-]?key|token|password|passwd|secret|authorization|"
+    rf"(?<!{_KEY_CHAR})(?:\b|\B[A-Za-z0-9_]++\b|\B[.-]++\b){_KEY_CHAR}*"
+    r"(?:api[_-]?key|token|password|passwd|secret|authorization|"
     r"credentials?|private[_-]?key|access[_-]?key)"
 )
+# A quoted value after its opening quote (group 2): up to the first quote its escapes leave
+# unescaped, else (an escaped quote at the end) up to the line's last quote.
+_QUOTED_REST = r"""(?:(?:\\.|(?!\2)[^\\\n])*+\2|[^\n]*\2)"""
+_JWT_CHAR = r"[A-Za-z0-9_-]"
 _KEEP_1 = rf"\1{REDACTED}"
 _KEEP_1_2 = rf"\1\2{REDACTED}\2"
 # (pattern, replacement): the replacement keeps what says what the secret was.
@@ -57,15 +79,15 @@ _SHAPES: Final = (
     (re.compile(r"(?i)\b((?:Bearer|Basic|Token)\s+)[A-Za-z0-9._~+/=-]{8,}"), _KEEP_1),
     # "key": "value" and key='value' where the key names a secret: the whole quoted value.
     (
-        re.compile(rf"""(?i)(["']?\b{_KEY_NAME}\b["']?\s*[:=]\s*)(["'])(?:\\.|(?!\2).)*\2"""),
+        re.compile(rf"""(?i)(["']?{_KEY_NAME}\b["']?\s*[:=]\s*)(["']){_QUOTED_REST}"""),
         _KEEP_1_2,
     ),
     # key=value, key: value unquoted: up to the next space or separator (a value the
     # header rule above already redacted is left as it is).
     (
         re.compile(
-            rf"(?i)(\b{_KEY_NAME}\b\s*[:=]\s*)"
-            rf"(?!(?:Bearer|Basic|Token)\s+\[REDACTED\])[^\s\"',;&}}]+"
+            rf"(?i)({_KEY_NAME}\b\s*[:=]\s*)"
+            rf"(?!(?:Bearer|Basic|Token)\s+\[REDACTED\])[^\s\"',;&}}}}]+"
         ),
         _KEEP_1,
     ),
@@ -75,26 +97,31 @@ _SHAPES: Final = (
     (re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}"), REDACTED),
     (re.compile(r"\bAKIA[0-9A-Z]{16}\b"), REDACTED),
     (re.compile(r"\bAIza[0-9A-Za-z_-]{30,}"), REDACTED),
-    # JSON Web Tokens.
-    (re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*"), REDACTED),
+    # JSON Web Tokens: from the first `eyJ` of a run (group 1 keeps what comes before it).
+    (
+        re.compile(
+            rf"(?<!{_JWT_CHAR})(?>({_JWT_CHAR}*?)\beyJ)"
+            rf"{_JWT_CHAR}{{8,}}+\.{_JWT_CHAR}{{8,}}+\.{_JWT_CHAR}*+"
+        ),
+        _KEEP_1,
+    ),
     # Long hex runs (keys, HMACs; also hashes: an audit log loses little by that).
     (re.compile(r"\b[0-9a-fA-F]{32,}\b"), REDACTED),
 )
-# Words without one of which none of the first three shapes above can match (an
-# authorization scheme, a part of every secret's key name), lowercased: a text that holds
-# none of them skips those three, whose leading `[A-Za-z0-9_.-]*` and case-insensitive
-# alternation cost ~1-2 us a character (~50 us for a line of 30, ~1 us for this check).
+# What the first three shapes above cannot match without (a scheme and a space; a
+# secret's word then, maybe, a quote, spaces and `:` or `=`), looked for in the text
+# lowercased: a text without it skips those three, whose case-insensitive alternation of
+# key names, tried at each run of key characters, costs the most of all shapes (~2 us a
+# line of 30, ~0.1 us a character), where this search costs ~0.02 us a character.
 _KEYED_SHAPES: Final = 3
-_KEY_WORDS: Final = (
-    "bearer",
-    "basic",
-    "token",
-    "key",
-    "passw",
-    "secret",
-    "authorization",
-    "credential",
+_KEYED: Final = re.compile(
+    r"(?:bearer|basic|token)\s|"
+    r"(?:key|token|passw(?:or)?d|secret|authorization|credentials?)[\"']?\s*[:=]"
 )
+# The characters outside ASCII a case-insensitive pattern takes for an ASCII letter
+# (İ ı ſ and the Kelvin sign), read as that letter before lowercasing: `ſecret` is a
+# secret's word to the shapes.
+_ASCII_FOLD: Final = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
 # A long run of base64 characters is a token only if it mixes cases and digits, which
 # random bytes almost always do and identifiers and words almost never do. `/` is left
 # out so that paths are not taken for tokens.
@@ -146,8 +173,8 @@ def _text(text: str, secrets: list[str]) -> str:
     for secret in secrets:
         text = text.replace(secret, REDACTED)
     # A replacement only takes words away ([REDACTED] is none of them): one look suffices.
-    lowered = text.lower()
-    keyed = any(word in lowered for word in _KEY_WORDS)
+    folded = text if text.isascii() else text.translate(_ASCII_FOLD)
+    keyed = _KEYED.search(folded.lower()) is not None
     shapes = _SHAPES if keyed else _SHAPES[_KEYED_SHAPES:]
     for shape, replacement in shapes:
         text = shape.sub(replacement, text)
