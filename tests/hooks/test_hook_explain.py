@@ -1,8 +1,10 @@
 """Explain: order, per-handler changes and durations, and why the chain stopped."""
 
 import asyncio
+import copy
 import dataclasses
 import logging
+import pickle
 
 import pytest
 
@@ -124,5 +126,7 @@ async def test_recorded_facts_explain_as_the_steps_they_stand_for() -> None:
     assert list(rebuilt.step_summaries()) == summaries
     assert recorded.steps is recorded.steps  # built once
     assert repr(rebuilt) == repr(recorded)
+    assert copy.deepcopy(recorded) == recorded
+    assert pickle.loads(pickle.dumps(recorded)) == recorded
     with pytest.raises(dataclasses.FrozenInstanceError):
         recorded.stop_reason = "changed"  # type: ignore[misc]

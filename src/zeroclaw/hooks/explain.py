@@ -135,6 +135,10 @@ class Explanation:
             f"stop_reason={self.stop_reason!r}, stopped_by={self.stopped_by!r})"
         )
 
+    def __reduce__(self) -> tuple[type[Explanation], tuple[object, ...]]:
+        # copy, deepcopy and pickle go through the constructor, with the steps built.
+        return (Explanation, self._key())
+
     def _key(self) -> tuple[object, ...]:
         return (self.event, self.steps, self.stop_reason, self.stopped_by)
 
