@@ -1,12 +1,14 @@
 """Explain: order, per-handler changes and durations, and why the chain stopped."""
 
 import asyncio
+import copy
 import dataclasses
 import logging
+import pickle
 
 import pytest
 
-from zeroclaw.hooks import Cancel, Event, HookRunner, ToolCallRequest, hook
+from zeroclaw.hooks import Cancel, Event, Explanation, HookRunner, ToolCallRequest, hook
 
 BEFORE_TOOL = Event.BEFORE_TOOL_CALL
 
@@ -103,3 +105,28 @@ async def test_debug_logging_logs_every_dispatch(caplog: pytest.LogCaptureFixtur
     assert result.explanation is None
     assert "hook before_tool_call: 1 handler(s) ran" in caplog.text
     assert "ls -la" in caplog.text
+
+
+async def test_recorded_facts_explain_as_the_steps_they_stand_for() -> None:
+    """The runner records a tuple per handler and builds the steps when they are read:
+    the same explanation as one made of those steps, and the same summaries (what a tool
+    call's provenance reads) whether or not the steps were built."""
+    runner = HookRunner()
+    runner.register(never, guard, audit, rewrite)
+    recorded = await runner.explain(BEFORE_TOOL, request())
+    summaries = list(recorded.step_summaries())  # before the steps are built
+    assert summaries == [
+        ("rewrite", "native", "fail_open", "continue", None, ("arguments",)),
+        ("audit", "native", "fail_open", "continue", None, ()),
+        ("guard", "native", "fail_open", "cancel", "no shell today", ()),
+    ]
+
+    rebuilt = Explanation(recorded.event, recorded.steps, recorded.stop_reason, recorded.stopped_by)
+    assert rebuilt == recorded
+    assert list(rebuilt.step_summaries()) == summaries
+    assert recorded.steps is recorded.steps  # built once
+    assert repr(rebuilt) == repr(recorded)
+    assert copy.deepcopy(recorded) == recorded
+    assert pickle.loads(pickle.dumps(recorded)) == recorded
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        recorded.stop_reason = "changed"  # type: ignore[misc]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -232,6 +233,33 @@ async def test_a_tool_results_provenance_is_stored_in_its_row(store: MemoryStore
     assert calls[0].provenance is not None
     assert calls[0].provenance.owner == "plugin:word-count@0.3.1"
     assert calls[0].arguments == '{"text": "a b"}'
+
+    # The hooks column is the JSON text of a list of step objects, written as json.dumps
+    # writes it (each step's text is memoized: the same text, whichever row comes first).
+    async def hooks_column(conn: AsyncConnection) -> list[object]:
+        found = await conn.execute(sa.select(tool_results.c.hooks).order_by(tool_results.c.id))
+        return [row[0] for row in found]
+
+    def as_written(p: ToolProvenance) -> str:
+        steps = [
+            {
+                "event": s.event,
+                "handler": s.handler,
+                "source": s.source,
+                "verdict": s.verdict,
+                "detail": s.detail,
+                "fields": list(s.fields),
+            }
+            for s in p.hooks
+        ]
+        return json.dumps(steps, ensure_ascii=False)
+
+    written = [as_written(provenance), as_written(blocked), None, as_written(provenance)]
+    assert await store.database.read(hooks_column) == written
+    assert "\u2717" in str(written[1])
+    empty = ToolProvenance("native", None, None, "not_needed")
+    await store.record_tool_result("s2", ToolCall("c4", "x", {}), ToolResult.ok(""), empty)
+    assert (await store.database.read(hooks_column))[-1] == "[]"
 
 
 async def test_tool_results_are_recorded(store: MemoryStore) -> None:

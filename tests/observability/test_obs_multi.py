@@ -1,17 +1,23 @@
 """MultiObserver: fan-out where one failing backend never stops the others."""
 
 import logging
+from pathlib import Path
 
 import pytest
 
 from zeroclaw.observability import (
+    AuditLog,
     Error,
     HeartbeatObserved,
     MultiObserver,
     NoopObserver,
     ObserverEvent,
+    PluginCall,
     PrometheusObserver,
+    Redactor,
+    ToolCallFinished,
     find_observer,
+    observes,
 )
 
 
@@ -46,3 +52,26 @@ def test_find_observer_looks_inside_the_fan_out() -> None:
     assert find_observer(nested, PrometheusObserver) is prometheus
     assert find_observer(prometheus, PrometheusObserver) is prometheus
     assert find_observer(NoopObserver(), PrometheusObserver) is None
+
+
+class OnlyErrors(Collect):
+    def observes(self, kind: type) -> bool:
+        return kind is Error
+
+
+def test_observes_says_whether_anyone_records_a_kind(tmp_path: Path) -> None:
+    audit = AuditLog(tmp_path / "a.jsonl", Redactor(), max_bytes=1 << 20, backups=1, max_chars=500)
+    try:
+        assert not observes(NoopObserver(), Error)
+        assert observes(Collect(), PluginCall)  # an observer that does not say records all
+        assert not observes(OnlyErrors(), PluginCall)
+        assert observes(OnlyErrors(), Error)
+        assert not observes(audit, PluginCall)
+        assert observes(audit, ToolCallFinished)
+        quiet = MultiObserver([OnlyErrors(), audit, NoopObserver()])
+        assert not observes(quiet, PluginCall)
+        assert observes(quiet, Error)
+        assert observes(quiet, ToolCallFinished)
+        assert observes(MultiObserver([OnlyErrors(), Collect()]), PluginCall)
+    finally:
+        audit.close()

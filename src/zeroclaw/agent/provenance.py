@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from zeroclaw.agent.tool_gate import GateOutcome
-from zeroclaw.hooks import Explanation, HandlerStep
+from zeroclaw.hooks import Explanation
+from zeroclaw.hooks.explain import StepSummary
 from zeroclaw.memory import HookStepRecord, ToolProvenance
 from zeroclaw.memory.records import HookVerdict, OwnerKind
 
@@ -54,29 +55,41 @@ def refusing_hook(explanation: Explanation | None) -> str | None:
 
 def hook_steps(explanations: Iterable[Explanation | None]) -> tuple[HookStepRecord, ...]:
     return tuple(
-        _step(explanation.event.value, step)
+        _step(explanation.event.value, summary)
         for explanation in explanations
         if explanation is not None
-        for step in explanation.steps
+        for summary in explanation.step_summaries()
     )
 
 
-def _step(event: str, step: HandlerStep) -> HookStepRecord:
+# A tool call records every handler step of two dispatches, and the steps of one handler
+# repeat from call to call: one record per distinct step, shared (records are immutable).
+# Bounded: a detail (a cancel reason, a failure's cause) may vary without end.
+_RECORDS: dict[tuple[str, StepSummary], HookStepRecord] = {}
+_MAX_RECORDS = 4096
+
+
+def _step(event: str, summary: StepSummary) -> HookStepRecord:
+    key = (event, summary)
+    record = _RECORDS.get(key)
+    if record is None:
+        record = _record(event, summary)
+        if len(_RECORDS) >= _MAX_RECORDS:
+            _RECORDS.clear()
+        _RECORDS[key] = record
+    return record
+
+
+def _record(event: str, summary: StepSummary) -> HookStepRecord:
+    handler, source, failure_policy, outcome, detail, fields = summary
     verdict: HookVerdict
-    if step.outcome == "continue":
-        verdict = "modified" if step.changes else "passed"
-    elif step.outcome == "cancel" or step.failure_policy == "fail_closed":
+    if outcome == "continue":
+        verdict = "modified" if fields else "passed"
+    elif outcome == "cancel" or failure_policy == "fail_closed":
         verdict = "blocked"  # a fail_closed failure stops the chain as a Cancel does
     else:
         verdict = "failed"  # fail_open: skipped, the call went on without it
-    return HookStepRecord(
-        event=event,
-        handler=step.handler,
-        source=step.source,
-        verdict=verdict,
-        detail=step.detail,
-        fields=tuple(sorted(step.changes)),
-    )
+    return HookStepRecord(event, handler, source, verdict, detail, fields)
 
 
 def _owner(label: str | None) -> tuple[OwnerKind, str | None]:

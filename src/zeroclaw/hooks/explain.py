@@ -6,16 +6,19 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from zeroclaw.hooks.events import Event, Payload
-from zeroclaw.hooks.handler import FailurePolicy
+from zeroclaw.hooks.handler import FailurePolicy, HandlerSpec
 
 # "error" covers an exception and a return value of the wrong type.
 StepOutcome = Literal["continue", "cancel", "error", "timeout"]
 FieldChanges = Mapping[str, tuple[object, object]]
+# (handler, source, failure policy, outcome, detail, names of the changed fields): see
+# Explanation.step_summaries.
+StepSummary = tuple[str, str, FailurePolicy, StepOutcome, str | None, tuple[str, ...]]
 
 _SHORT = 60
 
@@ -34,13 +37,110 @@ class HandlerStep:
     detail: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+# What the runner keeps of one handler's call while a dispatch runs (a tuple: recording it
+# costs next to nothing on the hot path): the handler's spec, its outcome and detail, how
+# long it took in ms, and the payload before and after it. `Explanation.steps` builds the
+# HandlerSteps, field changes included, from these only when something reads them.
+StepFacts = tuple[HandlerSpec, StepOutcome, str | None, float, Payload, Payload]
+
+
 class Explanation:
+    """What one dispatch did: `event`, `steps` (in order), `stop_reason`, and `stopped_by`
+    (the handler that cancelled or failed closed; None when the chain ran to its end).
+    Immutable; equal when those four are. Made from HandlerSteps, or by the runner from
+    the facts it recorded (`of_facts`), whose steps are built when first read: a tool
+    call's provenance reads `step_summaries` instead, which builds no HandlerStep."""
+
+    __slots__ = ("_facts", "_steps", "event", "stop_reason", "stopped_by")
+
     event: Event
-    steps: tuple[HandlerStep, ...]
     stop_reason: str
-    # the handler that cancelled (or failed closed); None when the chain ran to its end
-    stopped_by: str | None = None
+    stopped_by: str | None
+    _facts: tuple[StepFacts, ...]
+    _steps: tuple[HandlerStep, ...] | None
+
+    def __init__(
+        self,
+        event: Event,
+        steps: Iterable[HandlerStep],
+        stop_reason: str,
+        stopped_by: str | None = None,
+    ) -> None:
+        _init(self, event, stop_reason, stopped_by, (), tuple(steps))
+
+    @classmethod
+    def of_facts(
+        cls,
+        event: Event,
+        facts: tuple[StepFacts, ...],
+        stop_reason: str,
+        stopped_by: str | None = None,
+    ) -> Explanation:
+        explanation = object.__new__(cls)
+        _init(explanation, event, stop_reason, stopped_by, facts, None)
+        return explanation
+
+    @property
+    def steps(self) -> tuple[HandlerStep, ...]:
+        steps = self._steps
+        if steps is None:
+            steps = tuple(
+                HandlerStep(
+                    spec.name,
+                    spec.source,
+                    spec.priority,
+                    spec.failure_policy,
+                    outcome,
+                    duration_ms,
+                    payload_diff(before, after),
+                    detail,
+                )
+                for spec, outcome, detail, duration_ms, before, after in self._facts
+            )
+            object.__setattr__(self, "_steps", steps)
+        return steps
+
+    def step_summaries(self) -> Iterator[StepSummary]:
+        """Per step: (handler, source, failure policy, outcome, detail, the names of the
+        fields it changed, sorted), without building the steps when they are not built."""
+        if self._steps is not None:
+            for step in self._steps:
+                yield (
+                    step.handler,
+                    step.source,
+                    step.failure_policy,
+                    step.outcome,
+                    step.detail,
+                    tuple(sorted(step.changes)),
+                )
+            return
+        for spec, outcome, detail, _, before, after in self._facts:
+            changed = () if before is after else tuple(sorted(payload_diff(before, after)))
+            yield (spec.name, spec.source, spec.failure_policy, outcome, detail, changed)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Explanation):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (
+            f"Explanation(event={self.event!r}, steps={self.steps!r}, "
+            f"stop_reason={self.stop_reason!r}, stopped_by={self.stopped_by!r})"
+        )
+
+    def __reduce__(self) -> tuple[type[Explanation], tuple[object, ...]]:
+        # copy, deepcopy and pickle go through the constructor, with the steps built.
+        return (Explanation, self._key())
+
+    def _key(self) -> tuple[object, ...]:
+        return (self.event, self.steps, self.stop_reason, self.stopped_by)
 
     @property
     def order(self) -> tuple[str, ...]:
@@ -59,6 +159,22 @@ class Explanation:
                 for name, (before, after) in step.changes.items()
             )
         return "\n".join(lines)
+
+
+def _init(
+    explanation: Explanation,
+    event: Event,
+    stop_reason: str,
+    stopped_by: str | None,
+    facts: tuple[StepFacts, ...],
+    steps: tuple[HandlerStep, ...] | None,
+) -> None:
+    set_field = object.__setattr__
+    set_field(explanation, "event", event)
+    set_field(explanation, "stop_reason", stop_reason)
+    set_field(explanation, "stopped_by", stopped_by)
+    set_field(explanation, "_facts", facts)
+    set_field(explanation, "_steps", steps)
 
 
 def payload_diff(before: Payload, after: Payload) -> dict[str, tuple[object, object]]:

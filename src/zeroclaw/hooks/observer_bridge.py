@@ -65,6 +65,10 @@ class ObserverBridge:
     def __init__(self, hooks: HookRunner | HookSource) -> None:
         self._hooks = hook_source(hooks)
 
+    def observes(self, kind: type[Any]) -> bool:
+        """Only the bridged events can reach a hook (whatever handlers come and go)."""
+        return kind in _BRIDGED
+
     def record(self, event: ObserverEvent) -> None:
         bridged = _BRIDGED.get(type(event))
         if bridged is None:

@@ -33,7 +33,10 @@ of each event is sorted when handlers are (un)registered, one clock read starts 
 counters are plain integers on the handler's entry.
 
 Explain: with `run(..., explain=True)`, `runner.explain(...)` or debug logging on, a
-modifying dispatch records each handler's outcome, duration and field changes.
+modifying dispatch records each handler's outcome, duration and field changes: a tuple of
+facts per handler while the chain runs (explain.StepFacts), from which the Explanation
+builds its HandlerSteps and field diffs only when they are read (a tool call's provenance
+reads a summary that builds neither).
 
 One hop for a run of blocking handlers. A handler that offers `blocking_calls` (a plugin
 called on worker threads, see handler.py) would cost a hop to a worker thread and back per
@@ -75,7 +78,7 @@ from zeroclaw.hooks.events import (
     Payload,
     VoidPayload,
 )
-from zeroclaw.hooks.explain import Explanation, HandlerStep, StepOutcome, payload_diff
+from zeroclaw.hooks.explain import Explanation, StepFacts
 from zeroclaw.hooks.handler import (
     BlockingCalls,
     Cancel,
@@ -327,7 +330,7 @@ class HookRunner:
         if not entries and not explain:
             return DispatchResult(payload)
         recording = explain or _LOG.isEnabledFor(logging.DEBUG)
-        steps: list[HandlerStep] = []
+        facts: list[StepFacts] = []
         current = payload
         stopped_by: str | None = None
         reason: str | None = None
@@ -360,14 +363,13 @@ class HookRunner:
                     _log_failure(entry, event, outcome, "skipped (fail_open)")
                     self._skipped(entry, event, outcome)
                 if recording:
-                    changes = payload_diff(before, current)
-                    steps.append(_step(entry, outcome, duration_s * 1000, changes))
+                    facts.append(_facts(entry.spec, outcome, duration_s * 1000, before, current))
                 if stopped_by is not None:
                     break
 
         explanation = None
         if recording:
-            explanation = _explanation(event, steps, stopped_by, reason)
+            explanation = _explanation(event, facts, stopped_by, reason)
             if _LOG.isEnabledFor(logging.DEBUG):
                 _LOG.debug("%s", explanation.render())
         return DispatchResult(
@@ -840,42 +842,30 @@ def _sorted_table(entries: Iterable[_Entry]) -> dict[Event, tuple[_Entry, ...]]:
     return {event: tuple(ordered) for event, ordered in table.items()}
 
 
-def _step(
-    entry: _Entry,
+def _facts(
+    spec: HandlerSpec,
     outcome: Continue[ModifyingPayload] | Cancel | _Failure,
     duration_ms: float,
-    changes: dict[str, tuple[object, object]],
-) -> HandlerStep:
-    kind: StepOutcome
-    detail: str | None
+    before: ModifyingPayload,
+    after: ModifyingPayload,
+) -> StepFacts:
     if isinstance(outcome, Continue):
-        kind, detail = "continue", None
-    elif isinstance(outcome, Cancel):
-        kind, detail = "cancel", outcome.reason
-    else:
-        kind, detail = outcome.outcome, outcome.cause
-    return HandlerStep(
-        handler=entry.spec.name,
-        source=entry.spec.source,
-        priority=entry.spec.priority,
-        failure_policy=entry.spec.failure_policy,
-        outcome=kind,
-        duration_ms=duration_ms,
-        changes=changes,
-        detail=detail,
-    )
+        return (spec, "continue", None, duration_ms, before, after)
+    if isinstance(outcome, Cancel):
+        return (spec, "cancel", outcome.reason, duration_ms, before, after)
+    return (spec, outcome.outcome, outcome.cause, duration_ms, before, after)
 
 
 def _explanation(
-    event: Event, steps: list[HandlerStep], stopped_by: str | None, reason: str | None
+    event: Event, facts: list[StepFacts], stopped_by: str | None, reason: str | None
 ) -> Explanation:
     if stopped_by is None:
-        stop = "no handlers" if not steps else "every handler ran to the end of the chain"
-    elif steps[-1].outcome == "cancel":
+        stop = "no handlers" if not facts else "every handler ran to the end of the chain"
+    elif facts[-1][1] == "cancel":
         stop = f"cancelled by {stopped_by}: {reason}"
     else:
         stop = f"stopped: {reason}"
-    return Explanation(event, tuple(steps), stop, stopped_by)
+    return Explanation.of_facts(event, tuple(facts), stop, stopped_by)
 
 
 def _log_failure(entry: _Entry, event: Event, failure: _Failure, consequence: str) -> None:

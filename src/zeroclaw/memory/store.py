@@ -15,6 +15,7 @@ callers on threads without an event loop (a plugin's host call) use `blocking`.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Coroutine, Sequence
 from datetime import UTC, datetime
@@ -865,7 +866,25 @@ def _provenance_row(provenance: ToolProvenance | None) -> dict[str, Any]:
     recorded), so rows with and without provenance go in one multi-row insert."""
     if provenance is None:
         return dict.fromkeys(PROVENANCE_COLUMNS)
-    hooks = [
+    # What json.dumps(list of the steps' objects) writes, one step's text memoized.
+    hooks = "[" + ", ".join([_hook_step_json(step) for step in provenance.hooks]) + "]"
+    return {
+        "owner_kind": provenance.owner_kind,
+        "owner_name": _valid(provenance.owner_name),
+        "owner_version": _valid(provenance.owner_version),
+        "approval": provenance.approval,
+        "hooks": valid_text(hooks),
+        "blocked_by": _valid(provenance.blocked_by),
+        "duration_ms": provenance.duration_ms,
+    }
+
+
+@functools.lru_cache(maxsize=4096)
+def _hook_step_json(step: HookStepRecord) -> str:
+    """One hook step as stored: a JSON object. The steps of a handler repeat from tool
+    call to tool call (the provenance records are shared, agent/provenance.py), so the
+    text is made once per distinct step."""
+    return json.dumps(
         {
             "event": step.event,
             "handler": step.handler,
@@ -873,18 +892,9 @@ def _provenance_row(provenance: ToolProvenance | None) -> dict[str, Any]:
             "verdict": step.verdict,
             "detail": step.detail,
             "fields": list(step.fields),
-        }
-        for step in provenance.hooks
-    ]
-    return {
-        "owner_kind": provenance.owner_kind,
-        "owner_name": _valid(provenance.owner_name),
-        "owner_version": _valid(provenance.owner_version),
-        "approval": provenance.approval,
-        "hooks": valid_text(json.dumps(hooks, ensure_ascii=False)),
-        "blocked_by": _valid(provenance.blocked_by),
-        "duration_ms": provenance.duration_ms,
-    }
+        },
+        ensure_ascii=False,
+    )
 
 
 def _stored_tool_call(row: Sequence[Any]) -> StoredToolCall:

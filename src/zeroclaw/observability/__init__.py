@@ -44,7 +44,7 @@ from zeroclaw.observability.events import (
 from zeroclaw.observability.factory import build_observer
 from zeroclaw.observability.log import LogObserver
 from zeroclaw.observability.multi import MultiObserver, find_observer
-from zeroclaw.observability.observer import NoopObserver, Observer
+from zeroclaw.observability.observer import NoopObserver, Observer, observes
 from zeroclaw.observability.otel import OtelNotInstalledError, OtelObserver
 from zeroclaw.observability.prometheus import PrometheusObserver
 from zeroclaw.observability.redaction import REDACTED, Redactor
@@ -95,5 +95,6 @@ __all__ = [
     "build_observer",
     "check_audit_path",
     "find_observer",
+    "observes",
     "open_audit_log",
 ]

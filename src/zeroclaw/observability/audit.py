@@ -97,6 +97,9 @@ class AuditLog:
         """Lines that could not be written since the log was opened."""
         return self._file.failures
 
+    def observes(self, kind: type[Any]) -> bool:
+        return issubclass(kind, AUDITED)
+
     def record(self, event: ObserverEvent) -> None:
         if self._closed or not isinstance(event, AUDITED):
             return

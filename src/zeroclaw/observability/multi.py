@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from zeroclaw.observability.events import ObserverEvent
-from zeroclaw.observability.observer import Observer
+from zeroclaw.observability.observer import Observer, observes
 
 _LOG = logging.getLogger("zeroclaw.observability")
 
@@ -18,6 +18,9 @@ class MultiObserver:
     def __init__(self, observers: Iterable[Observer]) -> None:
         self.observers: tuple[Observer, ...] = tuple(observers)
         self.failures = 0
+
+    def observes(self, kind: type[Any]) -> bool:
+        return any(observes(observer, kind) for observer in self.observers)
 
     def record(self, event: ObserverEvent) -> None:
         for observer in self.observers:

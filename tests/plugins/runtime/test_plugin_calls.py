@@ -25,6 +25,7 @@ from zeroclaw.plugins.errors import (
 from zeroclaw.plugins.errors import (
     PluginTrap as PluginTrapError,
 )
+from zeroclaw.plugins.lifecycle.registry import PluginRegistry
 from zeroclaw.plugins.lifecycle.snapshot import PluginSnapshot
 from zeroclaw.plugins.wasm.breaker import BreakerSettings, BreakerState
 from zeroclaw.plugins.wasm.calls import RuntimeSettings
@@ -274,3 +275,31 @@ async def test_a_required_plugin_that_times_out_cancels_and_is_not_skipped(
 
     assert result.cancelled
     assert snapshot.plugins["spin"].calls.stats().skipped == 0
+
+
+class ErrorsOnly(Recorder):
+    """Says it records no PluginCall: the runtime then builds none (a failed call is
+    still reported by its other events: PluginTrap, Error)."""
+
+    def observes(self, kind: type) -> bool:
+        return kind is not PluginCall
+
+
+async def test_no_plugin_call_event_is_built_when_no_observer_records_it(
+    make_plugin: MakePlugin, config: Config
+) -> None:
+    make_plugin("counter", "hook_counter", capabilities=CONVERSATION)
+    quiet, everything = ErrorsOnly(), Recorder()
+    for observer in (quiet, everything):
+        registry = PluginRegistry.for_config(config, observer=observer)
+        try:
+            counter = handler(registry.load(config.plugins), "counter")
+            assert await counter.handle(Event.BEFORE_TOOL_CALL, tool_call()) == Cancel("1")
+            with pytest.raises(PluginTrapError):
+                await counter.handle(Event.BEFORE_TOOL_CALL, tool_call("boom"))
+        finally:
+            registry.close()
+
+    assert [e.outcome for e in everything.of(PluginCall)] == ["ok", "trap"]
+    assert quiet.of(PluginCall) == []
+    assert len(quiet.of(PluginTrap)) == 1

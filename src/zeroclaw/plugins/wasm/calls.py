@@ -34,7 +34,9 @@ does).
 What a call costs besides the guest is kept to one clock read at each end (the deadline,
 the slot's wait, the duration and the loop budget all count from the call's start), two
 uncontended lock acquisitions (the slot), and one C call to arm the store's epoch deadline
-(its address kept by the warm instance); no event is built for a `NoopObserver`.
+(its address kept by the warm instance); no `PluginCall` event is built when no observer
+records it (`observability.observes`: observability off, or only the audit log and the
+hooks' bridge).
 
 Self-description at load (`describe`) runs in a fresh store that is dropped afterwards:
 a candidate plugin that is never published leaves nothing running, and nothing from load
@@ -53,7 +55,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Protocol, TypeVar
 
-from zeroclaw.observability import Error, NoopObserver, Observer, PluginCall
+from zeroclaw.observability import Error, NoopObserver, Observer, PluginCall, observes
 from zeroclaw.observability import PluginQuarantined as PluginQuarantinedEvent
 from zeroclaw.observability import PluginTrap as PluginTrapEvent
 from zeroclaw.plugins.errors import (
@@ -284,8 +286,9 @@ class PluginCalls:
         )
         self.deadline = deadline
         self.observer: Observer = observer or NoopObserver()
-        # Observability off: a successful call builds no event nobody records.
-        self._observed = not isinstance(self.observer, NoopObserver)
+        # Nobody records PluginCall (observability off, or only the audit log and the
+        # hooks' bridge, which skip it): a successful call builds no event.
+        self._observed = observes(self.observer, PluginCall)
         self._slots = _Slots(max_concurrency)
         # Where calls run (inline.py); the loop budget's slice, and what it may hold before
         # a call yields first (half of it before an inline-first attempt, which then gets
@@ -602,8 +605,9 @@ class PluginCalls:
             self._slots.add(**{counter: 1})
         if error.plugin_fault:
             self._slots.add(failures=1)
-        duration_ms = (time.monotonic() - started) * 1000
-        self.observer.record(PluginCall(self.name, function, duration_ms, error.outcome))
+        if self._observed:
+            duration_ms = (time.monotonic() - started) * 1000
+            self.observer.record(PluginCall(self.name, function, duration_ms, error.outcome))
         if error.outcome in ("trap", "timeout"):
             self.observer.record(PluginTrapEvent(self.name, function, error.cause))
         # The caller reports the failure (the HookRunner logs it with its consequence, the
