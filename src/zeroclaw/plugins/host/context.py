@@ -27,11 +27,11 @@ from zeroclaw.plugins.host.wit_values import HostCallError
 
 if TYPE_CHECKING:
     from zeroclaw.memory import MemoryStore
-    from zeroclaw.plugins.host.held_output import HeldOutput
 
 __all__ = [
     "DEFAULT_RECALL_LIMIT",
     "ConsoleSink",
+    "DeferredWrites",
     "HostServices",
     "PluginHostContext",
     "host_function",
@@ -43,6 +43,14 @@ _log = logging.getLogger(__name__)
 
 # The config's memory.recall_limit default; the runtime passes the configured value.
 DEFAULT_RECALL_LIMIT = 5
+
+
+class DeferredWrites(Protocol):
+    """Where a guest's log and console lines wait while an inline-first attempt may still
+    be abandoned (held_output.py's HeldOutput; a protocol here, as held_output writes
+    through host/log.py, which builds on this module)."""
+
+    def defer(self, write: Callable[[str, str], None], level: str, text: str) -> bool: ...
 
 
 class _SharedState:
@@ -128,7 +136,7 @@ class PluginHostContext:
     # http_credentials); the plugin never sees their values.
     credentials: tuple[HostCredential, ...] = ()
     console: ConsoleSink | None = None
-    held: HeldOutput | None = None
+    held: DeferredWrites | None = None
 
 
 @dataclass(frozen=True, slots=True)
