@@ -23,6 +23,7 @@ from zeroclaw.observability import PluginCall, PluginTrap
 from zeroclaw.observability.events import ObserverEvent
 from zeroclaw.plugins.adapters.tools import plugin_tools
 from zeroclaw.plugins.lifecycle.snapshot import PluginSnapshot
+from zeroclaw.plugins.wasm.calls import PluginCalls
 from zeroclaw.plugins.wasm.inline import InlineMode, inline_mode, runs_inline
 
 CONVERSATION = ("hooks.conversation", "hooks.modify")
@@ -232,6 +233,19 @@ async def warm(runner: HookRunner, n: int = 2) -> None:
         assert result.reason == "lingered"
 
 
+async def warm_linger(
+    make_plugin: MakePlugin, load: LoadPlugins, config: Config
+) -> tuple[PluginCalls, HookRunner]:
+    """A warm hook_linger plugin (log granted) under a 5 ms inline slice, so that a slow
+    call always overruns it: its calls and a runner of it alone."""
+    config.plugins.inline_call_ms = 5
+    make_plugin("linger", "hook_linger", capabilities=(*CONVERSATION, "log"))
+    snapshot = load()
+    runner = single(snapshot, "linger")
+    await warm(runner)
+    return snapshot.plugins["linger"].calls, runner
+
+
 async def test_a_call_that_overruns_the_inline_deadline_completes_on_a_worker(
     make_plugin: MakePlugin,
     load: LoadPlugins,
@@ -239,13 +253,8 @@ async def test_a_call_that_overruns_the_inline_deadline_completes_on_a_worker(
     recorder: ThreadRecorder,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    config.plugins.inline_call_ms = 5
-    make_plugin("linger", "hook_linger", capabilities=(*CONVERSATION, "log"))
-    snapshot = load()
-    calls = snapshot.plugins["linger"].calls
-    runner = single(snapshot, "linger")
+    calls, runner = await warm_linger(make_plugin, load, config)
     loop_thread = threading.get_ident()
-    await warm(runner)
     assert recorder.threads[-1] == loop_thread
     caplog.clear()
     caplog.set_level(logging.INFO, logger="zeroclaw.plugin.linger")
@@ -299,13 +308,8 @@ async def test_log_lines_of_a_call_kept_inline_appear_once_in_order(
 async def test_after_an_overrun_calls_go_to_workers_for_a_backoff_that_doubles(
     make_plugin: MakePlugin, load: LoadPlugins, config: Config, recorder: ThreadRecorder
 ) -> None:
-    config.plugins.inline_call_ms = 5
-    make_plugin("linger", "hook_linger", capabilities=(*CONVERSATION, "log"))
-    snapshot = load()
-    calls = snapshot.plugins["linger"].calls
-    runner = single(snapshot, "linger")
+    calls, runner = await warm_linger(make_plugin, load, config)
     loop_thread = threading.get_ident()
-    await warm(runner)
 
     async def where(spin_bytes: int = 0) -> str:
         result = await runner.run(Event.BEFORE_TOOL_CALL, linger_call(spin_bytes))
