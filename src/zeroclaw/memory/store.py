@@ -37,6 +37,7 @@ from zeroclaw.memory.location import DatabaseLocation, sqlite_location
 from zeroclaw.memory.records import (
     HookStepRecord,
     Memory,
+    OpenedTurn,
     SessionInfo,
     StoredMessage,
     StoredToolCall,
@@ -208,8 +209,14 @@ class MemoryStore:
         await self.database.write(work)
 
     async def begin_turn(
-        self, session_id: str, message: ChatMessage, *, channel: str, user_id: str | None
-    ) -> int:
+        self,
+        session_id: str,
+        message: ChatMessage,
+        *,
+        channel: str,
+        user_id: str | None,
+        history: int | None = None,
+    ) -> OpenedTurn:
         """A turn's first write, one transaction (one commit): make sure of the session,
         store the user's `message` and mark the turn open; returns the message's row id,
         the turn `settle_turn` settles.
@@ -217,18 +224,31 @@ class MemoryStore:
         A turn of the session left open (never settled) is closed first: if its message
         is the session's last and says the same (a client sending it again after an
         error), the new turn continues on it and nothing is stored twice; otherwise
-        `UNSETTLED_TURN` is stored as its answer, before the new message."""
+        `UNSETTLED_TURN` is stored as its answer, before the new message.
+
+        With `history`, the turn's context comes back too: what `turn_context(session_id,
+        history)` reads once the message is stored, read in this same transaction, so a
+        turn needs no second one (and no second pair of hand-offs to the storage loop)
+        before its prompt. A session this call creates holds nothing but the message (its
+        messages and summaries could only reference it once it existed: foreign keys), so
+        its context is made from what was written, without reading."""
         now = _now()
         content = valid_text(message.content)
 
-        async def work(conn: AsyncConnection) -> int:
-            left_open = await self._ensure_session(conn, session_id, channel, user_id, None, now)
+        async def work(conn: AsyncConnection) -> OpenedTurn:
+            created, left_open = await self._ensure_session(
+                conn, session_id, channel, user_id, None, now
+            )
             if left_open is not None:
                 last = (await conn.execute(_LAST_MESSAGE, {"sid": session_id})).first()
                 if last is not None and tuple(last) == (left_open, "user", content):
-                    return left_open
+                    return await _opened(conn, session_id, left_open, history)
                 await conn.execute(_INSERT_MESSAGE, _message_row(session_id, UNSETTLED_TURN, now))
-            return await _append(conn, session_id, message, now, opening=True)
+            message_id = await _append(conn, session_id, message, now, opening=True)
+            if created and history is not None:
+                stored = _stored_message(_read_back(message_id, session_id, message, now))
+                return OpenedTurn(message_id, TurnContext([stored][: _bounded(history)], None))
+            return await _opened(conn, session_id, message_id, history)
 
         return await self.database.write(work)
 
@@ -240,9 +260,10 @@ class MemoryStore:
         user_id: str | None,
         title: str | None,
         now: str,
-    ) -> int | None:
-        """Create the session or check its owner; the turn an existing session has left
-        open (`sessions.open_turn`), read with the owner: None for a new session."""
+    ) -> tuple[bool, int | None]:
+        """Create the session or check its owner. Whether this call created it, and the
+        turn an existing session has left open (`sessions.open_turn`, read with the
+        owner; None for a new session)."""
         # Insert-or-keep first: two replicas creating one session never collide.
         created = await conn.execute(
             _NEW_SESSION[self._postgres],
@@ -256,7 +277,7 @@ class MemoryStore:
             },
         )
         if created.rowcount == 1:
-            return None
+            return True, None
         owner, left_open = (await conn.execute(_OWNER, {"sid": session_id})).one()
         if user_id is not None and owner != user_id:
             raise SessionOwnerError(
@@ -265,7 +286,7 @@ class MemoryStore:
             )
         if title is not None:
             await conn.execute(_set_title_if_unset(session_id, title))
-        return None if left_open is None else int(left_open)
+        return False, None if left_open is None else int(left_open)
 
     async def get_session(self, session_id: str) -> SessionInfo | None:
         async def work(conn: AsyncConnection) -> SessionInfo | None:
@@ -381,8 +402,7 @@ class MemoryStore:
         builds its prompt from."""
 
         async def work(conn: AsyncConnection) -> TurnContext:
-            history = await _history(conn, session_id, limit)
-            return TurnContext(history, await _latest_summary(conn, session_id, "compaction"))
+            return await _turn_context(conn, session_id, limit)
 
         return await self.database.read(work)
 
@@ -743,6 +763,21 @@ async def _latest_summary(conn: AsyncConnection, session_id: str, kind: str) -> 
     return None if found is None else str(found)
 
 
+async def _opened(
+    conn: AsyncConnection, session_id: str, message_id: int, history: int | None
+) -> OpenedTurn:
+    """The turn opened on `message_id`, with its context read when asked for."""
+    if history is None:
+        return OpenedTurn(message_id)
+    context = await _turn_context(conn, session_id, history)
+    return OpenedTurn(message_id, context)
+
+
+async def _turn_context(conn: AsyncConnection, session_id: str, limit: int) -> TurnContext:
+    history = await _history(conn, session_id, limit)
+    return TurnContext(history, await _latest_summary(conn, session_id, "compaction"))
+
+
 async def _touch(
     conn: AsyncConnection,
     session_id: str,
@@ -757,7 +792,7 @@ async def _touch(
     said = next((m.content for m in added if m.role == "user" and m.content.strip()), None)
     values: dict[str, Any] = {"sid": session_id, "now": now}
     if said is not None:
-        values["said"] = _title_of(said)
+        values["said"] = _title_of(valid_text(said))
     if opening is None:
         await conn.execute(_TOUCH if said is None else _TOUCH_AND_NAME, values)
     else:
@@ -847,6 +882,21 @@ def _tool_calls(raw: str | None) -> tuple[ToolCall, ...]:
         return ()
     items: list[dict[str, Any]] = json.loads(raw)
     return tuple(ToolCall(item["id"], item["name"], item["arguments"]) for item in items)
+
+
+def _read_back(message_id: int, session_id: str, message: ChatMessage, now: str) -> tuple[Any, ...]:
+    """The row of `_HISTORY` that reading the message just stored would give."""
+    row = _message_row(session_id, message, now)
+    return (
+        message_id,
+        row["role"],
+        row["content"],
+        row["tool_calls"],
+        row["tool_call_id"],
+        row["name"],
+        row["created_at"],
+        0,
+    )
 
 
 def _stored_message(row: Sequence[Any]) -> StoredMessage:
