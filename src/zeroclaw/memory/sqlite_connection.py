@@ -36,10 +36,10 @@ import asyncio
 import contextlib
 import sqlite3
 import weakref
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Final, cast
+from typing import Any, Final, TypeVar, cast
 
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Dialect
@@ -49,6 +49,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from zeroclaw.memory.engine import BUSY_TIMEOUT_MS, configure_sqlite
 from zeroclaw.memory.location import DatabaseLocation
 
+T = TypeVar("T")
 Row = tuple[Any, ...]
 # Idle connections kept open for the next transactions: one per request a gateway
 # usually has in flight, so a busy one does not open and close connections.
@@ -385,23 +386,25 @@ class SqlitePool:
         self._idle: list[sqlite3.Connection] = []
         self._closed = False
 
-    @contextlib.asynccontextmanager
-    async def transaction(self, *, writes: bool) -> AsyncIterator[SqliteConnection]:
-        """A connection in a transaction (BEGIN IMMEDIATE for a write), committed when the
-        block ends and rolled back when it raises."""
+    async def run(self, work: Callable[[Any], Awaitable[T]], *, writes: bool) -> T:
+        """`work(connection)` in a transaction (BEGIN IMMEDIATE for a write), committed
+        when it returns and rolled back when it raises. The connection is a
+        `SqliteConnection`, typed for the work as SQLAlchemy's `AsyncConnection`: the
+        same calls (module docstring)."""
         raw = self._idle.pop() if self._idle else await self._open()
         conn = SqliteConnection(raw, self._statements)
         reusable = False
         try:
             await self._begin(conn, writes)
             try:
-                yield conn
+                result = await work(conn)
                 conn._run(raw.execute, "COMMIT", ())
             except BaseException:
                 if conn.elsewhere is None and raw.in_transaction:
                     raw.execute("ROLLBACK")
                 raise
             reusable = conn.elsewhere is None
+            return result
         finally:
             self._give_back(conn, reusable)
 
