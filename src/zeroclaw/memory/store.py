@@ -357,8 +357,9 @@ class MemoryStore:
 
         async def work(conn: AsyncConnection) -> None:
             if opened is not None:
-                settled = await conn.execute(_SETTLE, {"sid": session_id, "opened": opened})
-                if settled.rowcount != 1:
+                # The session's touch settles the turn too: one UPDATE, first, so a
+                # superseded turn stores nothing.
+                if not await _touch(conn, session_id, writes.messages, now, settling=opened):
                     raise TurnSupersededError(
                         f"the turn of session {session_id!r} was closed by another request "
                         "while it ran (its session lock was lost with its connection): "
@@ -374,7 +375,8 @@ class MemoryStore:
                 await conn.execute(_INSERT_TOOL_RESULT, results)
             if rows:
                 await conn.execute(_INSERT_MESSAGE, rows)
-            await _touch(conn, session_id, writes.messages, now)
+            if opened is None:
+                await _touch(conn, session_id, writes.messages, now)
 
         await self.database.write(work)
 
@@ -684,6 +686,14 @@ _TOUCH_AND_NAME = _TOUCH.values(title=sa.func.coalesce(sessions.c.title, sa.bind
 # ... and, opening a turn, marks it open (`sessions.open_turn`) in the same UPDATE.
 _TOUCH_OPENING = _TOUCH.values(open_turn=sa.bindparam("turn"))
 _TOUCH_AND_NAME_OPENING = _TOUCH_AND_NAME.values(open_turn=sa.bindparam("turn"))
+# ... and, settling the turn `opened`, marks it settled if it is still the session's open
+# one (no row updated: it is not).
+_TOUCH_SETTLING = _TOUCH.where(sessions.c.open_turn == sa.bindparam("opened")).values(
+    open_turn=None
+)
+_TOUCH_AND_NAME_SETTLING = _TOUCH_AND_NAME.where(
+    sessions.c.open_turn == sa.bindparam("opened")
+).values(open_turn=None)
 # FOR UPDATE (PostgreSQL; SQLite's write lock already serializes): a turn settling
 # concurrently is waited for, so a settled turn is never closed a second time.
 _OWNER = (
@@ -710,12 +720,6 @@ def _last_message(compacted: int) -> sa.Subquery:
 # PostgreSQL walked the primary key back over every later message of every session.
 _LAST_TWO = sa.union_all(*(sa.select(_last_message(flag)) for flag in (0, 1))).subquery()
 _LAST_MESSAGE = sa.select(_LAST_TWO).order_by(_LAST_TWO.c.id.desc()).limit(1)
-# Settles the turn `opened` if it is still the session's open one.
-_SETTLE = (
-    sessions.update()
-    .where(sessions.c.id == sa.bindparam("sid"), sessions.c.open_turn == sa.bindparam("opened"))
-    .values(open_turn=None)
-)
 # Keyed by "is it PostgreSQL": each backend's INSERT ... ON CONFLICT DO NOTHING.
 _NEW_SESSION = {
     postgres: insert(sessions).on_conflict_do_nothing(index_elements=[sessions.c.id])
@@ -785,19 +789,25 @@ async def _touch(
     now: str,
     *,
     opening: int | None = None,
-) -> None:
+    settling: int | None = None,
+) -> bool:
     """The session was active now; the first thing its user said names it in lists (one
-    UPDATE: a title already set is kept); `opening`, the message opening a turn, is
-    marked the session's open turn in the same UPDATE."""
+    UPDATE: a title already set is kept). In the same UPDATE, `opening`, the message
+    opening a turn, is marked the session's open turn, or the turn `settling` is marked
+    settled if it is still the open one. Whether the session's row was updated."""
     said = next((m.content for m in added if m.role == "user" and m.content.strip()), None)
     values: dict[str, Any] = {"sid": session_id, "now": now}
     if said is not None:
         values["said"] = _title_of(valid_text(said))
-    if opening is None:
-        await conn.execute(_TOUCH if said is None else _TOUCH_AND_NAME, values)
-    else:
+    if opening is not None:
         values["turn"] = opening
-        await conn.execute(_TOUCH_OPENING if said is None else _TOUCH_AND_NAME_OPENING, values)
+        statement = _TOUCH_OPENING if said is None else _TOUCH_AND_NAME_OPENING
+    elif settling is not None:
+        values["opened"] = settling
+        statement = _TOUCH_SETTLING if said is None else _TOUCH_AND_NAME_SETTLING
+    else:
+        statement = _TOUCH if said is None else _TOUCH_AND_NAME
+    return bool((await conn.execute(statement, values)).rowcount == 1)
 
 
 def _set_title_if_unset(session_id: str, title: str) -> sa.Update:
