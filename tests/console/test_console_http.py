@@ -248,20 +248,23 @@ def _leave_a_turn_open(config_file: Path) -> int:
 
     async def write() -> int:
         async with MemoryStore.open(load_config(config_file).memory_location()) as store:
-            settled = await store.begin_turn(
-                "settled-chat", ChatMessage("user", "hello"), channel="gateway", user_id=None
-            )
+            settled = (
+                await store.begin_turn(
+                    "settled-chat", ChatMessage("user", "hello"), channel="gateway", user_id=None
+                )
+            ).message_id
             await store.settle_turn(
                 "settled-chat",
                 TurnWrites(messages=[ChatMessage("assistant", "hi")]),
                 opened=settled,
             )
-            return await store.begin_turn(
+            cut_off = await store.begin_turn(
                 "cut-off-chat",
                 ChatMessage("user", "are you there?"),
                 channel="gateway",
                 user_id=None,
             )
+            return cut_off.message_id
 
     return asyncio.run(write())
 

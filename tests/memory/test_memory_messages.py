@@ -146,7 +146,9 @@ async def test_a_session_cannot_be_claimed_by_another_user(store: MemoryStore) -
 async def test_begin_turn_makes_the_session_and_stores_the_message_together(
     store: MemoryStore,
 ) -> None:
-    first = await store.begin_turn("s1", ChatMessage("user", "hi there"), channel="gw", user_id="a")
+    first = (
+        await store.begin_turn("s1", ChatMessage("user", "hi there"), channel="gw", user_id="a")
+    ).message_id
     assert await store.open_turn_of("s1") == first  # the turn is open until it settles
     opened = await store.get_session("s1")
     assert opened is not None

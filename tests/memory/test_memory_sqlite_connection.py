@@ -62,3 +62,43 @@ async def test_a_failed_write_is_rolled_back_whole(sqlite_store: MemoryStore) ->
     # The connection went back clean: the next write on it commits.
     await sqlite_store.append_message("s", ChatMessage("user", "after"))
     assert [m.message.content for m in await sqlite_store.load_history("s", 5)] == ["after"]
+
+
+async def test_a_statement_built_once_binds_its_own_values_each_time(
+    sqlite_store: MemoryStore,
+) -> None:
+    # Statements of one shape with different literal values share a compiled form; each
+    # statement object, found again by identity, binds its own values (not the first
+    # one's), and a caller's parameter of a literal's name wins, as in construct_params.
+    await sqlite_store.ensure_session("s", channel="test")
+    for n in range(5):
+        await sqlite_store.append_message("s", ChatMessage("user", f"m{n}"))
+    newest = {
+        limit: sa.select(messages.c.content)
+        .where(messages.c.session_id == sa.bindparam("sid"))
+        .order_by(messages.c.id.desc())
+        .limit(limit)
+        for limit in (1, 3)
+    }
+    named = sa.select(sessions.c.id).where(sessions.c.channel == sa.bindparam("channel", "test"))
+
+    async def work(conn: AsyncConnection) -> None:
+        for _ in range(2):  # the second time, each is found by identity
+            assert (await conn.execute(newest[1], {"sid": "s"})).all() == [("m4",)]
+            three = await conn.execute(newest[3], {"sid": "s"})
+            assert three.all() == [("m4",), ("m3",), ("m2",)]
+            assert (await conn.execute(newest[3], {"sid": "other"})).all() == []
+            assert (await conn.execute(named)).all() == [("s",)]
+            assert (await conn.execute(named, {"channel": "gateway"})).all() == []
+        # Many rows: each bound by the template of the first one's names.
+        now = "2026-01-01T00:00:00+00:00"
+        await conn.execute(
+            messages.insert(),
+            [
+                {"session_id": "s", "role": "user", "content": text, "created_at": now}
+                for text in ("a", "b")
+            ],
+        )
+
+    await sqlite_store.database.write(work)
+    assert [m.message.content for m in await sqlite_store.load_history("s", 2)] == ["a", "b"]

@@ -58,7 +58,10 @@ def _produced() -> TurnWrites:
 async def _open(store: MemoryStore, text: str) -> int:
     """A turn's first write, as the agent makes it: the session made sure of, the message
     stored and the turn marked open, one transaction."""
-    return await store.begin_turn("s", ChatMessage("user", text), channel="terminal", user_id=None)
+    opened = await store.begin_turn(
+        "s", ChatMessage("user", text), channel="terminal", user_id=None
+    )
+    return opened.message_id
 
 
 async def _said(store: MemoryStore, session_id: str = "s") -> list[tuple[str, str]]:
@@ -203,6 +206,45 @@ async def test_a_connection_cut_every_time_gives_up_after_the_bounded_retries(
     assert await postgres_store.get_memory("k") is not None
 
 
+async def _begin_with_context(store: MemoryStore, session: str, text: str, limit: int) -> None:
+    """begin_turn asked for the context gives what turn_context reads right after it."""
+    opened = await store.begin_turn(
+        session, ChatMessage("user", text), channel="test", user_id=None, history=limit
+    )
+    assert opened.context == await store.turn_context(session, limit)
+    assert opened.message_id == await store.open_turn_of(session)
+
+
+async def test_begin_turn_returns_the_context_turn_context_would_read(store: MemoryStore) -> None:
+    # A session the turn creates: made from what was written (text stored with U+FFFD
+    # for a lone surrogate, as it reads back), nothing read.
+    await _begin_with_context(store, "new", "hello \ud800 there", 10)
+    await _begin_with_context(store, "empty", "hello", 0)
+    # An existing session: its history (bounded), the left-open turn closed first.
+    await _begin_with_context(store, "new", "again", 2)
+    # The same message sent again continues the open turn: nothing stored twice.
+    await _begin_with_context(store, "new", "again", 10)
+    assert [c for _, c in await _said(store, "new")] == [
+        "hello \ufffd there",
+        UNSETTLED_TURN.content,
+        "again",
+    ]
+    # After a compaction: the messages left and the summary.
+    history = await store.load_history("new", 10)
+    await store.settle_turn("new", TurnWrites([ChatMessage("assistant", "ok")]))
+    await store.compact("new", "said hello twice", upto_message_id=history[1].id)
+    await _begin_with_context(store, "new", "and now?", 10)
+    # A session made before its first turn (a seeded one): read like any other.
+    await store.ensure_session("seeded")
+    await store.append_messages("seeded", [ChatMessage("system", "be brief")])
+    await _begin_with_context(store, "seeded", "hi", 10)
+    # Not asked for: none.
+    skipped = await store.begin_turn(
+        "new", ChatMessage("user", "quiet"), channel="test", user_id=None
+    )
+    assert skipped.context is None
+
+
 async def test_a_turn_settling_while_the_next_begins_is_closed_once(store: MemoryStore) -> None:
     # A cancelled turn's settling write (its "cancelled" answer) and the session's next
     # turn, run at once and interleaved at various points: the session ends up with one
@@ -210,9 +252,9 @@ async def test_a_turn_settling_while_the_next_begins_is_closed_once(store: Memor
     markers = {CANCELLED.content, UNSETTLED_TURN.content}
     for attempt in range(40):
         session = f"s{attempt}"
-        opened = await store.begin_turn(
-            session, ChatMessage("user", "q"), channel="test", user_id=None
-        )
+        opened = (
+            await store.begin_turn(session, ChatMessage("user", "q"), channel="test", user_id=None)
+        ).message_id
         # Either write may start first, by 0 to 3.5 ms.
         lead = (attempt % 8) / 2000
         settle_delay, next_delay = (lead, 0.0) if attempt % 2 else (0.0, lead)

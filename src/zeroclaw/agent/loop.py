@@ -83,7 +83,7 @@ from zeroclaw.hooks import (
     PromptBuild,
     hook_source,
 )
-from zeroclaw.memory import MemoryStore, StoredMessage, TurnWrites
+from zeroclaw.memory import MemoryStore, StoredMessage, TurnContext, TurnWrites
 from zeroclaw.messages import ChatMessage, ToolCall, ToolResult, Usage
 from zeroclaw.observability import (
     AgentEnd,
@@ -207,6 +207,8 @@ class _Turn:
     # (None for a resumed turn); the settling write once started (a cancel waits for it).
     writes: TurnWrites = field(default_factory=TurnWrites)
     opened: int | None = None
+    # The context begin_turn read with the user's message (None: read it before the prompt).
+    context: TurnContext | None = None
     settling: asyncio.Future[None] | None = None
 
     @property
@@ -465,6 +467,7 @@ class Agent:
                 ChatMessage("user", text),
                 channel=turn.channel,
                 user_id=turn.user_id,
+                history=self._config.history_messages,
             )
         )
         try:
@@ -472,10 +475,10 @@ class Agent:
         except asyncio.CancelledError:
             await _outlast(storing)
             if not storing.cancelled() and storing.exception() is None:
-                turn.opened = storing.result()
+                turn.opened = storing.result().message_id
                 turn.answer_owed = True
             raise
-        turn.opened = storing.result()
+        turn.opened, turn.context = storing.result().message_id, storing.result().context
         turn.answer_owed = True
 
     async def _settle(self, turn: _Turn) -> None:
@@ -512,8 +515,11 @@ class Agent:
     async def _prepare_and_loop(self, turn: _Turn, on_text: OnText | None) -> None:
         session_id, result = turn.session_id, turn.result
         try:
-            # History and summary in one read; again after a compaction changed both.
-            context = await self._memory.turn_context(session_id, self._config.history_messages)
+            # History and summary in one read (begin_turn's, when it opened the turn);
+            # again after a compaction changed both.
+            context = turn.context
+            if context is None:
+                context = await self._memory.turn_context(session_id, self._config.history_messages)
             history = _drop_orphan_tool_results(context.history)
             result.compaction = await self._compact_if_needed(turn, history)
             if result.compaction is not None:

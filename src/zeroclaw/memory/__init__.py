@@ -29,6 +29,7 @@ from zeroclaw.memory.location import (
 from zeroclaw.memory.records import (
     HookStepRecord,
     Memory,
+    OpenedTurn,
     SessionInfo,
     StoredMessage,
     StoredToolCall,
@@ -57,6 +58,7 @@ __all__ = [
     "Memory",
     "MemoryStore",
     "MemoryStoreError",
+    "OpenedTurn",
     "ReadOnlyStorageError",
     "SchemaTooNewError",
     "SessionInfo",

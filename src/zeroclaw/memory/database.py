@@ -29,7 +29,7 @@ import contextlib
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from pathlib import Path
-from typing import Any, Final, TypeVar, cast
+from typing import Any, Final, TypeVar
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -135,11 +135,13 @@ class Database:
             raise MemoryStoreError(f"the memory store {self.location} is closed")
 
     async def _transaction(self, work: Work[T], *, writes: bool) -> T:
+        if self._sqlite is not None:
+            return await self._sqlite_transaction(work, writes)
         doing = "write to" if writes else "read"
         for delay in (*RETRY_DELAYS_S, None):
             committing = False
             try:
-                async with self._writer(writes), self._begin(writes) as conn:
+                async with self._begin(writes) as conn:
                     result = await work(conn)
                     committing = writes
                 return result
@@ -149,31 +151,34 @@ class Database:
             await asyncio.sleep(delay)
         raise AssertionError("unreachable: the last attempt returns or raises")
 
+    async def _sqlite_transaction(self, work: Work[T], writes: bool) -> T:
+        """SQLite's: one attempt (no SQLite failure is transient), a write queued behind
+        the process's other writers. Plain awaits, no context-manager generators: a
+        turn's transactions are small, and those were a good part of their cost."""
+        assert self._sqlite is not None, "SQLite runs on its pool"
+        try:
+            if not writes:
+                self._check_open()
+                return await self._sqlite.run(work, writes=False)
+            if self._write_lock is None:
+                self._write_lock = asyncio.Lock()
+            async with self._write_lock:
+                self._check_open()  # closed while this write waited for the lock
+                return await self._sqlite.run(work, writes=True)
+        except DRIVER_ERRORS as exc:
+            doing = "write to" if writes else "read"
+            raise typed_error(exc, self.location, doing) from driver_cause(exc)
+
     @contextlib.asynccontextmanager
     async def _begin(self, writes: bool) -> AsyncIterator[AsyncConnection]:
-        """A connection in a transaction, committed when the block ends."""
+        """A PostgreSQL connection in a transaction, committed when the block ends."""
         self._check_open()
-        if self._sqlite is not None:
-            async with self._sqlite.transaction(writes=writes) as sqlite:
-                # The same calls, on sqlite3 (sqlite_connection.py): the work is shared.
-                yield cast(AsyncConnection, sqlite)
-            return
         assert self._engine is not None, "PostgreSQL runs on its engine"
         async with self._engine.connect() as conn:
             if writes:
                 await conn.execution_options(**{WRITE_OPTION: True})
             async with conn.begin():
                 yield conn
-
-    @contextlib.asynccontextmanager
-    async def _writer(self, writes: bool) -> AsyncIterator[None]:
-        if not (writes and self.location.is_sqlite):
-            yield
-            return
-        if self._write_lock is None:
-            self._write_lock = asyncio.Lock()
-        async with self._write_lock:
-            yield
 
     async def aclose(self) -> None:
         """Close every connection (the last one checkpoints SQLite's WAL), then the loop."""

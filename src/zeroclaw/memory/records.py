@@ -31,6 +31,16 @@ class TurnContext:
 
 
 @dataclass(frozen=True, slots=True)
+class OpenedTurn:
+    """A turn `MemoryStore.begin_turn` opened: the id of the user message it stored (the
+    turn `settle_turn` settles) and, when asked for, the turn's context as it stands once
+    that message is stored (None: not asked for)."""
+
+    message_id: int
+    context: TurnContext | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class SessionInfo:
     id: str
     user_id: str | None

@@ -35,9 +35,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+import weakref
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, cast
+from types import MappingProxyType
+from typing import Any, Final, TypeVar, cast
 
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Dialect
@@ -47,6 +49,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from zeroclaw.memory.engine import BUSY_TIMEOUT_MS, configure_sqlite
 from zeroclaw.memory.location import DatabaseLocation
 
+T = TypeVar("T")
 Row = tuple[Any, ...]
 # Idle connections kept open for the next transactions: one per request a gateway
 # usually has in flight, so a busy one does not open and close connections.
@@ -76,22 +79,15 @@ class _Compiled:
             for row in fetched
         ]
 
-    # Neither expanded nor converted: parameters given for every name are bound as they
-    # are (what construct_params would do, without its per-call work: a batch of 10,000
-    # rows binds on the storage loop's thread).
+    # Neither expanded nor processed, no value computed per call: its parameters can be
+    # bound from a template (`_Prepared`), without construct_params's per-call work (a
+    # batch of 10,000 rows binds on the storage loop's thread).
     plain: bool
-
-    def bind(self, params: Mapping[str, Any] | None, extracted: Sequence[Any] | None) -> Row:
-        return self.statement(params, extracted)[1]
 
     def statement(
         self, params: Mapping[str, Any] | None, extracted: Sequence[Any] | None
     ) -> tuple[str, Row]:
-        if self.plain and params is not None:
-            try:
-                return self.sql, tuple(params[name] for name in self.names)
-            except KeyError:
-                pass  # a name left to its default: SQLAlchemy's way below
+        """The SQL and positional parameters, bound by SQLAlchemy's `construct_params`."""
         compiled = self.compiled
         values = compiled.construct_params(params, extracted_parameters=extracted)
         assert values is not None, "a compiled statement has parameters, if none"
@@ -213,9 +209,9 @@ class SqliteConnection:
     async def _execute_many(
         self, statement: ClauseElement, rows: Sequence[Mapping[str, Any]]
     ) -> SqliteResult:
-        compiled, extracted = self._statements.compiled(statement, rows[0], many=True)
-        sql = compiled.sql
-        values = [compiled.bind(row, extracted) for row in rows]
+        prepared = self._statements.prepared(statement, rows[0], many=True)
+        sql = prepared.sql
+        values = [prepared.bind(row) for row in rows]
         # A batch may be long: on a worker thread, so the storage loop goes on serving.
         cursor = await self.off_loop(self.raw.executemany, sql, values)
         rowcount = cursor.rowcount
@@ -241,30 +237,57 @@ class SqliteConnection:
 
 
 class _Statements:
-    """Statements compiled once per shape for the engine's SQLite dialect."""
+    """Statements compiled once per shape for the engine's SQLite dialect.
+
+    A statement is compiled once per shape: found by its cache key, as SQLAlchemy's own
+    compiled cache finds it. The store builds most of its statements once (module
+    constants), so each statement object is also remembered by identity (weakly: one
+    built per call is forgotten with it), with its cache key's extracted literal values
+    and, for a plain statement, the positional parameters as a template: the caller's
+    names and the statement's own values (a `LIMIT 1`, a `compacted = 0`). Found that
+    way, a statement costs neither a cache key nor SQLAlchemy's `construct_params`, which
+    were most of a turn's statement preparation on the storage loop."""
 
     def __init__(self, dialect: Dialect) -> None:
         self._dialect = dialect
         self._cache: dict[Any, _Compiled] = {}
+        self._known: weakref.WeakKeyDictionary[ClauseElement, dict[_Shape, _Prepared]] = (
+            weakref.WeakKeyDictionary()
+        )
 
     def prepare(
         self, statement: ClauseElement, parameters: Mapping[str, Any] | None
     ) -> tuple[_Compiled, str, Row]:
-        compiled, extracted = self.compiled(statement, parameters, many=False)
-        return compiled, *compiled.statement(parameters, extracted)
+        prepared = self.prepared(statement, parameters, many=False)
+        return prepared.compiled, *prepared.statement(parameters)
 
-    def compiled(
+    def prepared(
         self, statement: ClauseElement, parameters: Mapping[str, Any] | None, *, many: bool
-    ) -> tuple[_Compiled, Sequence[Any] | None]:
-        keys = tuple(parameters) if parameters else ()
+    ) -> _Prepared:
+        """`statement` compiled for `parameters`' names (`many`: for executemany)."""
+        shape = (tuple(parameters) if parameters else (), many)
+        shapes = self._known.get(statement)
+        found = None if shapes is None else shapes.get(shape)
+        if found is None:
+            found, cacheable = self._prepare(statement, parameters, shape)
+            if cacheable:
+                self._known.setdefault(statement, {})[shape] = found
+        return found
+
+    def _prepare(
+        self, statement: ClauseElement, parameters: Mapping[str, Any] | None, shape: _Shape
+    ) -> tuple[_Prepared, bool]:
+        """`statement` prepared, and whether it may be remembered."""
+        keys, many = shape
         cache_key = statement._generate_cache_key()
         if cache_key is None:  # a statement SQLAlchemy cannot cache: compiled each time
-            return self._compile(statement, None, keys, many), None
+            return _Prepared(self._compile(statement, None, keys, many), None, None), False
         found_key = (cache_key.key, keys, many)
-        found = self._cache.get(found_key)
-        if found is None:
-            found = self._cache[found_key] = self._compile(statement, cache_key, keys, many)
-        return found, cache_key.bindparams
+        compiled = self._cache.get(found_key)
+        if compiled is None:
+            compiled = self._cache[found_key] = self._compile(statement, cache_key, keys, many)
+        extracted = cache_key.bindparams
+        return _Prepared(compiled, extracted, _template(compiled, parameters, extracted)), True
 
     def _compile(
         self, statement: ClauseElement, cache_key: Any, keys: tuple[str, ...], many: bool
@@ -286,8 +309,71 @@ class _Statements:
         )
         if not any(converters):
             converters = ()
-        plain = not expands and not compiled._bind_processors
+        plain = (
+            not expands
+            and not compiled._bind_processors
+            and all(bind.callable is None for bind in compiled.binds.values())
+        )
         return _Compiled(compiled, compiled.string, names, expands, converters, plain)
+
+
+# A statement's parameter names, and whether it is compiled for executemany.
+_Shape = tuple[tuple[str, ...], bool]
+# In a template: this position takes the caller's parameter of its name.
+_GIVEN: Final = object()
+_NO_PARAMETERS: Final[Mapping[str, Any]] = MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """One statement object compiled for one shape of parameters, its literal values
+    known (`_Statements`)."""
+
+    compiled: _Compiled
+    extracted: Sequence[Any] | None
+    # A plain statement's positional parameters: (name, _GIVEN) takes the caller's value,
+    # (name, value) the statement's own unless the caller gives one of that name (as
+    # construct_params does); None: SQLAlchemy's construct_params binds each call.
+    template: tuple[tuple[str, Any], ...] | None
+
+    @property
+    def sql(self) -> str:
+        return self.compiled.sql
+
+    def bind(self, params: Mapping[str, Any] | None) -> Row:
+        template = self.template
+        if template is not None:
+            if params is None:
+                params = _NO_PARAMETERS
+            try:
+                return tuple(
+                    [
+                        params[name] if own is _GIVEN else params.get(name, own)
+                        for name, own in template
+                    ]
+                )
+            except KeyError:
+                pass  # a row without one of the first row's names (executemany)
+        return self.compiled.statement(params, self.extracted)[1]
+
+    def statement(self, params: Mapping[str, Any] | None) -> tuple[str, Row]:
+        if self.template is not None:
+            return self.sql, self.bind(params)
+        return self.compiled.statement(params, self.extracted)
+
+
+def _template(
+    compiled: _Compiled, parameters: Mapping[str, Any] | None, extracted: Sequence[Any] | None
+) -> tuple[tuple[str, Any], ...] | None:
+    """The positional parameters of a plain statement for `parameters`' names: which
+    come from the caller, and the values of the others (bound once, as SQLAlchemy would)."""
+    if not compiled.plain:
+        return None
+    if parameters is None:
+        parameters = _NO_PARAMETERS
+    values = compiled.compiled.construct_params(parameters, extracted_parameters=extracted)
+    assert values is not None, "a compiled statement has parameters, if none"
+    return tuple((name, _GIVEN if name in parameters else values[name]) for name in compiled.names)
 
 
 class SqlitePool:
@@ -300,23 +386,25 @@ class SqlitePool:
         self._idle: list[sqlite3.Connection] = []
         self._closed = False
 
-    @contextlib.asynccontextmanager
-    async def transaction(self, *, writes: bool) -> AsyncIterator[SqliteConnection]:
-        """A connection in a transaction (BEGIN IMMEDIATE for a write), committed when the
-        block ends and rolled back when it raises."""
+    async def run(self, work: Callable[[Any], Awaitable[T]], *, writes: bool) -> T:
+        """`work(connection)` in a transaction (BEGIN IMMEDIATE for a write), committed
+        when it returns and rolled back when it raises. The connection is a
+        `SqliteConnection`, typed for the work as SQLAlchemy's `AsyncConnection`: the
+        same calls (module docstring)."""
         raw = self._idle.pop() if self._idle else await self._open()
         conn = SqliteConnection(raw, self._statements)
         reusable = False
         try:
             await self._begin(conn, writes)
             try:
-                yield conn
+                result = await work(conn)
                 conn._run(raw.execute, "COMMIT", ())
             except BaseException:
                 if conn.elsewhere is None and raw.in_transaction:
                     raw.execute("ROLLBACK")
                 raise
             reusable = conn.elsewhere is None
+            return result
         finally:
             self._give_back(conn, reusable)
 

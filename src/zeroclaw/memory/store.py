@@ -37,6 +37,7 @@ from zeroclaw.memory.location import DatabaseLocation, sqlite_location
 from zeroclaw.memory.records import (
     HookStepRecord,
     Memory,
+    OpenedTurn,
     SessionInfo,
     StoredMessage,
     StoredToolCall,
@@ -208,8 +209,14 @@ class MemoryStore:
         await self.database.write(work)
 
     async def begin_turn(
-        self, session_id: str, message: ChatMessage, *, channel: str, user_id: str | None
-    ) -> int:
+        self,
+        session_id: str,
+        message: ChatMessage,
+        *,
+        channel: str,
+        user_id: str | None,
+        history: int | None = None,
+    ) -> OpenedTurn:
         """A turn's first write, one transaction (one commit): make sure of the session,
         store the user's `message` and mark the turn open; returns the message's row id,
         the turn `settle_turn` settles.
@@ -217,18 +224,31 @@ class MemoryStore:
         A turn of the session left open (never settled) is closed first: if its message
         is the session's last and says the same (a client sending it again after an
         error), the new turn continues on it and nothing is stored twice; otherwise
-        `UNSETTLED_TURN` is stored as its answer, before the new message."""
+        `UNSETTLED_TURN` is stored as its answer, before the new message.
+
+        With `history`, the turn's context comes back too: what `turn_context(session_id,
+        history)` reads once the message is stored, read in this same transaction, so a
+        turn needs no second one (and no second pair of hand-offs to the storage loop)
+        before its prompt. A session this call creates holds nothing but the message (its
+        messages and summaries could only reference it once it existed: foreign keys), so
+        its context is made from what was written, without reading."""
         now = _now()
         content = valid_text(message.content)
 
-        async def work(conn: AsyncConnection) -> int:
-            left_open = await self._ensure_session(conn, session_id, channel, user_id, None, now)
+        async def work(conn: AsyncConnection) -> OpenedTurn:
+            created, left_open = await self._ensure_session(
+                conn, session_id, channel, user_id, None, now
+            )
             if left_open is not None:
                 last = (await conn.execute(_LAST_MESSAGE, {"sid": session_id})).first()
                 if last is not None and tuple(last) == (left_open, "user", content):
-                    return left_open
+                    return await _opened(conn, session_id, left_open, history)
                 await conn.execute(_INSERT_MESSAGE, _message_row(session_id, UNSETTLED_TURN, now))
-            return await _append(conn, session_id, message, now, opening=True)
+            message_id = await _append(conn, session_id, message, now, opening=True)
+            if created and history is not None:
+                stored = _stored_message(_read_back(message_id, session_id, message, now))
+                return OpenedTurn(message_id, TurnContext([stored][: _bounded(history)], None))
+            return await _opened(conn, session_id, message_id, history)
 
         return await self.database.write(work)
 
@@ -240,9 +260,10 @@ class MemoryStore:
         user_id: str | None,
         title: str | None,
         now: str,
-    ) -> int | None:
-        """Create the session or check its owner; the turn an existing session has left
-        open (`sessions.open_turn`), read with the owner: None for a new session."""
+    ) -> tuple[bool, int | None]:
+        """Create the session or check its owner. Whether this call created it, and the
+        turn an existing session has left open (`sessions.open_turn`, read with the
+        owner; None for a new session)."""
         # Insert-or-keep first: two replicas creating one session never collide.
         created = await conn.execute(
             _NEW_SESSION[self._postgres],
@@ -256,7 +277,7 @@ class MemoryStore:
             },
         )
         if created.rowcount == 1:
-            return None
+            return True, None
         owner, left_open = (await conn.execute(_OWNER, {"sid": session_id})).one()
         if user_id is not None and owner != user_id:
             raise SessionOwnerError(
@@ -265,7 +286,7 @@ class MemoryStore:
             )
         if title is not None:
             await conn.execute(_set_title_if_unset(session_id, title))
-        return None if left_open is None else int(left_open)
+        return False, None if left_open is None else int(left_open)
 
     async def get_session(self, session_id: str) -> SessionInfo | None:
         async def work(conn: AsyncConnection) -> SessionInfo | None:
@@ -336,8 +357,9 @@ class MemoryStore:
 
         async def work(conn: AsyncConnection) -> None:
             if opened is not None:
-                settled = await conn.execute(_SETTLE, {"sid": session_id, "opened": opened})
-                if settled.rowcount != 1:
+                # The session's touch settles the turn too: one UPDATE, first, so a
+                # superseded turn stores nothing.
+                if not await _touch(conn, session_id, writes.messages, now, settling=opened):
                     raise TurnSupersededError(
                         f"the turn of session {session_id!r} was closed by another request "
                         "while it ran (its session lock was lost with its connection): "
@@ -353,7 +375,8 @@ class MemoryStore:
                 await conn.execute(_INSERT_TOOL_RESULT, results)
             if rows:
                 await conn.execute(_INSERT_MESSAGE, rows)
-            await _touch(conn, session_id, writes.messages, now)
+            if opened is None:
+                await _touch(conn, session_id, writes.messages, now)
 
         await self.database.write(work)
 
@@ -381,8 +404,7 @@ class MemoryStore:
         builds its prompt from."""
 
         async def work(conn: AsyncConnection) -> TurnContext:
-            history = await _history(conn, session_id, limit)
-            return TurnContext(history, await _latest_summary(conn, session_id, "compaction"))
+            return await _turn_context(conn, session_id, limit)
 
         return await self.database.read(work)
 
@@ -664,6 +686,14 @@ _TOUCH_AND_NAME = _TOUCH.values(title=sa.func.coalesce(sessions.c.title, sa.bind
 # ... and, opening a turn, marks it open (`sessions.open_turn`) in the same UPDATE.
 _TOUCH_OPENING = _TOUCH.values(open_turn=sa.bindparam("turn"))
 _TOUCH_AND_NAME_OPENING = _TOUCH_AND_NAME.values(open_turn=sa.bindparam("turn"))
+# ... and, settling the turn `opened`, marks it settled if it is still the session's open
+# one (no row updated: it is not).
+_TOUCH_SETTLING = _TOUCH.where(sessions.c.open_turn == sa.bindparam("opened")).values(
+    open_turn=None
+)
+_TOUCH_AND_NAME_SETTLING = _TOUCH_AND_NAME.where(
+    sessions.c.open_turn == sa.bindparam("opened")
+).values(open_turn=None)
 # FOR UPDATE (PostgreSQL; SQLite's write lock already serializes): a turn settling
 # concurrently is waited for, so a settled turn is never closed a second time.
 _OWNER = (
@@ -690,12 +720,6 @@ def _last_message(compacted: int) -> sa.Subquery:
 # PostgreSQL walked the primary key back over every later message of every session.
 _LAST_TWO = sa.union_all(*(sa.select(_last_message(flag)) for flag in (0, 1))).subquery()
 _LAST_MESSAGE = sa.select(_LAST_TWO).order_by(_LAST_TWO.c.id.desc()).limit(1)
-# Settles the turn `opened` if it is still the session's open one.
-_SETTLE = (
-    sessions.update()
-    .where(sessions.c.id == sa.bindparam("sid"), sessions.c.open_turn == sa.bindparam("opened"))
-    .values(open_turn=None)
-)
 # Keyed by "is it PostgreSQL": each backend's INSERT ... ON CONFLICT DO NOTHING.
 _NEW_SESSION = {
     postgres: insert(sessions).on_conflict_do_nothing(index_elements=[sessions.c.id])
@@ -743,6 +767,21 @@ async def _latest_summary(conn: AsyncConnection, session_id: str, kind: str) -> 
     return None if found is None else str(found)
 
 
+async def _opened(
+    conn: AsyncConnection, session_id: str, message_id: int, history: int | None
+) -> OpenedTurn:
+    """The turn opened on `message_id`, with its context read when asked for."""
+    if history is None:
+        return OpenedTurn(message_id)
+    context = await _turn_context(conn, session_id, history)
+    return OpenedTurn(message_id, context)
+
+
+async def _turn_context(conn: AsyncConnection, session_id: str, limit: int) -> TurnContext:
+    history = await _history(conn, session_id, limit)
+    return TurnContext(history, await _latest_summary(conn, session_id, "compaction"))
+
+
 async def _touch(
     conn: AsyncConnection,
     session_id: str,
@@ -750,19 +789,25 @@ async def _touch(
     now: str,
     *,
     opening: int | None = None,
-) -> None:
+    settling: int | None = None,
+) -> bool:
     """The session was active now; the first thing its user said names it in lists (one
-    UPDATE: a title already set is kept); `opening`, the message opening a turn, is
-    marked the session's open turn in the same UPDATE."""
+    UPDATE: a title already set is kept). In the same UPDATE, `opening`, the message
+    opening a turn, is marked the session's open turn, or the turn `settling` is marked
+    settled if it is still the open one. Whether the session's row was updated."""
     said = next((m.content for m in added if m.role == "user" and m.content.strip()), None)
     values: dict[str, Any] = {"sid": session_id, "now": now}
     if said is not None:
-        values["said"] = _title_of(said)
-    if opening is None:
-        await conn.execute(_TOUCH if said is None else _TOUCH_AND_NAME, values)
-    else:
+        values["said"] = _title_of(valid_text(said))
+    if opening is not None:
         values["turn"] = opening
-        await conn.execute(_TOUCH_OPENING if said is None else _TOUCH_AND_NAME_OPENING, values)
+        statement = _TOUCH_OPENING if said is None else _TOUCH_AND_NAME_OPENING
+    elif settling is not None:
+        values["opened"] = settling
+        statement = _TOUCH_SETTLING if said is None else _TOUCH_AND_NAME_SETTLING
+    else:
+        statement = _TOUCH if said is None else _TOUCH_AND_NAME
+    return bool((await conn.execute(statement, values)).rowcount == 1)
 
 
 def _set_title_if_unset(session_id: str, title: str) -> sa.Update:
@@ -847,6 +892,21 @@ def _tool_calls(raw: str | None) -> tuple[ToolCall, ...]:
         return ()
     items: list[dict[str, Any]] = json.loads(raw)
     return tuple(ToolCall(item["id"], item["name"], item["arguments"]) for item in items)
+
+
+def _read_back(message_id: int, session_id: str, message: ChatMessage, now: str) -> tuple[Any, ...]:
+    """The row of `_HISTORY` that reading the message just stored would give."""
+    row = _message_row(session_id, message, now)
+    return (
+        message_id,
+        row["role"],
+        row["content"],
+        row["tool_calls"],
+        row["tool_call_id"],
+        row["name"],
+        row["created_at"],
+        0,
+    )
 
 
 def _stored_message(row: Sequence[Any]) -> StoredMessage:
