@@ -1,17 +1,21 @@
 """ZeroClaw source trees side by side: the audit redactor (observability/redaction.py,
-`Redactor().text`) on texts of N and 4N characters, measured in one run.
+`Redactor().text`) on texts of N and 4N characters, and the audit line of a tool call
+whose output is such a text (`AuditLog.line`, max_chars 2000: redacted then cut, or cut
+where only the window it keeps is redacted), measured in one run.
 
 Each row is a kind of text at two sizes; a tree whose redaction is linear costs ~4x at 4N,
 a quadratic one ~16x. The kinds: words ending in a secret's key name (`abckey abckey ...`,
 what a long tool output holding one of the words looks like), secrets' key names with
-values (every shape runs), and two hostile ones the
-former patterns scanned from every position of a run (`a-a-a-... token`,
-`eyJ-eyJ-...`). Each round runs every tree in a child process of its own with that
-tree's `src` first on the path, forwards then backwards in alternate rounds; within a
-child each text is redacted until 0.3 s have passed (at least 3 times), and the child
-reports the median wall and CPU time of one call. The table gives medians over rounds,
-the 4N/N ratio of the CPU medians, and the median of per-round ratios of CPU time to the
-first tree (CPU time: on a shared machine the wall time also counts others' work).
+values (every shape runs), and two hostile ones the former patterns scanned from every
+position of a run (`a-a-a-... token`, `eyJ-eyJ-...`); then the audit line of a tool
+output of 256 KiB and 1 MiB (lines of a log with a key=value secret, and the hostile
+`a-a-a-...`), where a tree that redacts only what the cut keeps costs the same at both
+sizes. Each round runs every tree in a child process of its own with that tree's `src`
+first on the path, forwards then backwards in alternate rounds; within a child each text
+is redacted until 0.3 s have passed (at least 3 times), and the child reports the median
+wall and CPU time of one call. The table gives medians over rounds, the 4N/N ratio of the
+CPU medians, and the median of per-round ratios of CPU time to the first tree (CPU time:
+on a shared machine the wall time also counts others' work).
 Nothing is asserted.
 
     mkdir -p /tmp/t-main && git archive main src wit | tar -x -C /tmp/t-main
@@ -22,7 +26,9 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import tempfile
 import time
+from functools import partial
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -38,41 +44,62 @@ from report import (
     write_rows,
 )
 
-# (kind, the repeated unit, what ends the text, N): N is kept small enough for the former
-# quadratic patterns to finish (a-a-a... of 16,000 took them ~23 s a call).
+# (kind, the repeated unit, what ends the text, N, through the audit line): N is kept small
+# enough for the former quadratic patterns to finish (a-a-a... of 16,000 took them ~23 s a
+# call).
 KINDS = (
-    ("words ending in key", "abckey ", "", 16_000),
-    ('"x_token": "value" pairs', '"x_token": "value", ', "", 16_000),
-    ("a-a-a... token (hostile)", "a-", " token=x", 1_000),
-    ("eyJ-eyJ-... (hostile)", "eyJ-", "", 1_000),
+    ("words ending in key", "abckey ", "", 16_000, False),
+    ('"x_token": "value" pairs', '"x_token": "value", ', "", 16_000, False),
+    ("a-a-a... token (hostile)", "a-", " token=x", 1_000, False),
+    ("eyJ-eyJ-... (hostile)", "eyJ-", "", 1_000, False),
+    (
+        "tool output, audit line",
+        "2026-01-07 10:31:02 GET /api/items?id=42 200 token=hunter22 elapsed=12ms\n",
+        "",
+        1 << 18,
+        True,
+    ),
+    ("a-a-a... tool output, audit line", "a-", " token=x", 1 << 18, True),
 )
 MIN_SECONDS = 0.3
+MAX_CHARS = 2000
 
 
-def texts() -> dict[str, str]:
-    out: dict[str, str] = {}
-    for kind, unit, tail, size in KINDS:
+def texts() -> dict[str, tuple[str, bool]]:
+    """Each row's text, and whether it is measured through the audit line."""
+    out: dict[str, tuple[str, bool]] = {}
+    for kind, unit, tail, size, line in KINDS:
         for label, chars in (("N", size), ("4N", 4 * size)):
-            out[f"{kind}, {label}={chars:,}"] = unit * (chars // len(unit)) + tail
+            out[f"{kind}, {label}={chars:,}"] = (unit * (chars // len(unit)) + tail, line)
     return out
 
 
 def child(out: Path) -> None:
     """Redact every text with this process's zeroclaw; write the medians of one call."""
-    from zeroclaw.observability import Redactor
+    from zeroclaw.messages import ToolResult
+    from zeroclaw.observability import AuditLog, Redactor, ToolCallFinished
 
     redactor = Redactor()
     rows: dict[str, dict[str, float]] = {}
-    for row, text in texts().items():
-        walls: list[float] = []
-        cpus: list[float] = []
-        started = time.perf_counter()
-        while len(walls) < 3 or time.perf_counter() - started < MIN_SECONDS:
-            wall, cpu = time.perf_counter(), time.process_time()
-            redactor.text(text)
-            walls.append(time.perf_counter() - wall)
-            cpus.append(time.process_time() - cpu)
-        rows[row] = {"ms": statistics.median(walls) * 1e3, "cpu_ms": statistics.median(cpus) * 1e3}
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "audit.jsonl"
+        audit = AuditLog(path, redactor, max_bytes=1 << 30, backups=1, max_chars=MAX_CHARS)
+        for row, (text, line) in texts().items():
+            event = ToolCallFinished("s", "t", "c", "shell", {}, ToolResult.ok(text), 1.0)
+            call = partial(audit.line, event) if line else partial(redactor.text, text)
+            walls: list[float] = []
+            cpus: list[float] = []
+            started = time.perf_counter()
+            while len(walls) < 3 or time.perf_counter() - started < MIN_SECONDS:
+                wall, cpu = time.perf_counter(), time.process_time()
+                call()
+                walls.append(time.perf_counter() - wall)
+                cpus.append(time.process_time() - cpu)
+            rows[row] = {
+                "ms": statistics.median(walls) * 1e3,
+                "cpu_ms": statistics.median(cpus) * 1e3,
+            }
+        audit.close()
     write_rows(out, rows)
 
 

@@ -10,9 +10,11 @@ tokens and pairing codes), and skipped hook handlers (a fail_open guard that fai
 what it guards did not happen for that call).
 
 One event is one JSON object on one line: `at` (UTC, ISO 8601), `event` (the kind), then
-the event's fields. Every string is redacted (observability/redaction.py) and then cut to
-`max_chars`, so a cut never leaves half a secret behind; capability names are kept as
-they are (`secret:NAME` names a secret, it is not one).
+the event's fields. Every string is redacted and cut to `max_chars`
+(observability/redaction.py): only the part the cut keeps is redacted, with a margin, so
+a megabyte of tool output costs the event loop a window's worth, and a cut never shows
+more of a secret than redacting the whole string first would; capability names are kept
+as they are (`secret:NAME` names a secret, it is not one).
 
 Writing and rotating is the standard library's `RotatingFileHandler`, used directly
 rather than through a global logger, so two runtimes in one process never write into
@@ -124,7 +126,8 @@ class AuditLog:
                 record[key] = _plain(value)
                 cleaned.append(key)
         # Redacted as one list, item by item: the secrets' values are read once a line.
-        for key, value in zip(cleaned, self._clean([record[k] for k in cleaned]), strict=True):
+        values = self._redactor.cut([record[key] for key in cleaned], self._max_chars)
+        for key, value in zip(cleaned, values, strict=True):
             record[key] = value
         if isinstance(event, ToolCallFinished):
             record["outcome"] = event.outcome
@@ -134,21 +137,6 @@ class AuditLog:
         """Close the file; events recorded later are dropped."""
         self._closed = True
         self._file.close()
-
-    def _clean(self, value: Any) -> Any:
-        """Redacted first, then cut: the cut sees no secret to split."""
-        return self._cut(self._redactor.value(value))
-
-    def _cut(self, value: Any) -> Any:
-        if isinstance(value, str):
-            if len(value) <= self._max_chars:
-                return value
-            return f"{value[: self._max_chars]}… [{len(value) - self._max_chars} more chars]"
-        if isinstance(value, dict):
-            return {key: self._cut(item) for key, item in value.items()}
-        if isinstance(value, list):
-            return [self._cut(item) for item in value]
-        return value
 
 
 def open_audit_log(settings: AuditSettings, path: Path, redactor: Redactor) -> AuditLog:
