@@ -17,7 +17,7 @@ import pytest
 from runtime_support import LoadPlugins, MakePlugin, Recorder
 
 from zeroclaw.config import Config
-from zeroclaw.hooks import Event, HookRunner, ToolCallRequest
+from zeroclaw.hooks import Event, HookRunner, SessionStart, ToolCallRequest
 from zeroclaw.hooks.runner import DispatchResult
 from zeroclaw.observability import PluginCall, PluginTrap
 from zeroclaw.observability.events import ObserverEvent
@@ -397,7 +397,7 @@ async def test_a_tool_plugin_without_effects_runs_inline_first(
     assert recorder.threads[1:] == [threading.get_ident()] * 2
 
 
-# -- the loop budget, a warm call's failure ------------------------------------------------
+# -- the loop budget, a warm call's failure, void calls in place -------------------------
 
 
 async def test_the_loop_budget_counts_one_slice_of_the_loop(
@@ -449,3 +449,32 @@ async def test_a_warm_inline_call_that_traps_is_counted_and_its_instance_dropped
     assert (stats.instances_created, stats.instances_discarded) == (2, 1)
     assert calls.breaker_status().consecutive_failures == 0  # the next call succeeded
     assert calls._slots.running == 0
+
+
+async def test_a_void_call_inline_runs_in_place_without_a_task(
+    make_plugin: MakePlugin,
+    load: LoadPlugins,
+    recorder: ThreadRecorder,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    make_plugin("watcher", "hook_observer", capabilities=("log",))
+    caplog.set_level(logging.INFO, logger="zeroclaw.plugin.watcher")
+    snapshot = load()
+    calls = snapshot.plugins["watcher"].calls
+    runner = single(snapshot, "watcher")
+    loop_thread = threading.get_ident()
+    assert calls.inline is InlineMode.FIRST
+
+    # No warm instance yet: the call goes to a worker thread, in a task.
+    runner.emit(Event.ON_SESSION_START, SessionStart("s1", "terminal", None))
+    assert runner.pending == 1
+    await runner.drain()
+    # Warm: in place, done when emit returns.
+    runner.emit(Event.ON_SESSION_START, SessionStart("s2", "terminal", None))
+    assert runner.pending == 0
+    assert calls.stats().ok == 2
+    assert recorder.threads == [recorder.threads[0], loop_thread]
+    assert recorder.threads[0] != loop_thread
+    lines = [r.getMessage() for r in caplog.records if r.name == "zeroclaw.plugin.watcher"]
+    assert lines == ["s1", "s2"]
+    assert [h.stats.calls for h in runner.handlers(Event.ON_SESSION_START)] == [2]
