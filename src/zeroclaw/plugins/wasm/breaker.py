@@ -78,12 +78,6 @@ class CircuitBreaker:
         self._probing = False
         self._last_failure: str | None = None
 
-    @property
-    def closed(self) -> bool:
-        """Whether the breaker is closed: a call would be admitted without a probe (one
-        attribute read, without the lock, as `admit` reads it)."""
-        return self._state is BreakerState.CLOSED
-
     def admit(self) -> bool:
         """Whether a call may run now. In half-open state only one probe runs at a time;
         whoever is admitted must then report `success`, `failure` or `abandon`."""

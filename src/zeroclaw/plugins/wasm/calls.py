@@ -53,7 +53,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final, NoReturn, Protocol, TypeVar
+from typing import Any, Final, Protocol, TypeVar
 
 from zeroclaw.observability import Error, NoopObserver, Observer, PluginCall, observes
 from zeroclaw.observability import PluginQuarantined as PluginQuarantinedEvent
@@ -354,23 +354,26 @@ class PluginCalls:
         held = LOOP_BUDGET.held()
         if held >= self._yield_at_s:
             return NOT_INLINE
-        first = inline is InlineMode.FIRST
-        if first and self._skip and self._skipped(function):
+        if inline is InlineMode.INLINE:
+            if not self._slots.take_now():
+                return NOT_INLINE
+            started = time.monotonic()
+            return self._timed(function, args, interpret, started, started, inline=True)
+        if self._skip and self._skipped(function):
             return NOT_INLINE
         if not self._slots.take_now():
             return NOT_INLINE
         started = time.monotonic()
-        budget_s = self.inline_slice_s - held if first else None
-        # The common call (breaker closed, a warm instance idle) in one frame; any other
-        # through the general path, which instantiates, refuses or abandons.
-        instance = self.pool.take_idle() if self.breaker.closed and not self._closed else None
         try:
-            if instance is not None:
-                value = self._warm_inline(function, args, interpret, instance, started, budget_s)
-            else:
-                value = self._timed(
-                    function, args, interpret, started, started, inline=True, budget_s=budget_s
-                )
+            value = self._timed(
+                function,
+                args,
+                interpret,
+                started,
+                started,
+                inline=True,
+                budget_s=self.inline_slice_s - held,
+            )
         except _Abandoned as abandoned:
             if not abandoned.overran:
                 return NOT_INLINE
@@ -378,56 +381,6 @@ class PluginCalls:
             return NotInline(started)
         if self._overruns:
             self._overruns.pop(function, None)
-        return value
-
-    def _warm_inline(
-        self,
-        function: str,
-        args: Sequence[Any],
-        interpret: Callable[[Any], T],
-        instance: WarmInstance,
-        started: float,
-        budget_s: float | None,
-    ) -> T:
-        """An inline call whose slot is taken, on a warm instance taken from the pool, the
-        breaker closed: the steps of `_timed`, `_admitted` and `_in_slot` in one frame.
-        Every hook chain of a turn makes one such call per plugin, so each frame and lookup
-        saved here is saved ten times a dispatch with ten plugins; a failure leaves by the
-        general path's own steps (`_failed`, `_slot_back`, `_report`)."""
-        held = self.held if budget_s is not None else None
-        if self.reports is not None:
-            self.reports.begin()
-        try:
-            try:
-                if budget_s is None:
-                    self.factory.arm_instance(instance, started)
-                    self.deadline.set(started + self.timeout_s)
-                else:
-                    self.factory.arm_instance(instance, started, seconds=budget_s)
-                    self.deadline.set(started + budget_s)
-                    if held is not None:
-                        held.hold()
-                instance.calls += 1
-                result = instance.call(self.codecs[function], self.interface, function, args)
-                if held is not None:
-                    held.release()
-                    held = None
-                value = interpret(result)
-            except Exception as exc:
-                self._failed(exc, instance, function, budget_s, held)
-        except BaseException as error:
-            self._slot_back(error)
-            if isinstance(error, PluginCallError):
-                self._report(function, error, started)
-            LOOP_BUDGET.spent(time.monotonic() - started)
-            raise
-        self.pool.release(instance)
-        self.breaker.success()
-        self._slots.give_back_ok()
-        ended = time.monotonic()
-        LOOP_BUDGET.spent(ended - started)
-        if self._observed:
-            self.observer.record(PluginCall(self.name, function, (ended - started) * 1000, "ok"))
         return value
 
     def _skipped(self, function: str) -> bool:
@@ -552,19 +505,15 @@ class PluginCalls:
             )
         try:
             value = self._in_slot(function, args, interpret, started, budget_s, since)
-        except BaseException as error:
-            self._slot_back(error)
+        except _Abandoned as abandoned:
+            # Not a call after all: the worker threads make it (and count it).
+            self._slots.give_back(calls=-1, inline_overruns=int(abandoned.overran))
+            raise
+        except BaseException:
+            self._slots.give_back()
             raise
         self._slots.give_back_ok()
         return value
-
-    def _slot_back(self, error: BaseException) -> None:
-        """Give back the slot of a call that raised `error`. An abandoned inline-first
-        attempt was not a call after all: the worker threads make it (and count it)."""
-        if isinstance(error, _Abandoned):
-            self._slots.give_back(calls=-1, inline_overruns=int(error.overran))
-        else:
-            self._slots.give_back()
 
     def _refused(self, slot_taken: bool, **counts: int) -> None:
         if slot_taken:
@@ -595,7 +544,7 @@ class PluginCalls:
                 if instance is None:  # instantiating here would hold the loop
                     self.breaker.abandon()
                     raise _Abandoned(overran=False)
-                self.factory.arm_instance(instance, started, seconds=budget_s)
+                self.factory.arm_instance(instance, started, self.factory.ticks(budget_s))
                 self.deadline.set(started + budget_s)
                 if held is not None:
                     held.hold()
@@ -608,46 +557,32 @@ class PluginCalls:
         except _Abandoned:
             raise
         except Exception as exc:
-            self._failed(exc, instance, function, budget_s, held)
+            if instance is not None:
+                self.pool.discard(instance)
+            if budget_s is not None and is_interrupt(exc):
+                # The inline deadline, not the plugin's own: the call runs again elsewhere.
+                if held is not None:
+                    held.drop()
+                self.breaker.abandon()
+                raise _Abandoned(overran=True) from None
+            if held is not None:
+                held.release()
+            error = classify(
+                exc,
+                plugin=self.name,
+                function=function,
+                limits=self.limits,
+                guest=self.reports.error() if self.reports is not None else None,
+                bad_result=self.reports.bad_result() if self.reports is not None else None,
+            )
+            if not error.plugin_fault:
+                self.breaker.abandon()
+            elif self.breaker.failure(error.cause):
+                self._quarantined(error)
+            raise error from exc
         self.pool.release(instance)
         self.breaker.success()
         return value
-
-    def _failed(
-        self,
-        exc: Exception,
-        instance: WarmInstance | None,
-        function: str,
-        budget_s: float | None,
-        held: AttemptOutput | None,
-    ) -> NoReturn:
-        """A call into `instance` raised `exc`: its store goes, and the call ends as an
-        abandoned inline-first attempt (interrupted by its inline deadline `budget_s`, not
-        the plugin's own) or as the classified, counted failure. `held`: the attempt's
-        lines, still held."""
-        if instance is not None:
-            self.pool.discard(instance)
-        if budget_s is not None and is_interrupt(exc):
-            # The inline deadline, not the plugin's own: the call runs again elsewhere.
-            if held is not None:
-                held.drop()
-            self.breaker.abandon()
-            raise _Abandoned(overran=True) from None
-        if held is not None:
-            held.release()
-        error = classify(
-            exc,
-            plugin=self.name,
-            function=function,
-            limits=self.limits,
-            guest=self.reports.error() if self.reports is not None else None,
-            bad_result=self.reports.bad_result() if self.reports is not None else None,
-        )
-        if not error.plugin_fault:
-            self.breaker.abandon()
-        elif self.breaker.failure(error.cause):
-            self._quarantined(error)
-        raise error from exc
 
     def _arm(self, instance: WarmInstance, started: float, since: float | None) -> None:
         """Set the deadline of a call into `instance` that started at `started`."""
@@ -656,7 +591,7 @@ class PluginCalls:
             # call ends by it), but at least one tick, so the guest is seen to time out.
             left = self.timeout_s - (time.monotonic() - since)
             now = time.monotonic()
-            self.factory.arm_instance(instance, now, seconds=max(left, 0.0))
+            self.factory.arm_instance(instance, now, self.factory.ticks(max(left, 0.0)))
             self.deadline.set(now + max(left, 0.0))
             return
         # A new instance took its time to instantiate: its call gets a full budget.

@@ -29,7 +29,7 @@ import wasmtime
 from wasmtime.component import Component, Func, Instance, Linker
 
 from zeroclaw.plugins.wasm.conversion import FunctionCodec, context_address, func_address
-from zeroclaw.plugins.wasm.engine import PluginEngine, epoch_deadline, set_epoch_deadline
+from zeroclaw.plugins.wasm.engine import PluginEngine, set_epoch_deadline
 
 _LOG = logging.getLogger("zeroclaw.plugins")
 
@@ -134,20 +134,16 @@ class InstanceFactory:
         if self._fuel is not None:
             store.set_fuel(self._fuel)
 
-    def arm_instance(
-        self, instance: WarmInstance, now: float, *, seconds: float | None = None
-    ) -> None:
+    def ticks(self, seconds: float) -> int:
+        """Epoch ticks for a deadline `seconds` from now (a shorter one than the plugin's
+        limit: an inline-first attempt's, or what is left of a call's); at least one tick."""
+        return self.engine.deadline(max(seconds * 1000, 0.001))
+
+    def arm_instance(self, instance: WarmInstance, now: float, ticks: int | None = None) -> None:
         """`arm` for a call into `instance` starting at `now` (a monotonic time just read):
-        one C call on the store's context that keeps the GIL. `seconds`: a deadline shorter
-        than the plugin's limit (an inline-first attempt's, or what is left of a call's),
-        at least one tick."""
-        engine = self.engine
-        ticks = (
-            self._deadline_ticks
-            if seconds is None
-            else epoch_deadline(max(seconds * 1000, 0.001), engine.ticker.tick_ms)
-        )
-        ticks += engine.ticker.behind(now)
+        one C call on the store's context that keeps the GIL. `ticks`: a deadline other
+        than the plugin's limit (`ticks(...)`)."""
+        ticks = self.engine.deadline_now(self._deadline_ticks if ticks is None else ticks, now)
         if set_epoch_deadline is None:  # pragma: no cover - another wasmtime-py
             instance.store.set_epoch_deadline(ticks)
         else:
