@@ -15,7 +15,11 @@ called inline) may also offer `handle_now(event, payload)`: a plain function ret
 the outcome when the call did not wait, or an awaitable of it when it must (the runner
 then awaits that under the handler's timeout, as a `handle` that suspended). The runner
 calls it instead of `handle`, which saves creating and running a coroutine per call;
-`handle` must mean the same.
+`handle` must mean the same. On a void event, `observe_now(event, payload)` is the same
+offer: it returns None when the call ended, or an awaitable of the call's rest, which
+the runner then awaits in a task under the handler's timeout; `observe` must mean the
+same. The runner calls it in place, inside `emit`, so it must not block: offer it only
+for calls bounded as a plugin's inline call is (wasm/inline.py).
 
 A handler whose every call would block a thread, and so hops to a worker thread and back
 (a WASM plugin whose calls run on worker threads), may also offer its calls as plain blocking

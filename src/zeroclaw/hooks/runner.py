@@ -17,7 +17,11 @@ its traceback only at DEBUG.
 Void events: `runner.emit(event, payload)`. One background task per handler, so
 handlers run concurrently and the caller never waits for any; each call has the
 handler's timeout, and a failure is logged and counted, never raised. `await
-runner.drain()` waits for the calls still running (shutdown, tests).
+runner.drain()` waits for the calls still running (shutdown, tests). A handler that
+offers `observe_now` (handler.py: a plugin called inline) is called in place instead,
+as `handle_now` is on a modifying event: a call that ends without waiting needs no task
+(a task, its first run and its end cost more than a small guest's whole call); only the
+awaitable it may hand back (a call that must wait) runs as a task, under the timeout.
 
 Timeouts cost nothing on a call that does not wait. A handler's timeout can only fire
 while the loop runs, and the loop runs only when the handler suspends; so each call first
@@ -168,6 +172,8 @@ class _Entry:
     # `handle_now` if the handler offers it, else `handle` (resolved once: handler.py)
     call: Callable[[Event, ModifyingPayload], object]
     blocking: BlockingCalls | None = None
+    # `observe_now` if the handler offers it (void events called in place: handler.py)
+    observe_now: Callable[[Event, VoidPayload], Awaitable[None] | None] | None = None
     calls: int = 0
     failures: int = 0
     timeouts: int = 0
@@ -306,7 +312,8 @@ class HookRunner:
         timeout_s = self._default_timeout_s if spec.timeout_s is None else spec.timeout_s
         blocking: BlockingCalls | None = getattr(handler, "blocking_calls", None)
         call = getattr(handler, "handle_now", None) or handler.handle
-        return _Entry(handler, spec, next(self._seq), timeout_s, call, blocking)
+        observe_now = getattr(handler, "observe_now", None)
+        return _Entry(handler, spec, next(self._seq), timeout_s, call, blocking, observe_now)
 
     def handlers(self, event: Event | None = None) -> tuple[RegisteredHandler, ...]:
         """Registered handlers in dispatch order (of one event, or all), with counters."""
@@ -406,7 +413,8 @@ class HookRunner:
     # -- void dispatch ---------------------------------------------------------------------
 
     def emit(self, event: Event, payload: VoidPayload) -> None:
-        """Start the handlers of a void event in the background and return at once."""
+        """Call the handlers of a void event without waiting for any: in place those that
+        offer `observe_now` and end at once, the others in the background."""
         _check_payload(event, payload, HookKind.VOID)
         entries = self._dispatch_table().get(event)
         if not entries:
@@ -423,6 +431,11 @@ class HookRunner:
             # A run of blocking handlers is one task and one hop (module docstring).
             run = _blocking_run(entries, index) if entry.blocking is not None else (entry,)
             index += len(run)
+            rest: tuple[Awaitable[None], float] | None = None
+            if entry.blocking is None and entry.observe_now is not None:
+                rest = self._observe_now(entry, event, payload)
+                if rest is None:
+                    continue
             if len(self._pending) >= self._max_pending:
                 self._dropped += len(run)
                 _LOG.warning(
@@ -432,15 +445,61 @@ class HookRunner:
                     event.value,
                     len(self._pending),
                 )
+                if rest is not None and type(rest[0]) is CoroutineType:
+                    rest[0].close()  # never started: nothing to wait for
                 continue
             call = (
-                self._observe(entry, event, payload)
-                if entry.blocking is None
-                else self._observe_on_thread(run, event, payload)
+                self._observe_on_thread(run, event, payload)
+                if entry.blocking is not None
+                else self._observe(entry, event, payload)
+                if rest is None
+                else self._observe_rest(entry, event, *rest)
             )
             task = loop.create_task(call, name=f"hook:{event.value}:{entry.spec.name}")
             self._pending.add(task)
             task.add_done_callback(self._pending.discard)
+
+    def _observe_now(
+        self, entry: _Entry, event: Event, payload: VoidPayload
+    ) -> tuple[Awaitable[None], float] | None:
+        """A void call in place (`observe_now`): None when it ended (a failure logged and
+        counted), else the awaitable of the call's rest and when the call started, for a
+        task (`_observe_rest`)."""
+        assert entry.observe_now is not None
+        entry.calls += 1
+        started = time.monotonic()
+        try:
+            rest = entry.observe_now(event, payload)
+        except Exception as error:
+            _log_failure(entry, event, entry.failure(error, None), "isolated (void event)")
+            return None
+        if rest is None or not isawaitable(rest):
+            if _LOG.isEnabledFor(logging.DEBUG):
+                _LOG.debug(
+                    "hook %r observed %s in %.3f ms",
+                    entry.spec.name,
+                    event.value,
+                    (time.monotonic() - started) * 1000,
+                )
+            return None
+        return rest, started
+
+    async def _observe_rest(
+        self, entry: _Entry, event: Event, rest: Awaitable[None], started: float
+    ) -> None:
+        """The rest of a void call begun in place, under the timeout counted from its start."""
+        waiting = _Waiting(rest, _NOT_STARTED, started + entry.timeout_s)
+        try:
+            await waiting.result()
+        except Exception as error:
+            _log_failure(entry, event, entry.failure(error, waiting), "isolated (void event)")
+            return
+        _LOG.debug(
+            "hook %r observed %s in %.3f ms",
+            entry.spec.name,
+            event.value,
+            (time.monotonic() - started) * 1000,
+        )
 
     async def _observe(self, entry: _Entry, event: Event, payload: VoidPayload) -> None:
         entry.calls += 1

@@ -17,14 +17,14 @@ import pytest
 from runtime_support import LoadPlugins, MakePlugin, Recorder
 
 from zeroclaw.config import Config
-from zeroclaw.hooks import Event, HookRunner, ToolCallRequest
+from zeroclaw.hooks import Event, HookRunner, SessionStart, ToolCallRequest
 from zeroclaw.hooks.runner import DispatchResult
 from zeroclaw.observability import PluginCall, PluginTrap
 from zeroclaw.observability.events import ObserverEvent
 from zeroclaw.plugins.adapters.tools import plugin_tools
 from zeroclaw.plugins.lifecycle.snapshot import PluginSnapshot
 from zeroclaw.plugins.wasm.calls import PluginCalls
-from zeroclaw.plugins.wasm.inline import InlineMode, inline_mode, runs_inline
+from zeroclaw.plugins.wasm.inline import LOOP_BUDGET, InlineMode, inline_mode, runs_inline
 
 CONVERSATION = ("hooks.conversation", "hooks.modify")
 T = TypeVar("T")
@@ -395,3 +395,86 @@ async def test_a_tool_plugin_without_effects_runs_inline_first(
     assert len({output.output for output in outputs}) == 1
     assert snapshot.plugins["echo"].calls.inline is InlineMode.FIRST
     assert recorder.threads[1:] == [threading.get_ident()] * 2
+
+
+# -- the loop budget, a warm call's failure, void calls in place -------------------------
+
+
+async def test_the_loop_budget_counts_one_slice_of_the_loop(
+    make_plugin: MakePlugin, load: LoadPlugins, recorder: ThreadRecorder
+) -> None:
+    # What inline calls held before the loop last ran its other work does not count: the
+    # budget would otherwise build up from turn to turn, so that calls yield more often
+    # than needed and inline-first attempts get less than the slice.
+    make_plugin("guard", "hook_guard", capabilities=CONVERSATION)
+    runner = single(load(), "guard")
+    await runner.run(Event.BEFORE_TOOL_CALL, shell_call())  # warms an instance
+    await asyncio.sleep(0)
+    assert LOOP_BUDGET.held() == 0.0
+
+    await runner.run(Event.BEFORE_TOOL_CALL, shell_call())
+    await runner.run(Event.BEFORE_TOOL_CALL, shell_call())
+    held = LOOP_BUDGET.held()
+    assert held > 0.0  # two inline calls in this slice, counted together
+    await asyncio.sleep(0)  # the loop comes back: a new slice
+    assert LOOP_BUDGET.held() == 0.0
+    await runner.run(Event.BEFORE_TOOL_CALL, shell_call())
+    assert 0.0 < LOOP_BUDGET.held() < held + 0.005
+
+
+async def test_a_warm_inline_call_that_traps_is_counted_and_its_instance_dropped(
+    make_plugin: MakePlugin, load: LoadPlugins, recorder: ThreadRecorder
+) -> None:
+    make_plugin("counter", "hook_counter", capabilities=CONVERSATION)
+    snapshot = load()
+    calls = snapshot.plugins["counter"].calls
+    runner = single(snapshot, "counter")
+    loop_thread = threading.get_ident()
+    boom = ToolCallRequest("s1", "boom", {})
+
+    first = await runner.run(Event.BEFORE_TOOL_CALL, shell_call())  # instantiated on a worker
+    second = await runner.run(Event.BEFORE_TOOL_CALL, shell_call())  # warm, inline
+    held = LOOP_BUDGET.held()
+    trapped = await runner.run(Event.BEFORE_TOOL_CALL, boom)  # warm, inline: traps
+    held_after_trap = LOOP_BUDGET.held()
+    after = await runner.run(Event.BEFORE_TOOL_CALL, shell_call())  # a fresh instance
+
+    assert (first.reason, second.reason) == ("1", "2")
+    assert not trapped.cancelled  # fail_open: skipped
+    assert after.reason == "1"  # the trapped instance was dropped
+    assert recorder.threads[1:3] == [loop_thread, loop_thread]
+    assert held_after_trap > held  # the trapped call's time counted too
+    stats = calls.stats()
+    assert (stats.calls, stats.ok, stats.traps, stats.failures, stats.skipped) == (4, 3, 1, 1, 1)
+    assert (stats.instances_created, stats.instances_discarded) == (2, 1)
+    assert calls.breaker_status().consecutive_failures == 0  # the next call succeeded
+    assert calls._slots.running == 0
+
+
+async def test_a_void_call_inline_runs_in_place_without_a_task(
+    make_plugin: MakePlugin,
+    load: LoadPlugins,
+    recorder: ThreadRecorder,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    make_plugin("watcher", "hook_observer", capabilities=("log",))
+    caplog.set_level(logging.INFO, logger="zeroclaw.plugin.watcher")
+    snapshot = load()
+    calls = snapshot.plugins["watcher"].calls
+    runner = single(snapshot, "watcher")
+    loop_thread = threading.get_ident()
+    assert calls.inline is InlineMode.FIRST
+
+    # No warm instance yet: the call goes to a worker thread, in a task.
+    runner.emit(Event.ON_SESSION_START, SessionStart("s1", "terminal", None))
+    assert runner.pending == 1
+    await runner.drain()
+    # Warm: in place, done when emit returns.
+    runner.emit(Event.ON_SESSION_START, SessionStart("s2", "terminal", None))
+    assert runner.pending == 0
+    assert calls.stats().ok == 2
+    assert recorder.threads == [recorder.threads[0], loop_thread]
+    assert recorder.threads[0] != loop_thread
+    lines = [r.getMessage() for r in caplog.records if r.name == "zeroclaw.plugin.watcher"]
+    assert lines == ["s1", "s2"]
+    assert [h.stats.calls for h in runner.handlers(Event.ON_SESSION_START)] == [2]

@@ -199,6 +199,18 @@ class PluginHookHandler:
         args = () if isinstance(payload, GatewayStop) else (payload,)
         await self.plugin.calls.call_async(function, args, _nothing)
 
+    def observe_now(self, event: Event, payload: VoidPayload) -> Awaitable[None] | None:
+        """`observe`, with no coroutine when the call runs inline (the runner calls it in
+        place): None once it ended, else the call on the worker threads to await."""
+        function = self._functions.get(event)
+        if function is None:
+            return None
+        args = () if isinstance(payload, GatewayStop) else (payload,)
+        done = self.plugin.calls.call_inline(function, args, _nothing)
+        if isinstance(done, NotInline):
+            return self.plugin.calls.call_async(function, args, _nothing, done)
+        return None
+
     def observe_blocking(self, event: Event, payload: VoidPayload) -> None:
         """`observe` on the current thread (a worker thread)."""
         function = self._functions.get(event)

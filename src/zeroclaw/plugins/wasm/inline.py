@@ -39,8 +39,9 @@ imports):
   written, a file) and is never run twice; with a longer time limit it is called here
   (`kv`, `memory` and WASI wait on storage by timeouts of their own: always here).
 
-The bound: `LoopBudget` counts the time inline calls have held the current thread since it
-last let the loop run; once that reaches `inline_call_ms` (half of it, before an
+The bound: `LoopBudget` counts the time inline calls have held the current thread in its
+loop's current slice (since the loop last came back to its other work, or a call that
+found the slice spent yielded to it); once that reaches `inline_call_ms` (half of it, before an
 inline-first attempt), the next inline call first yields to the loop
 (`await asyncio.sleep(0)`). The loop therefore waits at most 2 x `inline_call_ms` plus
 about one epoch tick (1 ms) for plugin calls before it can run anything else, whatever the
@@ -53,6 +54,7 @@ bound.
 from __future__ import annotations
 
 import threading
+from asyncio import events as asyncio_events
 from collections.abc import Iterable
 from enum import Enum
 from typing import Final
@@ -116,7 +118,20 @@ def _interface(import_name: str) -> str:
 
 
 class LoopBudget:
-    """Time inline plugin calls have held each thread since it last yielded to its loop."""
+    """Time inline plugin calls have held each thread in its loop's current slice: since
+    its event loop last came back to run its other work, or since the call that found the
+    slice spent yielded to it.
+
+    The first inline call of a slice (nothing held yet) schedules the slice's end on the
+    thread's running loop (`call_soon`): the loop runs that callback only once the code
+    holding it has returned control, so the budget counts one slice and never what calls
+    held in slices before (otherwise it would build up across turns, make calls yield more
+    often than needed, and shorten inline-first attempts to half the slice). The callback
+    runs in the loop's next pass, before whatever that pass polls; a task resumed in that
+    pass may hold a slice again before the rest runs, as after the yield: the bound of the
+    module docstring counts two slices for this. A thread without a running loop is reset
+    only by `yielded`.
+    """
 
     def __init__(self) -> None:
         self._local = threading.local()
@@ -126,7 +141,7 @@ class LoopBudget:
         return held >= slice_s
 
     def held(self) -> float:
-        """Seconds inline calls have held this thread since it last yielded."""
+        """Seconds inline calls have held this thread in the current slice."""
         held: float = getattr(self._local, "held", 0.0)
         return held
 
@@ -134,7 +149,14 @@ class LoopBudget:
         self._local.held = 0.0
 
     def spent(self, seconds: float) -> None:
-        self._local.held = getattr(self._local, "held", 0.0) + seconds
+        local = self._local
+        held: float = getattr(local, "held", 0.0)
+        if not held:
+            # The slice's first call: its end comes when the loop runs its other work.
+            loop = asyncio_events._get_running_loop()
+            if loop is not None:
+                loop.call_soon(self.yielded)
+        local.held = held + seconds
 
 
 LOOP_BUDGET: Final = LoopBudget()
