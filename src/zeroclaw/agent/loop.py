@@ -54,8 +54,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import time
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -371,7 +371,7 @@ class Agent:
         model: str | None,
         steering: Steering,
     ) -> _Turn:
-        result = TurnResult(session_id=session_id, turn_id=uuid.uuid4().hex[:16])
+        result = TurnResult(session_id=session_id, turn_id=os.urandom(8).hex())
         taken = self._extensions()
         providers = taken.providers
         turn = _Turn(
