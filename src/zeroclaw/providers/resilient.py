@@ -106,7 +106,9 @@ class ResilientProvider:
         failures: list[tuple[str, ProviderError]] = []
         for position, link in enumerate(self._chain):
             wants = request.model if position == 0 else ""
-            attempt_request = replace(request, model=wants or link.model or "")
+            model = wants or link.model or ""
+            # Most often the model asked for already: no copy of the request to make.
+            attempt_request = request if model == request.model else replace(request, model=model)
             for attempt in range(1, self._retry.max_attempts + 1):
                 text_sent = False
                 try:
