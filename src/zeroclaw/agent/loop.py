@@ -99,6 +99,7 @@ from zeroclaw.observability import (
     ToolCallStarted,
     TurnComplete,
     TurnStarted,
+    observes,
 )
 from zeroclaw.observability.events import TurnOutcome
 from zeroclaw.providers import (
@@ -254,6 +255,9 @@ class Agent:
         self._gate = gate
         self._memory = memory
         self._observer = observer or NoopObserver()
+        # Most setups have no observer of a turn's start (the metrics and the hook bridge
+        # record its end only): the event is then not even built.
+        self._turn_starts = observes(self._observer, TurnStarted)
         self._compactor = Compactor(config.compaction, model)
 
     @property
@@ -413,7 +417,8 @@ class Agent:
     ) -> TurnResult:
         result, session_id = turn.result, turn.session_id
         started = time.perf_counter()
-        self._observer.record(TurnStarted(session_id, result.turn_id, turn.channel))
+        if self._turn_starts:
+            self._observer.record(TurnStarted(session_id, result.turn_id, turn.channel))
         outcome: TurnOutcome = "error"
         try:
             if text is not None:
