@@ -470,7 +470,7 @@ class Agent:
         (it goes on when the turn is cancelled), so a cancelled turn waits for its
         outcome: a message stored is owed an answer, one refused (another user's session)
         is not."""
-        storing = asyncio.ensure_future(
+        storing = asyncio.create_task(
             self._memory.begin_turn(
                 turn.session_id,
                 ChatMessage("user", text),
@@ -495,7 +495,7 @@ class Agent:
         await asyncio.shield(self._start_settling(turn))
 
     def _start_settling(self, turn: _Turn) -> asyncio.Future[None]:
-        turn.settling = asyncio.ensure_future(
+        turn.settling = asyncio.create_task(
             self._memory.settle_turn(turn.session_id, turn.writes, opened=turn.opened)
         )
         return turn.settling
