@@ -11,6 +11,7 @@ from zeroclaw.agent import Agent, DenyApprover
 from zeroclaw.config import Config
 from zeroclaw.memory import MemoryStore
 from zeroclaw.messages import ChatMessage, ToolCall
+from zeroclaw.observability import TurnComplete, TurnStarted
 from zeroclaw.providers import OfflineProvider, ProviderError, ScriptedProvider
 
 # The `make_agent` fixture (tests/agent/conftest.py).
@@ -231,3 +232,31 @@ async def test_a_session_started_unstored_is_stored_by_its_first_turn(
     info = await memory.get_session("later")
     assert info is not None
     assert (info.channel, info.title, info.message_count) == ("test", "hello", 2)
+
+
+class Recorded:
+    """Records every event it is handed; `kinds`: the kinds it says it observes (None: it
+    does not say, so it gets all)."""
+
+    def __init__(self, kinds: tuple[type, ...] | None = None) -> None:
+        self.events: list[object] = []
+        if kinds is not None:
+            self.observes = lambda kind: issubclass(kind, kinds)
+
+    def record(self, event: object) -> None:
+        self.events.append(event)
+
+
+async def test_a_turns_start_is_recorded_only_where_someone_observes_it(
+    make_agent: MakeAgent,
+) -> None:
+    everything = Recorded()
+    await make_agent(OfflineProvider(), observer=everything).turn("s1", "hi")
+    assert [type(e) for e in everything.events][:1] == [TurnStarted]
+    assert TurnComplete in {type(e) for e in everything.events}
+
+    ends = Recorded((TurnComplete,))
+    await make_agent(OfflineProvider(), observer=ends).turn("s2", "hi")
+    # Handed straight to it (no fan-out to filter), it gets the turn's other events.
+    assert TurnStarted not in {type(e) for e in ends.events}
+    assert TurnComplete in {type(e) for e in ends.events}

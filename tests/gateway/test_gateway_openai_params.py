@@ -276,5 +276,6 @@ def test_a_request_that_asks_nothing_of_the_turn_is_the_default_steering() -> No
     # The turn skips the provider checks for it: there is nothing to check.
     assert steering() is NO_STEERING
     assert steering(tool_choice="auto", n=1) is NO_STEERING
+    assert steering(temperature=None, stop=None, logit_bias={}) is NO_STEERING  # sent, but null
     assert steering(temperature=0.5) is not NO_STEERING
     assert steering(tool_choice="none") is not NO_STEERING

@@ -6,6 +6,7 @@ import asyncio
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import pytest
 from gateway_harness import Gateway, RendezvousTool, tool_command, wait_until
 
 from zeroclaw.agent.session_locks import SessionLocks
@@ -91,3 +92,48 @@ async def test_a_cancelled_waiter_does_not_leak_its_lock() -> None:
 async def _hold(locks: SessionLocks, session: str) -> None:
     async with locks.hold(session):
         pass
+
+
+class Across:
+    """A cross-process hold that records its steps (and can refuse to be taken)."""
+
+    def __init__(self, steps: list[str], *, refuse: bool = False) -> None:
+        self.steps = steps
+        self.refuse = refuse
+
+    def __call__(self, session: str) -> Across:
+        self.session = session
+        return self
+
+    async def __aenter__(self) -> None:
+        self.steps.append(f"take {self.session}")
+        if self.refuse:
+            raise ConnectionError("database gone")
+
+    async def __aexit__(self, kind: type[BaseException] | None, *rest: object) -> None:
+        self.steps.append(f"give {self.session} ({kind.__name__ if kind else 'ok'})")
+
+
+async def test_the_cross_process_hold_is_taken_inside_the_local_lock() -> None:
+    steps: list[str] = []
+    locks = SessionLocks(Across(steps))
+    async with locks.hold("s"):
+        steps.append("turn")
+    with pytest.raises(ValueError, match="the turn failed"):
+        async with locks.hold("s"):
+            raise ValueError("the turn failed")
+    assert steps == ["take s", "turn", "give s (ok)", "take s", "give s (ValueError)"]
+    assert len(locks) == 0
+
+
+async def test_a_refused_cross_process_hold_lets_go_of_the_local_lock() -> None:
+    across = Across([], refuse=True)
+    locks = SessionLocks(across)
+    with pytest.raises(ConnectionError):
+        async with locks.hold("s"):
+            pass
+    assert len(locks) == 0
+    across.refuse = False
+    async with asyncio.timeout(5), locks.hold("s"):  # not left locked: held again at once
+        pass
+    assert across.steps == ["take s", "take s", "give s (ok)"]

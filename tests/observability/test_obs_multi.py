@@ -9,6 +9,7 @@ from zeroclaw.observability import (
     AuditLog,
     Error,
     HeartbeatObserved,
+    LLMRequest,
     MultiObserver,
     NoopObserver,
     ObserverEvent,
@@ -16,6 +17,7 @@ from zeroclaw.observability import (
     PrometheusObserver,
     Redactor,
     ToolCallFinished,
+    TurnStarted,
     find_observer,
     observes,
 )
@@ -75,3 +77,27 @@ def test_observes_says_whether_anyone_records_a_kind(tmp_path: Path) -> None:
         assert observes(MultiObserver([OnlyErrors(), Collect()]), PluginCall)
     finally:
         audit.close()
+
+
+def test_an_event_reaches_only_the_observers_that_record_its_kind() -> None:
+    everything, errors = Collect(), OnlyErrors()
+    multi = MultiObserver([everything, errors, NoopObserver()])
+    heartbeat, error = HeartbeatObserved(1, 0.0), Error("tool", "x")
+    for event in (heartbeat, error, heartbeat, error):
+        multi.record(event)
+    assert everything.events == [heartbeat, error, heartbeat, error]
+    assert errors.events == [error, error]
+
+
+def test_prometheus_observes_the_kinds_it_measures() -> None:
+    prometheus = PrometheusObserver()
+    assert observes(prometheus, PluginCall)
+    assert observes(prometheus, ToolCallFinished)
+    assert observes(prometheus, HeartbeatObserved)
+    assert not observes(prometheus, TurnStarted)
+    assert not observes(prometheus, LLMRequest)
+    # What it measures still reaches it through a fan-out.
+    multi = MultiObserver([OnlyErrors(), prometheus])
+    multi.record(HeartbeatObserved(1, 0.0))
+    multi.record(TurnStarted("s", "t", "terminal"))
+    assert prometheus.registry.get_sample_value("zeroclaw_heartbeats_total") == 1.0

@@ -163,6 +163,38 @@ async def test_stream_retries_before_any_delta() -> None:
     assert len(sleeps.waits) == 1
 
 
+async def test_stream_falls_back_as_chat_does_and_fails_the_same_way() -> None:
+    """`stream` runs its own loop of the same policy as `chat`: the fallback gets its own
+    model, and when every provider failed, the error lists each one."""
+    primary = ScriptedProvider([error(400, "bad request")])
+    fallback = ScriptedProvider([{"text": "rescued"}])
+    provider = resilient(
+        ("p", primary, None), ("f", fallback, "f-default"), config=retry(), sleeps=Sleeps()
+    )
+    events = [event async for event in provider.stream(request("p-special"))]
+    assert "".join(e.text for e in events if isinstance(e, TextDelta)) == "rescued"
+    assert [r.model for r in primary.requests] == ["p-special"]
+    assert [r.model for r in fallback.requests] == ["f-default"]
+
+    down = resilient(
+        ("primary", ScriptedProvider([error(401, "no key")]), None),
+        ("backup", ScriptedProvider([error(400, "bad key")]), None),
+        config=retry(),
+        sleeps=Sleeps(),
+    )
+    with pytest.raises(AllProvidersFailedError) as exc:
+        await drain(down.stream(request()), [])
+    assert [name for name, _ in exc.value.failures] == ["primary", "backup"]
+
+
+async def test_a_request_goes_as_it_is_when_its_model_is_already_the_one() -> None:
+    primary = ScriptedProvider([{"text": "ok"}])
+    provider = resilient(("p", primary, "p-default"), config=retry(), sleeps=Sleeps())
+    asked = request("p-special")
+    await provider.chat(asked)
+    assert primary.requests[0] is asked
+
+
 async def drain(events: AsyncIterator[StreamEvent], seen: list[StreamEvent]) -> None:
     async for event in events:
         seen.append(event)

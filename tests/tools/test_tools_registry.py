@@ -260,3 +260,14 @@ async def test_arguments_that_were_not_json_are_refused_before_the_tool_runs(
     assert not result.success
     assert "not a JSON object" in (result.error or "")
     assert ran == []
+
+
+def test_specs_follow_a_tool_registered_after_they_were_asked_for() -> None:
+    registry = ToolRegistry()
+    registry.register(EchoTool("zeta"))
+    assert [spec.name for spec in registry.specs()] == ["zeta"]
+    registry.register(EchoTool("alpha"))
+    assert [spec.name for spec in registry.specs()] == ["alpha", "zeta"]
+    combined = registry.with_tools([EchoTool("mid")])
+    assert [spec.name for spec in combined.specs()] == ["alpha", "mid", "zeta"]
+    assert [spec.name for spec in registry.specs()] == ["alpha", "zeta"]

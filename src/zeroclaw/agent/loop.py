@@ -45,6 +45,10 @@ Void hooks (on_llm_input, on_llm_output, on_after_tool_call, after_compaction, .
 never dispatched here: the loop records observer events and the ObserverBridge turns them
 into void hooks, so each lifecycle event reaches handlers exactly once.
 
+A modifying hook no handler is registered for is not dispatched at all: the step goes on
+with its own value (what `HookRunner.run` would return), and the payload is never built.
+A gateway turn passes five such steps, and most runners handle none of them.
+
 A turn takes its hook runner, its tool registry and its providers once, at its start (with
 plugins on, all three from the plugin snapshot live then), and uses them to its end: a
 plugin reload in the middle of a turn never mixes generations.
@@ -54,8 +58,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import time
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -99,6 +103,7 @@ from zeroclaw.observability import (
     ToolCallStarted,
     TurnComplete,
     TurnStarted,
+    observes,
 )
 from zeroclaw.observability.events import TurnOutcome
 from zeroclaw.providers import (
@@ -254,6 +259,9 @@ class Agent:
         self._gate = gate
         self._memory = memory
         self._observer = observer or NoopObserver()
+        # Most setups have no observer of a turn's start (the metrics and the hook bridge
+        # record its end only): the event is then not even built.
+        self._turn_starts = observes(self._observer, TurnStarted)
         self._compactor = Compactor(config.compaction, model)
 
     @property
@@ -314,17 +322,17 @@ class Agent:
         """
         turn = self._new_turn(session_id, channel, user_id, provider, model, steering)
         result = turn.result
-        inbound = await turn.hooks.run(
-            Event.ON_MESSAGE_RECEIVED,
-            InboundMessage(channel, session_id, sender or user_id or "user", text),
-        )
-        if inbound.cancelled:
-            result.stop_reason = "blocked"
-            result.reply = f"Message not accepted: {inbound.reason}"
-            return result
-        return await self._observed(
-            turn, sender or user_id or "user", inbound.payload.content, (), on_text
-        )
+        sender = sender or user_id or "user"
+        if turn.hooks.has_handlers(Event.ON_MESSAGE_RECEIVED):
+            inbound = await turn.hooks.run(
+                Event.ON_MESSAGE_RECEIVED, InboundMessage(channel, session_id, sender, text)
+            )
+            if inbound.cancelled:
+                result.stop_reason = "blocked"
+                result.reply = f"Message not accepted: {inbound.reason}"
+                return result
+            text = inbound.payload.content
+        return await self._observed(turn, sender, text, (), on_text)
 
     async def resume(
         self,
@@ -371,7 +379,7 @@ class Agent:
         model: str | None,
         steering: Steering,
     ) -> _Turn:
-        result = TurnResult(session_id=session_id, turn_id=uuid.uuid4().hex[:16])
+        result = TurnResult(session_id=session_id, turn_id=os.urandom(8).hex())
         taken = self._extensions()
         providers = taken.providers
         turn = _Turn(
@@ -413,7 +421,8 @@ class Agent:
     ) -> TurnResult:
         result, session_id = turn.result, turn.session_id
         started = time.perf_counter()
-        self._observer.record(TurnStarted(session_id, result.turn_id, turn.channel))
+        if self._turn_starts:
+            self._observer.record(TurnStarted(session_id, result.turn_id, turn.channel))
         outcome: TurnOutcome = "error"
         try:
             if text is not None:
@@ -461,7 +470,7 @@ class Agent:
         (it goes on when the turn is cancelled), so a cancelled turn waits for its
         outcome: a message stored is owed an answer, one refused (another user's session)
         is not."""
-        storing = asyncio.ensure_future(
+        storing = asyncio.create_task(
             self._memory.begin_turn(
                 turn.session_id,
                 ChatMessage("user", text),
@@ -486,7 +495,7 @@ class Agent:
         await asyncio.shield(self._start_settling(turn))
 
     def _start_settling(self, turn: _Turn) -> asyncio.Future[None]:
-        turn.settling = asyncio.ensure_future(
+        turn.settling = asyncio.create_task(
             self._memory.settle_turn(turn.session_id, turn.writes, opened=turn.opened)
         )
         return turn.settling
@@ -649,6 +658,8 @@ class Agent:
 
     async def _system_message(self, turn: _Turn, summary: str | None) -> ChatMessage:
         context = (f"Summary of the earlier conversation:\n{summary}",) if summary else ()
+        if not turn.hooks.has_handlers(Event.BEFORE_PROMPT_BUILD):
+            return ChatMessage("system", "\n\n".join([self._config.system_prompt, *context]))
         built = await turn.hooks.run(
             Event.BEFORE_PROMPT_BUILD,
             PromptBuild(
@@ -663,6 +674,8 @@ class Agent:
     async def _resolve_model(self, turn: _Turn) -> tuple[Provider, str]:
         default = turn.providers.default
         requested = turn.requested or ModelResolve(turn.session_id, default.name, self._model)
+        if not turn.hooks.has_handlers(Event.BEFORE_MODEL_RESOLVE):
+            return self._provider_named(turn, requested.provider), requested.model
         resolved = await turn.hooks.run(Event.BEFORE_MODEL_RESOLVE, requested)
         if resolved.cancelled:
             raise TurnBlocked(resolved.reason or "before_model_resolve cancelled")
@@ -683,12 +696,12 @@ class Agent:
     async def _call_llm(
         self, turn: _Turn, *, offer_tools: bool, on_text: OnText | None
     ) -> ChatResponse:
-        prepared = await turn.hooks.run(
-            Event.BEFORE_LLM_CALL, LLMCall(turn.session_id, turn.model, tuple(turn.messages))
-        )
-        if prepared.cancelled:
-            raise TurnBlocked(prepared.reason or "before_llm_call cancelled")
-        call = prepared.payload
+        call = LLMCall(turn.session_id, turn.model, tuple(turn.messages))
+        if turn.hooks.has_handlers(Event.BEFORE_LLM_CALL):
+            prepared = await turn.hooks.run(Event.BEFORE_LLM_CALL, call)
+            if prepared.cancelled:
+                raise TurnBlocked(prepared.reason or "before_llm_call cancelled")
+            call = prepared.payload
         steering = turn.steering
         offered = offer_tools and steering.offer_tools
         request = ChatRequest(
@@ -791,6 +804,8 @@ class Agent:
     async def _send(self, turn: _Turn, recipient: str) -> None:
         """on_message_sending: the reply may be rewritten or withheld before it goes out."""
         result = turn.result
+        if not turn.hooks.has_handlers(Event.ON_MESSAGE_SENDING):
+            return
         sending = await turn.hooks.run(
             Event.ON_MESSAGE_SENDING,
             OutboundMessage(turn.channel, result.session_id, recipient, result.reply),

@@ -112,8 +112,13 @@ class AgentRuntime:
         self.audit = audit
         # One turn of a session at a time, whoever runs it (the gateway, the terminal
         # chat); across processes too on PostgreSQL.
+        # (SQLite: one process, so nothing to hold beyond this one.)
         database = memory.database
-        self.session_locks = SessionLocks(lambda session_id: hold_session(database, session_id))
+        self.session_locks = SessionLocks(
+            None
+            if database.location.is_sqlite
+            else lambda session_id: hold_session(database, session_id)
+        )
         self._heartbeat: asyncio.Task[None] | None = None
 
     def live_hooks(self) -> HookRunner:

@@ -17,11 +17,12 @@ session per process, however many requests queue for it.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
+from types import TracebackType
 
-# Holds a session's lock across processes for a block (a no-op with one process).
+# Holds a session's lock across processes for a block (None: one process, nothing to hold).
 AcrossProcesses = Callable[[str], AbstractAsyncContextManager[None]]
 
 
@@ -31,31 +32,76 @@ class _Entry:
     users: int = 0  # requests holding or waiting for the lock
 
 
-def _one_process(_session_id: str) -> AbstractAsyncContextManager[None]:
-    return nullcontext()
-
-
 class SessionLocks:
-    def __init__(self, across: AcrossProcesses = _one_process) -> None:
+    def __init__(self, across: AcrossProcesses | None = None) -> None:
         self._entries: dict[str, _Entry] = {}
         self._across = across
 
-    @asynccontextmanager
-    async def hold(self, session_id: str) -> AsyncIterator[None]:
+    def hold(self, session_id: str) -> AbstractAsyncContextManager[None]:
         """Wait for the session's turn, hold it for the block."""
-        entry = self._entries.get(session_id)
-        if entry is None:
-            entry = self._entries[session_id] = _Entry(asyncio.Lock())
-        entry.users += 1
-        try:
-            async with entry.lock, self._across(session_id):
-                yield
-        finally:
-            # Also on cancellation while waiting: the count must not leak.
-            entry.users -= 1
-            if entry.users == 0:
-                del self._entries[session_id]
+        return _Hold(self._entries, session_id, self._across)
 
     def __len__(self) -> int:
         """Sessions with a request running or waiting."""
         return len(self._entries)
+
+
+class _Hold:
+    """One `hold`: a plain async context manager, not a generator-based one (every
+    gateway turn takes one; `asynccontextmanager`'s generator and its wrapper cost
+    more than the lock)."""
+
+    __slots__ = ("_across", "_entries", "_entry", "_outer", "_session_id")
+
+    def __init__(
+        self, entries: dict[str, _Entry], session_id: str, across: AcrossProcesses | None
+    ) -> None:
+        self._entries = entries
+        self._session_id = session_id
+        self._across = across
+        self._entry: _Entry | None = None
+        self._outer: AbstractAsyncContextManager[None] | None = None
+
+    async def __aenter__(self) -> None:
+        session_id = self._session_id
+        entry = self._entries.get(session_id)
+        if entry is None:
+            entry = self._entries[session_id] = _Entry(asyncio.Lock())
+        entry.users += 1
+        self._entry = entry
+        try:
+            await entry.lock.acquire()
+            if self._across is None:
+                return
+            try:
+                outer = self._across(session_id)
+                await outer.__aenter__()
+            except BaseException:
+                entry.lock.release()
+                raise
+            self._outer = outer
+        except BaseException:
+            # Also on cancellation while waiting: the count must not leak.
+            self._leave(entry)
+            raise
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> bool | None:
+        entry = self._entry
+        assert entry is not None, "a hold is left only once entered"
+        try:
+            if self._outer is not None:
+                return await self._outer.__aexit__(kind, error, traceback)
+            return None
+        finally:
+            entry.lock.release()
+            self._leave(entry)
+
+    def _leave(self, entry: _Entry) -> None:
+        entry.users -= 1
+        if entry.users == 0:
+            del self._entries[self._session_id]

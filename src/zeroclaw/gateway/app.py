@@ -22,8 +22,8 @@ store, and shapes the answer. Nothing else happens here.
 from __future__ import annotations
 
 import asyncio
+import os
 import time
-import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, Header, Request
@@ -437,7 +437,7 @@ def _user_session(user: str | None) -> str | None:
 
 
 def _new_session_id(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:16]}"
+    return f"{prefix}-{os.urandom(8).hex()}"
 
 
 def _recipient(caller: Caller) -> str:
@@ -446,10 +446,19 @@ def _recipient(caller: Caller) -> str:
 
 def _delivered(state: GatewayState, result: TurnResult, caller: Caller) -> BackgroundTask:
     """Runs once the body is sent: only then was the reply delivered."""
+    return _Delivery(state, result, caller)
 
-    # async: a sync background task would run in a worker thread, outside the event loop
-    # that void hooks are dispatched on.
-    async def deliver() -> None:
-        state.turns.delivered(result, recipient=_recipient(caller))
 
-    return BackgroundTask(deliver)
+class _Delivery(BackgroundTask):
+    """`turns.delivered` as a response's background task. Starlette's BackgroundTask asks
+    of its function whether it is async (an `inspect` walk) on every response; this one
+    is known to be, and it runs on the event loop that void hooks are dispatched on (a
+    sync background task would run in a worker thread)."""
+
+    def __init__(self, state: GatewayState, result: TurnResult, caller: Caller) -> None:
+        self._state = state
+        self._result = result
+        self._caller = caller
+
+    async def __call__(self) -> None:
+        self._state.turns.delivered(self._result, recipient=_recipient(self._caller))

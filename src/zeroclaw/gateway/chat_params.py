@@ -68,8 +68,15 @@ def refuse_unknown(extra: Mapping[str, Any] | None, *, endpoint: str) -> None:
         )
 
 
+# A request that sent none of these leaves each at its default (None): it asks nothing of
+# the turn, and most requests are like that.
+_SAMPLING = frozenset(SamplingParams.model_fields)
+
+
 def chat_steering(params: SamplingParams) -> Steering:
     """The request's parameters as the turn's steering; refused ones raise a 400."""
+    if params.model_fields_set.isdisjoint(_SAMPLING):
+        return NO_STEERING
     for name, harmless in _ASKS_NOTHING.items():
         value = getattr(params, name)
         if value not in harmless:

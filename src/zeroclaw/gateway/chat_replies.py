@@ -10,8 +10,8 @@ ended), is a typed field of a subclass; the SDK keeps unknown fields, so clients
 
 from __future__ import annotations
 
+import os
 import time
-import uuid
 from typing import Literal
 
 from openai.types import CompletionUsage, Model
@@ -199,7 +199,9 @@ def tool_call_deltas(result: TurnResult) -> list[ChoiceDeltaToolCall]:
 
 
 def completion_id() -> str:
-    return f"chatcmpl-{uuid.uuid4().hex}"
+    # 32 random hex digits, as a uuid4's hex but without building a UUID (a third of
+    # the cost, on every completion).
+    return f"chatcmpl-{os.urandom(16).hex()}"
 
 
 def now() -> int:

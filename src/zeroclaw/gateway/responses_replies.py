@@ -19,8 +19,8 @@ announced are the items the final response holds.
 
 from __future__ import annotations
 
+import os
 import time
-import uuid
 from typing import Any
 
 from openai.types.responses import (
@@ -53,8 +53,8 @@ def reply_text(result: TurnResult) -> str | None:
 
 class ResponseDraft:
     def __init__(self, request: ResponseRequest) -> None:
-        self.id = f"resp_{uuid.uuid4().hex}"
-        self.message_id = f"msg_{uuid.uuid4().hex}"
+        self.id = f"resp_{os.urandom(16).hex()}"
+        self.message_id = f"msg_{os.urandom(16).hex()}"
         self.created_at = time.time()
         self._request = request
 

@@ -1,4 +1,9 @@
-"""Fan-out to several observers; one failing backend never stops the others."""
+"""Fan-out to several observers; one failing backend never stops the others.
+
+An event goes only to the observers that record its kind (`observes`, asked once per
+kind): the gateway's fan-out (audit log, hook bridge, metrics, console) has four
+observers, and most of a turn's events concern one or two of them.
+"""
 
 from __future__ import annotations
 
@@ -18,12 +23,18 @@ class MultiObserver:
     def __init__(self, observers: Iterable[Observer]) -> None:
         self.observers: tuple[Observer, ...] = tuple(observers)
         self.failures = 0
+        # event type -> the observers that record it (an answer fixed for their life).
+        self._routes: dict[type[Any], tuple[Observer, ...]] = {}
 
     def observes(self, kind: type[Any]) -> bool:
         return any(observes(observer, kind) for observer in self.observers)
 
     def record(self, event: ObserverEvent) -> None:
-        for observer in self.observers:
+        kind = type(event)
+        routed = self._routes.get(kind)
+        if routed is None:
+            routed = self._routes[kind] = tuple(o for o in self.observers if observes(o, kind))
+        for observer in routed:
             try:
                 observer.record(event)
             except Exception:

@@ -55,6 +55,25 @@ from zeroclaw.observability.events import (
     TurnComplete,
 )
 
+# Every kind `PrometheusObserver.record` has a case for (the others, such as TurnStarted and
+# LLMRequest, it ignores; a MultiObserver then does not even hand them over).
+_MEASURED: tuple[type[ObserverEvent], ...] = (
+    PluginCall,
+    AgentStart,
+    AgentEnd,
+    TurnComplete,
+    LLMResponse,
+    ToolCallFinished,
+    Error,
+    Compaction,
+    MessageDelivered,
+    HeartbeatObserved,
+    PluginLoaded,
+    PluginTrap,
+    PluginReload,
+    HookSkipped,
+)
+
 _LLM_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 40.0, 80.0, 160.0)
 _FAST_BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 _TURN_BUCKETS = (0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 40.0, 80.0, 160.0, 320.0)
@@ -158,6 +177,10 @@ class PrometheusObserver:
             ["handler", "event"],
             registry=r,
         )
+
+    def observes(self, kind: type[Any]) -> bool:
+        """The kinds `record` turns into metrics (the module docstring's table)."""
+        return issubclass(kind, _MEASURED)
 
     def record(self, event: ObserverEvent) -> None:
         # The most frequent first: a match tries its cases in order.

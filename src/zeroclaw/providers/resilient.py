@@ -1,6 +1,10 @@
 """Retries and fallbacks around a chain of providers.
 
-The whole policy lives in `ResilientProvider._run`:
+The policy lives in `ResilientProvider.chat` (a whole answer) and `stream` (a streamed
+one): one loop each, the same steps, with the request of each provider (`_for_link`), the
+retry decision (`_delay`) and the final error (`_all_failed`) shared. `chat` is a plain
+loop rather than `stream` collected: it is on every model call of every turn, and the
+async generators cost more than the rest of this wrapper.
 
 - each provider of the chain gets up to `retry.max_attempts` tries; only a retryable
   `ProviderError` (429, 5xx, timeout, connection) is tried again, after an exponential
@@ -30,7 +34,6 @@ from zeroclaw.providers.base import (
     ChatResponse,
     Provider,
     ProviderError,
-    StreamEnd,
     StreamEvent,
     TextDelta,
 )
@@ -40,7 +43,6 @@ MAX_RETRY_AFTER_S = 60.0
 JITTER = 0.1
 
 Sleep = Callable[[float], Awaitable[None]]
-OpenStream = Callable[[Provider, ChatRequest], AsyncIterator[StreamEvent]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,28 +91,28 @@ class ResilientProvider:
         return able
 
     async def chat(self, request: ChatRequest) -> ChatResponse:
-        response: ChatResponse | None = None
-        async for event in self._run(request, _whole):
-            if isinstance(event, StreamEnd):
-                response = event.response
-        if response is None:
-            raise ProviderError("the provider answered nothing", provider=self.name)
-        return response
-
-    def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
-        return self._run(request, _streamed)
-
-    async def _run(
-        self, request: ChatRequest, open_stream: OpenStream
-    ) -> AsyncIterator[StreamEvent]:
         failures: list[tuple[str, ProviderError]] = []
         for position, link in enumerate(self._chain):
-            wants = request.model if position == 0 else ""
-            attempt_request = replace(request, model=wants or link.model or "")
+            attempt_request = _for_link(request, position, link)
+            for attempt in range(1, self._retry.max_attempts + 1):
+                try:
+                    return await link.provider.chat(attempt_request)
+                except ProviderError as error:
+                    delay = self._delay(error, attempt)
+                    if delay is None:
+                        failures.append((link.name, error))
+                        break
+                    await self._sleep(delay)
+        raise _all_failed(failures)
+
+    async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+        failures: list[tuple[str, ProviderError]] = []
+        for position, link in enumerate(self._chain):
+            attempt_request = _for_link(request, position, link)
             for attempt in range(1, self._retry.max_attempts + 1):
                 text_sent = False
                 try:
-                    async for event in open_stream(link.provider, attempt_request):
+                    async for event in link.provider.stream(attempt_request):
                         text_sent = text_sent or isinstance(event, TextDelta)
                         yield event
                     return
@@ -122,9 +124,7 @@ class ResilientProvider:
                         failures.append((link.name, error))
                         break
                     await self._sleep(delay)
-        if len(failures) == 1:
-            raise failures[0][1]  # one provider: its own error says it best
-        raise AllProvidersFailedError(failures)
+        raise _all_failed(failures)
 
     def _delay(self, error: ProviderError, attempt: int) -> float | None:
         """Seconds to wait before trying the same provider again; None to move on."""
@@ -138,9 +138,15 @@ class ResilientProvider:
         return max(backoff, error.retry_after or 0.0)
 
 
-async def _whole(provider: Provider, request: ChatRequest) -> AsyncIterator[StreamEvent]:
-    yield StreamEnd(await provider.chat(request))
+def _for_link(request: ChatRequest, position: int, link: ChainLink) -> ChatRequest:
+    """The primary gets the request's model (or its own default); a fallback its own."""
+    wants = request.model if position == 0 else ""
+    model = wants or link.model or ""
+    # Most often the model asked for already: no copy of the request to make.
+    return request if model == request.model else replace(request, model=model)
 
 
-def _streamed(provider: Provider, request: ChatRequest) -> AsyncIterator[StreamEvent]:
-    return provider.stream(request)
+def _all_failed(failures: list[tuple[str, ProviderError]]) -> ProviderError:
+    if len(failures) == 1:
+        return failures[0][1]  # one provider: its own error says it best
+    return AllProvidersFailedError(failures)

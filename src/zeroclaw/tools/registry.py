@@ -83,6 +83,8 @@ class ToolRegistry:
         self.max_output_bytes = max_output_bytes
         self.conflicts: list[ToolConflict] = []
         self._entries: dict[str, _Entry] = {}
+        # specs(), sorted once: every model call of every turn asks for them.
+        self._specs: tuple[ToolSpec, ...] | None = None
 
     def register(
         self, tool: Tool, owner: ToolOwner = "native", *, label: str | None = None
@@ -92,6 +94,7 @@ class ToolRegistry:
         owner more precisely (`plugin:NAME`)."""
         name = tool.spec.name
         entry = _Entry(tool, owner, _validator_for(tool.spec), label)
+        self._specs = None
         existing = self._entries.get(name)
         if existing is None:
             self._entries[name] = entry
@@ -149,9 +152,11 @@ class ToolRegistry:
     def names(self) -> list[str]:
         return sorted(self._entries)
 
-    def specs(self) -> list[ToolSpec]:
+    def specs(self) -> tuple[ToolSpec, ...]:
         """What the model is told, sorted by name so prompts are stable between turns."""
-        return [self._entries[name].tool.spec for name in self.names()]
+        if self._specs is None:
+            self._specs = tuple(self._entries[name].tool.spec for name in self.names())
+        return self._specs
 
     def __contains__(self, name: object) -> bool:
         return name in self._entries

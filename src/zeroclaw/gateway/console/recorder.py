@@ -21,6 +21,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from typing import Any
 
 from zeroclaw.observability import (
     HookSkipped,
@@ -31,6 +32,9 @@ from zeroclaw.observability import (
     PluginTrap,
     TurnComplete,
 )
+
+# The events `ConsoleRecorder.record` keeps something of.
+_KEPT = (PluginCall, PluginTrap, PluginQuarantined, HookSkipped, PluginReload, TurnComplete)
 
 LATENCY_WINDOW = 256
 ERROR_LINES = 20
@@ -84,6 +88,10 @@ class ConsoleRecorder(logging.Handler):
         self._turns_version = 0
 
     # -- the observer --------------------------------------------------------------------------
+
+    def observes(self, kind: type[Any]) -> bool:
+        """The kinds `record` keeps something of; a MultiObserver hands it no other."""
+        return issubclass(kind, _KEPT)
 
     def record(self, event: ObserverEvent) -> None:
         if isinstance(event, PluginCall):
