@@ -114,7 +114,19 @@ class DirectRoute(APIRoute):
             response: Response = await endpoint(**values)
             return response
 
+        self._built().append((route, handle))
         return handle
+
+    def direct_handler(self, built_for: Any) -> Handler | None:
+        """The handler built for `built_for` (an inclusion's effective route, or this
+        route itself): the lane (lane.py) calls it as the route's ASGI app would."""
+        handlers: dict[int, Handler] = {id(made_for): made for made_for, made in self._built()}
+        return handlers.get(id(built_for))
+
+    def _built(self) -> list[tuple[Any, Handler]]:
+        # Set before APIRoute.__init__ returns: it builds the first handler.
+        built: list[tuple[Any, Handler]] = self.__dict__.setdefault("_handlers_built", [])
+        return built
 
     def _effective(self) -> Any:
         """This route as the including router made it: FastAPI (from 0.16x) builds the
