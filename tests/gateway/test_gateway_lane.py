@@ -320,3 +320,30 @@ def test_the_lane_is_not_taken_while_a_dependency_is_overridden(gateway: Gateway
     finally:
         app.dependency_overrides.clear()
     assert response.status_code == 200, response.text
+
+
+def test_insides_the_lane_cannot_read_send_everything_the_full_way(
+    gateway: Gateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import fastapi.routing
+
+    def changed(self: Any, scope: Any) -> Any:
+        raise AttributeError("no _match in this FastAPI")
+
+    app = create_app(gateway.state)
+    monkeypatch.setattr(fastapi.routing._IncludedRouter, "_match", changed)
+    assert isinstance(app, GatewayApp)
+    lane = app.lane()
+    assert lane.refused == "the app could not be read (AttributeError: no _match in this FastAPI)"
+    assert lane.entries == {}
+
+
+def test_without_the_console_the_lane_is_built(tmp_path: Path) -> None:
+    config = make_config(tmp_path)
+    config.gateway.console.enabled = False
+    with running_gateway(config) as gw:
+        response = _send(gw, CHAT, {"json": GOOD[CHAT]})
+        lane = gw.server.config.app.lane()
+    assert response.status_code == 200
+    assert lane.refused is None
+    assert set(lane.entries) == {("POST", CHAT), ("POST", RESPONSES)}

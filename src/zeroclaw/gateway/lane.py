@@ -81,6 +81,8 @@ class TurnLane:
     routes_in_front: list[BaseRoute] = field(default_factory=list)
     # The included routers the turn routes are in, and their routes' version then.
     versions: list[tuple[Any, int]] = field(default_factory=list)
+    # FastAPI's question, asked per request: is its OpenTelemetry instrumentation on?
+    telemetry_enabled: Callable[[], bool] = bool
     refused: str | None = None
 
     @classmethod
@@ -91,7 +93,12 @@ class TurnLane:
         try:
             return cls._build(app, stack)
         except _Refused as refused:
-            return cls(stack, routes_in_front=list(app.router.routes), refused=str(refused))
+            reason = str(refused)
+        except Exception as error:
+            # FastAPI's or Starlette's insides are not what this module reads (another
+            # version): the full way, which raises whatever the app itself would.
+            reason = f"the app could not be read ({type(error).__name__}: {error})"
+        return cls(stack, routes_in_front=list(app.router.routes), refused=reason)
 
     @classmethod
     def _build(cls, app: FastAPI, stack: ASGIApp) -> TurnLane:
@@ -100,7 +107,10 @@ class TurnLane:
         if app.router.form_limits:
             raise _Refused("the app's router has form limits")
         errors, limits, handlers = _layers(app, stack)
-        lane = cls(stack)
+        telemetry = getattr(app, "_native_telemetry", None)
+        if telemetry is None:
+            raise _Refused("FastAPI's telemetry cannot be read")
+        lane = cls(stack, telemetry_enabled=telemetry.enabled)
         last = 0
         for path in TURN_PATHS:
             index, selected = _select(app, path)
@@ -159,7 +169,7 @@ class GatewayApp(FastAPI):
             or scope.get("root_path")
             or _BODY_LIMIT_SCOPE_KEY in scope
             or "fastapi.telemetry" in scope
-            or self._native_telemetry.enabled()
+            or lane.telemetry_enabled()
         ):
             return None
         return entry
