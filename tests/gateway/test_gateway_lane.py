@@ -347,3 +347,32 @@ def test_without_the_console_the_lane_is_built(tmp_path: Path) -> None:
     assert response.status_code == 200
     assert lane.refused is None
     assert set(lane.entries) == {("POST", CHAT), ("POST", RESPONSES)}
+
+
+def test_the_lane_knows_starlettes_shared_body_limit_key() -> None:
+    from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
+
+    from zeroclaw.gateway.lane import BODY_LIMIT_SCOPE_KEY
+
+    assert BODY_LIMIT_SCOPE_KEY == MAX_BODY_SIZE_SCOPE_KEY
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"root_path": "/api"},
+        {"starlette.max_body_size": 10},
+        {"fastapi.telemetry": object()},
+        {"method": "PUT"},
+        {"method": "GET"},
+        {"path": CHAT + "/"},
+        {"path": "/V1/chat/completions"},
+    ],
+    ids=["root_path", "shared body limit", "telemetry", "PUT", "GET", "slash", "case"],
+)
+def test_a_request_the_lane_does_not_take(gateway: Gateway, extra: dict[str, Any]) -> None:
+    app = create_app(gateway.state)
+    assert isinstance(app, GatewayApp)
+    scope = {"type": "http", "method": "POST", "path": CHAT, "root_path": ""}
+    assert app._lane_entry(scope) is not None
+    assert app._lane_entry({**scope, **extra}) is None

@@ -60,8 +60,9 @@ from zeroclaw.gateway.direct_route import DirectRoute
 TURN_PATHS = ("/v1/chat/completions", "/v1/responses")
 # FastAPI's own layers around every app (0.165); each is checked to be a pass-through.
 _FASTAPI_LAYERS = ("ExceptionTelemetryMiddleware", "AppBodyLimitMiddleware")
-# The scope key a mounting app sets to share its body limit with a child app.
-_BODY_LIMIT_SCOPE_KEY = "fastapi.max_body_size"
+# The scope key a mounting app sets to share its body limit with a child app (Starlette's
+# MAX_BODY_SIZE_SCOPE_KEY, spelled out: older Starlettes have no such module to import).
+BODY_LIMIT_SCOPE_KEY = "starlette.max_body_size"
 
 Entry = Callable[[Scope, Receive, Send], Awaitable[None]]
 
@@ -167,7 +168,7 @@ class GatewayApp(FastAPI):
             entry is None
             or self.dependency_overrides
             or scope.get("root_path")
-            or _BODY_LIMIT_SCOPE_KEY in scope
+            or BODY_LIMIT_SCOPE_KEY in scope
             or "fastapi.telemetry" in scope
             or lane.telemetry_enabled()
         ):
