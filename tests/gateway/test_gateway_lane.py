@@ -376,3 +376,17 @@ def test_a_request_the_lane_does_not_take(gateway: Gateway, extra: dict[str, Any
     scope = {"type": "http", "method": "POST", "path": CHAT, "root_path": ""}
     assert app._lane_entry(scope) is not None
     assert app._lane_entry({**scope, **extra}) is None
+
+
+def test_an_app_that_served_by_the_lane_can_be_collected(gateway: Gateway) -> None:
+    import gc
+    import weakref
+
+    app = create_app(gateway.state)
+    assert isinstance(app, GatewayApp)
+    app.openapi()  # FastAPI builds the inclusions' handlers
+    assert app.lane().refused is None
+    gone = weakref.ref(app)
+    del app
+    gc.collect()
+    assert gone() is None
