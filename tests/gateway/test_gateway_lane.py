@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 import httpx
 import pytest
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import PlainTextResponse
 from gateway_harness import TOKEN, Gateway, make_config, running_gateway
 from starlette.routing import Route
@@ -96,6 +97,7 @@ def _cases() -> list[tuple[str, str, dict[str, Any]]]:
                 },
             ),
             ("GET", path, {"method": "GET"}),
+            ("OPTIONS", path, {"method": "OPTIONS"}),
             ("query string", path, {"json": good, "params": {"a": "1"}}),
             ("trailing slash", path + "/", {"json": good}),
         ]
@@ -294,8 +296,12 @@ def test_fastapi_telemetry_on_sends_the_turn_routes_the_full_way(gateway: Gatewa
             ),
             f"POST {RESPONSES} goes to Route, not an included router",
         ),
+        (
+            lambda app: app.add_middleware(CORSMiddleware, allow_origins=["*"]),
+            "an unknown middleware: CORSMiddleware",
+        ),
     ],
-    ids=["root_path", "max_body_size", "handler", "route"],
+    ids=["root_path", "max_body_size", "handler", "route", "CORS"],
 )
 def test_what_the_lane_does_not_know_refuses_it(gateway: Gateway, change: Any, reason: str) -> None:
     app = create_app(gateway.state)
