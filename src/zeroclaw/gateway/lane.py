@@ -6,8 +6,9 @@ ServerErrorMiddleware, FastAPI's ExceptionTelemetryMiddleware and AppBodyLimitMi
 our ConsoleHeaders and BodyLimit, Starlette's ExceptionMiddleware, FastAPI's
 AsyncExitStackMiddleware, the router (every route tried in turn; an included router sets
 and restores scope keys per candidate) and FastAPI's `request_response` (two more exit
-stacks) before the route's handler runs: issue #22 measured ~14% of the serving loop
-there. For the two turn routes most of it is pass-through. `GatewayApp` (the gateway's
+stacks) before the route's handler runs: ~16 us of CPU a request, timed alone
+(benchmarks/lane_layers.py; a py-spy profile put 14% of the serving loop there). For
+the two turn routes most of it is pass-through. `GatewayApp` (the gateway's
 FastAPI) sends exactly those two method+path pairs down a lane built, when the app
 starts serving, from the app's own objects, keeping only the layers with an effect:
 
