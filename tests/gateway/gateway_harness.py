@@ -55,8 +55,14 @@ def make_config(tmp_path: Path) -> Config:
 
 
 @contextmanager
-def running_gateway(config: Config) -> Iterator[Gateway]:
+def running_gateway(
+    config: Config, prepare: Callable[[Any], None] | None = None
+) -> Iterator[Gateway]:
+    """`prepare`, if given, is called with the app before the server starts (to add a
+    middleware or a route the way a user's code would)."""
     server = open_gateway(config, host="127.0.0.1", port=0, log_level=None)
+    if prepare is not None:
+        prepare(server.config.app)
     thread = threading.Thread(target=server.run, name="gateway", daemon=True)
     thread.start()
     deadline = time.monotonic() + START_TIMEOUT_S

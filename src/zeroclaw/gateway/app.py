@@ -68,6 +68,7 @@ from zeroclaw.gateway.errors import (
     TooManyMessages,
     install_error_handlers,
 )
+from zeroclaw.gateway.lane import GatewayApp
 from zeroclaw.gateway.mcp_endpoint import install_mcp_endpoint
 from zeroclaw.gateway.openai_api import ChatCompletionRequest
 from zeroclaw.gateway.pairing import PairingCodeError
@@ -130,7 +131,10 @@ turn_router = APIRouter(route_class=DirectRoute)
 
 
 def create_app(state: GatewayState) -> FastAPI:
-    app = FastAPI(
+    # The turn routes are served by a lane past the framework's pass-through layers
+    # (lane.py); everything else, and those routes whenever the lane cannot be exact, as
+    # FastAPI serves it.
+    app = GatewayApp(
         title="ZeroClaw gateway",
         version=__version__,
         description="The agent over HTTP: webhook, OpenAI-compatible API, sessions, metrics.",

@@ -114,7 +114,19 @@ class DirectRoute(APIRoute):
             response: Response = await endpoint(**values)
             return response
 
+        # Kept on what it was built for (an inclusion's effective route lives as long as
+        # its app; a list here would keep every app that ever included the route).
+        setattr(route, _HANDLER_ATTRIBUTE, handle)
         return handle
+
+    def direct_handler(self, built_for: Any) -> Handler | None:
+        """The handler built for `built_for` (an inclusion's effective route of this
+        route, or the route itself): the lane (lane.py) calls it as the route's ASGI
+        app would."""
+        if built_for is not self and getattr(built_for, "original_route", None) is not self:
+            return None
+        handler: Handler | None = getattr(built_for, _HANDLER_ATTRIBUTE, None)
+        return handler
 
     def _effective(self) -> Any:
         """This route as the including router made it: FastAPI (from 0.16x) builds the
@@ -129,6 +141,7 @@ class DirectRoute(APIRoute):
 
 
 _NO_BODY: Any = object()
+_HANDLER_ATTRIBUTE = "zeroclaw_direct_handler"
 
 
 async def _json_body(request: Request) -> Any:
