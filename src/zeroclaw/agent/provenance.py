@@ -54,11 +54,13 @@ def refusing_hook(explanation: Explanation | None) -> str | None:
 
 
 def hook_steps(explanations: Iterable[Explanation | None]) -> tuple[HookStepRecord, ...]:
-    return tuple(
-        _step(explanation.event.value, summary)
-        for explanation in explanations
-        if explanation is not None
-        for summary in explanation.step_summaries()
+    return _shared(
+        tuple(
+            _step(explanation.event.value, summary)
+            for explanation in explanations
+            if explanation is not None
+            for summary in explanation.step_summaries()
+        )
     )
 
 
@@ -67,6 +69,26 @@ def hook_steps(explanations: Iterable[Explanation | None]) -> tuple[HookStepReco
 # Bounded: a detail (a cancel reason, a failure's cause) may vary without end.
 _RECORDS: dict[tuple[str, StepSummary], HookStepRecord] = {}
 _MAX_RECORDS = 4096
+
+
+# The steps of a whole call repeat too (the same handlers, the same outcomes): one tuple
+# per distinct sequence of records, shared, so what memory derives from a call's steps
+# (the hooks JSON of its row, memory/store.py) is made once per sequence, not per call.
+# Keyed by the records' identities (they are shared, above): no record is hashed. An
+# entry holds its records, so no key's ids can be reused while it is there.
+_SEQUENCES: dict[tuple[int, ...], tuple[HookStepRecord, ...]] = {}
+
+
+def _shared(records: tuple[HookStepRecord, ...]) -> tuple[HookStepRecord, ...]:
+    if not records:
+        return ()
+    key = tuple(map(id, records))
+    shared = _SEQUENCES.get(key)
+    if shared is None:
+        if len(_SEQUENCES) >= _MAX_RECORDS:
+            _SEQUENCES.clear()
+        shared = _SEQUENCES[key] = records
+    return shared
 
 
 def _step(event: str, summary: StepSummary) -> HookStepRecord:

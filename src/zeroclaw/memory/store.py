@@ -926,17 +926,35 @@ def _provenance_row(provenance: ToolProvenance | None) -> dict[str, Any]:
     recorded), so rows with and without provenance go in one multi-row insert."""
     if provenance is None:
         return dict.fromkeys(PROVENANCE_COLUMNS)
-    # What json.dumps(list of the steps' objects) writes, one step's text memoized.
-    hooks = "[" + ", ".join([_hook_step_json(step) for step in provenance.hooks]) + "]"
     return {
         "owner_kind": provenance.owner_kind,
         "owner_name": _valid(provenance.owner_name),
         "owner_version": _valid(provenance.owner_version),
         "approval": provenance.approval,
-        "hooks": valid_text(hooks),
+        "hooks": _hooks_json(provenance.hooks),
         "blocked_by": _valid(provenance.blocked_by),
         "duration_ms": provenance.duration_ms,
     }
+
+
+# The hooks column of the calls whose steps are one shared tuple (agent/provenance.py
+# shares a tuple per distinct sequence of steps), keyed by the tuple's identity: a call
+# through ten hook plugins would otherwise look ten steps up and join their text. An
+# entry holds its tuple, so its id is not reused while the entry is there; bounded.
+_HOOKS_TEXT: dict[int, tuple[tuple[HookStepRecord, ...], str]] = {}
+_MAX_HOOKS_TEXT = 1024
+
+
+def _hooks_json(hooks: tuple[HookStepRecord, ...]) -> str:
+    """What json.dumps(list of the steps' objects) writes, made once per shared tuple."""
+    cached = _HOOKS_TEXT.get(id(hooks))
+    if cached is not None and cached[0] is hooks:
+        return cached[1]
+    text = valid_text("[" + ", ".join([_hook_step_json(step) for step in hooks]) + "]")
+    if len(_HOOKS_TEXT) >= _MAX_HOOKS_TEXT:
+        _HOOKS_TEXT.clear()
+    _HOOKS_TEXT[id(hooks)] = (hooks, text)
+    return text
 
 
 @functools.lru_cache(maxsize=4096)
