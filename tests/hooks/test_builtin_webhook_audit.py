@@ -13,11 +13,14 @@ import pytest
 from audit_server import AuditServer, audit_server
 from pydantic import ValidationError
 
+from loop_gaps import LoopGaps
 from zeroclaw.agent import AgentRuntime, AllowApprover
 from zeroclaw.config import Config
-from zeroclaw.hooks import Event, HeartbeatTick
+from zeroclaw.hooks import AfterToolCall, Event, HeartbeatTick
 from zeroclaw.hooks.builtin import HookSetupError, WebhookAudit
 from zeroclaw.hooks.settings import WebhookAuditSettings
+from zeroclaw.messages import ToolResult
+from zeroclaw.observability import REDACTED, Redactor
 
 
 def enable(config: Config, server: AuditServer, **settings: object) -> None:
@@ -152,6 +155,48 @@ async def test_requests_are_signed_with_the_shared_secret(
     received = server.received[0]
     expected = hmac.new(b"s3cret-shared", received.raw, hashlib.sha256).hexdigest()
     assert received.headers["X-ZeroClaw-Signature"] == f"sha256={expected}"
+
+
+async def test_a_megabyte_payload_is_redacted_whole_without_holding_the_loop(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A 1 MB tool output is redacted off the event loop: the loop's thread keeps running
+    a 1 ms ticker on the CPU it needs (redacting it on the loop took ~0.45 s of it), and
+    the receiver gets the whole output redacted, secrets at its end included."""
+    monkeypatch.setenv("AUDIT_TEST_KEY", "Plain7Looking9Value")
+    line = "2026-01-07 10:31:02 GET /api/items?id=42 200 token=hunter22 elapsed=12ms\n"
+    output = line * (1_000_000 // len(line)) + "last Plain7Looking9Value sk-abcdefghijklmnop"
+    payload = AfterToolCall("s1", "shell", {"api_key": "k-123456"}, ToolResult.ok(output), 1.0)
+    redactor = Redactor(["AUDIT_TEST_KEY"])
+    with audit_server() as server:
+        webhook = WebhookAudit(
+            server.url,
+            [Event.ON_AFTER_TOOL_CALL],
+            redactor,
+            attempts=1,
+            backoff_s=0.01,
+            timeout_s=20,
+            secret="shared",
+        )
+        gaps = LoopGaps()
+        await gaps.watch(webhook.observe(Event.ON_AFTER_TOOL_CALL, payload))
+
+    assert webhook.delivered == 1
+    received = server.received[0]
+    assert received.body["event"] == "on_after_tool_call"
+    expected = webhook.body(Event.ON_AFTER_TOOL_CALL, payload, received.body["at"])
+    assert received.body == expected
+    result = received.body["payload"]["result"]
+    assert result["output"] == redactor.text(output)
+    assert result["output"].endswith(f"last {REDACTED} {REDACTED}")
+    assert received.body["payload"]["arguments"] == {"api_key": REDACTED}
+    for secret in (b"hunter22", b"Plain7Looking9Value", b"sk-abcdefghijklmnop", b"k-123456"):
+        assert secret not in received.raw
+    signature = hmac.new(b"shared", received.raw, hashlib.sha256).hexdigest()
+    assert received.headers["X-ZeroClaw-Signature"] == f"sha256={signature}"
+    # The ticker ran all along; on the loop, one gap would be the whole redaction.
+    assert len(gaps.cpu) > 20
+    assert max(gaps.cpu) < 0.15, f"the loop's thread spent {max(gaps.cpu):.3f} s in one gap"
 
 
 def test_a_url_outside_the_allowed_hosts_is_refused_at_start_up(config: Config) -> None:

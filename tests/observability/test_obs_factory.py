@@ -8,6 +8,7 @@ from pydantic import ValidationError
 
 from zeroclaw.errors import ZeroClawError
 from zeroclaw.observability import (
+    REDACTED,
     HeartbeatObserved,
     LogObserver,
     MessageDelivered,
@@ -17,6 +18,7 @@ from zeroclaw.observability import (
     ObserverEvent,
     OtelObserver,
     PrometheusObserver,
+    Redactor,
     build_observer,
     find_observer,
 )
@@ -95,3 +97,16 @@ def test_otlp_without_its_package_says_what_to_install(monkeypatch: pytest.Monke
 def test_bad_settings_are_rejected(raw: dict[str, object]) -> None:
     with pytest.raises(ValidationError):
         ObservabilitySettings.model_validate(raw)
+
+
+def test_the_log_backend_redacts_and_cuts_content_as_configured(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FACTORY_TEST_KEY", "Plain7Looking9Value")
+    settings = ObservabilitySettings(record_content=True, content_max_chars=64)
+    observer = build_observer(settings, redactor=Redactor(["FACTORY_TEST_KEY"]))
+    with caplog.at_level(logging.INFO, logger="zeroclaw.observability"):
+        observer.record(MessageDelivered("cli", "u", "key Plain7Looking9Value " + "z " * 100))
+    assert "Plain7Looking9Value" not in caplog.text
+    assert f"key {REDACTED} z z" in caplog.text
+    assert "more chars]" in caplog.text

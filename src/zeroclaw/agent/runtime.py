@@ -175,8 +175,9 @@ class AgentRuntime:
         mcp: McpClients | None = None
         audit: AuditLog | None = None
         try:
+            redactor = config_redactor(config)
             if config.audit.enabled:
-                audit = open_audit_log(config.audit, config.audit_path, config_redactor(config))
+                audit = open_audit_log(config.audit, config.audit_path, redactor)
             policy = SecurityPolicy(config.tools, workspace)
             tools = default_registry(config, memory, policy)
             native = None if provider is None else Providers(provider, _provider_resolver(config))
@@ -188,6 +189,7 @@ class AgentRuntime:
             observer = build_observer(
                 config.observability,
                 extra=[*first, ObserverBridge(live.hooks), *extra_observers],
+                redactor=redactor,
             )
             hooks.observe_with(observer)
             mcp = _start_mcp(config, observer)

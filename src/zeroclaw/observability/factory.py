@@ -12,6 +12,7 @@ from zeroclaw.observability.multi import MultiObserver
 from zeroclaw.observability.observer import NoopObserver, Observer
 from zeroclaw.observability.otel import OtelNotInstalledError, OtelObserver
 from zeroclaw.observability.prometheus import PrometheusObserver
+from zeroclaw.observability.redaction import Redactor
 from zeroclaw.observability.settings import Backend, ObservabilitySettings, OtelSettings
 
 if TYPE_CHECKING:
@@ -20,10 +21,16 @@ if TYPE_CHECKING:
 _OTLP_EXPORTER = "opentelemetry.exporter.otlp.proto.http.trace_exporter"
 
 
-def build_observer(settings: ObservabilitySettings, *, extra: Sequence[Observer] = ()) -> Observer:
+def build_observer(
+    settings: ObservabilitySettings,
+    *,
+    extra: Sequence[Observer] = (),
+    redactor: Redactor | None = None,
+) -> Observer:
     """The configured backends, plus `extra` observers (the hooks' ObserverBridge), behind
-    one Observer: a MultiObserver when there is more than one."""
-    observers = [_backend(name, settings) for name in settings.backends if name != "noop"]
+    one Observer: a MultiObserver when there is more than one. `redactor` cleans the
+    content the log backend records (the config's secrets: config_redactor)."""
+    observers = [_backend(name, settings, redactor) for name in settings.backends if name != "noop"]
     observers.extend(extra)
     if not observers:
         return NoopObserver()
@@ -32,9 +39,13 @@ def build_observer(settings: ObservabilitySettings, *, extra: Sequence[Observer]
     return MultiObserver(observers)
 
 
-def _backend(name: Backend, settings: ObservabilitySettings) -> Observer:
+def _backend(name: Backend, settings: ObservabilitySettings, redactor: Redactor | None) -> Observer:
     if name == "log":
-        return LogObserver(include_content=settings.record_content)
+        return LogObserver(
+            include_content=settings.record_content,
+            redactor=redactor,
+            max_chars=settings.content_max_chars,
+        )
     if name == "prometheus":
         return PrometheusObserver()
     if name == "otel":

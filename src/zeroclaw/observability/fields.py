@@ -3,7 +3,9 @@
 Nested values get dotted keys (`usage.input_tokens`, `result.success`). Conversation
 content (an event's `content_fields`) is replaced by its size (`text.chars`,
 `messages.count`) unless content recording is on: logs and traces often travel further
-than the conversation itself should.
+than the conversation itself should. With a `redactor`, recorded content is redacted and
+cut to `max_chars` as an audit line's texts are (`Redactor.cut`): secret keys anywhere in
+a structured value, shapes and known secrets' values in its texts.
 """
 
 from __future__ import annotations
@@ -14,21 +16,32 @@ from collections.abc import Sized
 
 from zeroclaw.messages import ToolResult, Usage
 from zeroclaw.observability.events import ObserverEvent
+from zeroclaw.observability.redaction import Redactor
 
 Scalar = str | int | float | bool
 
 
-def flat_fields(event: ObserverEvent, *, include_content: bool = False) -> dict[str, Scalar]:
+def flat_fields(
+    event: ObserverEvent,
+    *,
+    include_content: bool = False,
+    redactor: Redactor | None = None,
+    max_chars: int = 2000,
+) -> dict[str, Scalar]:
     fields: dict[str, Scalar] = {}
     for field in dataclasses.fields(event):
         name = field.name
         value = getattr(event, name)
         if value is None:
             continue
-        if include_content or name not in event.content_fields:
+        if name not in event.content_fields:
+            _add(fields, name, value)
+        elif not include_content:
+            _add_size(fields, name, value)
+        elif redactor is None:
             _add(fields, name, value)
         else:
-            _add_size(fields, name, value)
+            _add_redacted(fields, name, value, redactor, max_chars)
     return fields
 
 
@@ -45,6 +58,16 @@ def _add(fields: dict[str, Scalar], name: str, value: object) -> None:
             fields[f"{name}.error"] = value.error
     else:
         fields[name] = json.dumps(_plain(value), ensure_ascii=False, default=str)
+
+
+def _add_redacted(
+    fields: dict[str, Scalar], name: str, value: object, redactor: Redactor, max_chars: int
+) -> None:
+    if isinstance(value, ToolResult):
+        output, error = redactor.cut([value.output, value.error], max_chars)
+        _add(fields, name, ToolResult(value.success, output, error))
+    else:
+        _add(fields, name, redactor.cut(_plain(value), max_chars))
 
 
 def _add_size(fields: dict[str, Scalar], name: str, value: object) -> None:

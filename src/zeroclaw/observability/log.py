@@ -3,6 +3,14 @@
 One record per event on the `zeroclaw.observability` logger. The message reads
 `llm_response session_id=s1 provider=openai ... latency_ms=812.4`; the same data is on
 the record as `event` (the kind) and `fields` (a dict), for JSON formatters.
+
+Conversation content (an event's `content_fields`) is written only with `include_content`
+(`observability.record_content`), and then redacted and cut the way an audit line is
+(`Redactor.cut`, observability/redaction.py): each content text shows at most
+`max_chars` characters (`observability.content_max_chars`), then `… [N more chars]`, and
+only that window is redacted, so a megabyte of tool output costs the event loop what
+its first `max_chars` + 1024 characters cost. A log line travels further than the
+conversation should, and a token in one is the classic leak.
 """
 
 from __future__ import annotations
@@ -12,6 +20,10 @@ import logging
 
 from zeroclaw.observability.events import Error, HeartbeatObserved, ObserverEvent, PluginTrap
 from zeroclaw.observability.fields import Scalar, flat_fields
+from zeroclaw.observability.redaction import Redactor
+
+# The default of observability.content_max_chars: as long as an audit line's text.
+CONTENT_MAX_CHARS = 2000
 
 _LEVELS: dict[type[ObserverEvent], int] = {
     Error: logging.ERROR,
@@ -22,17 +34,31 @@ _LEVELS: dict[type[ObserverEvent], int] = {
 
 class LogObserver:
     def __init__(
-        self, logger: logging.Logger | None = None, *, include_content: bool = False
+        self,
+        logger: logging.Logger | None = None,
+        *,
+        include_content: bool = False,
+        redactor: Redactor | None = None,
+        max_chars: int = CONTENT_MAX_CHARS,
     ) -> None:
+        """`redactor`: the secrets to redact from content (the config's, see
+        config/secrets.py); without one, only the shapes and secret keys are caught."""
         self._logger = logger or logging.getLogger("zeroclaw.observability")
         self._include_content = include_content
+        self._redactor = redactor or Redactor()
+        self._max_chars = max_chars
 
     def record(self, event: ObserverEvent) -> None:
         level = _LEVELS.get(type(event), logging.INFO)
         # Formatting costs more than the check: skip both when nobody listens.
         if not self._logger.isEnabledFor(level):
             return
-        fields = flat_fields(event, include_content=self._include_content)
+        fields = flat_fields(
+            event,
+            include_content=self._include_content,
+            redactor=self._redactor,
+            max_chars=self._max_chars,
+        )
         text = " ".join([event.kind, *(f"{key}={_format(value)}" for key, value in fields.items())])
         self._logger.log(level, "%s", text, extra={"event": event.kind, "fields": fields})
 

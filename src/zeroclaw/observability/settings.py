@@ -36,6 +36,13 @@ class ObservabilitySettings(Section):
         description="Put conversation content (messages, model output, tool arguments and "
         "results) in logs and spans; off: only its size.",
     )
+    content_max_chars: int = Field(
+        2000,
+        ge=64,
+        le=1_000_000,
+        description="With record_content, the longest content text a log line keeps; the rest "
+        "is cut, and what is kept is redacted as in the audit log.",
+    )
     otel: OtelSettings = Field(default_factory=OtelSettings)
 
     @field_validator("backend", mode="after")

@@ -10,12 +10,11 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import Awaitable
-from typing import TypeVar
 
 import pytest
 from runtime_support import LoadPlugins, MakePlugin, Recorder
 
+from loop_gaps import LoopGaps
 from zeroclaw.config import Config
 from zeroclaw.hooks import Event, HookRunner, SessionStart, ToolCallRequest
 from zeroclaw.hooks.runner import DispatchResult
@@ -27,7 +26,6 @@ from zeroclaw.plugins.wasm.calls import PluginCalls
 from zeroclaw.plugins.wasm.inline import LOOP_BUDGET, InlineMode, inline_mode, runs_inline
 
 CONVERSATION = ("hooks.conversation", "hooks.modify")
-T = TypeVar("T")
 
 
 class ThreadRecorder(Recorder):
@@ -46,37 +44,6 @@ class ThreadRecorder(Recorder):
 @pytest.fixture
 def recorder() -> Recorder:
     return ThreadRecorder()
-
-
-class LoopGaps:
-    """How long the event loop went without running a 1 ms ticker, while `watch` runs: by
-    the wall clock, and by the loop thread's CPU time. The bound is asserted on CPU time:
-    a guest holding the loop spins on its thread's CPU, while a loaded machine stretches
-    only the wall clock (a descheduled process), which made a wall-clock bound flaky."""
-
-    def __init__(self) -> None:
-        self.wall: list[float] = []
-        self.cpu: list[float] = []
-
-    async def watch(self, work: Awaitable[T]) -> T:
-        stop = asyncio.Event()
-
-        async def ticker() -> None:
-            last, last_cpu = time.monotonic(), time.thread_time()
-            while not stop.is_set():
-                await asyncio.sleep(0.001)
-                now, now_cpu = time.monotonic(), time.thread_time()
-                self.wall.append(now - last)
-                self.cpu.append(now_cpu - last_cpu)
-                last, last_cpu = now, now_cpu
-
-        ticking = asyncio.create_task(ticker())
-        await asyncio.sleep(0.01)
-        try:
-            return await work
-        finally:
-            stop.set()
-            await ticking
 
 
 def shell_call() -> ToolCallRequest:

@@ -1,12 +1,17 @@
 """webhook_audit: selected void events POSTed as JSON to an audit endpoint.
 
 The body is `{"event": name, "at": ISO time, "payload": {...}}`, secrets redacted as in
-the audit log. Delivery runs in the void hook's background task, so a slow or broken
-endpoint never holds up a turn: each POST has a timeout, a failure (a connection error,
-a timeout, 408, 429 or 5xx) is retried up to `attempts` times with a doubling backoff,
-any other status is final. A delivery that fails for good is logged and counted
-(`failed`), never raised. Redirects are not followed: the URL was checked against
-tools.http_request.allowed_hosts and a redirect could lead anywhere.
+the audit log, whole (the body is not cut). The redaction, the JSON and the signature are
+made in a worker thread (`asyncio.to_thread`): a tool's output can be a megabyte, which
+takes the redactor ~0.45 s of CPU, and on the event loop that would hold every other
+turn. (Under the GIL the loop may still wait for one regular expression's pass over the
+longest string, but its thread no longer does the work.) `at` is taken on the loop,
+when the hook runs. Delivery runs in the void hook's background task, so a slow or
+broken endpoint never holds up a turn: each POST has a timeout, a failure (a connection
+error, a timeout, 408, 429 or 5xx) is retried up to `attempts` times with a doubling
+backoff, any other status is final. A delivery that fails for good is logged and
+counted (`failed`), never raised. Redirects are not followed: the URL was checked
+against tools.http_request.allowed_hosts and a redirect could lead anywhere.
 """
 
 from __future__ import annotations
@@ -70,10 +75,8 @@ class WebhookAudit:
         return Continue(payload)
 
     async def observe(self, event: Event, payload: VoidPayload) -> None:
-        body = json.dumps(self.body(event, payload), ensure_ascii=False, default=str).encode()
-        headers = {"Content-Type": "application/json", "User-Agent": "zeroclaw-webhook-audit"}
-        if signature := self._signature(body):
-            headers[SIGNATURE_HEADER] = signature
+        at = _now()
+        body, headers = await asyncio.to_thread(self._request, event, payload, at)
         problem = await self._deliver(body, headers)
         if problem is None:
             self.delivered += 1
@@ -87,12 +90,22 @@ class WebhookAudit:
             problem,
         )
 
-    def body(self, event: Event, payload: VoidPayload) -> dict[str, Any]:
+    def body(self, event: Event, payload: VoidPayload, at: str | None = None) -> dict[str, Any]:
+        """What is POSTed for `event`, as a dict (redacted: it takes time linear in the
+        payload's text, so `observe` calls it off the event loop)."""
         return {
             "event": event.value,
-            "at": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            "at": at or _now(),
             "payload": self._redactor.value(dataclasses.asdict(payload)),
         }
+
+    def _request(self, event: Event, payload: VoidPayload, at: str) -> tuple[bytes, dict[str, str]]:
+        """The POST's body and headers; run in a worker thread."""
+        body = json.dumps(self.body(event, payload, at), ensure_ascii=False, default=str).encode()
+        headers = {"Content-Type": "application/json", "User-Agent": "zeroclaw-webhook-audit"}
+        if signature := self._signature(body):
+            headers[SIGNATURE_HEADER] = signature
+        return body, headers
 
     async def _deliver(self, body: bytes, headers: dict[str, str]) -> str | None:
         """POST until it succeeds or the attempts run out; the last problem, or None."""
@@ -119,3 +132,7 @@ class WebhookAudit:
             return None
         digest = hmac.new(self._secret, body, hashlib.sha256).hexdigest()
         return f"sha256={digest}"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
