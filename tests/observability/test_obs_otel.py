@@ -22,6 +22,7 @@ from zeroclaw.observability import (
     TurnComplete,
     TurnStarted,
 )
+from zeroclaw.observability.redaction import REDACTED, Redactor
 
 MESSAGES = (ChatMessage("user", "what is in /tmp?"),)
 
@@ -149,3 +150,32 @@ def test_missing_opentelemetry_says_which_extra_to_install(
     with pytest.raises(OtelNotInstalledError) as caught:
         OtelObserver()
     assert "zeroclaw[otel]" in str(caught.value)
+
+
+def test_recorded_content_is_redacted_and_cut_in_span_attributes(
+    exporter: InMemorySpanExporter,
+) -> None:
+    """Spans travel as far as log lines: content recorded in them is redacted and cut as
+    the log backend's is (the config's secrets by value too)."""
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    redactor = Redactor(secret_values=["Plain7Looking9Value"])
+    observer = OtelObserver(provider, include_content=True, redactor=redactor, max_chars=100)
+    arguments = {"command": "curl -H 'Authorization: Bearer abcdefgh12345678'"}
+    output = "echo Plain7Looking9Value password=hunter22 " + "line\n" * 100_000
+    observer.record(TurnStarted("s1", "t1", "cli"))
+    observer.record(ToolCallStarted("s1", "t1", "c1", "shell", arguments))
+    observer.record(
+        ToolCallFinished("s1", "t1", "c1", "shell", arguments, ToolResult.ok(output), 2.0)
+    )
+    observer.record(TurnComplete("s1", "t1", "answer", 1, 1, Usage(9, 4), 30.0))
+
+    attributes = dict(by_name(exporter)["execute_tool shell"].attributes or {})
+    shown = " ".join(str(value) for value in attributes.values())
+    for secret in ("abcdefgh12345678", "Plain7Looking9Value", "hunter22"):
+        assert secret not in shown
+    assert REDACTED in str(attributes["zeroclaw.arguments"])
+    cut = str(attributes["zeroclaw.result.output"])
+    assert cut.startswith(f"echo {REDACTED} password={REDACTED}")
+    assert cut.endswith(" more chars]")
+    assert len(cut) < 200

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Sequence
+from functools import partial
 from typing import TYPE_CHECKING
 
 from zeroclaw.errors import ZeroClawError
@@ -29,7 +30,7 @@ def build_observer(
 ) -> Observer:
     """The configured backends, plus `extra` observers (the hooks' ObserverBridge), behind
     one Observer: a MultiObserver when there is more than one. `redactor` cleans the
-    content the log backend records (the config's secrets: config_redactor)."""
+    content the log and otel backends record (the config's secrets: config_redactor)."""
     observers = [_backend(name, settings, redactor) for name in settings.backends if name != "noop"]
     observers.extend(extra)
     if not observers:
@@ -49,13 +50,19 @@ def _backend(name: Backend, settings: ObservabilitySettings, redactor: Redactor 
     if name == "prometheus":
         return PrometheusObserver()
     if name == "otel":
-        return _otel(settings)
+        return _otel(settings, redactor)
     raise AssertionError(f"unhandled observability backend {name!r}")
 
 
-def _otel(settings: ObservabilitySettings) -> OtelObserver:
+def _otel(settings: ObservabilitySettings, redactor: Redactor | None) -> OtelObserver:
+    observer = partial(
+        OtelObserver,
+        include_content=settings.record_content,
+        redactor=redactor,
+        max_chars=settings.content_max_chars,
+    )
     if settings.otel.exporter == "global":
-        return OtelObserver(include_content=settings.record_content)
+        return observer()
     try:
         from opentelemetry.sdk.resources import Resource
         from opentelemetry.sdk.trace import TracerProvider
@@ -65,7 +72,7 @@ def _otel(settings: ObservabilitySettings) -> OtelObserver:
         resource=Resource.create({"service.name": settings.otel.service_name})
     )
     provider.add_span_processor(_span_processor(settings.otel))
-    return OtelObserver(provider, include_content=settings.record_content)
+    return observer(provider)
 
 
 def _span_processor(settings: OtelSettings) -> SpanProcessor:

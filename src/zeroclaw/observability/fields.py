@@ -20,13 +20,16 @@ from zeroclaw.observability.redaction import Redactor
 
 Scalar = str | int | float | bool
 
+# The default of observability.content_max_chars: as long as an audit line's text.
+CONTENT_MAX_CHARS = 2000
+
 
 def flat_fields(
     event: ObserverEvent,
     *,
     include_content: bool = False,
     redactor: Redactor | None = None,
-    max_chars: int = 2000,
+    max_chars: int = CONTENT_MAX_CHARS,
 ) -> dict[str, Scalar]:
     fields: dict[str, Scalar] = {}
     for field in dataclasses.fields(event):

@@ -19,11 +19,8 @@ import json
 import logging
 
 from zeroclaw.observability.events import Error, HeartbeatObserved, ObserverEvent, PluginTrap
-from zeroclaw.observability.fields import Scalar, flat_fields
+from zeroclaw.observability.fields import CONTENT_MAX_CHARS, Scalar, flat_fields
 from zeroclaw.observability.redaction import Redactor
-
-# The default of observability.content_max_chars: as long as an audit line's text.
-CONTENT_MAX_CHARS = 2000
 
 _LEVELS: dict[type[ObserverEvent], int] = {
     Error: logging.ERROR,

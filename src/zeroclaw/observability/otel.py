@@ -35,7 +35,8 @@ from zeroclaw.observability.events import (
     TurnComplete,
     TurnStarted,
 )
-from zeroclaw.observability.fields import Scalar, flat_fields
+from zeroclaw.observability.fields import CONTENT_MAX_CHARS, Scalar, flat_fields
+from zeroclaw.observability.redaction import Redactor
 
 if TYPE_CHECKING:
     from opentelemetry.trace import Span, SpanKind, TracerProvider
@@ -59,8 +60,16 @@ class _OpenTurn:
 
 class OtelObserver:
     def __init__(
-        self, tracer_provider: TracerProvider | None = None, *, include_content: bool = False
+        self,
+        tracer_provider: TracerProvider | None = None,
+        *,
+        include_content: bool = False,
+        redactor: Redactor | None = None,
+        max_chars: int = CONTENT_MAX_CHARS,
     ) -> None:
+        """`redactor`: the secrets to redact from recorded content (the config's); without
+        one, only the shapes and secret keys are caught. Content is cut to `max_chars` as
+        the log backend cuts it: spans travel as far as log lines."""
         try:
             from opentelemetry import trace
         except ImportError as error:
@@ -68,6 +77,8 @@ class OtelObserver:
         self._trace = trace
         self._tracer = trace.get_tracer("zeroclaw", __version__, tracer_provider=tracer_provider)
         self._include_content = include_content
+        self._redactor = redactor or Redactor()
+        self._max_chars = max_chars
         # Plugin calls may record from worker threads; span bookkeeping stays consistent.
         self._lock = threading.Lock()
         self._turns: dict[str, _OpenTurn] = {}
@@ -204,7 +215,12 @@ class OtelObserver:
     def _attributes(self, event: ObserverEvent) -> dict[str, Scalar]:
         attributes: dict[str, Scalar] = {
             f"zeroclaw.{key}": value
-            for key, value in flat_fields(event, include_content=self._include_content).items()
+            for key, value in flat_fields(
+                event,
+                include_content=self._include_content,
+                redactor=self._redactor,
+                max_chars=self._max_chars,
+            ).items()
         }
         if isinstance(event, LLMRequest | LLMResponse):
             attributes["gen_ai.operation.name"] = "chat"

@@ -40,8 +40,8 @@ class ObservabilitySettings(Section):
         2000,
         ge=64,
         le=1_000_000,
-        description="With record_content, the longest content text a log line keeps; the rest "
-        "is cut, and what is kept is redacted as in the audit log.",
+        description="With record_content, the longest content text a log line or span keeps; "
+        "the rest is cut, and what is kept is redacted as in the audit log.",
     )
     otel: OtelSettings = Field(default_factory=OtelSettings)
 
