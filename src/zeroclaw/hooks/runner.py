@@ -494,12 +494,7 @@ class HookRunner:
         except Exception as error:
             _log_failure(entry, event, entry.failure(error, waiting), "isolated (void event)")
             return
-        _LOG.debug(
-            "hook %r observed %s in %.3f ms",
-            entry.spec.name,
-            event.value,
-            (time.monotonic() - started) * 1000,
-        )
+        _log_observed(entry, event, started)
 
     async def _observe(self, entry: _Entry, event: Event, payload: VoidPayload) -> None:
         entry.calls += 1
@@ -513,12 +508,7 @@ class HookRunner:
         except Exception as error:
             _log_failure(entry, event, entry.failure(error, waiting), "isolated (void event)")
             return
-        _LOG.debug(
-            "hook %r observed %s in %.3f ms",
-            entry.spec.name,
-            event.value,
-            (time.monotonic() - started) * 1000,
-        )
+        _log_observed(entry, event, started)
 
     async def _observe_on_thread(
         self, run: tuple[_Entry, ...], event: Event, payload: VoidPayload
@@ -925,6 +915,15 @@ def _explanation(
     else:
         stop = f"stopped: {reason}"
     return Explanation.of_facts(event, tuple(facts), stop, stopped_by)
+
+
+def _log_observed(entry: _Entry, event: Event, started: float) -> None:
+    _LOG.debug(
+        "hook %r observed %s in %.3f ms",
+        entry.spec.name,
+        event.value,
+        (time.monotonic() - started) * 1000,
+    )
 
 
 def _log_failure(entry: _Entry, event: Event, failure: _Failure, consequence: str) -> None:
