@@ -5,6 +5,7 @@ hand-offs each way are posted through a `_Mailbox`: in order, one wake-up a batc
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 import threading
 from collections.abc import Iterator
@@ -138,3 +139,21 @@ async def test_a_posted_call_that_fails_does_not_stop_the_others() -> None:
         assert isinstance(context["exception"], KeyError)
     finally:
         loop.set_exception_handler(None)
+
+
+_REQUEST: contextvars.ContextVar[str] = contextvars.ContextVar("request", default="none")
+
+
+async def test_the_work_sees_its_caller_s_context(storage: StorageLoop) -> None:
+    # Hand-offs are batched, but each work runs in its own caller's context (a request's
+    # trace or log ids), never in the one of the caller whose post woke the loop.
+    async def seen() -> str:
+        await asyncio.sleep(0)
+        return _REQUEST.get()
+
+    async def caller(name: str) -> str:
+        _REQUEST.set(name)
+        return await storage.run(seen())
+
+    names = [f"request-{n}" for n in range(40)]
+    assert await asyncio.gather(*(caller(name) for name in names)) == names

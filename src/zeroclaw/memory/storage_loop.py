@@ -25,6 +25,7 @@ import asyncio
 import collections
 import concurrent.futures
 import contextlib
+import contextvars
 import threading
 import weakref
 from collections.abc import Callable, Coroutine
@@ -39,16 +40,20 @@ class _Mailbox:
     `call_soon_threadsafe` writes to the loop's self-pipe on every call (a system call
     here, a wake-up of the loop's `select` there). Under load the loop is usually busy
     and already has a batch pending: a post then only appends. The flag is cleared before
-    the batch is taken, so a post that saw it set is in that batch."""
+    the batch is taken, so a post that saw it set is in that batch. Each call runs in the
+    context of its post, as `call_soon_threadsafe` would run it (the work's task, made
+    there, keeps its caller's context variables)."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
-        self._calls: collections.deque[Callable[[], object]] = collections.deque()
+        self._calls: collections.deque[tuple[contextvars.Context, Callable[[], object]]] = (
+            collections.deque()
+        )
         self._woken = False
 
     def post(self, call: Callable[[], object]) -> None:
         """Run `call` on the loop soon (RuntimeError if the loop is closed)."""
-        self._calls.append(call)
+        self._calls.append((contextvars.copy_context(), call))
         if not self._woken:
             self._woken = True
             try:
@@ -61,9 +66,9 @@ class _Mailbox:
         self._woken = False
         calls = self._calls
         while calls:
-            call = calls.popleft()
+            context, call = calls.popleft()
             try:
-                call()
+                context.run(call)
             except Exception as error:  # one call's failure is not the others'
                 self._loop.call_exception_handler(
                     {"message": "a call posted to the loop failed", "exception": error}
