@@ -1,7 +1,7 @@
 """SQLite statements run on the storage loop's thread (memory/sqlite_connection.py): a
 write that finds the write lock held by another process waits for it on a worker thread,
-and the storage loop goes on answering reads meanwhile; the lock it did not get leaves
-the connection's busy_timeout as it was."""
+and the storage loop goes on answering reads meanwhile; writes probe the lock on
+connections at busy_timeout 0, reads always wait the full busy_timeout."""
 
 from __future__ import annotations
 
@@ -60,12 +60,47 @@ async def test_a_write_waits_for_another_writer_while_reads_go_on(
     assert stored.message.content == "hi"
 
 
-async def test_busy_timeout_is_kept_after_a_write(sqlite_store: MemoryStore) -> None:
+async def _busy_timeout(conn: AsyncConnection) -> int:
+    return int(await conn.scalar(sa.text("PRAGMA busy_timeout")) or 0)
+
+
+async def test_reads_wait_for_locks_whatever_the_writes_did(sqlite_store: MemoryStore) -> None:
+    # A write's lock probe runs at busy_timeout 0 without setting it around each
+    # BEGIN IMMEDIATE: its connection is kept apart for writes. A read's connection
+    # always waits the full busy_timeout (another process's WAL recovery).
     await sqlite_store.ensure_session("s", channel="test")
     await sqlite_store.append_message("s", ChatMessage("user", "hi"))
+    assert await sqlite_store.database.write(_busy_timeout) == 0
+    database = sqlite_store.database
+    mixed = await asyncio.gather(
+        *(
+            database.write(_busy_timeout) if n % 2 else database.read(_busy_timeout)
+            for n in range(12)
+        )
+    )
+    assert mixed[0::2] == [BUSY_TIMEOUT_MS] * 6
+    assert mixed[1::2] == [0] * 6
+    assert await database.read(_busy_timeout) == BUSY_TIMEOUT_MS
 
-    async def timeout(conn: AsyncConnection) -> int:
-        return int(await conn.scalar(sa.text("PRAGMA busy_timeout")) or 0)
 
-    assert await sqlite_store.database.write(timeout) == BUSY_TIMEOUT_MS
-    assert await sqlite_store.database.read(timeout) == BUSY_TIMEOUT_MS
+async def test_a_write_that_waited_leaves_its_connection_waiting(
+    sqlite_store: MemoryStore, db_path: Path
+) -> None:
+    await sqlite_store.ensure_session("s", channel="test")
+    taken, release = threading.Event(), threading.Event()
+    holder = threading.Thread(target=_hold_write_lock, args=(db_path, taken, release))
+    holder.start()
+    try:
+        assert await asyncio.to_thread(taken.wait, 10)
+        write = asyncio.create_task(sqlite_store.database.write(_busy_timeout))
+        await asyncio.sleep(0.1)
+        release.set()
+        # The wait happened at the full busy_timeout, set before it.
+        assert await asyncio.wait_for(write, 10) == BUSY_TIMEOUT_MS
+    finally:
+        release.set()
+        await asyncio.to_thread(holder.join)
+    # That connection is a reader's now; reads still wait, writes probe at 0 again.
+    reads = await asyncio.gather(*(sqlite_store.database.read(_busy_timeout) for _ in range(3)))
+    assert reads == [BUSY_TIMEOUT_MS] * 3
+    assert await sqlite_store.database.write(_busy_timeout) == 0

@@ -1,15 +1,19 @@
 """StorageLoop.run: the work runs on the storage thread, its result or error comes back
-to the caller's loop, and a caller that is cancelled leaves the work to finish."""
+to the caller's loop, and a caller that is cancelled leaves the work to finish. The
+hand-offs each way are posted through a `_Mailbox`: in order, one wake-up a batch."""
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import functools
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
-from zeroclaw.memory.storage_loop import StorageLoop
+from zeroclaw.memory.storage_loop import StorageLoop, _Mailbox
 
 
 @pytest.fixture
@@ -77,3 +81,79 @@ async def test_a_stopped_loop_refuses_work() -> None:
 
     with pytest.raises(RuntimeError, match="stopped"):
         await storage.run(work())
+
+
+async def test_calls_posted_from_another_thread_run_in_order_one_wake_up_a_batch(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    loop = asyncio.get_running_loop()
+    wake_ups: list[object] = []
+    wake = loop.call_soon_threadsafe
+
+    def counted(callback: Any, *args: Any) -> Any:
+        wake_ups.append(callback)
+        return wake(callback, *args)
+
+    monkeypatch.setattr(loop, "call_soon_threadsafe", counted)
+    mailbox = _Mailbox(loop)
+    seen: list[int] = []
+
+    def post(numbers: range) -> None:
+        for n in numbers:
+            mailbox.post(functools.partial(seen.append, n))
+
+    # The loop is busy (blocked here) while another thread posts: one wake-up for all.
+    poster = threading.Thread(target=post, args=(range(100),))
+    poster.start()
+    poster.join()
+    await asyncio.sleep(0)
+    assert seen == list(range(100))
+    assert len(wake_ups) == 1
+    # Once drained, the next post wakes the loop again.
+    await asyncio.to_thread(post, range(100, 103))
+    await asyncio.sleep(0)
+    assert seen == list(range(103))
+    assert 2 <= len(wake_ups) <= 4
+
+
+async def test_a_posted_call_that_fails_does_not_stop_the_others() -> None:
+    loop = asyncio.get_running_loop()
+    reported: list[dict[str, Any]] = []
+    loop.set_exception_handler(lambda _loop, context: reported.append(context))
+    try:
+        mailbox = _Mailbox(loop)
+        seen: list[str] = []
+
+        def fails() -> None:
+            raise KeyError("boom")
+
+        def post() -> None:
+            mailbox.post(lambda: seen.append("before"))
+            mailbox.post(fails)
+            mailbox.post(lambda: seen.append("after"))
+
+        await asyncio.to_thread(post)
+        await asyncio.sleep(0)
+        assert seen == ["before", "after"]
+        [context] = reported
+        assert isinstance(context["exception"], KeyError)
+    finally:
+        loop.set_exception_handler(None)
+
+
+_REQUEST: contextvars.ContextVar[str] = contextvars.ContextVar("request", default="none")
+
+
+async def test_the_work_sees_its_caller_s_context(storage: StorageLoop) -> None:
+    # Hand-offs are batched, but each work runs in its own caller's context (a request's
+    # trace or log ids), never in the one of the caller whose post woke the loop.
+    async def seen() -> str:
+        await asyncio.sleep(0)
+        return _REQUEST.get()
+
+    async def caller(name: str) -> str:
+        _REQUEST.set(name)
+        return await storage.run(seen())
+
+    names = [f"request-{n}" for n in range(40)]
+    assert await asyncio.gather(*(caller(name) for name in names)) == names

@@ -87,7 +87,7 @@ class DirectRoute(APIRoute):
             if overrides:
                 return await solving(request)
             body = await _json_body(request)
-            state = request.app.state.gateway
+            state = request.app.state["gateway"]  # by key, as gateway_state reads it
             assert isinstance(state, GatewayState)
             values: dict[str, Any] = {}
             if state_name is not None:

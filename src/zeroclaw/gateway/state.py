@@ -58,7 +58,9 @@ class GatewayState:
 # async: FastAPI runs plain `def` dependencies in a thread pool, and these touch
 # loop-owned state (the rate limiter) and are too cheap to be worth a thread hop.
 async def gateway_state(request: Request) -> GatewayState:
-    state = request.app.state.gateway
+    # By key: `state.gateway` reaches Starlette's `State.__getattr__` only after the
+    # ordinary lookup has formatted (and dropped) an AttributeError, on every request.
+    state = request.app.state["gateway"]
     assert isinstance(state, GatewayState)
     return state
 

@@ -19,7 +19,12 @@ storage loop keeps serving the other connections: `executemany` (a batch of up t
 gateway.max_messages rows), and a `BEGIN IMMEDIATE` that finds the write lock held by
 another process (tried first without waiting; only when that fails does it wait, up to
 `busy_timeout`, off the loop). The process's own writers never contend: they queue on the
-storage loop (database.py).
+storage loop (database.py). So that first try needs no `PRAGMA busy_timeout` around it,
+connections that served a write are kept apart at `busy_timeout = 0`: in WAL mode
+nothing after a successful `BEGIN IMMEDIATE` waits for a lock (the write lock is held
+and reads use the transaction's snapshot), and a connection that had to wait, or serves
+a read (which may meet another process's WAL recovery and must wait for it), is at the
+full `busy_timeout`.
 
 Connections are opened (and checked: schema read first, WAL, `synchronous`; engine.py's
 `configure_sqlite`) on a worker thread, kept in a small idle list and reused; one that a
@@ -56,6 +61,14 @@ Row = tuple[Any, ...]
 SQLITE_POOL_SIZE: Final = 8
 # Rows fetched at a time by `stream` (an export reads whole tables).
 STREAM_CHUNK: Final = 256
+
+
+# `sqlite3` binds a parameter that is not exactly an int, float or str through its
+# adapters; with none registered for None it asks the protocol type for `__adapt__`,
+# which formats (and drops) an AttributeError for every NULL bound, some nine a turn.
+# Adapted to itself, None is bound as NULL as before, in every connection of the process.
+# The adapter is `{}.get`: None for None, and a C call, not a Python function's frame.
+sqlite3.register_adapter(type(None), cast(Callable[[None], None], {}.get))
 
 
 @dataclass(frozen=True, slots=True)
@@ -383,7 +396,8 @@ class SqlitePool:
         assert location.path is not None, "a SQLite location names its file"
         self._location = location
         self._statements = _Statements(dialect)
-        self._idle: list[sqlite3.Connection] = []
+        self._idle: list[sqlite3.Connection] = []  # at the full busy_timeout
+        self._idle_writers: list[sqlite3.Connection] = []  # at busy_timeout 0
         self._closed = False
 
     async def run(self, work: Callable[[Any], Awaitable[T]], *, writes: bool) -> T:
@@ -391,11 +405,26 @@ class SqlitePool:
         when it returns and rolled back when it raises. The connection is a
         `SqliteConnection`, typed for the work as SQLAlchemy's `AsyncConnection`: the
         same calls (module docstring)."""
-        raw = self._idle.pop() if self._idle else await self._open()
+        waits = not (writes and self._idle_writers)
+        if not waits:
+            raw = self._idle_writers.pop()
+        else:
+            raw = self._idle.pop() if self._idle else await self._open()
         conn = SqliteConnection(raw, self._statements)
         reusable = False
         try:
-            await self._begin(conn, writes)
+            if not writes:
+                conn._run(raw.execute, "BEGIN", ())
+            else:
+                if waits:
+                    raw.execute("PRAGMA busy_timeout = 0")
+                    waits = False
+                if not _write_lock_now(raw):
+                    # Another process holds the write lock (or recovers the WAL): wait
+                    # for it, up to busy_timeout, on a worker thread.
+                    raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+                    waits = True
+                    await conn.off_loop(raw.execute, "BEGIN IMMEDIATE")
             try:
                 result = await work(conn)
                 conn._run(raw.execute, "COMMIT", ())
@@ -406,15 +435,7 @@ class SqlitePool:
             reusable = conn.elsewhere is None
             return result
         finally:
-            self._give_back(conn, reusable)
-
-    async def _begin(self, conn: SqliteConnection, writes: bool) -> None:
-        if not writes:
-            conn._run(conn.raw.execute, "BEGIN", ())
-        elif not _write_lock_now(conn.raw):
-            # Another process holds the write lock: wait for it, up to busy_timeout, on
-            # a worker thread.
-            await conn.off_loop(conn.raw.execute, "BEGIN IMMEDIATE")
+            self._give_back(conn, reusable, waits)
 
     async def _open(self) -> sqlite3.Connection:
         if self._closed:
@@ -436,10 +457,16 @@ class SqlitePool:
             raise
         return raw
 
-    def _give_back(self, conn: SqliteConnection, reusable: bool) -> None:
+    def _give_back(self, conn: SqliteConnection, reusable: bool, waits: bool) -> None:
+        """Keep the connection for the next transaction (by its busy_timeout: `waits`,
+        full, or 0) or close it."""
         raw = conn.raw
-        if reusable and not self._closed and len(self._idle) < SQLITE_POOL_SIZE:
-            self._idle.append(raw)
+        if (
+            reusable
+            and not self._closed
+            and len(self._idle) + len(self._idle_writers) < SQLITE_POOL_SIZE
+        ):
+            (self._idle if waits else self._idle_writers).append(raw)
         elif conn.elsewhere is not None:
             conn.elsewhere.add_done_callback(lambda _: raw.close())
         else:
@@ -449,24 +476,22 @@ class SqlitePool:
     def close(self) -> None:
         """Close every idle connection (the last close checkpoints the WAL)."""
         self._closed = True
-        idle, self._idle = self._idle, []
+        idle, self._idle, self._idle_writers = self._idle + self._idle_writers, [], []
         for raw in idle:
             with contextlib.suppress(sqlite3.Error):
                 raw.close()
 
 
 def _write_lock_now(raw: sqlite3.Connection) -> bool:
-    """Run `BEGIN IMMEDIATE` if the write lock is free now; False if another process holds
-    it (the caller then waits for it off the loop)."""
-    raw.execute("PRAGMA busy_timeout = 0")
+    """Run `BEGIN IMMEDIATE` on a connection at `busy_timeout = 0` if the write lock is
+    free now; False if another process holds it (the caller then waits for it off the
+    loop)."""
     try:
         raw.execute("BEGIN IMMEDIATE")
     except sqlite3.OperationalError as error:
         if error.sqlite_errorcode & 0xFF == sqlite3.SQLITE_BUSY:
             return False
         raise _wrapped(error, "BEGIN IMMEDIATE", ()) from error
-    finally:
-        raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     return True
 
 

@@ -22,18 +22,67 @@ own, and every call is handed to it:
 from __future__ import annotations
 
 import asyncio
+import collections
 import concurrent.futures
 import contextlib
+import contextvars
 import threading
-from collections.abc import Coroutine
+import weakref
+from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 T = TypeVar("T")
 
 
+class _Mailbox:
+    """Calls posted to one loop from other threads, the loop woken once per batch.
+
+    `call_soon_threadsafe` writes to the loop's self-pipe on every call (a system call
+    here, a wake-up of the loop's `select` there). Under load the loop is usually busy
+    and already has a batch pending: a post then only appends. The flag is cleared before
+    the batch is taken, so a post that saw it set is in that batch. Each call runs in the
+    context of its post, as `call_soon_threadsafe` would run it (the work's task, made
+    there, keeps its caller's context variables)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._calls: collections.deque[tuple[contextvars.Context, Callable[[], object]]] = (
+            collections.deque()
+        )
+        self._woken = False
+
+    def post(self, call: Callable[[], object]) -> None:
+        """Run `call` on the loop soon (RuntimeError if the loop is closed)."""
+        self._calls.append((contextvars.copy_context(), call))
+        if not self._woken:
+            self._woken = True
+            try:
+                self._loop.call_soon_threadsafe(self._drain)
+            except BaseException:
+                self._woken = False
+                raise
+
+    def _drain(self) -> None:
+        self._woken = False
+        calls = self._calls
+        while calls:
+            context, call = calls.popleft()
+            try:
+                context.run(call)
+            except Exception as error:  # one call's failure is not the others'
+                self._loop.call_exception_handler(
+                    {"message": "a call posted to the loop failed", "exception": error}
+                )
+
+
 class StorageLoop:
     def __init__(self, name: str = "zeroclaw-storage") -> None:
         self._loop = asyncio.new_event_loop()
+        self._inbox = _Mailbox(self._loop)
+        # The callers' loops, each with the mailbox the storage loop answers to.
+        self._outboxes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Mailbox] = (
+            weakref.WeakKeyDictionary()
+        )
         ready = threading.Event()
         self._thread = threading.Thread(target=self._serve, args=(ready,), name=name, daemon=True)
         self._thread.start()
@@ -51,8 +100,8 @@ class StorageLoop:
         """Run `work` on the storage loop and await its result from the caller's loop.
 
         One hand-off each way, and no more: the work becomes a task of the storage loop
-        (`call_soon_threadsafe`), whose end settles a future of the caller's loop the same
-        way. `run_coroutine_threadsafe`, `wrap_future` and `shield` did the same through
+        (posted to it: `_Mailbox`), whose end settles a future of the caller's loop the
+        same way. `run_coroutine_threadsafe`, `wrap_future` and `shield` did the same through
         a `concurrent.futures.Future` (its lock, its callbacks) and two chained asyncio
         futures; on the gateway that bookkeeping cost more than a turn's SQLite
         statements (docs/benchmarks.md). The caller's future stands alone, so cancelling
@@ -65,15 +114,19 @@ class StorageLoop:
             raise RuntimeError("the storage loop is stopped")
         caller = asyncio.get_running_loop()
         future: asyncio.Future[T] = caller.create_future()
+        outbox = self._outboxes.get(caller)
+        if outbox is None:
+            outbox = self._outboxes[caller] = _Mailbox(caller)
 
         def settle(task: asyncio.Task[T]) -> None:
             if not caller.is_closed():  # a caller's loop that ended waits for nothing
-                caller.call_soon_threadsafe(_copy_outcome, task, future)
+                with contextlib.suppress(RuntimeError):  # (closed meanwhile)
+                    outbox.post(lambda: _copy_outcome(task, future))
 
         def start() -> None:
             self._loop.create_task(work).add_done_callback(settle)
 
-        self._loop.call_soon_threadsafe(start)
+        self._inbox.post(start)
         return await future
 
     def run_blocking(self, work: Coroutine[Any, Any, T]) -> T:
