@@ -204,6 +204,18 @@ try:
         ctypes.c_void_p,
         ctypes.c_size_t,
     ]
+    # The same call keeping the GIL: for a call on the event loop's thread when the ticker
+    # needs no GIL (native_ticker.py). Giving the GIL up there handed it to whichever
+    # thread waited (the ticker, the storage thread) and waited to get it back.
+    _func_call_keeping_gil = ctypes.PYFUNCTYPE(
+        ctypes.c_void_p,
+        ctypes.c_void_p,
+        ctypes.c_void_p,
+        ctypes.c_void_p,
+        ctypes.c_size_t,
+        ctypes.c_void_p,
+        ctypes.c_size_t,
+    )(("wasmtime_component_func_call", ffi.dll))
     _error_from_ptr = wasmtime.WasmtimeError._from_ptr
     _ERROR_POINTER = ctypes.POINTER(ffi.wasmtime_error_t)
     _K = {
@@ -917,13 +929,16 @@ class FunctionCodec:
             return self._call_public(func, store, args)
         return self.call_at(func_address(func), context_address(store), args)
 
-    def call_at(self, func: int, context: int, args: Sequence[Any]) -> Any:
+    def call_at(
+        self, func: int, context: int, args: Sequence[Any], *, keep_gil: bool = False
+    ) -> Any:
         """The fast path: arguments lowered into this thread's scratch memory, the C call,
-        the result read where wasmtime wrote it (the scratch's first value) and freed."""
+        the result read where wasmtime wrote it (the scratch's first value) and freed.
+        `keep_gil`: the guest runs with the GIL held (only where a native ticker stops it)."""
         scratch = self._lowered(args)
         base = scratch.base
         lift = self.lift
-        error = _func_call(
+        error = (_func_call_keeping_gil if keep_gil else _func_call)(
             func,
             context,
             base + _VAL_SIZE,

@@ -45,6 +45,11 @@ given ticks any other way (`store.set_epoch_deadline(deadline(...))`) is stopped
 something else keeps the ticker awake. Telling is a `deque.append`, without a lock: a lock
 another thread held when the process forked would stay held in the child.
 
+Where `scripts/install` built it, the ticker is a native thread instead
+(native_ticker.py): the same semantics, with no GIL taken, so calls on the event loop's
+thread keep the GIL while the guest runs (`PluginEngine.gil_free`). The Python ticker
+above is the fallback.
+
 Fuel is off unless some plugin's limits set `fuel`: it slows guests by ~40%.
 
 This module imports wasmtime; import it only when plugins are enabled.
@@ -65,8 +70,10 @@ from typing import Final
 
 import wasmtime
 
+from zeroclaw.plugins.wasm import native_ticker
 from zeroclaw.plugins.wasm.compile_cache import CompileCache, LoadedComponent, compile_component
 from zeroclaw.plugins.wasm.engine_settings import EngineSettings
+from zeroclaw.plugins.wasm.native_ticker import NativeEpochTicker
 
 DEFAULT_TICK_MS = 1.0
 
@@ -114,6 +121,8 @@ class EpochTicker:
     the event loop's thread for the GIL a thousand times a second each (measured: with ten
     tickers, an inline hook call cost ~2x its CPU time with one).
     """
+
+    gil_free: Final = False  # it needs the GIL to tick: a call must give it up
 
     def __init__(self, engine: wasmtime.Engine, tick_ms: float = DEFAULT_TICK_MS) -> None:
         if tick_ms <= 0:
@@ -291,10 +300,25 @@ if hasattr(os, "register_at_fork"):  # POSIX
     os.register_at_fork(after_in_child=_TICK_THREAD._reset)
 
 
+def _ticker(
+    engine: wasmtime.Engine, tick_ms: float, native: bool | None
+) -> EpochTicker | NativeEpochTicker:
+    library = native_ticker.load() if native is not False else None
+    if library is not None:
+        return NativeEpochTicker(engine, tick_ms, library)
+    if native:
+        raise RuntimeError(
+            f"the native epoch ticker is not built ({native_ticker.LIBRARY}): run scripts/install"
+        )
+    return EpochTicker(engine, tick_ms)
+
+
 class PluginEngine:
     """The shared Engine with its ticker and (optional) on-disk compile cache.
 
     `cache_dir` is normally DATA_DIR/plugin-cache; None compiles every time.
+    `native_ticker`: tick from the native thread (True: it must be built), from a Python
+    thread (False), or from the native one where it was built (None).
     """
 
     def __init__(
@@ -303,10 +327,11 @@ class PluginEngine:
         *,
         cache_dir: Path | None = None,
         tick_ms: float = DEFAULT_TICK_MS,
+        native_ticker: bool | None = None,
     ) -> None:
         self.settings = settings or EngineSettings()
         self.engine = create_engine(self.settings)
-        self.ticker = EpochTicker(self.engine, tick_ms)
+        self.ticker: EpochTicker | NativeEpochTicker = _ticker(self.engine, tick_ms, native_ticker)
         self.cache = (
             CompileCache(cache_dir, self.engine, self.settings) if cache_dir is not None else None
         )
@@ -316,6 +341,11 @@ class PluginEngine:
 
     def close(self) -> None:
         self.ticker.stop()
+
+    @property
+    def gil_free(self) -> bool:
+        """Whether the ticker runs without the GIL: a call may keep it while the guest runs."""
+        return self.ticker.gil_free
 
     def deadline(self, timeout_ms: float) -> int:
         return epoch_deadline(timeout_ms, self.ticker.tick_ms)

@@ -187,15 +187,24 @@ class WarmInstance:
     def __post_init__(self) -> None:
         self.context = context_address(self.store)
 
-    def call(self, codec: FunctionCodec, interface: str, function: str, args: Sequence[Any]) -> Any:
-        """Call `function` of `interface` with `args` through `codec`."""
+    def call(
+        self,
+        codec: FunctionCodec,
+        interface: str,
+        function: str,
+        args: Sequence[Any],
+        *,
+        keep_gil: bool = False,
+    ) -> Any:
+        """Call `function` of `interface` with `args` through `codec` (`keep_gil`: see
+        `FunctionCodec.call_at`)."""
         if not codec.fast:
             return codec.call(self.func(interface, function), self.store, args)
         key = (interface, function)
         address = self._addresses.get(key)
         if address is None:
             address = self._addresses[key] = func_address(self.func(interface, function))
-        return codec.call_at(address, self.context, args)
+        return codec.call_at(address, self.context, args, keep_gil=keep_gil)
 
     def func(self, interface: str, function: str) -> Func:
         key = (interface, function)
