@@ -194,28 +194,16 @@ try:
     )
     # Our own function object, with `void *` arguments: it is handed addresses. It gives
     # the GIL up while the guest runs (the epoch ticker needs it to stop a looping guest).
-    _func_call = ffi.dll["wasmtime_component_func_call"]
-    _func_call.restype = ctypes.c_void_p
-    _func_call.argtypes = [
-        ctypes.c_void_p,
-        ctypes.c_void_p,
-        ctypes.c_void_p,
-        ctypes.c_size_t,
-        ctypes.c_void_p,
-        ctypes.c_size_t,
-    ]
+    # error <- (func, context, args, args count, results, results count)
+    _pointer, _size = ctypes.c_void_p, ctypes.c_size_t
+    _call_types = (_pointer, _pointer, _pointer, _pointer, _size, _pointer, _size)
+    _func_call = ctypes.CFUNCTYPE(*_call_types)(("wasmtime_component_func_call", ffi.dll))
     # The same call keeping the GIL: for a call on the event loop's thread when the ticker
     # needs no GIL (native_ticker.py). Giving the GIL up there handed it to whichever
     # thread waited (the ticker, the storage thread) and waited to get it back.
-    _func_call_keeping_gil = ctypes.PYFUNCTYPE(
-        ctypes.c_void_p,
-        ctypes.c_void_p,
-        ctypes.c_void_p,
-        ctypes.c_void_p,
-        ctypes.c_size_t,
-        ctypes.c_void_p,
-        ctypes.c_size_t,
-    )(("wasmtime_component_func_call", ffi.dll))
+    _func_call_keeping_gil = ctypes.PYFUNCTYPE(*_call_types)(
+        ("wasmtime_component_func_call", ffi.dll)
+    )
     _error_from_ptr = wasmtime.WasmtimeError._from_ptr
     _ERROR_POINTER = ctypes.POINTER(ffi.wasmtime_error_t)
     _K = {
