@@ -200,6 +200,56 @@ async def warm(runner: HookRunner, n: int = 2) -> None:
         assert result.reason == "lingered"
 
 
+async def test_an_inline_call_keeps_the_gil_while_its_guest_runs_with_a_native_ticker(
+    make_plugin: MakePlugin, load: LoadPlugins, config: Config, recorder: ThreadRecorder
+) -> None:
+    """With the native ticker, a guest called on the loop's thread runs with the GIL held:
+    no other Python thread runs meanwhile, so there is nothing to hand over and take back.
+    (That the native ticker still stops such a guest at its deadline:
+    test_spinning_guests_cannot_hold_the_loop_past_the_bound, on whichever ticker is built.)"""
+    config.plugins.inline_call_ms = 1000
+    make_plugin(
+        "linger",
+        "hook_linger",
+        capabilities=(*CONVERSATION, "log"),
+        limits={"timeout_ms": 1000},  # inline, every call
+    )
+    snapshot = load()
+    if not snapshot.plugins["linger"].calls.factory.engine.gil_free:
+        pytest.skip("the native epoch ticker is not built (scripts/install needs cc)")
+    runner = single(snapshot, "linger")
+    await warm(runner)
+    counted, stop = [0], threading.Event()
+
+    def count() -> None:  # a Python thread that runs whenever it gets the GIL
+        while not stop.is_set():
+            counted[0] += 1
+
+    counter = threading.Thread(target=count)
+    counter.start()
+    try:
+        await asyncio.sleep(0.02)
+        before, started = counted[0], time.monotonic()
+        await asyncio.sleep(0.03)  # the loop idle: the counter runs freely
+        idle_rate = (counted[0] - before) / (time.monotonic() - started)
+        before, started = counted[0], time.monotonic()
+        result = await runner.run(Event.BEFORE_TOOL_CALL, linger_call(4 * SLOW))
+        took = time.monotonic() - started
+        during_rate = (counted[0] - before) / took
+    finally:
+        stop.set()
+        counter.join()
+
+    assert (result.cancelled_by, result.reason) == ("linger", "lingered")
+    assert set(recorder.threads) == {threading.get_ident()}  # inline, every call
+    assert took > 0.04  # the guest ran a while (~80 ms idle)...
+    # ...and the counter, free to run when the loop was idle, hardly ran: in the Python
+    # around the call, and for one switch interval (5 ms) after it, when the loop's
+    # thread gives the GIL to the thread that asked for it. A call that gives the GIL up
+    # (on a worker, or with the Python ticker) lets it run all along, on the other core.
+    assert during_rate < idle_rate / 3, (during_rate, idle_rate, took)
+
+
 async def warm_linger(
     make_plugin: MakePlugin, load: LoadPlugins, config: Config
 ) -> tuple[PluginCalls, HookRunner]:

@@ -16,12 +16,24 @@ from wasmtime.component import Component, Linker
 from wat_builder import WAT
 
 from zeroclaw.plugins.errors import CompileError
+from zeroclaw.plugins.wasm import native_ticker
 from zeroclaw.plugins.wasm.compile_cache import MAGIC, SUM_SUFFIX
 from zeroclaw.plugins.wasm.engine import EpochTicker, PluginEngine, create_engine, epoch_deadline
 from zeroclaw.plugins.wasm.engine_settings import EngineSettings
+from zeroclaw.plugins.wasm.native_ticker import NativeEpochTicker
 
 ANSWER = WAT / "answer.component.wat"
 SPIN = WAT / "spin.component.wat"
+NATIVE_BUILT = native_ticker.load() is not None
+
+
+@pytest.fixture(params=["python", "native"])
+def native(request: pytest.FixtureRequest) -> bool:
+    """Each ticker test with the Python ticker and with the native one (skipped, saying
+    why, where scripts/install did not build it)."""
+    if request.param == "native" and not NATIVE_BUILT:
+        pytest.skip(f"the native epoch ticker is not built ({native_ticker.LIBRARY}): needs cc")
+    return bool(request.param == "native")
 
 
 def call_answer(engine: wasmtime.Engine, component: Component) -> int:
@@ -70,25 +82,26 @@ def test_epoch_deadline_rejects_nonsense() -> None:
         epoch_deadline(0)
 
 
-def test_ticker_interrupts_a_looping_guest_and_stops() -> None:
-    plugin_engine = PluginEngine(tick_ms=1)
+def test_ticker_interrupts_a_looping_guest_and_stops(native: bool) -> None:
+    plugin_engine = PluginEngine(tick_ms=1, native_ticker=native)
     component = plugin_engine.load_component(SPIN).component
     store = wasmtime.Store(plugin_engine.engine)
     store.set_epoch_deadline(plugin_engine.deadline(10_000))
     instance = Linker(plugin_engine.engine).instantiate(store, component)
     spin = instance.get_func(store, "spin")
     assert spin is not None
-    store.set_epoch_deadline(plugin_engine.deadline(20))
 
-    with plugin_engine, pytest.raises(wasmtime.WasmtimeError, match="interrupt"):
-        spin(store)
+    with plugin_engine:
+        plugin_engine.set_deadline(store, plugin_engine.deadline(20))
+        with pytest.raises(wasmtime.WasmtimeError, match="interrupt"):
+            spin(store)
 
     assert not plugin_engine.ticker.running
     assert plugin_engine.ticker.ticks >= 20
 
 
-def test_ticker_can_restart() -> None:
-    ticker = EpochTicker(create_engine(EngineSettings()), tick_ms=1)
+def test_ticker_can_restart(native: bool) -> None:
+    ticker = PluginEngine(tick_ms=1, native_ticker=native).ticker
     with ticker:
         assert ticker.running
     assert not ticker.running
@@ -96,6 +109,115 @@ def test_ticker_can_restart() -> None:
     assert ticker.running
     ticker.stop()
     assert not ticker.running
+
+
+def parked_after(plugin_engine: PluginEngine, seconds: float = 5.0) -> None:
+    """Wait (up to `seconds`) for the ticker to park; fail if it does not."""
+    stop = time.monotonic() + seconds
+    while not plugin_engine.ticker.parked:
+        if time.monotonic() > stop:
+            pytest.fail(f"the ticker did not park within {seconds} s of its last deadline")
+        time.sleep(0.005)
+
+
+def test_an_idle_ticker_parks_once_every_deadline_is_passed(native: bool) -> None:
+    """No call pending, no ticks: a process with plugins loaded and idle spends no CPU on
+    them (it used to tick a thousand times a second)."""
+    with PluginEngine(tick_ms=1, native_ticker=native) as plugin_engine:
+        store = wasmtime.Store(plugin_engine.engine)
+        plugin_engine.set_deadline(store, plugin_engine.deadline(10))
+        time.sleep(0.005)
+        assert not plugin_engine.ticker.parked  # 10 ms not yet passed
+        parked_after(plugin_engine)
+        ticks = plugin_engine.ticker.ticks
+        time.sleep(0.05)
+
+        assert plugin_engine.ticker.parked
+        assert plugin_engine.ticker.ticks == ticks
+        assert ticks >= plugin_engine.deadline(10)  # it ticked the deadline through
+        assert plugin_engine.ticker.behind() == 0  # owes nothing while parked
+
+
+def test_a_parked_ticker_wakes_to_stop_a_looping_guest(native: bool) -> None:
+    with PluginEngine(tick_ms=1, native_ticker=native) as plugin_engine:
+        component = plugin_engine.load_component(SPIN).component
+        store = wasmtime.Store(plugin_engine.engine)
+        plugin_engine.set_deadline(store, plugin_engine.deadline(1))
+        instance = Linker(plugin_engine.engine).instantiate(store, component)
+        spin = instance.get_func(store, "spin")
+        assert spin is not None
+        parked_after(plugin_engine)
+        time.sleep(0.05)  # long parked: a catch-up from the old origin would be 50 ticks
+        ticks = plugin_engine.ticker.ticks
+
+        plugin_engine.set_deadline(store, plugin_engine.deadline(20))
+        with pytest.raises(wasmtime.WasmtimeError, match="interrupt"):
+            spin(store)
+
+        # Counted from the wake-up, not from the parking: the full 20 ms were ticked.
+        assert plugin_engine.ticker.ticks - ticks >= 20
+
+
+def test_the_native_ticker_goes_on_from_its_count_after_a_restart() -> None:
+    if not NATIVE_BUILT:
+        pytest.skip(f"the native epoch ticker is not built ({native_ticker.LIBRARY}): needs cc")
+    plugin_engine = PluginEngine(tick_ms=1, native_ticker=True)
+    assert isinstance(plugin_engine.ticker, NativeEpochTicker)
+    assert plugin_engine.gil_free
+    with plugin_engine:
+        plugin_engine.ticker.hold(20)
+        parked_after(plugin_engine)
+    first = plugin_engine.ticker.ticks
+    assert first >= 20
+    assert plugin_engine.ticker.ticks == first  # stopped: the count stays
+
+    with plugin_engine:
+        plugin_engine.ticker.hold(10)
+        parked_after(plugin_engine)
+        assert plugin_engine.ticker.ticks >= first + 10
+
+
+def test_asking_for_a_native_ticker_that_is_not_built_says_how_to_build_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(native_ticker, "load", lambda: None)
+    with pytest.raises(RuntimeError, match="run scripts/install"):
+        PluginEngine(native_ticker=True)
+    assert not PluginEngine().gil_free  # the Python ticker, then
+
+
+def test_deadlines_held_from_many_threads_at_once_are_all_kept() -> None:
+    """`hold` takes no lock: the ticking thread takes every held count in and keeps the
+    largest, whatever the threads' interleaving."""
+    ticker = EpochTicker(create_engine(EngineSettings()), tick_ms=1)
+    start = threading.Barrier(8)
+
+    def hold_many(offset: int) -> None:
+        start.wait()
+        for index in range(2000):
+            ticker.hold((index * 7919 + offset) % 100_000)
+
+    threads = [threading.Thread(target=hold_many, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    largest = max((i * 7919 + n) % 100_000 for n in range(8) for i in range(2000))
+    assert ticker._take_held() == largest + 1
+    assert not ticker._held
+
+
+def test_only_the_engine_sets_epoch_deadlines() -> None:
+    """A deadline set on a store any other way is not held: a parked ticker would never
+    stop that call. `PluginEngine.set_deadline` is the one place that arms."""
+    source = Path(__file__).parents[3] / "src" / "zeroclaw"
+    setters = sorted(
+        str(path.relative_to(source))
+        for path in source.rglob("*.py")
+        if "set_epoch_deadline(" in path.read_text(encoding="utf-8")
+    )
+    assert setters == ["plugins/wasm/engine.py"]
 
 
 def stalled(plugin_engine: PluginEngine) -> PluginEngine:
@@ -107,8 +229,10 @@ def stalled(plugin_engine: PluginEngine) -> PluginEngine:
 
 
 def test_every_ticker_of_the_process_is_ticked_by_one_thread() -> None:
-    engines = [PluginEngine(tick_ms=1) for _ in range(3)]
+    engines = [PluginEngine(tick_ms=1, native_ticker=False) for _ in range(3)]
     with engines[0], engines[1], engines[2]:
+        for engine in engines:
+            engine.ticker.hold(1000)  # a deadline pending: else an idle ticker parks
         time.sleep(0.05)
         tickers = [t for t in threading.enumerate() if t.name == "zeroclaw-epoch-ticker"]
         counts = [engine.ticker.ticks for engine in engines]
@@ -125,7 +249,8 @@ def catch_up(plugin_engine: PluginEngine) -> None:
 
 
 def test_a_late_ticker_says_how_many_ticks_it_owes() -> None:
-    with stalled(PluginEngine(tick_ms=1)) as plugin_engine:
+    with stalled(PluginEngine(tick_ms=1, native_ticker=False)) as plugin_engine:
+        plugin_engine.ticker.hold(1000)
         time.sleep(0.03)
         assert 25 <= plugin_engine.ticker.behind() <= 1000
     assert plugin_engine.ticker.behind() == 0  # stopped: owes nothing
@@ -135,7 +260,8 @@ def test_a_late_ticker_says_how_many_ticks_it_owes() -> None:
 def test_a_catch_up_does_not_stop_a_call_armed_while_the_ticker_was_late(
     from_the_clock: bool,
 ) -> None:
-    with stalled(PluginEngine(tick_ms=1)) as plugin_engine:
+    with stalled(PluginEngine(tick_ms=1, native_ticker=False)) as plugin_engine:
+        plugin_engine.ticker.hold(1000)  # an earlier call's deadline keeps it from parking
         component = plugin_engine.load_component(ANSWER).component
         store = wasmtime.Store(plugin_engine.engine)
         store.set_epoch_deadline(1_000_000)
@@ -337,15 +463,16 @@ def test_cache_directory_is_private(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
-def test_a_forked_child_ticks_again_once_its_engine_starts() -> None:
+def test_a_forked_child_ticks_again_once_its_engine_starts(native: bool) -> None:
     """The ticking thread stays in the parent: a child's engine is not running until it
     starts again, and then ticks (else its guests could never be stopped)."""
-    with PluginEngine(tick_ms=1) as plugin_engine:
+    with PluginEngine(tick_ms=1, native_ticker=native) as plugin_engine:
         read, write = os.pipe()
         pid = os.fork()
         if pid == 0:  # pragma: no cover - the child reports through the pipe
             stopped = not plugin_engine.ticker.running
             plugin_engine.start()
+            plugin_engine.ticker.hold(1000)
             before = plugin_engine.ticker.ticks
             time.sleep(0.05)
             ticked = plugin_engine.ticker.ticks - before >= 20
@@ -376,7 +503,7 @@ def test_a_child_forked_while_the_ticking_thread_holds_its_lock_can_start_an_eng
     Forced here by a thread holding the lock across the fork."""
     from zeroclaw.plugins.wasm import engine as engine_module
 
-    lock = engine_module._TICK_THREAD._lock
+    lock = engine_module._TICK_THREAD._lock  # the Python ticker's
     held, release = threading.Event(), threading.Event()
 
     def hold_the_lock() -> None:  # as the ticking thread does, in another thread
@@ -384,7 +511,7 @@ def test_a_child_forked_while_the_ticking_thread_holds_its_lock_can_start_an_eng
             held.set()
             release.wait(30)
 
-    with PluginEngine(tick_ms=1) as plugin_engine:
+    with PluginEngine(tick_ms=1, native_ticker=False) as plugin_engine:
         read, write = os.pipe()
         holder = threading.Thread(target=hold_the_lock)
         holder.start()
@@ -392,6 +519,7 @@ def test_a_child_forked_while_the_ticking_thread_holds_its_lock_can_start_an_eng
         pid = os.fork()
         if pid == 0:  # pragma: no cover - the child reports through the pipe
             plugin_engine.start()
+            plugin_engine.ticker.hold(1000)
             time.sleep(0.05)
             os.write(write, b"1" if plugin_engine.ticker.ticks > 0 else b"0")
             os._exit(0)

@@ -296,6 +296,9 @@ class PluginCalls:
         self.inline = inline if inline_slice_ms > 0 else InlineMode.WORKERS
         self.inline_slice_s = inline_slice_ms / 1000
         self._yield_at_s = self.inline_slice_s / (2 if inline is InlineMode.FIRST else 1)
+        # An inline call keeps the GIL while its guest runs where the ticker needs none
+        # (native_ticker.py); worker threads always give it up (the loop goes on meanwhile).
+        self._inline_keeps_gil = factory.engine.gil_free
         # Inline-first backoff, per function: calls left to send to the worker threads, and
         # overruns in a row (each holds only functions with a count above 0, so the common
         # call checks an empty dict).
@@ -504,7 +507,15 @@ class PluginCalls:
                 "plugins.limits.max_concurrency), or make the plugin faster",
             )
         try:
-            value = self._in_slot(function, args, interpret, started, budget_s, since)
+            value = self._in_slot(
+                function,
+                args,
+                interpret,
+                started,
+                budget_s,
+                since,
+                keep_gil=slot_taken and self._inline_keeps_gil,
+            )
         except _Abandoned as abandoned:
             # Not a call after all: the worker threads make it (and count it).
             self._slots.give_back(calls=-1, inline_overruns=int(abandoned.overran))
@@ -529,6 +540,8 @@ class PluginCalls:
         started: float,
         budget_s: float | None = None,
         since: float | None = None,
+        *,
+        keep_gil: bool = False,
     ) -> T:
         instance: WarmInstance | None = None
         # An inline-first attempt: its lines wait until it is kept (module docstring).
@@ -549,7 +562,9 @@ class PluginCalls:
                 if held is not None:
                     held.hold()
             instance.calls += 1
-            result = instance.call(self.codecs[function], self.interface, function, args)
+            result = instance.call(
+                self.codecs[function], self.interface, function, args, keep_gil=keep_gil
+            )
             if held is not None:
                 held.release()
                 held = None

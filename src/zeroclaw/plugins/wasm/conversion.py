@@ -194,16 +194,16 @@ try:
     )
     # Our own function object, with `void *` arguments: it is handed addresses. It gives
     # the GIL up while the guest runs (the epoch ticker needs it to stop a looping guest).
-    _func_call = ffi.dll["wasmtime_component_func_call"]
-    _func_call.restype = ctypes.c_void_p
-    _func_call.argtypes = [
-        ctypes.c_void_p,
-        ctypes.c_void_p,
-        ctypes.c_void_p,
-        ctypes.c_size_t,
-        ctypes.c_void_p,
-        ctypes.c_size_t,
-    ]
+    # error <- (func, context, args, args count, results, results count)
+    _pointer, _size = ctypes.c_void_p, ctypes.c_size_t
+    _call_types = (_pointer, _pointer, _pointer, _pointer, _size, _pointer, _size)
+    _func_call = ctypes.CFUNCTYPE(*_call_types)(("wasmtime_component_func_call", ffi.dll))
+    # The same call keeping the GIL: for a call on the event loop's thread when the ticker
+    # needs no GIL (native_ticker.py). Giving the GIL up there handed it to whichever
+    # thread waited (the ticker, the storage thread) and waited to get it back.
+    _func_call_keeping_gil = ctypes.PYFUNCTYPE(*_call_types)(
+        ("wasmtime_component_func_call", ffi.dll)
+    )
     _error_from_ptr = wasmtime.WasmtimeError._from_ptr
     _ERROR_POINTER = ctypes.POINTER(ffi.wasmtime_error_t)
     _K = {
@@ -917,13 +917,16 @@ class FunctionCodec:
             return self._call_public(func, store, args)
         return self.call_at(func_address(func), context_address(store), args)
 
-    def call_at(self, func: int, context: int, args: Sequence[Any]) -> Any:
+    def call_at(
+        self, func: int, context: int, args: Sequence[Any], *, keep_gil: bool = False
+    ) -> Any:
         """The fast path: arguments lowered into this thread's scratch memory, the C call,
-        the result read where wasmtime wrote it (the scratch's first value) and freed."""
+        the result read where wasmtime wrote it (the scratch's first value) and freed.
+        `keep_gil`: the guest runs with the GIL held (only where a native ticker stops it)."""
         scratch = self._lowered(args)
         base = scratch.base
         lift = self.lift
-        error = _func_call(
+        error = (_func_call_keeping_gil if keep_gil else _func_call)(
             func,
             context,
             base + _VAL_SIZE,

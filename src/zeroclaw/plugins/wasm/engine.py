@@ -32,6 +32,24 @@ count: `EpochTicker.behind()` tells how many ticks are due but not yet counted, 
 itself increments the epoch without letting go of the GIL (an atomic add in wasmtime): one
 hand-over less per tick.
 
+The ticker ticks only while a deadline is pending. Arming one (`PluginEngine.set_deadline`)
+tells the ticker the tick count by which the epoch has passed it (`EpochTicker.hold`, after
+the store took the deadline: the epoch it counts from is the one of that moment); once
+every deadline told is passed, each call has ended or been interrupted, and the ticker
+parks until the next arming wakes it. So a process with plugins loaded and no call for
+longer than the plugins' time limit spends no CPU on ticks: it spent ~4% of a core, a
+thousand wake-ups a second, each taking the GIL. A parked ticker counts from its wake-up,
+not from when it parked, so no catch-up cuts a deadline armed while it was parked short;
+such a call starts at most the thread's wake-up latency before its first tick. A store
+given ticks any other way (`store.set_epoch_deadline(deadline(...))`) is stopped only while
+something else keeps the ticker awake. Telling is a `deque.append`, without a lock: a lock
+another thread held when the process forked would stay held in the child.
+
+Where `scripts/install` built it, the ticker is a native thread instead
+(native_ticker.py): the same semantics, with no GIL taken, so calls on the event loop's
+thread keep the GIL while the guest runs (`PluginEngine.gil_free`). The Python ticker
+above is the fallback.
+
 Fuel is off unless some plugin's limits set `fuel`: it slows guests by ~40%.
 
 This module imports wasmtime; import it only when plugins are enabled.
@@ -44,6 +62,7 @@ import math
 import os
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -51,8 +70,10 @@ from typing import Final
 
 import wasmtime
 
+from zeroclaw.plugins.wasm import native_ticker
 from zeroclaw.plugins.wasm.compile_cache import CompileCache, LoadedComponent, compile_component
 from zeroclaw.plugins.wasm.engine_settings import EngineSettings
+from zeroclaw.plugins.wasm.native_ticker import NativeEpochTicker
 
 DEFAULT_TICK_MS = 1.0
 
@@ -101,6 +122,8 @@ class EpochTicker:
     tickers, an inline hook call cost ~2x its CPU time with one).
     """
 
+    gil_free: Final = False  # it needs the GIL to tick: a call must give it up
+
     def __init__(self, engine: wasmtime.Engine, tick_ms: float = DEFAULT_TICK_MS) -> None:
         if tick_ms <= 0:
             raise ValueError("tick_ms must be positive")
@@ -112,6 +135,12 @@ class EpochTicker:
         self._origin: float | None = None
         self._origin_ticks = 0
         self._increment = self._incrementer()
+        # Tick counts by which the epoch has passed deadlines being armed (`hold`), taken in
+        # by the ticking thread into `_needed`; `parked`: that thread stopped ticking, having
+        # reached `_needed`.
+        self._held: deque[int] = deque()
+        self._needed = 0
+        self.parked = False
 
     @property
     def running(self) -> bool:
@@ -123,6 +152,7 @@ class EpochTicker:
         _TICK_THREAD.remove(self, 0)  # one whose thread is gone (a forked child) starts over
         self._origin_ticks = self.ticks
         self._origin = time.monotonic()
+        self.parked = False
         _TICK_THREAD.add(self)
 
     def stop(self, timeout: float = 1.0) -> None:
@@ -133,18 +163,45 @@ class EpochTicker:
         """Ticks the clock says are due (at `now`, default: now) but the thread has not
         counted yet (it woke late: the GIL, a busy CPU); 0 when it is not running."""
         origin = self._origin  # None once stopped
-        if origin is None:
+        if origin is None or self.parked:  # a parked ticker counts from its wake-up
             return 0
         if now is None:
             now = time.monotonic()
         owed = self._origin_ticks + int((now - origin) / self._interval) - self.ticks
         return owed if owed > 0 else 0
 
+    def hold(self, ticks: int) -> None:
+        """Keep ticking until the epoch has moved `ticks` past where it is now (a deadline
+        just armed); wake the ticking thread if it parked this ticker."""
+        # +1: the epoch can be one ahead of `self.ticks` (incremented, not yet counted).
+        self._held.append(self.ticks + ticks + 1)
+        if self.parked:  # read after the append: the thread takes the held in after parking
+            _TICK_THREAD.wake()
+
+    def _take_held(self) -> int:
+        """`_needed`, raised to every tick count held since the last time."""
+        held, needed = self._held, self._needed
+        while held:  # other threads only append: what is there stays there
+            needed = max(needed, held.popleft())
+        self._needed = needed
+        return needed
+
+    def _park_or_wake(self, now: float) -> None:
+        """Park once every deadline held is passed; on waking, count from `now`."""
+        if not self.parked:
+            if self.ticks < self._take_held():
+                return
+            self.parked = True
+            # A `hold` that read `parked` before this line appended before it: take it in.
+        if self._take_held() > self.ticks:
+            self._origin_ticks, self._origin = self.ticks, now
+            self.parked = False
+
     def _catch_up(self, now: float) -> None:
         # Ticks follow the clock, not the sleeps: a wait that overslept (timer slack, GIL)
         # is caught up at once, so N ticks always mean at least N intervals and hardly more.
         origin = self._origin
-        if origin is None:
+        if origin is None or self.parked:
             return
         due = self._origin_ticks + int((now - origin) / self._interval)
         while self.ticks < due:
@@ -154,7 +211,7 @@ class EpochTicker:
     def _next_tick(self) -> float:
         """The monotonic time of the next tick (infinity when stopped)."""
         origin = self._origin
-        if origin is None:
+        if origin is None or self.parked:
             return math.inf
         return origin + (self.ticks - self._origin_ticks + 1) * self._interval
 
@@ -217,6 +274,10 @@ class _TickThread:
         if ending is not None and ending is not threading.current_thread():
             ending.join(timeout)
 
+    def wake(self) -> None:
+        """A parked ticker has a deadline to keep again."""
+        self._changed.set()
+
     def _run(self) -> None:
         me = threading.current_thread()
         while True:
@@ -226,6 +287,7 @@ class _TickThread:
                 tickers = self._tickers
             now = time.monotonic()
             for ticker in tickers:
+                ticker._park_or_wake(now)
                 ticker._catch_up(now)
             next_tick = min((ticker._next_tick() for ticker in tickers), default=math.inf)
             delay = min(next_tick - time.monotonic(), 1.0)
@@ -238,10 +300,25 @@ if hasattr(os, "register_at_fork"):  # POSIX
     os.register_at_fork(after_in_child=_TICK_THREAD._reset)
 
 
+def _ticker(
+    engine: wasmtime.Engine, tick_ms: float, native: bool | None
+) -> EpochTicker | NativeEpochTicker:
+    library = native_ticker.load() if native is not False else None
+    if library is not None:
+        return NativeEpochTicker(engine, tick_ms, library)
+    if native:
+        raise RuntimeError(
+            f"the native epoch ticker is not built ({native_ticker.LIBRARY}): run scripts/install"
+        )
+    return EpochTicker(engine, tick_ms)
+
+
 class PluginEngine:
     """The shared Engine with its ticker and (optional) on-disk compile cache.
 
     `cache_dir` is normally DATA_DIR/plugin-cache; None compiles every time.
+    `native_ticker`: tick from the native thread (True: it must be built), from a Python
+    thread (False), or from the native one where it was built (None).
     """
 
     def __init__(
@@ -250,10 +327,11 @@ class PluginEngine:
         *,
         cache_dir: Path | None = None,
         tick_ms: float = DEFAULT_TICK_MS,
+        native_ticker: bool | None = None,
     ) -> None:
         self.settings = settings or EngineSettings()
         self.engine = create_engine(self.settings)
-        self.ticker = EpochTicker(self.engine, tick_ms)
+        self.ticker: EpochTicker | NativeEpochTicker = _ticker(self.engine, tick_ms, native_ticker)
         self.cache = (
             CompileCache(cache_dir, self.engine, self.settings) if cache_dir is not None else None
         )
@@ -264,6 +342,11 @@ class PluginEngine:
     def close(self) -> None:
         self.ticker.stop()
 
+    @property
+    def gil_free(self) -> bool:
+        """Whether the ticker runs without the GIL: a call may keep it while the guest runs."""
+        return self.ticker.gil_free
+
     def deadline(self, timeout_ms: float) -> int:
         return epoch_deadline(timeout_ms, self.ticker.tick_ms)
 
@@ -272,6 +355,20 @@ class PluginEngine:
         by the clock: plus the ticks the ticker owes, which its catch-up will add to the
         epoch at once (see the module docstring)."""
         return ticks + self.ticker.behind(now)
+
+    def set_deadline(
+        self, store: wasmtime.Store, ticks: int, now: float | None = None, context: int = 0
+    ) -> None:
+        """Give `store` (whose context is at address `context`, when known: one C call that
+        keeps the GIL) a deadline `ticks` (a `deadline(...)`) from now, or from `now`, and
+        keep the ticker ticking until the epoch has passed it."""
+        ticks = self.deadline_now(ticks, now)
+        if context and set_epoch_deadline is not None:
+            set_epoch_deadline(context, ticks)
+        else:
+            store.set_epoch_deadline(ticks)
+        # After the store took it: its deadline counts from the epoch of that moment.
+        self.ticker.hold(ticks)
 
     def load_component(self, path: Path) -> LoadedComponent:
         """Compile a component (`.wasm`, or `.wat` text), through the cache when there is one."""

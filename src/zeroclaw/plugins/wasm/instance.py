@@ -29,7 +29,7 @@ import wasmtime
 from wasmtime.component import Component, Func, Instance, Linker
 
 from zeroclaw.plugins.wasm.conversion import FunctionCodec, context_address, func_address
-from zeroclaw.plugins.wasm.engine import PluginEngine, set_epoch_deadline
+from zeroclaw.plugins.wasm.engine import PluginEngine
 
 _LOG = logging.getLogger("zeroclaw.plugins")
 
@@ -130,7 +130,7 @@ class InstanceFactory:
     def arm(self, store: wasmtime.Store) -> None:
         """Give `store` a full time budget (and fuel) from now: before instantiating and
         before every call."""
-        store.set_epoch_deadline(self.engine.deadline_now(self._deadline_ticks))
+        self.engine.set_deadline(store, self._deadline_ticks)
         if self._fuel is not None:
             store.set_fuel(self._fuel)
 
@@ -143,11 +143,12 @@ class InstanceFactory:
         """`arm` for a call into `instance` starting at `now` (a monotonic time just read):
         one C call on the store's context that keeps the GIL. `ticks`: a deadline other
         than the plugin's limit (`ticks(...)`)."""
-        ticks = self.engine.deadline_now(self._deadline_ticks if ticks is None else ticks, now)
-        if set_epoch_deadline is None:  # pragma: no cover - another wasmtime-py
-            instance.store.set_epoch_deadline(ticks)
-        else:
-            set_epoch_deadline(instance.context, ticks)
+        self.engine.set_deadline(
+            instance.store,
+            self._deadline_ticks if ticks is None else ticks,
+            now,
+            instance.context,
+        )
         if self._fuel is not None:
             instance.store.set_fuel(self._fuel)
 
@@ -186,15 +187,24 @@ class WarmInstance:
     def __post_init__(self) -> None:
         self.context = context_address(self.store)
 
-    def call(self, codec: FunctionCodec, interface: str, function: str, args: Sequence[Any]) -> Any:
-        """Call `function` of `interface` with `args` through `codec`."""
+    def call(
+        self,
+        codec: FunctionCodec,
+        interface: str,
+        function: str,
+        args: Sequence[Any],
+        *,
+        keep_gil: bool = False,
+    ) -> Any:
+        """Call `function` of `interface` with `args` through `codec` (`keep_gil`: see
+        `FunctionCodec.call_at`)."""
         if not codec.fast:
             return codec.call(self.func(interface, function), self.store, args)
         key = (interface, function)
         address = self._addresses.get(key)
         if address is None:
             address = self._addresses[key] = func_address(self.func(interface, function))
-        return codec.call_at(address, self.context, args)
+        return codec.call_at(address, self.context, args, keep_gil=keep_gil)
 
     def func(self, interface: str, function: str) -> Func:
         key = (interface, function)
