@@ -82,6 +82,7 @@ from plugin_hook_bench import (
 )
 from report import replace_section
 
+import zeroclaw
 from zeroclaw.config import Config
 from zeroclaw.config.models import user_plugin_cache_dir
 from zeroclaw.hooks import Event, HookRunner, ToolResultPersist
@@ -859,6 +860,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--rss-child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    measured = Path(zeroclaw.__file__).resolve().parent
+    if not measured.is_relative_to((ROOT / "src").resolve()):
+        # Seen: a worktree sharing another checkout's .venv measured that checkout's code.
+        parser.error(
+            f"zeroclaw is imported from {measured}, not from this checkout's src/: run with "
+            f"PYTHONPATH={ROOT / 'src'}"
+        )
     if args.rss_child:
         language, source, count, work = args.rss_child
         print(rss_child(language, Path(source), int(count), Path(work)))
