@@ -216,7 +216,10 @@ async def test_an_inline_call_keeps_the_gil_while_its_guest_runs_with_a_native_t
     )
     snapshot = load()
     if not snapshot.plugins["linger"].calls.factory.engine.gil_free:
-        pytest.skip("the native epoch ticker is not built (scripts/install needs cc)")
+        pytest.skip(
+            "the native epoch ticker is not in use: not built (scripts/install needs cc), "
+            "or ZEROCLAW_PYTHON_TICKER is set"
+        )
     runner = single(snapshot, "linger")
     await warm(runner)
     counted, stop = [0], threading.Event()

@@ -25,6 +25,10 @@ from zeroclaw.plugins.wasm.native_ticker import NativeEpochTicker
 ANSWER = WAT / "answer.component.wat"
 SPIN = WAT / "spin.component.wat"
 NATIVE_BUILT = native_ticker.load() is not None
+NATIVE_MISSING = (
+    f"the native epoch ticker is not in use: not built ({native_ticker.LIBRARY}: scripts/install "
+    "needs cc), or ZEROCLAW_PYTHON_TICKER is set"
+)
 
 
 @pytest.fixture(params=["python", "native"])
@@ -32,7 +36,7 @@ def native(request: pytest.FixtureRequest) -> bool:
     """Each ticker test with the Python ticker and with the native one (skipped, saying
     why, where scripts/install did not build it)."""
     if request.param == "native" and not NATIVE_BUILT:
-        pytest.skip(f"the native epoch ticker is not built ({native_ticker.LIBRARY}): needs cc")
+        pytest.skip(NATIVE_MISSING)
     return bool(request.param == "native")
 
 
@@ -160,7 +164,7 @@ def test_a_parked_ticker_wakes_to_stop_a_looping_guest(native: bool) -> None:
 
 def test_the_native_ticker_goes_on_from_its_count_after_a_restart() -> None:
     if not NATIVE_BUILT:
-        pytest.skip(f"the native epoch ticker is not built ({native_ticker.LIBRARY}): needs cc")
+        pytest.skip(NATIVE_MISSING)
     plugin_engine = PluginEngine(tick_ms=1, native_ticker=True)
     assert isinstance(plugin_engine.ticker, NativeEpochTicker)
     assert plugin_engine.gil_free
