@@ -51,6 +51,11 @@ from zeroclaw.tools import ToolContext
 HOSTILE = "hostile"
 # Tight limits keep the matrix fast; 48 MiB holds the guests' 16 MiB strings and lists.
 LIMITS = {"timeout_ms": 200, "memory_mb": 48}
+# A cell that tests a cap, not the time limit, but whose guest works a while first (a
+# million list items): time enough that a loaded machine cannot turn it into a timeout
+# (seen with CI and two other test runs sharing 2 cores: the native ticker keeps time
+# under load, where the Python one fell behind and gave such a guest more).
+SLOW_CELL_TIMEOUT_MS = 5000
 HOOK_GRANTS = ("hooks.conversation", "hooks.modify")
 MESSAGES = (ChatMessage("user", "hi"),)
 PIRATE = "Speak like a pirate."
@@ -189,6 +194,7 @@ class Attack:
     trigger: str
     error: type[PluginCallError] | None  # None: the host takes it, bounded
     words: tuple[str, ...] = ()
+    timeout_ms: int = LIMITS["timeout_ms"]
 
 
 def attacks(world: str, *overrides: Attack) -> list[Attack]:
@@ -227,6 +233,7 @@ def attacks(world: str, *overrides: Attack) -> list[Attack]:
             "lots",
             PluginBadResult,
             ("a list of 1000000 items", "at most 100000"),
+            timeout_ms=SLOW_CELL_TIMEOUT_MS,
         ),
     }
     for override in overrides:
@@ -260,6 +267,7 @@ ATTACKS = [
             "lots",
             PluginTrap,
             ("too much data is being copied between the host and the guest",),
+            timeout_ms=SLOW_CELL_TIMEOUT_MS,
         ),
     ),
 ]
@@ -288,7 +296,7 @@ async def test_a_hostile_call_fails_typed_and_the_good_plugin_keeps_answering(
         world.hostile,
         world.name,
         capabilities=world.capabilities,
-        limits=LIMITS,
+        limits={**LIMITS, "timeout_ms": attack.timeout_ms},
         priority=world.priority,
     )
     add_good(plugin_dirs, world)
@@ -367,6 +375,7 @@ class LoadCell:
     words: tuple[str, ...]
     capabilities: tuple[str, ...] = ()
     absent: tuple[str, ...] = field(default=())  # what the message must not name
+    timeout_ms: int = LIMITS["timeout_ms"]
 
 
 DESCRIBE = {"hooks": "handles", "tools": "tools", "providers": "info"}
@@ -397,6 +406,7 @@ def load_cells(world: str) -> list[LoadCell]:
             f"{world}_describe_lots",
             DescribeError,
             (f"plugin {HOSTILE!r} ",) + DESCRIBE_LOTS[world],
+            timeout_ms=SLOW_CELL_TIMEOUT_MS,
         ),
         LoadCell(
             "imports-every-host-interface-ungranted",
@@ -459,7 +469,7 @@ async def test_a_hostile_plugin_fails_its_load_and_the_good_plugin_loads(
         cell.component,
         world.name,
         capabilities=world.capabilities + capabilities,
-        limits=LIMITS,
+        limits={**LIMITS, "timeout_ms": cell.timeout_ms},
     )
     add_good(plugin_dirs, world)
 
