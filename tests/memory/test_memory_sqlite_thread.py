@@ -9,6 +9,8 @@ import asyncio
 import sqlite3
 import threading
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -33,15 +35,26 @@ def _hold_write_lock(path: Path, taken: threading.Event, release: threading.Even
         other.close()
 
 
+@asynccontextmanager
+async def write_lock_held(path: Path) -> AsyncIterator[threading.Event]:
+    """Another writer holds the file's write lock until the event yielded is set (at the
+    latest on leaving)."""
+    taken, release = threading.Event(), threading.Event()
+    holder = threading.Thread(target=_hold_write_lock, args=(path, taken, release))
+    holder.start()
+    try:
+        assert await asyncio.to_thread(taken.wait, 10)
+        yield release
+    finally:
+        release.set()
+        await asyncio.to_thread(holder.join)
+
+
 async def test_a_write_waits_for_another_writer_while_reads_go_on(
     sqlite_store: MemoryStore, db_path: Path
 ) -> None:
     await sqlite_store.ensure_session("s", channel="test")
-    taken, release = threading.Event(), threading.Event()
-    holder = threading.Thread(target=_hold_write_lock, args=(db_path, taken, release))
-    holder.start()
-    try:
-        assert await asyncio.to_thread(taken.wait, 10)
+    async with write_lock_held(db_path) as release:
         started = time.monotonic()
         write = asyncio.create_task(sqlite_store.append_message("s", ChatMessage("user", "hi")))
         await asyncio.sleep(0.1)
@@ -53,9 +66,6 @@ async def test_a_write_waits_for_another_writer_while_reads_go_on(
         await asyncio.sleep(HELD_S - (time.monotonic() - started))
         release.set()
         await asyncio.wait_for(write, 10)
-    finally:
-        release.set()
-        await asyncio.to_thread(holder.join)
     [stored] = await sqlite_store.load_history("s", 10)
     assert stored.message.content == "hi"
 
@@ -87,19 +97,12 @@ async def test_a_write_that_waited_leaves_its_connection_waiting(
     sqlite_store: MemoryStore, db_path: Path
 ) -> None:
     await sqlite_store.ensure_session("s", channel="test")
-    taken, release = threading.Event(), threading.Event()
-    holder = threading.Thread(target=_hold_write_lock, args=(db_path, taken, release))
-    holder.start()
-    try:
-        assert await asyncio.to_thread(taken.wait, 10)
+    async with write_lock_held(db_path) as release:
         write = asyncio.create_task(sqlite_store.database.write(_busy_timeout))
         await asyncio.sleep(0.1)
         release.set()
         # The wait happened at the full busy_timeout, set before it.
         assert await asyncio.wait_for(write, 10) == BUSY_TIMEOUT_MS
-    finally:
-        release.set()
-        await asyncio.to_thread(holder.join)
     # That connection is a reader's now; reads still wait, writes probe at 0 again.
     reads = await asyncio.gather(*(sqlite_store.database.read(_busy_timeout) for _ in range(3)))
     assert reads == [BUSY_TIMEOUT_MS] * 3
