@@ -115,12 +115,15 @@ def test_ticker_can_restart(native: bool) -> None:
     assert not ticker.running
 
 
-def parked_after(plugin_engine: PluginEngine, seconds: float = 5.0) -> None:
-    """Wait (up to `seconds`) for the ticker to park; fail if it does not."""
+def parked_after(plugin_engine: PluginEngine, ticks: int, seconds: float = 5.0) -> None:
+    """Wait (up to `seconds`) for the ticker to have counted `ticks` (the deadline just held)
+    and parked; fail if it does not. (Right after a `hold` it may still read as parked: the
+    thread has not woken yet.)"""
     stop = time.monotonic() + seconds
-    while not plugin_engine.ticker.parked:
+    ticker = plugin_engine.ticker
+    while ticker.ticks < ticks or not ticker.parked:
         if time.monotonic() > stop:
-            pytest.fail(f"the ticker did not park within {seconds} s of its last deadline")
+            pytest.fail(f"the ticker did not tick {ticks} and park within {seconds} s")
         time.sleep(0.005)
 
 
@@ -130,9 +133,7 @@ def test_an_idle_ticker_parks_once_every_deadline_is_passed(native: bool) -> Non
     with PluginEngine(tick_ms=1, native_ticker=native) as plugin_engine:
         store = wasmtime.Store(plugin_engine.engine)
         plugin_engine.set_deadline(store, plugin_engine.deadline(10))
-        time.sleep(0.005)
-        assert not plugin_engine.ticker.parked  # 10 ms not yet passed
-        parked_after(plugin_engine)
+        parked_after(plugin_engine, plugin_engine.deadline(10))
         ticks = plugin_engine.ticker.ticks
         time.sleep(0.05)
 
@@ -150,7 +151,7 @@ def test_a_parked_ticker_wakes_to_stop_a_looping_guest(native: bool) -> None:
         instance = Linker(plugin_engine.engine).instantiate(store, component)
         spin = instance.get_func(store, "spin")
         assert spin is not None
-        parked_after(plugin_engine)
+        parked_after(plugin_engine, plugin_engine.deadline(1))
         time.sleep(0.05)  # long parked: a catch-up from the old origin would be 50 ticks
         ticks = plugin_engine.ticker.ticks
 
@@ -170,14 +171,14 @@ def test_the_native_ticker_goes_on_from_its_count_after_a_restart() -> None:
     assert plugin_engine.gil_free
     with plugin_engine:
         plugin_engine.ticker.hold(20)
-        parked_after(plugin_engine)
+        parked_after(plugin_engine, 20)
     first = plugin_engine.ticker.ticks
     assert first >= 20
     assert plugin_engine.ticker.ticks == first  # stopped: the count stays
 
     with plugin_engine:
         plugin_engine.ticker.hold(10)
-        parked_after(plugin_engine)
+        parked_after(plugin_engine, first + 10)
         assert plugin_engine.ticker.ticks >= first + 10
 
 
