@@ -7,9 +7,14 @@ documented bound (2 x inline_call_ms + about one epoch tick)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import logging
+import sys
 import threading
 import time
+from collections.abc import Iterator
+from types import FrameType
 
 import pytest
 from runtime_support import LoadPlugins, MakePlugin, Recorder
@@ -440,6 +445,53 @@ async def test_the_loop_budget_counts_one_slice_of_the_loop(
     assert LOOP_BUDGET.held() == 0.0
     await runner.run(Event.BEFORE_TOOL_CALL, shell_call())
     assert 0.0 < LOOP_BUDGET.held() < held + 0.005
+
+
+@contextlib.contextmanager
+def pause_once_while_lowering(seconds: float) -> Iterator[list[float]]:
+    """A garbage collection that takes `seconds`, once, while a call's arguments are being
+    lowered (collections made to run at nearly every allocation, and slowed in a
+    callback): the host's own pause after the call began and before its guest runs."""
+    paused: list[float] = []
+
+    def slow(phase: str, info: dict[str, int]) -> None:
+        if paused or phase != "start":
+            return
+        frame: FrameType | None = sys._getframe(1)
+        while frame is not None and frame.f_code.co_name != "_lowered":
+            frame = frame.f_back
+        if frame is not None:
+            paused.append(seconds)
+            time.sleep(seconds)
+
+    thresholds = gc.get_threshold()
+    gc.callbacks.append(slow)
+    gc.set_threshold(1)
+    try:
+        yield paused
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.callbacks.remove(slow)
+
+
+async def test_a_pause_of_the_host_before_the_guest_runs_is_not_the_guests_time(
+    make_plugin: MakePlugin, load: LoadPlugins
+) -> None:
+    # The store's deadline is set once the arguments are lowered, right before the guest
+    # runs: a full collection there (~50-100 ms in a process with plugins loaded) used to
+    # eat an inline call's 20 ms, and the guest was stopped as it began.
+    make_plugin("guard", "hook_guard", capabilities=CONVERSATION, limits={"timeout_ms": 20})
+    snapshot = load()
+    runner = single(snapshot, "guard")
+    await runner.run(Event.BEFORE_TOOL_CALL, shell_call())  # warm
+
+    with pause_once_while_lowering(0.06) as paused:
+        result = await runner.run(Event.BEFORE_TOOL_CALL, shell_call())
+
+    assert paused  # the host did pause inside the call
+    assert result.cancelled_by == "guard"  # the guest ran and answered
+    stats = snapshot.plugins["guard"].calls.stats()
+    assert (stats.ok, stats.timeouts, stats.failures) == (2, 0, 0)
 
 
 async def test_a_warm_inline_call_that_traps_is_counted_and_its_instance_dropped(

@@ -551,19 +551,19 @@ class PluginCalls:
         try:
             if budget_s is None:
                 instance = self.pool.acquire()
-                self._arm(instance, started, since)
+                ticks = self._deadline(since)
             else:
                 instance = self.pool.take_idle()
                 if instance is None:  # instantiating here would hold the loop
                     self.breaker.abandon()
                     raise _Abandoned(overran=False)
-                self.factory.arm_instance(instance, started, self.factory.ticks(budget_s))
+                ticks = self.factory.ticks(budget_s)
                 self.deadline.set(started + budget_s)
                 if held is not None:
                     held.hold()
             instance.calls += 1
             result = instance.call(
-                self.codecs[function], self.interface, function, args, keep_gil=keep_gil
+                self.codecs[function], self.interface, function, args, ticks, keep_gil=keep_gil
             )
             if held is not None:
                 held.release()
@@ -599,20 +599,18 @@ class PluginCalls:
         self.breaker.success()
         return value
 
-    def _arm(self, instance: WarmInstance, started: float, since: float | None) -> None:
-        """Set the deadline of a call into `instance` that started at `started`."""
+    def _deadline(self, since: float | None) -> int:
+        """The epoch ticks of a call on a worker thread (the store is armed with them when
+        the guest starts: `WarmInstance.call`), and the host functions' deadline, from now."""
+        now = time.monotonic()
         if since is not None:
             # Begun as an inline-first attempt: what is left of its time limit (the whole
             # call ends by it), but at least one tick, so the guest is seen to time out.
-            left = self.timeout_s - (time.monotonic() - since)
-            now = time.monotonic()
-            self.factory.arm_instance(instance, now, self.factory.ticks(max(left, 0.0)))
-            self.deadline.set(now + max(left, 0.0))
-            return
-        # A new instance took its time to instantiate: its call gets a full budget.
-        now = started if instance.calls else time.monotonic()
-        self.factory.arm_instance(instance, now)
+            left = max(self.timeout_s - (now - since), 0.0)
+            self.deadline.set(now + left)
+            return self.factory.ticks(left)
         self.deadline.set(now + self.timeout_s)
+        return self.factory.deadline_ticks
 
     def _report(self, function: str, error: PluginCallError, started: float) -> None:
         counter = next((name for cls, name in _FAILURE_COUNTERS if isinstance(error, cls)), None)

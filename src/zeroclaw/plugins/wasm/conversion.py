@@ -312,6 +312,9 @@ def _scratch(need: int = 0) -> _Scratch:
 # the first free byte) -> the first free byte after what it wrote. The value's slot is
 # written in place; what it points at goes after `end`. Raises `_Full` past the buffer.
 Lower = Callable[[Any, bytearray, int, int, int], int]
+# Arm: (a store context's address, epoch ticks) -> None: sets the store's deadline for the
+# call about to run (engine.py `PluginEngine.arm`).
+Arm = Callable[[int, int], object]
 # Lift: (the address of a C value) -> python value: the call's result (in the scratch
 # buffer) or what it points at (wasmtime's), read through `_MEMORY`, not freed.
 Lift = Callable[[int], Any]
@@ -910,20 +913,40 @@ class FunctionCodec:
     def fast(self) -> bool:
         return self.lowers is not None
 
-    def call(self, func: Func, store: wasmtime.Store, args: Sequence[Any]) -> Any:
+    def call(
+        self,
+        func: Func,
+        store: wasmtime.Store,
+        args: Sequence[Any],
+        *,
+        arm: Arm | None = None,
+        ticks: int = 0,
+    ) -> Any:
         if self.lowers is None:
             if len(args) != len(self.params):
                 raise ConversionError(f"{self.signature} takes {len(self.params)} argument(s)")
-            return self._call_public(func, store, args)
-        return self.call_at(func_address(func), context_address(store), args)
+            return self._call_public(func, store, args, arm, ticks)
+        return self.call_at(func_address(func), context_address(store), args, arm=arm, ticks=ticks)
 
     def call_at(
-        self, func: int, context: int, args: Sequence[Any], *, keep_gil: bool = False
+        self,
+        func: int,
+        context: int,
+        args: Sequence[Any],
+        *,
+        keep_gil: bool = False,
+        arm: Arm | None = None,
+        ticks: int = 0,
     ) -> Any:
         """The fast path: arguments lowered into this thread's scratch memory, the C call,
         the result read where wasmtime wrote it (the scratch's first value) and freed.
-        `keep_gil`: the guest runs with the GIL held (only where a native ticker stops it)."""
+        `keep_gil`: the guest runs with the GIL held (only where a native ticker stops it).
+        `arm(context, ticks)`: the store's deadline, set once the arguments are lowered,
+        right before the guest runs (what the host does before, a garbage collection
+        included, is not the guest's time)."""
         scratch = self._lowered(args)
+        if arm is not None:
+            arm(context, ticks)
         base = scratch.base
         lift = self.lift
         error = (_func_call_keeping_gil if keep_gil else _func_call)(
@@ -974,8 +997,12 @@ class FunctionCodec:
                 continue
             return scratch
 
-    def _call_public(self, func: Func, store: wasmtime.Store, args: Sequence[Any]) -> Any:
+    def _call_public(
+        self, func: Func, store: wasmtime.Store, args: Sequence[Any], arm: Arm | None, ticks: int
+    ) -> Any:
         values = [_to_public(ty, arg) for (_, ty), arg in zip(self.params, args, strict=True)]
+        if arm is not None:
+            arm(context_address(store), ticks)
         result = func(store, *values)
         return None if self.result is None else _from_public(self.result, result)
 

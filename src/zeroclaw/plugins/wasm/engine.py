@@ -332,6 +332,8 @@ class PluginEngine:
         self.settings = settings or EngineSettings()
         self.engine = create_engine(self.settings)
         self.ticker: EpochTicker | NativeEpochTicker = _ticker(self.engine, tick_ms, native_ticker)
+        # The native ticker arms a store in one C call (`set_deadline`).
+        self._native_arm = self.ticker.arm if isinstance(self.ticker, NativeEpochTicker) else None
         self.cache = (
             CompileCache(cache_dir, self.engine, self.settings) if cache_dir is not None else None
         )
@@ -362,12 +364,23 @@ class PluginEngine:
         """Give `store` (whose context is at address `context`, when known: one C call that
         keeps the GIL) a deadline `ticks` (a `deadline(...)`) from now, or from `now`, and
         keep the ticker ticking until the epoch has passed it."""
-        ticks = self.deadline_now(ticks, now)
         if context and set_epoch_deadline is not None:
-            set_epoch_deadline(context, ticks)
-        else:
-            store.set_epoch_deadline(ticks)
+            self.arm(context, ticks, now)
+            return
+        ticks = self.deadline_now(ticks, now)
+        store.set_epoch_deadline(ticks)
         # After the store took it: its deadline counts from the epoch of that moment.
+        self.ticker.hold(ticks)
+
+    def arm(self, context: int, ticks: int, now: float | None = None) -> None:
+        """`set_deadline` on a store's context (its address): the native ticker does it all
+        in one C call; else one C call that keeps the GIL, and the ticker told."""
+        native_arm = self._native_arm
+        if native_arm is not None and native_arm(context, ticks):
+            return
+        assert set_epoch_deadline is not None  # with the context's address only
+        ticks = self.deadline_now(ticks, now)
+        set_epoch_deadline(context, ticks)
         self.ticker.hold(ticks)
 
     def load_component(self, path: Path) -> LoadedComponent:

@@ -28,7 +28,7 @@ from typing import Any
 import wasmtime
 from wasmtime.component import Component, Func, Instance, Linker
 
-from zeroclaw.plugins.wasm.conversion import FunctionCodec, context_address, func_address
+from zeroclaw.plugins.wasm.conversion import Arm, FunctionCodec, context_address, func_address
 from zeroclaw.plugins.wasm.engine import PluginEngine
 
 _LOG = logging.getLogger("zeroclaw.plugins")
@@ -139,18 +139,10 @@ class InstanceFactory:
         limit: an inline-first attempt's, or what is left of a call's); at least one tick."""
         return self.engine.deadline(max(seconds * 1000, 0.001))
 
-    def arm_instance(self, instance: WarmInstance, now: float, ticks: int | None = None) -> None:
-        """`arm` for a call into `instance` starting at `now` (a monotonic time just read):
-        one C call on the store's context that keeps the GIL. `ticks`: a deadline other
-        than the plugin's limit (`ticks(...)`)."""
-        self.engine.set_deadline(
-            instance.store,
-            self._deadline_ticks if ticks is None else ticks,
-            now,
-            instance.context,
-        )
-        if self._fuel is not None:
-            instance.store.set_fuel(self._fuel)
+    @property
+    def deadline_ticks(self) -> int:
+        """Epoch ticks of the plugin's time limit (`ticks(...)` of it)."""
+        return self._deadline_ticks
 
     def instantiate(self) -> WarmInstance:
         store = self.new_store()
@@ -183,9 +175,11 @@ class WarmInstance:
     _funcs: dict[tuple[str, str], Func] = field(default_factory=dict)
     _addresses: dict[tuple[str, str], int] = field(default_factory=dict)
     context: int = field(init=False)
+    _arm: Arm = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.context = context_address(self.store)
+        self._arm = self.factory.engine.arm  # bound once, not per call
 
     def call(
         self,
@@ -193,18 +187,26 @@ class WarmInstance:
         interface: str,
         function: str,
         args: Sequence[Any],
+        ticks: int,
         *,
         keep_gil: bool = False,
     ) -> Any:
-        """Call `function` of `interface` with `args` through `codec` (`keep_gil`: see
-        `FunctionCodec.call_at`)."""
+        """Call `function` of `interface` with `args` through `codec`, with a deadline
+        `ticks` (`InstanceFactory.ticks`) from when the guest starts: the store is armed
+        after the arguments are lowered (`FunctionCodec.call_at`), and given the plugin's
+        fuel (`keep_gil`: see `call_at`)."""
+        factory = self.factory
+        if factory._fuel is not None:
+            self.store.set_fuel(factory._fuel)
+        arm = self._arm
         if not codec.fast:
-            return codec.call(self.func(interface, function), self.store, args)
+            func = self.func(interface, function)
+            return codec.call(func, self.store, args, arm=arm, ticks=ticks)
         key = (interface, function)
         address = self._addresses.get(key)
         if address is None:
             address = self._addresses[key] = func_address(self.func(interface, function))
-        return codec.call_at(address, self.context, args, keep_gil=keep_gil)
+        return codec.call_at(address, self.context, args, keep_gil=keep_gil, arm=arm, ticks=ticks)
 
     def func(self, interface: str, function: str) -> Func:
         key = (interface, function)

@@ -45,6 +45,9 @@ class _Library:
             ("zc_ticker_parked", dll)
         )
         self.behind: Callable[[int], int] = ctypes.PYFUNCTYPE(i64, ptr)(("zc_ticker_behind", dll))
+        self.arm: Callable[[int, int, int, int], None] = ctypes.PYFUNCTYPE(
+            None, ptr, ptr, ptr, i64
+        )(("zc_ticker_arm", dll))
         self.stop: Callable[[int], None] = ctypes.CFUNCTYPE(None, ptr)(("zc_ticker_stop", dll))
 
 
@@ -59,12 +62,14 @@ def load() -> _Library | None:
         return None
 
 
-def increment_address() -> int | None:
-    """The address of wasmtime's `wasmtime_engine_increment_epoch`, for the thread to call."""
+def wasmtime_address(name: str) -> int | None:
+    """The address of one of wasmtime's C functions, for the library to call:
+    `wasmtime_engine_increment_epoch` (the thread), `wasmtime_context_set_epoch_deadline`
+    (`arm`)."""
     try:
         from wasmtime import _ffi
 
-        return ctypes.cast(_ffi.dll.wasmtime_engine_increment_epoch, ctypes.c_void_p).value
+        return ctypes.cast(getattr(_ffi.dll, name), ctypes.c_void_p).value
     except (ImportError, AttributeError):  # pragma: no cover - another wasmtime-py
         return None
 
@@ -105,7 +110,7 @@ class NativeEpochTicker:
     def start(self) -> None:
         if self._handle:
             return
-        increment = increment_address()
+        increment = wasmtime_address("wasmtime_engine_increment_epoch")
         address = ctypes.cast(self.engine.ptr(), ctypes.c_void_p).value
         interval_ns = round(self.tick_ms * 1e6)
         handle = self._library.start(address or 0, increment or 0, interval_ns, self._stopped_at)
@@ -132,6 +137,16 @@ class NativeEpochTicker:
         if handle:
             self._library.hold(handle, ticks)
 
+    def arm(self, context: int, ticks: int) -> bool:
+        """A store's deadline for a call, in one C call: `ticks` past the epoch now plus the
+        ticks `behind`, set on the store's context (at that address), then `hold` of it.
+        False when the ticker is stopped or wasmtime's setter was not found: nothing done."""
+        handle = self._handle
+        if not handle or not _SET_DEADLINE:
+            return False
+        self._library.arm(handle, _SET_DEADLINE, context, ticks)
+        return True
+
     def _forget(self) -> None:
         """In a forked child: the thread, its lock and its memory are the parent's."""
         if self._finalizer is not None:
@@ -152,6 +167,7 @@ def _stop(library: _Library, handle: int, engine: Any) -> None:
 
 
 _TICKERS: weakref.WeakSet[NativeEpochTicker] = weakref.WeakSet()
+_SET_DEADLINE: Final = wasmtime_address("wasmtime_context_set_epoch_deadline") or 0
 
 
 def _forget_in_child() -> None:

@@ -20,6 +20,7 @@
 #include <time.h>
 
 typedef void (*increment_fn)(const void *engine);
+typedef void (*set_deadline_fn)(void *context, uint64_t ticks);
 
 typedef struct {
     const void *engine;
@@ -131,6 +132,16 @@ int64_t zc_ticker_behind(zc_ticker *t) {
     }
     int64_t owed = due(t, now_ns()) - atomic_load(&t->ticks);
     return owed > 0 ? owed : 0;
+}
+
+/* Arm a store for a call, in one call where Python made three: its epoch deadline `ticks`
+ * past the epoch now, plus the ticks the clock says are due but not yet counted (the
+ * catch-up adds them to the epoch at once), set through wasmtime's
+ * `wasmtime_context_set_epoch_deadline` on the store's context; then held as above. */
+void zc_ticker_arm(zc_ticker *t, set_deadline_fn set_deadline, void *context, int64_t ticks) {
+    int64_t total = ticks + zc_ticker_behind(t);
+    set_deadline(context, (uint64_t)total);
+    zc_ticker_hold(t, total);
 }
 
 /* Stop the thread, wait for it, free the ticker. The engine may be freed after this. */
