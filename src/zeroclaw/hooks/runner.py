@@ -199,7 +199,7 @@ class _Entry:
     def judged(self, outcome: object, payload: P) -> Continue[P] | Cancel | _Failure:
         """A call's return value as the runner takes it (`_judged`), counted."""
         if type(outcome) is Continue and type(outcome.payload) is type(payload):
-            return cast("Continue[P]", outcome)  # the common answer, without a further call
+            return outcome  # the common answer, without a further call
         return self.tally(_judged(outcome, payload))
 
     def tally(self, verdict: _V) -> _V:
@@ -343,23 +343,29 @@ class HookRunner:
         reason: str | None = None
 
         index = 0
+        count = len(entries)
         ran: Iterable[tuple[_Entry, _Verdict, float]]
-        while index < len(entries) and stopped_by is None:
+        while index < count and stopped_by is None:
             entry = entries[index]
             if entry.blocking is None:
                 started = time.monotonic()
-                called = _call(entry, event, current, started)
+                called: Any = _call(entry, event, current, started)
                 if type(called) is _Waiting:
                     called = await called.verdict(entry, current)
+                if type(called) is Continue and not recording:
+                    # The common step, unrecorded: no record of it to build.
+                    index += 1
+                    current = called.payload
+                    continue
                 ended = time.monotonic() if recording else started
-                ran = ((entry, cast(_Verdict, called), ended - started),)
+                ran = ((entry, called, ended - started),)
             else:  # it and the blocking handlers after it, in one hop (module docstring)
                 ran = await _call_on_thread(_blocking_run(entries, index), event, current)
             for entry, outcome, duration_s in ran:
                 index += 1
                 before = current
                 if isinstance(outcome, Continue):
-                    current = cast(P, outcome.payload)
+                    current = outcome.payload  # type: ignore[assignment]  # no cast() call
                 elif isinstance(outcome, Cancel):
                     stopped_by, reason = entry.spec.name, outcome.reason
                 elif entry.spec.failure_policy == "fail_closed":

@@ -276,12 +276,13 @@ class _Scratch:
     bytes). A `bytearray` pinned by a ctypes view, so its address is fixed (resizing it
     raises instead of moving it): pointers into it are its address plus an offset."""
 
-    __slots__ = ("_pin", "base", "buf")
+    __slots__ = ("_pin", "base", "buf", "kept")
 
     def __init__(self, size: int) -> None:
         self.buf = bytearray(size)
         self._pin = (ctypes.c_char * size).from_buffer(self.buf)
         self.base = ctypes.addressof(self._pin)
+        self.kept = size <= _KEPT_SCRATCH  # else the next call starts a small one
 
 
 class _ThreadScratch(threading.local):
@@ -595,7 +596,9 @@ def _flat_record_lower(
             checks += [
                 f"    if type(v{index}) is str:",
                 f"        d{index} = v{index}.encode('utf-8')",
-                f"    elif {json_object} and isinstance(v{index}, Mapping):",
+                # a dict first: isinstance of the Mapping ABC runs a Python frame
+                f"    elif {json_object} and (type(v{index}) is dict"
+                f" or isinstance(v{index}, Mapping)):",
                 f"        d{index} = json_text(v{index})",
                 "    else:",
                 f"        raise ConversionError('expected a str, got ' + type(v{index}).__name__)",
@@ -944,7 +947,22 @@ class FunctionCodec:
         `arm(context, ticks)`: the store's deadline, set once the arguments are lowered,
         right before the guest runs (what the host does before, a garbage collection
         included, is not the guest's time)."""
-        scratch = self._lowered(args)
+        # One argument into a kept scratch (every hook call): lowered here, without the
+        # general loop of `_lowered`; a scratch too small for it starts over there.
+        scratch = _THREAD_SCRATCH.scratch
+        lowers = self.lowers
+        if (
+            scratch is not None
+            and scratch.kept
+            and lowers is not None
+            and len(args) == 1 == len(lowers)
+        ):
+            try:
+                lowers[0](args[0], scratch.buf, scratch.base, _VAL_SIZE, 2 * _VAL_SIZE)
+            except _Full:
+                scratch = self._lowered(args)
+        else:
+            scratch = self._lowered(args)
         if arm is not None:
             arm(context, ticks)
         base = scratch.base

@@ -29,7 +29,7 @@ import wasmtime
 from wasmtime.component import Component, Func, Instance, Linker
 
 from zeroclaw.plugins.wasm.conversion import Arm, FunctionCodec, context_address, func_address
-from zeroclaw.plugins.wasm.engine import PluginEngine
+from zeroclaw.plugins.wasm.engine import PluginEngine, epoch_deadline
 
 _LOG = logging.getLogger("zeroclaw.plugins")
 
@@ -111,6 +111,7 @@ class InstanceFactory:
         self.limits = limits
         self.wasi = wasi
         self._deadline_ticks = engine.deadline(limits.timeout_ms)
+        self._tick_ms = engine.ticker.tick_ms
         self._fuel = (
             (limits.fuel if limits.fuel is not None else UNMETERED_FUEL)
             if engine.settings.consume_fuel
@@ -137,7 +138,7 @@ class InstanceFactory:
     def ticks(self, seconds: float) -> int:
         """Epoch ticks for a deadline `seconds` from now (a shorter one than the plugin's
         limit: an inline-first attempt's, or what is left of a call's); at least one tick."""
-        return self.engine.deadline(max(seconds * 1000, 0.001))
+        return epoch_deadline(max(seconds * 1000, 0.001), self._tick_ms)
 
     @property
     def deadline_ticks(self) -> int:
@@ -199,7 +200,7 @@ class WarmInstance:
         if factory._fuel is not None:
             self.store.set_fuel(factory._fuel)
         arm = self._arm
-        if not codec.fast:
+        if codec.lowers is None:  # the public path (`codec.fast` without a property call)
             func = self.func(interface, function)
             return codec.call(func, self.store, args, arm=arm, ticks=ticks)
         key = (interface, function)
