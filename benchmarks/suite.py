@@ -485,10 +485,11 @@ def agent_turns(work: Path, guest: Path, sizes: Sizes) -> dict[str, Any]:
 
 
 def turn_config(
-    work: Path, guest: Path, count: int, timeout_ms: int, *, inline_first: bool
+    work: Path, guest: Path, count: int, timeout_ms: int, *, inline_first: bool, suffix: str = ""
 ) -> Config:
-    """The config of an agent turn with `count` WAT guard plugins (0: plugins disabled)."""
-    key = f"{count}-{timeout_ms}-{inline_first}"
+    """The config of an agent turn with `count` WAT guard plugins (0: plugins disabled);
+    `suffix` tells apart two runtimes of the same plugins in one work directory."""
+    key = f"{count}-{timeout_ms}-{inline_first}{suffix}"
     plugins = work / f"turn-{key}"
     plugins.mkdir(parents=True)
     write_guard_plugins(plugins, guest, count, timeout_ms=timeout_ms)
