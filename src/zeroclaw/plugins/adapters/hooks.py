@@ -31,6 +31,7 @@ without it.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
@@ -273,23 +274,26 @@ def _nothing(_: object) -> None:
 
 
 def _decoder(event: Event, payload: ModifyingPayload, cap: int) -> Callable[[Any], _Decision]:
-    def decode(result: Any) -> _Decision:
-        if not isinstance(result, Variant):
-            raise LiftError(f"expected a {kebab(event.value)}-result variant, got {result!r}")
-        if result.tag == "unchanged":
-            return _UNCHANGED
-        fields: dict[str, Any] = result.payload or {}
-        if result.tag == "cancel":
-            return _Decision("cancel", {}, str(fields["reason"]))
-        changes = {}
-        for name in CHANGEABLE[event]:
-            value = _FIELDS[name](fields[name])
-            if value != getattr(payload, name):
-                _check_growth(name, value, getattr(payload, name), cap)
-                changes[name] = value
-        return _Decision("continue", changes)
+    """The reading of one call's result (a partial: one object a call, not a closure's
+    function and cells)."""
+    return functools.partial(_decode, event, payload, cap)
 
-    return decode
+
+def _decode(event: Event, payload: ModifyingPayload, cap: int, result: Any) -> _Decision:
+    if not isinstance(result, Variant):
+        raise LiftError(f"expected a {kebab(event.value)}-result variant, got {result!r}")
+    if result.tag == "unchanged":
+        return _UNCHANGED
+    fields: dict[str, Any] = result.payload or {}
+    if result.tag == "cancel":
+        return _Decision("cancel", {}, str(fields["reason"]))
+    changes = {}
+    for name in CHANGEABLE[event]:
+        value = _FIELDS[name](fields[name])
+        if value != getattr(payload, name):
+            _check_growth(name, value, getattr(payload, name), cap)
+            changes[name] = value
+    return _Decision("continue", changes)
 
 
 def _check_growth(name: str, value: Any, before: Any, cap: int) -> None:

@@ -188,7 +188,18 @@ class _Slots:
         self.capacity = capacity
         self.values: dict[str, int] = dict.fromkeys(CallStats.__dataclass_fields__, 0)
         self.running = 0
+        # On every call's path, so kept apart from `values` (attributes, not dict items).
+        self.ok = 0
+        self.peak = 0
         self._waiting = 0  # calls waiting for a slot: only then is a freed slot notified
+
+    def counts(self) -> dict[str, int]:
+        """`values` with the counters kept apart (under the lock)."""
+        with self.lock:
+            values = dict(self.values)
+            values["ok"] += self.ok
+            values["peak_concurrency"] = self.peak
+        return values
 
     def add(self, **amounts: int) -> None:
         with self.lock:
@@ -198,11 +209,12 @@ class _Slots:
     def take_now(self) -> bool:
         """Count a call and take a slot if one is free; False (nothing counted) if not."""
         with self.lock:
-            if self.running >= self.capacity:
+            running = self.running + 1
+            if running > self.capacity:
                 return False
             self.values["calls"] += 1
-            self.running += 1
-            self.values["peak_concurrency"] = max(self.values["peak_concurrency"], self.running)
+            self.running = running
+            self.peak = max(self.peak, running)
             return True
 
     def take(self, timeout_s: float) -> bool:
@@ -220,7 +232,7 @@ class _Slots:
                 finally:
                     self._waiting -= 1
             self.running += 1
-            self.values["peak_concurrency"] = max(self.values["peak_concurrency"], self.running)
+            self.peak = max(self.peak, self.running)
             return True
 
     def give_back(self, **amounts: int) -> None:
@@ -235,7 +247,7 @@ class _Slots:
         """`give_back(ok=1)`, on every successful call's path: no keyword dict."""
         with self.lock:
             self.running -= 1
-            self.values["ok"] += 1
+            self.ok += 1
             if self._waiting:
                 self._freed.notify()
 
@@ -648,8 +660,7 @@ class PluginCalls:
 
     def stats(self) -> CallStats:
         counters = self.pool.counters
-        with self._slots.lock:
-            values = dict(self._slots.values)
+        values = self._slots.counts()
         values.update(
             instances_created=counters.created,
             instances_recycled=counters.recycled,

@@ -117,6 +117,10 @@ def _interface(import_name: str) -> str:
     return import_name.partition("@")[0]
 
 
+class _Held(threading.local):
+    held: float = 0.0  # each thread's own, 0 until its first inline call
+
+
 class LoopBudget:
     """Time inline plugin calls have held each thread in its loop's current slice: since
     its event loop last came back to run its other work, or since the call that found the
@@ -134,23 +138,21 @@ class LoopBudget:
     """
 
     def __init__(self) -> None:
-        self._local = threading.local()
+        self._local = _Held()
 
     def must_yield(self, slice_s: float) -> bool:
-        held: float = getattr(self._local, "held", 0.0)
-        return held >= slice_s
+        return self._local.held >= slice_s
 
     def held(self) -> float:
         """Seconds inline calls have held this thread in the current slice."""
-        held: float = getattr(self._local, "held", 0.0)
-        return held
+        return self._local.held
 
     def yielded(self) -> None:
         self._local.held = 0.0
 
     def spent(self, seconds: float) -> None:
         local = self._local
-        held: float = getattr(local, "held", 0.0)
+        held = local.held
         if not held:
             # The slice's first call: its end comes when the loop runs its other work.
             loop = asyncio_events._get_running_loop()
