@@ -32,9 +32,11 @@ count: `EpochTicker.behind()` tells how many ticks are due but not yet counted, 
 itself increments the epoch without letting go of the GIL (an atomic add in wasmtime): one
 hand-over less per tick.
 
-The ticker ticks only while a deadline is pending. Arming one (`PluginEngine.set_deadline`)
-tells the ticker the tick count by which the epoch has passed it (`EpochTicker.hold`, after
-the store took the deadline: the epoch it counts from is the one of that moment); once
+The ticker ticks only while a deadline is pending. Arming one (`PluginEngine.set_deadline`,
+or `PluginEngine.arm` on a store's context, which a call does once its arguments are
+lowered, right before the guest runs: conversion.py `call_at`) tells the ticker the tick
+count by which the epoch has passed it (`EpochTicker.hold`, after the store took the
+deadline: the epoch it counts from is the one of that moment); once
 every deadline told is passed, each call has ended or been interrupted, and the ticker
 parks until the next arming wakes it. So a process with plugins loaded and no call for
 longer than the plugins' time limit spends no CPU on ticks: it spent ~4% of a core, a
@@ -47,8 +49,9 @@ another thread held when the process forked would stay held in the child.
 
 Where `scripts/install` built it, the ticker is a native thread instead
 (native_ticker.py): the same semantics, with no GIL taken, so calls on the event loop's
-thread keep the GIL while the guest runs (`PluginEngine.gil_free`). The Python ticker
-above is the fallback.
+thread keep the GIL while the guest runs (`PluginEngine.gil_free`), and it arms a store
+in one C call (`zc_ticker_arm`: the owed ticks, the store's deadline, the hold). The
+Python ticker above is the fallback.
 
 Fuel is off unless some plugin's limits set `fuel`: it slows guests by ~40%.
 
