@@ -361,28 +361,24 @@ class PluginEngine:
         epoch at once (see the module docstring)."""
         return ticks + self.ticker.behind(now)
 
-    def set_deadline(
-        self, store: wasmtime.Store, ticks: int, now: float | None = None, context: int = 0
-    ) -> None:
-        """Give `store` (whose context is at address `context`, when known: one C call that
-        keeps the GIL) a deadline `ticks` (a `deadline(...)`) from now, or from `now`, and
-        keep the ticker ticking until the epoch has passed it."""
-        if context and set_epoch_deadline is not None:
-            self.arm(context, ticks, now)
-            return
-        ticks = self.deadline_now(ticks, now)
+    def set_deadline(self, store: wasmtime.Store, ticks: int) -> None:
+        """Give `store` a deadline `ticks` (a `deadline(...)`) from now, and keep the ticker
+        ticking until the epoch has passed it (before instantiating; a call's store is
+        armed on its context: `arm`)."""
+        ticks = self.deadline_now(ticks)
         store.set_epoch_deadline(ticks)
         # After the store took it: its deadline counts from the epoch of that moment.
         self.ticker.hold(ticks)
 
-    def arm(self, context: int, ticks: int, now: float | None = None) -> None:
-        """`set_deadline` on a store's context (its address): the native ticker does it all
-        in one C call; else one C call that keeps the GIL, and the ticker told."""
+    def arm(self, context: int, ticks: int) -> None:
+        """`set_deadline` on a store's context (its address), where wasmtime-py has the
+        setter (`set_epoch_deadline`): the native ticker does it all in one C call; else one
+        C call that keeps the GIL, and the ticker told."""
         native_arm = self._native_arm
         if native_arm is not None and native_arm(context, ticks):
             return
-        assert set_epoch_deadline is not None  # with the context's address only
-        ticks = self.deadline_now(ticks, now)
+        assert set_epoch_deadline is not None  # callers check (instance.py)
+        ticks = self.deadline_now(ticks)
         set_epoch_deadline(context, ticks)
         self.ticker.hold(ticks)
 

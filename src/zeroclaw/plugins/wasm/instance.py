@@ -23,13 +23,14 @@ import os
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import wasmtime
 from wasmtime.component import Component, Func, Instance, Linker
 
 from zeroclaw.plugins.wasm.conversion import Arm, FunctionCodec, context_address, func_address
-from zeroclaw.plugins.wasm.engine import PluginEngine, epoch_deadline
+from zeroclaw.plugins.wasm.engine import PluginEngine, epoch_deadline, set_epoch_deadline
 
 _LOG = logging.getLogger("zeroclaw.plugins")
 
@@ -180,7 +181,14 @@ class WarmInstance:
 
     def __post_init__(self) -> None:
         self.context = context_address(self.store)
-        self._arm = self.factory.engine.arm  # bound once, not per call
+        engine = self.factory.engine
+        # Bound once, not per call; through the store where this wasmtime-py has no setter
+        # on a context (a partial of the store, not of self: no cycle keeps a store alive).
+        self._arm = (
+            engine.arm
+            if set_epoch_deadline is not None
+            else partial(_arm_by_store, engine, self.store)
+        )
 
     def call(
         self,
@@ -218,6 +226,13 @@ class WarmInstance:
                 raise LookupError(f"the instance exports no function {interface}#{function}")
             self._funcs[key] = found
         return found
+
+
+def _arm_by_store(
+    engine: PluginEngine, store: wasmtime.Store, _context: int, ticks: int
+) -> None:  # pragma: no cover - another wasmtime-py
+    """`PluginEngine.arm` through the store's public API."""
+    engine.set_deadline(store, ticks)
 
 
 @dataclass(slots=True)
