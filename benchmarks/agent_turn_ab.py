@@ -24,13 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from report import (
-    ab_args,
-    ab_parser,
-    alternating_rounds,
+    ab_children_main,
     by_row_and_tree,
     load_line,
     ratio_to_first,
-    run_child,
     write_rows,
 )
 
@@ -75,17 +72,9 @@ def table(trees: list[str], runs: dict[str, list[dict[str, Any]]], args: argpars
 
 
 def main() -> int:
-    parser = ab_parser(__doc__, rounds=8, children=True)
-    parser.add_argument("--turn-rounds", type=int, default=5)
-    parser.add_argument("--turns", type=int, default=20)
-    args = ab_args(parser, at_least=2)
-    if args.child:
-        child(args.child, args.turn_rounds, args.turns)
-        return 0
-    sizes = ("--turn-rounds", args.turn_rounds, "--turns", args.turns)
-    runs = alternating_rounds(args.trees, args.rounds, lambda src: run_child(__file__, src, *sizes))
-    print(table([name for name, _ in args.trees], runs, args))
-    return 0
+    return ab_children_main(
+        __doc__, __file__, child, table, rounds=8, sizes={"--turn-rounds": 5, "--turns": 20}
+    )
 
 
 if __name__ == "__main__":

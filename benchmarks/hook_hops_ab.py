@@ -28,14 +28,11 @@ from pathlib import Path
 from typing import Any
 
 from report import (
-    ab_args,
-    ab_parser,
-    alternating_rounds,
+    ab_children_main,
     by_row_and_tree,
     load_line,
     put_tests_on_path,
     ratio_to_first,
-    run_child,
     write_rows,
 )
 
@@ -181,17 +178,9 @@ def table(trees: list[str], runs: dict[str, list[dict[str, Any]]], args: argpars
 
 
 def main() -> int:
-    parser = ab_parser(__doc__, rounds=6, children=True)
-    parser.add_argument("--child-rounds", type=int, default=7)
-    parser.add_argument("--calls", type=int, default=200)
-    args = ab_args(parser, at_least=2)
-    if args.child:
-        child(args.child, args.child_rounds, args.calls)
-        return 0
-    sizes = ("--child-rounds", args.child_rounds, "--calls", args.calls)
-    runs = alternating_rounds(args.trees, args.rounds, lambda src: run_child(__file__, src, *sizes))
-    print(table([name for name, _ in args.trees], runs, args))
-    return 0
+    return ab_children_main(
+        __doc__, __file__, child, table, rounds=6, sizes={"--child-rounds": 7, "--calls": 200}
+    )
 
 
 if __name__ == "__main__":

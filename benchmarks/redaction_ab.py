@@ -44,13 +44,10 @@ from pathlib import Path
 from typing import Any
 
 from report import (
-    ab_args,
-    ab_parser,
-    alternating_rounds,
+    ab_children_main,
     by_row_and_tree,
     load_line,
     ratio_to_first,
-    run_child,
     write_rows,
 )
 
@@ -190,14 +187,7 @@ def table(trees: list[str], runs: dict[str, list[dict[str, Any]]], args: argpars
 
 
 def main() -> int:
-    parser = ab_parser(__doc__, rounds=5, children=True)
-    args = ab_args(parser, at_least=2)
-    if args.child:
-        child(args.child)
-        return 0
-    runs = alternating_rounds(args.trees, args.rounds, lambda src: run_child(__file__, src))
-    print(table([name for name, _ in args.trees], runs, args))
-    return 0
+    return ab_children_main(__doc__, __file__, child, table, rounds=5)
 
 
 if __name__ == "__main__":

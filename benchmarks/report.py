@@ -121,6 +121,36 @@ def run_child(script: str, src: Path, *arguments: object) -> Any:
     return found["rows"]
 
 
+Table = Callable[[list[str], dict[str, list[Any]], argparse.Namespace], str]
+
+
+def ab_children_main(
+    doc: str,
+    script: str,
+    child: Callable[..., None],
+    table: Table,
+    *,
+    rounds: int,
+    sizes: dict[str, int] | None = None,
+) -> int:
+    """The whole `main` of an A/B script whose trees each run in a child process: its
+    arguments (`ab_parser`, plus an int option per size, `--name: default`), the child's
+    part (`child(out, *sizes)`), else the alternating rounds of children and the table
+    (`table(tree names, runs, args)`) printed."""
+    parser = ab_parser(doc, rounds=rounds, children=True)
+    for option, default in (sizes or {}).items():
+        parser.add_argument(option, type=int, default=default)
+    args = ab_args(parser, at_least=2)
+    values = [getattr(args, option.lstrip("-").replace("-", "_")) for option in sizes or {}]
+    if args.child:
+        child(args.child, *values)
+        return 0
+    flags = [item for pair in zip(sizes or {}, values, strict=True) for item in pair]
+    runs = alternating_rounds(args.trees, args.rounds, lambda src: run_child(script, src, *flags))
+    print(table([name for name, _ in args.trees], runs, args))
+    return 0
+
+
 def write_rows(out: Path, rows: object) -> None:
     """What a child measured, for `run_child`, with where its zeroclaw came from."""
     import zeroclaw
