@@ -5,19 +5,22 @@ Lowering: what our converters write into a C value, read back by wasmtime-py's p
 writes with `convert_to_c`, read by our converters, equals the public result. Every hook
 function type of the WIT is covered, with payloads that use every kind of value (unicode
 text, absent and present options, nested lists, big integers, floats, tool arguments as
-dicts). Then the same calls go through real guests on both paths.
+dicts). Then the same calls go through real guests on both paths. Our converters are two:
+the extension's (native/fast_calls.c, where it is built) and the Python fast path; every
+test of them runs on each (`path`), and their errors are the same, word for word.
 """
 
 from __future__ import annotations
 
 import ctypes
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import wasmtime
 from wasmtime import _ffi as ffi
-from wasmtime.component import Component, FuncType, Linker, Record, Variant
+from wasmtime.component import Component, Func, FuncType, Linker, Record, Variant
 
 from zeroclaw.hooks.events import (
     AfterCompaction,
@@ -41,7 +44,7 @@ from zeroclaw.hooks.events import (
 )
 from zeroclaw.messages import ChatMessage, ToolCall, ToolResult, Usage
 from zeroclaw.plugins.wasm import conversion
-from zeroclaw.plugins.wasm.conversion import ConversionError, codec_for, kebab
+from zeroclaw.plugins.wasm.conversion import ConversionError, LiftError, codec_for, kebab
 
 HANDLER = "zeroclaw:hooks/handler@1.0.0"
 
@@ -80,6 +83,21 @@ PAYLOADS: dict[Event, Any] = {
 }
 
 
+@pytest.fixture(params=["python", "native"])
+def path(request: pytest.FixtureRequest) -> str:
+    """Which of our converters a test runs on."""
+    if request.param == "native" and conversion.NATIVE is None:
+        pytest.skip("the native calls extension is not built here (scripts/install builds it)")
+    return str(request.param)
+
+
+def fast_codec(func_type: FuncType, path: str) -> conversion.FunctionCodec:
+    codec = codec_for(func_type, native=path == "native")
+    assert codec.fast
+    assert (codec.native is not None) is (path == "native")
+    return codec
+
+
 @pytest.fixture(scope="module")
 def handler_types(components: dict[str, Path]) -> dict[str, FuncType]:
     """Every function of the hooks handler interface, by name, with its type."""
@@ -113,33 +131,34 @@ def ours(value: Any) -> Any:
 
 @pytest.mark.parametrize("event", list(PAYLOADS), ids=lambda e: e.value)
 def test_lowering_matches_the_public_lowering(
-    event: Event, handler_types: dict[str, FuncType]
+    event: Event, handler_types: dict[str, FuncType], path: str
 ) -> None:
     func_type = handler_types[kebab(event.value)]
     (_, param_type), *_ = func_type.params
 
-    read_back = lowered_and_read_back(func_type, PAYLOADS[event])
+    read_back = lowered_and_read_back(func_type, PAYLOADS[event], path)
 
     assert plain(read_back) == plain(conversion._to_public(param_type, PAYLOADS[event]))
 
 
 def test_arguments_larger_than_the_scratch_memory_are_lowered_whole(
-    handler_types: dict[str, FuncType],
+    handler_types: dict[str, FuncType], path: str
 ) -> None:
-    """The scratch memory starts at a few KiB and grows to fit (the lowering starts over)."""
+    """The scratch memory starts at a few KiB and grows to fit (the lowering starts over;
+    the extension's arena takes more blocks)."""
     func_type = handler_types["before-llm-call"]
     (_, param_type), *_ = func_type.params
     messages = tuple(ChatMessage("user", f"{index} " + "é" * 700) for index in range(400))
     payload = LLMCall("s1", "gpt", (*MESSAGES, *messages))
 
-    read_back = lowered_and_read_back(func_type, payload)
+    read_back = lowered_and_read_back(func_type, payload, path)
 
     assert plain(read_back) == plain(conversion._to_public(param_type, payload))
     assert len(read_back.messages) == 404
 
 
 def test_a_scratch_grown_past_a_mebibyte_is_not_kept(handler_types: dict[str, FuncType]) -> None:
-    codec = codec_for(handler_types["before-llm-call"])
+    codec = fast_codec(handler_types["before-llm-call"], "python")
     big = LLMCall("s1", "gpt", (ChatMessage("user", "x" * 3_000_000),))
 
     def size() -> int:
@@ -155,13 +174,12 @@ def test_a_scratch_grown_past_a_mebibyte_is_not_kept(handler_types: dict[str, Fu
     assert size() <= 1 << 20
 
 
-def lowered_and_read_back(func_type: FuncType, payload: Any) -> Any:
+def lowered_and_read_back(func_type: FuncType, payload: Any, path: str) -> Any:
     """What wasmtime reads of our lowering of `payload`: a C copy made from it by wasmtime
     itself, as a public value."""
-    codec = codec_for(func_type)
+    codec = fast_codec(func_type, path)
     (_, param_type), *_ = func_type.params
-    assert codec.fast
-    # Python's memory (the thread's scratch), as the fast path lowers arguments
+    # The thread's scratch memory (Python), or the extension's arena, as a call lowers
     address = codec.lower_args([payload])
     copy = ffi.wasmtime_component_val_t()
     ffi.wasmtime_component_val_clone(
@@ -183,13 +201,12 @@ RESULTS = [
     ids=lambda e: e.value,
 )
 def test_lifting_matches_the_public_lifting(
-    event: Event, handler_types: dict[str, FuncType]
+    event: Event, handler_types: dict[str, FuncType], path: str
 ) -> None:
     func_type = handler_types[kebab(event.value)]
     result_type = func_type.result
     assert result_type is not None
-    codec = codec_for(func_type)
-    assert codec.fast
+    codec = fast_codec(func_type, path)
     store = wasmtime.Store(wasmtime.Engine())
     for value in [*RESULTS, Variant("continue", PAYLOADS[event])]:
         public = conversion._to_public(result_type, value)
@@ -201,10 +218,9 @@ def test_lifting_matches_the_public_lifting(
         assert ours(lifted) == plain(public)
 
 
-def test_handles_lifts_to_event_names(handler_types: dict[str, FuncType]) -> None:
-    codec = codec_for(handler_types["handles"])
+def test_handles_lifts_to_event_names(handler_types: dict[str, FuncType], path: str) -> None:
+    codec = fast_codec(handler_types["handles"], path)
     enum_list = handler_types["handles"].result
-    assert codec.fast
     assert enum_list is not None
     slot = ffi.wasmtime_component_val_t()
     enum_list.convert_to_c(
@@ -233,31 +249,94 @@ def test_codecs_are_built_once_per_function_type(handler_types: dict[str, FuncTy
     ],
 )
 def test_values_that_do_not_fit_are_refused_before_the_guest_runs(
-    payload: Any, message: str, handler_types: dict[str, FuncType]
+    payload: Any, message: str, handler_types: dict[str, FuncType], path: str
 ) -> None:
     name = {HeartbeatTick: "on-heartbeat-tick", GatewayStart: "on-gateway-start"}.get(
         type(payload), "on-session-start"
     )
-    codec = codec_for(handler_types[name])
-    assert codec.fast
+    codec = fast_codec(handler_types[name], path)
 
     with pytest.raises(ConversionError, match=message):
         codec.lower_args([payload])
 
 
-# -- through real guests, both paths -----------------------------------------------------------
+@pytest.mark.parametrize(
+    ("name", "args"),
+    [
+        ("on-session-start", [SessionStart("s1", 5, None)]),  # type: ignore[arg-type]
+        ("on-session-start", [SessionStart("s1", "terminal", b"u1")]),  # type: ignore[arg-type]
+        ("on-gateway-start", [GatewayStart("host", 70_000)]),
+        ("on-gateway-start", [GatewayStart("host", -1)]),
+        ("on-heartbeat-tick", [HeartbeatTick(2**64, 0.0)]),
+        ("on-heartbeat-tick", [HeartbeatTick(1, "soon")]),  # type: ignore[arg-type]
+        ("on-llm-output", [LLMOutput("s1", "p", "m", None, (), Usage(1, True), 1.0)]),
+        ("on-llm-output", [LLMOutput("s1", "p", "m", None, "calls", Usage(1, 2), 1.0)]),  # type: ignore[arg-type]
+        ("before-llm-call", [LLMCall("s1", "m", ("not a message",))]),  # type: ignore[arg-type]
+        ("before-llm-call", [LLMCall("s1", "m", (ChatMessage("user", "hi", tool_calls=5),))]),  # type: ignore[arg-type]
+        ("before-tool-call", [ToolCallRequest("s1", "x", ["not", "a", "mapping"])]),  # type: ignore[arg-type]
+        ("before-tool-call", [{"session_id": "s1", "tool": "x"}]),  # a key missing
+        ("before-tool-call", [object()]),  # no attributes
+        ("before-tool-call", []),
+        ("before-tool-call", [PAYLOADS[Event.BEFORE_TOOL_CALL]] * 2),
+    ],
+)
+def test_both_converters_refuse_a_value_with_the_same_words(
+    name: str, args: list[Any], handler_types: dict[str, FuncType]
+) -> None:
+    if conversion.NATIVE is None:
+        pytest.skip("the native calls extension is not built here (scripts/install builds it)")
+    refused = []
+    for path in ("python", "native"):
+        with pytest.raises((ConversionError, KeyError, AttributeError)) as raised:
+            fast_codec(handler_types[name], path).lower_args(args)
+        refused.append((type(raised.value), str(raised.value)))
+
+    assert refused[0] == refused[1]
 
 
-def call_guest(components: dict[str, Path], fixture: str, event: Event, *, fast: bool) -> Any:
-    engine = wasmtime.Engine()
+def test_both_converters_refuse_a_result_of_another_type_alike(
+    handler_types: dict[str, FuncType],
+) -> None:
+    if conversion.NATIVE is None:
+        pytest.skip("the native calls extension is not built here (scripts/install builds it)")
+    enum_list = handler_types["handles"].result
+    assert enum_list is not None
+    slot = ffi.wasmtime_component_val_t()
+    store = wasmtime.Store(wasmtime.Engine())
+    enum_list.convert_to_c(store, ["on-llm-input"], ctypes.pointer(slot))
+    refused = []
+    for path in ("python", "native"):
+        with pytest.raises(LiftError) as raised:
+            fast_codec(handler_types["before-tool-call"], path).lift_at(ctypes.addressof(slot))
+        refused.append(str(raised.value))
+
+    assert refused[0] == refused[1]
+    assert refused[0].startswith("expected a variant value from the guest, got kind")
+
+
+# -- through real guests, on every path --------------------------------------------------------
+
+
+def guest_func(
+    components: dict[str, Path], fixture: str, event: Event, engine: wasmtime.Engine | None = None
+) -> tuple[Func, wasmtime.Store]:
+    engine = engine or wasmtime.Engine()
     component = Component.from_file(engine, components[fixture])
     store = wasmtime.Store(engine)
     instance = Linker(engine).instantiate(store, component)
     interface = component.get_export_index(HANDLER)
     func = instance.get_func(store, component.get_export_index(kebab(event.value), interface))
     assert func is not None
-    codec = codec_for(func.type(store), fast=fast)
-    assert codec.fast is fast
+    return func, store
+
+
+def call_guest(components: dict[str, Path], fixture: str, event: Event, path: str) -> Any:
+    func, store = guest_func(components, fixture, event)
+    if path == "public":
+        codec = codec_for(func.type(store), fast=False)
+        assert not codec.fast
+    else:
+        codec = fast_codec(func.type(store), path)
     return codec.call(func, store, [PAYLOADS[event]])
 
 
@@ -270,18 +349,18 @@ def call_guest(components: dict[str, Path], fixture: str, event: Event, *, fast:
         ("hook_minimal", Event.BEFORE_TOOL_CALL),
     ],
 )
-def test_guest_calls_give_the_same_result_on_both_paths(
-    components: dict[str, Path], fixture: str, event: Event
+def test_guest_calls_give_the_same_result_on_every_path(
+    components: dict[str, Path], fixture: str, event: Event, path: str
 ) -> None:
-    fast = call_guest(components, fixture, event, fast=True)
-    public = call_guest(components, fixture, event, fast=False)
+    fast = call_guest(components, fixture, event, path)
+    public = call_guest(components, fixture, event, "public")
 
     assert fast == public
     assert isinstance(fast, Variant)
 
 
-def test_a_guest_result_reads_back_every_field(components: dict[str, Path]) -> None:
-    result = call_guest(components, "hook_redact", Event.TOOL_RESULT_PERSIST, fast=True)
+def test_a_guest_result_reads_back_every_field(components: dict[str, Path], path: str) -> None:
+    result = call_guest(components, "hook_redact", Event.TOOL_RESULT_PERSIST, path)
 
     assert result == Variant(
         "continue",
@@ -294,23 +373,34 @@ def test_a_guest_result_reads_back_every_field(components: dict[str, Path]) -> N
     )
 
 
+def test_a_call_keeps_no_reference_to_what_it_lowered(
+    components: dict[str, Path], path: str
+) -> None:
+    """The extension holds the Python objects it points wasmtime into for the call only."""
+    func, store = guest_func(components, "hook_guard", Event.BEFORE_TOOL_CALL)
+    codec = fast_codec(func.type(store), path)
+    payload = ToolCallRequest("s1", "file_write", {"path": "x", "content": "é" * 10})
+    parts = [payload, payload.session_id, payload.tool, payload.arguments]
+    before = [sys.getrefcount(part) for part in parts]
+
+    for _ in range(1000):
+        codec.call(func, store, [payload])
+
+    assert [sys.getrefcount(part) for part in parts] == before
+
+
 @pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="reads /proc (Linux)")
-def test_the_fast_path_frees_what_it_lifts(components: dict[str, Path]) -> None:
+def test_the_fast_path_frees_what_it_lifts(components: dict[str, Path], path: str) -> None:
     """wasmtime-py's public lift leaks the box behind each variant and option payload
-    (~190 bytes per call of these two functions, measured); the fast path frees them."""
+    (~190 bytes per call of these two functions, measured); the fast paths free them."""
     engine = wasmtime.Engine()
     calls = []
     for fixture, event in (
         ("hook_pirate", Event.BEFORE_PROMPT_BUILD),
         ("hook_redact", Event.TOOL_RESULT_PERSIST),
     ):
-        component = Component.from_file(engine, components[fixture])
-        store = wasmtime.Store(engine)
-        instance = Linker(engine).instantiate(store, component)
-        interface = component.get_export_index(HANDLER)
-        func = instance.get_func(store, component.get_export_index(kebab(event.value), interface))
-        assert func is not None
-        calls.append((codec_for(func.type(store)), func, store, [PAYLOADS[event]]))
+        func, store = guest_func(components, fixture, event, engine)
+        calls.append((fast_codec(func.type(store), path), func, store, [PAYLOADS[event]]))
 
     def run(times: int) -> None:
         for _ in range(times):

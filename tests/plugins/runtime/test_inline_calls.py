@@ -10,7 +10,6 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -445,31 +444,38 @@ async def test_the_loop_budget_counts_one_slice_of_the_loop(
     assert 0.0 < LOOP_BUDGET.held() < held + 0.005
 
 
+@pytest.mark.parametrize("path", ["python", "native"])
 async def test_a_pause_of_the_host_before_the_guest_runs_is_not_the_guests_time(
-    make_plugin: MakePlugin, load: LoadPlugins, monkeypatch: pytest.MonkeyPatch
+    make_plugin: MakePlugin, load: LoadPlugins, monkeypatch: pytest.MonkeyPatch, path: str
 ) -> None:
     # The store's deadline is set once the arguments are lowered, right before the guest
     # runs. A pause of the host in the lowering (here: the tool arguments' JSON takes 60
     # ms once; in a process with plugins loaded, a full garbage collection takes 50-100
     # ms) used to eat an inline call's 20 ms, and the guest was stopped as it began.
+    if path == "native" and conversion.NATIVE is None:
+        pytest.skip("the native calls extension is not built here (scripts/install builds it)")
     paused: list[float] = []
 
-    def slow_json_text(value: Mapping[str, Any]) -> bytes:
-        if not paused:
-            paused.append(0.06)
-            time.sleep(0.06)
-        return conversion.json_text(value)
+    class SlowItems(dict[str, Any]):
+        """Arguments whose JSON `json` makes (orjson refuses a 70-bit integer), asking
+        `items()`: the first time, 60 ms late."""
 
-    # Codecs are built once per signature and shared: this plugin's gets its own, built
-    # with the slow JSON.
+        def items(self) -> Any:
+            if not paused:
+                paused.append(0.06)
+                time.sleep(0.06)
+            return super().items()
+
+    # Codecs are built once per signature and shared: this test's, on its own path.
     monkeypatch.setattr(conversion, "_CODECS", {})
-    monkeypatch.setattr(conversion, "json_text", slow_json_text)
+    if path == "python":
+        monkeypatch.setattr(conversion, "NATIVE", None)
     make_plugin("guard", "hook_guard", capabilities=CONVERSATION, limits={"timeout_ms": 20})
     snapshot = load()
-    monkeypatch.undo()
     runner = single(snapshot, "guard")
+    payload = ToolCallRequest("s1", "shell", SlowItems({"command": "rm -rf /", "n": 2**70}))
 
-    result = await runner.run(Event.BEFORE_TOOL_CALL, shell_call())
+    result = await runner.run(Event.BEFORE_TOOL_CALL, payload)
 
     assert paused  # the host did pause inside the call
     assert result.cancelled_by == "guard"  # the guest ran and answered

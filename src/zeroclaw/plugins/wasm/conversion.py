@@ -49,7 +49,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Any, Final
 
 import orjson
 import wasmtime
@@ -69,6 +69,7 @@ from wasmtime.component import (
 from wasmtime.component import _types as public_types
 
 from zeroclaw.plugins.contract.abi import describe_func
+from zeroclaw.plugins.wasm import native_calls, native_ticker
 
 __all__ = [
     "FAST_PATH",
@@ -287,6 +288,7 @@ class _Scratch:
 
 class _ThreadScratch(threading.local):
     scratch: _Scratch | None = None
+    lowered: Any = None  # the extension's `lower_args` (kept until the thread's next)
 
 
 _THREAD_SCRATCH = _ThreadScratch()
@@ -830,6 +832,85 @@ def _enum_codec(names: list[str]) -> tuple[Lower, Lift]:
     return lower, lift
 
 
+# -- the native path: the same types described to native/fast_calls.c ----------------------------
+
+
+def _spec(ty: ValType, field: str | None = None) -> tuple[Any, ...]:
+    """A value type as the extension takes it (native_calls.py): nested tuples, one per
+    type, with the names and error texts the Python converters above use."""
+    if isinstance(ty, public_types.String):
+        return ("string", field in JSON_TEXT_FIELDS)
+    scalar = _scalar(ty)
+    if scalar is not None:
+        return (scalar[0].lower(),)
+    if isinstance(ty, RecordType):
+        return ("record", tuple((snake(name), name, _spec(t, name)) for name, t in ty.fields))
+    if isinstance(ty, ListType):
+        return ("list", _spec(ty.element))
+    if isinstance(ty, OptionType):
+        return ("option", _spec(ty.payload))
+    if isinstance(ty, VariantType):
+        cases = tuple((name, None if t is None else _spec(t)) for name, t in ty.cases)
+        names = sorted(name for name, _ in cases)
+        return ("variant", cases, f"expected Variant with a tag in {names}, got ")
+    if isinstance(ty, ResultType):
+        ok = None if ty.ok is None else _spec(ty.ok)
+        err = None if ty.err is None else _spec(ty.err)
+        return ("result", ok, err, "expected Variant with a tag in ['err', 'ok'], got ")
+    if isinstance(ty, EnumType):
+        return ("enum", tuple(ty.names), f"expected one of {sorted(ty.names)}, got ")
+    raise ConversionError(f"no fast converter for {type(ty).__name__}")
+
+
+def _raise_call_error(address: int) -> None:
+    """A failed call's wasmtime error (at `address`, taken over) raised, as `call_at` does:
+    a host function's own exception first."""
+    raised = _error_from_ptr(ctypes.cast(address, _ERROR_POINTER))
+    maybe_raise_last_exn()
+    raise raised
+
+
+def _native() -> Any | None:
+    """The extension (native_calls.py), configured; None where it is not used."""
+    module = native_calls.load() if FAST_PATH else None
+    if module is None:
+        return None
+    address = native_ticker.wasmtime_address
+    entry = ffi.wasmtime_component_valrecord_entry_t
+    try:
+        module.configure(
+            layout=(
+                ctypes.sizeof(_VAL),
+                _VAL.of.offset,
+                ctypes.sizeof(ffi.wasmtime_component_valunion_t),
+                ctypes.sizeof(entry),
+                entry.val.offset,
+            ),
+            kinds=tuple(_K.values()),
+            functions=(
+                address("wasmtime_component_func_call"),
+                address("wasmtime_component_val_delete"),
+                address("wasmtime_context_set_epoch_deadline"),
+                native_ticker.arm_address(),
+            ),
+            objects=(
+                Variant,
+                Mapping,
+                json_text,
+                (ConversionError, LiftError),
+                _raise_call_error,
+            ),
+            max_list_items=MAX_LIST_ITEMS,
+        )
+    except (ValueError, TypeError):  # another layout: the Python fast path
+        return None
+    return module
+
+
+NATIVE: Final = _native()
+_NATIVE_CODEC: Any = None if NATIVE is None else NATIVE.Codec
+
+
 # -- the public path: the same Python values through Func.__call__ ------------------------------
 
 
@@ -911,6 +992,8 @@ class FunctionCodec:
     result: ValType | None
     lowers: tuple[Lower, ...] | None  # None: the public path
     lift: Lift | None
+    # The extension's codec of this type (native_calls.py), which `call_at` takes when set.
+    native: Any = None
 
     @property
     def fast(self) -> bool:
@@ -947,6 +1030,9 @@ class FunctionCodec:
         `arm(context, ticks)`: the store's deadline, set once the arguments are lowered,
         right before the guest runs (what the host does before, a garbage collection
         included, is not the guest's time)."""
+        native = self.native
+        if native is not None:
+            return native.call(func, context, args, keep_gil, ticks, arm, None)
         # One argument into a kept scratch (every hook call): lowered here, without the
         # general loop of `_lowered`; a scratch too small for it starts over there.
         scratch = _THREAD_SCRATCH.scratch
@@ -990,10 +1076,15 @@ class FunctionCodec:
     def lower_args(self, args: Sequence[Any]) -> int:
         """Lower `args` as `call_at` does; the address of the first argument's C value in
         this thread's scratch memory (valid until the thread's next call)."""
+        if self.native is not None:
+            lowered = _THREAD_SCRATCH.lowered = self.native.lower(args)
+            return int(lowered.address)
         return self._lowered(args).base + _VAL_SIZE
 
     def lift_at(self, address: int) -> Any:
         """The Python value of a result's C value at `address` (read, not freed)."""
+        if self.native is not None:
+            return self.native.lift(address)
         assert self.lift is not None
         return self.lift(address)
 
@@ -1038,18 +1129,20 @@ def context_address(store: wasmtime.Store) -> int:
     return address
 
 
-_CODECS: dict[tuple[str, bool], FunctionCodec] = {}
+_CODECS: dict[tuple[str, bool, bool], FunctionCodec] = {}
 
 
-def codec_for(func_type: FuncType, *, fast: bool = True) -> FunctionCodec:
+def codec_for(func_type: FuncType, *, fast: bool = True, native: bool = True) -> FunctionCodec:
     """The codec of a function type, built on first use and shared after.
 
     `fast=False` (or a wasmtime-py without the private pieces, or a type the fast path does
-    not cover) gives the public path.
+    not cover) gives the public path; `native=False` (or no extension: native_calls.py) the
+    Python fast path.
     """
     signature = describe_func(func_type)
     use_fast = fast and FAST_PATH
-    key = (signature, use_fast)
+    use_native = use_fast and native and NATIVE is not None
+    key = (signature, use_fast, use_native)
     codec = _CODECS.get(key)
     if codec is not None:
         return codec
@@ -1063,6 +1156,10 @@ def codec_for(func_type: FuncType, *, fast: bool = True) -> FunctionCodec:
             lift = None if result is None else _codec(result)[1]
         except ConversionError:
             lowers, lift = None, None
-    codec = FunctionCodec(signature, params, result, lowers, lift)
+    made = None
+    if use_native and lowers is not None:
+        specs = tuple(_spec(ty) for _, ty in params)
+        made = _NATIVE_CODEC(specs, None if result is None else _spec(result), signature)
+    codec = FunctionCodec(signature, params, result, lowers, lift, made)
     _CODECS[key] = codec
     return codec

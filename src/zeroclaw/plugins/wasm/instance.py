@@ -19,6 +19,7 @@ This module imports wasmtime; import it only when plugins are enabled.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import threading
 from collections.abc import Mapping, Sequence
@@ -30,7 +31,8 @@ import wasmtime
 from wasmtime.component import Component, Func, Instance, Linker
 
 from zeroclaw.plugins.wasm.conversion import Arm, FunctionCodec, context_address, func_address
-from zeroclaw.plugins.wasm.engine import PluginEngine, epoch_deadline, set_epoch_deadline
+from zeroclaw.plugins.wasm.engine import PluginEngine, set_epoch_deadline
+from zeroclaw.plugins.wasm.native_ticker import NativeEpochTicker
 
 _LOG = logging.getLogger("zeroclaw.plugins")
 
@@ -138,8 +140,10 @@ class InstanceFactory:
 
     def ticks(self, seconds: float) -> int:
         """Epoch ticks for a deadline `seconds` from now (a shorter one than the plugin's
-        limit: an inline-first attempt's, or what is left of a call's); at least one tick."""
-        return epoch_deadline(max(seconds * 1000, 0.001), self._tick_ms)
+        limit: an inline-first attempt's, or what is left of a call's); at least one tick.
+        `epoch_deadline`'s arithmetic, without its checks (both figures are positive): on
+        every inline call's path."""
+        return math.ceil(max(seconds * 1000, 0.001) / self._tick_ms) + 1
 
     @property
     def deadline_ticks(self) -> int:
@@ -178,6 +182,8 @@ class WarmInstance:
     _addresses: dict[tuple[str, str], int] = field(default_factory=dict)
     context: int = field(init=False)
     _arm: Arm = field(init=False, repr=False)
+    # The native ticker, which the extension arms the store through (native_calls.py).
+    _ticker: NativeEpochTicker | None = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.context = context_address(self.store)
@@ -188,6 +194,12 @@ class WarmInstance:
             engine.arm
             if set_epoch_deadline is not None
             else partial(_arm_by_store, engine, self.store)
+        )
+        ticker = engine.ticker
+        self._ticker = (
+            ticker
+            if isinstance(ticker, NativeEpochTicker) and set_epoch_deadline is not None
+            else None
         )
 
     def call(
@@ -215,6 +227,9 @@ class WarmInstance:
         address = self._addresses.get(key)
         if address is None:
             address = self._addresses[key] = func_address(self.func(interface, function))
+        native = codec.native
+        if native is not None:  # all of it in one C call: native_calls.py
+            return native.call(address, self.context, args, keep_gil, ticks, arm, self._ticker)
         return codec.call_at(address, self.context, args, keep_gil=keep_gil, arm=arm, ticks=ticks)
 
     def func(self, interface: str, function: str) -> Func:

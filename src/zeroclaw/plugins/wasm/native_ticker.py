@@ -49,6 +49,7 @@ class _Library:
             None, ptr, ptr, ptr, i64
         )(("zc_ticker_arm", dll))
         self.stop: Callable[[int], None] = ctypes.CFUNCTYPE(None, ptr)(("zc_ticker_stop", dll))
+        self.arm_address = ctypes.cast(dll.zc_ticker_arm, ctypes.c_void_p).value
 
 
 @cache
@@ -72,6 +73,13 @@ def wasmtime_address(name: str) -> int | None:
         return ctypes.cast(getattr(_ffi.dll, name), ctypes.c_void_p).value
     except (ImportError, AttributeError):  # pragma: no cover - another wasmtime-py
         return None
+
+
+def arm_address() -> int | None:
+    """The address of the library's `zc_ticker_arm`, for native code that arms a store
+    itself (native_calls.py); None where the library is not built."""
+    library = load()
+    return None if library is None else library.arm_address
 
 
 class NativeEpochTicker:
