@@ -342,8 +342,7 @@ class HookRunner:
         stopped_by: str | None = None
         reason: str | None = None
 
-        index = 0
-        count = len(entries)
+        index, count = 0, len(entries)
         ran: Iterable[tuple[_Entry, _Verdict, float]]
         while index < count and stopped_by is None:
             entry = entries[index]
@@ -352,9 +351,13 @@ class HookRunner:
                 called: Any = _call(entry, event, current, started)
                 if type(called) is _Waiting:
                     called = await called.verdict(entry, current)
-                if type(called) is Continue and not recording:
-                    # The common step, unrecorded: no record of it to build.
+                if type(called) is Continue:
+                    # The common step: it went on. Its record (when recording: the tool
+                    # gate's dispatches always are) is `_facts`' of a Continue, made here.
                     index += 1
+                    if recording:
+                        ms = (time.monotonic() - started) * 1000
+                        facts.append((entry.spec, "continue", None, ms, current, called.payload))
                     current = called.payload
                     continue
                 ended = time.monotonic() if recording else started
@@ -369,9 +372,7 @@ class HookRunner:
                 elif isinstance(outcome, Cancel):
                     stopped_by, reason = entry.spec.name, outcome.reason
                 elif entry.spec.failure_policy == "fail_closed":
-                    stopped_by = entry.spec.name
-                    reason = f"hook {entry.spec.name!r} failed ({outcome.cause}) and is fail_closed"
-                    _log_failure(entry, event, outcome, "the chain is cancelled (fail_closed)")
+                    stopped_by, reason = entry.spec.name, _fail_closed(entry, event, outcome)
                 else:
                     _log_failure(entry, event, outcome, "skipped (fail_open)")
                     self._skipped(entry, event, outcome)
@@ -930,6 +931,12 @@ def _log_observed(entry: _Entry, event: Event, started: float) -> None:
         event.value,
         (time.monotonic() - started) * 1000,
     )
+
+
+def _fail_closed(entry: _Entry, event: Event, failure: _Failure) -> str:
+    """A fail_closed handler failed: logged, and the reason the chain is cancelled."""
+    _log_failure(entry, event, failure, "the chain is cancelled (fail_closed)")
+    return f"hook {entry.spec.name!r} failed ({failure.cause}) and is fail_closed"
 
 
 def _log_failure(entry: _Entry, event: Event, failure: _Failure, consequence: str) -> None:

@@ -448,23 +448,43 @@ class PluginCalls:
         budget_s: float | None = None,
         since: float | None = None,
     ) -> T:
-        """The call from `started` on, its duration recorded (and, `inline`: counted in the
-        loop budget, and its slot already taken). One clock read at each end: the call's
-        deadline, the slot's wait and the duration all count from `started` (`since`, when
-        an abandoned inline-first attempt began it; `budget_s`: this is such an attempt,
-        with that deadline)."""
+        """The call from `started` on: the breaker, a slot (`inline`: already taken, and
+        the call counted in the loop budget), the call in its slot, its duration recorded.
+        One clock read at each end: the call's deadline, the slot's wait and the duration
+        all count from `started` (`since`, when an abandoned inline-first attempt began it;
+        `budget_s`: this is such an attempt, with that deadline)."""
         ended = 0.0
         try:
-            value = self._admitted(
-                function,
-                args,
-                interpret,
-                started,
-                queued,
-                slot_taken=inline,
-                budget_s=budget_s,
-                since=since,
-            )
+            if self._closed:
+                self._refused(inline)
+                raise PluginQuarantined(
+                    self.name, function, "it was unloaded (a newer set of plugins replaced it)"
+                )
+            if not self.breaker.admit():
+                self._refused(inline, quarantined=1)
+                raise self._breaker_open(function)
+            if not inline and not self._slots.take(self.timeout_s - (started - queued)):
+                self.breaker.abandon()
+                self._slots.add(busy=1)
+                raise self._busy(function)
+            try:
+                value = self._in_slot(
+                    function,
+                    args,
+                    interpret,
+                    started,
+                    budget_s,
+                    since,
+                    keep_gil=inline and self._inline_keeps_gil,
+                )
+            except _Abandoned as abandoned:
+                # Not a call after all: the worker threads make it (and count it).
+                self._slots.give_back(calls=-1, inline_overruns=int(abandoned.overran))
+                raise
+            except BaseException:
+                self._slots.give_back()
+                raise
+            self._slots.give_back_ok()
             ended = time.monotonic()
         except PluginCallError as error:
             self._report(function, error, since or started)
@@ -477,66 +497,25 @@ class PluginCalls:
             self.observer.record(PluginCall(self.name, function, duration_ms, "ok"))
         return value
 
-    def _admitted(
-        self,
-        function: str,
-        args: Sequence[Any],
-        interpret: Callable[[Any], T],
-        started: float,
-        queued: float,
-        *,
-        slot_taken: bool,
-        budget_s: float | None = None,
-        since: float | None = None,
-    ) -> T:
-        """The call from the breaker on; `slot_taken`: the caller already holds a slot (and
-        counted the call)."""
-        if self._closed:
-            self._refused(slot_taken)
-            raise PluginQuarantined(
-                self.name, function, "it was unloaded (a newer set of plugins replaced it)"
-            )
-        if not self.breaker.admit():
-            self._refused(slot_taken, quarantined=1)
-            status = self.breaker.status()
-            wait = "" if status.retry_in_s is None else f"; next try in {status.retry_in_s:.0f}s"
-            raise PluginQuarantined(
-                self.name,
-                function,
-                f"its circuit breaker is open after {status.consecutive_failures} failures "
-                f"in a row (last: {status.last_failure}){wait}",
-                hint=f"see `zeroclaw plugins info {self.name}` and the plugin's log",
-            )
-        if not slot_taken and not self._slots.take(self.timeout_s - (started - queued)):
-            self.breaker.abandon()
-            self._slots.add(busy=1)
-            raise PluginBusy(
-                self.name,
-                function,
-                f"all {self.max_concurrency} call slots stayed taken for "
-                f"{self.timeout_s * 1000:g} ms",
-                hint=f"raise plugins.overrides.{self.name}.limits.max_concurrency (at most "
-                "plugins.limits.max_concurrency), or make the plugin faster",
-            )
-        try:
-            value = self._in_slot(
-                function,
-                args,
-                interpret,
-                started,
-                budget_s,
-                since,
-                keep_gil=slot_taken and self._inline_keeps_gil,
-            )
-        except _Abandoned as abandoned:
-            # Not a call after all: the worker threads make it (and count it).
-            self._slots.give_back(calls=-1, inline_overruns=int(abandoned.overran))
-            raise
-        except BaseException:
-            self._slots.give_back()
-            raise
-        self._slots.give_back_ok()
-        return value
+    def _breaker_open(self, function: str) -> PluginQuarantined:
+        status = self.breaker.status()
+        wait = "" if status.retry_in_s is None else f"; next try in {status.retry_in_s:.0f}s"
+        return PluginQuarantined(
+            self.name,
+            function,
+            f"its circuit breaker is open after {status.consecutive_failures} failures "
+            f"in a row (last: {status.last_failure}){wait}",
+            hint=f"see `zeroclaw plugins info {self.name}` and the plugin's log",
+        )
+
+    def _busy(self, function: str) -> PluginBusy:
+        return PluginBusy(
+            self.name,
+            function,
+            f"all {self.max_concurrency} call slots stayed taken for {self.timeout_s * 1000:g} ms",
+            hint=f"raise plugins.overrides.{self.name}.limits.max_concurrency (at most "
+            "plugins.limits.max_concurrency), or make the plugin faster",
+        )
 
     def _refused(self, slot_taken: bool, **counts: int) -> None:
         if slot_taken:
