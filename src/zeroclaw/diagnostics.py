@@ -197,6 +197,7 @@ def _check_plugins(config: Config) -> Iterator[Check]:
         yield Check("plugins", "fail", "wasmtime is not installed: pip install 'zeroclaw[plugins]'")
         return
     yield Check("plugins", "ok", f"enabled, wasmtime {version('wasmtime')}")
+    yield _check_native_code()
     if not config.plugins.dirs:
         yield Check("plugin dirs", "warn", "plugins.dirs is empty: no plugin can load")
     for directory in config.plugins.dirs:
@@ -207,6 +208,28 @@ def _check_plugins(config: Config) -> Iterator[Check]:
             "found" if exists else "does not exist (plugins.dirs)",
         )
     yield from _check_plugin_loads(config)
+
+
+def _check_native_code() -> Check:
+    """Which of the plugin runtime's two native parts this install runs (scripts/install
+    builds them; each has a slower Python fallback, taken silently at run time)."""
+    from zeroclaw.plugins.wasm import conversion, native_ticker
+
+    parts = {
+        "epoch ticker": native_ticker.load() is not None,
+        "call path": conversion.NATIVE is not None,
+    }
+    detail = ", ".join(f"{name} {'native' if built else 'Python'}" for name, built in parts.items())
+    if all(parts.values()):
+        return Check("plugin native code", "ok", detail)
+    return Check(
+        "plugin native code",
+        "warn",
+        f"{detail}: plugin calls are slower"
+        "\n  hint: run scripts/install with a C compiler and the Python headers "
+        "(Debian: apt install gcc python3-dev); unset ZEROCLAW_PYTHON_TICKER and "
+        "ZEROCLAW_PYTHON_CALLS",
+    )
 
 
 def _check_plugin_loads(config: Config) -> Iterator[Check]:

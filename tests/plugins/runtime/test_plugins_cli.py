@@ -13,6 +13,7 @@ from typer.testing import CliRunner, Result
 
 from json_shapes import documented_shape, shape_differences
 from zeroclaw.cli import app
+from zeroclaw.plugins.wasm import conversion
 
 
 @pytest.fixture
@@ -241,6 +242,24 @@ def test_doctor_loads_every_plugin_and_fails_on_a_broken_one(
     assert "plugin guard: 1.2.3 zeroclaw:hooks@1.0.0 loads" in result.output
     assert "plugin kv-user:" in result.output
     assert "zeroclaw:host/kv@1.0.0" in result.output
+
+
+def test_doctor_says_which_native_parts_run_and_warns_of_a_fallback(
+    make_plugin: MakePlugin, config_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_plugin("guard", "hook_guard", capabilities=("hooks.conversation",))
+    built = run(config_file, "doctor", "--offline").output
+    native = conversion.NATIVE
+    monkeypatch.setattr(conversion, "NATIVE", None)  # as where the extension was not built
+
+    result = run(config_file, "doctor", "--offline")
+    fallback = " ".join(result.output.split())  # rich wraps long lines
+
+    assert "plugin native code: epoch ticker " in built
+    assert ("call path native" in " ".join(built.split())) is (native is not None)
+    assert "call path Python: plugin calls are slower" in fallback
+    assert "apt install gcc python3-dev" in fallback
+    assert result.exit_code == 0  # a warning: the fallbacks work
 
 
 def test_doctor_checks_a_plugin_provider_named_by_the_config(
