@@ -157,6 +157,34 @@ def test_arguments_larger_than_the_scratch_memory_are_lowered_whole(
     assert len(read_back.messages) == 404
 
 
+def test_a_list_changed_while_it_is_lowered_is_lowered_as_it_was(
+    handler_types: dict[str, FuncType],
+) -> None:
+    """The extension lowers a copy of a list's items: Python code that runs during the
+    lowering (here: a message's attributes, read) cannot move them under it."""
+    if conversion.NATIVE is None:
+        pytest.skip("the native calls extension is not built here (scripts/install builds it)")
+    messages: list[Any] = []
+
+    class Growing:
+        """A message whose every attribute read adds a thousand messages to its list."""
+
+        def __getattr__(self, name: str) -> Any:
+            if len(messages) < 20_000:
+                messages.extend(Growing() for _ in range(1000))
+            return {"role": "user", "content": "x", "tool_calls": (), "tool_call_id": None}.get(
+                name
+            )
+
+    messages += [Growing(), Growing()]
+    payload = LLMCall("s1", "gpt", messages)  # type: ignore[arg-type]
+
+    read_back = lowered_and_read_back(handler_types["before-llm-call"], payload, "native")
+
+    assert len(read_back.messages) == 2
+    assert len(messages) > 1000  # it did grow meanwhile
+
+
 def test_a_scratch_grown_past_a_mebibyte_is_not_kept(handler_types: dict[str, FuncType]) -> None:
     codec = fast_codec(handler_types["before-llm-call"], "python")
     big = LLMCall("s1", "gpt", (ChatMessage("user", "x" * 3_000_000),))

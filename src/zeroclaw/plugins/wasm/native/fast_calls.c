@@ -543,16 +543,17 @@ static int lower(arena *a, const node *n, PyObject *value, zc_val *out) {
     case N_LIST: {
         if (!PyList_Check(value) && !PyTuple_Check(value))
             return refuse_type("list or tuple", value);
-        PyObject *items = PySequence_Fast(value, "a list or tuple");
+        /* A tuple: a list's items could move if Python code run by the lowering (a
+         * property, a mapping's JSON) changed the list. */
+        PyObject *items = PySequence_Tuple(value);
         if (items == NULL || arena_keep(a, items) < 0) return -1;
-        Py_ssize_t count = PySequence_Fast_GET_SIZE(items);
+        Py_ssize_t count = PyTuple_GET_SIZE(items);
         zc_val *data = arena_alloc(a, (size_t)count * sizeof(zc_val));
         if (data == NULL && count) return -1;
         out->of.list.size = (size_t)count;
         out->of.list.data = data;
-        PyObject **item = PySequence_Fast_ITEMS(items);
         for (Py_ssize_t i = 0; i < count; i++)
-            if (lower(a, n->children[0], item[i], &data[i]) < 0) return -1;
+            if (lower(a, n->children[0], PyTuple_GET_ITEM(items, i), &data[i]) < 0) return -1;
         return 0;
     }
     case N_OPTION:
@@ -732,16 +733,15 @@ static PyObject *Codec_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 
 /* The arguments lowered into `values` (one per parameter, in the arena). */
 static int lower_args(Codec *self, arena *a, PyObject *args, zc_val *values) {
-    PyObject *items = PySequence_Fast(args, "the arguments are a sequence");
+    PyObject *items = PySequence_Tuple(args);  /* a tuple, as for a list value */
     if (items == NULL) return -1;
     if (arena_keep(a, items) < 0) return -1;
-    if (PySequence_Fast_GET_SIZE(items) != self->nparams) {
+    if (PyTuple_GET_SIZE(items) != self->nparams) {
         PyErr_Format(ConversionError, "%U takes %zd argument(s)", self->signature, self->nparams);
         return -1;
     }
-    PyObject **item = PySequence_Fast_ITEMS(items);
     for (Py_ssize_t i = 0; i < self->nparams; i++)
-        if (lower(a, self->params[i], item[i], &values[i]) < 0) return -1;
+        if (lower(a, self->params[i], PyTuple_GET_ITEM(items, i), &values[i]) < 0) return -1;
     return 0;
 }
 
