@@ -9,7 +9,10 @@ The hook: `before_tool_call` cancels a call of the tool "shell" and leaves other
   wasmtime public API    the WAT guest through `Func.__call__`, a prebuilt `Record` in
   conversion layer       the WAT guest through our cached codec, the payload dataclass in
                          (`call_at`, with the function's and store's addresses kept, as a
-                         warm instance keeps them)
+                         warm instance keeps them): the native call path where it is built
+  conversion layer, Python path
+                         the same codec on the Python fast path (where the native one is
+                         built: the two side by side)
   PluginCalls.call       + breaker, call slot, warm-instance pool, deadline (what a call is)
   plugin via HookRunner  + the worker-thread hop and the runner: a hook plugin in a turn
   fresh store per call   a new Store + instantiate, then the codec call
@@ -147,6 +150,7 @@ def rows_for(guest: Path, work: Path, loop: asyncio.AbstractEventLoop) -> list[R
     func = instance.get_func(store, index)
     assert func is not None
     codec = codec_for(func.type(store))
+    python_codec = codec_for(func.type(store), native=False)
     addresses = (func_address(func), context_address(store))
     records = [_record(p) for p in PAYLOADS]
 
@@ -156,6 +160,9 @@ def rows_for(guest: Path, work: Path, loop: asyncio.AbstractEventLoop) -> list[R
     def converted(payload: ToolCallRequest, kept: object = (func, store)) -> object:
         # `kept`: the function and store stay alive as long as their addresses are used
         return codec.call_at(*addresses, (payload,))
+
+    def converted_in_python(payload: ToolCallRequest, kept: object = (func, store)) -> object:
+        return python_codec.call_at(*addresses, (payload,))
 
     def fresh(payload: ToolCallRequest) -> object:
         new_store = wasmtime.Store(engine)
@@ -185,6 +192,11 @@ def rows_for(guest: Path, work: Path, loop: asyncio.AbstractEventLoop) -> list[R
     rows += [
         Row("wasmtime public API", timed_sync(public)),
         Row("conversion layer", timed_sync(converted)),
+        *(
+            [Row("conversion layer, Python path", timed_sync(converted_in_python))]
+            if codec.native is not None
+            else []
+        ),
         Row(
             "PluginCalls.call",
             timed_sync(lambda p: plugin_calls.call("before-tool-call", (p,), _identity)),

@@ -6,7 +6,8 @@ What it runs, every part in this one process (RSS in child processes):
 
   hook call     one `before_tool_call` (~200-byte payload): a native handler, pluggy,
                 Extism-python on a core-wasm plugin doing the same work (extism_peer.py),
-                wasmtime's public API, our conversion layer, PluginCalls.call, and our WAT
+                wasmtime's public API, our conversion layer (native, and its Python
+                path beside it where the native one is built), PluginCalls.call, and our WAT
                 guest through the HookRunner by each path a call takes: the default
                 (timeout_ms 1000: inline first), inline (timeout_ms 20) and on a worker
                 thread (inline_first off) (plugin_hook_bench.py's rows); then JavaScript
