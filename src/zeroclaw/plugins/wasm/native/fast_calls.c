@@ -456,6 +456,10 @@ static int lower_record(arena *a, const node *n, PyObject *value, zc_val *out) {
     if (entries == NULL && n->count) return -1;
     out->of.record.size = (size_t)n->count;
     out->of.record.data = entries;
+    /* Every field read first, then each lowered: a missing one is refused before a field
+     * of the wrong type, as the Python path's getters do. */
+    PyObject **fields = arena_alloc(a, (size_t)n->count * sizeof(PyObject *));
+    if (fields == NULL && n->count) return -1;
     bool is_dict = PyDict_CheckExact(value);
     for (Py_ssize_t i = 0; i < n->count; i++) {
         PyObject *field;
@@ -471,8 +475,11 @@ static int lower_record(arena *a, const node *n, PyObject *value, zc_val *out) {
             if (field == NULL) return -1;
         }
         if (arena_keep(a, field) < 0) return -1;
+        fields[i] = field;
+    }
+    for (Py_ssize_t i = 0; i < n->count; i++) {
         entries[i].name = n->texts[i];
-        if (lower(a, n->children[i], field, &entries[i].val) < 0) return -1;
+        if (lower(a, n->children[i], fields[i], &entries[i].val) < 0) return -1;
     }
     return 0;
 }
