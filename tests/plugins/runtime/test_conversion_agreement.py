@@ -135,10 +135,22 @@ def only_fitting(ty: ValType, field: str | None = None) -> st.SearchStrategy[Any
 
 @pytest.fixture(scope="module")
 def function_types(components: dict[str, Path]) -> dict[str, FuncType]:
+    """The hook handler's functions by name; the tool's and provider's as `tool:NAME` and
+    `provider:NAME`."""
     engine = wasmtime.Engine()
-    component = Component.from_file(engine, components["hook_minimal"])
-    interface = component.type.exports(engine)[HANDLER].ty
-    return {name: extern.ty for name, extern in interface.exports(engine).items()}
+    found = {}
+    for fixture, prefix in (
+        ("hook_minimal", ""),
+        ("tool_echo", "tool:"),
+        ("provider_info", "provider:"),
+    ):
+        component = Component.from_file(engine, components[fixture])
+        for interface in component.type.exports(engine).values():
+            for name, extern in interface.ty.exports(engine).items():
+                if isinstance(extern.ty, FuncType):
+                    found[prefix + name] = extern.ty
+    assert HANDLER in Component.from_file(engine, components["hook_minimal"]).type.exports(engine)
+    return found
 
 
 def lowered(func_type: FuncType, args: list[Any], *, native: bool) -> tuple[Any, ...]:
@@ -173,6 +185,8 @@ def lowered(func_type: FuncType, args: list[Any], *, native: bool) -> tuple[Any,
         "on-gateway-start",
         "on-session-start",
         "before-prompt-build",
+        "tool:call",
+        "provider:chat",
     ],
 )
 @EXAMPLES
@@ -189,7 +203,17 @@ def test_both_converters_lower_or_refuse_alike(
 
 
 @pytest.mark.parametrize(
-    "name", ["before-tool-call", "before-llm-call", "tool-result-persist", "handles"]
+    "name",
+    [
+        "before-tool-call",
+        "before-llm-call",
+        "tool-result-persist",
+        "handles",
+        "tool:tools",
+        "tool:call",
+        "provider:info",
+        "provider:chat",
+    ],
 )
 @EXAMPLES
 @given(data=st.data())

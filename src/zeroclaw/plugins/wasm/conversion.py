@@ -929,7 +929,9 @@ def _to_public(ty: ValType, value: Any, field: str | None = None) -> Any:
         cases = dict(ty.cases) if isinstance(ty, VariantType) else {"ok": ty.ok, "err": ty.err}
         payload_type = cases[value.tag]
         payload = None if payload_type is None else _to_public(payload_type, value.payload)
-        if isinstance(ty, ResultType) or ty._tagged():
+        # wasmtime-py tags a result like a variant: only when its cases' Python types
+        # overlap (`result<string, variant{...}>` takes the bare str or Variant).
+        if ty._tagged():
             return Variant(value.tag, payload)
         return payload
     if (
