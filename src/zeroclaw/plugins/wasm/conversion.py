@@ -27,6 +27,13 @@ structs out otherwise; every call then goes through the public `Func.__call__` w
 same Python values and gets the same results (slower). tests/plugins/test_conversion.py
 runs both paths on every hook function and compares.
 
+Faster still, where `scripts/install` built it: the native extension (native_calls.py)
+does all of a call in C. `codec_for` describes the function type to it once (`_spec`), a
+codec carries the extension's twin (`FunctionCodec.native`), and `call_at` (and
+`WarmInstance.call`, directly) hands the call to it; the Python fast path above stays the
+fallback, with the same values and the same errors (test_conversion.py and
+test_conversion_agreement.py hold the two to that).
+
 The Python side of each WIT type:
 
     record    in:  an object with snake_case attributes (a hook payload dataclass), or a
