@@ -395,6 +395,16 @@ def _static_text(data: bytes) -> tuple[int, Any]:
     return ctypes.addressof(holder), holder
 
 
+def _tag_refusal(names: Sequence[str]) -> str:
+    """The start of the error for a value that is no Variant of these cases (the value's
+    repr follows): the Python converters' and the extension's (`_spec`) text."""
+    return f"expected Variant with a tag in {sorted(names)}, got "
+
+
+def _enum_refusal(names: Sequence[str]) -> str:
+    return f"expected one of {sorted(names)}, got "
+
+
 # -- building converters ----------------------------------------------------------------------
 
 
@@ -748,11 +758,12 @@ def _variant_codec(cases: list[tuple[str, ValType | None]]) -> tuple[Lower, Lift
         by_size = {}
     pack = _VARIANT.pack_into
     unpack = _VARIANT.unpack_from
+    refused = _tag_refusal(list(codecs))
 
     def lower(value: Any, buf: bytearray, base: int, at: int, end: int) -> int:
         case = lowering.get(value.tag) if isinstance(value, Variant) else None
         if case is None:
-            raise ConversionError(f"expected Variant with a tag in {sorted(codecs)}, got {value!r}")
+            raise ConversionError(refused + repr(value))
         size, address, lower_payload = case
         box = 0
         if lower_payload is not None:
@@ -789,10 +800,11 @@ def _result_codec(ty: ResultType) -> tuple[Lower, Lift]:
     }
     pack = _RESULT.pack_into
     unpack = _RESULT.unpack_from
+    refused = _tag_refusal(list(codecs))
 
     def lower(value: Any, buf: bytearray, base: int, at: int, end: int) -> int:
         if not isinstance(value, Variant) or value.tag not in codecs:
-            raise ConversionError(f"expected Variant with a tag in ['err', 'ok'], got {value!r}")
+            raise ConversionError(refused + repr(value))
         codec = codecs[value.tag]
         box = 0
         if codec is not None:
@@ -820,11 +832,12 @@ def _enum_codec(names: list[str]) -> tuple[Lower, Lift]:
     by_bytes = {name.encode("utf-8"): name for name in names}
     pack = _SIZED.pack_into
     unpack = _SIZED.unpack_from
+    refused = _enum_refusal(names)
 
     def lower(value: Any, buf: bytearray, base: int, at: int, end: int) -> int:
         case = known.get(value) if type(value) is str else None
         if case is None:
-            raise ConversionError(f"expected one of {sorted(known)}, got {value!r}")
+            raise ConversionError(refused + repr(value))
         pack(buf, at, kind, *case)
         _ = texts  # kept alive: the values point at them
         return end
@@ -858,14 +871,13 @@ def _spec(ty: ValType, field: str | None = None) -> tuple[Any, ...]:
         return ("option", _spec(ty.payload))
     if isinstance(ty, VariantType):
         cases = tuple((name, None if t is None else _spec(t)) for name, t in ty.cases)
-        names = sorted(name for name, _ in cases)
-        return ("variant", cases, f"expected Variant with a tag in {names}, got ")
+        return ("variant", cases, _tag_refusal([name for name, _ in cases]))
     if isinstance(ty, ResultType):
         ok = None if ty.ok is None else _spec(ty.ok)
         err = None if ty.err is None else _spec(ty.err)
-        return ("result", ok, err, "expected Variant with a tag in ['err', 'ok'], got ")
+        return ("result", ok, err, _tag_refusal(["ok", "err"]))
     if isinstance(ty, EnumType):
-        return ("enum", tuple(ty.names), f"expected one of {sorted(ty.names)}, got ")
+        return ("enum", tuple(ty.names), _enum_refusal(ty.names))
     raise ConversionError(f"no fast converter for {type(ty).__name__}")
 
 

@@ -195,12 +195,9 @@ class WarmInstance:
             if set_epoch_deadline is not None
             else partial(_arm_by_store, engine, self.store)
         )
+        # (the extension arms through it only where it found wasmtime's setter itself)
         ticker = engine.ticker
-        self._ticker = (
-            ticker
-            if isinstance(ticker, NativeEpochTicker) and set_epoch_deadline is not None
-            else None
-        )
+        self._ticker = ticker if isinstance(ticker, NativeEpochTicker) else None
 
     def call(
         self,
