@@ -56,11 +56,15 @@ REFUSALS = (ConversionError, KeyError, AttributeError, OverflowError, UnicodeErr
 MISFITS = st.sampled_from([None, 1.5, 7, "text", b"bytes", [], {}, (), True])
 
 
-def fitting(ty: ValType, field: str | None = None) -> st.SearchStrategy[Any]:
-    """Values of `ty` as the host sends them (integers one past either end included)."""
+def fitting(
+    ty: ValType, field: str | None = None, *, strict: bool = False
+) -> st.SearchStrategy[Any]:
+    """Values of `ty` as the host sends them (integers one past either end included, tool
+    arguments as a dict, an enum's name misspelt); `strict`: only values wasmtime-py's
+    public lowering takes (for the lifting side)."""
     if isinstance(ty, public_types.String):
         text = st.text(max_size=12)
-        if field in JSON_TEXT_FIELDS:
+        if field in JSON_TEXT_FIELDS and not strict:
             keys = st.text(max_size=4)
             leaves = st.integers() | st.text(max_size=4) | st.none()
             return text | st.dictionaries(keys, leaves, max_size=3)
@@ -72,65 +76,38 @@ def fitting(ty: ValType, field: str | None = None) -> st.SearchStrategy[Any]:
             return st.booleans()
         if kind in conversion._INT_RANGES:
             low, high = conversion._INT_RANGES[kind]
-            return st.integers(low - 1, high + 1)
-        return st.floats(allow_nan=False, width=32 if kind == "F32" else 64) | st.floats(
-            allow_nan=False
-        )
+            return st.integers(low, high) if strict else st.integers(low - 1, high + 1)
+        narrow = st.floats(allow_nan=False, width=32 if kind == "F32" else 64)
+        return narrow if strict else narrow | st.floats(allow_nan=False)
     if isinstance(ty, RecordType):
-        return st.fixed_dictionaries({snake(name): values(t, name) for name, t in ty.fields})
+        fields = {snake(name): values(t, name, strict=strict) for name, t in ty.fields}
+        return st.fixed_dictionaries(fields)
     if isinstance(ty, ListType):
-        return st.lists(values(ty.element), max_size=3)
+        return st.lists(values(ty.element, strict=strict), max_size=3)
     if isinstance(ty, OptionType):
-        return st.none() | values(ty.payload)
+        return st.none() | values(ty.payload, strict=strict)
     if isinstance(ty, VariantType | ResultType):
         cases = list(ty.cases) if isinstance(ty, VariantType) else [("ok", ty.ok), ("err", ty.err)]
-        return st.one_of(*(_case(name, payload) for name, payload in cases))
+        return st.one_of(*(_case(name, payload, strict) for name, payload in cases))
     if isinstance(ty, EnumType):
-        return st.sampled_from(list(ty.names)) | st.text(max_size=6)
+        names = st.sampled_from(list(ty.names))
+        return names if strict else names | st.text(max_size=6)
     raise AssertionError(f"no strategy for {ty!r}")
 
 
-def _case(name: str, payload: ValType | None) -> st.SearchStrategy[Variant]:
+def _case(name: str, payload: ValType | None, strict: bool) -> st.SearchStrategy[Variant]:
     if payload is None:
         return st.just(Variant(name))
-    return values(payload).map(lambda value: Variant(name, value))
+    return values(payload, strict=strict).map(lambda value: Variant(name, value))
 
 
-def values(ty: ValType, field: str | None = None) -> st.SearchStrategy[Any]:
-    """Mostly fitting values, one in twenty-five of another type."""
+def values(
+    ty: ValType, field: str | None = None, *, strict: bool = False
+) -> st.SearchStrategy[Any]:
+    """Mostly fitting values, one in twenty-five of another type (`strict`: fitting only)."""
+    if strict:
+        return fitting(ty, field, strict=True)
     return st.integers(0, 24).flatmap(lambda k: MISFITS if k == 0 else fitting(ty, field))
-
-
-def only_fitting(ty: ValType, field: str | None = None) -> st.SearchStrategy[Any]:
-    """Values wasmtime-py's public lowering takes (for the lifting side)."""
-    strategy = fitting(ty, field)
-    if isinstance(ty, public_types.String) and field in JSON_TEXT_FIELDS:
-        return st.text(max_size=12)
-    if isinstance(ty, EnumType):
-        return st.sampled_from(list(ty.names))
-    scalar = conversion._scalar(ty)
-    if scalar is not None and scalar[0] in conversion._INT_RANGES:
-        low, high = conversion._INT_RANGES[scalar[0]]
-        return st.integers(low, high)
-    if scalar is not None and scalar[0] == "F32":
-        return st.floats(allow_nan=False, width=32)
-    if isinstance(ty, RecordType):
-        return st.fixed_dictionaries({snake(n): only_fitting(t, n) for n, t in ty.fields})
-    if isinstance(ty, ListType):
-        return st.lists(only_fitting(ty.element), max_size=3)
-    if isinstance(ty, OptionType):
-        return st.none() | only_fitting(ty.payload)
-    if isinstance(ty, VariantType | ResultType):
-        cases = list(ty.cases) if isinstance(ty, VariantType) else [("ok", ty.ok), ("err", ty.err)]
-        return st.one_of(
-            *(
-                st.just(Variant(name))
-                if payload is None
-                else only_fitting(payload).map(lambda v, name=name: Variant(name, v))
-                for name, payload in cases
-            )
-        )
-    return strategy
 
 
 @pytest.fixture(scope="module")
@@ -222,7 +199,7 @@ def test_both_converters_lift_alike(
 ) -> None:
     result_type = function_types[name].result
     assert result_type is not None
-    value = data.draw(only_fitting(result_type), label="result")
+    value = data.draw(values(result_type, strict=True), label="result")
     slot = ffi.wasmtime_component_val_t()
     result_type.convert_to_c(
         wasmtime.Store(wasmtime.Engine()),
